@@ -1,0 +1,111 @@
+"""The normal records of the pipeline: frozen dataclasses, tz-aware datetimes, tuples.
+
+Every adapter produces ``Article`` values; everything after the adapters reads only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Status = Literal["published", "draft", "retracted"]
+FeedKind = Literal["main", "category", "author", "custom"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another page, e.g. a related post: absolute URL and its title."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    """A section of the portal; ``slug`` is ASCII, ``name`` is what readers see."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """The lead image of an article."""
+
+    url: str
+    caption: str = ""
+    type: str | None = None
+    length: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of the portal, as every stage after the adapters sees it.
+
+    ``published``/``updated`` are aware datetimes in Asia/Ho_Chi_Minh; text is NFC;
+    ``content_html`` is already sanitized; ``related`` keeps the site's order.
+    ``source`` says where the record came from (``file.jsonl:12``), for reports.
+    """
+
+    id: str
+    title: str
+    published: datetime
+    updated: datetime
+    url: str | None = None
+    summary: str = ""
+    content_html: str = ""
+    author: str | None = None
+    category: Category | None = None
+    tags: tuple[str, ...] = ()
+    image: Image | None = None
+    related: tuple[Link, ...] = ()
+    status: Status = "published"
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("published", "updated"):
+            value: datetime = getattr(self, name)
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"Article.{name} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed of the catalogue and the articles it selects.
+
+    ``category``/``author``/``tag`` are slugs; a feed with none of them selects everything.
+    """
+
+    slug: str
+    title: str
+    kind: FeedKind = "main"
+    description: str = ""
+    category: str | None = None
+    author: str | None = None
+    tag: str | None = None
+    limit: int | None = None
+    archive: bool = False
+
+
+@dataclass(frozen=True)
+class Site:
+    """The portal's settings from hnp-feeds.toml."""
+
+    title: str
+    base_url: str
+    feeds_url: str
+    tag_authority: str
+    tag_date: str
+    language: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    description: str = ""
+    hub: str | None = None
+    entries_per_feed: int = 50
+    archive_page_size: int = 100
+    publish_interval_minutes: int = 5
+    related_count: int = 5
+    author_feeds: bool = True
+    category_feeds: bool = True

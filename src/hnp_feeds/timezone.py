@@ -1,0 +1,95 @@
+"""The one place that knows Asia/Ho_Chi_Minh and the portal's date formats.
+
+pytz zones must be attached with ``localize()`` (and re-normalized after arithmetic
+with ``normalize()``).  ``datetime.replace(tzinfo=pytz.timezone(...))`` picks the zone's
+first entry, local mean time, and gives ``+07:07``: never do that.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+
+import pytz
+
+ZONE_NAME = "Asia/Ho_Chi_Minh"
+LOCAL = pytz.timezone(ZONE_NAME)
+
+_SITE_FORM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+_NAIVE_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def localize(naive: datetime) -> datetime:
+    """Attach Asia/Ho_Chi_Minh to a naive local wall time, with the offset of that date."""
+    if naive.tzinfo is not None:
+        raise ValueError(f"localize() wants a naive datetime, got {naive!r}")
+    return LOCAL.localize(naive)
+
+
+def to_local(moment: datetime) -> datetime:
+    """The same instant in Asia/Ho_Chi_Minh (aware input only)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"to_local() wants an aware datetime, got {moment!r}")
+    return LOCAL.normalize(moment.astimezone(LOCAL))
+
+
+def local_offset(moment: datetime) -> timedelta:
+    """The Asia/Ho_Chi_Minh UTC offset in force at that instant."""
+    offset = to_local(moment).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def parse_time(text: str) -> datetime:
+    """Read a time in any of the record's forms and return it aware, in Asia/Ho_Chi_Minh.
+
+    Accepted: ISO 8601 with an offset (``2022-06-17T20:22:00+07:00``, ``...Z``), naive
+    local ISO (``2022-06-17 20:22``) and the site's own ``20:22 17/06/2022``.  Naive
+    times are local.  Raises ValueError naming the text when it is none of these, or
+    when the date does not exist (31/02).
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("empty date")
+    site = _SITE_FORM.match(raw)
+    if site:
+        hour, minute, day, month, year = (int(g) for g in site.groups())
+        try:
+            return localize(datetime(year, month, day, hour, minute))
+        except ValueError as exc:
+            raise ValueError(f"impossible date {raw!r}: {exc}") from None
+    iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        parsed = None
+        for form in _NAIVE_FORMS:
+            try:
+                parsed = datetime.strptime(raw, form)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise ValueError(
+                f"unreadable date {raw!r}: expected ISO 8601, 'YYYY-MM-DD HH:MM' "
+                "or 'HH:MM DD/MM/YYYY'"
+            ) from None
+    if parsed.tzinfo is None:
+        return localize(parsed)
+    return to_local(parsed)
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2022-06-17T20:22:00+07:00``: Atom and JSON Feed dates, local offset written out."""
+    return to_local(moment).isoformat(timespec="seconds")
+
+
+def rfc822(moment: datetime) -> str:
+    """``Fri, 17 Jun 2022 20:22:00 +0700``: RSS 2.0 dates, local offset written out."""
+    return format_datetime(to_local(moment))
+
+
+def site_form(moment: datetime) -> str:
+    """The portal's own ``20:22 17/06/2022``, for pages meant for people."""
+    return to_local(moment).strftime("%H:%M %d/%m/%Y")
