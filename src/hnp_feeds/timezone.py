@@ -59,25 +59,28 @@ def parse_time(text: str) -> datetime:
             return localize(datetime(year, month, day, hour, minute))
         except ValueError as exc:
             raise ValueError(f"impossible date {raw!r}: {exc}") from None
-    iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        parsed = None
-        for form in _NAIVE_FORMS:
-            try:
-                parsed = datetime.strptime(raw, form)
-                break
-            except ValueError:
-                continue
-        if parsed is None:
-            raise ValueError(
-                f"unreadable date {raw!r}: expected ISO 8601, 'YYYY-MM-DD HH:MM' "
-                "or 'HH:MM DD/MM/YYYY'"
-            ) from None
+    parsed = _parse_iso(raw)
     if parsed.tzinfo is None:
         return localize(parsed)
     return to_local(parsed)
+
+
+def _parse_iso(raw: str) -> datetime:
+    iso = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError as exc:
+        reason = str(exc)
+    for form in _NAIVE_FORMS:
+        try:
+            return datetime.strptime(raw, form)
+        except ValueError:
+            continue
+    if re.match(r"^\d{4}-\d{2}-\d{2}", raw):
+        raise ValueError(f"impossible date {raw!r}: {reason}")
+    raise ValueError(
+        f"unreadable date {raw!r}: expected ISO 8601, 'YYYY-MM-DD HH:MM' or 'HH:MM DD/MM/YYYY'"
+    )
 
 
 def rfc3339(moment: datetime) -> str:
