@@ -77,7 +77,9 @@ def selects(feed: FeedSpec, article: Article) -> bool:
         article.category is None or article.category.slug != feed.category
     ):
         return False
-    if feed.author is not None and (article.author is None or slugify(article.author) != feed.author):
+    if feed.author is not None and (
+        article.author is None or slugify(article.author) != feed.author
+    ):
         return False
     return feed.tag is None or any(slugify(t) == feed.tag for t in article.tags)
 

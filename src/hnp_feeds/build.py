@@ -1,0 +1,122 @@
+"""The full, store-less regeneration behind ``hnp-feeds build``.
+
+sources -> adapters -> catalogue -> writers -> validator -> atomic write.  Every rendered
+file is validated before anything is written: one invalid feed and nothing new is
+written, the previous files stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .adapters import read_sources
+from .catalogue import feeds_for, select
+from .config import Catalogue
+from .errors import RecordError
+from .model import Article, FeedSpec
+from .output import write_atomic
+from .render import render_feed
+from .validator import Report, validate
+
+
+class Progress(Protocol):
+    """What the CLI's progress bar offers the library (a null one when it is off)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
+class NullProgress:
+    """Progress that shows nothing (cron, tests)."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, label: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """One feed of a build, for the summary table."""
+
+    slug: str
+    title: str
+    entries: int
+
+
+@dataclass
+class BuildResult:
+    """What a build did: feeds, files written or left as they were, what it refused."""
+
+    feeds: list[FeedSummary] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    rejected: list[RecordError] = field(default_factory=list)
+    invalid: dict[str, Report] = field(default_factory=dict)
+    warnings: dict[str, Report] = field(default_factory=dict)
+    articles: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.rejected
+
+
+def load_articles(sources: Iterable[Path | str]) -> tuple[list[Article], list[RecordError]]:
+    """Every usable article of the sources, and every record refused with its reason."""
+    articles: list[Article] = []
+    rejected: list[RecordError] = []
+    for item in read_sources(list(sources)):
+        if isinstance(item, RecordError):
+            rejected.append(item)
+        else:
+            articles.append(item)
+    return articles, rejected
+
+
+def render_site(
+    catalogue: Catalogue, articles: Sequence[Article], progress: Progress | None = None
+) -> tuple[list[FeedSummary], dict[str, bytes]]:
+    """Every feed of the catalogue rendered in every format: path -> bytes."""
+    progress = progress or NullProgress()
+    feeds: list[FeedSpec] = feeds_for(catalogue, articles)
+    progress.start(len(feeds))
+    summaries: list[FeedSummary] = []
+    files: dict[str, bytes] = {}
+    for feed in feeds:
+        entries = select(feed, articles, catalogue.site.entries_per_feed)
+        files.update(render_feed(catalogue, feed, entries))
+        summaries.append(FeedSummary(feed.slug, feed.title, len(entries)))
+        progress.advance(feed.slug)
+    return summaries, files
+
+
+def build(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str] | None = None,
+    out_dir: Path | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Regenerate every feed from the sources; write only if every file validates."""
+    out_dir = out_dir or catalogue.out_dir
+    result = BuildResult()
+    articles, result.rejected = load_articles(sources or catalogue.sources)
+    result.articles = len(articles)
+    result.feeds, files = render_site(catalogue, articles, progress)
+    for relpath, data in files.items():
+        report = validate(data, base_url=catalogue.site.feeds_url + relpath)
+        if not report.ok:
+            result.invalid[relpath] = report
+        elif report.warnings:
+            result.warnings[relpath] = report
+    if result.invalid:
+        return result
+    for relpath, data in sorted(files.items()):
+        target = out_dir / relpath
+        (result.written if write_atomic(target, data) else result.unchanged).append(target)
+    return result
