@@ -1,0 +1,132 @@
+"""The pipeline end to end on the bundled sample portal, read back by feedparser."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from hnp_feeds import build as build_module
+from hnp_feeds.build import build
+from hnp_feeds.config import Catalogue, load_config
+
+BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
+    out = tmp_path_factory.mktemp("feeds")
+    result = build(catalogue, out_dir=out)
+    assert result.ok, (result.rejected, result.invalid)
+    assert not result.warnings, {k: r.messages for k, r in result.warnings.items()}
+    return out
+
+
+def feed_dirs(out: Path) -> list[Path]:
+    return sorted(p.parent for p in out.glob("*/atom.xml"))
+
+
+def test_sample_builds_main_category_and_author_feeds(built: Path) -> None:
+    slugs = {d.name for d in feed_dirs(built)}
+    assert "tin-moi" in slugs
+    assert len([s for s in slugs if s.startswith("tac-gia-")]) >= 4
+    assert len(slugs) >= 1 + 5 + 4
+    for directory in feed_dirs(built):
+        assert {"atom.xml", "rss.xml", "feed.json"} <= {p.name for p in directory.iterdir()}
+
+
+def test_every_feed_parses_cleanly_with_related_links(built: Path) -> None:
+    for directory in feed_dirs(built):
+        for name in ("atom.xml", "rss.xml"):
+            parsed = feedparser.parse((directory / name).read_bytes())
+            assert parsed.bozo == 0, (directory.name, name, parsed.get("bozo_exception"))
+            assert parsed.entries, (directory.name, name)
+            for entry in parsed.entries:
+                related = [link for link in entry.links if link.get("rel") == "related"]
+                assert related, (directory.name, name, entry.id)
+                assert all(link.href.startswith("https://") for link in related)
+                assert unicodedata.is_normalized("NFC", entry.title)
+
+
+def test_every_time_carries_the_local_offset(built: Path) -> None:
+    for directory in feed_dirs(built):
+        atom = (directory / "atom.xml").read_text(encoding="utf-8")
+        rss = (directory / "rss.xml").read_text(encoding="utf-8")
+        atom_times = re.findall(r"<(?:updated|published)>([^<]+)<", atom)
+        rss_times = re.findall(r"<(?:pubDate|lastBuildDate)>([^<]+)<", rss)
+        assert atom_times and rss_times
+        assert all(t.endswith("+07:00") for t in atom_times), atom_times
+        assert all(t.endswith("+0700") for t in rss_times), rss_times
+
+
+def test_atom_rss_and_json_hold_the_same_ids_in_the_same_order(built: Path) -> None:
+    import json
+
+    for directory in feed_dirs(built):
+        atom_ids = [e.id for e in feedparser.parse((directory / "atom.xml").read_bytes()).entries]
+        rss_ids = [e.id for e in feedparser.parse((directory / "rss.xml").read_bytes()).entries]
+        doc = json.loads((directory / "feed.json").read_text(encoding="utf-8"))
+        json_ids = [item["id"] for item in doc["items"]]
+        assert atom_ids == rss_ids == json_ids
+        assert all(i.startswith("tag:hnp.example.vn,") for i in atom_ids)
+
+
+def test_building_twice_gives_identical_bytes_and_touches_nothing(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    first = build(catalogue, out_dir=tmp_path / "a")
+    snapshot = {p: p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
+    mtimes = {p: p.stat().st_mtime_ns for p in snapshot}
+    second = build(catalogue, out_dir=tmp_path / "a")
+    assert first.written and not second.written
+    assert len(second.unchanged) == len(first.written)
+    assert {p: p.read_bytes() for p in snapshot} == snapshot
+    assert {p: p.stat().st_mtime_ns for p in snapshot} == mtimes
+
+
+@pytest.mark.skipif(not BAD_RECORDS.exists(), reason="tests/data/bad_records.jsonl not written yet")
+def test_bad_records_are_reported_and_the_rest_published(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    result = build(catalogue, [*catalogue.sources, BAD_RECORDS], tmp_path)
+    assert result.rejected
+    for record in result.rejected:
+        assert record.source.endswith(".jsonl")
+        assert re.fullmatch(r"\d+", record.position), record.position
+        assert record.reason
+    reasons = " ".join(r.reason.lower() for r in result.rejected)
+    for expected in ("title", "date", "url", "duplicate"):
+        assert expected in reasons, (expected, reasons)
+    assert not result.invalid
+    assert (tmp_path / "tin-moi" / "atom.xml").exists()
+
+
+def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(catalogue, out_dir=tmp_path)
+    main_atom = tmp_path / "tin-moi" / "atom.xml"
+    before = main_atom.read_bytes()
+
+    real_render = build_module.render_feed
+
+    def broken_render(*args: object, **kwargs: object) -> dict[str, bytes]:
+        files = real_render(*args, **kwargs)  # type: ignore[arg-type]
+        return {
+            path: data.replace(b"<updated>", b"<updated>yesterday ", 1)
+            for path, data in files.items()
+        }
+
+    monkeypatch.setattr(build_module, "render_feed", broken_render)
+    result = build(catalogue, out_dir=tmp_path)
+    assert result.invalid
+    assert not result.written
+    assert main_atom.read_bytes() == before

@@ -1,0 +1,62 @@
+"""The CLI through typer's CliRunner: help with examples, exit codes, summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from hnp_feeds.cli import ExitCode, app
+
+runner = CliRunner()
+BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
+
+
+def command_names() -> list[str]:
+    group = get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+def test_there_are_commands() -> None:
+    assert "build" in command_names()
+
+
+@pytest.mark.parametrize("name", command_names())
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example" in result.output, f"`hnp-feeds {name} --help` shows no example"
+    assert "hnp-feeds " + name in result.output
+
+
+def test_build_writes_the_sample_and_prints_a_summary(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--out", str(tmp_path)])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "tin-moi" in result.output
+    assert "0 records rejected" in result.output
+    assert (tmp_path / "tin-moi" / "atom.xml").is_file()
+
+
+@pytest.mark.skipif(not BAD_RECORDS.exists(), reason="tests/data/bad_records.jsonl not written yet")
+def test_build_with_bad_records_exits_3_and_names_them(tmp_path: Path) -> None:
+    from hnp_feeds.config import load_config
+
+    sources = [*load_config().sources, BAD_RECORDS]
+    args = ["build", "--out", str(tmp_path)]
+    for source in sources:
+        args += ["--source", str(source)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.REJECTED, result.output
+    assert "rejected" in result.output
+    assert "bad_records.jsonl:" in result.output
+    assert (tmp_path / "tin-moi" / "rss.xml").is_file()
+
+
+def test_build_with_a_broken_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "hnp-feeds.toml"
+    config.write_text("[site]\ntitle = 1\n", encoding="utf-8")
+    result = runner.invoke(app, ["build", "--config", str(config), "--out", str(tmp_path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert "configuration error" in result.output
