@@ -44,7 +44,12 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
     assert site.hub is None
     assert catalogue.sources == (tmp_path / "articles.jsonl",)
     (feed,) = catalogue.declared
-    assert (feed.slug, feed.kind, feed.tag, feed.limit) == ("tuyen-sinh", "custom", "tuyen-sinh", 20)
+    assert (feed.slug, feed.kind, feed.tag, feed.limit) == (
+        "tuyen-sinh",
+        "custom",
+        "tuyen-sinh",
+        20,
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,7 +63,9 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
         (('title = "Hà Nội Plus"', ""), "title"),
     ],
 )
-def test_bad_catalogue_names_the_problem(tmp_path: Path, change: tuple[str, str], needle: str) -> None:
+def test_bad_catalogue_names_the_problem(
+    tmp_path: Path, change: tuple[str, str], needle: str
+) -> None:
     path = write(tmp_path, MINIMAL.replace(*change, 1))
     with pytest.raises(ConfigError) as caught:
         load_config(path)
