@@ -1,32 +1,392 @@
 """Parse untrusted feed bytes safely: no DTD loading, no network, no entity expansion,
-bounded size and depth.  Problems become messages, never exceptions."""
+bounded size and depth.  Problems become messages (W3C class names), never exceptions.
+
+The prolog is read by hand before lxml sees the bytes: the encoding is settled here
+(libxml2 knows few encodings; Python knows them all), and a DOCTYPE whose internal
+subset declares entities (billion laughs, quadratic blow-up, XXE) is refused outright.
+"""
 
 from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
 from .report import Report
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# libxml2 refuses deeper documents by itself unless told XML_PARSE_HUGE (then 2048).
+LIBXML_MAX_DEPTH = 256
+HUGE_MAX_DEPTH = 2048
+DEFAULT_MAX_DEPTH = LIBXML_MAX_DEPTH
+
+# The old Netscape RSS 0.91 DTD is the one external DTD a feed legitimately names.
+NETSCAPE_RSS_091 = "-//Netscape Communications//DTD RSS 0.91//EN"
+
+_STANDARD = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be"})
+# Encodings a reader can be expected to know; anything else is accepted but warned
+# about (ObscureEncoding), as the W3C validator does.  Kept as Python's canonical names.
+_COMMON = _STANDARD | frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "us-ascii iso-8859-1 iso-8859-2 iso-8859-3 iso-8859-4 iso-8859-5 iso-8859-6 "
+        "iso-8859-7 iso-8859-8 iso-8859-9 iso-8859-10 iso-8859-13 iso-8859-14 iso-8859-15 "
+        "iso-8859-16 windows-1250 windows-1251 windows-1252 windows-1253 windows-1254 "
+        "windows-1255 windows-1256 windows-1257 windows-1258 koi8-r koi8-u shift_jis euc-jp "
+        "iso-2022-jp euc-kr gb2312 gbk gb18030 big5 big5-hkscs tis-620 utf-32 utf-32-le "
+        "utf-32-be"
+    ).split()
+)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECL = re.compile(rb"<\?xml[ \t\r\n][^?>]*\?>")
+_PSEUDO_ATTR = re.compile(rb"""(version|encoding|standalone)\s*=\s*(["'])([^"']*)\2""")
+_SPACE = b" \t\r\n"
+_ENTITY_DECL = re.compile(rb"""<!ENTITY\s+(%\s+)?([^\s"'>]+)\s*(SYSTEM|PUBLIC)?""")
+_DOCTYPE_NAME = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+")
+# SYSTEM "system-id" | PUBLIC "public-id" "system-id"
+_EXTERNAL_ID = re.compile(rb"""\s+(?:SYSTEM|(PUBLIC)\s+(["'])([^"']*)\2)\s+(["'])([^"']*)\4""")
 
 
-def parse_xml(data: bytes, report: Report, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementTree | None:
+@dataclass(frozen=True)
+class Limits:
+    """Caps on what one document may cost: its size in bytes and its element depth."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+@dataclass(frozen=True)
+class _Decl:
+    version: str | None
+    encoding: str | None
+    encoding_at: int  # byte offset of the encoding's value, or of the document start
+
+
+def parse_xml(
+    data: bytes,
+    report: Report,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> etree._ElementTree | None:
     """The parsed tree, or None after reporting why the bytes are not usable XML."""
     if len(data) > max_bytes:
-        report.error("ValidatorLimit", reason=f"document is {len(data)} bytes, limit {max_bytes}")
+        report.error(
+            "ValidatorLimit",
+            reason=f"document is {len(data)} bytes, the limit is {max_bytes}",
+            value=str(len(data)),
+        )
+        return None
+    if not 1 <= max_depth <= HUGE_MAX_DEPTH:
+        raise ValueError(f"max_depth must be between 1 and {HUGE_MAX_DEPTH}, got {max_depth}")
+    utf8 = _to_utf8(data, report)
+    if utf8 is None:
+        return None
+    if not _doctype_is_safe(utf8, report):
         return None
     parser = etree.XMLParser(
+        encoding="utf-8",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        attribute_defaults=False,
+        huge_tree=max_depth > LIBXML_MAX_DEPTH,
         remove_blank_text=False,
     )
     try:
-        root = etree.fromstring(data, parser)
+        root = etree.fromstring(utf8, parser)
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        report.error("SAXError", line=line, column=column, value=str(exc.msg))
+        _report_syntax_error(exc, report, max_depth)
         return None
-    return root.getroottree()
+    tree = root.getroottree()
+    if tree.docinfo.public_id == NETSCAPE_RSS_091 and root.get("version") != "0.91":
+        report.error(
+            "InvalidDoctype",
+            value=NETSCAPE_RSS_091,
+            reason=f"the RSS 0.91 DOCTYPE on a version {root.get('version')} document",
+        )
+    for entry in parser.error_log:
+        # With an external DTD named (and not loaded) libxml2 only warns on &undefined;
+        if entry.type == etree.ErrorTypes.WAR_UNDECLARED_ENTITY:
+            name = re.search(r"Entity '([^']*)'", entry.message)
+            report.error(
+                "UndefinedNamedEntity",
+                line=entry.line,
+                column=entry.column,
+                value=name.group(1) if name else entry.message,
+                reason=entry.message,
+            )
+    dtd = tree.docinfo.internalDTD
+    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
+    if entities:
+        # Not reached while the prolog scan is right; kept as a second lock.
+        report.error("EntityDeclaration", reason="the DOCTYPE declares entities: refused")
+        return None
+    if max_depth != LIBXML_MAX_DEPTH and _deeper_than(max_depth)(tree):
+        report.error(
+            "ValidatorLimit",
+            reason=f"elements nested deeper than {max_depth} levels",
+            value=str(max_depth),
+        )
+        return None
+    return tree
+
+
+@lru_cache(maxsize=8)
+def _deeper_than(depth: int) -> etree.XPath:
+    """An XPath that is true when some element sits below ``depth`` levels."""
+    return etree.XPath("boolean(/*" + "/*" * depth + ")")
+
+
+def _report_syntax_error(exc: etree.XMLSyntaxError, report: Report, max_depth: int) -> None:
+    line, column = exc.position if exc.position else (None, None)
+    message = str(exc.msg).split(", line ")[0]
+    types = etree.ErrorTypes
+    code = int(getattr(exc, "code", 0))  # lxml-stubs lack XMLSyntaxError.code
+    if code in (types.ERR_UNDECLARED_ENTITY, types.WAR_UNDECLARED_ENTITY):
+        name = re.search(r"Entity '([^']*)'", message)
+        report.error(
+            "UndefinedNamedEntity",
+            line=line,
+            column=column,
+            value=name.group(1) if name else message,
+            reason=message,
+        )
+    elif code == types.ERR_INVALID_ENCODING:
+        report.error("UnicodeError", line=line, column=column, reason=message)
+    elif code == types.ERR_UNKNOWN_VERSION:
+        if "BadXmlVersion" in report.codes():
+            return
+        report.error("BadXmlVersion", line=line, column=column, reason=message)
+    elif code == types.ERR_RESOURCE_LIMIT and "depth" in message:
+        report.error(
+            "ValidatorLimit",
+            line=line,
+            column=column,
+            reason=f"elements nested deeper than {max_depth} levels",
+            value=str(max_depth),
+        )
+    elif code == types.ERR_RESOURCE_LIMIT or code == types.ERR_ENTITY_LOOP:
+        report.error("ValidatorLimit", line=line, column=column, reason=message)
+    else:
+        report.error("SAXError", line=line, column=column, value=message, reason=message)
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of a byte offset."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def _read_decl(head: bytes) -> _Decl | None:
+    """The XML declaration at the very start of ASCII-compatible bytes, if any."""
+    found = _XML_DECL.match(head)
+    if found is None:
+        return None
+    pseudo = {m.group(1).decode("ascii"): m for m in _PSEUDO_ATTR.finditer(found.group(0))}
+    version = pseudo["version"].group(3).decode("latin-1") if "version" in pseudo else None
+    enc = pseudo.get("encoding")
+    return _Decl(
+        version,
+        enc.group(3).decode("latin-1") if enc else None,
+        enc.start(3) if enc else 0,
+    )
+
+
+def _sniff(data: bytes) -> tuple[str | None, int]:
+    """The encoding a byte order mark (or a BOM-less UTF-16 ``<?``) announces, and its length."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    if data.startswith(b"<\x00?\x00"):
+        return "utf-16-le", 0
+    if data.startswith(b"\x00<\x00?"):
+        return "utf-16-be", 0
+    return None, 0
+
+
+def _canonical(name: str) -> str | None:
+    """Python's name for an encoding, or None when no text codec of that name exists."""
+    try:
+        b"".decode(name)
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _to_utf8(data: bytes, report: Report) -> bytes | None:
+    """The document as UTF-8 bytes (its declaration left as written; lxml is told UTF-8),
+    after reporting its encoding's faults.  None when it cannot be decoded at all."""
+    bom, bom_length = _sniff(data)
+    if bom is not None and bom != "utf-8":
+        head = data[bom_length : bom_length + 2048].decode(bom, errors="replace")
+        head_bytes = head.encode("utf-8", errors="replace")
+    else:
+        head_bytes = data[bom_length : bom_length + 2048]
+    decl = _read_decl(head_bytes)
+    if decl is None:
+        if bom is None:
+            report.info(
+                "MissingEncoding", line=1, column=1, reason="no XML declaration: UTF-8 assumed"
+            )
+    elif decl.version != "1.0":
+        report.error(
+            "BadXmlVersion",
+            line=1,
+            column=1,
+            value=decl.version or "",
+            reason="the XML declaration must say version 1.0",
+        )
+    declared = decl.encoding if decl else None
+    line, column = _position(head_bytes, decl.encoding_at) if decl else (1, 1)
+    effective = bom or "utf-8"
+    if declared is not None:
+        canonical = _canonical(declared)
+        if canonical is None:
+            report.error("UnknownEncoding", value=declared, line=line, column=column, element="xml")
+            return None
+        if bom is not None and _family(canonical) != _family(bom):
+            report.error(
+                "UnicodeError",
+                value=declared,
+                line=line,
+                column=column,
+                reason=f"byte order mark says {bom}, the declaration says {declared}",
+            )
+        elif bom is None:
+            effective = canonical
+        if canonical not in _STANDARD:
+            report.info("NonstdEncoding", value=declared, line=line, column=column)
+        if canonical not in _COMMON:
+            report.warning("ObscureEncoding", value=declared, line=line, column=column)
+    if _family(effective) == "utf-8":
+        return data
+    body = data[bom_length:]
+    try:
+        text = body.decode(effective)
+    except UnicodeDecodeError as exc:
+        bad_line, bad_column = _position(body, exc.start)
+        report.error(
+            "UnicodeError",
+            line=bad_line,
+            column=bad_column,
+            value=body[exc.start : exc.end].hex(),
+            reason=f"bytes not valid {declared or effective}",
+        )
+        text = body.decode(effective, errors="replace")
+    return text.encode("utf-8", errors="surrogatepass")
+
+
+def _family(encoding: str) -> str:
+    """Encodings that share a byte form: utf-16 with its BOM is the same as utf-16-le."""
+    if encoding.startswith("utf-16"):
+        return "utf-16"
+    if encoding.startswith("utf-32"):
+        return "utf-32"
+    if encoding in ("utf-8", "utf_8", "utf-8-sig"):
+        return "utf-8"
+    return encoding
+
+
+def _skip_misc(data: bytes, at: int) -> int:
+    """Past whitespace, comments and processing instructions (the prolog's 'Misc')."""
+    size = len(data)
+    while at < size:
+        if data[at] in _SPACE:
+            at += 1
+        elif data.startswith(b"<!--", at):
+            end = data.find(b"-->", at + 4)
+            if end < 0:
+                return size
+            at = end + 3
+        elif data.startswith(b"<?", at):
+            end = data.find(b"?>", at + 2)
+            if end < 0:
+                return size
+            at = end + 2
+        else:
+            return at
+    return at
+
+
+def _subset_end(data: bytes, at: int) -> int:
+    """Offset of the ``]`` closing a DOCTYPE internal subset opened before ``at``;
+    quoted literals and comments may hold a ``]`` of their own."""
+    size = len(data)
+    while at < size:
+        char = data[at]
+        if char in b"\"'":
+            end = data.find(bytes([char]), at + 1)
+            at = size if end < 0 else end + 1
+        elif data.startswith(b"<!--", at):
+            end = data.find(b"-->", at + 4)
+            at = size if end < 0 else end + 3
+        elif char == ord("]"):
+            return at
+        else:
+            at += 1
+    return size
+
+
+def _doctype_is_safe(data: bytes, report: Report) -> bool:
+    """Report a DOCTYPE's dangers; False when it declares entities (then it is refused)."""
+    at = _skip_misc(data, 3 if data.startswith(codecs.BOM_UTF8) else 0)
+    if not data.startswith(b"<!DOCTYPE", at):
+        return True
+    start = at
+    name = _DOCTYPE_NAME.match(data, at)
+    at = name.end() if name else at + len(b"<!DOCTYPE")
+    external = _EXTERNAL_ID.match(data, at)
+    if external is not None:
+        at = external.end()
+        public = external.group(3).decode("utf-8", "replace") if external.group(1) else None
+        system = external.group(5).decode("utf-8", "replace")
+        if public != NETSCAPE_RSS_091:
+            line, column = _position(data, start)
+            report.warning(
+                "ExternalDTD",
+                line=line,
+                column=column,
+                value=system,
+                reason="the external DTD is not loaded; entities it defines stay undefined",
+            )
+    while at < len(data) and data[at] in _SPACE:
+        at += 1
+    bracket = at if data.startswith(b"[", at) else -1
+    if bracket < 0:
+        return True
+    subset = data[bracket + 1 : _subset_end(data, bracket + 1)]
+    declared = list(_ENTITY_DECL.finditer(subset))
+    for entity in declared:
+        line, column = _position(data, bracket + 1 + entity.start())
+        entity_name = entity.group(2).decode("utf-8", "replace")
+        if entity.group(3):
+            report.info("ContainsSystemEntity", line=line, column=column, value=entity_name)
+            report.error(
+                "ExternalEntity",
+                line=line,
+                column=column,
+                value=entity_name,
+                reason="external entities are never loaded: document refused",
+            )
+        else:
+            report.error(
+                "EntityDeclaration",
+                line=line,
+                column=column,
+                value=entity_name,
+                reason="entity declarations are refused (expansion bombs): document refused",
+            )
+    return not declared
