@@ -1,0 +1,220 @@
+"""Computed related posts: the obvious neighbours of a hand-made portal are found."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hnp_feeds.model import Article, Category, Link
+from hnp_feeds.related import RelatedIndex, complete_related, tokens
+from hnp_feeds.timezone import localize
+
+BASE = "https://hanoi.example.vn/bai/"
+THOI_SU = Category("thoi-su", "Thời sự")
+THE_THAO = Category("the-thao", "Thể thao")
+GIAO_DUC = Category("giao-duc", "Giáo dục")
+
+
+def article(
+    id: str,
+    title: str,
+    day: int,
+    *,
+    summary: str = "",
+    tags: tuple[str, ...] = (),
+    category: Category | None = THOI_SU,
+    status: str = "published",
+    related: tuple[Link, ...] = (),
+    url: str | None = "",
+) -> Article:
+    moment = localize(datetime(2022, 6, day, 8, 0))
+    return Article(
+        id=id,
+        title=title,
+        published=moment,
+        updated=moment,
+        url=BASE + id if url == "" else url,
+        summary=summary,
+        tags=tags,
+        category=category,
+        status=status,  # type: ignore[arg-type]
+        related=related,
+    )
+
+
+PORTAL = [
+    article(
+        "lu-1",
+        "Mưa lớn gây ngập úng nhiều tuyến phố nội thành",
+        2,
+        summary="HNP - Trận mưa lớn chiều qua khiến nhiều tuyến phố ngập úng, giao thông ùn tắc.",
+        tags=("ngập úng", "thời tiết"),
+    ),
+    article(
+        "lu-2",
+        "Thành phố chủ động phòng chống ngập úng mùa mưa bão",
+        3,
+        summary="HNP - Các quận triển khai phương án tiêu thoát nước, chống ngập úng khi mưa lớn.",
+        tags=("ngập úng",),
+    ),
+    article(
+        "lu-3",
+        "Dự báo mưa lớn, nguy cơ ngập úng cục bộ",
+        4,
+        summary="HNP - Trung tâm dự báo cảnh báo mưa lớn diện rộng, ngập úng ở vùng trũng.",
+        tags=("thời tiết", "ngập úng"),
+    ),
+    article(
+        "bd-1",
+        "Đội tuyển bóng đá U23 thắng đậm trận ra quân",
+        5,
+        summary="HNP - U23 Việt Nam thắng 3-0 trong trận ra quân giải bóng đá khu vực.",
+        tags=("bóng đá",),
+        category=THE_THAO,
+    ),
+    article(
+        "bd-2",
+        "Bóng đá U23: huấn luyện viên công bố danh sách đội tuyển",
+        6,
+        summary="HNP - Danh sách đội tuyển U23 chuẩn bị cho giải bóng đá khu vực.",
+        tags=("bóng đá",),
+        category=THE_THAO,
+    ),
+    article(
+        "gd-1",
+        "Kỳ thi tốt nghiệp trung học phổ thông diễn ra an toàn",
+        7,
+        summary="HNP - Hơn 100 nghìn thí sinh dự kỳ thi tốt nghiệp trung học phổ thông.",
+        tags=("tuyển sinh", "thi tốt nghiệp"),
+        category=GIAO_DUC,
+    ),
+    article(
+        "gd-2",
+        "Công bố điểm thi tốt nghiệp trung học phổ thông",
+        8,
+        summary="HNP - Thí sinh tra cứu điểm thi tốt nghiệp từ sáng nay.",
+        tags=("thi tốt nghiệp",),
+        category=GIAO_DUC,
+    ),
+]
+
+
+def by_id(articles: list[Article]) -> dict[str, Article]:
+    return {a.id: a for a in articles}
+
+
+def urls(links: tuple[Link, ...]) -> list[str]:
+    return [link.url.removeprefix(BASE) for link in links]
+
+
+def test_tokens_fold_diacritics_like_fts5() -> None:
+    assert tokens("Ngập úng ở Hà Nội, COVID-19") == ["ngap", "ung", "o", "ha", "noi", "covid", "19"]
+    assert tokens("Đảng") == ["đang"]
+
+
+def test_obvious_neighbours_are_found() -> None:
+    done = by_id(complete_related(PORTAL, 2))
+    assert urls(done["lu-3"].related) == ["lu-1", "lu-2"]
+    assert urls(done["lu-2"].related)[0] == "lu-1"
+    assert urls(done["bd-2"].related)[0] == "bd-1"
+    assert urls(done["gd-2"].related)[0] == "gd-1"
+    # Every computed link carries the neighbour's title.
+    assert done["gd-2"].related[0].title == PORTAL[5].title
+
+
+def test_never_self_newer_draft_or_retracted() -> None:
+    portal = [
+        *PORTAL,
+        article("lu-draft", "Ngập úng mưa lớn phố nội thành (nháp)", 3, status="draft"),
+        article("lu-gone", "Mưa lớn ngập úng tuyến phố nội thành", 3, status="retracted"),
+        article("lu-4", "Mưa lớn ngập úng tuyến phố nội thành lần nữa", 20),
+        article("lu-nourl", "Mưa lớn ngập úng phố nội thành", 3, url=None),
+    ]
+    done = by_id(complete_related(portal, 5))
+    for a in done.values():
+        assert a.id not in urls(a.related), a.id
+    lu3 = urls(done["lu-3"].related)
+    assert {"lu-draft", "lu-gone", "lu-4", "lu-nourl"}.isdisjoint(lu3)
+    assert lu3[:2] == ["lu-1", "lu-2"]
+    # The oldest article has nothing older to point to.
+    assert done["lu-1"].related == ()
+    # The newest flood article finds the three published flood articles before it.
+    assert set(urls(done["lu-4"].related)) >= {"lu-1", "lu-2", "lu-3"}
+
+
+def test_explicit_links_come_first_and_are_not_repeated() -> None:
+    explicit = (Link(BASE + "bd-1", "Bóng đá"), Link("https://other.example/x", "Ngoài"))
+    portal = [*PORTAL[:-1], replace(PORTAL[-1], related=explicit)]
+    done = by_id(complete_related(portal, 4))
+    got = done["gd-2"].related
+    assert got[:2] == explicit
+    assert urls(got)[2] == "gd-1"
+    assert len(got) == 4
+    assert len({link.url for link in got}) == 4
+
+
+def test_enough_explicit_links_are_kept_as_they_are() -> None:
+    explicit = tuple(Link(f"https://hanoi.example.vn/x{i}", f"X{i}") for i in range(3))
+    a = article("gd-3", "Thi tốt nghiệp", 9, related=explicit, category=GIAO_DUC)
+    done = by_id(complete_related([*PORTAL, a], 2))
+    assert done["gd-3"].related == explicit
+
+
+def test_same_category_is_boosted() -> None:
+    portal = [
+        article("a", "Giải chạy bộ vì cộng đồng", 2, category=THE_THAO),
+        article("b", "Giải chạy bộ vì cộng đồng", 2, category=THOI_SU),
+        article("c", "Giải chạy bộ vì cộng đồng năm nay", 3, category=THOI_SU),
+    ]
+    done = by_id(complete_related(portal, 1))
+    assert urls(done["c"].related) == ["b"]
+
+
+def test_deterministic_ties_whatever_the_input_order() -> None:
+    twins = [
+        article(f"t{i}", "Hội nghị tổng kết công tác năm", 2 + i % 2, category=THOI_SU)
+        for i in range(6)
+    ]
+    target = article("z", "Hội nghị tổng kết công tác năm", 10)
+    first = by_id(complete_related([*twins, target], 4))["z"].related
+    second = by_id(complete_related([target, *reversed(twins)], 4))["z"].related
+    assert first == second
+    # Equal scores: the newest first, then by id.
+    assert urls(first) == ["t1", "t3", "t5", "t0"]
+
+
+def test_category_fallback_when_text_finds_nothing() -> None:
+    portal = [
+        article("g1", "Gặp gỡ", 2, category=GIAO_DUC),
+        article("g2", "Chào xuân", 3, category=GIAO_DUC),
+        article("g3", "Tin vắn", 4, category=GIAO_DUC),
+    ]
+    assert urls(by_id(complete_related(portal, 5))["g3"].related) == ["g2", "g1"]
+
+
+def test_index_in_a_real_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    with sqlite3.connect(path) as conn:
+        RelatedIndex(conn).add(PORTAL)
+    conn = sqlite3.connect(path)
+    try:
+        index = RelatedIndex(conn)
+        assert urls(index.related_for(PORTAL[4], 1)) == ["bd-1"]
+        index.remove(["bd-1"])
+        assert "bd-1" not in urls(index.related_for(PORTAL[4], 3))
+        # Re-adding under the same id replaces, never duplicates.
+        index.add([PORTAL[3], PORTAL[3]])
+        assert conn.execute("SELECT count(*) FROM related_docs").fetchone()[0] == len(PORTAL)
+        assert urls(index.related_for(PORTAL[4], 1)) == ["bd-1"]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_never_more_than_asked_when_computing(n: int) -> None:
+    done = complete_related(PORTAL, n)
+    assert all(len(a.related) <= n for a in done)
