@@ -1,0 +1,128 @@
+"""Sources -> ``Article`` | ``RecordError``: one module per kind of source.
+
+``read_source`` picks the adapter from the location: ``.jsonl``/``.ndjson``, ``.csv``,
+a ``.txt`` page, a directory of pages (with an optional ``manifest.jsonl``), and, once
+registered, ``.html`` pages and ``sqlite:``/``postgresql:`` database URLs.  Adapters
+*yield* RecordErrors so that one bad record never stops the rest.
+
+Adding a kind: ``register(".html", reader)`` at run time, or a line in ``_BUILTIN``
+naming ``module:function``; the module is imported only when that kind is read.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import ConfigError, RecordError
+from ..model import Article
+
+Item = Article | RecordError
+
+
+class Source(Protocol):
+    """An adapter: a location (path or URL) and options -> Articles and RecordErrors."""
+
+    def __call__(self, location: str, /, **options: Any) -> Iterator[Item]: ...
+
+
+# Kinds read by modules of this package, imported on first use.  Keys are file
+# suffixes (".csv"), URL schemes ending in ":" ("sqlite:") or "dir" for a directory.
+_BUILTIN: dict[str, str] = {
+    ".jsonl": "jsonl:read_jsonl",
+    ".ndjson": "jsonl:read_jsonl",
+    ".csv": "csv:read_csv",
+    ".txt": "page_text:read_page",
+    "dir": "page_text:read_page_dir",
+    ".html": "page_html:read_page",
+    ".htm": "page_html:read_page",
+    "sqlite:": "database:read_database",
+    "postgresql:": "database:read_database",
+    "postgres:": "database:read_database",
+}
+_registered: dict[str, Source] = {}
+
+
+def register(kind: str, reader: Source) -> None:
+    """Read locations of ``kind`` (".html", "sqlite:", "dir") with ``reader`` from now on."""
+    _registered[kind.lower()] = reader
+
+
+def kind_of(location: str | Path) -> str:
+    """The adapter key for a location: its URL scheme, "dir", or its file suffix."""
+    text = str(location)
+    head, sep, _ = text.partition(":")
+    if sep and len(head) > 1 and head.isalpha():  # a scheme, not a Windows drive letter
+        return head.lower() + ":"
+    path = Path(text)
+    if path.is_dir():
+        return "dir"
+    return path.suffix.lower()
+
+
+def adapter_for(location: str | Path) -> Source:
+    """The reader for ``location``; ConfigError when hnp-feeds cannot read that kind."""
+    kind = kind_of(location)
+    if kind in _registered:
+        return _registered[kind]
+    target = _BUILTIN.get(kind)
+    if target is None:
+        known = ", ".join(sorted(set(_BUILTIN) | set(_registered)))
+        what = kind or "files without a suffix"
+        raise ConfigError(f"{location}: no adapter for {what!r} (known: {known})")
+    module_name, _, function = target.partition(":")
+    try:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{module_name}":
+            raise
+        raise ConfigError(f"{location}: reading {kind!r} sources is not available yet") from None
+    reader: Source = getattr(module, function)
+    return reader
+
+
+def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
+    """Every record of one source, in its order, as Article or RecordError."""
+    reader = adapter_for(location)
+    return reader(str(location), **options)
+
+
+def read_sources(locations: Iterable[str | Path], **options: Any) -> Iterator[Item]:
+    """Several sources chained; an id seen twice in one run is reported the second time."""
+    first_seen: dict[str, str] = {}
+    for location in locations:
+        for item in read_source(location, **options):
+            if isinstance(item, Article):
+                where = first_seen.setdefault(item.id, item.source)
+                if where != item.source:
+                    source, position = split_where(item.source)
+                    yield RecordError(
+                        source,
+                        position,
+                        f"duplicate id {item.id!r}, first seen at {where}",
+                        record_id=item.id,
+                    )
+                    continue
+            yield item
+
+
+def split_where(where: str) -> tuple[str, str]:
+    """``"file.jsonl:12"`` -> ``("file.jsonl", "12")``; a page path has no position."""
+    source, sep, position = where.rpartition(":")
+    if sep and position.isdigit():
+        return source, position
+    return where, ""
+
+
+__all__ = [
+    "Item",
+    "Source",
+    "adapter_for",
+    "kind_of",
+    "read_source",
+    "read_sources",
+    "register",
+    "split_where",
+]

@@ -1,0 +1,302 @@
+"""The portal's article page saved as text (DESIGN.md §1, ``shared/corpus/pages/``).
+
+Shape: title line with ``(HH:MM DD/MM/YYYY)``, ``HNP -`` lede, optional image caption,
+body paragraphs, the author's byline, the lists "Các bài mới đăng" / "Các bài đã đăng :",
+then the comment form and a mis-encoded captcha, which are never published.
+
+A page carries no URL or id.  They come from options (``url=``, ``id=``), from a sidecar
+``<page>.json`` or from a ``manifest.jsonl`` beside the pages (one ``{"page": file, ...}``
+a line, any record field).  Without an id, the id is ``page-<12 hex>`` from the title and
+time, which stays the same each time the page is read.  Without a URL the page cannot be
+published: it is reported as a RecordError "no URL known (give --url or a manifest)".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import RecordError
+from ..model import Article
+from ..text import clean_text, escape_html
+from ..timezone import parse_time
+from .records import DATELINE, article_from_record
+
+log = logging.getLogger("hnp_feeds.adapters")
+
+MANIFEST_NAME = "manifest.jsonl"
+NO_URL = "no URL known (give --url or a manifest)"
+
+_TIME = r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}"
+_TITLE_LINE = re.compile(rf"^(?P<title>.*?\S)\s*\((?P<time>{_TIME})\)$")
+_LIST_ITEM = re.compile(rf"^[-•*·]?\s*(?P<title>.*?\S)\s*(?:\((?P<time>{_TIME})\))?$")
+_NEWER = re.compile(r"^Các bài mới đăng\s*:?$", re.IGNORECASE)
+_OLDER = re.compile(r"^Các bài đã đăng\s*:?$", re.IGNORECASE)
+# The comment form: "Bài viết Xem", "Viết bình luận", "Họ tên:(*)", "Mã xác nhận: ...".
+_COMMENT_FORM = re.compile(
+    r"^(?:Bài viết\s+Xem|Viết bình luận|Họ tên\s*:|Mã xác nhận\s*:)", re.IGNORECASE
+)
+_SENTENCE_END = (".", "!", "?", "…", ":", ";", ",", '"', "”")
+
+
+@dataclass(frozen=True)
+class ListedPost:
+    """One line of the page's "newer"/"older" posts lists: a title and maybe its time."""
+
+    title: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    """What a scraped page says, before ids and URLs are attached."""
+
+    title: str
+    published: datetime
+    lede: str
+    caption: str
+    paragraphs: tuple[str, ...]
+    author: str | None
+    newer: tuple[ListedPost, ...] = ()
+    older: tuple[ListedPost, ...] = ()
+    controls_removed: int = 0
+
+    @property
+    def stable_id(self) -> str:
+        """``page-<12 hex>`` from title and time: the same every time the page is read."""
+        key = f"{self.title}\n{self.published.isoformat()}".encode()
+        return "page-" + hashlib.sha256(key).hexdigest()[:12]
+
+    @property
+    def content_html(self) -> str:
+        """The body paragraphs as HTML (caption and byline kept apart)."""
+        return "\n".join(f"<p>{escape_html(p)}</p>" for p in self.paragraphs)
+
+
+def parse_page(text: str, source: str) -> ParsedPage:
+    """Read one page; raises RecordError naming ``source`` (and the line) when it does not fit."""
+    lines: list[tuple[int, str]] = []
+    controls = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        cleaned = clean_text(raw)
+        controls += cleaned.controls_removed
+        lines.append((number, cleaned.text))
+
+    article: list[tuple[int, str]] = []
+    newer: list[ListedPost] = []
+    older: list[ListedPost] = []
+    section = "article"
+    for number, line in lines:
+        if _COMMENT_FORM.match(line):
+            break
+        if _NEWER.match(line):
+            section = "newer"
+        elif _OLDER.match(line):
+            section = "older"
+        elif not line:
+            continue
+        elif section == "article":
+            article.append((number, line))
+        else:
+            (newer if section == "newer" else older).append(_listed(line))
+
+    if not article:
+        raise RecordError(source, "", "empty page: no title line")
+    title_number, title_line = article[0]
+    heading = _TITLE_LINE.match(title_line)
+    if heading is None:
+        raise RecordError(
+            source, str(title_number), "title line has no publication time (HH:MM DD/MM/YYYY)"
+        )
+    try:
+        published = parse_time(heading["time"])
+    except ValueError as exc:
+        raise RecordError(source, str(title_number), f"publication time: {exc}") from None
+    if len(article) < 2:
+        raise RecordError(source, str(title_number), "no lede or body after the title line")
+
+    lede = DATELINE.sub("", article[1][1], count=1).strip()
+    rest = [line for _, line in article[2:]]
+    author = rest.pop() if rest and _is_byline(rest[-1]) else None
+    caption = rest.pop(0) if len(rest) > 1 and _is_caption(rest[0]) else ""
+    return ParsedPage(
+        title=heading["title"],
+        published=published,
+        lede=lede,
+        caption=caption,
+        paragraphs=tuple(rest),
+        author=author,
+        newer=tuple(newer),
+        older=tuple(older),
+        controls_removed=controls,
+    )
+
+
+def _listed(line: str) -> ListedPost:
+    item = _LIST_ITEM.match(line)
+    if item is None:
+        return ListedPost(line)
+    when = None
+    if item["time"]:
+        try:
+            when = parse_time(item["time"])
+        except ValueError:
+            when = None
+    return ListedPost(item["title"], when)
+
+
+def _is_byline(line: str) -> bool:
+    """A name or two: short, no digits, no sentence punctuation at the end."""
+    return (
+        len(line) <= 60
+        and len(line.split()) <= 6
+        and not any(c.isdigit() for c in line)
+        and not line.endswith(_SENTENCE_END)
+        and line[:1].isupper()
+    )
+
+
+def _is_caption(line: str) -> bool:
+    """The short line under the lede that describes the photo, not a sentence of the body."""
+    return len(line) <= 200 and (not line.endswith(_SENTENCE_END) or "Ảnh" in line)
+
+
+def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
+    """One page file -> its Article (URL and id from options or a sidecar) or a RecordError."""
+    page = Path(path)
+    sidecar, errors = _sidecar(page)
+    yield from errors
+    yield _page_article(page, {**sidecar, **_given(options)}, {})
+
+
+def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
+    """Every ``*.txt`` page of a directory, with URLs and ids from its ``manifest.jsonl``.
+
+    Related posts listed on a page are linked when a page of the same directory has
+    that title and a known URL.
+    """
+    folder = Path(path)
+    manifest_path = Path(options.get("manifest") or folder / MANIFEST_NAME)
+    entries, errors = _read_manifest(manifest_path) if manifest_path.exists() else ({}, [])
+    yield from errors
+    pages = sorted(p for p in folder.glob("*.txt") if p.is_file())
+    known: dict[str, str] = {}
+    for page in pages:
+        url = entries.get(page.name, {}).get("url")
+        if isinstance(url, str) and url.strip():
+            try:
+                parsed = parse_page(_read_text(page), str(page))
+            except RecordError:
+                continue  # reported when the page itself is read below
+            known[_title_key(parsed.title)] = url.strip()
+    for page in pages:
+        yield _page_article(page, entries.get(page.name, {}), known)
+
+
+def _given(options: Mapping[str, Any]) -> dict[str, Any]:
+    fields = ("id", "url", "category", "tags", "author", "image", "status", "related")
+    return {k: options[k] for k in fields if options.get(k) not in (None, "", ())}
+
+
+def _read_text(page: Path) -> str:
+    # Undecodable bytes become U+FFFD, which the record checks then report as mis-encoded.
+    return page.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _page_article(
+    page: Path, entry: Mapping[str, Any], known: Mapping[str, str]
+) -> Article | RecordError:
+    source = str(page)
+    try:
+        parsed = parse_page(_read_text(page), source)
+    except RecordError as error:
+        return error
+    except OSError as exc:
+        return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
+    record_id = entry.get("id") or parsed.stable_id
+    if not entry.get("url"):
+        log.info("%s: %s; its id would be %s", source, NO_URL, record_id)
+        return RecordError(source, "", NO_URL, record_id=str(record_id))
+    if parsed.controls_removed:
+        log.warning("%s: removed %d control characters", source, parsed.controls_removed)
+    record: dict[str, Any] = {
+        "id": record_id,
+        "title": parsed.title,
+        "published": parsed.published,
+        "summary": parsed.lede,
+        "content_html": parsed.content_html,
+        "author": parsed.author,
+        "related": _related(parsed, known, source),
+    }
+    image = entry.get("image")
+    if isinstance(image, str):
+        image = {"url": image}
+    if isinstance(image, Mapping) and parsed.caption and not image.get("caption"):
+        image = {**image, "caption": parsed.caption}
+    record.update({k: v for k, v in entry.items() if k != "page"})
+    if image is not None:
+        record["image"] = image
+    return article_from_record(record, source, "")
+
+
+def _related(parsed: ParsedPage, known: Mapping[str, str], source: str) -> list[dict[str, str]]:
+    related: list[dict[str, str]] = []
+    for post in (*parsed.newer, *parsed.older):
+        url = known.get(_title_key(post.title))
+        if url:
+            related.append({"url": url, "title": post.title})
+        else:
+            log.info("%s: related post %r has no known URL; left out", source, post.title)
+    return related
+
+
+def _title_key(title: str) -> str:
+    return clean_text(title).text.casefold()
+
+
+def _sidecar(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
+    """The page's entry in ``<page>.json`` or in ``manifest.jsonl`` beside it."""
+    own = page.with_suffix(".json")
+    if own.exists():
+        try:
+            entry = json.loads(own.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return {}, [RecordError(str(own), "", f"unreadable sidecar: {exc}")]
+        if not isinstance(entry, dict):
+            return {}, [RecordError(str(own), "", "a sidecar must be a JSON object")]
+        return entry, []
+    manifest = page.parent / MANIFEST_NAME
+    if manifest.exists():
+        entries, errors = _read_manifest(manifest)
+        return entries.get(page.name, {}), errors
+    return {}, []
+
+
+def _read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordError]]:
+    """``manifest.jsonl``: page file name -> its fields; bad lines are reported."""
+    entries: dict[str, dict[str, Any]] = {}
+    errors: list[RecordError] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [RecordError(str(path), "", f"unreadable manifest: {exc}")]
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(RecordError(str(path), str(number), f"not valid JSON: {exc.msg}"))
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("page"), str):
+            errors.append(RecordError(str(path), str(number), 'needs a "page" file name'))
+            continue
+        entries[Path(entry["page"]).name] = entry
+    return entries, errors
