@@ -9,7 +9,7 @@ Message params follow the W3C validator: ``element``, ``parent``, ``attr``, ``va
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from html.entities import name2codepoint
 from urllib.parse import quote, unquote, urljoin
@@ -772,13 +772,15 @@ def check_xhtml(
     *,
     element: str,
     parent: str | None = None,
-    known_namespaces: frozenset[str] = frozenset(),
+    known_namespaces: Mapping[str, str] | None = None,
 ) -> bool:
     """Check inline XHTML (the children of Atom's ``xhtml:div``): NotHtml for non-XHTML
     elements, SecurityRisk / SecurityRiskAttr / DangerousStyleAttr as for escaped HTML,
-    and the same for embedded SVG and MathML.  ``known_namespaces`` are feed vocabularies
-    (Atom, RSS...) whose elements are UndefinedElement here.  True when clean."""
+    and the same for embedded SVG and MathML.  ``known_namespaces`` maps feed vocabularies
+    (Atom, RSS...) to prefixes: their elements are UndefinedElement here; other namespaces
+    are UnknownNamespace.  True when clean."""
     before = len(report.messages)
+    known = known_namespaces or {}
     nodes = div.iter()
     next(nodes)
     for node in nodes:
@@ -826,10 +828,12 @@ def check_xhtml(
                     report.warning(
                         "SecurityRiskAttr", element=element, parent=parent, attr=attr, line=line
                     )
-        elif ns in known_namespaces:
-            report.error("UndefinedElement", element=name, parent="div", line=line)
+        elif ns in known:
+            report.error("UndefinedElement", element=f"{known[ns]}:{name}", parent="div", line=line)
         elif not ns:
             report.error("MissingNamespace", element=name, parent="xhtml:div", line=line)
+        else:
+            report.warning("UnknownNamespace", element=name, parent="div", namespace=ns, line=line)
     return len(report.messages) == before
 
 

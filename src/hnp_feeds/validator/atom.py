@@ -1,0 +1,862 @@
+"""Atom 1.0 conformance (RFC 4287), with RFC 5005 feed paging/archiving rules and the
+RFC 4685 (threading) link relations.  One pass over the tree; messages are named after
+the W3C Feed Validation Service's classes and carry the same ``element``/``parent``/``attr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from . import common
+from .report import Report
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XHTML_NS = common.XHTML_NS
+FH_NS = "http://purl.org/syndication/history/1.0"
+THR_NS = "http://purl.org/syndication/thread/1.0"
+XML_BASE = f"{{{XML_NS}}}base"
+XML_LANG = f"{{{XML_NS}}}lang"
+
+# IANA link relations registry (RFC 4287, 4685, 5005, 5023, 5829, 6903, 8288 ...).
+REGISTERED_RELS = frozenset(
+    """about alternate appendix archives author bookmark canonical chapter collection contents
+    copyright create-form current derivedfrom describedby describes disclosure duplicate edit
+    edit-form edit-media enclosure first glossary help hosts hub icon index item last
+    latest-version license lrdd memento monitor monitor-group next next-archive nofollow
+    noreferrer original payment predecessor-version prefetch prev prev-archive preview previous
+    privacy-policy related replies search section self service start stylesheet subsection
+    successor-version tag terms-of-service timegate timemap type up version-history via
+    working-copy working-copy-of""".split()
+)
+# RFC 5005 relations that page or archive a whole feed: meaningless inside an entry.
+FEED_HISTORY_RELS = frozenset(
+    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive", "current")
+)
+COMPLETE_FEED_FORBIDDEN_RELS = frozenset(
+    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive")
+)
+IANA_REL_PREFIX = "http://www.iana.org/assignments/relation/"
+
+# Atom elements allowed under each container; those in the second set at most once.
+FEED_CHILDREN = frozenset(
+    ("author", "category", "contributor", "generator", "icon", "id", "link", "logo", "rights")
+    + ("subtitle", "title", "updated", "entry")
+)
+FEED_SINGLE = frozenset("generator icon id logo rights subtitle title updated".split())
+ENTRY_CHILDREN = frozenset(
+    ("author", "category", "content", "contributor", "id", "link", "published", "rights")
+    + ("source", "summary", "title", "updated")
+)
+ENTRY_SINGLE = frozenset("content id published rights source summary title updated".split())
+PERSON_CHILDREN = frozenset(("name", "uri", "email"))
+TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "rights", "summary"))
+
+# Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).
+ALLOWED_ATTRS: dict[str, frozenset[str]] = {
+    "link": frozenset(("href", "rel", "type", "hreflang", "title", "length")),
+    "category": frozenset(("term", "scheme", "label")),
+    "generator": frozenset(("uri", "version")),
+    "content": frozenset(("type", "src")),
+    "title": frozenset(("type",)),
+    "subtitle": frozenset(("type",)),
+    "rights": frozenset(("type",)),
+    "summary": frozenset(("type",)),
+}
+
+# Vocabularies whose elements are never valid inside XHTML content.
+FEED_VOCABULARIES = {
+    ATOM_NS: "atom",
+    "http://purl.org/atom/app#": "app",
+    "http://www.w3.org/2007/app": "app",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://purl.org/dc/terms/": "dcterms",
+    "http://purl.org/rss/1.0/": "rss",
+    FH_NS: "fh",
+    THR_NS: "thr",
+}
+
+
+@dataclass
+class _Link:
+    rel: str
+    type: str | None
+    hreflang: str | None
+    href: str | None
+    resolved: str | None
+    line: int | None
+
+
+@dataclass
+class _Scope:
+    """What a feed, entry or source has seen so far among its children."""
+
+    name: str
+    parent: str
+    seen: set[str] = field(default_factory=set)
+    links: list[_Link] = field(default_factory=list)
+    has_author: bool = False
+    foreign: set[str] = field(default_factory=set)
+    entry_id: str | None = None
+    updated: str = ""
+
+
+def _local(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        ns, _, name = tag[1:].partition("}")
+        return ns, name
+    return "", tag
+
+
+def _qname(el: etree._Element) -> str:
+    ns, name = _local(str(el.tag))
+    prefix = el.prefix
+    if ns and prefix:
+        return f"{prefix}:{name}"
+    return name
+
+
+def _line(el: etree._Element) -> int | None:
+    line: int | None = getattr(el, "sourceline", None)
+    return line
+
+
+def _text(el: etree._Element) -> str:
+    """The character data directly inside ``el`` (not inside its children)."""
+    parts = [el.text or ""]
+    parts.extend(child.tail or "" for child in el)
+    return "".join(parts)
+
+
+def _elements(el: etree._Element) -> list[etree._Element]:
+    return [c for c in el if isinstance(c.tag, str)]
+
+
+class _AtomChecker:
+    """Walks one Atom document once, keeping xml:base / xml:lang as it descends."""
+
+    def __init__(self, report: Report, base_url: str | None) -> None:
+        self.report = report
+        self.doc_base = base_url
+        self.entry_ids: dict[str, list[tuple[str, int | None]]] = {}
+        self.entry_count = 0
+        self.updated_seen: dict[str, int] = {}
+        self.extension_hook = _extension_hook()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def base_of(self, el: etree._Element, base: str | None, parent: str) -> str | None:
+        """Check ``xml:base`` / ``xml:lang`` on ``el`` and return the base in force there."""
+        value = el.get(XML_BASE)
+        if value is not None:
+            common.check_uri(self.report, value, element="xml:base", parent=parent, line=_line(el))
+            base = common.resolve(base, value)
+        lang = el.get(XML_LANG)
+        if lang:
+            common.check_language(
+                self.report, lang, element="xml:lang", parent=parent, line=_line(el)
+            )
+        return base
+
+    def check_attrs(self, el: etree._Element, name: str, parent: str) -> None:
+        allowed = ALLOWED_ATTRS.get(name, frozenset())
+        for attr in map(str, el.attrib):
+            if attr.startswith("{"):
+                continue
+            if attr not in allowed:
+                self.report.error(
+                    "UnexpectedAttribute", element=name, parent=parent, attr=attr, line=_line(el)
+                )
+
+    def whitespace(self, el: etree._Element, name: str, parent: str) -> str:
+        """The element's text; UnexpectedWhitespace if it has leading/trailing space."""
+        value = _text(el)
+        if value != value.strip():
+            self.report.error("UnexpectedWhitespace", element=name, parent=parent, line=_line(el))
+        return value.strip()
+
+    def no_children(self, el: etree._Element, name: str) -> None:
+        for child in _elements(el):
+            self.report.error(
+                "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
+            )
+
+    def no_text(self, el: etree._Element, name: str, parent: str) -> None:
+        if _text(el).strip():
+            self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
+
+    # ------------------------------------------------------------------ document
+
+    def run(self, root: etree._Element) -> None:
+        if root.prefix:
+            self.report.warning("AvoidNamespacePrefix", prefix=root.prefix, element=_qname(root))
+        base = self.base_of(root, self.doc_base, "root")
+        ns, name = _local(str(root.tag))
+        if name == "feed":
+            self.feed(root, base)
+        else:
+            scope = _Scope("entry", "root")
+            self.entry(root, base, scope_parent=None, standalone=scope)
+        self.after_entries()
+
+    def after_entries(self) -> None:
+        ids = self.entry_ids
+        if self.entry_count >= 3 and len(ids) == 1:
+            (value, uses), *_ = ids.items()
+            self.report.error(
+                "DuplicateIds", element="id", parent="entry", value=value, line=uses[-1][1]
+            )
+            return
+        for value, uses in ids.items():
+            stamps = [u for u, _ in uses]
+            for i, (stamp, line) in enumerate(uses):
+                if i and stamp in stamps[:i]:
+                    self.report.warning(
+                        "DuplicateEntries", element="id", parent="entry", value=value, line=line
+                    )
+
+    def feed(self, el: etree._Element, base: str | None) -> None:
+        scope = _Scope("feed", "root")
+        entries: list[etree._Element] = []
+        entry_bases: list[str | None] = []
+        self.check_attrs(el, "feed", "root")
+        self.no_text(el, "feed", "root")
+        for child in _elements(el):
+            ns, name = _local(str(child.tag))
+            if ns == ATOM_NS and name == "entry":
+                entries.append(child)
+                entry_bases.append(base)
+                if "entry" not in scope.seen:
+                    scope.seen.add("entry")
+                continue
+            if ns == ATOM_NS and "entry" in scope.seen and name in FEED_CHILDREN:
+                self.report.error(
+                    "MisplacedMetadata", element=name, parent="feed", line=_line(child)
+                )
+            self.container_child(child, base, scope, FEED_CHILDREN, FEED_SINGLE)
+        self.container_end(el, scope, missing="MissingElement")
+        self.feed_history(el, scope)
+        for child, entry_base in zip(entries, entry_bases, strict=True):
+            self.entry(child, entry_base, scope_parent=scope)
+        if not scope.has_author and not entries:
+            pass  # RFC 4287 4.1.1: only entries need an author, via the feed or themselves
+
+    def container_child(
+        self,
+        child: etree._Element,
+        base: str | None,
+        scope: _Scope,
+        allowed: frozenset[str],
+        single: frozenset[str],
+    ) -> None:
+        """One child of a feed, entry or source."""
+        ns, name = _local(str(child.tag))
+        if ns != ATOM_NS:
+            self.foreign(child, base, scope)
+            return
+        if name not in allowed:
+            self.report.error(
+                "UndefinedElement", element=name, parent=scope.name, line=_line(child)
+            )
+            return
+        if name in single and name in scope.seen:
+            self.report.error(
+                "DuplicateElement", element=name, parent=scope.name, line=_line(child)
+            )
+        scope.seen.add(name)
+        child_base = self.base_of(child, base, scope.name)
+        self.check_attrs(child, name, scope.name)
+        if name in ("author", "contributor"):
+            if name == "author":
+                scope.has_author = True
+            self.person(child, name, scope.name)
+        elif name == "category":
+            self.category(child, child_base, scope.name)
+        elif name == "generator":
+            self.generator(child, child_base, scope.name)
+        elif name in ("icon", "logo"):
+            value = self.whitespace(child, name, scope.name)
+            self.no_children(child, name)
+            if not value:
+                self.report.warning("NotBlank", element=name, parent=scope.name, line=_line(child))
+            else:
+                common.check_uri(
+                    self.report, value, element=name, parent=scope.name, line=_line(child)
+                )
+        elif name == "id":
+            self.atom_id(child, scope)
+        elif name == "link":
+            self.link(child, child_base, scope)
+        elif name in ("updated", "published"):
+            value = self.whitespace(child, name, scope.name)
+            self.no_children(child, name)
+            common.check_date_rfc3339(
+                self.report, value, element=name, parent=scope.name, line=_line(child)
+            )
+            if name == "updated" and scope.name == "entry":
+                self.updated_seen[value] = self.updated_seen.get(value, 0) + 1
+                if self.updated_seen[value] == 2:
+                    self.report.warning(
+                        "DuplicateUpdated",
+                        element="updated",
+                        parent="entry",
+                        value=value,
+                        line=_line(child),
+                    )
+            if name == "updated":
+                scope.updated = value
+        elif name == "source":
+            self.source(child, child_base)
+        elif name == "content":
+            self.text_construct(child, child_base, scope, content=True)
+        else:
+            self.text_construct(child, child_base, scope, content=False)
+
+    def container_end(self, el: etree._Element, scope: _Scope, *, missing: str) -> None:
+        """Required children and link uniqueness, once a container's children are known."""
+        for required in ("id", "title", "updated"):
+            if required not in scope.seen:
+                level = (
+                    self.report.warning if missing == "MissingSourceElement" else self.report.error
+                )
+                level(missing, element=required, parent=scope.name, line=_line(el))
+        if scope.name == "feed" and not any(link.rel == "self" for link in scope.links):
+            self.report.warning("MissingSelf", element="feed", parent="root", line=_line(el))
+        seen: set[tuple[str | None, str | None]] = set()
+        for link in scope.links:
+            if link.rel != "alternate":
+                continue
+            key = (link.type, link.hreflang)
+            if key in seen:
+                self.report.error(
+                    "DuplicateAtomLink",
+                    element="link",
+                    parent=scope.name,
+                    type=link.type,
+                    hreflang=link.hreflang,
+                    line=link.line,
+                )
+            seen.add(key)
+
+    def feed_history(self, el: etree._Element, scope: _Scope) -> None:
+        """RFC 5005: complete feeds carry no paging links; archives point to the current feed."""
+        complete = "fh:complete" in scope.foreign
+        archive = "fh:archive" in scope.foreign
+        rels = {link.rel: link for link in scope.links}
+        self_link = rels.get("self")
+        if complete:
+            for link in scope.links:
+                if link.rel in COMPLETE_FEED_FORBIDDEN_RELS:
+                    self.report.error(
+                        "FeedRelInCompleteFeed",
+                        element="link",
+                        parent="feed",
+                        rel=link.rel,
+                        line=link.line,
+                    )
+            current = rels.get("current")
+            if current is not None and (
+                self_link is None or self_link.resolved != current.resolved
+            ):
+                self.report.error(
+                    "CurrentNotSelfInCompleteFeed",
+                    element="link",
+                    parent="feed",
+                    rel="current",
+                    line=current.line,
+                )
+        if archive:
+            if "current" not in rels:
+                self.report.warning(
+                    "MissingCurrentInArchive", element="link", parent="feed", line=_line(el)
+                )
+            if not complete and not (
+                set(rels) & {"prev-archive", "next-archive", "previous", "next"}
+            ):
+                self.report.warning(
+                    "ArchiveIncomplete", element="fh:archive", parent="feed", line=_line(el)
+                )
+        if self_link is not None:
+            for edge, beyond in (("last", "next"), ("first", "previous")):
+                edge_link = rels.get(edge)
+                if (
+                    edge_link is not None
+                    and edge_link.resolved == self_link.resolved
+                    and beyond in rels
+                ):
+                    self.report.error(
+                        "LinkPastEnd",
+                        element="link",
+                        parent="feed",
+                        rel=beyond,
+                        self=edge,
+                        line=rels[beyond].line,
+                    )
+
+    # ------------------------------------------------------------------ entries
+
+    def entry(
+        self,
+        el: etree._Element,
+        base: str | None,
+        *,
+        scope_parent: _Scope | None,
+        standalone: _Scope | None = None,
+    ) -> None:
+        self.entry_count += 1
+        parent = "feed" if scope_parent is not None else "root"
+        base = self.base_of(el, base, parent)
+        scope = _Scope("entry", parent)
+        self.check_attrs(el, "entry", parent)
+        self.no_text(el, "entry", parent)
+        source_has_author = False
+        content: etree._Element | None = None
+        for child in _elements(el):
+            ns, name = _local(str(child.tag))
+            if ns == ATOM_NS and name == "content":
+                content = child
+            if ns == ATOM_NS and name == "source":
+                source_has_author = any(
+                    _local(str(c.tag)) == (ATOM_NS, "author") for c in _elements(child)
+                )
+            self.container_child(child, base, scope, ENTRY_CHILDREN, ENTRY_SINGLE)
+        self.container_end(el, scope, missing="MissingElement")
+        feed_author = scope_parent is not None and scope_parent.has_author
+        if not (scope.has_author or feed_author or source_has_author):
+            self.report.error("MissingElement", element="author", parent="entry", line=_line(el))
+        has_alternate = any(link.rel == "alternate" for link in scope.links)
+        if content is None:
+            if not has_alternate:
+                self.report.error(
+                    "MissingContentOrAlternate", element="entry", parent=parent, line=_line(el)
+                )
+            if "summary" not in scope.seen:
+                self.report.warning(
+                    "MissingTextualContent", element="entry", parent=parent, line=_line(el)
+                )
+        elif "summary" not in scope.seen and _needs_summary(content):
+            self.report.error("MissingSummary", element="entry", parent=parent, line=_line(el))
+        for link in scope.links:
+            if link.rel in FEED_HISTORY_RELS:
+                self.report.warning(
+                    "FeedHistoryRelInEntry",
+                    element="link",
+                    parent="entry",
+                    rel=link.rel,
+                    line=link.line,
+                )
+        if scope.entry_id:
+            self.entry_ids.setdefault(scope.entry_id, []).append((scope.updated, _line(el)))
+
+    def source(self, el: etree._Element, base: str | None) -> None:
+        scope = _Scope("source", "entry")
+        self.no_text(el, "source", "entry")
+        for child in _elements(el):
+            self.container_child(child, base, scope, FEED_CHILDREN - {"entry"}, FEED_SINGLE)
+        self.container_end(el, scope, missing="MissingSourceElement")
+
+    # ------------------------------------------------------------------ constructs
+
+    def atom_id(self, el: etree._Element, scope: _Scope) -> None:
+        value = self.whitespace(el, "id", scope.name)
+        self.no_children(el, "id")
+        line = _line(el)
+        if not value:
+            self.report.warning("NotBlank", element="id", parent=scope.name, line=line)
+        if common.check_uri(
+            self.report, value, element="id", parent=scope.name, line=line, full=True
+        ):
+            common.check_canonical(self.report, value, element="id", parent=scope.name, line=line)
+        if scope.name == "entry" and value:
+            scope.entry_id = value
+
+    def person(self, el: etree._Element, name: str, parent: str) -> None:
+        seen: set[str] = set()
+        self.no_text(el, name, parent)
+        for child in _elements(el):
+            ns, local = _local(str(child.tag))
+            if ns != ATOM_NS:
+                self.foreign_simple(child, name)
+                continue
+            line = _line(child)
+            if local not in PERSON_CHILDREN:
+                self.report.error("UndefinedElement", element=local, parent=name, line=line)
+                continue
+            if local in seen:
+                self.report.error("DuplicateElement", element=local, parent=name, line=line)
+            seen.add(local)
+            self.no_children(child, local)
+            if local == "name":
+                value = _text(child)
+                if not value.strip():
+                    self.report.warning("NotBlank", element="name", parent=name, line=line)
+                common.check_plain_text(self.report, value, element="name", parent=name, line=line)
+                if "@" in value and _EMAIL_IN_NAME(value):
+                    self.report.warning("ContainsEmail", element="name", parent=name, line=line)
+            elif local == "uri":
+                value = self.whitespace(child, "uri", name)
+                common.check_uri(self.report, value, element="uri", parent=name, line=line)
+            else:
+                value = self.whitespace(child, "email", name)
+                common.check_email(self.report, value, element="email", parent=name, line=line)
+        if "name" not in seen:
+            self.report.error("MissingElement", element="name", parent=name, line=_line(el))
+
+    def category(self, el: etree._Element, base: str | None, parent: str) -> None:
+        line = _line(el)
+        self.no_children(el, "category")
+        term = el.get("term")
+        if term is None:
+            self.report.error(
+                "MissingAttribute", element="category", parent=parent, attr="term", line=line
+            )
+        elif not term.strip():
+            self.report.warning("NotBlank", element="term", parent="category", line=line)
+        scheme = el.get("scheme")
+        if scheme is not None:
+            common.check_uri(
+                self.report, scheme, element="scheme", parent="category", line=line, full=True
+            )
+        label = el.get("label")
+        if label is not None:
+            common.check_plain_text(
+                self.report, label, element="label", parent="category", line=line
+            )
+
+    def generator(self, el: etree._Element, base: str | None, parent: str) -> None:
+        line = _line(el)
+        self.no_children(el, "generator")
+        value = _text(el)
+        if not value.strip():
+            self.report.warning("NotBlank", element="generator", parent=parent, line=line)
+        common.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
+        uri = el.get("uri")
+        if uri is not None:
+            common.check_uri(
+                self.report, uri, element="generator", parent=parent, attr="uri", line=line
+            )
+
+    def link(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
+        parent = scope.name
+        line = _line(el)
+        if _elements(el) or _text(el).strip():
+            self.report.warning("AtomLinkNotEmpty", element="link", parent=parent, line=line)
+        href = el.get("href")
+        resolved: str | None = None
+        if href is None:
+            self.report.error("MissingHref", element="link", parent=parent, attr="href", line=line)
+        else:
+            if common.check_uri(
+                self.report, href, element="href", parent=parent, attr="href", line=line
+            ):
+                resolved = common.resolve(base, href)
+        rel = el.get("rel")
+        if rel is None:
+            rel = "alternate"
+        elif not rel:
+            self.report.warning(
+                "AttrNotBlank", element="link", parent=parent, attr="rel", line=line
+            )
+            rel = "alternate"
+        elif rel.startswith(IANA_REL_PREFIX) and rel[len(IANA_REL_PREFIX) :] in REGISTERED_RELS:
+            rel = rel[len(IANA_REL_PREFIX) :]
+        elif rel not in REGISTERED_RELS and not (
+            common.is_absolute(rel) and common.first_bad_uri_char(rel) is None
+        ):
+            self.report.warning(
+                "UnregisteredAtomLinkRel",
+                element="link",
+                parent=parent,
+                attr="rel",
+                value=rel,
+                line=line,
+            )
+        link_type = el.get("type")
+        if link_type is not None and not common.is_mime_type(link_type):
+            self.report.error(
+                "InvalidMIMEType",
+                element="link",
+                parent=parent,
+                attr="type",
+                value=link_type,
+                line=line,
+            )
+        hreflang = el.get("hreflang")
+        if hreflang is not None:
+            common.check_language(
+                self.report, hreflang, element="hreflang", parent=parent, line=line
+            )
+        title = el.get("title")
+        if title is not None:
+            if not title:
+                self.report.warning(
+                    "AttrNotBlank", element="link", parent=parent, attr="title", line=line
+                )
+            common.check_plain_text(self.report, title, element="link", parent=parent, line=line)
+            common.check_characters(self.report, title, element="title", parent="link", line=line)
+        length = el.get("length")
+        if length is not None and not (length.isdigit() and length.isascii()):
+            self.report.error(
+                "InvalidNonNegativeInteger",
+                element="length",
+                parent=parent,
+                value=length,
+                line=line,
+            )
+        if rel == "self":
+            self.self_link(href, resolved, link_type, base, parent, line)
+        scope.links.append(_Link(rel, link_type, hreflang, href, resolved, line))
+
+    def self_link(
+        self,
+        href: str | None,
+        resolved: str | None,
+        link_type: str | None,
+        base: str | None,
+        parent: str,
+        line: int | None,
+    ) -> None:
+        if href is None:
+            return
+        if link_type is not None and link_type.split(";")[0].strip() != "application/atom+xml":
+            self.report.warning(
+                "SelfNotAtom", element="link", parent=parent, type=link_type, line=line
+            )
+        if parent != "feed":
+            return
+        if not common.is_absolute(href) and not (base and common.is_absolute(base)):
+            self.report.warning(
+                "RelativeSelf", element="link", parent=parent, value=href, line=line
+            )
+        elif (
+            self.doc_base
+            and resolved
+            and common.is_absolute(resolved)
+            and _strip_fragment(resolved) != _strip_fragment(self.doc_base)
+        ):
+            self.report.warning(
+                "SelfDoesntMatchLocation", element="link", parent=parent, value=resolved, line=line
+            )
+
+    def text_construct(
+        self, el: etree._Element, base: str | None, scope: _Scope, *, content: bool
+    ) -> None:
+        """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3)."""
+        _, name = _local(str(el.tag))
+        parent = scope.name
+        line = _line(el)
+        has_src = "src" in el.attrib
+        kind = "" if has_src else "text"
+        type_attr = el.get("type")
+        if type_attr is not None:
+            kind = type_attr
+            if not kind:
+                self.report.warning(
+                    "AttrNotBlank", element=name, parent=parent, attr="type", line=line
+                )
+        if not content and "/" in kind:
+            self.report.error(
+                "InvalidTextType", element=name, parent=parent, attr="type", value=kind, line=line
+            )
+        if (
+            content
+            and kind.lower() == "multipart/alternative"
+            or (
+                (has_src or kind not in ("text", "html", "xhtml"))
+                and kind
+                and not common.is_mime_type(kind)
+            )
+        ):
+            self.report.error(
+                "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
+            )
+        if has_src:
+            src = el.get("src", "")
+            common.check_uri(self.report, src, element=name, parent=parent, attr="src", line=line)
+            if type_attr is None:
+                self.report.warning(
+                    "MissingTypeAttr", element=name, parent=parent, attr="type", line=line
+                )
+        children = _elements(el)
+        text = _text(el)
+        is_xml = kind.endswith("+xml") or kind.endswith("/xml")
+        if el.get("mode") == "escaped" and children:
+            self.report.error("NotEscaped", element=name, parent=parent, line=line)
+        if has_src:
+            if text.strip():
+                self.report.error("UnexpectedText", element=name, parent=parent, line=line)
+            if children and not is_xml:
+                for child in children:
+                    self.report.error(
+                        "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
+                    )
+            return
+        if kind == "xhtml":
+            self.xhtml(el, name, parent, children, text)
+            return
+        if children and not is_xml:
+            for child in children:
+                self.report.error(
+                    "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
+                )
+        if (
+            kind == "application/xhtml+xml"
+            and children
+            and _local(str(children[0].tag))[1] != "html"
+        ):
+            self.report.warning("HtmlFragment", element=name, parent=parent, type=kind, line=line)
+        if not text.strip() and not children:
+            self.report.warning("NotBlank", element=name, parent=parent, line=line)
+            return
+        if kind == "text":
+            common.check_plain_text(
+                self.report,
+                text,
+                element=name,
+                parent=parent,
+                line=line,
+                code="ContainsUndeclaredHTML",
+            )
+            return
+        value = text
+        if "/" in kind and not is_xml and not kind.startswith("text/"):
+            try:
+                decoded = base64.b64decode(text.encode("ascii"), validate=False)
+                if not _looks_base64(text):
+                    raise binascii.Error("not base64")
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                self.report.error("NotBase64", element=name, parent=parent, line=line)
+                return
+            if kind.endswith("/html"):
+                value = decoded.decode("utf-8", "replace")
+                kind = "html"
+            else:
+                return
+        if kind == "html" or kind.endswith("/html"):
+            common.check_html(self.report, value, element=name, parent=parent, line=line)
+            if kind.endswith("/html") and "<html" not in value:
+                self.report.warning(
+                    "HtmlFragment", element=name, parent=parent, type=kind, line=line
+                )
+        elif not is_xml:
+            common.check_plain_text(
+                self.report,
+                value,
+                element=name,
+                parent=parent,
+                line=line,
+                code="ContainsUndeclaredHTML",
+            )
+
+    def xhtml(
+        self, el: etree._Element, name: str, parent: str, children: list[etree._Element], text: str
+    ) -> None:
+        line = _line(el)
+        leading = el.text or ""
+        div = children[0] if children else None
+        if div is None:
+            if text.strip():
+                self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
+                common.check_plain_text(
+                    self.report, text, element=name, parent=parent, line=line, code="NotInline"
+                )
+            else:
+                self.report.warning("NotBlank", element=name, parent=parent, line=line)
+            return
+        ns, local = _local(str(div.tag))
+        if leading.strip() or ns != XHTML_NS or local != "div":
+            self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
+            if local == "div" and ns != XHTML_NS:
+                self.report.warning("NotHtml", element=name, parent=parent, value=ns, line=line)
+            return
+        for extra in children[1:]:
+            self.report.error(
+                "UndefinedElement", element=_qname(extra), parent=name, line=_line(extra)
+            )
+        common.check_xhtml(
+            self.report, div, element=name, parent=parent, known_namespaces=FEED_VOCABULARIES
+        )
+        if not _elements(div):
+            common.check_plain_text(
+                self.report,
+                div.text or "",
+                element=name,
+                parent=parent,
+                line=line,
+                code="NotInline",
+            )
+
+    # ------------------------------------------------------------------ extensions
+
+    def foreign(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
+        """An element from another vocabulary inside a feed, entry or source."""
+        ns, name = _local(str(el.tag))
+        if ns == FH_NS:
+            scope.foreign.add("fh:" + name)
+        if ns == XHTML_NS:
+            self.report.warning(
+                "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
+            )
+            return
+        if not ns:
+            self.report.error("UndefinedElement", element=name, parent=scope.name, line=_line(el))
+            return
+        if self.extension_hook is not None:
+            self.extension_hook(el, self.report, scope.name, base)
+
+    def foreign_simple(self, el: etree._Element, parent: str) -> None:
+        ns, name = _local(str(el.tag))
+        if not ns:
+            self.report.error("UndefinedElement", element=name, parent=parent, line=_line(el))
+        elif self.extension_hook is not None:
+            self.extension_hook(el, self.report, parent, None)
+
+
+ExtensionHook = Callable[[etree._Element, Report, str, "str | None"], None]
+
+
+def _extension_hook() -> ExtensionHook | None:
+    """The extension checker (dc, thr, fh, media ...) if that module offers one for Atom."""
+    try:
+        from . import extensions
+    except ImportError:
+        return None
+    hook = getattr(extensions, "check_atom_extension", None)
+    return hook if callable(hook) else None
+
+
+_EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
+
+
+def _EMAIL_IN_NAME(value: str) -> bool:  # noqa: N802
+    return bool(_EMAIL_NAME_RE.search(value))
+
+
+def _looks_base64(text: str) -> bool:
+    compact = "".join(text.split())
+    return len(compact) % 4 == 0 and bool(re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", compact))
+
+
+def _needs_summary(content: etree._Element) -> bool:
+    """RFC 4287 4.1.1.1: content with src, or base64 (non-text, non-XML) content."""
+    if "src" in content.attrib:
+        return True
+    kind = content.get("type", "text")
+    if kind in ("text", "html", "xhtml") or "/" not in kind:
+        return False
+    return not (kind.startswith("text/") or kind.endswith("+xml") or kind.endswith("/xml"))
+
+
+def _strip_fragment(uri: str) -> str:
+    return uri.split("#", 1)[0]
+
+
+def check(tree: etree._ElementTree, report: Report, base_url: str | None = None) -> None:
+    """Check an Atom feed or entry document against RFC 4287 (and RFC 5005 / 4685)."""
+    _AtomChecker(report, base_url).run(tree.getroot())
