@@ -1,0 +1,36 @@
+"""``.gz`` siblings of published files, for nginx ``gzip_static`` and the preview server.
+
+The gzip header holds no name and a zero mtime, so the same bytes always compress to the
+same ``.gz`` and an unchanged feed leaves its sibling (and its mtime) untouched.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from .output import write_atomic
+
+# Text the portal publishes: worth compressing.  Images and archives already are.
+COMPRESSIBLE_SUFFIXES = frozenset({".xml", ".json", ".html", ".opml", ".css", ".txt", ".svg"})
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip (no file name, mtime 0, level 9)."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def gzip_sibling(path: Path) -> Path:
+    """``feeds/tin-moi/atom.xml`` -> ``feeds/tin-moi/atom.xml.gz``."""
+    return path.with_name(path.name + ".gz")
+
+
+def write_gzip_sibling(path: Path, data: bytes) -> bool:
+    """Write ``<path>.gz`` holding ``data`` compressed, atomically; False when unchanged.
+
+    Call it with the same bytes just written to ``path``.  Files that do not compress
+    (by suffix) get no sibling.
+    """
+    if path.suffix not in COMPRESSIBLE_SUFFIXES:
+        return False
+    return write_atomic(gzip_sibling(path), gzip_bytes(data))

@@ -1,0 +1,298 @@
+"""The preview server behind ``hnp-feeds serve``: ``feeds/`` over HTTP, the way production
+serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
+
+Content types with ``charset=utf-8``, a strong ``ETag`` from the bytes, ``Last-Modified``
+from the file, 304s for ``If-None-Match``/``If-Modified-Since``, gzip on request (the
+``.gz`` sibling publish writes, or compressed on the fly), ``Cache-Control`` from the
+publish interval (archive pages: a year, immutable), and nothing outside the root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .precompress import COMPRESSIBLE_SUFFIXES, gzip_bytes, gzip_sibling
+
+ARCHIVE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+# By file name first (the feeds' fixed names), then by suffix.
+_TYPES_BY_NAME = {
+    "atom.xml": "application/atom+xml; charset=utf-8",
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "feed.json": "application/feed+json; charset=utf-8",
+}
+_TYPES_BY_SUFFIX = {
+    ".html": "text/html; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".ico": "image/x-icon",
+    ".gz": "application/gzip",
+}
+
+
+def content_type(relpath: str) -> str:
+    """The ``Content-Type`` of a published file, from its path under the root."""
+    parts = relpath.split("/")
+    name = parts[-1]
+    if is_archive_page(relpath):
+        return _TYPES_BY_NAME["atom.xml"]
+    if name in _TYPES_BY_NAME:
+        return _TYPES_BY_NAME[name]
+    suffix = Path(name).suffix.lower()
+    return _TYPES_BY_SUFFIX.get(suffix, "application/octet-stream")
+
+
+def is_archive_page(relpath: str) -> bool:
+    """``<slug>/archive/<n>.xml``: RFC 5005 archive pages, which never change once written."""
+    parts = relpath.split("/")
+    return len(parts) >= 2 and parts[-2] == "archive" and parts[-1].endswith(".xml")
+
+
+def cache_control(relpath: str, max_age: int) -> str:
+    """A year and ``immutable`` for archive pages; the publish interval for the rest."""
+    if is_archive_page(relpath):
+        return ARCHIVE_CACHE_CONTROL
+    return f"public, max-age={max_age}"
+
+
+def strong_etag(data: bytes) -> str:
+    """A strong validator from the bytes themselves (not mtime/size, which lie after a copy)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether ``Accept-Encoding`` admits gzip (``gzip``, ``x-gzip`` or ``*``, q > 0)."""
+    if not header:
+        return False
+    wildcard: bool | None = None
+    for item in header.split(","):
+        token, _, params = item.strip().partition(";")
+        token = token.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if token in ("gzip", "x-gzip"):
+            return q > 0
+        if token == "*":
+            wildcard = q > 0
+    return bool(wildcard)
+
+
+@dataclass(frozen=True)
+class _Representation:
+    data: bytes
+    etag: str
+    mtime: float
+
+
+def _etag_matches(header: str, etags: tuple[str, ...]) -> bool:
+    """``If-None-Match`` uses the weak comparison (RFC 9110 §13.1.2): ``W/`` is ignored."""
+    candidates = [tag.strip() for tag in header.split(",")]
+    if "*" in candidates:
+        return True
+    return any(tag.removeprefix("W/") in etags for tag in candidates)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its root and the feeds' ``max-age``."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], root: Path, max_age: int, *, quiet: bool = True
+    ) -> None:
+        self.root = root.resolve()
+        self.max_age = max_age
+        self.quiet = quiet
+        self._cache: dict[tuple[str, int, int], _Representation] = {}
+        self._lock = threading.Lock()
+        super().__init__(address, FeedRequestHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def representation(self, path: Path) -> _Representation:
+        """The file's bytes and ETag, cached by (path, mtime, size)."""
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            data = path.read_bytes()
+            found = _Representation(data, strong_etag(data), stat.st_mtime)
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+
+class FeedRequestHandler(BaseHTTPRequestHandler):
+    """GET and HEAD on the files under the server's root; everything else is refused."""
+
+    server: PreviewServer
+    server_version = "hnp-feeds-preview"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        if not self.server.quiet:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def _locate(self, raw_path: str) -> tuple[Path, str] | None:
+        """The file a request path names, or None (missing, hidden, outside the root).
+
+        A directory names its ``index.html``; ``relpath`` is then ``<dir>/`` so the caller
+        can redirect ``/dir`` to ``/dir/`` (relative links in the page need the slash)."""
+        decoded = unquote(raw_path, errors="strict") if "%" in raw_path else raw_path
+        if "\x00" in decoded or "\\" in decoded or not decoded.startswith("/"):
+            return None
+        segments = [s for s in decoded.split("/") if s]
+        # "..", "." and dot-files (publish's temporaries) are never served.
+        if any(s.startswith(".") for s in segments):
+            return None
+        target = self.server.root.joinpath(*segments)
+        if target.is_dir():
+            target = target / "index.html"
+            segments.append("")
+        try:
+            resolved = target.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(self.server.root) or not resolved.is_file():
+            return None
+        return resolved, "/".join(segments)
+
+    def _respond(self, *, send_body: bool) -> None:
+        raw_path = urlsplit(self.path).path
+        try:
+            located = self._locate(raw_path)
+        except UnicodeDecodeError:
+            located = None
+        if located is None:
+            self._not_found(send_body)
+            return
+        path, relpath = located
+        if relpath.endswith("/") or relpath == "":
+            if not raw_path.endswith("/"):
+                self._redirect(raw_path + "/")
+                return
+            relpath += "index.html"
+        identity = self.server.representation(path)
+        headers = {
+            "Content-Type": content_type(relpath),
+            "Last-Modified": formatdate(identity.mtime, usegmt=True),
+            "Cache-Control": cache_control(relpath, self.server.max_age),
+            "X-Content-Type-Options": "nosniff",
+        }
+        compressible = path.suffix in COMPRESSIBLE_SUFFIXES
+        gzip_etag = identity.etag[:-1] + '-gzip"'
+        use_gzip = compressible and accepts_gzip(self.headers.get("Accept-Encoding"))
+        if compressible:
+            headers["Vary"] = "Accept-Encoding"
+        headers["ETag"] = gzip_etag if use_gzip else identity.etag
+
+        if self._not_modified(identity, (identity.etag, gzip_etag)):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            for name in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+                if name in headers:
+                    self.send_header(name, headers[name])
+            self.end_headers()
+            return
+
+        body = self._gzipped(path, identity) if use_gzip else identity.data
+        if use_gzip:
+            headers["Content-Encoding"] = "gzip"
+        headers["Content-Length"] = str(len(body))
+        self.send_response(HTTPStatus.OK)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _not_modified(self, identity: _Representation, etags: tuple[str, ...]) -> bool:
+        """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return _etag_matches(if_none_match, etags)
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since:
+            try:
+                since = parsedate_to_datetime(if_modified_since).timestamp()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                return False
+            return int(identity.mtime) <= since
+        return False
+
+    def _gzipped(self, path: Path, identity: _Representation) -> bytes:
+        """The ``.gz`` sibling when it is at least as new as the file, else compress now."""
+        sibling = gzip_sibling(path)
+        try:
+            if sibling.stat().st_mtime >= identity.mtime:
+                return sibling.read_bytes()
+        except OSError:
+            pass
+        return gzip_bytes(identity.data)
+
+    def _not_found(self, send_body: bool) -> None:
+        body = "404 Không tìm thấy / Not Found\n".encode()
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def make_server(
+    root: Path, port: int = 8000, max_age: int = 300, bind: str = "127.0.0.1"
+) -> PreviewServer:
+    """A server for ``root`` bound to ``bind:port`` (port 0: any free port), not yet running."""
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such directory to serve (run `hnp-feeds build`)")
+    return PreviewServer((bind, port), root, max_age)
+
+
+def run(root: Path, port: int = 8000, max_age: int = 300, bind: str = "127.0.0.1") -> None:
+    """Serve ``root`` until interrupted, logging each request to stderr."""
+    server = make_server(root, port, max_age, bind)
+    server.quiet = False
+    sys.stderr.write(f"Serving {server.root} at {server.url} (Ctrl-C to stop)\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

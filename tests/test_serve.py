@@ -1,0 +1,261 @@
+"""The preview server, over real HTTP on 127.0.0.1: types, validators, 304s, gzip,
+cache headers and traversal refused.  feedparser's own conditional polling gets a 304."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import os
+import threading
+from collections.abc import Iterator
+from email.utils import formatdate
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from hnp_feeds.precompress import gzip_sibling, write_gzip_sibling
+from hnp_feeds.serve import PreviewServer, accepts_gzip, make_server
+
+ATOM = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<feed xmlns="http://www.w3.org/2005/Atom"><title>Tin mới</title>'
+    "<id>tag:hnp.example.vn,2008:feeds/tin-moi</id><updated>2022-06-17T20:22:00+07:00</updated>"
+    '<author><name>HNP</name></author><link rel="self" href="http://x/tin-moi/atom.xml"/>'
+    "<entry><title>Bài một</title><id>tag:hnp.example.vn,2022-06-17:article/1</id>"
+    "<updated>2022-06-17T20:22:00+07:00</updated>"
+    '<link href="https://hnp.example.vn/a/1"/><summary>Tóm tắt</summary></entry></feed>\n'
+).encode()
+MTIME = 1_655_472_120  # 2022-06-17 13:22 UTC
+
+
+@pytest.fixture
+def feeds(tmp_path: Path) -> Path:
+    root = tmp_path / "feeds"
+    (root / "tin-moi" / "archive").mkdir(parents=True)
+    files = {
+        "index.html": "<!doctype html><title>Tin</title><p>Xin chào</p>".encode(),
+        "feeds.opml": b'<?xml version="1.0"?><opml version="2.0"><head/><body/></opml>',
+        "tin-moi/atom.xml": ATOM,
+        "tin-moi/rss.xml": b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>',
+        "tin-moi/feed.json": b'{"version": "https://jsonfeed.org/version/1.1"}',
+        "tin-moi/archive/1.xml": ATOM,
+        "tin-moi/.atom.xml.abc.tmp": b"half written",
+    }
+    for relpath, data in files.items():
+        path = root / relpath
+        path.write_bytes(data)
+        os.utime(path, (MTIME, MTIME))
+    (tmp_path / "secret.txt").write_text("outside the root")
+    return root
+
+
+@pytest.fixture
+def server(feeds: Path) -> Iterator[PreviewServer]:
+    srv = make_server(feeds, port=0, max_age=300)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def request(
+    server: PreviewServer, path: str, method: str = "GET", **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(str(host), port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name.replace("_", "-"), value)
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/tin-moi/atom.xml", "application/atom+xml; charset=utf-8"),
+        ("/tin-moi/rss.xml", "application/rss+xml; charset=utf-8"),
+        ("/tin-moi/feed.json", "application/feed+json; charset=utf-8"),
+        ("/tin-moi/archive/1.xml", "application/atom+xml; charset=utf-8"),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/", "text/html; charset=utf-8"),
+    ],
+)
+def test_content_types_carry_charset(server: PreviewServer, path: str, expected: str) -> None:
+    status, headers, _ = request(server, path)
+    assert status == 200
+    assert headers["content-type"] == expected
+
+
+def test_body_etag_last_modified_and_cache_control(server: PreviewServer) -> None:
+    status, headers, body = request(server, "/tin-moi/atom.xml")
+    assert status == 200
+    assert body == ATOM
+    assert headers["etag"].startswith('"') and not headers["etag"].startswith("W/")
+    assert headers["last-modified"] == formatdate(MTIME, usegmt=True)
+    assert headers["cache-control"] == "public, max-age=300"
+    assert headers["content-length"] == str(len(ATOM))
+
+
+def test_archive_pages_are_immutable_for_a_year(server: PreviewServer) -> None:
+    _, headers, _ = request(server, "/tin-moi/archive/1.xml")
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_etag_is_computed_from_the_bytes(server: PreviewServer, feeds: Path) -> None:
+    _, first, _ = request(server, "/tin-moi/atom.xml")
+    _, same_bytes_elsewhere, _ = request(server, "/tin-moi/archive/1.xml")
+    assert first["etag"] == same_bytes_elsewhere["etag"]
+    (feeds / "tin-moi" / "atom.xml").write_bytes(ATOM.replace("Bài một".encode(), b"Changed"))
+    _, changed, _ = request(server, "/tin-moi/atom.xml")
+    assert changed["etag"] != first["etag"]
+
+
+def test_if_none_match_gives_304_without_body(server: PreviewServer) -> None:
+    _, headers, _ = request(server, "/tin-moi/atom.xml")
+    status, again, body = request(server, "/tin-moi/atom.xml", If_None_Match=headers["etag"])
+    assert status == 304
+    assert body == b""
+    assert again["etag"] == headers["etag"]
+    status, _, body = request(server, "/tin-moi/atom.xml", If_None_Match='"something-else"')
+    assert status == 200 and body == ATOM
+
+
+def test_if_modified_since_gives_304_until_the_file_changes(
+    server: PreviewServer, feeds: Path
+) -> None:
+    _, headers, _ = request(server, "/tin-moi/rss.xml")
+    since = headers["last-modified"]
+    status, _, body = request(server, "/tin-moi/rss.xml", If_Modified_Since=since)
+    assert (status, body) == (304, b"")
+    os.utime(feeds / "tin-moi" / "rss.xml", (MTIME + 60, MTIME + 60))
+    status, _, _ = request(server, "/tin-moi/rss.xml", If_Modified_Since=since)
+    assert status == 200
+
+
+def test_if_none_match_wins_over_if_modified_since(server: PreviewServer) -> None:
+    _, headers, _ = request(server, "/tin-moi/rss.xml")
+    status, _, _ = request(
+        server,
+        "/tin-moi/rss.xml",
+        If_None_Match='"stale"',
+        If_Modified_Since=headers["last-modified"],
+    )
+    assert status == 200
+
+
+def test_feedparser_conditional_polling_gets_304(server: PreviewServer) -> None:
+    url = server.url + "tin-moi/atom.xml"
+    first = feedparser.parse(url)
+    assert first.status == 200
+    assert first.entries[0].title == "Bài một"
+    by_etag = feedparser.parse(url, etag=first.etag)
+    assert by_etag.status == 304
+    assert by_etag.entries == []
+    by_date = feedparser.parse(url, modified=first.modified)
+    assert by_date.status == 304
+
+
+def test_gzip_on_request_compressed_on_the_fly(server: PreviewServer) -> None:
+    status, headers, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip")
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert headers["vary"] == "Accept-Encoding"
+    assert gzip.decompress(body) == ATOM
+    _, plain, _ = request(server, "/tin-moi/atom.xml")
+    assert "content-encoding" not in plain
+    assert headers["etag"] != plain["etag"]  # a strong ETag differs per content coding
+    status, _, _ = request(
+        server, "/tin-moi/atom.xml", Accept_Encoding="gzip", If_None_Match=headers["etag"]
+    )
+    assert status == 304
+
+
+def test_gzip_uses_the_fresh_sibling_and_ignores_a_stale_one(
+    server: PreviewServer, feeds: Path
+) -> None:
+    path = feeds / "tin-moi" / "atom.xml"
+    assert write_gzip_sibling(path, ATOM)
+    assert not write_gzip_sibling(path, ATOM)  # unchanged: not rewritten
+    sibling = gzip_sibling(path)
+    marker = gzip.compress(ATOM.replace(b"Tin", b"Gz!"), mtime=0)
+    sibling.write_bytes(marker)
+    os.utime(sibling, (MTIME + 10, MTIME + 10))
+    _, _, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip, deflate")
+    assert body == marker  # fresh sibling is what was served
+    os.utime(sibling, (MTIME - 10, MTIME - 10))
+    _, _, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip")
+    assert gzip.decompress(body) == ATOM  # stale sibling ignored
+
+
+def test_accept_encoding_parsing() -> None:
+    assert accepts_gzip("gzip, deflate, br")
+    assert accepts_gzip("*")
+    assert not accepts_gzip("gzip;q=0")
+    assert not accepts_gzip("identity")
+    assert not accepts_gzip(None)
+    assert not accepts_gzip("*;q=0, br")
+
+
+def test_head_has_headers_and_no_body(server: PreviewServer) -> None:
+    status, headers, body = request(server, "/tin-moi/feed.json", method="HEAD")
+    assert status == 200
+    assert body == b""
+    assert int(headers["content-length"]) > 0
+    assert "etag" in headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/tin-moi/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/tin-moi/%2e%2e/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%252e%252e/secret.txt",
+        "/tin-moi/..%5c..%5csecret.txt",
+        "/tin-moi/.atom.xml.abc.tmp",
+        "/nope.xml",
+        "/%ff%fe",
+    ],
+)
+def test_traversal_and_hidden_files_are_404(server: PreviewServer, path: str) -> None:
+    status, headers, body = request(server, path)
+    assert status == 404
+    assert b"outside the root" not in body
+    assert headers["content-type"].startswith("text/plain")
+
+
+def test_symlink_out_of_the_root_is_404(server: PreviewServer, feeds: Path) -> None:
+    (feeds / "escape.txt").symlink_to(feeds.parent / "secret.txt")
+    status, _, body = request(server, "/escape.txt")
+    assert status == 404
+    assert b"outside" not in body
+
+
+def test_directory_redirects_to_slash_then_serves_its_index(
+    server: PreviewServer, feeds: Path
+) -> None:
+    (feeds / "tin-moi" / "index.html").write_text("<p>tin-moi</p>")
+    status, headers, _ = request(server, "/tin-moi")
+    assert status == 301
+    assert headers["location"] == "/tin-moi/"
+    status, _, body = request(server, "/tin-moi/")
+    assert status == 200 and body == b"<p>tin-moi</p>"
+    status, _, _ = request(server, "/tin-moi/archive/")
+    assert status == 404  # no listings
+
+
+def test_make_server_refuses_a_missing_root(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="hnp-feeds build"):
+        make_server(tmp_path / "absent", port=0)
