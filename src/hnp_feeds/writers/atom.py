@@ -1,0 +1,111 @@
+"""Atom 1.0 (RFC 4287) through feedgen, with RFC 5005 archive links and WebSub hub links.
+
+https://www.rfc-editor.org/rfc/rfc4287 , https://www.rfc-editor.org/rfc/rfc5005
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+
+from ..identity import entry_id, feed_id
+from ..model import Article, FeedSpec, Site
+from .common import (
+    ATOM_TYPE,
+    ArchiveLinks,
+    category_terms,
+    content_of,
+    entries_of,
+    feed_updated,
+    feed_url,
+    moment,
+    require_url,
+    summary_of,
+)
+from .extensions import NAME, AtomEntryExtension, AtomFeedExtension
+
+GENERATOR = "hnp-feeds"
+
+
+def render_atom(
+    site: Site,
+    feed: FeedSpec,
+    entries: Sequence[Article],
+    *,
+    archive: ArchiveLinks | None = None,
+) -> bytes:
+    """The Atom document of ``feed``: its newest entries, or one RFC 5005 archive page."""
+    is_archive = archive is not None and archive.is_archive
+    if archive is not None and archive.is_archive and not archive.self_url:
+        raise ValueError(f"feed {feed.slug!r}: an archive page needs its own self_url")
+    shown = entries_of(site, feed, entries, keep_all=is_archive)
+    self_url = (archive.self_url if archive else None) or feed_url(site, feed.slug, "atom.xml")
+
+    fg: Any = FeedGenerator()
+    fg.register_extension(NAME, AtomFeedExtension, AtomEntryExtension, atom=True, rss=False)
+    fg.hnp.archive = is_archive
+    fg.id(_archive_id(site, feed, self_url) if is_archive else feed_id(site, feed.slug))
+    fg.title(feed.title)
+    if feed.description or site.description:
+        fg.subtitle(feed.description or site.description)
+    fg.language(site.language)
+    # feedgen defaults updated to now(); the feed's date is its newest entry's (DESIGN.md §2).
+    fg.updated(moment(feed_updated(site, shown)))
+    fg.author(name=site.title, uri=site.base_url)
+    # Without arguments feedgen writes its own name, URL and version: the bytes would change
+    # with every feedgen upgrade.
+    fg.generator(GENERATOR)
+    fg.link(href=self_url, rel="self", type=ATOM_TYPE)
+    fg.link(href=site.base_url, rel="alternate", type="text/html")
+    if site.hub:
+        fg.link(href=site.hub, rel="hub")
+    if archive is not None:
+        if is_archive:
+            fg.link(href=archive.current, rel="current", type=ATOM_TYPE)
+        if archive.prev_archive:
+            fg.link(href=archive.prev_archive, rel="prev-archive", type=ATOM_TYPE)
+        if archive.next_archive:
+            fg.link(href=archive.next_archive, rel="next-archive", type=ATOM_TYPE)
+
+    for article in shown:
+        # feedgen prepends by default, which would reverse our newest-first order.
+        fe: Any = fg.add_entry(order="append")
+        _fill_entry(site, fe, article)
+    data: bytes = fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return data
+
+
+def _fill_entry(site: Site, fe: Any, article: Article) -> None:
+    url = require_url(article)
+    fe.id(entry_id(site, article))
+    fe.title(article.title)
+    fe.updated(moment(article.updated))
+    fe.published(moment(article.published))
+    if article.author:
+        fe.author(name=article.author)
+    fe.link(href=url, rel="alternate", type="text/html")
+    summary = summary_of(article)
+    if summary:
+        fe.summary(summary)
+    content = content_of(article)
+    if content:
+        fe.content(content, type="html")
+    for term, label in category_terms(article):
+        fe.category(term=term, label=label)
+    # Related links, the image and the alternate link's rel: see extensions.AtomEntryExtension.
+    fe.hnp.alternate = url
+    fe.hnp.related = article.related
+    fe.hnp.image = article.image
+
+
+def _archive_id(site: Site, feed: FeedSpec, self_url: str) -> str:
+    """An archive page's own id, from its place under the feeds URL (``tin-moi/archive/3``)."""
+    if not self_url.startswith(site.feeds_url):
+        raise ValueError(
+            f"feed {feed.slug!r}: archive page URL {self_url!r} is not under {site.feeds_url!r}"
+        )
+    path = self_url[len(site.feeds_url) :]
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    return feed_id(site, stem)

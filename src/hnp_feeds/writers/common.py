@@ -1,0 +1,137 @@
+"""What the three writers share: entry order and limit, the feed's date, public URLs,
+the summary and the HTML content with its "Bài liên quan" list (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..catalogue import newest_first
+from ..model import Article, FeedSpec, Image, Link, Site
+from ..text import escape_html, html_to_text, slugify
+from ..timezone import localize, to_local
+
+RELATED_HEADING = "Bài liên quan"
+SUMMARY_CHARS = 300
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+JSON_TYPE = "application/feed+json"
+# A fixed table rather than the mimetypes module, whose answers depend on the machine.
+_IMAGE_TYPES = {
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+    "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ArchiveLinks:
+    """RFC 5005 links of one Atom document.
+
+    The current (subscription) document has ``is_archive=False`` and ``prev_archive`` set
+    to the newest archive page; an archive page has ``is_archive=True``, its own
+    ``self_url`` (its id is derived from it), ``current`` and its neighbours.
+    """
+
+    current: str
+    prev_archive: str | None = None
+    next_archive: str | None = None
+    is_archive: bool = False
+    self_url: str | None = None
+
+
+def feed_url(site: Site, slug: str, filename: str) -> str:
+    """The public URL of one feed file: ``https://.../feeds/tin-moi/atom.xml``."""
+    return f"{site.feeds_url}{slug}/{filename}"
+
+
+def entries_of(
+    site: Site, feed: FeedSpec, entries: Sequence[Article], *, keep_all: bool = False
+) -> list[Article]:
+    """The entries a document shows: newest published first (ties by id), at most
+    ``feed.limit or site.entries_per_feed`` unless ``keep_all`` (archive pages)."""
+    ordered = newest_first(entries)
+    if keep_all:
+        return ordered
+    return ordered[: feed.limit or site.entries_per_feed]
+
+
+def feed_updated(site: Site, entries: Sequence[Article]) -> datetime:
+    """The feed's ``updated``/``lastBuildDate``: the newest entry ``updated``, never now.
+
+    An empty feed takes midnight local time of ``site.tag_date`` so it is still stable.
+    """
+    if entries:
+        return to_local(max(a.updated for a in entries))
+    parts = [int(p) for p in site.tag_date.split("-")] + [1, 1]
+    return localize(datetime(parts[0], parts[1], parts[2]))
+
+
+def moment(value: datetime) -> datetime:
+    """A time as the XML writers print it: local Asia/Ho_Chi_Minh, whole seconds, so that
+    ``isoformat()`` equals ``timezone.rfc3339`` and ``%z`` gives ``+0700``."""
+    return to_local(value).replace(microsecond=0)
+
+
+def require_url(article: Article) -> str:
+    """An entry's alternate link; an article without one cannot be published."""
+    if not article.url:
+        where = article.source or f"article {article.id!r}"
+        raise ValueError(f"{where}: article {article.id!r} has no url, it cannot be published")
+    return article.url
+
+
+def summary_of(article: Article) -> str:
+    """Plain-text summary: the lede, or the start of the content when there is none."""
+    summary = article.summary
+    if "<" in summary:
+        summary = html_to_text(summary)
+    if summary:
+        return summary
+    text = html_to_text(article.content_html) if article.content_html else ""
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def related_html(related: Sequence[Link]) -> str:
+    """The short "Bài liên quan" list put at the end of the content (most readers ignore
+    ``rel="related"`` links, so the list is also in the HTML)."""
+    if not related:
+        return ""
+    items = "".join(
+        f'<li><a href="{escape_html(link.url)}">{escape_html(link.title or link.url)}</a></li>'
+        for link in related
+    )
+    return f"<p><strong>{RELATED_HEADING}</strong></p><ul>{items}</ul>"
+
+
+def content_of(article: Article) -> str:
+    """The full HTML content of an entry: the article body, then its related posts."""
+    return article.content_html + related_html(article.related)
+
+
+def category_terms(article: Article) -> list[tuple[str, str]]:
+    """``(term, label)`` pairs: the category (slug, name), then each tag, no term twice."""
+    pairs: list[tuple[str, str]] = []
+    if article.category is not None:
+        pairs.append((article.category.slug, article.category.name))
+    for tag in article.tags:
+        pairs.append((slugify(tag) or tag, tag))
+    seen: set[str] = set()
+    unique: list[tuple[str, str]] = []
+    for term, label in pairs:
+        if term and term not in seen:
+            seen.add(term)
+            unique.append((term, label))
+    return unique
+
+
+def image_type(image: Image) -> str | None:
+    """The image's media type, given or guessed from its URL's extension."""
+    if image.type:
+        return image.type
+    path = image.url.split("#", 1)[0].split("?", 1)[0]
+    extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    return _IMAGE_TYPES.get(extension)
