@@ -1,0 +1,697 @@
+"""Extension namespaces inside RSS 2.0 and Atom: content, dc, dcterms, media, atom (in RSS),
+thr, fh, slash, sy, itunes and a few old RSS modules.  Unknown namespaces are allowed
+(RSS 2.0 "Extending RSS", RFC 4287 section 6); known ones are checked.
+
+Also the small value checks both RSS and the extensions need (URIs, e-mail contacts,
+integers, W3CDTF dates, language codes): each returns the W3C class name of the fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from html.entities import name2codepoint
+
+from lxml import etree
+
+from . import common
+from .report import Level, Report
+
+# --- namespaces ------------------------------------------------------------------------
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+MEDIA_NS_OLD = "http://search.yahoo.com/mrss"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+THR_NS = "http://purl.org/syndication/thread/1.0"
+FH_NS = "http://purl.org/syndication/history/1.0"
+SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+#: namespace URI -> the prefix messages use for it, whatever the document calls it
+PREFIXES: dict[str, str] = {
+    CONTENT_NS: "content",
+    DC_NS: "dc",
+    DCTERMS_NS: "dcterms",
+    MEDIA_NS: "media",
+    MEDIA_NS_OLD: "media",
+    ATOM_NS: "atom",
+    THR_NS: "thr",
+    FH_NS: "fh",
+    SLASH_NS: "slash",
+    SY_NS: "sy",
+    ITUNES_NS: "itunes",
+    XHTML_NS: "xhtml",
+    "http://webns.net/mvcb/": "admin",
+    "http://backend.userland.com/blogChannelModule": "blogChannel",
+    "http://backend.userland.com/creativeCommonsRssModule": "creativeCommons",
+    "http://web.resource.org/cc/": "cc",
+    "http://www.w3.org/2003/01/geo/wgs84_pos#": "geo",
+    "http://geourl.org/rss/module/": "geourl",
+    "http://postneo.com/icbm": "icbm",
+    "http://purl.org/rss/1.0/modules/event/": "ev",
+    "http://madskills.com/public/xml/rss/module/trackback/": "trackback",
+    "http://wellformedweb.org/CommentAPI/": "wfw",
+    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
+    "http://www.bloglines.com/about/specs/fac-1.0": "access",
+    XML_NS: "xml",
+}
+
+
+def qname(element: etree._Element) -> str:
+    """``prefix:local`` with the conventional prefix of a known namespace, else the document's."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    if not tag.startswith("{"):
+        return tag
+    uri, local = tag[1:].split("}", 1)
+    prefix = PREFIXES.get(uri) or element.prefix
+    return f"{prefix}:{local}" if prefix else local
+
+
+def attr_qname(attr: str, element: etree._Element) -> str:
+    """The conventional ``prefix:local`` of an attribute name in Clark notation."""
+    if not attr.startswith("{"):
+        return attr
+    uri, local = attr[1:].split("}", 1)
+    prefix = PREFIXES.get(uri)
+    if prefix is None:
+        for p, u in (element.nsmap or {}).items():
+            if u == uri and p:
+                prefix = p
+                break
+    return f"{prefix}:{local}" if prefix else local
+
+
+def namespace(element: etree._Element) -> str:
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:].split("}", 1)[0]
+    return ""
+
+
+def local_name(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def text_of(element: etree._Element) -> str:
+    """The element's own text (children's text included, for mixed content)."""
+    if len(element) == 0:
+        return element.text or ""
+    return "".join(str(part) for part in element.itertext())
+
+
+def line_of(element: etree._Element) -> int | None:
+    """The element's line in the document (lxml's stubs type it loosely)."""
+    line = getattr(element, "sourceline", None)
+    return line if isinstance(line, int) else None
+
+
+def emit(
+    report: Report,
+    level: Level,
+    code: str,
+    element: etree._Element | None,
+    *,
+    name: str | None = None,
+    parent: str | None = None,
+    attr: str | None = None,
+    value: str | None = None,
+    **extra: str | None,
+) -> None:
+    """One message, params named like the W3C validator's, line from the element."""
+    line = line_of(element) if element is not None else None
+    params: dict[str, str | int | None] = {
+        "element": name if name is not None else (qname(element) if element is not None else None),
+        "parent": parent,
+        "attr": attr,
+        "value": value[:200] if value is not None else None,
+        "line": line,
+    }
+    params.update(extra)
+    if level == "error":
+        report.error(code, **params)
+    elif level == "warning":
+        report.warning(code, **params)
+    else:
+        report.info(code, **params)
+
+
+# --- value checks ------------------------------------------------------------------------
+
+# IANA permanent and provisional schemes seen in feeds (RFC 7595 registry, abridged).
+IANA_SCHEMES = frozenset(
+    """aaa aaas about acap acct cap cid coap coaps crid data dav dict dns example fax file
+    ftp geo go gopher h323 http https iax icap im imap info ipp iris iris.beep iris.lwz
+    iris.xpc iris.xpcs jabber ldap mailto mid msrp msrps mtqp mupdate news nfs ni nih nntp
+    opaquelocktoken pop pres prospero reload rtsp rtsps service session shttp sieve sip
+    sips skype sms snmp soap.beep soap.beeps spotify ssh tag tel telnet tftp thismessage tip
+    tn3270 turn turns tv urn vemmi vnc ws wss xcon xcon-userid xmlrpc.beep xmlrpc.beeps xmpp
+    z39.50r z39.50s afs dtn bitcoin magnet market rsync svn webcal wais""".split()
+)
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
+_BAD_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def uri_fault(value: str, *, full: bool = True) -> tuple[Level, str] | None:
+    """Why ``value`` is not an absolute URI (``full``) or URI reference: (level, W3C class)."""
+    value = value.strip()
+    if not value:
+        return ("error", "InvalidLink") if full else None
+    if any(ord(c) > 126 for c in value):
+        return ("error", "UriNotIri")
+    if not _URI_CHARS.match(value) or _BAD_PCT.search(value):
+        return ("error", "InvalidUriChar")
+    match = _SCHEME.match(value)
+    if match is None:
+        return ("error", "InvalidFullLink") if full else None
+    scheme = match.group(1).lower()
+    rest = value[match.end() :]
+    if scheme in ("http", "https", "ftp") and not re.match(r"//[^/?#]+", rest):
+        return ("error", "InvalidFullLink")
+    if scheme not in IANA_SCHEMES:
+        return ("warning", "SchemeNotIANARegistered")
+    return None
+
+
+_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+_CONTACT = re.compile(rf"^\s*({_ADDR})\s*(?:\((.*)\))?\s*$", re.S)
+_ANY_ADDR = re.compile(_ADDR)
+
+
+def contact_fault(value: str) -> tuple[Level, str] | None:
+    """RSS 2.0 ``email (Real Name)``: InvalidContact, EmailFormat or MissingRealName."""
+    value = value.strip()
+    match = _CONTACT.match(value)
+    if match:
+        if match.group(2) is None or not match.group(2).strip():
+            return ("warning", "MissingRealName")
+        return None
+    if value.lower().startswith("mailto:"):
+        return None
+    outside = re.sub(r"\([^()]*\)", "", value)
+    if _ANY_ADDR.search(outside):
+        return ("warning", "EmailFormat")
+    return ("error", "InvalidContact")
+
+
+def email_fault(value: str) -> str | None:
+    """A bare addr-spec (itunes:email, Atom email)."""
+    return None if re.fullmatch(_ADDR, value.strip()) else "InvalidContact"
+
+
+def int_value(value: str) -> int | None:
+    value = value.strip()
+    if re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    return None
+
+
+_W3CDTF = re.compile(
+    r"^(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?"
+    r"(Z|[+-]\d\d:\d\d))?)?)?$"
+)
+
+
+def w3cdtf_fault(value: str) -> str | None:
+    """W3C-DTF (a profile of ISO 8601): year, year-month, date, or date-time with a zone."""
+    match = _W3CDTF.match(value.strip())
+    if match is None:
+        return "InvalidW3CDTFDate"
+    year, month, day, hour, minute, second, _zone = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return "InvalidW3CDTFDate"
+    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 60):
+        return "InvalidW3CDTFDate"
+    return None
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$|^[iIxX](?:-[A-Za-z0-9]{1,8})+$")
+
+
+def language_fault(value: str) -> str | None:
+    """An RFC 3066 / ISO 639 language tag (``vi``, ``en-us``, ``und``)."""
+    return None if _LANGUAGE.match(value.strip()) else "InvalidLanguage"
+
+
+_MIME = re.compile(r"^[A-Za-z0-9!#$&.+\-^_]+/[A-Za-z0-9!#$&.+\-^_]+(?:\s*;.*)?$")
+
+
+def mime_fault(value: str) -> bool:
+    return _MIME.match(value.strip()) is None
+
+
+# --- plain text ----------------------------------------------------------------------
+
+
+def check_plain_text(
+    report: Report, element: etree._Element, value: str, name: str, parent: str
+) -> None:
+    """Plain text: HTML markup or entity references in it are a ContainsHTML warning;
+    a bare ``&`` with a ``<`` is CharacterData (RSS Profile: escape them)."""
+    if "<" not in value and "&" not in value:
+        return
+    if html_markup(value):
+        emit(report, "warning", "ContainsHTML", element, name=name, parent=parent, value=value)
+    elif "<" in value and _BARE_AMP.search(value):
+        emit(report, "warning", "CharacterData", element, name=name, parent=parent, value=value)
+
+
+_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
+_END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+_ENTITY = re.compile(r"&(#[0-9]|#[xX]|[A-Za-z][A-Za-z0-9]*;?)")
+_BARE_AMP = re.compile(r"&(?![#A-Za-z])")
+
+
+def html_markup(value: str) -> bool:
+    """Known HTML tags or entity references in text meant to be plain."""
+    for pattern in (_START_TAG, _END_TAG):
+        for match in pattern.finditer(value):
+            if match.group(1).lower() in common.HTML_TAGS:
+                return True
+    for match in _ENTITY.finditer(value):
+        ref = match.group(1)
+        if ref.startswith("#"):
+            return True
+        if ref.rstrip(";") in _ENTITY_NAMES and (ref.endswith(";") or len(ref) > 3):
+            return True
+    return False
+
+
+_ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
+
+
+def iter_elements(children: Iterable[etree._Element]) -> Iterable[etree._Element]:
+    """Only elements (no comments or processing instructions)."""
+    return (child for child in children if isinstance(child.tag, str))
+
+
+# --- markup checks, through common.py ---------------------------------------------------
+
+
+def check_html_text(
+    report: Report,
+    element: etree._Element,
+    value: str,
+    name: str,
+    parent: str,
+    base_url: str | None,
+) -> None:
+    """Escaped HTML (RSS description, content:encoded): SecurityRisk, DangerousStyleAttr,
+    NotHtml, ContainsRelRef (only without a base to resolve against), BadCharacters."""
+    line = line_of(element)
+    common.check_characters(report, value, element=name, parent=parent, line=line)
+    # W3C: relative references in escaped HTML are a warning unless xml:base says what
+    # they are relative to (the document's own URL is not enough for many readers).
+    has_base = _xml_base(element) is not None
+    common.check_html(report, value, element=name, parent=parent, line=line, rel_refs=not has_base)
+
+
+def _xml_base(element: etree._Element) -> str | None:
+    node: etree._Element | None = element
+    while node is not None:
+        base = node.get(f"{{{XML_NS}}}base")
+        if base is not None:
+            return base
+        node = node.getparent()
+    return None
+
+
+# --- extension elements -----------------------------------------------------------------
+
+#: extension children that may appear once in an RSS channel / item (W3C's choices)
+CHANNEL_ONCE: frozenset[str] = frozenset(
+    """dc:date dc:language dc:rights sy:updateBase sy:updateFrequency sy:updatePeriod
+    admin:errorReportsTo admin:generatorAgent blogChannel:blink blogChannel:blogRoll
+    blogChannel:mySubscriptions blogChannel:changes itunes:explicit itunes:author
+    itunes:block itunes:image itunes:owner itunes:summary itunes:subtitle itunes:type
+    itunes:new-feed-url itunes:complete fh:complete fh:archive dcterms:modified""".split()
+)
+ITEM_ONCE: frozenset[str] = frozenset(
+    """content:encoded itunes:explicit itunes:duration itunes:episode itunes:season
+    itunes:episodeType itunes:block itunes:image itunes:summary itunes:subtitle
+    itunes:author itunes:title slash:comments slash:section slash:department
+    slash:hit_parade thr:total""".split()
+)
+
+_RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+_UPDATE_PERIODS = frozenset({"hourly", "daily", "weekly", "monthly", "yearly"})
+_DC_DATES = frozenset({"date"})
+_DCTERMS_DATES = frozenset(
+    "created issued modified dateAccepted dateCopyrighted dateSubmitted date".split()
+)
+_DCTERMS = frozenset(
+    """abstract accessRights accrualMethod accrualPeriodicity accrualPolicy alternative
+    audience available bibliographicCitation conformsTo contributor coverage created creator
+    date dateAccepted dateCopyrighted dateSubmitted description educationLevel extent format
+    hasFormat hasPart hasVersion identifier instructionalMethod isFormatOf isPartOf
+    isReferencedBy isReplacedBy isRequiredBy issued isVersionOf language license mediator
+    medium modified provenance publisher references relation replaces requires rights
+    rightsHolder source spatial subject tableOfContents temporal title type valid""".split()
+)
+_DC = frozenset(
+    """contributor coverage creator date description format identifier language publisher
+    relation rights source subject title type""".split()
+)
+
+
+class _Ext:
+    """One extension element in context: its name, its parent's, the report."""
+
+    def __init__(
+        self, report: Report, element: etree._Element, parent: str, base_url: str | None
+    ) -> None:
+        self.report = report
+        self.el = element
+        self.name = qname(element)
+        self.parent = parent
+        self.base_url = base_url
+        self.local = local_name(element)
+        self.value = text_of(element)
+
+    def err(self, code: str, **kw: str | None) -> None:
+        kw.setdefault("name", self.name)
+        kw.setdefault("parent", self.parent)
+        name = kw.pop("name")
+        emit(self.report, "error", code, self.el, name=name, **kw)
+
+    def warn(self, code: str, **kw: str | None) -> None:
+        kw.setdefault("name", self.name)
+        kw.setdefault("parent", self.parent)
+        name = kw.pop("name")
+        emit(self.report, "warning", code, self.el, name=name, **kw)
+
+    def undefined(self) -> None:
+        self.err("UndefinedElement")
+
+    def full_url(
+        self, value: str | None = None, *, code: str = "InvalidFullLink", **kw: str
+    ) -> None:
+        value = self.value if value is None else value
+        fault = uri_fault(value)
+        if fault is not None:
+            level, fcode = fault
+            if fcode == "InvalidFullLink":
+                fcode = code
+            if level == "error":
+                self.err(fcode, value=value.strip(), **kw)
+            else:
+                self.warn(fcode, value=value.strip(), **kw)
+
+    def resource_or_text_url(self, code: str = "InvalidFullLink") -> None:
+        resource = self.el.get(_RDF_RESOURCE)
+        self.full_url(resource if resource is not None else self.value, code=code)
+
+    def w3cdtf(self) -> None:
+        if w3cdtf_fault(self.value):
+            self.err("InvalidW3CDTFDate", value=self.value.strip())
+
+    def plain(self) -> None:
+        check_plain_text(self.report, self.el, self.value, self.name, self.parent)
+
+    def html(self) -> None:
+        check_html_text(self.report, self.el, self.value, self.name, self.parent, self.base_url)
+
+    def language(self) -> None:
+        if not common.is_language(self.value.strip()):
+            self.err("InvalidLanguage", value=self.value.strip())
+
+    def integer(self, code: str = "InvalidInteger", *, minimum: int = 0) -> int | None:
+        if not self.value.strip():
+            self.warn("NotBlank")
+            return None
+        number = int_value(self.value)
+        if number is None or number < minimum:
+            self.err(code, value=self.value.strip())
+            return None
+        return number
+
+    def no_children(self) -> None:
+        for child in iter_elements(self.el):
+            if not namespace(child):
+                emit(self.report, "error", "NotInANamespace", child, parent=self.name)
+
+
+def _check_dc(x: _Ext) -> None:
+    if x.local in _DC_DATES or x.local.startswith("date."):
+        x.w3cdtf()
+    elif x.local == "language":
+        x.language()
+    elif x.local in _DC or "." in x.local:
+        x.plain()
+    else:
+        x.undefined()
+
+
+def _check_dcterms(x: _Ext) -> None:
+    if x.local in _DCTERMS_DATES:
+        x.w3cdtf()
+    elif x.local == "language":
+        x.language()
+    elif x.local not in _DCTERMS:
+        x.undefined()
+
+
+def _check_content(x: _Ext) -> None:
+    if x.local == "encoded":
+        x.html()
+
+
+def _check_sy(x: _Ext) -> None:
+    if x.local == "updatePeriod":
+        if x.value.strip() not in _UPDATE_PERIODS:
+            x.err("InvalidUpdatePeriod", value=x.value.strip())
+    elif x.local == "updateFrequency":
+        x.integer(minimum=1)
+    elif x.local == "updateBase":
+        x.w3cdtf()
+    else:
+        x.undefined()
+
+
+def _check_slash(x: _Ext) -> None:
+    if x.local == "comments":
+        x.integer()
+    elif x.local == "hit_parade":
+        if not re.fullmatch(r"\d+(?:,\d+)*", x.value.strip()):
+            x.err("InvalidCommaSeparatedIntegers", value=x.value.strip())
+    elif x.local in ("section", "department"):
+        x.plain()
+    else:
+        x.undefined()
+
+
+def _check_admin(x: _Ext) -> None:
+    if x.local in ("errorReportsTo", "generatorAgent"):
+        resource = x.el.get(_RDF_RESOURCE)
+        if resource is None:
+            x.err("MissingAttribute", attr="rdf:resource")
+        else:
+            x.full_url(resource)
+    else:
+        x.undefined()
+
+
+def _check_blog_channel(x: _Ext) -> None:
+    if x.local in ("blink", "blogRoll", "mySubscriptions", "changes"):
+        x.full_url()
+    else:
+        x.undefined()
+
+
+def _check_url_element(x: _Ext) -> None:
+    x.resource_or_text_url()
+
+
+def _check_text_url(x: _Ext) -> None:
+    x.full_url()
+
+
+def _check_geo(x: _Ext) -> None:
+    if x.local in ("lat", "latitude", "long", "longitude"):
+        latitude = x.local.startswith("lat")
+        limit = 90.0 if latitude else 180.0
+        try:
+            number = float(x.value.strip())
+        except ValueError:
+            number = limit + 1
+        if not -limit <= number <= limit:
+            x.err("InvalidLatitude" if latitude else "InvalidLongitude", value=x.value.strip())
+    elif x.local == "alt":
+        try:
+            float(x.value.strip())
+        except ValueError:
+            x.err("InvalidFloat", value=x.value.strip())
+
+
+def _check_ev(x: _Ext) -> None:
+    if x.local in ("startdate", "enddate") and not common.check_w3cdtf(
+        x.value.strip(), zone_required=False
+    ):
+        x.err("InvalidW3CDTFDate", value=x.value.strip())
+
+
+def _check_wfw(x: _Ext) -> None:
+    if x.local == "commentRSS":
+        x.warn("CommentRSS")
+    elif x.local in ("comment", "commentRss"):
+        x.full_url()
+
+
+def _check_atom_in_rss(x: _Ext) -> None:
+    """Atom elements inside RSS: atom:link (self, hub, related...) and a few others."""
+    if x.local == "link":
+        href = x.el.get("href")
+        if href is None:
+            x.err("MissingAttribute", attr="href")
+        else:
+            fault = uri_fault(href, full=x.el.get("rel") == "self")
+            if fault is not None and fault[0] == "error":
+                x.err(fault[1], name="href", parent=x.name, value=href)
+        kind = x.el.get("type")
+        if kind is not None and mime_fault(kind):
+            x.err("InvalidMIMEAttribute", attr="type", value=kind)
+    elif x.local in ("updated", "published"):
+        if not common.check_rfc3339(x.value.strip()):
+            x.err("InvalidRFC3339Date", value=x.value.strip())
+    elif x.local == "id":
+        x.full_url()
+
+
+def _check_thr(x: _Ext) -> None:
+    if x.local == "total":
+        x.integer()
+    elif x.local == "in-reply-to":
+        ref = x.el.get("ref")
+        if ref is None:
+            x.err("MissingAttribute", attr="ref")
+        href = x.el.get("href")
+        if href is not None:
+            x.full_url(href, name="href", parent=x.name)
+    else:
+        x.undefined()
+
+
+def _check_fh(x: _Ext) -> None:
+    if x.local in ("complete", "archive"):
+        if x.value.strip() or len(x.el):
+            x.err("UnexpectedText")
+    else:
+        x.undefined()
+
+
+def _check_xhtml(x: _Ext) -> None:
+    if x.local == "body":
+        common.check_xhtml(x.report, x.el, element=x.name, parent=x.parent)
+    else:
+        x.undefined()
+
+
+def _check_access(x: _Ext) -> None:
+    if x.local != "restriction" or x.parent != "rss":
+        x.undefined()
+        return
+    rel = x.el.get("relationship")
+    if rel is None:
+        x.err("MissingAttribute", attr="relationship")
+    elif rel not in ("allow", "deny"):
+        x.err("InvalidAccessRestrictionRel", value=rel)
+
+
+def _check_feedburner(x: _Ext) -> None:
+    for attr in ("href", "src"):
+        value = x.el.get(attr)
+        if value is not None and not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
+            x.warn("ContainsRelRef", name=attr, parent=x.name.replace(":", "_"), value=value)
+    if x.local in ("origLink", "origEnclosureLink"):
+        x.full_url()
+
+
+def _check_media_old(x: _Ext) -> None:
+    x.err("MediaRssNamespace", value=namespace(x.el))
+
+
+_CHECKERS: dict[str, Callable[[_Ext], None]] = {
+    DC_NS: _check_dc,
+    DCTERMS_NS: _check_dcterms,
+    CONTENT_NS: _check_content,
+    SY_NS: _check_sy,
+    SLASH_NS: _check_slash,
+    "http://webns.net/mvcb/": _check_admin,
+    "http://backend.userland.com/blogChannelModule": _check_blog_channel,
+    "http://backend.userland.com/creativeCommonsRssModule": _check_url_element,
+    "http://web.resource.org/cc/": _check_url_element,
+    "http://madskills.com/public/xml/rss/module/trackback/": _check_text_url,
+    "http://www.w3.org/2003/01/geo/wgs84_pos#": _check_geo,
+    "http://geourl.org/rss/module/": _check_geo,
+    "http://postneo.com/icbm": _check_geo,
+    "http://purl.org/rss/1.0/modules/event/": _check_ev,
+    "http://wellformedweb.org/CommentAPI/": _check_wfw,
+    ATOM_NS: _check_atom_in_rss,
+    THR_NS: _check_thr,
+    FH_NS: _check_fh,
+    XHTML_NS: _check_xhtml,
+    "http://www.bloglines.com/about/specs/fac-1.0": _check_access,
+    "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
+    MEDIA_NS_OLD: _check_media_old,
+}
+
+
+def check_extension_element(
+    report: Report, element: etree._Element, parent_name: str, base_url: str | None
+) -> None:
+    """Check one foreign element found in an RSS channel/item or an Atom feed/entry.
+
+    ``parent_name`` is how messages name its parent (``channel``, ``item``, ``entry``...).
+    Elements of unknown namespaces are allowed; their un-namespaced children are not."""
+    uri = namespace(element)
+    context = _Ext(report, element, parent_name, base_url)
+    checker = _CHECKERS.get(uri)
+    if checker is None:
+        if uri == MEDIA_NS:
+            _check_media(context)
+        elif uri == ITUNES_NS:
+            _check_itunes(context)
+        else:
+            _check_unknown(context)
+        return
+    checker(context)
+
+
+def _check_unknown(x: _Ext) -> None:
+    """Unknown namespace: anything goes, but children must be namespaced too."""
+    for node in x.el.iter():
+        if node is x.el or not isinstance(node.tag, str):
+            continue
+        if not namespace(node):
+            parent = node.getparent()
+            emit(
+                x.report,
+                "error",
+                "NotInANamespace",
+                node,
+                parent=qname(parent) if parent is not None else x.name,
+            )
+
+
+def _check_media(x: _Ext) -> None:
+    """Media RSS (https://www.rssboard.org/media-rss)."""
+
+
+def _check_itunes(x: _Ext) -> None:
+    """Apple Podcasts tags, the basics."""

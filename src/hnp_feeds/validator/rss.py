@@ -1,0 +1,664 @@
+"""RSS 2.0 conformance (https://www.rssboard.org/rss-specification): one pass over the tree,
+messages named like the W3C Feed Validation Service's.  Extension elements are handed to
+``extensions.check_extension_element``."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
+
+from lxml import etree
+
+from . import common
+from . import extensions as ext
+from .extensions import emit, iter_elements, qname, text_of
+from .report import Report
+
+# --- RFC 822 dates (RSS 2.0 "Date and time" with RFC 2822 section 3.3) ------------------
+
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ZONES: Final = {"UT", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+_ZONE_OFFSETS: Final = {
+    "EST": -300,
+    "EDT": -240,
+    "CST": -360,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+}
+
+_STRICT_822 = re.compile(
+    r"^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
+    r"(\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)$"
+)
+_LOOSE_822 = re.compile(
+    r"^(?:([A-Za-z]{3})\s*,\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s+"
+    r"(\d\d):(\d\d)(?::(\d\d))?\s*([+-]\d{4}|[A-Za-z]{1,3})$"
+)
+
+
+def _strip_comments(value: str) -> str:
+    """RFC 2822 comments (nested, with quoted-pairs) replaced by a space."""
+    out: list[str] = []
+    depth = 0
+    escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+            continue
+        if char == "\\" and depth:
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if not depth:
+                out.append(" ")
+        elif not depth:
+            out.append(char)
+    return "".join(out)
+
+
+def rfc822_fault(value: str) -> str | None:
+    """None for a good RFC 822 date; else InvalidRFC2822Date, IncorrectDOW or
+    ProblematicalRFC822Date (obsolete syntax a reader may not understand)."""
+    return parse_rfc822(value)[0]
+
+
+def parse_rfc822(value: str) -> tuple[str | None, datetime | None]:
+    """(fault or None, the instant when the date could be read)."""
+    value = value.strip()
+    match = _STRICT_822.match(value)
+    problematic = False
+    if match is None:
+        match = _LOOSE_822.match(_strip_comments(value).strip())
+        if match is None:
+            return "InvalidRFC2822Date", None
+        problematic = True
+    dow, day, month, year, hour, minute, second, zone = match.groups()
+    if month.lower() not in MONTHS or (dow is not None and dow.lower() not in DAYS):
+        return "InvalidRFC2822Date", None
+    full_year = int(year)
+    if len(year) == 2:
+        full_year += 1900 if full_year >= 50 else 2000
+    try:
+        when = date(full_year, MONTHS.index(month.lower()) + 1, int(day))
+    except ValueError:
+        return "InvalidRFC2822Date", None
+    if int(hour) > 23 or int(minute) > 59 or int(second or 0) > 60:
+        return "InvalidRFC2822Date", None
+    offset = 0
+    if zone[0] in "+-":
+        if int(zone[3:]) > 59:
+            return "InvalidRFC2822Date", None
+        if zone[3:] not in ("00", "30", "45"):
+            problematic = True
+        offset = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
+    elif zone.upper() not in _ZONES and not (len(zone) == 1 and zone.upper() != "J"):
+        return "InvalidRFC2822Date", None
+    else:
+        offset = _ZONE_OFFSETS.get(zone.upper(), 0)
+        problematic |= zone not in _ZONES
+    if dow is not None and DAYS[when.weekday()] != dow.lower():
+        return "IncorrectDOW", None
+    instant = datetime(
+        when.year,
+        when.month,
+        when.day,
+        int(hour),
+        int(minute),
+        min(int(second or 0), 59),
+        tzinfo=timezone(timedelta(minutes=offset)),
+    )
+    return ("ProblematicalRFC822Date" if problematic else None), instant
+
+
+# --- structure ----------------------------------------------------------------------------
+
+CHANNEL_ONCE: Final = frozenset(
+    """title link description language copyright managingEditor webMaster pubDate
+    lastBuildDate generator docs cloud ttl image rating textInput skipHours skipDays""".split()
+)
+CHANNEL_MANY: Final = frozenset({"category", "item"})
+ITEM_ONCE: Final = frozenset("title link description author comments guid pubDate source".split())
+ITEM_MANY: Final = frozenset({"category", "enclosure"})
+IMAGE_CHILDREN: Final = frozenset({"url", "title", "link", "width", "height", "description"})
+TEXTINPUT_CHILDREN: Final = frozenset({"title", "description", "name", "link"})
+WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RSS_VERSIONS: Final = frozenset({"2.0", "2.0.1", "0.91", "0.92", "0.93", "0.94"})
+
+#: (core, extension) pairs that say the same thing about a channel / an item
+CHANNEL_SEMANTICS: Final = (
+    ("pubDate", "dc:date"),
+    ("language", "dc:language"),
+    ("copyright", "dc:rights"),
+    ("managingEditor", "dc:creator"),
+    ("webMaster", "dc:publisher"),
+    ("generator", "admin:generatorAgent"),
+    ("lastBuildDate", "dcterms:modified"),
+    ("creativeCommons:license", "cc:license"),
+)
+ITEM_SEMANTICS: Final = (
+    ("guid", "atom:id"),
+    ("pubDate", "dc:date"),
+    ("pubDate", "atom:published"),
+    ("author", "dc:creator"),
+    ("category", "dc:subject"),
+    ("source", "dc:source"),
+    ("creativeCommons:license", "cc:license"),
+)
+#: the attributes RSS 2.0 defines, per element
+ATTRIBUTES: Final = {
+    "cloud": frozenset({"domain", "port", "path", "registerProcedure", "protocol"}),
+    "category": frozenset({"domain"}),
+    "source": frozenset({"url"}),
+    "enclosure": frozenset({"url", "length", "type"}),
+    "guid": frozenset({"isPermaLink"}),
+}
+_FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
+_IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
+
+
+class _RssChecker:
+    """State for one document: the channel's link and title, guids seen, the profile."""
+
+    def __init__(self, report: Report, base_url: str | None) -> None:
+        self.report = report
+        self.base_url = base_url
+        self.channel_link = ""
+        self.channel_title = ""
+        self.guids: set[str] = set()
+        self.rssboard_profile = False
+
+    # helpers ------------------------------------------------------------------------
+    def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
+        emit(self.report, "error", code, el, name=name, parent=parent, **kw)
+
+    def warn(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
+        emit(self.report, "warning", code, el, name=name, parent=parent, **kw)
+
+    def unexpected_text(self, el: etree._Element, parent: str) -> None:
+        if (el.text or "").strip() or any((c.tail or "").strip() for c in el):
+            self.err("UnexpectedText", el, qname(el), parent)
+
+    def foreign_attrs(self, el: etree._Element, allowed: frozenset[str]) -> None:
+        parent = el.getparent()
+        for attr in map(str, el.attrib):
+            if attr in allowed:
+                continue
+            if attr.startswith("{"):
+                if attr.startswith("{http://www.w3.org/XML/1998/namespace}"):
+                    continue
+                if not self.rssboard_profile:
+                    self.warn(
+                        "UseOfExtensionAttr",
+                        el,
+                        qname(el),
+                        qname(parent) if parent is not None else "root",
+                        attr=ext.attr_qname(attr, el),
+                    )
+            else:
+                self.err("UnexpectedAttribute", el, qname(el), "", attr=attr)
+
+    def url(self, el: etree._Element, name: str, parent: str, value: str | None = None) -> None:
+        value = text_of(el) if value is None else value
+        fault = ext.uri_fault(value)
+        if fault is not None:
+            level, code = fault
+            emit(self.report, level, code, el, name=name, parent=parent, value=value.strip())
+
+    def plain(self, el: etree._Element, name: str, parent: str) -> str:
+        value = text_of(el)
+        ext.check_plain_text(self.report, el, value, name, parent)
+        return value
+
+    def not_blank(self, el: etree._Element, name: str, parent: str) -> str:
+        value = text_of(el)
+        if not value.strip():
+            self.warn("NotBlank", el, name, parent)
+        return value
+
+    def date(self, el: etree._Element, name: str, parent: str) -> None:
+        value = text_of(el)
+        fault, when = parse_rfc822(value)
+        if fault == "ProblematicalRFC822Date":
+            self.warn(fault, el, name, parent, value=value.strip())
+        elif fault is not None:
+            self.err(fault, el, name, parent, value=value.strip())
+        if when is not None and common.is_implausible(when):
+            self.warn("ImplausibleDate", el, name, parent, value=value.strip())
+
+    def contact(self, el: etree._Element, name: str, parent: str) -> None:
+        value = text_of(el)
+        fault = ext.contact_fault(value)
+        if fault is not None:
+            level, code = fault
+            emit(self.report, level, code, el, name=name, parent=parent, value=value.strip())
+        ext.check_plain_text(self.report, el, value, name, parent)
+
+    def html(self, el: etree._Element, name: str, parent: str) -> None:
+        ext.check_html_text(self.report, el, text_of(el), name, parent, self.base_url)
+
+    def counted(
+        self,
+        el: etree._Element,
+        parent: str,
+        once: frozenset[str],
+        seen: Counter[str],
+    ) -> str:
+        """The child's name, after reporting a second occurrence of a once-only child."""
+        name = qname(el)
+        seen[name] += 1
+        if seen[name] == 2 and name in once:
+            self.err("DuplicateElement", el, name, parent)
+        return name
+
+    # document -----------------------------------------------------------------------
+    def rss(self, root: etree._Element) -> None:
+        docs = root.find("channel/docs")
+        self.rssboard_profile = docs is not None and "rssboard.org" in (docs.text or "")
+        version = root.get("version")
+        if version is None:
+            self.err("MissingAttribute", root, "rss", "root", attr="version")
+        elif version.strip() not in RSS_VERSIONS:
+            self.err("InvalidRSSVersion", root, "rss", "root", value=version)
+        self.foreign_attrs(root, frozenset({"version"}))
+        self.unexpected_text(root, "root")
+        channels = 0
+        for child in iter_elements(root):
+            name = qname(child)
+            if child.tag == "channel":
+                channels += 1
+                if channels == 2:
+                    self.err("DuplicateElement", child, "channel", "rss")
+                self.channel(child)
+            elif ext.namespace(child):
+                ext.check_extension_element(self.report, child, "rss", self.base_url)
+            else:
+                self.err("UndefinedElement", child, name, "rss")
+        if channels == 0:
+            self.err("MissingElement", root, "channel", "rss")
+
+    def channel(self, channel: etree._Element) -> None:
+        self.channel_link = (channel.findtext("link") or "").strip()
+        self.channel_title = (channel.findtext("title") or "").strip()
+        self.foreign_attrs(channel, frozenset())
+        self.unexpected_text(channel, "rss")
+        seen: Counter[str] = Counter()
+        item_seen = False
+        misplaced = False
+        has_self = False
+        slash_comments = False
+        for child in iter_elements(channel):
+            name = self.counted(child, "channel", CHANNEL_ONCE | ext.CHANNEL_ONCE, seen)
+            if name == "item":
+                item_seen = True
+                slash_comments |= self.item(child)
+                continue
+            if item_seen and not misplaced:
+                misplaced = True
+                self.warn("MisplacedItem", child, name, "channel")
+            if ext.namespace(child):
+                if name == "atom:link" and child.get("rel") == "self":
+                    has_self = True
+                ext.check_extension_element(self.report, child, "channel", self.base_url)
+                continue
+            self.channel_child(child, name)
+        for required, code in (
+            ("title", "MissingTitle"),
+            ("link", "MissingLink"),
+            ("description", "MissingDescription"),
+        ):
+            if not seen[required]:
+                self.err(code, channel, required, "channel")
+        for core, extension in CHANNEL_SEMANTICS:
+            if seen[core] and seen[extension]:
+                emit(
+                    self.report,
+                    "warning",
+                    "DuplicateSemantics",
+                    channel,
+                    name=extension,
+                    parent="channel",
+                    core=core,
+                    ext=extension,
+                )
+        if not has_self:
+            emit(
+                self.report, "warning", "MissingAtomSelfLink", channel, name="channel", parent="rss"
+            )
+        rss = channel.getparent()
+        if not (
+            seen["language"]
+            or seen["dc:language"]
+            or channel.get(f"{{{ext.XML_NS}}}lang")
+            or (rss is not None and rss.get(f"{{{ext.XML_NS}}}lang"))
+        ):
+            emit(
+                self.report, "info", "MissingDCLanguage", channel, name="language", parent="channel"
+            )
+        if slash_comments and not seen["lastBuildDate"]:
+            emit(
+                self.report, "warning", "SlashDate", channel, name="lastBuildDate", parent="channel"
+            )
+
+    def channel_child(self, el: etree._Element, name: str) -> None:
+        if name not in CHANNEL_ONCE and name != "category":
+            self.err("NoBlink" if name == "blink" else "UndefinedElement", el, name, "channel")
+            return
+        self.foreign_attrs(el, ATTRIBUTES.get(name, frozenset()))
+        if name == "title":
+            self.not_blank(el, name, "channel")
+            self.plain(el, name, "channel")
+        elif name == "description":
+            self.plain(el, name, "channel")
+        elif name in ("link", "docs"):
+            self.url(el, name, "channel")
+        elif name == "language":
+            if ext.language_fault(text_of(el)):
+                self.err("InvalidLanguage", el, name, "channel", value=text_of(el))
+        elif name in ("managingEditor", "webMaster"):
+            self.contact(el, name, "channel")
+        elif name in ("pubDate", "lastBuildDate"):
+            self.date(el, name, "channel")
+        elif name == "ttl":
+            value = text_of(el)
+            if not value.strip():
+                self.warn("NotBlank", el, name, "channel")
+            else:
+                number = ext.int_value(value)
+                if number is None or number <= 0:
+                    self.err("InvalidInteger", el, name, "channel", value=value)
+        elif name == "category":
+            self.category(el, "channel")
+        elif name in ("copyright", "generator", "rating"):
+            self.plain(el, name, "channel")
+        elif name == "cloud":
+            self.cloud(el)
+        elif name == "image":
+            self.image(el)
+        elif name == "textInput":
+            self.text_input(el)
+        elif name == "skipHours":
+            self.skip_hours(el)
+        elif name == "skipDays":
+            self.skip_days(el)
+
+    def category(self, el: etree._Element, parent: str) -> None:
+        value = self.not_blank(el, "category", parent)
+        ext.check_plain_text(self.report, el, value, "category", parent)
+
+    def cloud(self, el: etree._Element) -> None:
+        for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
+            if el.get(attr) is None:
+                self.err("MissingAttribute", el, "cloud", "channel", attr=attr)
+        port = el.get("port")
+        if port is not None:
+            number = ext.int_value(port)
+            if number is None or number <= 0:
+                self.err("InvalidIntegerAttribute", el, "cloud", "channel", attr="port", value=port)
+        self.unexpected_text(el, "channel")
+
+    def image(self, image: etree._Element) -> None:
+        self.unexpected_text(image, "channel")
+        seen: Counter[str] = Counter()
+        for child in iter_elements(image):
+            name = self.counted(child, "image", IMAGE_CHILDREN, seen)
+            if ext.namespace(child):
+                ext.check_extension_element(self.report, child, "image", self.base_url)
+                continue
+            if name not in IMAGE_CHILDREN:
+                self.err("UndefinedElement", child, name, "image")
+                continue
+            value = text_of(child).strip()
+            if name == "url":
+                self.url(child, name, "image")
+                if not _IMAGE_FORMATS.search(value.split("?", 1)[0]):
+                    self.warn("ImageUrlFormat", child, name, "image", value=value)
+            elif name == "link":
+                self.url(child, name, "image")
+                if self.channel_link and value and value != self.channel_link:
+                    self.warn("ImageLinkDoesntMatch", child, name, "image", value=value)
+            elif name == "title":
+                self.not_blank(child, name, "image")
+                self.plain(child, name, "image")
+                if self.channel_title and value and value != self.channel_title:
+                    self.warn("ImageTitleDoesntMatch", child, name, "image", value=value)
+            elif name == "description":
+                self.plain(child, name, "image")
+            else:
+                limit = 144 if name == "width" else 400
+                number = ext.int_value(value)
+                if number is None or not 0 < number <= limit:
+                    code = "InvalidWidth" if name == "width" else "InvalidHeight"
+                    self.err(code, child, name, "image", value=value)
+        for required, code in (
+            ("url", "MissingElement"),
+            ("title", "MissingTitle"),
+            ("link", "MissingLink"),
+        ):
+            if not seen[required]:
+                self.err(code, image, required, "image")
+
+    def text_input(self, box: etree._Element) -> None:
+        self.warn("AvoidTextInput", box, "textInput", "channel")
+        self.unexpected_text(box, "channel")
+        seen: Counter[str] = Counter()
+        for child in iter_elements(box):
+            name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
+            if ext.namespace(child):
+                ext.check_extension_element(self.report, child, "textInput", self.base_url)
+            elif name not in TEXTINPUT_CHILDREN:
+                self.err("UndefinedElement", child, name, "textInput")
+            elif name == "link":
+                self.url(child, name, "textInput")
+            elif name == "name":
+                if not _FORM_NAME.match(text_of(child).strip()):
+                    self.err(
+                        "InvalidFormComponentName", child, name, "textInput", value=text_of(child)
+                    )
+            else:
+                self.plain(child, name, "textInput")
+        for required, code in (
+            ("title", "MissingTitle"),
+            ("description", "MissingDescription"),
+            ("name", "MissingElement"),
+            ("link", "MissingLink"),
+        ):
+            if not seen[required]:
+                self.err(code, box, required, "textInput")
+
+    def skip_hours(self, el: etree._Element) -> None:
+        self.unexpected_text(el, "channel")
+        hours: set[int] = set()
+        count = 0
+        for child in iter_elements(el):
+            name = qname(child)
+            if name != "hour":
+                self.err("UndefinedElement", child, name, "skipHours")
+                continue
+            count += 1
+            value = text_of(child).strip()
+            number = ext.int_value(value)
+            if number is None or not 0 <= number <= 24:
+                self.err("InvalidHour", child, name, "skipHours", value=value)
+                continue
+            if number == 24:
+                self.warn("UseZeroForMidnight", child, name, "skipHours", value=value)
+                number = 0
+            if number in hours:
+                self.err("DuplicateValue", child, name, "skipHours", value=value)
+            hours.add(number)
+        if count > 24:
+            self.err("NotEnoughHoursInTheDay", el, "skipHours", "channel")
+        if count == 0:
+            self.err("MissingElement", el, "hour", "skipHours")
+
+    def skip_days(self, el: etree._Element) -> None:
+        self.unexpected_text(el, "channel")
+        days: set[str] = set()
+        count = 0
+        for child in iter_elements(el):
+            name = qname(child)
+            if name != "day":
+                self.err("UndefinedElement", child, name, "skipDays")
+                continue
+            count += 1
+            value = text_of(child).strip()
+            if value not in WEEKDAYS:
+                self.err("InvalidDay", child, name, "skipDays", value=value)
+            elif value in days:
+                self.err("DuplicateValue", child, name, "skipDays", value=value)
+            days.add(value)
+        if count > 7:
+            self.err("EightDaysAWeek", el, "skipDays", "channel")
+        if count == 0:
+            self.err("MissingElement", el, "day", "skipDays")
+
+    # items ---------------------------------------------------------------------------
+    def item(self, item: etree._Element) -> bool:
+        """Check one item; True when it carries slash:comments."""
+        self.foreign_attrs(item, frozenset())
+        self.unexpected_text(item, "channel")
+        seen: Counter[str] = Counter()
+        description_seen = False
+        for child in iter_elements(item):
+            name = self.counted(child, "item", ITEM_ONCE | ext.ITEM_ONCE, seen)
+            if name == "description":
+                description_seen = True
+            if ext.namespace(child):
+                if name == "content:encoded" and not description_seen:
+                    self.warn("NeedDescriptionBeforeContent", child, name, "item")
+                ext.check_extension_element(self.report, child, "item", self.base_url)
+                continue
+            self.item_child(child, name)
+        if not seen["title"] and not seen["description"]:
+            self.err("ItemMustContainTitleOrDescription", item, "item", "channel")
+        if not seen["guid"]:
+            self.warn("MissingGuid", item, "guid", "item")
+        if seen["enclosure"] > 1:
+            self.warn("DuplicateEnclosure", item, "enclosure", "item")
+        for core, extension in ITEM_SEMANTICS:
+            if seen[core] and seen[extension]:
+                emit(
+                    self.report,
+                    "warning",
+                    "DuplicateItemSemantics",
+                    item,
+                    name=extension,
+                    parent="item",
+                    core=core,
+                    ext=extension,
+                )
+        if seen["description"] or seen["content:encoded"]:
+            for other in ("atom:content", "xhtml:body"):
+                if seen[other] and not (other == "atom:content" and self._has_src(item)):
+                    emit(
+                        self.report,
+                        "warning",
+                        "DuplicateDescriptionSemantics",
+                        item,
+                        name=other,
+                        parent="item",
+                    )
+        return bool(seen["slash:comments"])
+
+    @staticmethod
+    def _has_src(item: etree._Element) -> bool:
+        content = item.find(f"{{{ext.ATOM_NS}}}content")
+        return content is not None and content.get("src") is not None
+
+    def item_child(self, el: etree._Element, name: str) -> None:
+        if name not in ITEM_ONCE and name not in ITEM_MANY:
+            self.err("UndefinedElement", el, name, "item")
+            return
+        self.foreign_attrs(el, ATTRIBUTES.get(name, frozenset()))
+        if name == "title":
+            self.not_blank(el, name, "item")
+            self.plain(el, name, "item")
+        elif name == "description":
+            self.html(el, name, "item")
+        elif name in ("link", "comments"):
+            self.url(el, name, "item")
+        elif name == "author":
+            self.contact(el, name, "item")
+        elif name == "pubDate":
+            self.date(el, name, "item")
+        elif name == "category":
+            self.category(el, "item")
+        elif name == "guid":
+            self.guid(el)
+        elif name == "source":
+            self.source(el)
+        elif name == "enclosure":
+            self.enclosure(el)
+
+    def guid(self, el: etree._Element) -> None:
+        value = text_of(el).strip()
+        permalink = el.get("isPermaLink")
+        if permalink is not None and permalink not in ("true", "false"):
+            self.err(
+                "InvalidBooleanAttribute", el, "guid", "item", attr="isPermaLink", value=permalink
+            )
+        if permalink == "false":
+            if value.isdigit() and int(value) < 10_000_000:
+                self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
+        elif not value or ext._SCHEME.match(value) is None:
+            self.err("InvalidHttpGUID", el, "guid", "item", value=value)
+        else:
+            scheme = value.split(":", 1)[0].lower()
+            if scheme not in ("http", "https", "ftp"):
+                self.err("InvalidPermalink", el, "guid", "item", value=value)
+            else:
+                self.url(el, "guid", "item", value)
+        if value:
+            if value in self.guids:
+                self.err("DuplicateValue", el, "guid", "item", value=value)
+            self.guids.add(value)
+
+    def source(self, el: etree._Element) -> None:
+        url = el.get("url")
+        if url is None:
+            self.err("MissingAttribute", el, "source", "item", attr="url")
+        else:
+            self.url(el, "url", "source", url)
+        self.plain(el, "source", "item")
+
+    def enclosure(self, el: etree._Element) -> None:
+        url = el.get("url")
+        if url is None:
+            self.err("MissingAttribute", el, "enclosure", "item", attr="url")
+        else:
+            fault = ext.uri_fault(url)
+            if fault is not None:
+                level, code = fault
+                if code in ("InvalidFullLink", "InvalidLink"):
+                    code = "InvalidURLAttribute"
+                emit(self.report, level, code, el, name="url", parent="enclosure", value=url)
+        length = el.get("length")
+        if length is None:
+            self.err("MissingAttribute", el, "enclosure", "item", attr="length")
+        else:
+            number = ext.int_value(length)
+            if number is None or not length.strip().lstrip("+-").isdigit():
+                self.err(
+                    "InvalidIntegerAttribute", el, "enclosure", "item", attr="length", value=length
+                )
+            elif number < 0:
+                self.err("InvalidNonNegativeInteger", el, "length", "enclosure", value=length)
+        kind = el.get("type")
+        if kind is None:
+            self.err("MissingAttribute", el, "enclosure", "item", attr="type")
+        elif ext.mime_fault(kind):
+            self.err("InvalidMIMEAttribute", el, "enclosure", "item", attr="type", value=kind)
+
+
+def check(tree: etree._ElementTree, report: Report, base_url: str | None) -> None:
+    """Check an RSS 2.0 document whose root is ``rss``."""
+    _RssChecker(report, base_url).rss(tree.getroot())
