@@ -9,12 +9,31 @@ The validator knows nothing of the writers: it judges bytes, including hostile o
 
 from __future__ import annotations
 
+import contextlib
+import json
+from typing import Literal
+
+from lxml import etree
+
+from .policy import PortalPolicy, check_pair, check_policy
 from .report import Level, Message, Report
-from .xmlparse import DEFAULT_MAX_BYTES, parse_xml
+from .xmlparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_xml
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
-__all__ = ["DEFAULT_MAX_BYTES", "Level", "Message", "Report", "validate"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "Level",
+    "Message",
+    "PortalPolicy",
+    "Profile",
+    "Report",
+    "check_pair",
+    "validate",
+]
+
+Profile = Literal["spec", "portal"]
 
 
 def validate(
@@ -22,20 +41,33 @@ def validate(
     base_url: str | None = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    profile: Profile = "spec",
+    policy: PortalPolicy | None = None,
 ) -> Report:
-    """Check one feed document (Atom, RSS 2.0 or JSON Feed) against its spec."""
+    """Check one feed document (Atom, RSS 2.0 or JSON Feed) against its spec, and with
+    ``profile="portal"`` against the portal's policy too (``policy`` or the defaults)."""
     report = Report()
     if data.lstrip()[:1] == b"{":
         report.format = "json"
+        if len(data) > max_bytes:
+            report.error(
+                "ValidatorLimit", reason=f"document is {len(data)} bytes, limit {max_bytes}"
+            )
+            return report
         from . import jsonfeed
 
         jsonfeed.check(data, report, base_url)
+        if profile == "portal":
+            with contextlib.suppress(ValueError, RecursionError):  # the spec check said why
+                check_policy(report, json.loads(data), policy)
         return report
-    tree = parse_xml(data, report, max_bytes)
+    tree = parse_xml(data, report, max_bytes, max_depth=max_depth)
     if tree is None:
         return report
     root = tree.getroot()
-    if root.tag in (f"{{{ATOM_NS}}}feed", f"{{{ATOM_NS}}}entry"):
+    if etree.QName(root).localname in ("feed", "entry"):
+        # A feed in no or the wrong namespace is still judged as Atom (after saying so).
         report.format = "atom"
         from . import atom
 
@@ -47,4 +79,6 @@ def validate(
         rss.check(tree, report, base_url)
     else:
         report.error("UndefinedElement", element=str(root.tag), parent="root")
+    if profile == "portal":
+        check_policy(report, tree, policy)
     return report

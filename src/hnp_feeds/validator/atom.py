@@ -83,6 +83,64 @@ FEED_VOCABULARIES = {
 }
 
 
+# Vocabularies the validator knows (RFC 4287 section 6 allows any other; they get a warning
+# so that a typo in a namespace URI does not pass silently).
+KNOWN_NAMESPACES = frozenset(
+    (
+        ATOM_NS,
+        XML_NS,
+        common.XHTML_NS,
+        common.SVG_NS,
+        common.MATHML_NS,
+        FH_NS,
+        THR_NS,
+        "http://purl.org/dc/elements/1.1/",
+        "http://purl.org/dc/terms/",
+        "http://purl.org/rss/1.0/modules/content/",
+        "http://purl.org/rss/1.0/modules/slash/",
+        "http://purl.org/rss/1.0/modules/syndication/",
+        "http://purl.org/rss/1.0/modules/event/",
+        "http://search.yahoo.com/mrss/",
+        "http://search.yahoo.com/mrss",
+        "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
+        "http://a9.com/-/spec/opensearch/1.1/",
+        "http://a9.com/-/spec/opensearchrss/1.0/",
+        "http://backend.userland.com/blogChannelModule",
+        "http://backend.userland.com/creativeCommonsRssModule",
+        "http://web.resource.org/cc/",
+        "http://creativecommons.org/ns#",
+        "http://base.google.com/ns/1.0",
+        "http://schemas.google.com/g/2005",
+        "http://feedsync.org/2007/feedsync",
+        "http://www.microsoft.com/schemas/rss/sse",
+        "http://geourl.org/rss/module/",
+        "http://postneo.com/icbm",
+        "http://www.georss.org/georss",
+        "http://www.opengis.net/gml",
+        "http://www.w3.org/2003/01/geo/wgs84_pos#",
+        "http://madskills.com/public/xml/rss/module/trackback/",
+        "http://wellformedweb.org/CommentAPI/",
+        "http://rssnamespace.org/feedburner/ext/1.0",
+        "http://webns.net/mvcb/",
+        "http://www.bloglines.com/about/specs/fac-1.0",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "http://www.w3.org/2000/01/rdf-schema#",
+        "http://xmlns.com/foaf/0.1/",
+        "http://www.w3.org/2007/app",
+        "http://purl.org/atom/app#",
+        "http://conversationsnetwork.org/rssNamespace-1.0/",
+        "http://my.theinfo.org/changed/1.0/rss/",
+        "http://www.opml.org/spec2",
+        "http://purl.org/syndication/atomtriples/1",
+        "http://www.w3.org/2005/Atom/app",
+        "http://pubsubhubbub.appspot.com/",
+    )
+)
+# Known, but the validator does not check them (Google Data API elements).
+UNSUPPORTED_NAMESPACES = frozenset(("http://schemas.google.com/g/2005",))
+
+
 @dataclass
 class _Link:
     rel: str
@@ -148,6 +206,9 @@ class _AtomChecker:
         self.entry_count = 0
         self.updated_seen: dict[str, int] = {}
         self.extension_hook = _extension_hook()
+        self.ns = ATOM_NS
+        self.prefixes_warned: set[str] = set()
+        self.namespaces_warned: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -191,13 +252,43 @@ class _AtomChecker:
         if _text(el).strip():
             self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
 
+    def prefix_used(self, el: etree._Element) -> None:
+        """Warn once per prefix bound to Atom or XHTML: many readers only know the default."""
+        prefix = el.prefix
+        if prefix and prefix not in self.prefixes_warned:
+            self.prefixes_warned.add(prefix)
+            self.report.warning(
+                "AvoidNamespacePrefix", prefix=prefix, element=_qname(el), line=_line(el)
+            )
+
+    def unknown_namespace(self, ns: str, el: etree._Element) -> None:
+        """UnknownNamespace (UnsupportedNamespace for a few) once per extension namespace."""
+        if ns in self.namespaces_warned or ns in KNOWN_NAMESPACES:
+            return
+        self.namespaces_warned.add(ns)
+        if ns in UNSUPPORTED_NAMESPACES:
+            self.report.info(
+                "UnsupportedNamespace", namespace=ns, element=_qname(el), line=_line(el)
+            )
+        else:
+            self.report.warning(
+                "UnknownNamespace", namespace=ns, element=_qname(el), line=_line(el)
+            )
+
     # ------------------------------------------------------------------ document
 
     def run(self, root: etree._Element) -> None:
-        if root.prefix:
-            self.report.warning("AvoidNamespacePrefix", prefix=root.prefix, element=_qname(root))
-        base = self.base_of(root, self.doc_base, "root")
         ns, name = _local(str(root.tag))
+        self.ns = ns
+        if not ns:
+            self.report.error("MissingNamespace", element=name, parent="root", line=_line(root))
+        elif ns != ATOM_NS:
+            self.report.error(
+                "InvalidNamespace", element=name, parent="root", namespace=ns, line=_line(root)
+            )
+            self.unknown_namespace(ns, root)
+        self.prefix_used(root)
+        base = self.base_of(root, self.doc_base, "root")
         if name == "feed":
             self.feed(root, base)
         else:
@@ -229,13 +320,13 @@ class _AtomChecker:
         self.no_text(el, "feed", "root")
         for child in _elements(el):
             ns, name = _local(str(child.tag))
-            if ns == ATOM_NS and name == "entry":
+            if ns == self.ns and name == "entry":
                 entries.append(child)
                 entry_bases.append(base)
                 if "entry" not in scope.seen:
                     scope.seen.add("entry")
                 continue
-            if ns == ATOM_NS and "entry" in scope.seen and name in FEED_CHILDREN:
+            if ns == self.ns and "entry" in scope.seen and name in FEED_CHILDREN:
                 self.report.error(
                     "MisplacedMetadata", element=name, parent="feed", line=_line(child)
                 )
@@ -257,7 +348,7 @@ class _AtomChecker:
     ) -> None:
         """One child of a feed, entry or source."""
         ns, name = _local(str(child.tag))
-        if ns != ATOM_NS:
+        if ns != self.ns:
             self.foreign(child, base, scope)
             return
         if name not in allowed:
@@ -419,11 +510,11 @@ class _AtomChecker:
         content: etree._Element | None = None
         for child in _elements(el):
             ns, name = _local(str(child.tag))
-            if ns == ATOM_NS and name == "content":
+            if ns == self.ns and name == "content":
                 content = child
-            if ns == ATOM_NS and name == "source":
+            if ns == self.ns and name == "source":
                 source_has_author = any(
-                    _local(str(c.tag)) == (ATOM_NS, "author") for c in _elements(child)
+                    _local(str(c.tag)) == (self.ns, "author") for c in _elements(child)
                 )
             self.container_child(child, base, scope, ENTRY_CHILDREN, ENTRY_SINGLE)
         self.container_end(el, scope, missing="MissingElement")
@@ -481,7 +572,7 @@ class _AtomChecker:
         self.no_text(el, name, parent)
         for child in _elements(el):
             ns, local = _local(str(child.tag))
-            if ns != ATOM_NS:
+            if ns != self.ns:
                 self.foreign_simple(child, name)
                 continue
             line = _line(child)
@@ -551,11 +642,14 @@ class _AtomChecker:
         resolved: str | None = None
         if href is None:
             self.report.error("MissingHref", element="link", parent=parent, attr="href", line=line)
-        else:
-            if common.check_uri(
-                self.report, href, element="href", parent=parent, attr="href", line=line
-            ):
-                resolved = common.resolve(base, href)
+        elif common.check_uri(
+            self.report, href, element="href", parent=parent, attr="href", line=line
+        ):
+            resolved = common.resolve(base, href)
+            if base and base != self.doc_base and _same_document(resolved, base, self.doc_base):
+                self.report.warning(
+                    "SameDocumentReference", element="href", parent=parent, value=href, line=line
+                )
         rel = el.get("rel")
         if rel is None:
             rel = "alternate"
@@ -630,7 +724,8 @@ class _AtomChecker:
             )
         if parent != "feed":
             return
-        if not common.is_absolute(href) and not (base and common.is_absolute(base)):
+        xml_base = base if base != self.doc_base else None
+        if not common.is_absolute(href) and not (xml_base and common.is_absolute(xml_base)):
             self.report.warning(
                 "RelativeSelf", element="link", parent=parent, value=href, line=line
             )
@@ -700,6 +795,8 @@ class _AtomChecker:
         if kind == "xhtml":
             self.xhtml(el, name, parent, children, text)
             return
+        if is_xml and children and text.strip():
+            self.report.error("UnexpectedText", element=name, parent=parent, line=line)
         if children and not is_xml:
             for child in children:
                 self.report.error(
@@ -770,6 +867,8 @@ class _AtomChecker:
                 self.report.warning("NotBlank", element=name, parent=parent, line=line)
             return
         ns, local = _local(str(div.tag))
+        for node in div.iter(f"{{{XHTML_NS}}}*"):
+            self.prefix_used(node)
         if leading.strip() or ns != XHTML_NS or local != "div":
             self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
             if local == "div" and ns != XHTML_NS:
@@ -805,16 +904,23 @@ class _AtomChecker:
             )
             return
         if not ns:
-            self.report.error("UndefinedElement", element=name, parent=scope.name, line=_line(el))
+            self.report.warning(
+                "UndeterminableVocabulary", element=name, parent=scope.name, line=_line(el)
+            )
             return
+        self.unknown_namespace(ns, el)
         if self.extension_hook is not None:
             self.extension_hook(el, self.report, scope.name, base)
 
     def foreign_simple(self, el: etree._Element, parent: str) -> None:
         ns, name = _local(str(el.tag))
         if not ns:
-            self.report.error("UndefinedElement", element=name, parent=parent, line=_line(el))
-        elif self.extension_hook is not None:
+            self.report.warning(
+                "UndeterminableVocabulary", element=name, parent=parent, line=_line(el)
+            )
+            return
+        self.unknown_namespace(ns, el)
+        if self.extension_hook is not None:
             self.extension_hook(el, self.report, parent, None)
 
 
@@ -851,6 +957,15 @@ def _needs_summary(content: etree._Element) -> bool:
     if kind in ("text", "html", "xhtml") or "/" not in kind:
         return False
     return not (kind.startswith("text/") or kind.endswith("+xml") or kind.endswith("/xml"))
+
+
+def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
+    """Does a reference resolve to its own xml:base (not the document): RFC 3986 5.4 says
+    that is "this document", which is ambiguous when xml:base names another resource."""
+    here = _strip_fragment(common.canonical_uri(base) or base)
+    target = _strip_fragment(common.canonical_uri(resolved) or resolved)
+    doc = _strip_fragment(common.canonical_uri(doc_base) or doc_base) if doc_base else None
+    return target == here and here != doc
 
 
 def _strip_fragment(uri: str) -> str:

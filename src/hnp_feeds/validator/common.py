@@ -469,6 +469,9 @@ _EMAIL_RE = re.compile(
 )
 
 
+_SIMPLE_EMAIL_RE = re.compile(r"^[\w.%+-]+@[A-Za-z][\w.-]+$")
+
+
 def is_email(value: str) -> bool:
     """An RFC 2822 addr-spec as feeds use them (``name@example.org``)."""
     return bool(_EMAIL_RE.match(value))
@@ -486,6 +489,10 @@ def check_email(
     """Log ``code`` (InvalidAddrSpec by default; InvalidContact for RSS) on a bad address."""
     if is_email(value):
         return True
+    if _SIMPLE_EMAIL_RE.match(value):
+        # Syntactically fine but the domain has no dot: only DNS could say, and we do not ask.
+        report.warning("UnknownHost", element=element, parent=parent, value=value, line=line)
+        return False
     report.error(code, element=element, parent=parent, value=value, line=line)
     return False
 
@@ -648,10 +655,14 @@ def check_plain_text(
     code: str = "ContainsHTML",
 ) -> bool:
     """For text that should not be HTML: warn ``code`` (ContainsHTML; Atom uses
-    ContainsUndeclaredHTML for type="text", NotInline for type="xhtml") on HTML end tags."""
+    ContainsUndeclaredHTML for type="text", NotInline for type="xhtml") on HTML end tags
+    or on entity references left after XML decoding (``&amp;nbsp;`` written twice escaped)."""
     tags = html_end_tags(text) if "</" in text else []
     if tags:
         report.warning(code, element=element, parent=parent, value=tags[0], line=line)
+        return False
+    if "&" in text and has_html_entities(text):
+        report.warning(code, element=element, parent=parent, value=text[:80], line=line)
         return False
     return True
 
