@@ -1,0 +1,426 @@
+"""The portal's own rules, on top of the specs (profile ``portal``).
+
+Dates carry the Asia/Ho_Chi_Minh offset of their instant and are not in the future;
+every entry has related links (absolute, not to itself); text is NFC without U+FFFD or
+control characters; ids are ``tag:`` URIs that never change; entries within the limit;
+and the Atom and RSS of one feed list the same ids in the same order (``check_pair``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+import pytz
+from lxml import etree
+
+from ..timezone import ZONE_NAME, local_offset
+from .report import Message, Report
+from .xmlparse import parse_xml
+
+ATOM = "http://www.w3.org/2005/Atom"
+DC = "http://purl.org/dc/elements/1.1/"
+DCTERMS = "http://purl.org/dc/terms/"
+
+# RFC 3339 / W3C-DTF dates, by element
+_ISO_DATES = frozenset(
+    {
+        f"{{{ATOM}}}updated",
+        f"{{{ATOM}}}published",
+        f"{{{DC}}}date",
+        f"{{{DCTERMS}}}created",
+        f"{{{DCTERMS}}}modified",
+        f"{{{DCTERMS}}}issued",
+    }
+)
+_RFC822_DATES = frozenset({"pubDate", "lastBuildDate"})
+_JSON_DATES = ("date_published", "date_modified")
+
+# C0 (XML lets through tab, LF, CR only; JSON lets through all) and C1 controls, DEL
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# RFC 4151: tag:authority,date:specific
+_TAG_URI = re.compile(r"^tag:[^\s,:]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:\S*$")
+
+
+@dataclass(frozen=True)
+class PortalPolicy:
+    """What the portal promises of its own feeds.
+
+    ``now`` is the build time (None: the clock at check time); ``published_ids`` maps
+    an article URL to the entry id published for it before, so a changed id is caught.
+    """
+
+    max_entries: int = 50
+    now: datetime | None = None
+    zone: str = ZONE_NAME
+    published_ids: Mapping[str, str] = field(default_factory=dict)
+
+    def offset_at(self, moment: datetime) -> timedelta:
+        """The zone's UTC offset in force at that instant (1960: +08:00)."""
+        if self.zone == ZONE_NAME:
+            return local_offset(moment)
+        zone = pytz.timezone(self.zone)
+        offset = zone.normalize(moment.astimezone(zone)).utcoffset()
+        assert offset is not None
+        return offset
+
+
+def check_policy(report: Report, document: Any, policy: PortalPolicy | None = None) -> None:
+    """Add the portal-policy messages for one parsed document: an lxml tree (Atom, RSS)
+    or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone."""
+    policy = policy or PortalPolicy()
+    now = policy.now or datetime.now(UTC)
+    if isinstance(document, etree._ElementTree):
+        document = document.getroot()
+    if isinstance(document, etree._Element):
+        _check_xml(report, document, policy, now)
+    elif isinstance(document, dict):
+        _check_json(report, document, policy, now)
+
+
+def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
+    """``EntryIdsDiffer`` when the Atom and RSS of one feed do not list the same entry
+    ids in the same order; the parse errors of either when it cannot be read."""
+    report = Report()
+    atom_tree = parse_xml(atom_bytes, (atom_report := Report()))
+    rss_tree = parse_xml(rss_bytes, (rss_report := Report()))
+    if atom_tree is None or rss_tree is None:
+        return atom_report.errors + rss_report.errors
+    atom_ids = [
+        (entry.findtext(f"{{{ATOM}}}id") or "").strip()
+        for entry in atom_tree.getroot().iterfind(f"{{{ATOM}}}entry")
+    ]
+    rss_ids = [
+        (item.findtext("guid") or "").strip()
+        for item in rss_tree.getroot().iterfind("channel/item")
+    ]
+    if atom_ids != rss_ids:
+        first = next(
+            (
+                i
+                for i, pair in enumerate(zip(atom_ids, rss_ids, strict=False))
+                if pair[0] != pair[1]
+            ),
+            min(len(atom_ids), len(rss_ids)),
+        )
+        atom_at = atom_ids[first] if first < len(atom_ids) else "(none)"
+        rss_at = rss_ids[first] if first < len(rss_ids) else "(none)"
+        report.error(
+            "EntryIdsDiffer",
+            element="entry",
+            value=f"entry {first + 1}: atom {atom_at}, rss {rss_at}",
+            reason=(
+                f"Atom lists {len(atom_ids)} ids, RSS {len(rss_ids)}; they first differ at "
+                f"entry {first + 1}"
+            ),
+        )
+    return list(report.messages)
+
+
+# -- XML (Atom and RSS) ----------------------------------------------------------------
+
+
+def _local(tag: str | bytes) -> str:
+    return str(tag).rpartition("}")[2]
+
+
+def _line(element: etree._Element) -> int | None:
+    """The element's line (lxml-stubs type ``sourceline`` loosely)."""
+    line = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
+    for element in root.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions
+        parent = element.getparent()
+        where: dict[str, str | int | None] = {
+            "element": _local(tag),
+            "parent": _local(parent.tag) if parent is not None else "root",
+            "line": _line(element),
+        }
+        if element.text:
+            _check_text(report, element.text, where)
+        if element.tail and parent is not None:
+            _check_text(report, element.tail, {**where, "element": where["parent"]})
+        for name, value in element.attrib.items():
+            _check_text(report, str(value), {**where, "attr": _local(name)})
+        if tag in _ISO_DATES or tag in _RFC822_DATES:
+            moment = _read_date(element.text or "", rfc822=tag in _RFC822_DATES)
+            if moment is not None:
+                _check_date(report, moment, (element.text or "").strip(), where, policy, now)
+    if root.tag == f"{{{ATOM}}}feed":
+        _check_id(report, root.findtext(f"{{{ATOM}}}id"), "id", "feed", _line(root))
+        entries = root.findall(f"{{{ATOM}}}entry")
+        for entry in entries:
+            _check_atom_entry(report, entry, policy)
+    elif root.tag == "rss":
+        entries = root.findall("channel/item")
+        for item in entries:
+            _check_rss_item(report, item, policy)
+    else:
+        return
+    if len(entries) > policy.max_entries:
+        report.error(
+            "TooManyEntries",
+            element="entry" if root.tag != "rss" else "item",
+            value=str(len(entries)),
+            reason=f"{len(entries)} entries, the limit is {policy.max_entries}",
+        )
+
+
+def _check_atom_entry(report: Report, entry: etree._Element, policy: PortalPolicy) -> None:
+    entry_id = entry.findtext(f"{{{ATOM}}}id")
+    _check_id(report, entry_id, "id", "entry", _line(entry))
+    own = {
+        link.get("href", "")
+        for link in entry.iterfind(f"{{{ATOM}}}link")
+        if link.get("rel", "alternate") == "alternate"
+    }
+    related = [
+        (link.get("href", ""), _line(link))
+        for link in entry.iterfind(f"{{{ATOM}}}link")
+        if link.get("rel") == "related"
+    ]
+    _check_related(report, related, own, "entry", _line(entry))
+    _check_stable(report, entry_id, own, "entry", _line(entry), policy)
+
+
+def _check_rss_item(report: Report, item: etree._Element, policy: PortalPolicy) -> None:
+    guid = item.find("guid")
+    guid_text = guid.text if guid is not None else None
+    _check_id(report, guid_text, "guid", "item", _line(item))
+    own = {(item.findtext("link") or "").strip()} - {""}
+    if guid is not None and guid.get("isPermaLink", "true") == "true" and guid_text:
+        own.add(guid_text.strip())
+    related = [
+        (link.get("href", ""), _line(link))
+        for link in item.iterfind(f"{{{ATOM}}}link")
+        if link.get("rel") == "related"
+    ]
+    _check_related(report, related, own, "item", _line(item))
+    _check_stable(report, guid_text, own, "item", _line(item), policy)
+
+
+def _read_date(text: str, *, rfc822: bool) -> datetime | None:
+    """The instant a date element names, offset kept; None when unreadable (the spec
+    rules report that) or when it names no offset at all."""
+    raw = text.strip()
+    if not raw:
+        return None
+    try:
+        moment = parsedate_to_datetime(raw) if rfc822 else datetime.fromisoformat(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment
+
+
+# -- JSON Feed ---------------------------------------------------------------------------
+
+
+def _check_json(
+    report: Report, document: dict[str, Any], policy: PortalPolicy, now: datetime
+) -> None:
+    for path, text in _json_strings(document, "feed", "root"):
+        _check_text(report, text, path)
+    items = document.get("items")
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        for name in _JSON_DATES:
+            value = item.get(name)
+            if isinstance(value, str):
+                moment = _read_date(value, rfc822=False)
+                if moment is not None:
+                    _check_date(
+                        report, moment, value, {"element": name, "parent": "item"}, policy, now
+                    )
+        item_id = item.get("id")
+        _check_id(report, item_id if isinstance(item_id, str) else None, "id", "item", None)
+        own = {str(item.get(key)) for key in ("url", "external_url") if item.get(key)}
+        extension = item.get("_hnp")
+        links = extension.get("related") if isinstance(extension, dict) else None
+        related: list[tuple[str, int | None]] = []
+        for link in links if isinstance(links, list) else []:
+            href = link.get("url") if isinstance(link, dict) else link
+            related.append((href if isinstance(href, str) else "", None))
+        _check_related(report, related, own, "item", None, f"items[{index}]")
+        _check_stable(
+            report, item_id if isinstance(item_id, str) else None, own, "item", None, policy
+        )
+    if len(items) > policy.max_entries:
+        report.error(
+            "TooManyEntries",
+            element="items",
+            value=str(len(items)),
+            reason=f"{len(items)} entries, the limit is {policy.max_entries}",
+        )
+
+
+def _json_strings(
+    value: Any, element: str, parent: str
+) -> Iterator[tuple[dict[str, str | int | None], str]]:
+    """Every string value of a JSON document, with the key that holds it and its parent."""
+    if isinstance(value, str):
+        yield {"element": element, "parent": parent}, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _json_strings(child, str(key), element)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _json_strings(child, element, parent)
+
+
+# -- the rules -----------------------------------------------------------------------------
+
+
+def _check_text(report: Report, text: str, where: Mapping[str, str | int | None]) -> None:
+    if text.isascii():
+        if "\x7f" in text or _CONTROL.search(text):
+            report.error("ControlCharacter", **where, value=_around(text, _CONTROL))
+        return
+    if not unicodedata.is_normalized("NFC", text):
+        report.error("NotNFC", **where, value=_first_not_nfc(text))
+    if "\ufffd" in text:
+        report.error("ReplacementCharacter", **where, value=_around(text, re.compile("\ufffd")))
+    if _CONTROL.search(text):
+        report.error("ControlCharacter", **where, value=_around(text, _CONTROL))
+
+
+def _around(text: str, pattern: re.Pattern[str]) -> str:
+    """A short excerpt around the first match, control characters shown as escapes."""
+    found = pattern.search(text)
+    start = max(0, found.start() - 20) if found else 0
+    excerpt = text[start : start + 40]
+    return excerpt.encode("unicode_escape").decode("ascii") if found else excerpt
+
+
+def _first_not_nfc(text: str) -> str:
+    """The first word that changes under NFC, so the report points at it."""
+    for word in text.split():
+        if not unicodedata.is_normalized("NFC", word):
+            return word[:40]
+    return text[:40]
+
+
+def _check_date(
+    report: Report,
+    moment: datetime,
+    text: str,
+    where: Mapping[str, str | int | None],
+    policy: PortalPolicy,
+    now: datetime,
+) -> None:
+    want = policy.offset_at(moment)
+    got = moment.utcoffset()
+    if got != want:
+        report.error(
+            "OffsetNotLocal",
+            **where,
+            value=text,
+            reason=f"offset {_offset(got)}, but {policy.zone} was {_offset(want)} then",
+        )
+    if moment > now:
+        report.error(
+            "FutureDate",
+            **where,
+            value=text,
+            reason=f"after the build time {now.isoformat(timespec='seconds')}",
+        )
+
+
+def _offset(delta: timedelta | None) -> str:
+    if delta is None:
+        return "none"
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _check_id(
+    report: Report, value: str | None, element: str, parent: str, line: int | None
+) -> None:
+    text = (value or "").strip()
+    if not _TAG_URI.match(text):
+        report.error(
+            "IdNotTag",
+            element=element,
+            parent=parent,
+            line=line,
+            value=text,
+            reason="no id" if not text else "not a tag: URI (RFC 4151)",
+        )
+
+
+def _same_page(a: str, b: str) -> bool:
+    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
+
+
+def _check_related(
+    report: Report,
+    related: list[tuple[str, int | None]],
+    own: set[str],
+    parent: str,
+    line: int | None,
+    value: str | None = None,
+) -> None:
+    if not related:
+        report.error("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
+        return
+    for href, href_line in related:
+        parts = urlsplit(href.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            report.error(
+                "RelativeRelatedLink",
+                element="link",
+                parent=parent,
+                attr="href",
+                line=href_line or line,
+                value=href,
+            )
+        elif any(_same_page(href, mine) for mine in own):
+            report.error(
+                "RelatedLinkToSelf",
+                element="link",
+                parent=parent,
+                attr="href",
+                line=href_line or line,
+                value=href,
+            )
+
+
+def _check_stable(
+    report: Report,
+    entry_id: str | None,
+    own: set[str],
+    parent: str,
+    line: int | None,
+    policy: PortalPolicy,
+) -> None:
+    if not policy.published_ids or not entry_id:
+        return
+    for url in own:
+        before = policy.published_ids.get(url)
+        if before is not None and before != entry_id.strip():
+            report.error(
+                "IdChanged",
+                element="id",
+                parent=parent,
+                line=line,
+                value=entry_id.strip(),
+                reason=f"{url} was published as {before}",
+            )
