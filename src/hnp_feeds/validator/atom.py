@@ -252,14 +252,17 @@ class _AtomChecker:
         if _text(el).strip():
             self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
 
-    def prefix_used(self, el: etree._Element) -> None:
-        """Warn once per prefix bound to Atom or XHTML: many readers only know the default."""
-        prefix = el.prefix
-        if prefix and prefix not in self.prefixes_warned:
-            self.prefixes_warned.add(prefix)
-            self.report.warning(
-                "AvoidNamespacePrefix", prefix=prefix, element=_qname(el), line=_line(el)
-            )
+    def namespace_declarations(self, root: etree._Element) -> None:
+        """AvoidNamespacePrefix once per prefix bound to Atom or XHTML (many readers only
+        understand the default namespace there); InvalidTAG for a bad ``tag:`` namespace."""
+        for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
+            if prefix and uri in (ATOM_NS, XHTML_NS) and prefix not in self.prefixes_warned:
+                self.prefixes_warned.add(prefix)
+                self.report.warning("AvoidNamespacePrefix", prefix=prefix, namespace=uri)
+            if uri.startswith("tag:") and not common.is_tag_uri(uri):
+                self.report.error(
+                    "InvalidTAG", element=f"xmlns:{prefix}" if prefix else "xmlns", value=uri
+                )
 
     def unknown_namespace(self, ns: str, el: etree._Element) -> None:
         """UnknownNamespace (UnsupportedNamespace for a few) once per extension namespace."""
@@ -287,7 +290,7 @@ class _AtomChecker:
                 "InvalidNamespace", element=name, parent="root", namespace=ns, line=_line(root)
             )
             self.unknown_namespace(ns, root)
-        self.prefix_used(root)
+        self.namespace_declarations(root)
         base = self.base_of(root, self.doc_base, "root")
         if name == "feed":
             self.feed(root, base)
@@ -624,19 +627,25 @@ class _AtomChecker:
         line = _line(el)
         self.no_children(el, "generator")
         value = _text(el)
-        if not value.strip():
+        if not value.strip() and not _elements(el):
             self.report.warning("NotBlank", element="generator", parent=parent, line=line)
         common.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
         uri = el.get("uri")
         if uri is not None:
             common.check_uri(
-                self.report, uri, element="generator", parent=parent, attr="uri", line=line
+                self.report,
+                uri,
+                element="generator",
+                parent=parent,
+                attr="uri",
+                line=line,
+                error="InvalidURIAttribute",
             )
 
     def link(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
         parent = scope.name
         line = _line(el)
-        if _elements(el) or _text(el).strip():
+        if _text(el).strip():
             self.report.warning("AtomLinkNotEmpty", element="link", parent=parent, line=line)
         href = el.get("href")
         resolved: str | None = None
@@ -657,7 +666,6 @@ class _AtomChecker:
             self.report.warning(
                 "AttrNotBlank", element="link", parent=parent, attr="rel", line=line
             )
-            rel = "alternate"
         elif rel.startswith(IANA_REL_PREFIX) and rel[len(IANA_REL_PREFIX) :] in REGISTERED_RELS:
             rel = rel[len(IANA_REL_PREFIX) :]
         elif rel not in REGISTERED_RELS and not (
@@ -704,11 +712,14 @@ class _AtomChecker:
                 line=line,
             )
         if rel == "self":
-            self.self_link(href, resolved, link_type, base, parent, line)
+            has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
+            has_xml_base = has_xml_base or el.get(XML_BASE) is not None
+            self.self_link(has_xml_base, href, resolved, link_type, base, parent, line)
         scope.links.append(_Link(rel, link_type, hreflang, href, resolved, line))
 
     def self_link(
         self,
+        has_xml_base: bool,
         href: str | None,
         resolved: str | None,
         link_type: str | None,
@@ -724,8 +735,9 @@ class _AtomChecker:
             )
         if parent != "feed":
             return
-        xml_base = base if base != self.doc_base else None
-        if not common.is_absolute(href) and not (xml_base and common.is_absolute(xml_base)):
+        if not common.is_absolute(href) and not (
+            base and common.is_absolute(base) and has_xml_base
+        ):
             self.report.warning(
                 "RelativeSelf", element="link", parent=parent, value=href, line=line
             )
@@ -773,7 +785,15 @@ class _AtomChecker:
             )
         if has_src:
             src = el.get("src", "")
-            common.check_uri(self.report, src, element=name, parent=parent, attr="src", line=line)
+            common.check_uri(
+                self.report,
+                src,
+                element=name,
+                parent=parent,
+                attr="src",
+                line=line,
+                error="InvalidURIAttribute",
+            )
             if type_attr is None:
                 self.report.warning(
                     "MissingTypeAttr", element=name, parent=parent, attr="type", line=line
@@ -792,11 +812,11 @@ class _AtomChecker:
                         "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
                     )
             return
+        if children and text.strip():
+            self.report.error("UnexpectedText", element=name, parent=parent, line=line)
         if kind == "xhtml":
             self.xhtml(el, name, parent, children, text)
             return
-        if is_xml and children and text.strip():
-            self.report.error("UnexpectedText", element=name, parent=parent, line=line)
         if children and not is_xml:
             for child in children:
                 self.report.error(
@@ -808,7 +828,7 @@ class _AtomChecker:
             and _local(str(children[0].tag))[1] != "html"
         ):
             self.report.warning("HtmlFragment", element=name, parent=parent, type=kind, line=line)
-        if not text.strip() and not children:
+        if not text and not children:
             self.report.warning("NotBlank", element=name, parent=parent, line=line)
             return
         if kind == "text":
@@ -863,12 +883,10 @@ class _AtomChecker:
                 common.check_plain_text(
                     self.report, text, element=name, parent=parent, line=line, code="NotInline"
                 )
-            else:
+            elif not text:
                 self.report.warning("NotBlank", element=name, parent=parent, line=line)
             return
         ns, local = _local(str(div.tag))
-        for node in div.iter(f"{{{XHTML_NS}}}*"):
-            self.prefix_used(node)
         if leading.strip() or ns != XHTML_NS or local != "div":
             self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
             if local == "div" and ns != XHTML_NS:
@@ -956,7 +974,7 @@ def _needs_summary(content: etree._Element) -> bool:
     kind = content.get("type", "text")
     if kind in ("text", "html", "xhtml") or "/" not in kind:
         return False
-    return not (kind.startswith("text/") or kind.endswith("+xml") or kind.endswith("/xml"))
+    return not (kind.startswith("text/") or kind.endswith(("+xml", "/xml", "/html")))
 
 
 def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:

@@ -398,7 +398,7 @@ def check_canonical(
 ) -> bool:
     """Warn NonCanonicalURI when ``value`` is not in RFC 3986 normal form (ids compare by
     characters, so ``HTTP://Example.com:80/a/../b`` and ``http://example.com/b`` differ)."""
-    if value.lower().startswith(("tag:", "urn:")):
+    if value.startswith(("tag:", "urn:")):
         return True
     canon = canonical_uri(value)
     if canon is None or canon == value:
@@ -634,6 +634,7 @@ _END_TAG_RE = re.compile(r"</(\w+)>")
 _ENTITY_RE = re.compile(r"&(#?\w+);?")
 _HTML_HINT_RE = re.compile(r"[<&]")
 _UNFINISHED_TAG_RE = re.compile(r"<[a-zA-Z][^>]*$")
+_DOCUMENT_TAG_RE = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
 _HTML_PARSER = etree.HTMLParser(
     recover=True, no_network=True, remove_comments=True, remove_pis=True
 )
@@ -725,6 +726,12 @@ def check_html(
         return False
     if "<" not in html:
         return len(report.messages) == before
+    if _DOCUMENT_TAG_RE.search(html):
+        # <html>/<head>/<body> have no place in a fragment: not HTML that can be inlined.
+        report.warning(
+            "NotHtml", element=element, parent=parent, value=html.strip()[:80], line=line
+        )
+        return False
     try:
         root = etree.fromstring(f"<html><body><div>{html}</div></body></html>", _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
