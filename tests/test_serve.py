@@ -105,7 +105,13 @@ def test_body_etag_last_modified_and_cache_control(server: PreviewServer) -> Non
     assert headers["content-length"] == str(len(ATOM))
 
 
-def test_archive_pages_are_immutable_for_a_year(server: PreviewServer) -> None:
+def test_archive_pages_are_immutable_for_a_year_once_final(
+    server: PreviewServer, feeds: Path
+) -> None:
+    _, headers, _ = request(server, "/tin-moi/archive/1.xml")
+    # The newest page still gains its next-archive link when page 2 fills.
+    assert headers["cache-control"] == "public, max-age=300"
+    (feeds / "tin-moi" / "archive" / "2.xml").write_bytes(ATOM)
     _, headers, _ = request(server, "/tin-moi/archive/1.xml")
     assert headers["cache-control"] == "public, max-age=31536000, immutable"
 
