@@ -1,0 +1,425 @@
+"""What cron runs: ingest -> plan -> render -> validate -> atomic write -> hub ping.
+
+Only the feeds that what changed since the last publish can reach are looked at (the
+main feed, the article's category and author feeds, declared feeds selecting it); of
+those, only the ones whose entries (ids and content hashes) differ from what was last
+published are rendered.  Each feed is validated in every format before any of its files
+is written; a feed that fails keeps its previous files.  Runs never overlap (a lock file
+next to the store), and a run killed at any point leaves complete files and a store the
+next run picks up from.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+from xml.sax.saxutils import quoteattr
+
+from .catalogue import feeds_for
+from .config import Catalogue
+from .errors import LockBusy, RecordError
+from .identity import entry_id
+from .model import Article, Category, FeedSpec
+from .output import remove_stale_temporaries, write_atomic
+from .render import render_feed
+from .store import (
+    EntryRow,
+    IngestResult,
+    SQLiteStore,
+    Tombstone,
+    content_hash,
+    feed_keys,
+    open_store,
+)
+from .timezone import localize, rfc3339, to_local
+from .validator import Report, validate
+from .websub import DEFAULT_TIMEOUT, PingReport, announce_pending
+
+#: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
+TOMBSTONE_TTL = timedelta(days=30)
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
+# The formats aggregators subscribe to: the files announced to the hub.
+ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
+
+Validate = Callable[[bytes, str], Report]
+
+
+class Outcome(Enum):
+    """How a publish ended; the CLI maps each to its exit code (same names)."""
+
+    OK = "ok"
+    REJECTED = "some records were rejected; the rest was published"
+    INVALID = "a feed failed validation; its previous files were kept"
+    IDENTITY = "a change would alter a published entry id; refused"
+
+
+class FeedExtras(Protocol):
+    """The seam for files a feed has beyond its three documents (RFC 5005 archive pages).
+
+    ``fingerprint`` must change whenever ``files`` would; both see the store.
+    """
+
+    def fingerprint(self, store: SQLiteStore, feed: FeedSpec) -> str: ...
+
+    def files(
+        self, store: SQLiteStore, catalogue: Catalogue, feed: FeedSpec
+    ) -> dict[str, bytes]: ...
+
+
+class NoExtras:
+    """No extra files (archives not configured)."""
+
+    def fingerprint(self, store: SQLiteStore, feed: FeedSpec) -> str:
+        return ""
+
+    def files(self, store: SQLiteStore, catalogue: Catalogue, feed: FeedSpec) -> dict[str, bytes]:
+        return {}
+
+
+@dataclass
+class PublishResult:
+    """What a publish did, for the summary line and the exit code."""
+
+    ingest: IngestResult | None = None
+    planned: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    bytes_written: int = 0
+    invalid: dict[str, Report] = field(default_factory=dict)
+    identity: list[str] = field(default_factory=list)
+    pings: PingReport | None = None
+
+    @property
+    def rejected(self) -> list[RecordError]:
+        return self.ingest.rejected if self.ingest else []
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.invalid:
+            return Outcome.INVALID
+        if self.identity or (self.ingest and self.ingest.identity):
+            return Outcome.IDENTITY
+        if self.rejected:
+            return Outcome.REJECTED
+        return Outcome.OK
+
+    def summary(self) -> str:
+        """One line for cron's mail."""
+        parts = []
+        if self.ingest is not None:
+            i = self.ingest
+            parts.append(
+                f"ingested {i.seen} records ({i.added} new, {i.changed} changed, "
+                f"{i.removed} removed, {len(i.rejected)} rejected)"
+            )
+        if not self.planned:
+            parts.append("nothing to publish")
+        else:
+            parts.append(
+                f"{len(self.rendered)}/{len(self.planned)} feeds rendered, "
+                f"{len(self.written)} files written ({self.bytes_written} bytes), "
+                f"{len(self.unchanged)} unchanged"
+            )
+        if self.invalid:
+            parts.append(f"{len(self.invalid)} files INVALID (previous kept)")
+        refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
+        if refused:
+            parts.append(f"{refused} id changes refused")
+        if self.pings is not None and (self.pings.sent or self.pings.failed):
+            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending")
+        return "; ".join(parts) + f": {self.outcome.name.lower()}"
+
+
+@contextmanager
+def publish_lock(store_path: Path) -> Iterator[None]:
+    """Hold ``<store>.lock`` for the run; LockBusy at once if another run holds it.
+
+    ``flock`` is released by the kernel when the process dies, even by SIGKILL.
+    """
+    lock_path = store_path.with_name(store_path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockBusy(f"{lock_path}: another publish is running") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _now(now: datetime | None) -> datetime:
+    return to_local(now) if now is not None else to_local(datetime.now().astimezone())
+
+
+def ingest(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str],
+    *,
+    store_path: Path | None = None,
+    reissue: Sequence[str] = (),
+    now: datetime | None = None,
+) -> IngestResult:
+    """Read the sources into the store (under the publish lock); nothing is rendered."""
+    path = store_path or catalogue.store_path
+    with publish_lock(path), open_store(path) as store:
+        return _ingest(catalogue, store, sources, reissue, _now(now))
+
+
+def _ingest(
+    catalogue: Catalogue,
+    store: SQLiteStore,
+    sources: Sequence[Path | str],
+    reissue: Sequence[str],
+    now: datetime,
+) -> IngestResult:
+    from .adapters import read_sources  # the adapters are only needed when reading
+
+    return store.ingest(read_sources(list(sources)), catalogue.site, now, reissue)
+
+
+def config_fingerprint(catalogue: Catalogue) -> str:
+    """Changes whenever the catalogue would change any feed: then every feed is re-planned."""
+    text = repr((catalogue.site, catalogue.declared, catalogue.main_slug))
+    return content_hash(text)
+
+
+def publish(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str] = (),
+    *,
+    store_path: Path | None = None,
+    out_dir: Path | None = None,
+    reissue: Sequence[str] = (),
+    now: datetime | None = None,
+    validate_feed: Validate | None = None,
+    extras: FeedExtras | None = None,
+    hub_timeout: float = DEFAULT_TIMEOUT,
+) -> PublishResult:
+    """Ingest ``sources`` (if any), then publish every feed that changed; see the module."""
+    path = store_path or catalogue.store_path
+    out = out_dir or catalogue.out_dir
+    moment = _now(now)
+    with publish_lock(path), open_store(path) as store:
+        result = PublishResult()
+        if sources:
+            result.ingest = _ingest(catalogue, store, sources, reissue, moment)
+        run = _Run(catalogue, store, out, moment, reissue, validate_feed, extras or NoExtras())
+        run.publish(result)
+        if catalogue.site.hub and store.pending_pings():
+            result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
+        return result
+
+
+def _default_validate(data: bytes, base_url: str) -> Report:
+    return validate(data, base_url=base_url)
+
+
+class _Run:
+    """One publish over an open store, under the lock."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: SQLiteStore,
+        out_dir: Path,
+        now: datetime,
+        reissue: Sequence[str],
+        validate_feed: Validate | None,
+        extras: FeedExtras,
+    ) -> None:
+        self.catalogue = catalogue
+        self.site = catalogue.site
+        self.store = store
+        self.out_dir = out_dir
+        self.now = now
+        self.reissue = set(reissue)
+        self.validate = validate_feed or _default_validate
+        self.extras = extras
+        self.config = config_fingerprint(catalogue)
+
+    def plan(self) -> list[FeedSpec]:
+        """The feeds that what changed since the last publish can reach."""
+        full = self.store.get_meta("config") != self.config
+        self.store.expire_tombstones(self.now - TOMBSTONE_TTL)
+        dirty = self.store.dirty_keys()
+        states = self.store.feed_states()
+        redo = {
+            slug
+            for slug, state in states.items()
+            if state.stale or not all((self.out_dir / f).is_file() for f in state.files)
+        }
+        if not (full or dirty or redo):
+            return []  # the cron fast path: nothing rendered, nothing read
+        feeds = {feed.slug: feed for feed in feeds_for(self.catalogue, self._section_stubs())}
+        # A category or author feed whose last article went stays published, emptied.
+        for slug, state in states.items():
+            if slug not in feeds and state.spec.kind in ("category", "author"):
+                feeds[slug] = state.spec
+        return [
+            feed
+            for feed in feeds.values()
+            if full or feed.slug not in states or feed.slug in redo or feed_keys(feed) <= dirty
+        ]
+
+    def _section_stubs(self) -> list[Article]:
+        """One stand-in article per live category and author, so ``feeds_for`` (the one
+        definition of which feeds exist) runs without loading every article."""
+        categories, authors = self.store.live_sections()
+        epoch = localize(datetime(2000, 1, 1))
+        stubs = [
+            Article(id="", title="", published=epoch, updated=epoch, category=Category(s, n))
+            for s, n in sorted(categories.items())
+        ]
+        stubs += [
+            Article(id="", title="", published=epoch, updated=epoch, author=n)
+            for _, n in sorted(authors.items())
+        ]
+        return stubs
+
+    def fingerprint(
+        self, feed: FeedSpec, rows: Sequence[EntryRow], tombs: Sequence[Tombstone]
+    ) -> str:
+        digest = hashlib.sha256()
+        digest.update(self.config.encode())
+        digest.update(json.dumps(feed.__dict__, sort_keys=True, ensure_ascii=False).encode())
+        for row in rows:
+            digest.update(f"\ne {row.record_id} {row.content_hash}".encode())
+        for tomb in tombs:
+            digest.update(f"\nt {tomb.ref} {tomb.when.isoformat()}".encode())
+        digest.update(self.extras.fingerprint(self.store, feed).encode())
+        return digest.hexdigest()
+
+    def publish(self, result: PublishResult) -> None:
+        remove_stale_temporaries(self.out_dir)
+        planned = self.plan()
+        result.planned = [feed.slug for feed in planned]
+        if not planned:
+            if self.store.dirty_keys():  # pragma: no cover - plan() returns [] only when clean
+                raise AssertionError("dirty store with an empty plan")
+            return
+        states = self.store.feed_states()
+        failed: list[FeedSpec] = []
+        limit = self.site.entries_per_feed
+        for feed in planned:
+            rows = self.store.select_entries(feed, limit)
+            tombs = self.store.tombstones(feed)
+            fingerprint = self.fingerprint(feed, rows, tombs)
+            state = states.get(feed.slug)
+            if (
+                state is not None
+                and not state.stale
+                and state.fingerprint == fingerprint
+                and all((self.out_dir / f).is_file() for f in state.files)
+            ):
+                continue
+            if not self._publish_feed(feed, rows, tombs, fingerprint, result):
+                failed.append(feed)
+        self.store.finish_publish(failed, self.config, self.now)
+
+    def _publish_feed(
+        self,
+        feed: FeedSpec,
+        rows: Sequence[EntryRow],
+        tombs: Sequence[Tombstone],
+        fingerprint: str,
+        result: PublishResult,
+    ) -> bool:
+        """Render, validate and write one feed; False (nothing written) if it fails."""
+        entries = [row.article() for row in rows]
+        ids = {article.id: entry_id(self.site, article) for article in entries}
+        if not self._check_identity(feed, ids, result):
+            return False
+        result.rendered.append(feed.slug)
+        files = render_feed(self.catalogue, feed, entries)
+        if tombs:
+            atom = f"{feed.slug}/atom.xml"
+            files[atom] = add_tombstones(files[atom], tombs)
+        files.update(self.extras.files(self.store, self.catalogue, feed))
+        bad = False
+        for relpath, data in sorted(files.items()):
+            report = self.validate(data, self.site.feeds_url + relpath)
+            if not report.ok:
+                result.invalid[relpath] = report
+                bad = True
+        if bad:
+            return False
+        changed = [
+            relpath
+            for relpath, data in files.items()
+            if not _same_bytes(self.out_dir / relpath, data)
+        ]
+        announced = [
+            self.site.feeds_url + relpath
+            for relpath in sorted(changed)
+            if relpath.rsplit("/", 1)[-1] in ANNOUNCED
+        ]
+        # The ids are in the ledger and the pings queued *before* the files appear, so
+        # a run killed in between neither forgets an id nor loses a ping.
+        self.store.add_to_ledger(ids, self.now)
+        if self.site.hub and announced:
+            self.store.queue_pings(announced, self.now)
+        for relpath, data in sorted(files.items()):
+            target = self.out_dir / relpath
+            if write_atomic(target, data):
+                result.written.append(target)
+                result.bytes_written += len(data)
+            else:
+                result.unchanged.append(target)
+        self.store.save_feed_state(feed, fingerprint, sorted(files), self.now)
+        return True
+
+    def _check_identity(self, feed: FeedSpec, ids: dict[str, str], result: PublishResult) -> bool:
+        """Every entry keeps the id it was first published with, unless reissued."""
+        published = self.store.ledger_ids(list(ids))
+        ok = True
+        for record_id, new_id in sorted(ids.items()):
+            old_id = published.get(record_id)
+            if old_id is None or old_id == new_id:
+                continue
+            if record_id in self.reissue or old_id in self.reissue:
+                self.store.reissue_ledger(record_id, new_id)
+                continue
+            result.identity.append(
+                f"feed {feed.slug}: record {record_id} would change its published id"
+                f" {old_id} to {new_id} (tag authority or publication date changed?);"
+                f" feed not published; to accept, run with --reissue {record_id}"
+            )
+            ok = False
+        return ok
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def add_tombstones(atom: bytes, tombs: Sequence[Tombstone]) -> bytes:
+    """RFC 6721 ``<at:deleted-entry ref when/>`` elements added to an Atom document.
+
+    Done here rather than in the writer: they come from the store, not from articles.
+    """
+    end = atom.rfind(b"</feed>")
+    if end < 0:
+        raise ValueError("not an Atom feed document: no </feed>")
+    lines = b"".join(
+        (
+            f"  <at:deleted-entry xmlns:at={quoteattr(TOMBSTONES_NS)}"
+            f" ref={quoteattr(tomb.ref)} when={quoteattr(rfc3339(tomb.when))}/>\n"
+        ).encode()
+        for tomb in tombs
+    )
+    return atom[:end] + lines + atom[end:]

@@ -1,0 +1,771 @@
+"""The embedded SQLite store behind ``ingest`` and ``publish``.
+
+It keeps every article with a hash of its content, the ledger of entry ids already
+published (they never change), rejected records with their reason, the hub pings still
+owed, and per feed a fingerprint of what was last published, so that a cron run only
+renders what changed.  The schema is SQL text with a version and ``migrate_N_to_M``
+steps, each in one transaction; sqlite3 errors leave this module as ``StoreError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import RecordError, StoreError
+from .identity import entry_id
+from .model import Article, Category, FeedSpec, Image, Link, Site, Status
+from .text import slugify
+from .timezone import to_local
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- One row per CMS record.  `body` is the Article as JSON (what the feeds show);
+-- `source_hash` is the hash of the record as last read, so an unchanged record
+-- changes nothing, `content_hash` the hash of `body`, for the feed fingerprints.
+CREATE TABLE articles (
+    record_id      TEXT PRIMARY KEY,
+    source_hash    TEXT NOT NULL,
+    content_hash   TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    live           INTEGER NOT NULL,          -- published with a URL: may be in a feed
+    published_us   INTEGER NOT NULL,          -- UTC microseconds since 1970, for ordering
+    category_slug  TEXT,
+    category_name  TEXT,
+    author_slug    TEXT,
+    author_name    TEXT,
+    body           TEXT NOT NULL,
+    source         TEXT NOT NULL DEFAULT '',
+    first_seen     TEXT NOT NULL,
+    last_changed   TEXT NOT NULL,
+    tombstone      INTEGER NOT NULL DEFAULT 0, -- 1 while an RFC 6721 deleted-entry is shown
+    removed_at     TEXT,                       -- when we saw it leave the feeds
+    deleted_when   TEXT                        -- the deleted-entry's `when`
+);
+CREATE INDEX articles_main ON articles (live, published_us, record_id);
+CREATE INDEX articles_category ON articles (live, category_slug, published_us, record_id);
+CREATE INDEX articles_author ON articles (live, author_slug, published_us, record_id);
+CREATE INDEX articles_tombstones ON articles (tombstone, removed_at);
+CREATE TABLE article_tags (
+    record_id TEXT NOT NULL REFERENCES articles (record_id) ON DELETE CASCADE,
+    tag_slug  TEXT NOT NULL,
+    PRIMARY KEY (tag_slug, record_id)
+) WITHOUT ROWID;
+CREATE INDEX article_tags_record ON article_tags (record_id);
+-- Once an entry id has been published it is the article's id for ever (DESIGN.md §3).
+CREATE TABLE ledger (
+    record_id       TEXT PRIMARY KEY,
+    entry_id        TEXT NOT NULL UNIQUE,
+    first_published TEXT NOT NULL,
+    reissued_from   TEXT
+);
+CREATE TABLE rejected (
+    source     TEXT NOT NULL,
+    position   TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    record_id  TEXT,
+    raw        TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    times      INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (source, position, reason)
+);
+CREATE TABLE pending_pings (
+    url        TEXT PRIMARY KEY,
+    queued_at  TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_try   TEXT,
+    last_error TEXT
+);
+-- What each feed last published: its spec, a fingerprint of its entries and its files.
+CREATE TABLE feed_state (
+    slug         TEXT PRIMARY KEY,
+    spec         TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    files        TEXT NOT NULL,               -- JSON list of paths under the output dir
+    published_at TEXT NOT NULL,
+    stale        INTEGER NOT NULL DEFAULT 0   -- 1: must be rendered again (e.g. it failed)
+);
+-- Selection keys touched since the last publish: 'main', 'category:x', 'author:y', 'tag:z'.
+CREATE TABLE dirty (
+    key TEXT PRIMARY KEY
+) WITHOUT ROWID;
+"""
+
+
+def migrate_0_to_1(db: sqlite3.Connection) -> None:
+    """An empty file becomes a version 1 store."""
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# Step N -> N+1; each runs in one transaction together with the new user_version.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: migrate_0_to_1}
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+# --- the Article <-> JSON form kept in the store -------------------------------------------
+
+
+def article_to_json(article: Article) -> str:
+    """A canonical JSON form of an article (without ``source``), the basis of its hash."""
+    return json.dumps(
+        {
+            "id": article.id,
+            "title": article.title,
+            "published": to_local(article.published).isoformat(),
+            "updated": to_local(article.updated).isoformat(),
+            "url": article.url,
+            "summary": article.summary,
+            "content_html": article.content_html,
+            "author": article.author,
+            "category": [article.category.slug, article.category.name]
+            if article.category
+            else None,
+            "tags": list(article.tags),
+            "image": _image_json(article.image),
+            "related": [[link.url, link.title] for link in article.related],
+            "status": article.status,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _image_json(image: Image | None) -> dict[str, Any] | None:
+    if image is None:
+        return None
+    return {
+        "url": image.url,
+        "caption": image.caption,
+        "type": image.type,
+        "length": image.length,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def article_from_json(text: str, source: str = "") -> Article:
+    """The inverse of ``article_to_json``."""
+    raw = json.loads(text)
+    image = raw["image"]
+    status: Status = raw["status"]
+    return Article(
+        id=raw["id"],
+        title=raw["title"],
+        published=to_local(datetime.fromisoformat(raw["published"])),
+        updated=to_local(datetime.fromisoformat(raw["updated"])),
+        url=raw["url"],
+        summary=raw["summary"],
+        content_html=raw["content_html"],
+        author=raw["author"],
+        category=Category(*raw["category"]) if raw["category"] else None,
+        tags=tuple(raw["tags"]),
+        image=Image(**image) if image else None,
+        related=tuple(Link(url, title) for url, title in raw["related"]),
+        status=status,
+        source=source,
+    )
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def micros(moment: datetime) -> int:
+    """UTC microseconds since 1970: sorts like the instants themselves."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def selection_keys(article: Article) -> set[str]:
+    """The dirty keys an article touches: every feed that could select it has one of them."""
+    keys = {"main"}
+    if article.category is not None:
+        keys.add(f"category:{article.category.slug}")
+    if article.author:
+        keys.add(f"author:{slugify(article.author)}")
+    keys.update(f"tag:{slugify(tag)}" for tag in article.tags)
+    return keys
+
+
+def feed_keys(feed: FeedSpec) -> set[str]:
+    """The dirty keys that must all be present for a change to reach ``feed``."""
+    keys = {"main"}
+    if feed.category is not None:
+        keys.add(f"category:{feed.category}")
+    if feed.author is not None:
+        keys.add(f"author:{feed.author}")
+    if feed.tag is not None:
+        keys.add(f"tag:{feed.tag}")
+    return keys
+
+
+def _iso(moment: datetime) -> str:
+    return to_local(moment).isoformat()
+
+
+def _split_where(where: str) -> tuple[str, str]:
+    """``"a.jsonl:12"`` -> ``("a.jsonl", "12")`` (an Article's ``source`` form)."""
+    head, sep, tail = where.rpartition(":")
+    if sep and tail.isdigit():
+        return head, tail
+    return where, ""
+
+
+# --- rows handed to publish ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """A selected entry before it is decoded: enough to fingerprint a feed cheaply."""
+
+    record_id: str
+    content_hash: str
+    body: str
+    source: str
+
+    def article(self) -> Article:
+        return article_from_json(self.body, self.source)
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """An RFC 6721 ``at:deleted-entry``: a published entry that left the feeds."""
+
+    ref: str
+    when: datetime
+    record_id: str = ""
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed last published."""
+
+    slug: str
+    spec: FeedSpec
+    fingerprint: str
+    files: tuple[str, ...]
+    stale: bool
+
+
+@dataclass(frozen=True)
+class PendingPing:
+    url: str
+    attempts: int
+    last_error: str | None
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did, record by record counted."""
+
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rejected: list[RecordError] = field(default_factory=list)
+    identity: list[RecordError] = field(default_factory=list)
+    reissued: list[str] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.changed + self.unchanged + len(self.rejected)
+
+
+class Store(Protocol):
+    """What publish needs from a store (the SQLite one, or a fake in tests)."""
+
+    def ingest(
+        self,
+        items: Iterable[Article | RecordError],
+        site: Site,
+        now: datetime,
+        reissue: Sequence[str] = (),
+    ) -> IngestResult: ...
+
+    def dirty_keys(self) -> set[str]: ...
+
+    def select_entries(self, feed: FeedSpec, limit: int) -> list[EntryRow]: ...
+
+    def tombstones(self, feed: FeedSpec) -> list[Tombstone]: ...
+
+
+# --- the SQLite store ----------------------------------------------------------------------
+
+
+class SQLiteStore:
+    """The store in one SQLite file (WAL mode); use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- plumbing --
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error, sqlite3 errors wrapped."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store schema version {version} is newer than this "
+                f"hnp-feeds ({SCHEMA_VERSION}); upgrade hnp-feeds"
+            )
+        while version < SCHEMA_VERSION:
+            step = MIGRATIONS[version]
+            with self.transaction() as db:
+                # Re-read inside the lock: a concurrent opener may have migrated already.
+                if int(db.execute("PRAGMA user_version").fetchone()[0]) == version:
+                    step(db)
+                    db.execute(f"PRAGMA user_version = {version + 1}")
+            version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("PRAGMA user_version")[0][0])
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- ingest --
+
+    def ingest(
+        self,
+        items: Iterable[Article | RecordError],
+        site: Site,
+        now: datetime,
+        reissue: Sequence[str] = (),
+    ) -> IngestResult:
+        """Upsert records in one transaction: unchanged ones change nothing, changed ones
+        move ``updated``, retracted ones leave the feeds (with a tombstone if they had
+        been published), bad ones are kept in ``rejected`` and the rest still go in.
+
+        ``reissue`` holds record ids or published entry ids whose id may change.
+        """
+        result = IngestResult()
+        wanted = set(reissue)
+        try:
+            with self.transaction() as db:
+                for item in items:
+                    if isinstance(item, RecordError):
+                        self._reject(db, item, now)
+                        result.rejected.append(item)
+                    else:
+                        self._upsert(db, item, site, now, wanted, result)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
+        return result
+
+    def _reject(self, db: sqlite3.Connection, error: RecordError, now: datetime) -> None:
+        stamp = _iso(now)
+        db.execute(
+            "INSERT INTO rejected (source, position, reason, record_id, raw, first_seen, seen_at)"
+            " VALUES (?, ?, ?, ?, '', ?, ?)"
+            " ON CONFLICT (source, position, reason) DO UPDATE SET"
+            " seen_at = excluded.seen_at, times = times + 1, record_id = excluded.record_id",
+            (error.source, error.position, error.reason, error.record_id, stamp, stamp),
+        )
+
+    def _upsert(
+        self,
+        db: sqlite3.Connection,
+        article: Article,
+        site: Site,
+        now: datetime,
+        reissue: set[str],
+        result: IngestResult,
+    ) -> None:
+        text = article_to_json(article)
+        source_hash = content_hash(text)
+        old = db.execute(
+            "SELECT source_hash, status, body, live, tombstone FROM articles WHERE record_id = ?",
+            (article.id,),
+        ).fetchone()
+        if old is not None and old[0] == source_hash:
+            result.unchanged += 1
+            return
+        ledger = db.execute(
+            "SELECT entry_id FROM ledger WHERE record_id = ?", (article.id,)
+        ).fetchone()
+        if ledger is not None and article.status == "published":
+            new_id = entry_id(site, article)
+            if new_id != ledger[0]:
+                if article.id in reissue or ledger[0] in reissue:
+                    db.execute(
+                        "UPDATE ledger SET entry_id = ?, reissued_from = ? WHERE record_id = ?",
+                        (new_id, ledger[0], article.id),
+                    )
+                    result.reissued.append(article.id)
+                else:
+                    source, position = _split_where(article.source)
+                    error = RecordError(
+                        source,
+                        position,
+                        f"record {article.id}: this change would alter the published entry id"
+                        f" {ledger[0]} to {new_id} (first publication date changed?); the"
+                        f" published version is kept; to accept, run with --reissue {article.id}",
+                        record_id=article.id,
+                    )
+                    self._reject(db, error, now)
+                    result.identity.append(error)
+                    return
+
+        stored = article
+        touched = selection_keys(article)
+        was_live = False
+        if old is not None:
+            previous = article_from_json(old[2])
+            touched |= selection_keys(previous)
+            was_live = bool(old[3])
+            # A changed record whose `updated` did not move gets the time we saw the change,
+            # so readers notice it (never earlier than what was published before).
+            if article.updated <= previous.updated:
+                bumped = to_local(now.replace(microsecond=0))
+                stored = replace(article, updated=max(bumped, previous.updated, article.published))
+        body = article_to_json(stored)
+        live = stored.status == "published" and bool(stored.url)
+        published_before = ledger is not None
+        tombstone = 0
+        removed_at: str | None = None
+        deleted_when: str | None = None
+        if not live and published_before and (was_live or (old is not None and old[4])):
+            tombstone = 1
+            removed_at = _iso(now)
+            deleted_when = _iso(max(stored.updated, to_local(now.replace(microsecond=0))))
+            result.removed += 1
+        elif old is None:
+            result.added += 1
+        else:
+            result.changed += 1
+        stamp = _iso(now)
+        db.execute(
+            "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
+            " published_us, category_slug, category_name, author_slug, author_name, body,"
+            " source, first_seen, last_changed, tombstone, removed_at, deleted_when)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
+            " content_hash = excluded.content_hash, status = excluded.status,"
+            " live = excluded.live, published_us = excluded.published_us,"
+            " category_slug = excluded.category_slug, category_name = excluded.category_name,"
+            " author_slug = excluded.author_slug, author_name = excluded.author_name,"
+            " body = excluded.body, source = excluded.source,"
+            " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
+            " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when",
+            (
+                stored.id,
+                source_hash,
+                content_hash(body),
+                stored.status,
+                int(live),
+                micros(stored.published),
+                stored.category.slug if stored.category else None,
+                stored.category.name if stored.category else None,
+                slugify(stored.author) if stored.author else None,
+                stored.author,
+                body,
+                stored.source,
+                stamp,
+                stamp,
+                tombstone,
+                removed_at,
+                deleted_when,
+            ),
+        )
+        db.execute("DELETE FROM article_tags WHERE record_id = ?", (stored.id,))
+        db.executemany(
+            "INSERT OR IGNORE INTO article_tags (record_id, tag_slug) VALUES (?, ?)",
+            [(stored.id, slugify(tag)) for tag in stored.tags],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(key,) for key in sorted(touched)]
+        )
+
+    # -- planning --
+
+    def dirty_keys(self) -> set[str]:
+        return {str(row[0]) for row in self._query("SELECT key FROM dirty")}
+
+    def live_sections(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Categories (slug -> name) and authors (slug -> name) of the live articles."""
+        categories = {
+            str(slug): str(name)
+            for slug, name in self._query(
+                "SELECT category_slug, MIN(category_name) FROM articles"
+                " WHERE live = 1 AND category_slug IS NOT NULL GROUP BY category_slug"
+            )
+        }
+        authors = {
+            str(slug): str(name)
+            for slug, name in self._query(
+                "SELECT author_slug, MIN(author_name) FROM articles"
+                " WHERE live = 1 AND author_slug IS NOT NULL GROUP BY author_slug"
+            )
+        }
+        return categories, authors
+
+    @staticmethod
+    def _where(feed: FeedSpec) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if feed.category is not None:
+            clauses.append("a.category_slug = ?")
+            params.append(feed.category)
+        if feed.author is not None:
+            clauses.append("a.author_slug = ?")
+            params.append(feed.author)
+        if feed.tag is not None:
+            clauses.append("a.record_id IN (SELECT record_id FROM article_tags WHERE tag_slug = ?)")
+            params.append(feed.tag)
+        return "".join(f" AND {c}" for c in clauses), params
+
+    def select_entries(self, feed: FeedSpec, limit: int) -> list[EntryRow]:
+        """The entries of ``feed``, newest first (ties by id), as ``catalogue.select``."""
+        where, params = self._where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            f" WHERE a.live = 1{where} ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, feed.limit or limit],
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def tombstones(self, feed: FeedSpec) -> list[Tombstone]:
+        """Published entries of ``feed`` that were retracted and are still announced."""
+        where, params = self._where(feed)
+        rows = self._query(
+            "SELECT l.entry_id, a.deleted_when, a.record_id FROM articles a"
+            " JOIN ledger l ON l.record_id = a.record_id"
+            f" WHERE a.tombstone = 1 AND a.live = 0{where}"
+            " ORDER BY a.removed_at DESC, a.record_id DESC",
+            params,
+        )
+        return [
+            Tombstone(str(ref), to_local(datetime.fromisoformat(str(when))), str(record_id))
+            for ref, when, record_id in rows
+        ]
+
+    def expire_tombstones(self, before: datetime) -> int:
+        """Stop announcing deletions older than ``before``; their feeds become dirty."""
+        cutoff = _iso(before)
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT record_id, body FROM articles WHERE tombstone = 1 AND removed_at < ?",
+                (cutoff,),
+            ).fetchall()
+            for record_id, body in rows:
+                keys = selection_keys(article_from_json(body))
+                db.executemany("INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in keys])
+                db.execute("UPDATE articles SET tombstone = 0 WHERE record_id = ?", (record_id,))
+        return len(rows)
+
+    # -- feed state and ledger --
+
+    def feed_states(self) -> dict[str, FeedState]:
+        states: dict[str, FeedState] = {}
+        for slug, spec, fingerprint, files, stale in self._query(
+            "SELECT slug, spec, fingerprint, files, stale FROM feed_state"
+        ):
+            states[str(slug)] = FeedState(
+                str(slug),
+                FeedSpec(**json.loads(spec)),
+                str(fingerprint),
+                tuple(json.loads(files)),
+                bool(stale),
+            )
+        return states
+
+    def ledger_ids(self, record_ids: Sequence[str]) -> dict[str, str]:
+        """Published entry ids of these records (those that have one)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for record_id, eid in self._query(
+                f"SELECT record_id, entry_id FROM ledger WHERE record_id IN ({marks})", chunk
+            ):
+                found[str(record_id)] = str(eid)
+        return found
+
+    def reissue_ledger(self, record_id: str, new_entry_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE ledger SET reissued_from = entry_id, entry_id = ? WHERE record_id = ?",
+                (new_entry_id, record_id),
+            )
+
+    def add_to_ledger(self, ids: dict[str, str], now: datetime) -> None:
+        """Record the entry ids about to be published; an id already there never changes."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO ledger (record_id, entry_id, first_published)"
+                " VALUES (?, ?, ?)",
+                [(rid, eid, _iso(now)) for rid, eid in sorted(ids.items())],
+            )
+
+    def save_feed_state(
+        self, feed: FeedSpec, fingerprint: str, files: Sequence[str], now: datetime
+    ) -> None:
+        """A feed's files are published: remember what they hold."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feed_state"
+                " (slug, spec, fingerprint, files, published_at, stale)"
+                " VALUES (?, ?, ?, ?, ?, 0)",
+                (feed.slug, _spec_json(feed), fingerprint, json.dumps(list(files)), _iso(now)),
+            )
+
+    def finish_publish(
+        self, stale: Sequence[FeedSpec], config_fingerprint: str, now: datetime
+    ) -> None:
+        """End of a publish, in one transaction: dirty keys cleared, feeds that failed
+        marked stale so the next run tries them again, the configuration remembered."""
+        with self.transaction() as db:
+            for feed in stale:
+                db.execute(
+                    "INSERT INTO feed_state (slug, spec, fingerprint, files, published_at, stale)"
+                    " VALUES (?, ?, '', '[]', ?, 1)"
+                    " ON CONFLICT (slug) DO UPDATE SET stale = 1",
+                    (feed.slug, _spec_json(feed), _iso(now)),
+                )
+            db.execute("DELETE FROM dirty")
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
+                (config_fingerprint,),
+            )
+
+    # -- hub pings --
+
+    def queue_pings(self, urls: Iterable[str], now: datetime) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO pending_pings (url, queued_at) VALUES (?, ?)",
+                [(url, _iso(now)) for url in urls],
+            )
+
+    def pending_pings(self) -> list[PendingPing]:
+        return [
+            PendingPing(str(url), int(attempts), last_error)
+            for url, attempts, last_error in self._query(
+                "SELECT url, attempts, last_error FROM pending_pings ORDER BY queued_at, url"
+            )
+        ]
+
+    def ping_done(self, url: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM pending_pings WHERE url = ?", (url,))
+
+    def ping_failed(self, url: str, error: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE pending_pings SET attempts = attempts + 1, last_try = ?, last_error = ?"
+                " WHERE url = ?",
+                (_iso(now), error, url),
+            )
+
+    # -- inspection --
+
+    def rejected(self) -> list[tuple[str, str, str, int]]:
+        """Every rejected record: source, position, reason, how many runs saw it."""
+        return [
+            (str(s), str(p), str(r), int(t))
+            for s, p, r, t in self._query(
+                "SELECT source, position, reason, times FROM rejected ORDER BY source, position"
+            )
+        ]
+
+    def article(self, record_id: str) -> Article | None:
+        rows = self._query("SELECT body, source FROM articles WHERE record_id = ?", (record_id,))
+        return article_from_json(rows[0][0], rows[0][1]) if rows else None
+
+    def count(self, table: str) -> int:
+        if table not in {"articles", "ledger", "rejected", "pending_pings", "feed_state"}:
+            raise ValueError(table)
+        return int(self._query(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+    def check(self) -> list[str]:
+        """Problems found in the file: SQLite's integrity check and our own invariants."""
+        problems = [str(row[0]) for row in self._query("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [
+            f"article {rid}: content hash does not match its body"
+            for rid, body, digest in self._query(
+                "SELECT record_id, body, content_hash FROM articles"
+            )
+            if content_hash(body) != digest
+        ]
+        problems += [
+            f"ledger: {rid} has no article"
+            for (rid,) in self._query(
+                "SELECT record_id FROM ledger WHERE record_id NOT IN"
+                " (SELECT record_id FROM articles)"
+            )
+        ]
+        return problems
+
+
+def _spec_json(feed: FeedSpec) -> str:
+    return json.dumps(feed.__dict__, ensure_ascii=False, sort_keys=True)
+
+
+def open_store(path: Path) -> SQLiteStore:
+    """Open (creating and migrating as needed) the store at ``path``."""
+    return SQLiteStore(path)

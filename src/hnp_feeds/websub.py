@@ -1,0 +1,94 @@
+"""WebSub publisher pings: tell the hub which feed URLs changed, and keep what failed.
+
+The hub is told with ``hub.mode=publish`` and ``hub.url=<feed URL>`` in a form-encoded
+HTTP POST (the de-facto publish ping of WebSub hubs; https://www.w3.org/TR/websub/ leaves
+it to the hub).  A ping that fails stays in the store and is retried on the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+from . import __version__
+from .errors import HnpFeedsError
+
+DEFAULT_TIMEOUT = 10.0
+USER_AGENT = f"hnp-feeds/{__version__} (WebSub publisher)"
+
+
+class PingFailed(HnpFeedsError):
+    """The hub could not be told (down, timed out, or answered an error)."""
+
+
+class PingQueue(Protocol):
+    """Where pings wait between runs (the SQLite store, or a fake)."""
+
+    def pending_pings(self) -> Sequence[PendingPingLike]: ...
+
+    def ping_done(self, url: str) -> None: ...
+
+    def ping_failed(self, url: str, error: str, now: datetime) -> None: ...
+
+
+class PendingPingLike(Protocol):
+    @property
+    def url(self) -> str: ...
+
+
+@dataclass
+class PingReport:
+    """What one round of pings did."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    pending: int = 0
+
+
+def ping(hub: str, topic: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """POST ``hub.mode=publish&hub.url=topic`` to ``hub``; PingFailed unless it answers 2xx."""
+    body = urlencode({"hub.mode": "publish", "hub.url": topic}).encode("ascii")
+    request = Request(
+        hub,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": USER_AGENT,
+        },
+    )
+    try:
+        with urlopen(request, timeout=timeout) as response:
+            status = int(response.status)
+    except HTTPError as exc:
+        raise PingFailed(f"hub {hub} answered HTTP {exc.code} for {topic}") from None
+    except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
+        reason = getattr(exc, "reason", exc)
+        raise PingFailed(f"hub {hub} unreachable: {reason}") from None
+    if not 200 <= status < 300:
+        raise PingFailed(f"hub {hub} answered HTTP {status} for {topic}")
+
+
+def announce_pending(
+    queue: PingQueue, hub: str, now: datetime, timeout: float = DEFAULT_TIMEOUT
+) -> PingReport:
+    """Send every waiting ping, oldest first.  At the first failure the hub is taken to be
+    down: that ping is marked failed and the rest wait for the next run untouched."""
+    report = PingReport()
+    pending = [p.url for p in queue.pending_pings()]
+    for index, url in enumerate(pending):
+        try:
+            ping(hub, url, timeout)
+        except PingFailed as exc:
+            queue.ping_failed(url, str(exc), now)
+            report.failed[url] = str(exc)
+            report.pending = len(pending) - index
+            return report
+        queue.ping_done(url)
+        report.sent.append(url)
+    return report
