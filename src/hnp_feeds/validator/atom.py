@@ -206,6 +206,7 @@ class _AtomChecker:
         self.entry_count = 0
         self.updated_seen: dict[str, int] = {}
         self.extension_hook = _extension_hook()
+        self.feed_once, self.entry_once = _once_sets()
         self.ns = ATOM_NS
         self.prefixes_warned: set[str] = set()
         self.namespaces_warned: set[str] = set()
@@ -489,7 +490,7 @@ class _AtomChecker:
                         element="link",
                         parent="feed",
                         rel=beyond,
-                        self=edge,
+                        edge=edge,
                         line=rels[beyond].line,
                     )
 
@@ -711,6 +712,7 @@ class _AtomChecker:
                 value=length,
                 line=line,
             )
+        self.link_thread_attrs(el, parent, line)
         if rel == "self":
             has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
             has_xml_base = has_xml_base or el.get(XML_BASE) is not None
@@ -914,8 +916,6 @@ class _AtomChecker:
     def foreign(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
         """An element from another vocabulary inside a feed, entry or source."""
         ns, name = _local(str(el.tag))
-        if ns == FH_NS:
-            scope.foreign.add("fh:" + name)
         if ns == XHTML_NS:
             self.report.warning(
                 "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
@@ -926,9 +926,77 @@ class _AtomChecker:
                 "UndeterminableVocabulary", element=name, parent=scope.name, line=_line(el)
             )
             return
+        if ns == THR_NS:
+            self.thread(el, scope.name)
+            return
         self.unknown_namespace(ns, el)
+        qname = f"{FEED_VOCABULARIES.get(ns) or _prefix_of(el)}:{name}"
+        once = self.feed_once if scope.name in ("feed", "source") else self.entry_once
+        if qname in once and qname in scope.foreign:
+            self.report.error("DuplicateElement", element=qname, parent=scope.name, line=_line(el))
+        scope.foreign.add(qname)
         if self.extension_hook is not None:
-            self.extension_hook(el, self.report, scope.name, base)
+            self.extension_hook(self.report, el, scope.name, base)
+
+    def thread(self, el: etree._Element, parent: str) -> None:
+        """RFC 4685 elements: thr:in-reply-to (ref, href, source, type) and thr:total."""
+        _, name = _local(str(el.tag))
+        line = _line(el)
+        qname = f"thr:{name}"
+        if name == "total":
+            value = _text(el).strip()
+            self.no_children(el, qname)
+            if not (value.isascii() and value.isdigit()):
+                self.report.error(
+                    "InvalidNonNegativeInteger",
+                    element=qname,
+                    parent=parent,
+                    value=value,
+                    line=line,
+                )
+            return
+        if name != "in-reply-to":
+            self.report.error("UndefinedElement", element=qname, parent=parent, line=line)
+            return
+        ref = el.get("ref")
+        if ref is None:
+            self.report.error(
+                "MissingAttribute", element=qname, parent=parent, attr="ref", line=line
+            )
+        else:
+            common.check_uri(
+                self.report, ref, element="ref", parent=qname, attr="ref", line=line, full=True
+            )
+        for attr in ("href", "source"):
+            target = el.get(attr)
+            if target is not None:
+                common.check_uri(
+                    self.report, target, element=attr, parent=qname, attr=attr, line=line
+                )
+        kind = el.get("type")
+        if kind is not None and not common.is_mime_type(kind):
+            self.report.error(
+                "InvalidMIMEType", element=qname, parent=parent, attr="type", value=kind, line=line
+            )
+
+    def link_thread_attrs(self, el: etree._Element, parent: str, line: int | None) -> None:
+        """RFC 4685 section 5: thr:count and thr:updated on a replies link (thr:when is not)."""
+        count = el.get(f"{{{THR_NS}}}count")
+        if count is not None and not (count.isascii() and count.isdigit()):
+            self.report.error(
+                "InvalidNonNegativeInteger",
+                element="thr:count",
+                parent=parent,
+                value=count,
+                line=line,
+            )
+        updated = el.get(f"{{{THR_NS}}}updated")
+        if updated is not None:
+            common.check_date_rfc3339(
+                self.report, updated, element="thr:updated", parent=parent, line=line
+            )
+        if el.get(f"{{{THR_NS}}}when") is not None:
+            self.report.error("NoThrWhen", element="thr:when", parent=parent, line=line)
 
     def foreign_simple(self, el: etree._Element, parent: str) -> None:
         ns, name = _local(str(el.tag))
@@ -939,20 +1007,31 @@ class _AtomChecker:
             return
         self.unknown_namespace(ns, el)
         if self.extension_hook is not None:
-            self.extension_hook(el, self.report, parent, None)
+            self.extension_hook(self.report, el, parent, None)
 
 
-ExtensionHook = Callable[[etree._Element, Report, str, "str | None"], None]
+ExtensionHook = Callable[[Report, etree._Element, str, "str | None"], None]
 
 
 def _extension_hook() -> ExtensionHook | None:
-    """The extension checker (dc, thr, fh, media ...) if that module offers one for Atom."""
+    """The extension checker (dc, thr, fh, media ...) shared with RSS, if present."""
     try:
         from . import extensions
-    except ImportError:
+    except ImportError:  # pragma: no cover - the module ships with the package
         return None
-    hook = getattr(extensions, "check_atom_extension", None)
+    hook = getattr(extensions, "check_extension_element", None)
     return hook if callable(hook) else None
+
+
+def _once_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Extension elements allowed once per feed / per entry (from the extensions module)."""
+    try:
+        from . import extensions
+    except ImportError:  # pragma: no cover
+        return frozenset(), frozenset()
+    feed_once: frozenset[str] = getattr(extensions, "CHANNEL_ONCE", frozenset())
+    entry_once: frozenset[str] = getattr(extensions, "ITEM_ONCE", frozenset())
+    return feed_once, entry_once
 
 
 _EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
@@ -984,6 +1063,15 @@ def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
     target = _strip_fragment(common.canonical_uri(resolved) or resolved)
     doc = _strip_fragment(common.canonical_uri(doc_base) or doc_base) if doc_base else None
     return target == here and here != doc
+
+
+def _prefix_of(el: etree._Element) -> str:
+    """The prefix the extensions module would name ``el``'s namespace with."""
+    try:
+        from .extensions import PREFIXES
+    except ImportError:  # pragma: no cover
+        return el.prefix or ""
+    return PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
 
 
 def _strip_fragment(uri: str) -> str:
