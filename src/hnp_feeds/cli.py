@@ -4,9 +4,11 @@ reports, and maps errors to exit codes.  No logic lives here."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +18,9 @@ from rich.table import Table
 from .build import BuildResult, build
 from .config import Catalogue, load_config
 from .errors import ConfigError, HnpFeedsError
+
+if TYPE_CHECKING:
+    from .publish import PublishResult
 
 app = typer.Typer(
     help="Publish the HNP news portal as Atom, RSS and JSON feeds, and validate them.",
@@ -140,6 +145,108 @@ def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
         f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
         f"{len(result.rejected)} records rejected: {state}"
     )
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="The SQLite store. Default: the catalogue's (var/hnp-feeds.sqlite)."
+    ),
+]
+ReissueOption = Annotated[
+    list[str] | None,
+    typer.Option("--reissue", help="Accept a new entry id for this record id or published id."),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Every detail, not only the summary.")
+]
+
+
+@app.command("ingest")
+def ingest_command(
+    sources: Annotated[list[Path], typer.Argument(help="JSONL, CSV or page sources to read.")],
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    reissue: ReissueOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Read sources into the store without publishing; bad records are kept with their reason.
+
+    Example:
+
+        hnp-feeds ingest -c hnp-feeds.toml export.jsonl
+    """
+    from .publish import PublishResult, ingest
+
+    catalogue = _catalogue(config)
+    with _publish_errors():
+        result = PublishResult(ingest(catalogue, sources, store_path=store, reissue=reissue or ()))
+    _report_publish(result, verbose)
+    raise typer.Exit(ExitCode[result.outcome.name])
+
+
+@app.command("publish")
+def publish_command(
+    sources: Annotated[list[Path] | None, typer.Argument(help="Sources to ingest first.")] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory.")] = None,
+    reissue: ReissueOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
+    ping the hub.  Exit 0 ok, 3 records rejected, 4 invalid (old files kept), 5 locked,
+    6 id change refused, 2 configuration.
+
+    Example (crontab):
+
+        */5 * * * * cd /srv/hnp && hnp-feeds publish -c hnp-feeds.toml export.jsonl
+    """
+    from .publish import publish
+
+    catalogue = _catalogue(config)
+    with _publish_errors():
+        result = publish(
+            catalogue, sources or (), store_path=store, out_dir=out, reissue=reissue or ()
+        )
+    _report_publish(result, verbose)
+    raise typer.Exit(ExitCode[result.outcome.name])
+
+
+@contextmanager
+def _publish_errors() -> Iterator[None]:
+    """Map the library's errors to exit codes, with the reason on stderr."""
+    from .errors import LockBusy
+
+    try:
+        yield
+    except LockBusy as exc:
+        typer.echo(f"locked: {exc}", err=True)
+        raise typer.Exit(ExitCode.LOCKED) from None
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+    except HnpFeedsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _report_publish(result: PublishResult, verbose: bool) -> None:
+    """Details when asked (or at a terminal); always one summary line."""
+    if verbose or sys.stdout.isatty():
+        for record in result.rejected + (result.ingest.identity if result.ingest else []):
+            typer.echo(f"rejected {record.where}: {record.reason}")
+        for message in result.identity:
+            typer.echo(f"refused {message}")
+        for relpath, report in result.invalid.items():
+            for m in report.errors:
+                typer.echo(f"invalid {relpath}:{m.line or ''} {m.code} {dict(m.params)}")
+        if verbose:
+            for path in result.written:
+                typer.echo(f"wrote {path}")
+            for url, error in result.pings.failed.items() if result.pings else []:
+                typer.echo(f"hub ping failed for {url}: {error}")
+    typer.echo(result.summary())
 
 
 def main() -> None:  # pragma: no cover - console script entry point
