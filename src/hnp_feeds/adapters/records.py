@@ -26,6 +26,10 @@ STATUSES: tuple[Status, ...] = ("published", "draft", "retracted")
 # "HNP - ", "HNP– ", "HNP —\u00a0": the portal's dateline in front of every lede.
 DATELINE = re.compile(r"^\s*HNP\s*[-\u2013\u2014]\s*")
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
+# What the sanitizer will take out and the editors should hear about.
+_UNSAFE_HTML = re.compile(
+    r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE
+)
 
 
 class _Bad(Exception):
@@ -124,6 +128,10 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
         if run is not None:
             raise _Bad(f"mis-encoded text in {name}: {run!r}")
 
+    if _UNSAFE_HTML.search(_string(record, "content_html")):
+        log.warning(
+            "%s: removed scripts, event handlers or javascript: URLs from content_html", where
+        )
     if clean.controls:
         fields = ", ".join(f"{name} ({n})" for name, n in clean.controls.items())
         log.warning("%s: removed control characters from %s", where, fields)
