@@ -52,6 +52,20 @@ _XML_DECL = re.compile(rb"<\?xml[ \t\r\n][^?>]*\?>")
 _PSEUDO_ATTR = re.compile(rb"""(version|encoding|standalone)\s*=\s*(["'])([^"']*)\2""")
 _SPACE = b" \t\r\n"
 _ENTITY_DECL = re.compile(rb"""<!ENTITY\s+(%\s+)?([^\s"'>]+)\s*(SYSTEM|PUBLIC)?""")
+# libxml2's namespace faults: the document is well-formed XML all the same
+_NAMESPACE_ERRORS = frozenset(
+    getattr(etree.ErrorTypes, name)
+    for name in (
+        "WAR_NS_URI",
+        "WAR_NS_URI_RELATIVE",
+        "NS_ERR_XML_NAMESPACE",
+        "NS_ERR_UNDEFINED_NAMESPACE",
+        "NS_ERR_QNAME",
+        "NS_ERR_ATTRIBUTE_REDEFINED",
+        "NS_ERR_EMPTY",
+        "NS_ERR_COLON",
+    )
+)
 _DOCTYPE_NAME = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+")
 # SYSTEM "system-id" | PUBLIC "public-id" "system-id"
 _EXTERNAL_ID = re.compile(rb"""\s+(?:SYSTEM|(PUBLIC)\s+(["'])([^"']*)\2)\s+(["'])([^"']*)\4""")
@@ -94,21 +108,19 @@ def parse_xml(
         return None
     if not _doctype_is_safe(utf8, report):
         return None
-    parser = etree.XMLParser(
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        attribute_defaults=False,
-        huge_tree=max_depth > LIBXML_MAX_DEPTH,
-        remove_blank_text=False,
-    )
+    parser = _parser(max_depth, recover=False)
     try:
         root = etree.fromstring(utf8, parser)
     except etree.XMLSyntaxError as exc:
-        _report_syntax_error(exc, report, max_depth)
-        return None
+        if int(getattr(exc, "code", 0)) not in _NAMESPACE_ERRORS:
+            _report_syntax_error(exc, report, max_depth)
+            return None
+        # Namespace faults (an undeclared prefix, a bad namespace name) leave the
+        # document well-formed: say so, and judge the rest of it as the W3C does.
+        parser = _parser(max_depth, recover=True)
+        root = etree.fromstring(utf8, parser)
+        if not _report_recovered(parser.error_log, report) or root is None:
+            return None
     tree = root.getroottree()
     if tree.docinfo.public_id == NETSCAPE_RSS_091 and root.get("version") != "0.91":
         report.error(
@@ -141,6 +153,40 @@ def parse_xml(
         )
         return None
     return tree
+
+
+def _parser(max_depth: int, *, recover: bool) -> etree.XMLParser:
+    """lxml told the encoding (settled already), and to load and resolve nothing."""
+    return etree.XMLParser(
+        encoding="utf-8",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=max_depth > LIBXML_MAX_DEPTH,
+        remove_blank_text=False,
+        recover=recover,
+    )
+
+
+def _report_recovered(log: etree._ListErrorLog, report: Report) -> bool:
+    """Report the faults of a parse in recovery mode; False when one of them is more
+    than a namespace fault (then the recovered tree is not to be trusted)."""
+    trusted = True
+    for entry in log:
+        if entry.level < etree.ErrorLevels.ERROR:
+            continue
+        report.error(
+            "SAXError",
+            line=entry.line,
+            column=entry.column,
+            value=entry.message,
+            reason=entry.message,
+        )
+        if entry.type not in _NAMESPACE_ERRORS:
+            trusted = False
+    return trusted
 
 
 @lru_cache(maxsize=8)
