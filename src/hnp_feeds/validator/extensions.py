@@ -31,6 +31,7 @@ FH_NS = "http://purl.org/syndication/history/1.0"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+ITUNES_NS_CASED = "http://www.itunes.com/DTDs/Podcast-1.0.dtd"  # Apple's own examples
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -47,6 +48,7 @@ PREFIXES: dict[str, str] = {
     SLASH_NS: "slash",
     SY_NS: "sy",
     ITUNES_NS: "itunes",
+    ITUNES_NS_CASED: "itunes",
     XHTML_NS: "xhtml",
     "http://webns.net/mvcb/": "admin",
     "http://backend.userland.com/blogChannelModule": "blogChannel",
@@ -61,8 +63,48 @@ PREFIXES: dict[str, str] = {
     "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.bloglines.com/about/specs/fac-1.0": "access",
+    "http://conversationsnetwork.org/rssNamespace-1.0/": "conversationsNetwork",
     XML_NS: "xml",
 }
+
+
+#: prefix -> the namespace everyone means by it
+RESERVED_PREFIXES: dict[str, str] = {
+    prefix: uri
+    for uri, prefix in PREFIXES.items()
+    if uri not in (MEDIA_NS_OLD, ITUNES_NS_CASED, XML_NS)
+}
+
+
+def check_prefixes(report: Report, root: etree._Element) -> None:
+    """ReservedPrefix: a well-known prefix bound to another namespace (readers that go by
+    prefix misread it); NonstdPrefix (info): a known namespace under an unusual prefix."""
+    for prefix, uri in (root.nsmap or {}).items():
+        if not prefix:
+            continue
+        expected = RESERVED_PREFIXES.get(prefix)
+        if expected is not None and uri != expected and PREFIXES.get(uri) != prefix:
+            emit(
+                report,
+                "warning",
+                "ReservedPrefix",
+                root,
+                name=None,
+                value=f"{prefix}={uri}",
+                prefix=prefix,
+                namespace=uri,
+            )
+        elif uri in PREFIXES and PREFIXES[uri] != prefix and uri != XML_NS:
+            emit(
+                report,
+                "info",
+                "NonstdPrefix",
+                root,
+                name=None,
+                value=f"{prefix}={uri}",
+                prefix=prefix,
+                namespace=uri,
+            )
 
 
 def qname(element: etree._Element) -> str:
@@ -340,13 +382,14 @@ CHANNEL_ONCE: frozenset[str] = frozenset(
     admin:errorReportsTo admin:generatorAgent blogChannel:blink blogChannel:blogRoll
     blogChannel:mySubscriptions blogChannel:changes itunes:explicit itunes:author
     itunes:block itunes:image itunes:owner itunes:summary itunes:subtitle itunes:type
-    itunes:new-feed-url itunes:complete fh:complete fh:archive dcterms:modified""".split()
+    itunes:new-feed-url itunes:complete fh:complete fh:archive dcterms:modified
+    media:title media:description media:copyright""".split()
 )
 ITEM_ONCE: frozenset[str] = frozenset(
     """content:encoded itunes:explicit itunes:duration itunes:episode itunes:season
     itunes:episodeType itunes:block itunes:image itunes:summary itunes:subtitle
     itunes:author itunes:title slash:comments slash:section slash:department
-    slash:hit_parade thr:total""".split()
+    slash:hit_parade thr:total media:title media:description media:copyright""".split()
 )
 
 _RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
@@ -406,7 +449,7 @@ class _Ext:
         fault = uri_fault(value)
         if fault is not None:
             level, fcode = fault
-            if fcode == "InvalidFullLink":
+            if fcode in ("InvalidFullLink", "InvalidLink"):
                 fcode = code
             if level == "error":
                 self.err(fcode, value=value.strip(), **kw)
@@ -598,8 +641,6 @@ def _check_fh(x: _Ext) -> None:
 def _check_xhtml(x: _Ext) -> None:
     if x.local == "body":
         common.check_xhtml(x.report, x.el, element=x.name, parent=x.parent)
-    else:
-        x.undefined()
 
 
 def _check_access(x: _Ext) -> None:
@@ -620,6 +661,25 @@ def _check_feedburner(x: _Ext) -> None:
             x.warn("ContainsRelRef", name=attr, parent=x.name.replace(":", "_"), value=value)
     if x.local in ("origLink", "origEnclosureLink"):
         x.full_url()
+
+
+def _check_conversations_network(x: _Ext) -> None:
+    """The Conversations Network's podcast ratings."""
+    if x.local == "image":
+        x.full_url(code="InvalidURLAttribute")
+    elif x.local in ("introMilliseconds", "ratingCount"):
+        x.integer("InvalidNonNegativeInteger")
+    elif x.local == "ratingIndividual":
+        x.integer("InvalidPositiveInteger", minimum=1)
+    elif x.local == "ratingAverage":
+        try:
+            float(x.value.strip())
+        except ValueError:
+            x.err("InvalidFloat", value=x.value.strip())
+    elif x.local == "ratingTimestamp" and (
+        not common.check_w3cdtf(x.value.strip()) or "T" not in x.value
+    ):
+        x.err("InvalidISO8601DateTime", value=x.value.strip())
 
 
 def _check_media_old(x: _Ext) -> None:
@@ -649,7 +709,25 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     "http://www.bloglines.com/about/specs/fac-1.0": _check_access,
     "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
     MEDIA_NS_OLD: _check_media_old,
+    "http://conversationsnetwork.org/rssNamespace-1.0/": _check_conversations_network,
 }
+
+
+#: namespaces whose elements hold only text (or nothing)
+_SIMPLE = frozenset(
+    {
+        DC_NS,
+        DCTERMS_NS,
+        CONTENT_NS,
+        SY_NS,
+        SLASH_NS,
+        "http://webns.net/mvcb/",
+        "http://backend.userland.com/blogChannelModule",
+        "http://backend.userland.com/creativeCommonsRssModule",
+        "http://purl.org/rss/1.0/modules/event/",
+        "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    }
+)
 
 
 def check_extension_element(
@@ -662,10 +740,20 @@ def check_extension_element(
     uri = namespace(element)
     context = _Ext(report, element, parent_name, base_url)
     checker = _CHECKERS.get(uri)
+    if uri in _SIMPLE:
+        for child in iter_elements(element):
+            emit(
+                report,
+                "error",
+                "UndefinedElement",
+                child,
+                name=local_name(child),
+                parent=context.name,
+            )
     if checker is None:
         if uri == MEDIA_NS:
             _check_media(context)
-        elif uri == ITUNES_NS:
+        elif uri in (ITUNES_NS, ITUNES_NS_CASED):
             _check_itunes(context)
         else:
             _check_unknown(context)
@@ -674,24 +762,472 @@ def check_extension_element(
 
 
 def _check_unknown(x: _Ext) -> None:
-    """Unknown namespace: anything goes, but children must be namespaced too."""
-    for node in x.el.iter():
-        if node is x.el or not isinstance(node.tag, str):
-            continue
+    """Unknown namespace: anything goes, but its children must be namespaced too."""
+    for node in iter_elements(x.el):
         if not namespace(node):
-            parent = node.getparent()
-            emit(
-                x.report,
-                "error",
-                "NotInANamespace",
-                node,
-                parent=qname(parent) if parent is not None else x.name,
-            )
+            emit(x.report, "error", "NotInANamespace", node, parent=x.name)
 
 
 def _check_media(x: _Ext) -> None:
-    """Media RSS (https://www.rssboard.org/media-rss)."""
+    """Media RSS (https://www.rssboard.org/media-rss): the element and what it contains."""
+    local = x.local
+    checker = _MEDIA.get(local)
+    if checker is None:
+        if local not in _MEDIA_OTHER:
+            x.undefined()
+        return
+    checker(x)
+    if local in ("group", "content"):
+        seen: set[str] = set()
+        contents = 0
+        for child in iter_elements(x.el):
+            name = qname(child)
+            if name in seen and name in _MEDIA_ONCE:
+                emit(x.report, "error", "DuplicateElement", child, parent=x.name)
+            seen.add(name)
+            if namespace(child) == MEDIA_NS:
+                contents += name == "media:content"
+                _check_media(_Ext(x.report, child, x.name, x.base_url))
+            elif namespace(child):
+                check_extension_element(x.report, child, x.name, x.base_url)
+        if local == "group" and contents < 2:
+            x.err("MediaGroupWithoutAlternatives")
+
+
+_MEDIA_ONCE = frozenset({"media:title", "media:description", "media:copyright", "media:keywords"})
+_MEDIA_OTHER = frozenset(
+    """community comments embed responses backLinks status price license subTitle peerLink
+    location rights scenes starRating statistics tags param response backLink scene
+    keywords""".split()
+)
+
+
+def _media_attr(
+    x: _Ext, attr: str, kind: str, *, required: bool = False, choices: frozenset[str] = frozenset()
+) -> None:
+    """One attribute of a media element, faults named {element: attr, parent: element}."""
+    value = x.el.get(attr)
+    if value is None:
+        if required:
+            x.err("MissingAttribute", attr=attr)
+        return
+    where = {"name": attr, "parent": x.name, "value": value}
+    if kind == "url":
+        fault = uri_fault(value)
+        if fault is not None:
+            (x.err if fault[0] == "error" else x.warn)(fault[1], **where)
+    elif kind == "positive":
+        number = int_value(value)
+        if number is None or number <= 0:
+            x.err("InvalidPositiveInteger", **where)
+    elif kind == "integer":
+        number = int_value(value)
+        if number is None or number < 0:
+            x.err("InvalidInteger", **where)
+    elif kind == "float":
+        if not re.fullmatch(r"\s*\d+(?:\.\d*)?\s*|\s*\.\d+\s*", value):
+            x.err("InvalidFloat", **where)
+    elif kind == "boolean":
+        if value not in ("true", "false"):
+            x.err("InvalidBooleanAttribute", **where)
+    elif kind == "mime":
+        if mime_fault(value):
+            x.err("InvalidMIMEAttribute", **where)
+    elif kind == "language":
+        if not common.is_language(value):
+            x.err("InvalidLanguage", **where)
+    elif kind == "npt":
+        if not _NPT.match(value.strip()):
+            x.err("InvalidNPTTime", attr=attr, value=value)
+    elif kind == "text":
+        check_plain_text(x.report, x.el, value, attr, x.name)
+    elif kind == "choice" and value not in choices:
+        if attr == "type":  # the W3C names the element, not the attribute, here
+            where = {"name": x.name, "parent": x.parent, "attr": attr, "value": value}
+        x.err(_MEDIA_CHOICE_CODES[attr], **where)
+
+
+_NPT = re.compile(r"^(?:now|\d+(?:\.\d+)?|\d+:\d\d:\d\d(?:\.\d+)?)$")
+_MEDIA_CHOICE_CODES = {
+    "medium": "InvalidMediaMedium",
+    "expression": "InvalidMediaExpression",
+    "type": "InvalidMediaTextType",
+    "relationship": "InvalidMediaRestrictionRel",
+    "algo": "InvalidMediaHash",
+}
+_MEDIUMS = frozenset({"image", "audio", "video", "document", "executable"})
+_EXPRESSIONS = frozenset({"sample", "full", "nonstop"})
+_TEXT_TYPES = frozenset({"plain", "html"})
+
+
+def _media_content(x: _Ext) -> None:
+    _media_attr(x, "url", "url")
+    _media_attr(x, "fileSize", "positive")
+    _media_attr(x, "type", "mime")
+    _media_attr(x, "medium", "choice", choices=_MEDIUMS)
+    _media_attr(x, "isDefault", "boolean")
+    _media_attr(x, "expression", "choice", choices=_EXPRESSIONS)
+    for attr in ("bitrate", "framerate", "samplingrate"):
+        _media_attr(x, attr, "float")
+    _media_attr(x, "channels", "integer")
+    _media_attr(x, "duration", "integer")
+    _media_attr(x, "height", "positive")
+    _media_attr(x, "width", "positive")
+    _media_attr(x, "lang", "language")
+    if x.el.get("url") is None and x.el.find(f"{{{MEDIA_NS}}}player") is None:
+        x.err("MissingAttribute", attr="url")
+
+
+def _media_text(x: _Ext) -> None:
+    """media:title, media:description, media:text: plain (the default) or html."""
+    kind = x.el.get("type", "plain")
+    _media_attr(x, "type", "choice", choices=_TEXT_TYPES)
+    if kind == "html":
+        common.check_html(x.report, x.value, element=x.name, parent=x.parent, line=line_of(x.el))
+    elif kind == "plain" and html_markup(x.value):
+        x.warn("ContainsUndeclaredHTML", value=x.value)
+    if x.local == "text":
+        _media_attr(x, "lang", "language")
+        _media_attr(x, "start", "npt")
+        _media_attr(x, "end", "npt")
+
+
+_RATINGS = {
+    "urn:simple": re.compile(r"^(?:adult|nonadult)$"),
+    "urn:mpaa": re.compile(r"^(?:g|pg|pg-13|r|nc-17|x)$"),
+    "urn:v-chip": re.compile(r"^(?:tv-y|tv-y7|tv-y7-fv|tv-g|tv-pg|tv-14|tv-ma)$"),
+    "urn:icra": re.compile(r"^r \((?:[clnosv]z \d\s*)+\)$"),
+}
+
+
+def _media_rating(x: _Ext) -> None:
+    scheme = x.el.get("scheme", "urn:simple")
+    _media_attr(x, "scheme", "url")
+    pattern = _RATINGS.get(scheme)
+    if pattern is not None and not pattern.match(x.value.strip().lower()):
+        x.err("InvalidMediaRating", value=x.value.strip())
+
+
+def _media_thumbnail(x: _Ext) -> None:
+    _media_attr(x, "url", "url", required=True)
+    _media_attr(x, "height", "positive")
+    _media_attr(x, "width", "positive")
+    _media_attr(x, "time", "npt")
+
+
+def _media_player(x: _Ext) -> None:
+    _media_attr(x, "url", "url", required=True)
+    _media_attr(x, "height", "positive")
+    _media_attr(x, "width", "positive")
+
+
+def _media_category(x: _Ext) -> None:
+    _media_attr(x, "scheme", "url")
+    _media_attr(x, "label", "text")
+    x.plain()
+
+
+_CREDIT_ROLES = frozenset(
+    """actor anchor person animator author art director artist assistant camera operator
+    cast member cinematographer composer costume designer dj director editor executive
+    producer graphic artist host illustrator lighting lyricist make-up music supervisor
+    musician narrator news performer photographer producer production reporter set sound
+    special effects stunt supervisor writer talent vocalist interviewee interviewer
+    distribution company owner publisher encoder""".split()
+)
+
+
+def _media_credit(x: _Ext) -> None:
+    _media_attr(x, "scheme", "url")
+    role = x.el.get("role")
+    if role is not None:
+        words = role.split()
+        if not words or any(word not in _CREDIT_ROLES for word in words):
+            x.err("InvalidCreditRole", value=role)
+    x.plain()
+
+
+def _media_hash(x: _Ext) -> None:
+    algo = x.el.get("algo", "md5")
+    length = {"md5": 32, "sha-1": 40}.get(algo)
+    if length is None or not re.fullmatch(rf"[0-9a-fA-F]{{{length}}}", x.value.strip()):
+        x.err("InvalidMediaHash", value=x.value.strip())
+
+
+def _media_restriction(x: _Ext) -> None:
+    rel = x.el.get("relationship")
+    if rel is None:
+        x.err("MissingAttribute", attr="relationship")
+    elif rel not in ("allow", "deny"):
+        x.err("InvalidMediaRestrictionRel", value=rel)
+    kind = x.el.get("type")
+    value = x.value.strip()
+    if kind is not None and kind not in ("country", "uri", "sharing"):
+        x.err("InvalidMediaRestrictionType", value=kind)
+    elif value.lower() in ("all", "none", ""):
+        pass
+    elif kind == "country":
+        for code in value.split():
+            if code.upper() not in ISO3166:
+                x.err("InvalidCountryCode", value=code)
+    elif kind == "uri":
+        for uri in value.split():
+            x.full_url(uri)
+    else:
+        x.err("InvalidMediaRestriction", value=value)
+
+
+def _media_copyright(x: _Ext) -> None:
+    _media_attr(x, "url", "url")
+    x.plain()
+
+
+def _media_adult(x: _Ext) -> None:
+    x.warn("DeprecatedMediaAdult")
+
+
+def _media_nothing(x: _Ext) -> None:
+    pass
+
+
+_MEDIA: dict[str, Callable[[_Ext], None]] = {
+    "group": _media_nothing,
+    "content": _media_content,
+    "title": _media_text,
+    "description": _media_text,
+    "text": _media_text,
+    "rating": _media_rating,
+    "thumbnail": _media_thumbnail,
+    "player": _media_player,
+    "category": _media_category,
+    "credit": _media_credit,
+    "hash": _media_hash,
+    "restriction": _media_restriction,
+    "copyright": _media_copyright,
+    "adult": _media_adult,
+    "keywords": lambda x: x.plain(),
+}
+
+ISO3166 = frozenset(
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN
+    BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE
+    DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN
+    GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE
+    KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK
+    ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA
+    PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK
+    SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG
+    UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW UK EU""".split()
+)
 
 
 def _check_itunes(x: _Ext) -> None:
-    """Apple Podcasts tags, the basics."""
+    """Apple Podcasts tags (https://help.apple.com/itc/podcasts_connect/#/itcb54353390)."""
+    local = x.local
+    if local in _ITUNES_ITEM_ONLY and x.parent != "item":
+        x.undefined()
+    elif local in ("explicit",):
+        if x.value not in ("true", "false", "yes", "no", "clean"):
+            x.err("InvalidTrueFalse", value=x.value)
+    elif local in ("block", "complete", "isClosedCaptioned"):
+        if x.value.strip().lower() not in ("yes", "no", "true", "false"):
+            x.err("InvalidYesNoClean", value=x.value)
+    elif local == "category":
+        _itunes_category(x)
+    elif local == "image":
+        href = x.el.get("href")
+        if href is None:
+            x.err("MissingAttribute", attr="href")
+        else:
+            fault = uri_fault(href)
+            if fault is not None and fault[0] == "error":
+                x.err("InvalidLink", name="href", parent=x.name.replace(":", "_"), value=href)
+    elif local in ("subtitle", "summary", "keywords"):
+        limit = 4000 if local == "summary" else 255
+        if len(x.value) > limit:
+            x.err("TooLong", value=x.value[:80])
+        x.plain()
+        if local == "keywords" and " " in x.value.strip() and "," not in x.value:
+            x.warn("InvalidKeywords", value=x.value)
+    elif local == "duration":
+        if not _DURATION.match(x.value.strip()):
+            x.err("InvalidDuration", value=x.value)
+    elif local in ("episode", "season", "order"):
+        x.integer("InvalidPositiveInteger", minimum=1)
+    elif local == "episodeType":
+        if x.value.strip() not in ("full", "trailer", "bonus"):
+            x.err("InvalidItunesEpisodeType", value=x.value)
+    elif local == "type":
+        if x.value.strip() not in ("episodic", "serial"):
+            x.err("InvalidItunesChannelType", value=x.value)
+    elif local == "owner":
+        email = x.el.find(f"{{{ITUNES_NS}}}email")
+        if email is None:
+            x.err("MissingElement", name="itunes:email", parent=x.name)
+        for child in iter_elements(x.el):
+            if namespace(child) == ITUNES_NS:
+                _check_itunes(_Ext(x.report, child, x.name, x.base_url))
+    elif local == "email":
+        if email_fault(x.value):
+            x.err("InvalidContact", value=x.value)
+    elif local == "new-feed-url":
+        x.full_url()
+    elif local in ("author", "name", "title"):
+        x.plain()
+    elif local not in ("link", "new-feed-url"):
+        x.undefined()
+
+
+_ITUNES_ITEM_ONLY = frozenset({"duration", "episode", "season", "episodeType", "order"})
+_DURATION = re.compile(r"^(?:\d+|\d{1,2}:[0-5]\d|\d{1,3}:[0-5]\d:[0-5]\d)$")
+
+ITUNES_CATEGORIES: dict[str, frozenset[str]] = {
+    name: frozenset(filter(None, (s.strip() for s in subs.split("|"))))
+    for name, subs in (
+        ("Arts", "Books|Design|Fashion & Beauty|Food|Literature|Performing Arts|Visual Arts"),
+        (
+            "Business",
+            "Business News|Careers|Entrepreneurship|Investing|Management|"
+            "Management & Marketing|Marketing|Non-Profit|Shopping",
+        ),
+        ("Comedy", "Comedy Interviews|Improv|Stand-Up"),
+        (
+            "Education",
+            "Courses|Education Technology|Higher Education|How To|K-12|"
+            "Language Courses|Language Learning|Self-Improvement|Training",
+        ),
+        ("Fiction", "Comedy Fiction|Drama|Science Fiction"),
+        ("Games & Hobbies", "Automotive|Aviation|Hobbies|Other Games|Video Games"),
+        ("Government", ""),
+        ("Government & Organizations", "Local|National|Non-Profit|Regional"),
+        ("Health", "Alternative Health|Fitness & Nutrition|Self-Help|Sexuality"),
+        (
+            "Health & Fitness",
+            "Alternative Health|Fitness|Medicine|Mental Health|Nutrition|Sexuality",
+        ),
+        ("History", ""),
+        ("Kids & Family", "Education for Kids|Parenting|Pets & Animals|Stories for Kids"),
+        (
+            "Leisure",
+            "Animation & Manga|Automotive|Aviation|Crafts|Games|Hobbies|Home & Garden|Video Games",
+        ),
+        ("Music", "Music Commentary|Music History|Music Interviews"),
+        (
+            "News",
+            "Business News|Daily News|Entertainment News|News Commentary|Politics|"
+            "Sports News|Tech News",
+        ),
+        ("News & Politics", ""),
+        (
+            "Religion & Spirituality",
+            "Buddhism|Christianity|Hinduism|Islam|Judaism|Other|Religion|Spirituality",
+        ),
+        (
+            "Science",
+            "Astronomy|Chemistry|Earth Sciences|Life Sciences|Mathematics|"
+            "Natural Sciences|Nature|Physics|Social Sciences",
+        ),
+        ("Science & Medicine", "Medicine|Natural Sciences|Social Sciences"),
+        (
+            "Society & Culture",
+            "Documentary|History|Personal Journals|Philosophy|Places & Travel|Relationships",
+        ),
+        (
+            "Sports",
+            "Baseball|Basketball|Cricket|Fantasy Sports|Football|Golf|Hockey|Rugby|"
+            "Running|Soccer|Swimming|Tennis|Volleyball|Wilderness|Wrestling",
+        ),
+        ("Sports & Recreation", "Amateur|College & High School|Outdoor|Professional"),
+        ("Technology", "Gadgets|Tech News|Podcasting|Software How-To"),
+        ("True Crime", ""),
+        ("TV & Film", "After Shows|Film History|Film Interviews|Film Reviews|TV Reviews"),
+    )
+}
+#: categories of Apple's first list, since withdrawn
+OBSOLETE_ITUNES_CATEGORIES: dict[str, frozenset[str]] = {
+    "Audio Blogs": frozenset(),
+    "Entertainment": frozenset(),
+    "Family": frozenset(),
+    "International": frozenset(
+        {
+            "Australian",
+            "Belgian",
+            "Brazilian",
+            "Canadian",
+            "Chinese",
+            "Dutch",
+            "French",
+            "German",
+            "Hebrew",
+            "Italian",
+            "Japanese",
+            "Norwegian",
+            "Polish",
+            "Portuguese",
+            "Spanish",
+            "Swedish",
+        }
+    ),
+    "Movies & Television": frozenset(),
+    "Politics": frozenset(),
+    "Public Radio": frozenset(),
+    "Talk Radio": frozenset(),
+    "Travel": frozenset(),
+    "Technology": frozenset({"Computers", "Developers", "IT News", "Information Technology"}),
+}
+
+
+def _itunes_category(x: _Ext) -> None:
+    text = x.el.get("text")
+    if text is None:
+        x.err("MissingAttribute", attr="text")
+        return
+    top_level = x.parent != "itunes:category"
+    if top_level:
+        known = text in ITUNES_CATEGORIES
+        obsolete = text in OBSOLETE_ITUNES_CATEGORIES and not known
+    else:
+        parent = x.el.getparent()
+        parent_text = parent.get("text", "") if parent is not None else ""
+        known = text in ITUNES_CATEGORIES.get(parent_text, frozenset())
+        obsolete = text in OBSOLETE_ITUNES_CATEGORIES.get(parent_text, frozenset())
+    if obsolete:
+        x.warn("ObsoleteItunesCategory", value=text)
+    elif not known:
+        x.err("InvalidItunesCategory", value=text)
+    for child in iter_elements(x.el):
+        if qname(child) == "itunes:category":
+            _itunes_category(_Ext(x.report, child, x.name, x.base_url))
+        else:
+            emit(x.report, "error", "UndefinedElement", child, parent=x.name)
+
+
+def check_itunes_channel(report: Report, channel: etree._Element) -> None:
+    """What Apple requires of a podcast channel: language, category, explicit, an e-mail."""
+    for name, path in (
+        ("language", "language"),
+        ("itunes:category", f"{{{ITUNES_NS}}}category"),
+        ("itunes:explicit", f"{{{ITUNES_NS}}}explicit"),
+    ):
+        if channel.find(path) is None:
+            emit(report, "warning", "MissingItunesElement", channel, name=name, parent="channel")
+    encoding = channel.getroottree().docinfo.encoding or "UTF-8"
+    if encoding.upper() not in ("UTF-8", "UTF8"):
+        emit(report, "warning", "NotUTF8", channel, name="channel", parent="rss", value=encoding)
+    if channel.find(f"{{{ITUNES_NS}}}owner/{{{ITUNES_NS}}}email") is None:
+        emit(report, "warning", "MissingItunesEmail", channel, name=None, parent="channel")
+    for enclosure in channel.iterfind("item/enclosure"):
+        url = (enclosure.get("url") or "").strip()
+        extension = url.rsplit("/", 1)[-1].rpartition(".")[2].lower()
+        if "." in url.rsplit("/", 1)[-1] and extension not in _ITUNES_FORMATS:
+            emit(
+                report,
+                "warning",
+                "UnsupportedItunesFormat",
+                enclosure,
+                parent="item",
+                extension=extension,
+            )
+
+
+_ITUNES_FORMATS = frozenset({"m4a", "mp3", "mov", "mp4", "m4v", "pdf", "epub", "aac", "m4b"})

@@ -270,6 +270,7 @@ class _RssChecker:
             self.err("InvalidRSSVersion", root, "rss", "root", value=version)
         self.foreign_attrs(root, frozenset({"version"}))
         self.unexpected_text(root, "root")
+        ext.check_prefixes(self.report, root)
         channels = 0
         for child in iter_elements(root):
             name = qname(child)
@@ -343,6 +344,8 @@ class _RssChecker:
             emit(
                 self.report, "info", "MissingDCLanguage", channel, name="language", parent="channel"
             )
+        if ext.ITUNES_NS in (channel.nsmap or {}).values():
+            ext.check_itunes_channel(self.report, channel)
         if slash_comments and not seen["lastBuildDate"]:
             emit(
                 self.report, "warning", "SlashDate", channel, name="lastBuildDate", parent="channel"
