@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import nh3
 
 # XML 1.0 forbids C0 controls except TAB, LF, CR; we also drop C1 controls and the
-# non-characters U+FFFE/U+FFFF, which no reader shows usefully.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# non-characters U+FFFE/U+FFFF, which no reader shows usefully, and lone surrogates
+# (JSON "\ud800" decodes to one and then cannot be written as UTF-8).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile("[\u200b\ufeff]")
 # "L?y l?i", "b?o m?t": a '?' standing inside a word, between letters, is a character the
