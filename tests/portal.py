@@ -1,0 +1,65 @@
+"""A small portal for the store and publish tests: a catalogue and JSONL records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hnp_feeds.config import Catalogue, parse_config
+
+CATEGORIES = [("thoi-su", "Thời sự"), ("kinh-te", "Kinh tế"), ("the-thao", "Thể thao")]
+AUTHORS = ["Trọng Toàn", "Minh Hà", "Lan Anh"]
+
+
+def catalogue(tmp_path: Path, hub: str | None = None, **site: Any) -> Catalogue:
+    """A catalogue whose store and output live under ``tmp_path``; one declared tag feed."""
+    raw: dict[str, Any] = {
+        "site": {
+            "title": "Báo HNP",
+            "base_url": "https://hnp.example.vn/",
+            "feeds_url": "https://hnp.example.vn/feeds/",
+            "tag_authority": "hnp.example.vn",
+            "tag_date": "2008-01-01",
+            "description": "Tin tức HNP",
+            "entries_per_feed": 10,
+            **site,
+        },
+        "feed": [{"slug": "bong-da", "title": "Bóng đá", "tag": "bóng đá"}],
+        "store": {"path": "var/hnp-feeds.sqlite"},
+        "output": {"dir": str(tmp_path / "feeds")},
+    }
+    if hub:
+        raw["site"]["hub"] = hub
+    return parse_config(raw, tmp_path / "hnp-feeds.toml")
+
+
+def record(n: int, **changes: Any) -> dict[str, Any]:
+    """Article ``n`` of the portal: a stable, valid record; ``changes`` override fields."""
+    slug, name = CATEGORIES[n % len(CATEGORIES)]
+    base: dict[str, Any] = {
+        "id": str(1000 + n),
+        "url": f"https://hnp.example.vn/{slug}/bai-viet-{n}.html",
+        "title": f"Bài viết số {n} về {name.lower()}",
+        "summary": f"HNP - Tóm tắt bài viết số {n}.",
+        "content_html": f"<p>Nội dung bài viết số {n}.</p>",
+        "author": AUTHORS[n % len(AUTHORS)],
+        "category": {"slug": slug, "name": name},
+        "tags": ["bóng đá"] if n % 4 == 0 else ["kinh tế"],
+        "published": f"2022-06-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}",
+        "related": [
+            {
+                "url": f"https://hnp.example.vn/{slug}/bai-viet-{n + 1}.html",
+                "title": f"Bài viết số {n + 1}",
+            }
+        ],
+    }
+    base.update(changes)
+    return base
+
+
+def write_records(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path

@@ -1,0 +1,233 @@
+"""The SQLite store: schema and migrations, ingest semantics, selection, the id ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hnp_feeds import store as store_module
+from hnp_feeds.adapters import read_sources
+from hnp_feeds.catalogue import feeds_for, select
+from hnp_feeds.config import Catalogue
+from hnp_feeds.errors import RecordError, StoreError
+from hnp_feeds.identity import entry_id
+from hnp_feeds.model import Article, Category, FeedSpec, Image, Link
+from hnp_feeds.store import (
+    SCHEMA_VERSION,
+    SQLiteStore,
+    article_from_json,
+    article_to_json,
+    open_store,
+)
+from hnp_feeds.timezone import localize
+
+from .portal import catalogue, record, write_records
+
+NOW = localize(datetime(2022, 7, 1, 8, 0))
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Catalogue:
+    return catalogue(tmp_path)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[SQLiteStore]:
+    with open_store(tmp_path / "var" / "store.sqlite") as store:
+        yield store
+
+
+def items(tmp_path: Path, records: list[dict[str, object]], name: str = "a.jsonl") -> list[object]:
+    return list(read_sources([write_records(tmp_path / name, records)]))
+
+
+def test_a_new_store_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "var" / "s.sqlite"
+    with open_store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"articles", "ledger", "rejected", "pending_pings", "feed_state", "dirty"} <= tables
+
+
+def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(path)
+
+
+def test_a_failed_migration_leaves_the_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE half (x)")
+        db.execute("THIS IS NOT SQL")
+
+    monkeypatch.setitem(store_module.MIGRATIONS, 0, broken)
+    path = tmp_path / "s.sqlite"
+    with pytest.raises(StoreError, match="cannot open"):
+        open_store(path)
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert raw.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        open_store(path)
+
+
+def test_articles_survive_the_json_round_trip() -> None:
+    article = Article(
+        id="42",
+        title="Hà Nội 1960",
+        published=localize(datetime(1960, 5, 1, 9, 30)),  # +08:00 then
+        updated=localize(datetime(2022, 6, 17, 20, 22, 5, 123456)),
+        url="https://hnp.example.vn/a.html",
+        summary="Tóm tắt",
+        content_html="<p>x</p>",
+        author="Trọng Toàn",
+        category=Category("thoi-su", "Thời sự"),
+        tags=("a", "b"),
+        image=Image("https://hnp.example.vn/i.jpg", "chú thích", "image/jpeg", 10, 20, 30),
+        related=(Link("https://hnp.example.vn/b.html", "B"),),
+        status="retracted",
+    )
+    back = article_from_json(article_to_json(article))
+    assert back == article
+    assert back.published.utcoffset() == article.published.utcoffset()
+    assert back.published.isoformat().endswith("+08:00")
+
+
+def test_unchanged_records_change_nothing(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    records = [record(n) for n in range(5)]
+    first = db.ingest(items(tmp_path, records), portal.site, NOW)
+    assert (first.added, first.changed, first.unchanged) == (5, 0, 0)
+    db.finish_publish([], "cfg", NOW)
+    assert db.dirty_keys() == set()
+    again = db.ingest(items(tmp_path, records), portal.site, NOW)
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 5)
+    assert db.dirty_keys() == set()
+
+
+def test_a_changed_record_moves_updated_even_when_the_cms_did_not(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    db.ingest(items(tmp_path, [record(1)]), portal.site, NOW)
+    before = db.article("1001")
+    assert before is not None
+    later = localize(datetime(2022, 7, 2, 9, 15, 30))
+    result = db.ingest(items(tmp_path, [record(1, title="Tiêu đề sửa")]), portal.site, later)
+    assert result.changed == 1
+    after = db.article("1001")
+    assert after is not None and after.title == "Tiêu đề sửa"
+    assert after.updated == later > before.updated
+    # When the CMS moves `updated` itself, its time is kept.
+    own = "2022-07-03T10:00:00+07:00"
+    db.ingest(items(tmp_path, [record(1, title="Lần nữa", updated=own)]), portal.site, later)
+    kept = db.article("1001")
+    assert kept is not None and kept.updated.isoformat() == own
+
+
+def test_bad_records_are_kept_with_source_position_and_reason(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    records = [record(1), {"id": "2", "title": "no date"}, record(3)]
+    for _ in range(2):
+        result = db.ingest(items(tmp_path, records), portal.site, NOW)
+        assert len(result.rejected) == 1
+    assert db.count("articles") == 2
+    [(source, position, reason, times)] = db.rejected()
+    assert source.endswith("a.jsonl") and position == "2" and "published" in reason
+    assert times == 2
+
+
+def test_selection_matches_the_catalogue(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    records = [record(n) for n in range(60)]
+    records[7]["status"] = "draft"
+    records[8]["status"] = "retracted"
+    records[9]["published"] = records[10]["published"]  # a tie, broken by id
+    db.ingest(items(tmp_path, records), portal.site, NOW)
+    articles = [a for a in items(tmp_path, records) if isinstance(a, Article)]
+    feeds = feeds_for(portal, articles)
+    assert {f.kind for f in feeds} == {"main", "category", "author", "custom"}
+    for feed in feeds:
+        expected = [a.id for a in select(feed, articles, 10)]
+        assert [row.record_id for row in db.select_entries(feed, 10)] == expected, feed.slug
+        assert [row.article() for row in db.select_entries(feed, 10)] == select(feed, articles, 10)
+    categories, authors = db.live_sections()
+    assert set(categories) == {"thoi-su", "kinh-te", "the-thao"}
+    assert len(authors) == 3
+
+
+def test_a_retraction_leaves_the_feeds_with_a_tombstone_if_it_was_published(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    db.ingest(items(tmp_path, [record(1), record(2)]), portal.site, NOW)
+    published = db.article("1001")
+    assert published is not None
+    db.add_to_ledger({"1001": entry_id(portal.site, published)}, NOW)
+    result = db.ingest(
+        items(tmp_path, [record(1, status="retracted"), record(2, status="retracted")]),
+        portal.site,
+        NOW,
+    )
+    assert result.removed == 1 and result.changed == 1  # 1002 was never published
+    main = FeedSpec("tin-moi", "main")
+    assert db.select_entries(main, 10) == []
+    [tomb] = db.tombstones(main)
+    assert tomb.ref == entry_id(portal.site, published)
+    assert db.tombstones(FeedSpec("x", "x", kind="category", category="thoi-su")) == []
+    assert db.expire_tombstones(NOW) == 0
+    assert db.expire_tombstones(localize(datetime(2030, 1, 1))) == 1
+    assert db.tombstones(main) == []
+
+
+def test_a_change_that_would_alter_a_published_id_is_refused(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    db.ingest(items(tmp_path, [record(1)]), portal.site, NOW)
+    original = db.article("1001")
+    assert original is not None
+    old_id = entry_id(portal.site, original)
+    db.add_to_ledger({"1001": old_id}, NOW)
+    moved = record(1, published="2021-01-01 10:00", title="Đổi ngày")
+    result = db.ingest(items(tmp_path, [moved]), portal.site, NOW)
+    [refused] = result.identity
+    assert isinstance(refused, RecordError)
+    assert old_id in refused.reason and "--reissue 1001" in refused.reason
+    kept = db.article("1001")
+    assert kept is not None and kept.title == original.title
+    assert any("--reissue" in reason for _, _, reason, _ in db.rejected())
+    # Title, slug and URL changes keep the id and are accepted.
+    renamed = record(1, title="Tên mới", url="http://hnp2.example.vn/khac/ten-moi.html")
+    assert db.ingest(items(tmp_path, [renamed]), portal.site, NOW).changed == 1
+    # With --reissue the new id replaces the old one in the ledger.
+    result = db.ingest(items(tmp_path, [moved]), portal.site, NOW, reissue=[old_id])
+    assert result.reissued == ["1001"] and not result.identity
+    stored = db.article("1001")
+    assert stored is not None
+    assert db.ledger_ids(["1001"]) == {"1001": entry_id(portal.site, stored)} != {"1001": old_id}
+
+
+def test_the_store_check_finds_a_tampered_row(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    db.ingest(items(tmp_path, [record(1)]), portal.site, NOW)
+    assert db.check() == []
+    db.db.execute("UPDATE articles SET body = replace(body, 'Bài', 'Bai')")
+    assert db.check() and "content hash" in db.check()[0]
