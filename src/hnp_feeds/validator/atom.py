@@ -137,6 +137,11 @@ KNOWN_NAMESPACES = frozenset(
         "http://pubsubhubbub.appspot.com/",
     )
 )
+APP_NAMESPACES = frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#"))
+ROBOTS_WORDS = frozenset(
+    ("index", "noindex", "follow", "nofollow", "none", "all", "noarchive", "nosnippet")
+    + ("noodp", "noydir", "noimageindex", "notranslate")
+)
 # Known, but the validator does not check them (Google Data API elements).
 UNSUPPORTED_NAMESPACES = frozenset(("http://schemas.google.com/g/2005",))
 
@@ -917,9 +922,15 @@ class _AtomChecker:
         """An element from another vocabulary inside a feed, entry or source."""
         ns, name = _local(str(el.tag))
         if ns == XHTML_NS:
-            self.report.warning(
-                "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
-            )
+            if name == "meta" and scope.name == "feed":
+                self.robots_meta(el)
+            else:
+                self.report.warning(
+                    "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
+                )
+            return
+        if ns in APP_NAMESPACES:
+            self.publishing(el, scope.name)
             return
         if not ns:
             self.report.warning(
@@ -937,6 +948,73 @@ class _AtomChecker:
         scope.foreign.add(qname)
         if self.extension_hook is not None:
             self.extension_hook(self.report, el, scope.name, base)
+
+    def robots_meta(self, el: etree._Element) -> None:
+        """``<xhtml:meta name="robots" content="noindex"/>`` at feed level: a feed's way
+        to ask search engines not to index it (the W3C validator's "meta" extension)."""
+        line = _line(el)
+        name = el.get("name")
+        content = el.get("content")
+        for attr, value in (("name", name), ("content", content)):
+            if value is None:
+                self.report.error(
+                    "MissingAttribute", element="xhtml:meta", parent="feed", attr=attr, line=line
+                )
+        if name is not None and name.lower() != "robots":
+            self.report.error(
+                "InvalidMetaName", element="name", parent="xhtml_meta", value=name, line=line
+            )
+        if content is not None:
+            words = {w.strip().lower() for w in content.split(",")}
+            conflict = {"index", "noindex"} <= words or {"follow", "nofollow"} <= words
+            if conflict or not words <= ROBOTS_WORDS:
+                self.report.error(
+                    "InvalidMetaContent",
+                    element="content",
+                    parent="xhtml_meta",
+                    value=content,
+                    line=line,
+                )
+
+    def publishing(self, el: etree._Element, parent: str) -> None:
+        """RFC 5023 (Atom Publishing Protocol) elements found in feeds and entries."""
+        _, name = _local(str(el.tag))
+        line = _line(el)
+        qname = f"app:{name}"
+        if name == "edited":
+            value = self.whitespace(el, qname, parent)
+            common.check_date_rfc3339(self.report, value, element=qname, parent=parent, line=line)
+        elif name == "control":
+            for child in _elements(el):
+                ns, local = _local(str(child.tag))
+                if ns in APP_NAMESPACES and local == "draft":
+                    value = _text(child).strip()
+                    if value not in ("yes", "no"):
+                        self.report.error(
+                            "InvalidYesNo",
+                            element="app:draft",
+                            parent=qname,
+                            value=value,
+                            line=_line(child),
+                        )
+        elif name == "collection":
+            if el.get("href") is None:
+                self.report.error(
+                    "MissingAttribute", element=qname, parent=parent, attr="href", line=line
+                )
+            for child in _elements(el):
+                ns, local = _local(str(child.tag))
+                if (ns == self.ns and local == "title") or (
+                    ns in APP_NAMESPACES and local in ("accept", "categories")
+                ):
+                    continue
+                prefix = "atom" if ns == self.ns else _prefix_of(child) or "?"
+                self.report.warning(
+                    "QuestionableUsage",
+                    element=f"{prefix}:{local}",
+                    parent=qname,
+                    line=_line(child),
+                )
 
     def thread(self, el: etree._Element, parent: str) -> None:
         """RFC 4685 elements: thr:in-reply-to (ref, href, source, type) and thr:total."""
