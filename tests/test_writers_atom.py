@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import feedparser
 import pytest
@@ -11,6 +13,8 @@ from lxml import etree
 from hnp_feeds.identity import entry_id, feed_id
 from hnp_feeds.timezone import rfc3339
 from hnp_feeds.validator import validate
+from hnp_feeds.validator.policy import PortalPolicy, check_policy
+from hnp_feeds.validator.report import Report
 from hnp_feeds.writers import FORMATS, feed_url, render_atom
 from tests.regenerate_golden import (
     ARCHIVE_1,
@@ -237,3 +241,13 @@ def test_two_renders_give_identical_bytes(atom: bytes) -> None:
 def test_matches_golden_file(name: str) -> None:
     expected = (GOLDEN / name).read_bytes()
     assert golden_documents()[name] == expected, f"run `make golden` if {name} changed on purpose"
+
+
+@pytest.mark.parametrize("name", list(golden_documents()))
+def test_portal_policy_finds_nothing(name: str) -> None:
+    """Every golden document, Atom, RSS and JSON, keeps the portal's own rules."""
+    data = golden_documents()[name]
+    document = json.loads(data) if name.endswith(".json") else etree.fromstring(data).getroottree()
+    report = Report()
+    check_policy(report, document, PortalPolicy(now=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert [(m.level, m.code, dict(m.params)) for m in report.messages] == []
