@@ -122,22 +122,26 @@ def archive_files(
     return render_pages(site, plan_archive(site, feed, history))
 
 
-def render_archived_feed(
-    catalogue: Catalogue, feed: FeedSpec, articles: Sequence[Article]
-) -> dict[str, bytes]:
+def render_plan(catalogue: Catalogue, plan: ArchivePlan) -> dict[str, bytes]:
     """Everything an archived feed publishes: the current Atom/RSS/JSON documents (Atom
     linking ``prev-archive`` to the newest page) and every full archive page."""
     from .render import render_feed  # render sits beside this module; imported late
 
     site = catalogue.site
-    plan = plan_archive(site, feed, articles)
     files = render_feed(catalogue, plan.current_feed, plan.current_entries)
     if plan.current_links is not None:
-        files[f"{feed.slug}/atom.xml"] = render_atom(
+        files[f"{plan.feed.slug}/atom.xml"] = render_atom(
             site, plan.current_feed, plan.current_entries, archive=plan.current_links
         )
     files.update(render_pages(site, plan))
     return files
+
+
+def render_archived_feed(
+    catalogue: Catalogue, feed: FeedSpec, articles: Sequence[Article]
+) -> dict[str, bytes]:
+    """``render_plan`` of ``feed``'s history chosen from ``articles``."""
+    return render_plan(catalogue, plan_archive(catalogue.site, feed, articles))
 
 
 # --- reading archives back: what an RFC 5005 client does (§4.2) -------------------------

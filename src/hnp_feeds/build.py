@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Protocol
 
 from .adapters import read_sources
+from .archive import plan_archive, render_plan
 from .catalogue import feeds_for, select
 from .config import Catalogue
 from .errors import RecordError
 from .model import Article, FeedSpec
 from .output import write_atomic
+from .pages import site_files
+from .precompress import write_gzip_sibling
 from .render import render_feed
 from .validator import Report, validate
 
@@ -87,11 +90,19 @@ def render_site(
     progress.start(len(feeds))
     summaries: list[FeedSummary] = []
     files: dict[str, bytes] = {}
+    listed: list[tuple[FeedSpec, Sequence[Article]]] = []
     for feed in feeds:
-        entries = select(feed, articles, catalogue.site.entries_per_feed)
-        files.update(render_feed(catalogue, feed, entries))
+        if feed.archive:  # RFC 5005: current documents + full archive pages
+            plan = plan_archive(catalogue.site, feed, articles)
+            entries: Sequence[Article] = plan.current_entries
+            files.update(render_plan(catalogue, plan))
+        else:
+            entries = select(feed, articles, catalogue.site.entries_per_feed)
+            files.update(render_feed(catalogue, feed, entries))
+        listed.append((feed, entries))
         summaries.append(FeedSummary(feed.slug, feed.title, len(entries)))
         progress.advance(feed.slug)
+    files.update(site_files(catalogue, listed))  # index.html, feeds.opml
     return summaries, files
 
 
@@ -109,6 +120,8 @@ def build(
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)
     for relpath, data in files.items():
+        if not relpath.endswith((".xml", ".json")):
+            continue  # index.html and feeds.opml are not feeds
         report = validate(data, base_url=catalogue.site.feeds_url + relpath)
         if not report.ok:
             result.invalid[relpath] = report
@@ -119,4 +132,5 @@ def build(
     for relpath, data in sorted(files.items()):
         target = out_dir / relpath
         (result.written if write_atomic(target, data) else result.unchanged).append(target)
+        write_gzip_sibling(target, data)  # for nginx gzip_static and hnp-feeds serve
     return result

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from .catalogue import newest_first
 from .config import Catalogue
 from .model import Article, FeedSpec, Site
-from .opml import grouped
+from .opml import grouped, render_opml
 from .timezone import rfc3339, site_form
 from .writers import feed_url
 from .writers.common import ATOM_TYPE, JSON_TYPE, RSS_TYPE
@@ -164,6 +164,17 @@ def render_index(
         "</html>",
     ]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def site_files(
+    catalogue: Catalogue, feeds: Sequence[tuple[FeedSpec, Sequence[Article]]]
+) -> dict[str, bytes]:
+    """``index.html`` and ``feeds.opml`` for every feed (each with its current entries)."""
+    newest = max((a.updated for _, entries in feeds for a in entries), default=None)
+    return {
+        "index.html": render_index(catalogue, feeds),
+        "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=newest),
+    }
 
 
 def _intro(site: Site) -> str:
