@@ -213,6 +213,31 @@ def publish_command(
     raise typer.Exit(ExitCode[result.outcome.name])
 
 
+@app.command("serve")
+def serve_command(
+    config: ConfigOption = None,
+    root: Annotated[
+        Path | None, typer.Option("--dir", "-d", help="Directory to serve. Default: feeds/.")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Preview the published files on 127.0.0.1 with production-like headers (ETag, 304,
+    gzip, Cache-Control from the publish interval).  Not for production: see docs/nginx.md.
+
+    Example:
+
+        hnp-feeds build && hnp-feeds serve --port 8000
+    """
+    from .serve import run
+
+    catalogue = _catalogue(config)
+    try:
+        run(root or catalogue.out_dir, port, catalogue.site.publish_interval_minutes * 60)
+    except (FileNotFoundError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from None
+
+
 @contextmanager
 def _publish_errors() -> Iterator[None]:
     """Map the library's errors to exit codes, with the reason on stderr."""
