@@ -301,39 +301,42 @@ class _AtomChecker:
         if name == "feed":
             self.feed(root, base)
         else:
-            scope = _Scope("entry", "root")
-            self.entry(root, base, scope_parent=None, standalone=scope)
+            self.entry(root, base, feed_scope=None)
         self.after_entries()
 
     def after_entries(self) -> None:
+        """Entries sharing an id: RFC 4287 4.1.1 allows it for versions of one entry, with
+        different ``updated``; the same id and time twice is a duplicate, and every entry
+        of the feed under one id is a feed whose ids are broken (DuplicateIds)."""
         ids = self.entry_ids
         if self.entry_count >= 3 and len(ids) == 1:
             (value, uses), *_ = ids.items()
-            self.report.error(
-                "DuplicateIds", element="id", parent="entry", value=value, line=uses[-1][1]
-            )
-            return
+            if len(uses) == self.entry_count:
+                self.report.error(
+                    "DuplicateIds", element="id", parent="entry", value=value, line=uses[-1][1]
+                )
+                return
         for value, uses in ids.items():
-            stamps = [u for u, _ in uses]
-            for i, (stamp, line) in enumerate(uses):
-                if i and stamp in stamps[:i]:
+            stamps: set[str] = set()
+            for stamp, line in uses:
+                if stamp in stamps:
                     self.report.warning(
                         "DuplicateEntries", element="id", parent="entry", value=value, line=line
                     )
+                stamps.add(stamp)
 
     def feed(self, el: etree._Element, base: str | None) -> None:
         scope = _Scope("feed", "root")
-        entries: list[etree._Element] = []
-        entry_bases: list[str | None] = []
         self.check_attrs(el, "feed", "root")
         self.no_text(el, "feed", "root")
+        # RFC 4287 4.1.1: every entry needs an author, its own or the feed's, wherever the
+        # feed's author is written; so look for it before walking the entries.
+        scope.has_author = el.find(f"{{{self.ns}}}author" if self.ns else "author") is not None
         for child in _elements(el):
             ns, name = _local(str(child.tag))
             if ns == self.ns and name == "entry":
-                entries.append(child)
-                entry_bases.append(base)
-                if "entry" not in scope.seen:
-                    scope.seen.add("entry")
+                scope.seen.add("entry")
+                self.entry(child, base, feed_scope=scope)
                 continue
             if ns == self.ns and "entry" in scope.seen and name in FEED_CHILDREN:
                 self.report.error(
@@ -342,10 +345,6 @@ class _AtomChecker:
             self.container_child(child, base, scope, FEED_CHILDREN, FEED_SINGLE)
         self.container_end(el, scope, missing="MissingElement")
         self.feed_history(el, scope)
-        for child, entry_base in zip(entries, entry_bases, strict=True):
-            self.entry(child, entry_base, scope_parent=scope)
-        if not scope.has_author and not entries:
-            pass  # RFC 4287 4.1.1: only entries need an author, via the feed or themselves
 
     def container_child(
         self,
@@ -506,11 +505,11 @@ class _AtomChecker:
         el: etree._Element,
         base: str | None,
         *,
-        scope_parent: _Scope | None,
-        standalone: _Scope | None = None,
+        feed_scope: _Scope | None,
     ) -> None:
+        """One entry, in a feed or as an Entry Document (RFC 4287 4.1.2)."""
         self.entry_count += 1
-        parent = "feed" if scope_parent is not None else "root"
+        parent = "feed" if feed_scope is not None else "root"
         base = self.base_of(el, base, parent)
         scope = _Scope("entry", parent)
         self.check_attrs(el, "entry", parent)
@@ -527,7 +526,7 @@ class _AtomChecker:
                 )
             self.container_child(child, base, scope, ENTRY_CHILDREN, ENTRY_SINGLE)
         self.container_end(el, scope, missing="MissingElement")
-        feed_author = scope_parent is not None and scope_parent.has_author
+        feed_author = feed_scope is not None and feed_scope.has_author
         if not (scope.has_author or feed_author or source_has_author):
             self.report.error("MissingElement", element="author", parent="entry", line=_line(el))
         has_alternate = any(link.rel == "alternate" for link in scope.links)
@@ -597,7 +596,7 @@ class _AtomChecker:
                 if not value.strip():
                     self.report.warning("NotBlank", element="name", parent=name, line=line)
                 common.check_plain_text(self.report, value, element="name", parent=name, line=line)
-                if "@" in value and _EMAIL_IN_NAME(value):
+                if "@" in value and _contains_email(value):
                     self.report.warning("ContainsEmail", element="name", parent=name, line=line)
             elif local == "uri":
                 value = self.whitespace(child, "uri", name)
@@ -1115,7 +1114,8 @@ def _once_sets() -> tuple[frozenset[str], frozenset[str]]:
 _EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
 
 
-def _EMAIL_IN_NAME(value: str) -> bool:  # noqa: N802
+def _contains_email(value: str) -> bool:
+    """Does a person's name carry an e-mail address (Atom has atom:email for that)?"""
     return bool(_EMAIL_NAME_RE.search(value))
 
 
