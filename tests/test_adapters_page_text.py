@@ -7,6 +7,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.adapters import read_source
 from hnp_feeds.adapters.page_text import NO_URL, ListedPost, parse_page
@@ -204,3 +206,21 @@ def test_mis_encoded_body_is_never_published(tmp_path: Path) -> None:
     page.write_bytes(PAGE_B.encode().replace("nhất".encode(), b"nh\xff"))
     [error] = list(read_source(page, url="https://hnp.example.vn/p.html"))
     assert isinstance(error, RecordError) and "mis-encoded" in error.reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from(PAGE_A.splitlines() + PAGE_B.splitlines()) | st.text(max_size=40),
+        max_size=12,
+    )
+)
+def test_any_page_parses_or_is_reported(lines: list[str]) -> None:
+    """Shuffled and garbled pages give a ParsedPage or a RecordError, nothing else."""
+    try:
+        page = parse_page("\n".join(lines), "p.txt")
+    except RecordError as error:
+        assert error.source == "p.txt" and error.reason
+        return
+    assert page.title and page.published.utcoffset() is not None
+    assert all(p.strip() == p and p for p in page.paragraphs)

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.adapters.records import article_from_record
 from hnp_feeds.errors import RecordError
@@ -191,3 +193,25 @@ def test_updated_defaults_and_never_precedes_published() -> None:
 @pytest.mark.parametrize("status", ["published", "draft", "retracted", "DRAFT "])
 def test_statuses(status: str) -> None:
     assert good(status=status).status == status.strip().lower()
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=6,
+)
+_fields = st.sampled_from(
+    ["id", "url", "title", "summary", "content_html", "author", "category", "tags",
+     "published", "updated", "image", "related", "status"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=st.dictionaries(_fields, _values, max_size=5))
+def test_any_record_gives_an_article_or_a_record_error(changes: dict[str, Any]) -> None:
+    """Whatever a source holds, the mapping never raises: one bad record never stops a run."""
+    result = article_from_record(record(**changes), "in.jsonl", 1)
+    assert isinstance(result, Article | RecordError)
+    if isinstance(result, Article):
+        assert unicodedata.is_normalized("NFC", result.title)
+        assert result.published.utcoffset() is not None
