@@ -121,6 +121,7 @@ def render_index(
         f"<title>Nguồn tin RSS, Atom và JSON – {escape(site.title)}</title>",
         f'<meta name="description" content="{escape(_intro(site))}">',
         '<meta name="generator" content="hnp-feeds">',
+        '<link rel="icon" href="data:,">',  # no favicon request, no 404 in the console
     ]
     if main is not None:
         out.extend(alternate_links(site, main))

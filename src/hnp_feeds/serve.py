@@ -134,6 +134,8 @@ class PreviewServer(ThreadingHTTPServer):
         self.max_age = max_age
         self.quiet = quiet
         self._cache: dict[tuple[str, int, int], _Representation] = {}
+        #: (request path, status) of every response, in order: what a test or a log reads.
+        self.served: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         super().__init__(address, FeedRequestHandler)
 
@@ -168,6 +170,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._respond(send_body=False)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.server.served.append((self.path, int(code) if isinstance(code, int) else 0))
+        super().log_request(code, size)
 
     def log_message(self, format: str, *args: object) -> None:
         if not self.server.quiet:

@@ -1,0 +1,95 @@
+"""feeds/index.html opened in headless Chromium through the preview server: it loads with
+no console message and no failed request, and the DOM Chromium built holds every feed."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from hnp_feeds.build import load_articles, render_site
+from hnp_feeds.catalogue import feeds_for
+from hnp_feeds.config import load_config
+from hnp_feeds.output import write_atomic
+from hnp_feeds.serve import PreviewServer, make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed (apt-get install chromium) at /usr/bin/chromium",
+)
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Console messages go to stderr as "INFO:CONSOLE..." lines only at verbosity 1.
+    "--enable-logging=stderr",
+    "--v=1",
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
+    out = tmp_path_factory.mktemp("feeds")
+    catalogue = load_config()
+    articles, _ = load_articles(catalogue.sources)
+    _, files = render_site(catalogue, articles)
+    for relpath, data in files.items():
+        write_atomic(out / relpath, data)
+    srv = make_server(out, port=0)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def test_page_loads_cleanly_and_shows_every_feed(server: PreviewServer) -> None:
+    done = chromium("--dump-dom", server.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    assert server.served, "Chromium made no request"
+    assert all(status == 200 for _, status in server.served), server.served
+
+    dom = lxml.html.fromstring(done.stdout)
+    assert dom.findtext(".//h1") == "Nguồn tin của Hà Nội Plus"
+    catalogue = load_config()
+    articles, _ = load_articles(catalogue.sources)
+    expected = [f"feed-{feed.slug}" for feed in feeds_for(catalogue, articles)]
+    shown = dom.xpath("//main//article/@id")
+    assert sorted(shown) == sorted(expected)
+    for card in dom.xpath("//main//article"):
+        assert len(card.xpath(".//p[@class='subscribe']/a")) == 3
+        assert card.xpath(".//ol/li/a"), card.get("id")
+
+
+def test_screenshot_is_produced(server: PreviewServer, tmp_path: Path) -> None:
+    shot = tmp_path / "index.png"
+    done = chromium(f"--screenshot={shot}", "--window-size=390,1200", server.url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (390, 1200)
