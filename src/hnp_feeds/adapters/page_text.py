@@ -171,7 +171,7 @@ def _is_caption(line: str) -> bool:
 def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
     """One page file -> its Article (URL and id from options or a sidecar) or a RecordError."""
     page = Path(path)
-    sidecar, errors = _sidecar(page)
+    sidecar, errors = sidecar_for(page)
     yield from errors
     yield _page_article(page, {**sidecar, **_given(options)}, {})
 
@@ -184,7 +184,7 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     """
     folder = Path(path)
     manifest_path = Path(options.get("manifest") or folder / MANIFEST_NAME)
-    entries, errors = _read_manifest(manifest_path) if manifest_path.exists() else ({}, [])
+    entries, errors = read_manifest(manifest_path) if manifest_path.exists() else ({}, [])
     yield from errors
     pages = sorted(p for p in folder.glob("*.txt") if p.is_file())
     known: dict[str, str] = {}
@@ -261,7 +261,7 @@ def _title_key(title: str) -> str:
     return clean_text(title).text.casefold()
 
 
-def _sidecar(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
+def sidecar_for(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
     """The page's entry in ``<page>.json`` or in ``manifest.jsonl`` beside it."""
     own = page.with_suffix(".json")
     if own.exists():
@@ -274,12 +274,12 @@ def _sidecar(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
         return entry, []
     manifest = page.parent / MANIFEST_NAME
     if manifest.exists():
-        entries, errors = _read_manifest(manifest)
+        entries, errors = read_manifest(manifest)
         return entries.get(page.name, {}), errors
     return {}, []
 
 
-def _read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordError]]:
+def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordError]]:
     """``manifest.jsonl``: page file name -> its fields; bad lines are reported."""
     entries: dict[str, dict[str, Any]] = {}
     errors: list[RecordError] = []
