@@ -470,14 +470,12 @@ class _AtomChecker:
                     rel="current",
                     line=current.line,
                 )
-        if archive:
+        if archive and not complete:
             if "current" not in rels:
                 self.report.warning(
                     "MissingCurrentInArchive", element="link", parent="feed", line=_line(el)
                 )
-            if not complete and not (
-                set(rels) & {"prev-archive", "next-archive", "previous", "next"}
-            ):
+            if not set(rels) & {"prev-archive", "next-archive", "previous", "next"}:
                 self.report.warning(
                     "ArchiveIncomplete", element="fh:archive", parent="feed", line=_line(el)
                 )
