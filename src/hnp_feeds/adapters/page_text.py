@@ -300,3 +300,8 @@ def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordErr
             continue
         entries[Path(entry["page"]).name] = entry
     return entries, errors
+
+
+# The HTML page adapter imported these under their first names.
+_sidecar = sidecar_for
+_read_manifest = read_manifest
