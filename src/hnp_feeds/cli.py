@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -272,6 +272,55 @@ def _report_publish(result: PublishResult, verbose: bool) -> None:
             for url, error in result.pings.failed.items() if result.pings else []:
                 typer.echo(f"hub ping failed for {url}: {error}")
     typer.echo(result.summary())
+
+
+class ValidationProfile(StrEnum):
+    """``spec``: the formats' own rules; ``portal``: those and the portal's policy."""
+
+    spec = "spec"
+    portal = "portal"
+
+
+@app.command("validate")
+def validate_command(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Feed files, directories of feeds (*.xml, *.json) or http(s) URLs.",
+            metavar="PATH|DIR|URL",
+        ),
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON document, for machines.")
+    ] = False,
+    profile: Annotated[
+        ValidationProfile, typer.Option("--profile", help="Spec rules only, or the portal's too.")
+    ] = ValidationProfile.spec,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail as well.")] = False,
+) -> None:
+    """Check feeds against Atom 1.0 / RSS 2.0 / JSON Feed 1.1 (and the portal's policy with
+    --profile portal).  Exit 0 clean, 1 errors (or warnings with --strict), 2 usage.
+
+    Examples:
+
+        hnp-feeds validate feeds/
+
+        hnp-feeds validate --profile portal --json feeds/tin-moi/ https://hnp.example.vn/feeds/rss.xml
+    """
+    import json
+
+    from .validator.files import SourceError, failed, render_text, to_json, validate_paths
+
+    try:
+        results = validate_paths(sources, profile.value)
+    except SourceError as exc:
+        typer.echo(f"usage error: {exc}", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(to_json(results), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_text(results))
+    raise typer.Exit(ExitCode.FAILED if failed(results, strict=strict) else ExitCode.OK)
 
 
 def main() -> None:  # pragma: no cover - console script entry point

@@ -203,6 +203,11 @@ EXPLANATIONS: Mapping[str, str] = {
     "InvalidMediaTextType": "media:text type must be plain or html.",
     "InvalidCreditRole": "Not a recognised media:credit role.",
     "MediaGroupWithoutAlternatives": "A media:group should hold alternatives of one item.",
+    # -- reading the source (files.py) -----------------------------------------------------
+    "HttpError": "The server answered with an HTTP error; nothing to validate.",
+    "IOError": "The file or URL could not be read (missing, unreachable, timed out).",
+    "UnexpectedContentType": "Served with a media type that is not a feed's "
+    "(application/atom+xml, application/rss+xml, application/feed+json).",
     # -- the portal's policy (policy.py) -------------------------------------------------------
     "OffsetNotLocal": "The date's UTC offset is not Asia/Ho_Chi_Minh's for that instant "
     "(+07:00 today, +08:00 in 1960; +07:07 is pytz misuse).",

@@ -1,0 +1,237 @@
+"""Validate feeds named on a command line: files, directories of feeds, http(s) URLs.
+
+Directories are searched for ``*.xml`` and ``*.json``; URLs are fetched with urllib
+(a timeout, a size cap, nothing else).  Under the portal profile, an ``atom.xml`` and
+``rss.xml`` side by side are also checked to list the same entries in the same order.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import HnpFeedsError
+from . import Profile, validate
+from .explain import explain
+from .policy import PortalPolicy, check_pair
+from .report import Report
+from .xmlparse import DEFAULT_MAX_BYTES
+
+FEED_SUFFIXES = (".xml", ".json")
+FEED_TYPES = (
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/feed+json",
+    "application/json",
+    "application/xml",
+    "text/xml",
+)
+USER_AGENT = "hnp-feeds-validator/0.1 (+https://hnp.example.vn/)"
+
+
+class SourceError(HnpFeedsError, ValueError):
+    """A name on the command line that is neither a feed file, a directory of feeds nor
+    an http(s) URL."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A feed read over HTTP: its bytes, the URL it came from after redirects, its type."""
+
+    data: bytes
+    url: str
+    content_type: str
+
+
+Fetch = Callable[[str], Fetched]
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """The report on one source, named as the user will recognise it."""
+
+    source: str
+    report: Report
+
+
+def is_url(name: str) -> bool:
+    return name.startswith(("http://", "https://"))
+
+
+def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
+    """GET one feed; raises ``urllib.error.URLError`` (HTTPError included) or
+    ``OSError``.  Reads at most ``max_bytes + 1`` bytes, so the cap is noticed."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
+        data = response.read(max_bytes + 1)
+        content_type = response.headers.get("Content-Type", "")
+        return Fetched(data, response.geturl(), content_type)
+
+
+def feed_sources(names: Iterable[str]) -> list[str]:
+    """Every source to check, in a stable order: URLs as given, files as given,
+    directories expanded (recursively) to their feed files.  Raises SourceError."""
+    sources: list[str] = []
+    for name in names:
+        if is_url(name):
+            sources.append(name)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(
+                str(p) for p in path.rglob("*") if p.suffix in FEED_SUFFIXES and p.is_file()
+            )
+            if not found:
+                raise SourceError(f"{name}: no *.xml or *.json feed files in this directory")
+            sources.extend(found)
+        elif path.is_file():
+            sources.append(name)
+        elif path.exists():
+            raise SourceError(f"{name}: not a regular file or directory")
+        else:
+            raise SourceError(f"{name}: no such file, directory or http(s) URL")
+    return sources
+
+
+def validate_paths(
+    names: Sequence[str],
+    profile: Profile = "spec",
+    *,
+    policy: PortalPolicy | None = None,
+    fetch: Fetch = fetch_url,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[FileReport]:
+    """One report per feed found under ``names`` (see ``feed_sources``), in order.
+    A source that cannot be read gets a report with one IOError/HttpError in it."""
+    results: list[FileReport] = []
+    read: dict[str, bytes] = {}
+    for source in feed_sources(names):
+        report, data = _check_one(source, profile, policy, fetch, max_bytes)
+        if data is not None:
+            read[source] = data
+        results.append(FileReport(source, report))
+    if profile == "portal":
+        _check_pairs(results, read)
+    return results
+
+
+def _check_one(
+    source: str,
+    profile: Profile,
+    policy: PortalPolicy | None,
+    fetch: Fetch,
+    max_bytes: int,
+) -> tuple[Report, bytes | None]:
+    base_url: str | None = None
+    content_type = ""
+    try:
+        if is_url(source):
+            fetched = fetch(source)
+            data, base_url, content_type = fetched.data, fetched.url, fetched.content_type
+        else:
+            data = Path(source).read_bytes()
+    except urllib.error.HTTPError as exc:
+        failed = Report()
+        failed.error("HttpError", value=str(exc.code), reason=f"{source}: HTTP {exc.code}")
+        return failed, None
+    except (urllib.error.URLError, OSError) as exc:
+        failed = Report()
+        reason = getattr(exc, "reason", None) or exc
+        failed.error("IOError", reason=f"{source}: {reason}")
+        return failed, None
+    report = validate(data, base_url, max_bytes=max_bytes, profile=profile, policy=policy)
+    media_type = content_type.split(";")[0].strip().lower()
+    if base_url is not None and media_type and media_type not in FEED_TYPES:
+        report.warning("UnexpectedContentType", value=media_type, reason=f"served as {media_type}")
+    return report, data
+
+
+def _check_pairs(results: list[FileReport], read: dict[str, bytes]) -> None:
+    """Atom and RSS side by side (``dir/atom.xml``, ``dir/rss.xml``) must agree."""
+    by_source = {result.source: result for result in results}
+    for source, atom_bytes in read.items():
+        if is_url(source) or Path(source).name != "atom.xml":
+            continue
+        rss_source = str(Path(source).with_name("rss.xml"))
+        if rss_source not in read:
+            continue
+        for message in check_pair(atom_bytes, read[rss_source]):
+            by_source[rss_source].report.messages.append(message)
+
+
+# -- what the command prints ---------------------------------------------------------------
+
+
+def failed(results: Sequence[FileReport], *, strict: bool = False) -> bool:
+    """True when some feed has an error (or, when strict, a warning)."""
+    return any(r.report.errors or (strict and r.report.warnings) for r in results)
+
+
+def to_json(results: Sequence[FileReport]) -> dict[str, object]:
+    """The machine form: one object per feed, each message with its explanation."""
+    return {
+        "files": [
+            {
+                "source": r.source,
+                "format": r.report.format,
+                "ok": r.report.ok,
+                "messages": [
+                    {**m.to_dict(), "explanation": explain(m.code)} for m in r.report.messages
+                ],
+            }
+            for r in results
+        ],
+        "summary": {
+            "files": len(results),
+            "failed": sum(1 for r in results if not r.report.ok),
+            "errors": sum(len(r.report.errors) for r in results),
+            "warnings": sum(len(r.report.warnings) for r in results),
+        },
+    }
+
+
+def render_text(results: Sequence[FileReport]) -> str:
+    """The human form: messages grouped by feed, ``line:column``, the code with where it
+    applies, and the code's one-line explanation under it.  Info messages are left out."""
+    lines: list[str] = []
+    for result in results:
+        shown = [m for m in result.report.messages if m.level != "info"]
+        if not shown:
+            lines.append(f"{result.source}: ok ({result.report.format})")
+            continue
+        lines.append(f"{result.source}: {_count(result.report)}")
+        for m in shown:
+            place = f"{m.line or '-'}:{m.column or '-'}"
+            lines.append(f"  {place:>9}  {m.level:<7}  {m.code}{_where(m.params)}")
+            lines.append(f"  {'':>9}  {'':<7}  {explain(m.code)}")
+    errors = sum(len(r.report.errors) for r in results)
+    warnings = sum(len(r.report.warnings) for r in results)
+    with_errors = sum(1 for r in results if not r.report.ok)
+    lines.append(
+        f"{len(results)} feed{'s' * (len(results) != 1)} checked, {with_errors} with errors: "
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    )
+    return "\n".join(lines)
+
+
+def _count(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _where(params: Mapping[str, str]) -> str:
+    """`` (updated in entry, href) "value"``: the message's parameters, briefly."""
+    place = params.get("element", "")
+    if params.get("parent"):
+        place = f"{place} in {params['parent']}" if place else params["parent"]
+    if params.get("attr"):
+        place = f"{place}, @{params['attr']}" if place else f"@{params['attr']}"
+    text = f" ({place})" if place else ""
+    detail = params.get("value") or params.get("reason")
+    if detail:
+        detail = detail if len(detail) <= 80 else detail[:77] + "..."
+        text += f' "{detail}"'
+    return text
