@@ -90,3 +90,15 @@ def test_bundled_sample_catalogue_loads() -> None:
     catalogue = load_config(bundled_config_path())
     assert catalogue.site.language == "vi"
     assert all(source.exists() for source in catalogue.sources)
+
+
+def test_paths_in_the_file_are_relative_to_it_defaults_to_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    defaults = load_config(write(tmp_path, MINIMAL))
+    assert defaults.store_path == Path("var/hnp-feeds.sqlite")
+    assert defaults.out_dir == Path("feeds")
+    text = MINIMAL + '\n[store]\npath = "state/db.sqlite"\n\n[output]\ndir = "public"\n'
+    explicit = load_config(write(tmp_path, text))
+    assert explicit.store_path == tmp_path / "state" / "db.sqlite"
+    assert explicit.out_dir == tmp_path / "public"

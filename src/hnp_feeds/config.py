@@ -87,8 +87,12 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     base = path.parent
     inputs = raw.get("input", {})
     sources = tuple(base / str(s) for s in inputs.get("sources", []))
-    store_path = base / str(raw.get("store", {}).get("path", "var/hnp-feeds.sqlite"))
-    out_dir = Path(str(raw.get("output", {}).get("dir", "feeds")))
+    # Paths written in the file are relative to it; the defaults are relative to the
+    # working directory, so the bundled catalogue never writes inside the installed package.
+    store_raw = raw.get("store", {}).get("path")
+    store_path = base / str(store_raw) if store_raw else Path("var/hnp-feeds.sqlite")
+    out_raw = raw.get("output", {}).get("dir")
+    out_dir = base / str(out_raw) if out_raw else Path("feeds")
     return Catalogue(site, declared, main_slug, sources, store_path, out_dir, path)
 
 
