@@ -122,6 +122,8 @@ def build_command(
 
 
 def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
+    for record in result.rejected:  # always: nothing refused may go unnoticed
+        err_console.print(f"[yellow]rejected[/yellow] {record.where}: {record.reason}")
     if not quiet:
         table = Table(title=f"Feeds in {out}")
         table.add_column("feed")
@@ -130,8 +132,6 @@ def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
         for feed in result.feeds:
             table.add_row(feed.slug, feed.title, str(feed.entries))
         console.print(table)
-        for record in result.rejected:
-            console.print(f"[yellow]rejected[/yellow] {record.where}: {record.reason}")
         for relpath, report in {**result.invalid, **result.warnings}.items():
             for message in report.messages:
                 place = f":{message.line}" if message.line else ""
