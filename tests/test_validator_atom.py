@@ -488,3 +488,39 @@ def test_w3c_atom_cases_do_not_crash_and_mostly_pass() -> None:
         expected = row["expected_class"]
         hits += any(expected in classes.get(m.code, {m.code}) for m in report.messages)
     assert hits / len(rows) > 0.95
+
+
+# --------------------------------------------------------------------------- FeedSync (sx:)
+
+SX = 'xmlns:sx="http://feedsync.org/2007/feedsync"'
+
+
+def test_feedsync_sync_and_history() -> None:
+    good = '<sx:sync id="item_1" updates="2"><sx:history sequence="2" when="2022-06-17T20:00:00Z" by="HNP"/></sx:sync>'
+    assert check(feed(entry(1, extra=good), root_attrs=SX)).ok
+    bad = (
+        '<sx:sync id="item 1" updates="0" deleted="TRUE">'
+        '<sx:history sequence="99999999999" when="yesterday"/></sx:sync>'
+    )
+    report = check(feed(entry(1, extra=bad), root_attrs=SX))
+    assert find(report, "InvalidNSS")[0]["element"] == "id"
+    assert find(report, "InvalidPositiveInteger")[0]["element"] == "updates"
+    assert find(report, "InvalidTrueFalse")[0]["element"] == "deleted"
+    assert find(report, "IntegerOverflow")[0]["element"] == "sequence"
+    assert find(report, "InvalidRFC3339Date")[0] == {
+        "element": "when",
+        "parent": "sx_history",
+        "value": "yesterday",
+    }
+    assert find(report, "MissingRecommendedAttribute")[0]["attr"] == "by"
+
+
+def test_feedsync_sharing_window() -> None:
+    sharing = (
+        '<sx:sharing since="2022-06-18T00:00:00Z" until="2022-06-17T00:00:00Z">'
+        '<sx:related link="all.xml" type="partial"/></sx:sharing>'
+    )
+    report = check(feed(entry(1), head_extra=sharing, root_attrs=SX))
+    assert find(report, "SinceAfterUntil")
+    assert find(report, "InvalidFullLink")[0]["parent"] == "sx_related"
+    assert find(report, "InvalidSseType")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import common
+from . import common, feedsync
 from .report import Report
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -137,6 +137,14 @@ KNOWN_NAMESPACES = frozenset(
         "http://pubsubhubbub.appspot.com/",
     )
 )
+# Prefixes so well known that binding them to another namespace misleads readers.
+RESERVED_PREFIXES: dict[str, frozenset[str]] = {
+    "sx": frozenset(("http://feedsync.org/2007/feedsync",)),
+    "thr": frozenset((THR_NS,)),
+    "fh": frozenset((FH_NS,)),
+    "app": frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#")),
+    "xml": frozenset((XML_NS,)),
+}
 APP_NAMESPACES = frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#"))
 ROBOTS_WORDS = frozenset(
     ("index", "noindex", "follow", "nofollow", "none", "all", "noarchive", "nosnippet")
@@ -212,6 +220,7 @@ class _AtomChecker:
         self.updated_seen: dict[str, int] = {}
         self.extension_hook = _extension_hook()
         self.feed_once, self.entry_once = _once_sets()
+        self.feedsync = feedsync.FeedSync(report)
         self.ns = ATOM_NS
         self.prefixes_warned: set[str] = set()
         self.namespaces_warned: set[str] = set()
@@ -265,6 +274,9 @@ class _AtomChecker:
             if prefix and uri in (ATOM_NS, XHTML_NS) and prefix not in self.prefixes_warned:
                 self.prefixes_warned.add(prefix)
                 self.report.warning("AvoidNamespacePrefix", prefix=prefix, namespace=uri)
+            usual = RESERVED_PREFIXES.get(prefix or "")
+            if usual is not None and uri not in usual:
+                self.report.warning("ReservedPrefix", prefix=prefix, namespace=uri)
             if uri.startswith("tag:") and not common.is_tag_uri(uri):
                 self.report.error(
                     "InvalidTAG", element=f"xmlns:{prefix}" if prefix else "xmlns", value=uri
@@ -928,6 +940,9 @@ class _AtomChecker:
             return
         if ns in APP_NAMESPACES:
             self.publishing(el, scope.name)
+            return
+        if ns == feedsync.SX_NS:
+            self.feedsync.check(el, scope.name)
             return
         if not ns:
             self.report.warning(

@@ -1,0 +1,204 @@
+"""Microsoft FeedSync (Simple Sharing Extensions, ``sx:``) in Atom or RSS feeds:
+``sx:sharing`` / ``sx:related`` at feed level, ``sx:sync`` / ``sx:history`` per entry.
+
+One ``FeedSync`` per document: ``sx:sync`` ids must be unique across the feed.
+Messages carry the W3C validator's names (``parent`` is ``sx_history``, ``sx_sync``...).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from . import common
+from .report import Report
+
+SX_NS = "http://feedsync.org/2007/feedsync"
+UINT31_MAX = 2**31 - 1
+# RFC 2141 namespace-specific-string characters (FeedSync ids and endpoints use them).
+_NSS_RE = re.compile(r"^(?:[a-zA-Z0-9()+,\-.:=@;$_!*'/?#]|%[0-9a-fA-F]{2})+$")
+RELATED_TYPES = frozenset(("complete", "aggregated"))
+
+
+def _line(el: etree._Element) -> int | None:
+    line: int | None = getattr(el, "sourceline", None)
+    return line
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+class FeedSync:
+    """Checks the ``sx:`` elements of one document."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.sync_ids: set[str] = set()
+
+    def check(self, el: etree._Element, parent: str) -> None:
+        """One ``sx:`` element found under ``parent`` (feed, entry, channel, item)."""
+        name = _local(el)
+        if name == "sharing":
+            self.sharing(el, parent)
+        elif name == "sync":
+            self.sync(el, parent)
+        elif name not in ("related", "history", "conflicts"):
+            self.report.error(
+                "UndefinedElement", element=f"sx:{name}", parent=parent, line=_line(el)
+            )
+
+    # -------------------------------------------------------------- feed level
+
+    def sharing(self, el: etree._Element, parent: str) -> None:
+        line = _line(el)
+        dates: dict[str, object] = {}
+        for attr in ("since", "until", "expires"):
+            value = el.get(attr)
+            if value is not None:
+                dates[attr] = common.check_date_rfc3339(
+                    self.report, value, element=attr, parent="sx_sharing", line=line
+                )
+        for present, absent in (("since", "until"), ("until", "since")):
+            if present in dates and absent not in dates:
+                self.report.error(
+                    "MissingAttribute", element="sx:sharing", parent=parent, attr=absent, line=line
+                )
+        since, until = dates.get("since"), dates.get("until")
+        if since is not None and until is not None and since > until:  # type: ignore[operator]
+            self.report.error("SinceAfterUntil", element="sx:sharing", parent=parent, line=line)
+        for child in el:
+            if isinstance(child.tag, str) and child.tag == f"{{{SX_NS}}}related":
+                self.related(child)
+
+    def related(self, el: etree._Element) -> None:
+        line = _line(el)
+        link = el.get("link")
+        if link is None:
+            self.report.error(
+                "MissingAttribute",
+                element="sx:related",
+                parent="sx_sharing",
+                attr="link",
+                line=line,
+            )
+        else:
+            common.check_uri(
+                self.report,
+                link,
+                element="link",
+                parent="sx_related",
+                line=line,
+                full=True,
+                iri=False,
+            )
+        kind = el.get("type")
+        if kind is None:
+            self.report.error(
+                "MissingAttribute",
+                element="sx:related",
+                parent="sx_sharing",
+                attr="type",
+                line=line,
+            )
+        elif kind not in RELATED_TYPES:
+            self.report.error(
+                "InvalidSseType", element="type", parent="sx_related", value=kind, line=line
+            )
+        title = el.get("title")
+        if title is not None:
+            if not title.strip():
+                self.report.warning("NotBlank", element="title", parent="sx_related", line=line)
+            common.check_plain_text(
+                self.report, title, element="title", parent="sx_related", line=line
+            )
+
+    # -------------------------------------------------------------- entry level
+
+    def sync(self, el: etree._Element, parent: str) -> None:
+        line = _line(el)
+        sync_id = el.get("id")
+        if sync_id is None:
+            self.report.error(
+                "MissingAttribute", element="sx:sync", parent=parent, attr="id", line=line
+            )
+        elif not _NSS_RE.match(sync_id):
+            self.report.error(
+                "InvalidNSS", element="id", parent="sx_sync", value=sync_id, line=line
+            )
+        elif sync_id in self.sync_ids:
+            self.report.error(
+                "DuplicateValue", element="id", parent="sx_sync", value=sync_id, line=line
+            )
+        else:
+            self.sync_ids.add(sync_id)
+        updates = el.get("updates")
+        if updates is None:
+            self.report.error(
+                "MissingAttribute", element="sx:sync", parent=parent, attr="updates", line=line
+            )
+        else:
+            self.positive(updates, "updates", "sx_sync", line)
+        for flag in ("deleted", "noconflicts"):
+            value = el.get(flag)
+            if value is not None and value not in ("true", "false"):
+                self.report.error(
+                    "InvalidTrueFalse", element=flag, parent="sx_sync", value=value, line=line
+                )
+        histories = [c for c in el if isinstance(c.tag, str) and c.tag == f"{{{SX_NS}}}history"]
+        if not histories:
+            self.report.error("MissingElement", element="sx:history", parent="sx_sync", line=line)
+        for history in histories:
+            self.history(history)
+
+    def history(self, el: etree._Element) -> None:
+        line = _line(el)
+        sequence = el.get("sequence")
+        if sequence is None:
+            self.report.error(
+                "MissingAttribute",
+                element="sx:history",
+                parent="sx_sync",
+                attr="sequence",
+                line=line,
+            )
+        else:
+            self.positive(sequence, "sequence", "sx_history", line)
+        when, by = el.get("when"), el.get("by")
+        if when is None and by is None:
+            self.report.error(
+                "MissingByAndWhenAttrs", element="sx:history", parent="sx_sync", line=line
+            )
+        for attr, value in (("when", when), ("by", by)):
+            if value is None and (when, by) != (None, None):
+                self.report.warning(
+                    "MissingRecommendedAttribute",
+                    element="sx:history",
+                    parent="sx_sync",
+                    attr=attr,
+                    line=line,
+                )
+        if when is not None:
+            common.check_date_rfc3339(
+                self.report, when, element="when", parent="sx_history", line=line
+            )
+        if by is not None:
+            if not by.strip():
+                self.report.warning("NotBlank", element="by", parent="sx_history", line=line)
+            common.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
+            if not _NSS_RE.match(by):
+                self.report.error(
+                    "InvalidNSS", element="by", parent="sx_history", value=by, line=line
+                )
+
+    def positive(self, value: str, element: str, parent: str, line: int | None) -> None:
+        """A positive 31-bit integer (sequence numbers, update counts)."""
+        if not (value.isascii() and value.isdigit()) or int(value) == 0:
+            self.report.error(
+                "InvalidPositiveInteger", element=element, parent=parent, value=value, line=line
+            )
+        elif int(value) > UINT31_MAX:
+            self.report.error(
+                "IntegerOverflow", element=element, parent=parent, value=value, line=line
+            )
