@@ -123,6 +123,15 @@ def test_rich_feed_reads_back_with_feedparser() -> None:
     assert "3,5 km" in entry.content[0].value
 
 
+def test_the_portal_rss_writer_output_is_clean() -> None:
+    from hnp_feeds.writers import render_rss
+    from tests.regenerate_golden import ARTICLES, MAIN, SITE
+
+    report = validate(render_rss(SITE, MAIN, ARTICLES))
+    assert report.format == "rss"
+    assert [m for m in report.messages if m.level != "info"] == []
+
+
 @pytest.mark.parametrize(
     ("value", "fault"),
     [

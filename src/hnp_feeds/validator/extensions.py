@@ -305,12 +305,13 @@ def check_plain_text(
     report: Report, element: etree._Element, value: str, name: str, parent: str
 ) -> None:
     """Plain text: HTML markup or entity references in it are a ContainsHTML warning;
-    a bare ``&`` with a ``<`` is CharacterData (RSS Profile: escape them)."""
+    a bare ``&`` with a ``<`` that would open a tag is CharacterData (the RSS Profile's
+    advice: readers that decode the text again as HTML read them differently)."""
     if "<" not in value and "&" not in value:
         return
     if html_markup(value):
         emit(report, "warning", "ContainsHTML", element, name=name, parent=parent, value=value)
-    elif "<" in value and _BARE_AMP.search(value):
+    elif _TAG_OPEN.search(value) and _BARE_AMP.search(value):
         emit(report, "warning", "CharacterData", element, name=name, parent=parent, value=value)
 
 
@@ -318,6 +319,7 @@ _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
 _END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 _ENTITY = re.compile(r"&(#[0-9]|#[xX]|[A-Za-z][A-Za-z0-9]*;?)")
 _BARE_AMP = re.compile(r"&(?![#A-Za-z])")
+_TAG_OPEN = re.compile(r"<[A-Za-z/!?]")
 
 
 def html_markup(value: str) -> bool:
