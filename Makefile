@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench golden clean
+.PHONY: run test lint typecheck bench golden clean postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ run: $(STAMP)
 ## make test: the whole test suite
 test: $(DEVSTAMP)
 	$(BIN)/python -m pytest -q
+
+## make postgres: start Debian's PostgreSQL on 127.0.0.1:5432 with role/database hnp/hnp_test
+## for the database adapter's tests (installs it with apt-get when missing; needs root)
+postgres:
+	command -v pg_lsclusters >/dev/null || { apt-get update -q && apt-get install -y -q postgresql; }
+	pg_lsclusters -h | grep -q . || pg_createcluster "$$(ls /usr/lib/postgresql | sort -n | tail -1)" main
+	set -- $$(pg_lsclusters -h | head -1); pg_ctlcluster "$$1" "$$2" start 2>/dev/null || pg_ctlcluster "$$1" "$$2" status >/dev/null
+	su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = 'hnp'\"" | grep -q 1 \
+	  || su postgres -c "psql -q -c \"CREATE ROLE hnp LOGIN PASSWORD 'hnp'\""
+	su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname = 'hnp_test'\"" | grep -q 1 \
+	  || su postgres -c "createdb -O hnp hnp_test"
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench
