@@ -496,7 +496,10 @@ SX = 'xmlns:sx="http://feedsync.org/2007/feedsync"'
 
 
 def test_feedsync_sync_and_history() -> None:
-    good = '<sx:sync id="item_1" updates="2"><sx:history sequence="2" when="2022-06-17T20:00:00Z" by="HNP"/></sx:sync>'
+    good = (
+        '<sx:sync id="item_1" updates="2">'
+        '<sx:history sequence="2" when="2022-06-17T20:00:00Z" by="HNP"/></sx:sync>'
+    )
     assert check(feed(entry(1, extra=good), root_attrs=SX)).ok
     bad = (
         '<sx:sync id="item 1" updates="0" deleted="TRUE">'
