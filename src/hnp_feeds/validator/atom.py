@@ -57,6 +57,7 @@ ENTRY_CHILDREN = frozenset(
 ENTRY_SINGLE = frozenset("content id published rights source summary title updated".split())
 PERSON_CHILDREN = frozenset(("name", "uri", "email"))
 TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "rights", "summary"))
+TEXT_TYPES = frozenset(("text", "html", "xhtml"))
 
 # Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).
 ALLOWED_ATTRS: dict[str, frozenset[str]] = {
@@ -787,15 +788,10 @@ class _AtomChecker:
             self.report.error(
                 "InvalidTextType", element=name, parent=parent, attr="type", value=kind, line=line
             )
-        if (
-            content
-            and kind.lower() == "multipart/alternative"
-            or (
-                (has_src or kind not in ("text", "html", "xhtml"))
-                and kind
-                and not common.is_mime_type(kind)
-            )
-        ):
+        # A MIME type is needed with src or for anything not text/html/xhtml; RFC 4287
+        # 4.1.3.1 also rules out composite types for content.
+        not_mime = (has_src or kind not in TEXT_TYPES) and kind and not common.is_mime_type(kind)
+        if not_mime or (content and kind.lower().startswith("multipart/")):
             self.report.error(
                 "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
             )
@@ -859,11 +855,10 @@ class _AtomChecker:
             return
         value = text
         if "/" in kind and not is_xml and not kind.startswith("text/"):
+            # RFC 4287 4.1.3.3: any other media type is carried base64-encoded.
             try:
-                decoded = base64.b64decode(text.encode("ascii"), validate=False)
-                if not _looks_base64(text):
-                    raise binascii.Error("not base64")
-            except (binascii.Error, UnicodeEncodeError, ValueError):
+                decoded = base64.b64decode("".join(text.split()), validate=True)
+            except (binascii.Error, ValueError):
                 self.report.error("NotBase64", element=name, parent=parent, line=line)
                 return
             if kind.endswith("/html"):
@@ -1130,11 +1125,6 @@ _EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", 
 def _contains_email(value: str) -> bool:
     """Does a person's name carry an e-mail address (Atom has atom:email for that)?"""
     return bool(_EMAIL_NAME_RE.search(value))
-
-
-def _looks_base64(text: str) -> bool:
-    compact = "".join(text.split())
-    return len(compact) % 4 == 0 and bool(re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", compact))
 
 
 def _needs_summary(content: etree._Element) -> bool:
