@@ -8,6 +8,7 @@ integers, W3CDTF dates, language codes): each returns the W3C class name of the 
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -64,6 +65,7 @@ PREFIXES: dict[str, str] = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.bloglines.com/about/specs/fac-1.0": "access",
     "http://conversationsnetwork.org/rssNamespace-1.0/": "conversationsNetwork",
+    "http://a9.com/-/spec/opensearch/1.1/": "opensearch",
     XML_NS: "xml",
 }
 
@@ -385,13 +387,16 @@ CHANNEL_ONCE: frozenset[str] = frozenset(
     blogChannel:mySubscriptions blogChannel:changes itunes:explicit itunes:author
     itunes:block itunes:image itunes:owner itunes:summary itunes:subtitle itunes:type
     itunes:new-feed-url itunes:complete fh:complete fh:archive dcterms:modified
-    media:title media:description media:copyright""".split()
+    media:title media:description media:copyright feedburner:awareness
+    feedburner:browserFriendly feedburner:emailServiceId feedburner:feedburnerHostname
+    opensearch:totalResults opensearch:startIndex opensearch:itemsPerPage""".split()
 )
 ITEM_ONCE: frozenset[str] = frozenset(
     """content:encoded itunes:explicit itunes:duration itunes:episode itunes:season
     itunes:episodeType itunes:block itunes:image itunes:summary itunes:subtitle
     itunes:author itunes:title slash:comments slash:section slash:department
-    slash:hit_parade thr:total media:title media:description media:copyright""".split()
+    slash:hit_parade thr:total media:title media:description media:copyright
+    feedburner:awareness feedburner:origLink feedburner:origEnclosureLink""".split()
 )
 
 _RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
@@ -657,12 +662,80 @@ def _check_access(x: _Ext) -> None:
 
 
 def _check_feedburner(x: _Ext) -> None:
-    for attr in ("href", "src"):
-        value = x.el.get(attr)
-        if value is not None and not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
-            x.warn("ContainsRelRef", name=attr, parent=x.name.replace(":", "_"), value=value)
-    if x.local in ("origLink", "origEnclosureLink"):
+    """FeedBurner's additions: original links, awareness API, flares."""
+    if x.local in ("awareness", "origLink", "origEnclosureLink", "feedburnerHostname"):
         x.full_url()
+    elif x.local in ("browserFriendly", "feedFlare"):
+        x.plain()
+    if x.local == "feedFlare":
+        for attr in ("href", "src"):
+            value = x.el.get(attr)
+            if value is None:
+                continue
+            fault = uri_fault(value, full=False)
+            where = {"name": attr, "parent": x.name.replace(":", "_"), "value": value}
+            if fault is not None and fault[0] == "error":
+                x.err(fault[1], **where)
+            elif not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
+                x.warn("ContainsRelRef", **where)
+
+
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
+_OPENSEARCH_ROLES = frozenset({"request", "example", "related", "correction", "subset", "superset"})
+_URL_ENCODED = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/? ]|%[0-9A-Fa-f]{2})*$")
+
+
+def _check_opensearch(x: _Ext) -> None:
+    """OpenSearch 1.1 response elements (totalResults, startIndex, itemsPerPage, Query)."""
+    if x.local in ("totalResults", "itemsPerPage"):
+        x.integer()
+    elif x.local == "startIndex":
+        x.integer(minimum=-(2**63))
+    elif x.local == "Query":
+        _opensearch_query(x)
+    elif x.local != "link":
+        x.undefined()
+
+
+def _opensearch_query(x: _Ext) -> None:
+    role = x.el.get("role")
+    if role is None:
+        x.err("MissingAttribute", attr="role")
+    elif role not in _OPENSEARCH_ROLES:
+        prefix, _, local = role.partition(":")
+        if not local or prefix not in (x.el.nsmap or {}):
+            x.err("InvalidLocalRole", attr="role", value=role)
+    title = x.el.get("title")
+    if title is not None:
+        if len(title) > 256:
+            x.err("TooLong", name="title", parent=x.name, value=title[:80])
+        check_plain_text(x.report, x.el, title, "title", x.name)
+    for attr, minimum, code in (
+        ("totalResults", 0, "InvalidInteger"),
+        ("count", 0, "InvalidNonNegativeInteger"),
+        ("startIndex", None, "InvalidInteger"),
+        ("startPage", None, "InvalidInteger"),
+    ):
+        value = x.el.get(attr)
+        if value is None:
+            continue
+        number = int_value(value)
+        if number is None or (minimum is not None and number < minimum):
+            x.err(code, name=attr, parent=x.name, value=value)
+    terms = x.el.get("searchTerms")
+    if terms is not None and not _URL_ENCODED.match(terms):
+        x.err("NotURLEncoded", name="searchTerms", parent=x.name, value=terms)
+    language = x.el.get("language")
+    if language is not None and language != "*" and not common.is_language(language):
+        x.err("InvalidLanguage", name="language", parent=x.name, value=language)
+    for attr in ("inputEncoding", "outputEncoding"):
+        value = x.el.get(attr)
+        if value is None:
+            continue
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            x.err("InvalidEncoding", name=attr, parent=x.name, value=value)
 
 
 def _check_conversations_network(x: _Ext) -> None:
@@ -710,6 +783,7 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     XHTML_NS: _check_xhtml,
     "http://www.bloglines.com/about/specs/fac-1.0": _check_access,
     "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
+    OPENSEARCH_NS: _check_opensearch,
     MEDIA_NS_OLD: _check_media_old,
     "http://conversationsnetwork.org/rssNamespace-1.0/": _check_conversations_network,
 }
