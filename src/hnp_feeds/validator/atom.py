@@ -56,7 +56,6 @@ ENTRY_CHILDREN = frozenset(
 )
 ENTRY_SINGLE = frozenset("content id published rights source summary title updated".split())
 PERSON_CHILDREN = frozenset(("name", "uri", "email"))
-TEXT_CONSTRUCTS = frozenset(("title", "subtitle", "rights", "summary"))
 TEXT_TYPES = frozenset(("text", "html", "xhtml"))
 
 # Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).

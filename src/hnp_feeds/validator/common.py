@@ -266,12 +266,7 @@ def check_uri(
     if scheme in ("http", "https", "ftp") and not re.match(r"^\w+://[^/]", value):
         report.error(code, **params)
         return False
-    if (
-        scheme
-        and scheme.isalpha()
-        and scheme not in IANA_SCHEMES
-        and not value.startswith(scheme + "//")
-    ):
+    if scheme and scheme.isalpha() and scheme not in IANA_SCHEMES:
         report.warning("SchemeNotIANARegistered", **{**params, "value": scheme})
         return False
     return True
