@@ -761,7 +761,7 @@ class _AtomChecker:
             self.doc_base
             and resolved
             and common.is_absolute(resolved)
-            and _strip_fragment(resolved) != _strip_fragment(self.doc_base)
+            and _comparable(resolved) != _comparable(self.doc_base)
         ):
             self.report.warning(
                 "SelfDoesntMatchLocation", element="link", parent=parent, value=resolved, line=line
@@ -1152,6 +1152,11 @@ def _prefix_of(el: etree._Element) -> str:
     except ImportError:  # pragma: no cover
         return el.prefix or ""
     return PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
+
+
+def _comparable(uri: str) -> str:
+    """A URI in normal form without its fragment, for "is this the same resource?"."""
+    return _strip_fragment(common.canonical_uri(uri) or uri)
 
 
 def _strip_fragment(uri: str) -> str:
