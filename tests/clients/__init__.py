@@ -1,0 +1,1 @@
+"""Real feed readers (feedparser, SimplePie) reading the bundled feeds back."""
