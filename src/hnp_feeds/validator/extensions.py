@@ -66,6 +66,7 @@ PREFIXES: dict[str, str] = {
     "http://www.bloglines.com/about/specs/fac-1.0": "access",
     "http://conversationsnetwork.org/rssNamespace-1.0/": "conversationsNetwork",
     "http://a9.com/-/spec/opensearch/1.1/": "opensearch",
+    "http://www.georss.org/georss": "georss",
     XML_NS: "xml",
 }
 
@@ -258,10 +259,13 @@ def email_fault(value: str) -> str | None:
 
 
 def int_value(value: str) -> int | None:
+    """An ASCII integer's value (huge ones capped, never an exception), else None."""
     value = value.strip()
-    if re.fullmatch(r"[+-]?\d+", value):
-        return int(value)
-    return None
+    if not re.fullmatch(r"[+-]?[0-9]+", value):
+        return None
+    if len(value) > 19:
+        return -(10**19) if value.startswith("-") else 10**19
+    return int(value)
 
 
 _W3CDTF = re.compile(
@@ -361,11 +365,21 @@ def check_html_text(
     """Escaped HTML (RSS description, content:encoded): SecurityRisk, DangerousStyleAttr,
     NotHtml, ContainsRelRef (only without a base to resolve against), BadCharacters."""
     line = line_of(element)
-    common.check_characters(report, value, element=name, parent=parent, line=line)
+    clean = common.check_characters(report, value, element=name, parent=parent, line=line)
+    if clean and _MOJIBAKE.search(value):
+        emit(report, "warning", "BadCharacters", element, name=name, parent=parent)
+    if _C1_REFERENCE.search(value):
+        emit(report, "warning", "NotHtml", element, name=name, parent=parent, value=value[:80])
     # W3C: relative references in escaped HTML are a warning unless xml:base says what
     # they are relative to (the document's own URL is not enough for many readers).
     has_base = _xml_base(element) is not None
     common.check_html(report, value, element=name, parent=parent, line=line, rel_refs=not has_base)
+
+
+# UTF-8 read as Latin-1 ("Ã©" for "é"); NBSP after Ã is left alone (Vietnamese capitals).
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u009f\u00a1-\u00bf]")
+# Windows-1252 bytes written as character references: C1 controls in HTML.
+_C1_REFERENCE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*(?:12[89]|1[3-5][0-9]));")
 
 
 def _xml_base(element: etree._Element) -> str | None:
@@ -568,12 +582,19 @@ def _check_url_element(x: _Ext) -> None:
     x.resource_or_text_url()
 
 
-def _check_text_url(x: _Ext) -> None:
-    x.full_url()
+def _check_trackback(x: _Ext) -> None:
+    """Trackback ping and about URLs belong to an item or entry."""
+    if x.parent in ("channel", "feed"):
+        x.undefined()
+    else:
+        x.full_url()
 
 
 def _check_geo(x: _Ext) -> None:
-    if x.local in ("lat", "latitude", "long", "longitude"):
+    if x.local == "Point":
+        for child in iter_elements(x.el):
+            check_extension_element(x.report, child, x.name, x.base_url)
+    elif x.local in ("lat", "latitude", "long", "longitude"):
         latitude = x.local.startswith("lat")
         limit = 90.0 if latitude else 180.0
         try:
@@ -587,6 +608,26 @@ def _check_geo(x: _Ext) -> None:
             float(x.value.strip())
         except ValueError:
             x.err("InvalidFloat", value=x.value.strip())
+
+
+GEORSS_NS = "http://www.georss.org/georss"
+
+
+def _check_georss(x: _Ext) -> None:
+    """GeoRSS-Simple: point, line, polygon, box are whitespace-separated numbers."""
+    if x.local not in ("point", "line", "polygon", "box"):
+        return
+    value = x.value.strip()
+    if "," in value:
+        x.warn("CoordComma", value=value)
+        value = value.replace(",", " ")
+    try:
+        numbers = [float(n) for n in value.split()]
+    except ValueError:
+        x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
+        return
+    if len(numbers) % 2 or (x.local == "point" and len(numbers) != 2):
+        x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
 
 
 def _check_ev(x: _Ext) -> None:
@@ -771,7 +812,7 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     "http://backend.userland.com/blogChannelModule": _check_blog_channel,
     "http://backend.userland.com/creativeCommonsRssModule": _check_url_element,
     "http://web.resource.org/cc/": _check_url_element,
-    "http://madskills.com/public/xml/rss/module/trackback/": _check_text_url,
+    "http://madskills.com/public/xml/rss/module/trackback/": _check_trackback,
     "http://www.w3.org/2003/01/geo/wgs84_pos#": _check_geo,
     "http://geourl.org/rss/module/": _check_geo,
     "http://postneo.com/icbm": _check_geo,
@@ -784,6 +825,7 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     "http://www.bloglines.com/about/specs/fac-1.0": _check_access,
     "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
     OPENSEARCH_NS: _check_opensearch,
+    GEORSS_NS: _check_georss,
     MEDIA_NS_OLD: _check_media_old,
     "http://conversationsnetwork.org/rssNamespace-1.0/": _check_conversations_network,
 }
@@ -801,7 +843,6 @@ _SIMPLE = frozenset(
         "http://backend.userland.com/blogChannelModule",
         "http://backend.userland.com/creativeCommonsRssModule",
         "http://purl.org/rss/1.0/modules/event/",
-        "http://www.w3.org/2003/01/geo/wgs84_pos#",
     }
 )
 

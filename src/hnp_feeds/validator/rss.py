@@ -610,7 +610,7 @@ class _RssChecker:
                 "InvalidBooleanAttribute", el, "guid", "item", attr="isPermaLink", value=permalink
             )
         if permalink == "false":
-            if value.isdigit() and int(value) < 10_000_000:
+            if re.fullmatch("[0-9]{1,7}", value):
                 self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
         elif not value or ext._SCHEME.match(value) is None:
             self.err("InvalidHttpGUID", el, "guid", "item", value=value)
@@ -649,7 +649,7 @@ class _RssChecker:
             self.err("MissingAttribute", el, "enclosure", "item", attr="length")
         else:
             number = ext.int_value(length)
-            if number is None or not length.strip().lstrip("+-").isdigit():
+            if number is None or not re.fullmatch("[+-]?[0-9]+", length.strip()):
                 self.err(
                     "InvalidIntegerAttribute", el, "enclosure", "item", attr="length", value=length
                 )
@@ -663,5 +663,17 @@ class _RssChecker:
 
 
 def check(tree: etree._ElementTree, report: Report, base_url: str | None) -> None:
-    """Check an RSS 2.0 document whose root is ``rss``."""
-    _RssChecker(report, base_url).rss(tree.getroot())
+    """Check an RSS 2.0 document whose root is ``rss`` (in no namespace, as it must be)."""
+    root = tree.getroot()
+    if ext.namespace(root):
+        ext.emit(
+            report,
+            "error",
+            "InvalidNamespace",
+            root,
+            name="rss",
+            parent="root",
+            value=ext.namespace(root),
+        )
+        return
+    _RssChecker(report, base_url).rss(root)
