@@ -63,3 +63,21 @@ def write_records(path: Path, records: list[dict[str, Any]]) -> Path:
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
     )
     return path
+
+
+def portal_toml(tmp_path: Path, hub: str | None = None, entries_per_feed: int = 10) -> Path:
+    """The same portal as ``portal.catalogue`` as a file, for the CLI."""
+    path = tmp_path / "hnp-feeds.toml"
+    hub_line = f'hub = "{hub}"\n' if hub else ""
+    path.write_text(
+        "[site]\n"
+        'title = "Báo HNP"\nbase_url = "https://hnp.example.vn/"\n'
+        'feeds_url = "https://hnp.example.vn/feeds/"\ntag_authority = "hnp.example.vn"\n'
+        f'tag_date = "2008-01-01"\ndescription = "Tin tức HNP"\n'
+        f"entries_per_feed = {entries_per_feed}\n{hub_line}"
+        '[[feed]]\nslug = "bong-da"\ntitle = "Bóng đá"\ntag = "bóng đá"\n'
+        '[store]\npath = "var/hnp-feeds.sqlite"\n'
+        f'[output]\ndir = "{tmp_path / "feeds"}"\n',
+        encoding="utf-8",
+    )
+    return path

@@ -21,7 +21,7 @@ from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import Report, validate
 
-from .portal import catalogue, record, write_records
+from .portal import catalogue, portal_toml, record, write_records
 
 NOW = localize(datetime(2022, 7, 1, 8, 0))
 OLD = 1_000_000_000  # an mtime far in the past, to see whether a file was touched
@@ -243,23 +243,6 @@ def test_hub_and_self_links_are_in_atom_and_rss(tmp_path: Path) -> None:
         rels = {link.rel: link.href for link in feed.links}
         assert rels["hub"] == "https://hub.example.net/"
         assert rels["self"] == f"https://hnp.example.vn/feeds/tin-moi/{name}"
-
-
-def portal_toml(tmp_path: Path, hub: str | None = None) -> Path:
-    """The same portal as ``portal.catalogue`` as a file, for the CLI."""
-    path = tmp_path / "hnp-feeds.toml"
-    hub_line = f'hub = "{hub}"\n' if hub else ""
-    path.write_text(
-        "[site]\n"
-        'title = "Báo HNP"\nbase_url = "https://hnp.example.vn/"\n'
-        'feeds_url = "https://hnp.example.vn/feeds/"\ntag_authority = "hnp.example.vn"\n'
-        f'tag_date = "2008-01-01"\ndescription = "Tin tức HNP"\nentries_per_feed = 10\n{hub_line}'
-        '[[feed]]\nslug = "bong-da"\ntitle = "Bóng đá"\ntag = "bóng đá"\n'
-        '[store]\npath = "var/hnp-feeds.sqlite"\n'
-        f'[output]\ndir = "{tmp_path / "feeds"}"\n',
-        encoding="utf-8",
-    )
-    return path
 
 
 def test_the_cli_speaks_in_exit_codes_and_one_line(tmp_path: Path) -> None:
