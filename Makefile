@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench golden clean postgres
+.PHONY: run test lint typecheck bench golden clean postgres screenshot test-clients
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,40 @@ bench: $(DEVSTAMP)
 ## make golden: regenerate the writers' golden files in tests/data/golden/
 golden: $(DEVSTAMP)
 	$(BIN)/python -m tests.regenerate_golden
+
+## make screenshot: build the sample, serve it, photograph index.html in headless Chromium
+##   (build/screenshot.png at 1280 wide, build/screenshot-mobile.png at 390 wide)
+CHROMIUM ?= /usr/bin/chromium
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync
+SHOT_PORT ?= 8765
+
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+screenshot: $(STAMP) | $(CHROMIUM)
+	mkdir -p build
+	$(BIN)/hnp-feeds build --out build/feeds --quiet || test $$? -eq 3
+	$(BIN)/hnp-feeds serve --dir build/feeds --port $(SHOT_PORT) 2>build/serve.log & \
+	server=$$!; profile=$$(mktemp -d); trap 'kill $$server 2>/dev/null; rm -rf $$profile' EXIT; \
+	for i in $$(seq 50); do sleep 0.2; $(BIN)/python -c "import urllib.request as u; \
+		u.urlopen('http://127.0.0.1:$(SHOT_PORT)/')" 2>/dev/null && break; done; \
+	kill -0 $$server || { cat build/serve.log; exit 1; }; \
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$profile --window-size=1280,2400 \
+		--screenshot=build/screenshot.png http://127.0.0.1:$(SHOT_PORT)/ 2>/dev/null && \
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$profile --window-size=390,1600 \
+		--screenshot=build/screenshot-mobile.png http://127.0.0.1:$(SHOT_PORT)/ 2>/dev/null
+	@ls -l build/screenshot.png build/screenshot-mobile.png
+
+## make test-clients: feedparser and SimplePie read every bundled feed; differences reported
+SIMPLEPIE := /usr/share/php/simplepie/autoloader.php
+
+$(SIMPLEPIE):
+	apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y php-cli php-xml php-mbstring libphp-simplepie
+
+test-clients: $(DEVSTAMP) | $(SIMPLEPIE)
+	$(BIN)/python -m tests.clients.compare --out build/clients
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
