@@ -246,7 +246,7 @@ def contact_fault(value: str) -> tuple[Level, str] | None:
             return ("warning", "MissingRealName")
         return None
     if value.lower().startswith("mailto:"):
-        return None
+        return ("warning", "EmailFormat")
     outside = re.sub(r"\([^()]*\)", "", value)
     if _ANY_ADDR.search(outside):
         return ("warning", "EmailFormat")
@@ -541,7 +541,11 @@ def _check_sy(x: _Ext) -> None:
         if x.value.strip() not in _UPDATE_PERIODS:
             x.err("InvalidUpdatePeriod", value=x.value.strip())
     elif x.local == "updateFrequency":
-        x.integer(minimum=1)
+        if not x.value.strip():
+            x.warn("NotBlank")
+        number = int_value(x.value)
+        if number is None or number < 1:
+            x.err("InvalidPositiveInteger", value=x.value.strip())
     elif x.local == "updateBase":
         x.w3cdtf()
     else:
@@ -648,12 +652,19 @@ def _check_atom_in_rss(x: _Ext) -> None:
     """Atom elements inside RSS: atom:link (self, hub, related...) and a few others."""
     if x.local == "link":
         href = x.el.get("href")
+        if x.value.strip():
+            x.warn("AtomLinkNotEmpty", value=x.value.strip())
         if href is None:
             x.err("MissingAttribute", attr="href")
         else:
             fault = uri_fault(href, full=x.el.get("rel") == "self")
             if fault is not None and fault[0] == "error":
                 x.err(fault[1], name="href", parent=x.name, value=href)
+            elif x.el.get("rel") == "self" and x.parent == "channel" and x.base_url:
+                here = common.canonical_uri(x.base_url) or x.base_url
+                there = common.canonical_uri(href.strip()) or href.strip()
+                if here.split("#")[0] != there.split("#")[0]:
+                    x.warn("SelfDoesntMatchLocation", value=href)
         kind = x.el.get("type")
         if kind is not None and mime_fault(kind):
             x.err("InvalidMIMEAttribute", attr="type", value=kind)
@@ -847,6 +858,10 @@ _SIMPLE = frozenset(
 )
 
 
+def _known() -> frozenset[str]:
+    return frozenset(PREFIXES) | frozenset(_CHECKERS) | {MEDIA_NS, ITUNES_NS, ITUNES_NS_CASED}
+
+
 def check_extension_element(
     report: Report, element: etree._Element, parent_name: str, base_url: str | None
 ) -> None:
@@ -940,7 +955,7 @@ def _media_attr(
     elif kind == "integer":
         number = int_value(value)
         if number is None or number < 0:
-            x.err("InvalidInteger", **where)
+            x.err("InvalidNonNegativeInteger", **where)
     elif kind == "float":
         if not re.fullmatch(r"\s*\d+(?:\.\d*)?\s*|\s*\.\d+\s*", value):
             x.err("InvalidFloat", **where)
@@ -984,10 +999,9 @@ def _media_content(x: _Ext) -> None:
     _media_attr(x, "medium", "choice", choices=_MEDIUMS)
     _media_attr(x, "isDefault", "boolean")
     _media_attr(x, "expression", "choice", choices=_EXPRESSIONS)
-    for attr in ("bitrate", "framerate", "samplingrate"):
+    for attr in ("bitrate", "framerate", "samplingrate", "duration"):
         _media_attr(x, attr, "float")
     _media_attr(x, "channels", "integer")
-    _media_attr(x, "duration", "integer")
     _media_attr(x, "height", "positive")
     _media_attr(x, "width", "positive")
     _media_attr(x, "lang", "language")
@@ -1144,7 +1158,8 @@ def _check_itunes(x: _Ext) -> None:
     if local in _ITUNES_ITEM_ONLY and x.parent != "item":
         x.undefined()
     elif local in ("explicit",):
-        if x.value not in ("true", "false", "yes", "no", "clean"):
+        # Apple's current spec: "true" or "false" (yes/no/clean were the old values)
+        if x.value not in ("true", "false"):
             x.err("InvalidTrueFalse", value=x.value)
     elif local in ("block", "complete", "isClosedCaptioned"):
         if x.value.strip().lower() not in ("yes", "no", "true", "false"):
@@ -1158,7 +1173,8 @@ def _check_itunes(x: _Ext) -> None:
         else:
             fault = uri_fault(href)
             if fault is not None and fault[0] == "error":
-                x.err("InvalidLink", name="href", parent=x.name.replace(":", "_"), value=href)
+                code = "InvalidURLAttribute" if fault[1] == "InvalidFullLink" else fault[1]
+                x.err(code, name="href", parent=x.name.replace(":", "_"), value=href)
     elif local in ("subtitle", "summary", "keywords"):
         limit = 4000 if local == "summary" else 255
         if len(x.value) > limit:
@@ -1348,3 +1364,7 @@ def check_itunes_channel(report: Report, channel: etree._Element) -> None:
 
 
 _ITUNES_FORMATS = frozenset({"m4a", "mp3", "mov", "mp4", "m4v", "pdf", "epub", "aac", "m4b"})
+
+
+#: namespaces whose elements this module knows (checked, or deliberately let through)
+KNOWN_NAMESPACES: frozenset[str] = _known()

@@ -4,6 +4,7 @@ messages named like the W3C Feed Validation Service's.  Extension elements are h
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -165,6 +166,15 @@ _FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
 
 
+@functools.cache
+def _known_namespaces() -> frozenset[str]:
+    """Namespaces this validator (RSS and Atom sides) knows, checked or not."""
+    from . import atom
+
+    known: frozenset[str] = getattr(atom, "KNOWN_NAMESPACES", frozenset())
+    return known | ext.KNOWN_NAMESPACES
+
+
 class _RssChecker:
     """State for one document: the channel's link and title, guids seen, the profile."""
 
@@ -175,8 +185,18 @@ class _RssChecker:
         self.channel_title = ""
         self.guids: set[str] = set()
         self.rssboard_profile = False
+        self.namespaces_seen: set[str] = set()
 
     # helpers ------------------------------------------------------------------------
+    def extension(self, el: etree._Element, parent: str) -> None:
+        """A foreign element: its namespace's checks, UnknownNamespace once per namespace."""
+        uri = ext.namespace(el)
+        if uri not in self.namespaces_seen:
+            self.namespaces_seen.add(uri)
+            if uri not in _known_namespaces():
+                self.warn("UnknownNamespace", el, qname(el), parent, namespace=uri)
+        ext.check_extension_element(self.report, el, parent, self.base_url)
+
     def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
         emit(self.report, "error", code, el, name=name, parent=parent, **kw)
 
@@ -280,7 +300,7 @@ class _RssChecker:
                     self.err("DuplicateElement", child, "channel", "rss")
                 self.channel(child)
             elif ext.namespace(child):
-                ext.check_extension_element(self.report, child, "rss", self.base_url)
+                self.extension(child, "rss")
             else:
                 self.err("UndefinedElement", child, name, "rss")
         if channels == 0:
@@ -308,7 +328,7 @@ class _RssChecker:
             if ext.namespace(child):
                 if name == "atom:link" and child.get("rel") == "self":
                     has_self = True
-                ext.check_extension_element(self.report, child, "channel", self.base_url)
+                self.extension(child, "channel")
                 continue
             self.channel_child(child, name)
         for required, code in (
@@ -414,7 +434,7 @@ class _RssChecker:
         for child in iter_elements(image):
             name = self.counted(child, "image", IMAGE_CHILDREN, seen)
             if ext.namespace(child):
-                ext.check_extension_element(self.report, child, "image", self.base_url)
+                self.extension(child, "image")
                 continue
             if name not in IMAGE_CHILDREN:
                 self.err("UndefinedElement", child, name, "image")
@@ -431,7 +451,7 @@ class _RssChecker:
             elif name == "title":
                 self.not_blank(child, name, "image")
                 self.plain(child, name, "image")
-                if self.channel_title and value and value != self.channel_title:
+                if self.channel_title and value != self.channel_title:
                     self.warn("ImageTitleDoesntMatch", child, name, "image", value=value)
             elif name == "description":
                 self.plain(child, name, "image")
@@ -456,7 +476,7 @@ class _RssChecker:
         for child in iter_elements(box):
             name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
             if ext.namespace(child):
-                ext.check_extension_element(self.report, child, "textInput", self.base_url)
+                self.extension(child, "textInput")
             elif name not in TEXTINPUT_CHILDREN:
                 self.err("UndefinedElement", child, name, "textInput")
             elif name == "link":
@@ -538,7 +558,7 @@ class _RssChecker:
             if ext.namespace(child):
                 if name == "content:encoded" and not description_seen:
                     self.warn("NeedDescriptionBeforeContent", child, name, "item")
-                ext.check_extension_element(self.report, child, "item", self.base_url)
+                self.extension(child, "item")
                 continue
             self.item_child(child, name)
         if not seen["title"] and not seen["description"]:
@@ -610,7 +630,9 @@ class _RssChecker:
                 "InvalidBooleanAttribute", el, "guid", "item", attr="isPermaLink", value=permalink
             )
         if permalink == "false":
-            if re.fullmatch("[0-9]{1,7}", value):
+            if not value:
+                self.warn("NotBlank", el, "guid", "item")
+            elif re.fullmatch("[0-9]{1,7}", value):
                 self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
         elif not value or ext._SCHEME.match(value) is None:
             self.err("InvalidHttpGUID", el, "guid", "item", value=value)
@@ -653,8 +675,8 @@ class _RssChecker:
                 self.err(
                     "InvalidIntegerAttribute", el, "enclosure", "item", attr="length", value=length
                 )
-            elif number < 0:
-                self.err("InvalidNonNegativeInteger", el, "length", "enclosure", value=length)
+            elif number < 0:  # the W3C's hint: 0 means "unknown"
+                self.err("UseZeroForUnknown", el, "length", "enclosure", value=length)
         kind = el.get("type")
         if kind is None:
             self.err("MissingAttribute", el, "enclosure", "item", attr="type")
