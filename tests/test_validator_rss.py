@@ -207,8 +207,12 @@ def test_rfc822_date_keeps_its_offset() -> None:
             "EmailFormat",
             {"element": "author", "parent": "item"},
         ),
-        (HEAD + "<ttl>15.5</ttl>", "InvalidInteger", {"element": "ttl", "parent": "channel"}),
-        (HEAD + "<ttl>0</ttl>", "InvalidInteger", {"element": "ttl"}),
+        (
+            HEAD + "<ttl>15.5</ttl>",
+            "InvalidPositiveInteger",
+            {"element": "ttl", "parent": "channel"},
+        ),
+        (HEAD + "<ttl>0</ttl>", "InvalidPositiveInteger", {"element": "ttl"}),
         (
             HEAD + "<skipHours><hour>25</hour></skipHours>",
             "InvalidHour",
@@ -299,10 +303,58 @@ def test_each_fault_has_its_w3c_name(channel: str, code: str, params: dict[str, 
     assert found(report, code, **params), [(m.code, dict(m.params)) for m in report.messages]
 
 
+@pytest.mark.parametrize(
+    ("channel", "code", "params"),
+    [
+        (
+            HEAD + item("<description>Ph\u00e1\u00ba\u00a1m V\u00c4\u0083n</description>"),
+            "BadCharacters",
+            {"element": "description", "parent": "item"},
+        ),
+        (
+            HEAD + item("<author>mailto:Toan%20%3Ctoan%40hnp.example.vn%3E</author>"),
+            "EmailFormat",
+            {"element": "author"},
+        ),
+        (
+            HEAD + item('<x:y xmlns:x="https://hnp.example.vn/ns">1</x:y>'),
+            "UnknownNamespace",
+            {"element": "x:y", "parent": "item"},
+        ),
+    ],
+)
+def test_more_faults(channel: str, code: str, params: dict[str, str]) -> None:
+    report = validate(feed(channel))
+    assert found(report, code, **params), [(m.code, dict(m.params)) for m in report.messages]
+
+
+def test_huge_integers_are_judged_not_crashed_on() -> None:
+    big = "9" * 5000
+    channel = (
+        HEAD
+        + f"<ttl>{big}</ttl>"
+        + item(
+            f'<guid isPermaLink="false">{big}</guid>'
+            f'<enclosure url="https://hnp.example.vn/a.mp3" length="-{big}" type="audio/mpeg"/>'
+        )
+    )
+    report = validate(feed(channel))
+    assert [m.code for m in report.errors] == ["UseZeroForUnknown"]
+
+
+def test_self_link_is_compared_with_the_feed_location() -> None:
+    data = feed(HEAD)
+    assert not found(
+        validate(data, base_url="https://hnp.example.vn/rss.xml"), "SelfDoesntMatchLocation"
+    )
+    moved = validate(data, base_url="https://hnp.example.vn/feeds/other.xml")
+    assert found(moved, "SelfDoesntMatchLocation", element="atom:link", parent="channel")
+
+
 def test_messages_carry_the_line() -> None:
     data = feed(HEAD + "\n\n<ttl>soon</ttl>")
     report = validate(data)
-    ttl = next(m for m in report.messages if m.code == "InvalidInteger")
+    ttl = next(m for m in report.messages if m.code == "InvalidPositiveInteger")
     assert ttl.line == 4
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from html.entities import name2codepoint
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -246,7 +247,9 @@ def contact_fault(value: str) -> tuple[Level, str] | None:
             return ("warning", "MissingRealName")
         return None
     if value.lower().startswith("mailto:"):
-        return ("warning", "EmailFormat")
+        # RFC 2368: judge what the URL encodes ("mailto:a%40b.example%20(Name)")
+        inner = unquote(value[7:].split("?", 1)[0])
+        return None if inner.startswith("mailto:") else contact_fault(inner)
     outside = re.sub(r"\([^()]*\)", "", value)
     if _ANY_ADDR.search(outside):
         return ("warning", "EmailFormat")
@@ -961,7 +964,7 @@ def _media_attr(
             x.err("InvalidFloat", **where)
     elif kind == "boolean":
         if value not in ("true", "false"):
-            x.err("InvalidBooleanAttribute", **where)
+            x.err("InvalidTrueFalse", **where)
     elif kind == "mime":
         if mime_fault(value):
             x.err("InvalidMIMEAttribute", **where)

@@ -397,7 +397,7 @@ class _RssChecker:
             else:
                 number = ext.int_value(value)
                 if number is None or number <= 0:
-                    self.err("InvalidInteger", el, name, "channel", value=value)
+                    self.err("InvalidPositiveInteger", el, name, "channel", value=value)
         elif name == "category":
             self.category(el, "channel")
         elif name in ("copyright", "generator", "rating"):
@@ -629,10 +629,10 @@ class _RssChecker:
             self.err(
                 "InvalidBooleanAttribute", el, "guid", "item", attr="isPermaLink", value=permalink
             )
+        if not value:
+            self.warn("NotBlank", el, "guid", "item")
         if permalink == "false":
-            if not value:
-                self.warn("NotBlank", el, "guid", "item")
-            elif re.fullmatch("[0-9]{1,7}", value):
+            if re.fullmatch("[0-9]{1,7}", value):
                 self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
         elif not value or ext._SCHEME.match(value) is None:
             self.err("InvalidHttpGUID", el, "guid", "item", value=value)
@@ -663,7 +663,7 @@ class _RssChecker:
             fault = ext.uri_fault(url)
             if fault is not None:
                 level, code = fault
-                if code in ("InvalidFullLink", "InvalidLink"):
+                if level == "error":
                     code = "InvalidURLAttribute"
                 emit(self.report, level, code, el, name="url", parent="enclosure", value=url)
         length = el.get("length")
