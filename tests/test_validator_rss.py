@@ -385,6 +385,50 @@ def test_extension_checker_serves_atom_entries_too() -> None:
     assert found(report, "InvalidW3CDTFDate", element="dc:date", parent="entry")
 
 
+@pytest.mark.parametrize(
+    ("xml", "parent", "code", "params"),
+    [
+        (
+            '<os:totalResults xmlns:os="http://a9.com/-/spec/opensearch/1.1/">-4</os:totalResults>',
+            "feed",
+            "InvalidInteger",
+            {"element": "opensearch:totalResults"},
+        ),
+        (
+            '<georss:point xmlns:georss="http://www.georss.org/georss">21.03,105.85</georss:point>',
+            "entry",
+            "CoordComma",
+            {"element": "georss:point"},
+        ),
+        (
+            '<g:price xmlns:g="http://base.google.com/ns/1.0">free</g:price>',
+            "entry",
+            "InvalidValue",
+            {"element": "g:price"},
+        ),
+        (
+            '<media:thumbnail xmlns:media="http://search.yahoo.com/mrss/"'
+            ' url="https://hnp.example.vn/a.jpg" time="-3"/>',
+            "entry",
+            "InvalidNPTTime",
+            {"element": "media:thumbnail", "attr": "time"},
+        ),
+        (
+            '<thr:total xmlns:thr="http://purl.org/syndication/thread/1.0">lots</thr:total>',
+            "entry",
+            "InvalidInteger",
+            {"element": "thr:total", "parent": "entry"},
+        ),
+    ],
+)
+def test_extension_namespaces_inside_atom(
+    xml: str, parent: str, code: str, params: dict[str, str]
+) -> None:
+    report = Report()
+    check_extension_element(report, etree.fromstring(xml), parent, None)
+    assert found(report, code, **params), [(m.code, dict(m.params)) for m in report.messages]
+
+
 def test_a_thousand_items_validate_cleanly() -> None:
     items = "".join(
         f"<item><title>Bài {n}</title><link>https://hnp.example.vn/{n}.html</link>"

@@ -68,6 +68,7 @@ PREFIXES: dict[str, str] = {
     "http://conversationsnetwork.org/rssNamespace-1.0/": "conversationsNetwork",
     "http://a9.com/-/spec/opensearch/1.1/": "opensearch",
     "http://www.georss.org/georss": "georss",
+    "http://base.google.com/ns/1.0": "g",
     XML_NS: "xml",
 }
 
@@ -637,6 +638,60 @@ def _check_georss(x: _Ext) -> None:
         x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
 
 
+GBASE_NS = "http://base.google.com/ns/1.0"
+_GBASE_TYPES: dict[str, re.Pattern[str]] = {
+    "integer": re.compile(r"^[0-9]+$"),
+    "year": re.compile(r"^[0-9]{4}$"),
+    "currency": re.compile(r"^[A-Z]{3}$"),
+    "boolean": re.compile(r"^(?:true|false)$", re.I),
+    "price": re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:\s*[A-Za-z]{3})?$"),
+    "location": re.compile(r"^[^,\s][^,]*(?:,\s*[^,\s][^,]*)+$"),
+    "label": re.compile(r"^[^,\s](?:[^,]*[^,\s])?$"),
+    "payment": re.compile(
+        r"^(?:Cash|Check|Visa|MasterCard|AmericanExpress|Discover|WireTransfer)$", re.I
+    ),
+    "price_type": re.compile(r"^(?:negotiable|starting)$", re.I),
+    "rating": re.compile(r"^[1-5](?:\.[0-9]+)?$"),
+}
+_GBASE_ATTRIBUTES = {
+    "age": "integer",
+    "quantity": "integer",
+    "bathrooms": "integer",
+    "bedrooms": "integer",
+    "year": "year",
+    "currency": "currency",
+    "listing_type": "boolean",
+    "pickup": "boolean",
+    "price": "price",
+    "location": "location",
+    "from_location": "location",
+    "to_location": "location",
+    "label": "label",
+    "payment_accepted": "payment",
+    "price_type": "price_type",
+    "rating": "rating",
+}
+_GBASE_MAX = {"image_link": 10, "label": 10}
+
+
+def _check_gbase(x: _Ext) -> None:
+    """Google Base item attributes (typed values, a few repeatable up to ten times)."""
+    limit = _GBASE_MAX.get(x.local)
+    if limit is not None:
+        before = sum(1 for s in x.el.itersiblings(preceding=True) if s.tag == x.el.tag)
+        if before == limit:
+            x.err("TooMany", value=str(limit))
+    if x.local == "image_link":
+        for url in x.value.split(","):
+            if uri_fault(url.strip()) is not None:
+                x.err("InvalidValue", value=x.value.strip())
+                break
+        return
+    kind = _GBASE_ATTRIBUTES.get(x.local)
+    if kind is not None and not _GBASE_TYPES[kind].match(x.value):
+        x.err("InvalidValue", value=x.value, type=kind)
+
+
 def _check_ev(x: _Ext) -> None:
     if x.local in ("startdate", "enddate") and not common.check_w3cdtf(
         x.value.strip(), zone_required=False
@@ -840,6 +895,7 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
     OPENSEARCH_NS: _check_opensearch,
     GEORSS_NS: _check_georss,
+    GBASE_NS: _check_gbase,
     MEDIA_NS_OLD: _check_media_old,
     "http://conversationsnetwork.org/rssNamespace-1.0/": _check_conversations_network,
 }
