@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from html.entities import name2codepoint
 from urllib.parse import unquote
 
@@ -272,33 +271,14 @@ def int_value(value: str) -> int | None:
     return int(value)
 
 
-_W3CDTF = re.compile(
-    r"^(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?"
-    r"(Z|[+-]\d\d:\d\d))?)?)?$"
-)
-
-
 def w3cdtf_fault(value: str) -> str | None:
     """W3C-DTF (a profile of ISO 8601): year, year-month, date, or date-time with a zone."""
-    match = _W3CDTF.match(value.strip())
-    if match is None:
-        return "InvalidW3CDTFDate"
-    year, month, day, hour, minute, second, _zone = match.groups()
-    try:
-        date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return "InvalidW3CDTFDate"
-    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 60):
-        return "InvalidW3CDTFDate"
-    return None
-
-
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$|^[iIxX](?:-[A-Za-z0-9]{1,8})+$")
+    return None if common.check_w3cdtf(value.strip()) else "InvalidW3CDTFDate"
 
 
 def language_fault(value: str) -> str | None:
     """An RFC 3066 / ISO 639 language tag (``vi``, ``en-us``, ``und``)."""
-    return None if _LANGUAGE.match(value.strip()) else "InvalidLanguage"
+    return None if common.is_language(value.strip()) else "InvalidLanguage"
 
 
 _MIME = re.compile(r"^[A-Za-z0-9!#$&.+\-^_]+/[A-Za-z0-9!#$&.+\-^_]+(?:\s*;.*)?$")
@@ -508,11 +488,6 @@ class _Ext:
             self.err(code, value=self.value.strip())
             return None
         return number
-
-    def no_children(self) -> None:
-        for child in iter_elements(self.el):
-            if not namespace(child):
-                emit(self.report, "error", "NotInANamespace", child, parent=self.name)
 
 
 def _check_dc(x: _Ext) -> None:
