@@ -72,7 +72,7 @@ def validate(
         from . import atom
 
         atom.check(tree, report, base_url)
-    elif root.tag == "rss":
+    elif etree.QName(root).localname == "rss":
         report.format = "rss"
         from . import rss
 
