@@ -265,3 +265,23 @@ def test_directory_redirects_to_slash_then_serves_its_index(
 def test_make_server_refuses_a_missing_root(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="hnp-feeds build"):
         make_server(tmp_path / "absent", port=0)
+
+
+def test_cli_serve_refuses_a_missing_directory(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hnp_feeds.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--dir", str(tmp_path / "absent"), "--port", "0"])
+    assert result.exit_code == 1
+    assert "hnp-feeds build" in result.output
+
+
+def test_cli_serve_help_has_an_example() -> None:
+    from typer.testing import CliRunner
+
+    from hnp_feeds.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "hnp-feeds serve --port" in result.output
