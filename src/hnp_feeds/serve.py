@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
@@ -134,8 +135,8 @@ class PreviewServer(ThreadingHTTPServer):
         self.max_age = max_age
         self.quiet = quiet
         self._cache: dict[tuple[str, int, int], _Representation] = {}
-        #: (request path, status) of every response, in order: what a test or a log reads.
-        self.served: list[tuple[str, int]] = []
+        #: (request path, status) of the latest responses, in order: what a test reads.
+        self.served: deque[tuple[str, int]] = deque(maxlen=10_000)
         self._lock = threading.Lock()
         super().__init__(address, FeedRequestHandler)
 
