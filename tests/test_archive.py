@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from hnp_feeds.archive import (
@@ -236,3 +238,22 @@ def test_walker_reports_loops_repeats_and_unmarked_pages() -> None:
         "http://x/archive/2.xml",
         "http://x/archive/1.xml",
     ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(first=st.integers(min_value=0, max_value=30), added=st.integers(min_value=0, max_value=12))
+def test_appending_never_changes_the_entries_of_a_full_page(first: int, added: int) -> None:
+    before = archive_files(CATALOGUE, MAIN, history(first))
+    after = archive_files(CATALOGUE, MAIN, history(first + added))
+    assert set(before) <= set(after)
+    newest = f"tin-moi/archive/{len(before)}.xml"
+    for relpath, data in before.items():
+        if relpath != newest or len(after) == len(before):
+            assert after[relpath] == data, relpath
+        else:  # the newest page only gains its next-archive link
+            old, new = data.decode().splitlines(), after[relpath].decode().splitlines()
+            assert [line for line in new if line not in old] == [
+                f'  <link href="{FEEDS_URL}tin-moi/archive/{len(before) + 1}.xml" '
+                'rel="next-archive" type="application/atom+xml"/>'
+            ]
+            assert [line for line in old if line not in new] == []
