@@ -200,8 +200,9 @@ def test_every_page_and_current_document_validates() -> None:
     atom = {url: data for url, data in served.items() if url.endswith(".xml")}
     assert len(atom) == 2 * 2 + 3 + 4  # atom.xml + rss.xml of two feeds; 13 and 17 entries
     for url, data in atom.items():
-        report = validate(data, base_url=url)
-        assert report.errors == [], (url, [m.to_dict() for m in report.errors])
+        for profile in ("spec", "portal"):
+            report = validate(data, base_url=url, profile=profile)
+            assert report.errors == [], (url, profile, [m.to_dict() for m in report.errors])
 
 
 def test_feedparser_reads_an_archive_page() -> None:
