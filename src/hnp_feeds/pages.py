@@ -32,7 +32,7 @@ _STYLE = """
 :root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1c2430;--muted:#5b6675;
 --line:#dde2e8;--accent:#b3261e;--accent-text:#fff;--link:#0b57d0;--code:#f0f2f5}
 @media (prefers-color-scheme:dark){:root{--bg:#14181d;--card:#1d232a;--text:#e6e9ed;
---muted:#9aa5b1;--line:#2e3741;--accent:#e5534b;--accent-text:#fff;--link:#8ab4f8;
+--muted:#9aa5b1;--line:#2e3741;--accent:#8f1f19;--accent-text:#fff;--link:#8ab4f8;
 --code:#12161a}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
