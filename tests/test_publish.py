@@ -65,9 +65,16 @@ def test_a_first_publish_writes_every_feed_valid(portal: Catalogue, tmp_path: Pa
     }  # fmt: skip
     for path, data in published_files(portal).items():
         rel = path.relative_to(portal.out_dir).as_posix()
+        if rel in ("index.html", "feeds.opml"):
+            continue
         report = validate(data, base_url=portal.site.feeds_url + rel)
         assert report.ok, (rel, report.errors)
     assert len(entries(portal, "tin-moi")) == 10
+    # The pages for people list every feed.
+    opml = (portal.out_dir / "feeds.opml").read_text(encoding="utf-8")
+    index = (portal.out_dir / "index.html").read_text(encoding="utf-8")
+    for slug in slugs:
+        assert f"{slug}/atom.xml" in opml and f"{slug}/atom.xml" in index
     assert (tmp_path / "var" / "hnp-feeds.sqlite").is_file()  # the catalogue's store_path
 
 
@@ -128,7 +135,7 @@ def test_a_new_article_renders_only_the_feeds_that_select_it(
     result = run(portal, tmp_path, [*records, fresh])
     assert sorted(result.rendered) == ["bong-da", "kinh-te", "tac-gia-minh-ha", "tin-moi"]
     assert entries(portal, "bong-da")[0].link == fresh["url"]
-    assert len(result.written) == 12
+    assert len(result.written) == 12 + 2  # its four feeds, index.html and feeds.opml
 
 
 def test_a_retracted_article_leaves_every_feed_with_an_atom_tombstone(
@@ -280,3 +287,20 @@ def test_the_store_stays_consistent_after_publishing(portal: Catalogue, tmp_path
         states = store.feed_states()
         assert set(states) == {p.parent.name for p in portal.out_dir.glob("*/atom.xml")}
         assert not any(state.stale for state in states.values())
+
+
+def test_the_pages_for_people_follow_the_feeds(portal: Catalogue, tmp_path: Path) -> None:
+    records = [record(n) for n in range(30)]
+    run(portal, tmp_path, records)
+    index = portal.out_dir / "index.html"
+    records[27] = record(27, title="Tin nóng trên trang chủ")
+    run(portal, tmp_path, records)
+    assert "Tin nóng trên trang chủ" in index.read_text(encoding="utf-8")
+    # A run killed after the feeds but before the pages: the next run, with nothing
+    # new to render, still brings the pages up to date.
+    data = index.read_bytes()
+    with open_store(portal.store_path) as store:
+        store.set_meta("pages", "from a run that was killed")
+    index.write_text("stale", encoding="utf-8")
+    result = publish(portal, now=NOW)
+    assert result.rendered == [] and index.read_bytes() == data

@@ -57,7 +57,7 @@ def publish_cmd(tmp_path: Path, source: Path) -> list[str]:
 
 def check_published(out: Path) -> int:
     """Every published file complete and valid; returns how many there are."""
-    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    files = [p for p in out.glob("*/*.*") if not p.name.startswith(".")]
     for path in files:
         data = path.read_bytes()
         rel = path.relative_to(out).as_posix()

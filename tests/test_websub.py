@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from hnp_feeds.config import Catalogue
 from hnp_feeds.publish import Outcome, publish
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
@@ -79,14 +80,21 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def feed_urls(portal: Catalogue, written: list[Path]) -> set[str]:
+    """The public URLs of the feed documents among ``written`` (not index.html, OPML)."""
+    return {
+        portal.site.feeds_url + p.relative_to(portal.out_dir).as_posix()
+        for p in written
+        if p.suffix in (".xml", ".json") and p.name != "feeds.opml"
+    }
+
+
 def test_a_good_hub_is_told_of_every_changed_feed_file(hub: Hub, tmp_path: Path) -> None:
     portal = catalogue(tmp_path, hub=hub.url)
     source = write_records(tmp_path / "a.jsonl", [record(n) for n in range(12)])
     result = publish(portal, [source], now=NOW)
     assert result.outcome is Outcome.OK and result.pings is not None
-    written = {
-        portal.site.feeds_url + p.relative_to(portal.out_dir).as_posix() for p in result.written
-    }
+    written = feed_urls(portal, result.written)
     assert set(hub.topics()) == written and len(hub.topics()) == len(written)
     first = hub.requests[0]
     assert first["path"] == "/hub"
@@ -98,9 +106,7 @@ def test_a_good_hub_is_told_of_every_changed_feed_file(hub: Hub, tmp_path: Path)
     hub.requests.clear()
     changed = write_records(tmp_path / "b.jsonl", [record(11, title="Sửa")])
     result = publish(portal, [changed], now=NOW)
-    assert sorted(hub.topics()) == sorted(
-        portal.site.feeds_url + p.relative_to(portal.out_dir).as_posix() for p in result.written
-    )
+    assert sorted(hub.topics()) == sorted(feed_urls(portal, result.written))
     assert len(hub.topics()) == 9  # main, category, author x 3 formats
     # Nothing changed: nothing pinged.
     hub.requests.clear()
@@ -117,9 +123,7 @@ def test_a_hub_that_is_down_keeps_the_pings_for_the_next_run(tmp_path: Path) -> 
     assert result.pings is not None and result.pings.failed and not result.pings.sent
     with open_store(portal.store_path) as store:
         pending = store.pending_pings()
-    assert {p.url for p in pending} == {
-        portal.site.feeds_url + p.relative_to(portal.out_dir).as_posix() for p in result.written
-    }
+    assert {p.url for p in pending} == feed_urls(portal, result.written)
     assert "unreachable" in (pending[0].last_error or "") and pending[0].attempts == 1
     # The hub comes back on that port: the next run, with nothing new, sends them all.
     hub = Hub(port=port)
@@ -145,11 +149,12 @@ def test_a_hub_answering_500_is_retried_until_it_accepts(tmp_path: Path) -> None
         publish(portal, now=NOW)
         with open_store(portal.store_path) as store:
             pending = store.pending_pings()
-        assert len(pending) == len(result.written) and pending[0].attempts == 2
+        assert len(pending) == len(feed_urls(portal, result.written))
+        assert pending[0].attempts == 2
         hub.status = 202
         hub.requests.clear()
         publish(portal, now=NOW)
-        assert len(hub.topics()) == len(result.written)
+        assert set(hub.topics()) == feed_urls(portal, result.written)
         with open_store(portal.store_path) as store:
             assert store.pending_pings() == []
     finally:

@@ -180,7 +180,9 @@ def ingest_command(
 
     catalogue = _catalogue(config)
     with _publish_errors():
-        result = PublishResult(ingest(catalogue, sources, store_path=store, reissue=reissue or ()))
+        result = PublishResult(
+            ingest(catalogue, sources, store_path=store, reissue=reissue or ()), ingest_only=True
+        )
     _report_publish(result, verbose)
     raise typer.Exit(ExitCode[result.outcome.name])
 

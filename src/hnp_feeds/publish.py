@@ -30,6 +30,7 @@ from .errors import LockBusy, RecordError
 from .identity import entry_id
 from .model import Article, Category, FeedSpec
 from .output import remove_stale_temporaries, write_atomic
+from .pages import LATEST, LATEST_MAIN, site_files
 from .render import render_feed
 from .store import (
     EntryRow,
@@ -49,6 +50,9 @@ TOMBSTONE_TTL = timedelta(days=30)
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 # The formats aggregators subscribe to: the files announced to the hub.
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
+# The pages for people beside the feeds, and how many entries of each feed they show.
+PAGES = ("index.html", "feeds.opml")
+PAGE_ENTRIES = max(LATEST, LATEST_MAIN)
 
 Validate = Callable[[bytes, str], Report]
 
@@ -98,6 +102,7 @@ class PublishResult:
     invalid: dict[str, Report] = field(default_factory=dict)
     identity: list[str] = field(default_factory=list)
     pings: PingReport | None = None
+    ingest_only: bool = False  # ``hnp-feeds ingest``: nothing was meant to be published
 
     @property
     def rejected(self) -> list[RecordError]:
@@ -122,7 +127,9 @@ class PublishResult:
                 f"ingested {i.seen} records ({i.added} new, {i.changed} changed, "
                 f"{i.removed} removed, {len(i.rejected)} rejected)"
             )
-        if not self.planned:
+        if self.ingest_only:
+            pass
+        elif not self.planned:
             parts.append("nothing to publish")
         else:
             parts.append(
@@ -262,7 +269,7 @@ class _Run:
         }
         if not (full or dirty or redo):
             return []  # the cron fast path: nothing rendered, nothing read
-        feeds = {feed.slug: feed for feed in feeds_for(self.catalogue, self._section_stubs())}
+        feeds = {feed.slug: feed for feed in self.site_feeds()}
         # A category or author feed whose last article went stays published, emptied.
         for slug, state in states.items():
             if slug not in feeds and state.spec.kind in ("category", "author"):
@@ -272,6 +279,10 @@ class _Run:
             for feed in feeds.values()
             if full or feed.slug not in states or feed.slug in redo or feed_keys(feed) <= dirty
         ]
+
+    def site_feeds(self) -> list[FeedSpec]:
+        """Every feed of the site now, in the catalogue's order (``feeds_for``)."""
+        return feeds_for(self.catalogue, self._section_stubs())
 
     def _section_stubs(self) -> list[Article]:
         """One stand-in article per live category and author, so ``feeds_for`` (the one
@@ -306,8 +317,7 @@ class _Run:
         planned = self.plan()
         result.planned = [feed.slug for feed in planned]
         if not planned:
-            if self.store.dirty_keys():  # pragma: no cover - plan() returns [] only when clean
-                raise AssertionError("dirty store with an empty plan")
+            self._publish_pages(result)  # after a run killed between feeds and pages
             return
         states = self.store.feed_states()
         failed: list[FeedSpec] = []
@@ -326,7 +336,34 @@ class _Run:
                 continue
             if not self._publish_feed(feed, rows, tombs, fingerprint, result):
                 failed.append(feed)
+        self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
+
+    def _publish_pages(self, result: PublishResult) -> None:
+        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
+        written (a fingerprint of every feed's fingerprint says so)."""
+        states = self.store.feed_states()
+        digest = hashlib.sha256(self.config.encode())
+        for slug in sorted(states):
+            digest.update(f"\n{slug} {states[slug].fingerprint}".encode())
+        fingerprint = digest.hexdigest()
+        if self.store.get_meta("pages") == fingerprint and all(
+            (self.out_dir / name).is_file() for name in PAGES
+        ):
+            return
+        # The pages show a few newest entries per feed: read no more than that.
+        listed = [
+            (feed, [row.article() for row in self.store.select_entries(feed, PAGE_ENTRIES)])
+            for feed in self.site_feeds()
+        ]
+        for name, data in sorted(site_files(self.catalogue, listed).items()):
+            target = self.out_dir / name
+            if write_atomic(target, data):
+                result.written.append(target)
+                result.bytes_written += len(data)
+            else:
+                result.unchanged.append(target)
+        self.store.set_meta("pages", fingerprint)
 
     def _publish_feed(
         self,

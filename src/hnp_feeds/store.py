@@ -25,7 +25,7 @@ from .model import Article, Category, FeedSpec, Image, Link, Site, Status
 from .text import slugify
 from .timezone import to_local
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -112,8 +112,20 @@ def migrate_0_to_1(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+def migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Indexes that let the live categories and authors be listed by a few index seeks
+    (a loose index scan) instead of a pass over every article."""
+    db.execute(
+        "CREATE INDEX articles_category_names ON articles (live, category_slug, category_name)"
+    )
+    db.execute("CREATE INDEX articles_author_names ON articles (live, author_slug, author_name)")
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: migrate_0_to_1,
+    1: migrate_1_to_2,
+}
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -289,7 +301,8 @@ class IngestResult:
 
 
 class Store(Protocol):
-    """What publish needs from a store (the SQLite one, or a fake in tests)."""
+    """The store's reading and ingesting side, for fakes in tests of code that needs no
+    more (``SQLiteStore`` is the one implementation; publish uses it whole)."""
 
     def ingest(
         self,
@@ -548,21 +561,21 @@ class SQLiteStore:
 
     def live_sections(self) -> tuple[dict[str, str], dict[str, str]]:
         """Categories (slug -> name) and authors (slug -> name) of the live articles."""
-        categories = {
-            str(slug): str(name)
-            for slug, name in self._query(
-                "SELECT category_slug, MIN(category_name) FROM articles"
-                " WHERE live = 1 AND category_slug IS NOT NULL GROUP BY category_slug"
-            )
-        }
-        authors = {
-            str(slug): str(name)
-            for slug, name in self._query(
-                "SELECT author_slug, MIN(author_name) FROM articles"
-                " WHERE live = 1 AND author_slug IS NOT NULL GROUP BY author_slug"
-            )
-        }
-        return categories, authors
+        return self._distinct("category"), self._distinct("author")
+
+    def _distinct(self, column: str) -> dict[str, str]:
+        # A loose index scan: one seek per distinct slug on (live, <x>_slug, <x>_name),
+        # so 200 authors cost 200 seeks, not a pass over 100,000 articles.
+        slug, name = f"{column}_slug", f"{column}_name"
+        rows = self._query(
+            "WITH RECURSIVE seen (value) AS ("
+            f" SELECT MIN({slug}) FROM articles WHERE live = 1 AND {slug} IS NOT NULL"
+            f" UNION ALL SELECT (SELECT MIN({slug}) FROM articles"
+            f" WHERE live = 1 AND {slug} > value) FROM seen WHERE value IS NOT NULL)"
+            f" SELECT value, (SELECT MIN({name}) FROM articles WHERE live = 1 AND {slug} = value)"
+            " FROM seen WHERE value IS NOT NULL"
+        )
+        return {str(value): str(label) for value, label in rows}
 
     @staticmethod
     def _where(feed: FeedSpec) -> tuple[str, list[Any]]:
