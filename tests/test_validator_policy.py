@@ -248,3 +248,20 @@ def test_json_feed_policy() -> None:
     assert json_policy_codes(to_self) == {"RelatedLinkToSelf"}
     assert json_policy_codes(json_feed({"id": "1"})) == {"IdNotTag"}
     assert json_policy_codes(json_feed({"title": "Tin\u0007"})) == {"ControlCharacter"}
+
+
+def test_attribute_values_and_mixed_content_are_checked_too() -> None:
+    import unicodedata
+
+    label = unicodedata.normalize("NFD", "Văn hóa")
+    entry = atom_entry().replace(
+        "<summary>",
+        f'<category term="van-hoa" label="{label}"/>'
+        '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+        "<p>Một <b>hai</b> ba\ufffd</p></div></content><summary>",
+    )
+    report = validate(atom_feed(entry), profile="portal", policy=POLICY)
+    [nfd] = [m for m in report.messages if m.code == "NotNFC"]
+    assert (nfd.params["element"], nfd.params["attr"]) == ("category", "label")
+    [fffd] = [m for m in report.messages if m.code == "ReplacementCharacter"]
+    assert fffd.params["element"] == "p"  # the text after <b> is the paragraph's

@@ -137,26 +137,24 @@ def _line(element: etree._Element) -> int | None:
 
 
 def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
-    for element in root.iter():
+    # One pass over every element; where-parameters are built only for a fault found.
+    for element in root.iter(etree.Element):
         tag = element.tag
-        if not isinstance(tag, str):
-            continue  # comments and processing instructions
-        parent = element.getparent()
-        where: dict[str, str | int | None] = {
-            "element": _local(tag),
-            "parent": _local(parent.tag) if parent is not None else "root",
-            "line": _line(element),
-        }
-        if element.text:
-            _check_text(report, element.text, where)
-        if element.tail and parent is not None:
-            _check_text(report, element.tail, {**where, "element": where["parent"]})
-        for name, value in element.attrib.items():
-            _check_text(report, str(value), {**where, "attr": _local(name)})
+        text = element.text
+        if text and not _clean(text):
+            _check_text(report, text, _where(element))
+        tail = element.tail
+        if tail and not _clean(tail):
+            parent = element.getparent()
+            if parent is not None:
+                _check_text(report, tail, _where(parent))
+        for name, value in element.items():
+            if isinstance(value, str) and not _clean(value):
+                _check_text(report, value, {**_where(element), "attr": _local(name)})
         if tag in _ISO_DATES or tag in _RFC822_DATES:
-            moment = _read_date(element.text or "", rfc822=tag in _RFC822_DATES)
+            moment = _read_date(text or "", rfc822=tag in _RFC822_DATES)
             if moment is not None:
-                _check_date(report, moment, (element.text or "").strip(), where, policy, now)
+                _check_date(report, moment, (text or "").strip(), _where(element), policy, now)
     if root.tag == f"{{{ATOM}}}feed":
         _check_id(report, root.findtext(f"{{{ATOM}}}id"), "id", "feed", _line(root))
         entries = root.findall(f"{{{ATOM}}}entry")
@@ -232,7 +230,8 @@ def _check_json(
     report: Report, document: dict[str, Any], policy: PortalPolicy, now: datetime
 ) -> None:
     for path, text in _json_strings(document, "feed", "root"):
-        _check_text(report, text, path)
+        if not _clean(text):
+            _check_text(report, text, path)
     items = document.get("items")
     if not isinstance(items, list):
         return
@@ -284,6 +283,28 @@ def _json_strings(
 
 
 # -- the rules -----------------------------------------------------------------------------
+
+
+def _where(element: etree._Element) -> dict[str, str | int | None]:
+    """The message parameters naming an element: its name, its parent's, its line."""
+    parent = element.getparent()
+    return {
+        "element": _local(element.tag),
+        "parent": _local(parent.tag) if parent is not None else "root",
+        "line": _line(element),
+    }
+
+
+def _clean(text: str) -> bool:
+    """Quick verdict for the common case: ASCII without controls, or NFC with no U+FFFD
+    and no controls.  False means: look closer (``_check_text``)."""
+    if text.isascii():
+        return text.isprintable() or not _CONTROL.search(text)
+    return (
+        "\ufffd" not in text
+        and unicodedata.is_normalized("NFC", text)
+        and not _CONTROL.search(text)
+    )
 
 
 def _check_text(report: Report, text: str, where: Mapping[str, str | int | None]) -> None:
