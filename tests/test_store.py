@@ -231,3 +231,21 @@ def test_the_store_check_finds_a_tampered_row(
     assert db.check() == []
     db.db.execute("UPDATE articles SET body = replace(body, 'Bài', 'Bai')")
     assert db.check() and "content hash" in db.check()[0]
+
+
+def test_a_version_1_store_is_migrated_with_its_data(
+    tmp_path: Path, portal: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.sqlite"
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    with open_store(path) as old:
+        assert old.schema_version == 1
+        old.ingest(items(tmp_path, [record(n) for n in range(6)]), portal.site, NOW)
+    monkeypatch.undo()
+    with open_store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.count("articles") == 6
+        categories, authors = store.live_sections()
+        assert len(categories) == 3 and len(authors) == 3
+    indexes = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert {"articles_category_names", "articles_author_names"} <= indexes
