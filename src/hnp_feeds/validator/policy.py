@@ -271,15 +271,17 @@ def _check_json(
 def _json_strings(
     value: Any, element: str, parent: str
 ) -> Iterator[tuple[dict[str, str | int | None], str]]:
-    """Every string value of a JSON document, with the key that holds it and its parent."""
-    if isinstance(value, str):
-        yield {"element": element, "parent": parent}, value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _json_strings(child, str(key), element)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _json_strings(child, element, parent)
+    """Every string value of a JSON document, with the key that holds it and its parent
+    (walked with a stack, not recursion: hostile JSON may nest deeply)."""
+    stack: list[tuple[Any, str, str]] = [(value, element, parent)]
+    while stack:
+        value, element, parent = stack.pop()
+        if isinstance(value, str):
+            yield {"element": element, "parent": parent}, value
+        elif isinstance(value, dict):
+            stack.extend((child, str(key), element) for key, child in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((child, element, parent) for child in reversed(value))
 
 
 # -- the rules -----------------------------------------------------------------------------
