@@ -190,3 +190,12 @@ def test_urls_are_fetched_and_http_errors_reported(feed_server: str) -> None:
     [gone] = json.loads(missing.output)["files"]
     assert [m["code"] for m in gone["messages"]] == ["HttpError"]
     assert gone["messages"][0]["params"]["value"] == "404"
+
+
+def test_an_oversize_file_is_not_read_whole(tmp_path: Path) -> None:
+    from hnp_feeds.validator.files import validate_paths
+
+    path = write(tmp_path / "atom.xml", CLEAN + "<!--" + "x" * 10_000 + "-->")
+    [result] = validate_paths([path], max_bytes=1_000)
+    assert [m.code for m in result.report.messages] == ["ValidatorLimit"]
+    assert result.report.messages[0].params["value"] == "1001"  # reading stopped there

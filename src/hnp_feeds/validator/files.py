@@ -129,10 +129,11 @@ def _check_one(
     content_type = ""
     try:
         if is_url(source):
-            fetched = fetch(source)
+            fetched = fetch(source)  # bounded by the fetcher's own cap
             data, base_url, content_type = fetched.data, fetched.url, fetched.content_type
         else:
-            data = Path(source).read_bytes()
+            with open(source, "rb") as feed_file:
+                data = feed_file.read(max_bytes + 1)  # enough to see the cap exceeded
     except urllib.error.HTTPError as exc:
         failed = Report()
         failed.error("HttpError", value=str(exc.code), reason=f"{source}: HTTP {exc.code}")

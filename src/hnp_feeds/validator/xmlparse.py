@@ -97,7 +97,7 @@ def parse_xml(
     if len(data) > max_bytes:
         report.error(
             "ValidatorLimit",
-            reason=f"document is {len(data)} bytes, the limit is {max_bytes}",
+            reason=f"document over the size limit of {max_bytes} bytes",
             value=str(len(data)),
         )
         return None
