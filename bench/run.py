@@ -15,7 +15,10 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     failed = 0
+    wanted = sys.argv[1:]
     for script in sorted(HERE.glob("bench_*.py")):
+        if wanted and not any(word in script.stem for word in wanted):
+            continue
         print(f"== {script.name}", flush=True)
         started = time.perf_counter()
         done = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, check=False)
