@@ -199,3 +199,19 @@ def test_an_oversize_file_is_not_read_whole(tmp_path: Path) -> None:
     [result] = validate_paths([path], max_bytes=1_000)
     assert [m.code for m in result.report.messages] == ["ValidatorLimit"]
     assert result.report.messages[0].params["value"] == "1001"  # reading stopped there
+
+
+def test_every_code_of_the_parser_policy_and_reader_is_explained() -> None:
+    import re
+
+    from hnp_feeds.validator import explain, files, policy, xmlparse
+
+    emitted = set()
+    for module in (xmlparse, policy, files):
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
+        emitted |= set(re.findall(r'\.(?:error|warning|info)\(\s*"([A-Z]\w+)"', source))
+    assert {"EntityDeclaration", "OffsetNotLocal", "HttpError"} <= emitted
+    assert emitted <= set(explain.EXPLANATIONS), emitted - set(explain.EXPLANATIONS)
+    assert explain.explain("MissingHubLink") == (
+        "Missing hub link (see the W3C Feed Validation Service's MissingHubLink)."
+    )
