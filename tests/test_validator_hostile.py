@@ -135,6 +135,12 @@ def test_deep_nesting_is_refused() -> None:
     assert limit and "256" in limit[0].params["reason"]
 
 
+def test_deeply_nested_json_is_refused() -> None:
+    for profile in ("spec", "portal"):
+        data = b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        assert "ValidatorLimit" in validate(data, profile=profile).codes()
+
+
 def test_the_depth_cap_is_configurable() -> None:
     def nested(depth: int) -> bytes:
         return b"<rss>" + b"<x>" * (depth - 1) + b"</x>" * (depth - 1) + b"</rss>"
@@ -187,5 +193,6 @@ def test_legacy_vietnamese_encodings_are_read() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(junk: bytes) -> None:
-    report = validate(b"<" + junk)
+    report = validate(b"<" + junk, profile="portal")
     assert report.format in ("unknown", "atom", "rss")
+    assert validate(b"{" + junk, profile="portal").format == "json"
