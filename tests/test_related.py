@@ -214,6 +214,16 @@ def test_index_in_a_real_database_file(tmp_path: Path) -> None:
         conn.close()
 
 
+def test_text_matches_are_looked_for_in_the_year_before() -> None:
+    old = replace(PORTAL[3], id="bd-0", url=BASE + "bd-0",
+                  published=localize(datetime(2020, 6, 1, 8, 0)),
+                  updated=localize(datetime(2020, 6, 1, 8, 0)), category=THOI_SU)  # fmt: skip
+    done = by_id(complete_related([old, *PORTAL], 3))
+    assert "bd-0" not in urls(done["bd-2"].related)
+    everything = by_id(complete_related([old, *PORTAL], 3, window_days=None))
+    assert urls(everything["bd-2"].related)[:2] == ["bd-1", "bd-0"]
+
+
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_never_more_than_asked_when_computing(n: int) -> None:
     done = complete_related(PORTAL, n)

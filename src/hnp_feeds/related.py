@@ -2,27 +2,32 @@
 
 Explicit related links (the site's "Các bài mới đăng" / "Các bài đã đăng", or a record's
 ``related``) always come first.  The rest are found with SQLite FTS5: bm25 over title,
-summary and tags, boosted for the same category, among articles that are published,
-not retracted, not the article itself and not newer than it; ties broken by time then id,
-so the same input always gives the same links.  When text finds too few, the newest
+summary and tags (syllables and two-syllable words), boosted for the same category, among
+articles that are published, not retracted, not the article itself, not newer than it
+and at most a year older; ties broken by time then id, so the same input always gives
+the same links.  When text finds too few, the newest
 earlier posts of the same category fill the list, as the portal's own "Các bài đã đăng".
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 import unicodedata
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .model import Article, Link
 
-# unicode61 with remove_diacritics 2 folds "Hà Nội" and "Ha Noi" together; Vietnamese
-# is written in syllables, so each syllable is a token (đ stays đ, as in SQLite).
+# unicode61 with remove_diacritics 2 folds "Hà Nội" and "Ha Noi" together (đ stays đ).
+# Vietnamese is written in syllables and most words are two of them ("ngập úng"), so
+# besides the syllables the index holds each pair of neighbouring syllables as one token
+# ("ngap_ung", column ``pairs``): the words themselves, far more telling than syllables.
 _SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS related_fts USING fts5(
-    title, summary, tags, tokenize = 'unicode61 remove_diacritics 2'
+    title, summary, tags, pairs, tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS related_vocab USING fts5vocab(related_fts, 'row');
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -39,9 +44,14 @@ CREATE INDEX IF NOT EXISTS related_docs_category
 """
 
 # bm25 column weights: a shared tag or title word says more than one in the lede.
-_WEIGHTS = (4.0, 1.0, 6.0)
+_WEIGHTS = (4.0, 1.0, 6.0, 2.0)
 _CATEGORY_BOOST = 1.5
-_MAX_TERMS = 24
+_MAX_PAIRS = 8
+_SLOTS = 0xFFFF
+_MAX_TERMS = 16
+# Related posts are looked for in the year before the article: news a year older is
+# rarely what a reader wants next, and the window keeps ranking cheap on a large portal.
+WINDOW_DAYS = 365.0
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -52,16 +62,37 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFC", bare))
 
 
+def _second(timestamp: float) -> int:
+    return math.floor(timestamp)
+
+
+def _pairs(article: Article) -> list[str]:
+    """Neighbouring syllables joined (``ngap_ung``), within the title, lede and each tag."""
+    pairs: list[str] = []
+    for text in (article.title, article.summary, *article.tags):
+        syllables = tokens(text)
+        pairs.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    return pairs
+
+
 def _quote(phrase: str) -> str:
     return '"' + phrase.replace('"', '""') + '"'
 
 
 class RelatedIndex:
     """A full-text index of articles, kept in tables of its own (``related_*``) in any
-    SQLite connection (the store's, or an in-memory one)."""
+    SQLite connection (the store's, or an in-memory one).
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    Rowids follow publication time (seconds << 16, plus a slot from the id), so "not newer
+    than the article" and the look-back ``window_days`` (None: the whole history) are
+    rowid ranges that FTS5 applies while it reads its lists, before ranking.  The
+    same-category fallback looks at the whole history.  Only published articles with
+    a URL are in the full-text table; drafts and retracted ones are never candidates.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, window_days: float | None = WINDOW_DAYS) -> None:
         self.conn = conn
+        self.window_days = window_days
         conn.executescript(_SCHEMA)
         self._doc_freq: dict[str, int] | None = None
         self._doc_count = 0
@@ -72,10 +103,12 @@ class RelatedIndex:
         with self.conn:
             for article in articles:
                 self._remove_one(article.id)
-                cursor = self.conn.execute(
-                    "INSERT INTO related_docs (article_id, url, title, category, published,"
-                    " status) VALUES (?, ?, ?, ?, ?, ?)",
+                rowid = self._free_rowid(article)
+                self.conn.execute(
+                    "INSERT INTO related_docs (rowid, article_id, url, title, category,"
+                    " published, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
+                        rowid,
                         article.id,
                         article.url,
                         article.title,
@@ -84,13 +117,31 @@ class RelatedIndex:
                         article.status,
                     ),
                 )
-                self.conn.execute(
-                    "INSERT INTO related_fts (rowid, title, summary, tags) VALUES (?, ?, ?, ?)",
-                    (cursor.lastrowid, article.title, article.summary, " ; ".join(article.tags)),
-                )
+                if article.status == "published" and article.url:
+                    self.conn.execute(
+                        "INSERT INTO related_fts (rowid, title, summary, tags, pairs)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (
+                            rowid,
+                            article.title,
+                            article.summary,
+                            " ; ".join(article.tags),
+                            " ".join(_pairs(article)),
+                        ),
+                    )
                 written += 1
         self._doc_freq = None
         return written
+
+    def _free_rowid(self, article: Article) -> int:
+        """The article's rowid: its second of publication, then a slot chosen by its id."""
+        slot = zlib.crc32(article.id.encode("utf-8")) & _SLOTS
+        base = _second(article.published.timestamp()) << 16
+        while self.conn.execute(
+            "SELECT 1 FROM related_docs WHERE rowid = ?", (base + slot,)
+        ).fetchone():
+            slot = (slot + 1) & _SLOTS
+        return base + slot
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop articles from the index (deleted from the CMS)."""
@@ -128,20 +179,37 @@ class RelatedIndex:
 
     def _computed(self, article: Article, limit: int) -> list[Link]:
         published = article.published.timestamp()
+        newest = (_second(published) << 16) + _SLOTS
+        oldest = -(2**63)
+        if self.window_days is not None:
+            oldest = _second(published - self.window_days * 86400) << 16
         category = article.category.slug if article.category else None
         found: list[Link] = []
         query = self._match_query(article)
         if query:
+            # Rank in FTS5 within the rowid range, keep a few times what is asked, then
+            # boost the same category and break ties by time and id among those.
             rows = self.conn.execute(
                 "SELECT d.url, d.title, ROUND(CASE WHEN d.category = ? THEN ? * s.score"
                 "  ELSE s.score END, 9) AS score, d.published, d.article_id"
-                " FROM (SELECT rowid, bm25(related_fts, ?, ?, ?) AS score"
-                "       FROM related_fts WHERE related_fts MATCH ?) AS s"
+                " FROM (SELECT rowid, bm25(related_fts, ?, ?, ?, ?) AS score FROM related_fts"
+                "       WHERE related_fts MATCH ? AND rowid BETWEEN ? AND ?"
+                "       ORDER BY score, rowid DESC LIMIT ?) AS s"
                 " JOIN related_docs AS d ON d.rowid = s.rowid"
-                " WHERE d.article_id != ? AND d.status = 'published' AND d.url IS NOT NULL"
-                "   AND d.published <= ?"
+                " WHERE d.article_id != ? AND d.published <= ?"
                 " ORDER BY score, d.published DESC, d.article_id LIMIT ?",
-                (category, _CATEGORY_BOOST, *_WEIGHTS, query, article.id, published, limit),
+                (
+                    category,
+                    _CATEGORY_BOOST,
+                    *_WEIGHTS,
+                    query,
+                    oldest,
+                    newest,
+                    4 * limit + 16,
+                    article.id,
+                    published,
+                    limit,
+                ),
             ).fetchall()
             found = [Link(url, title) for url, title, *_ in rows]
         if len(found) < limit and category is not None:
@@ -156,19 +224,26 @@ class RelatedIndex:
         return found
 
     def _match_query(self, article: Article) -> str:
-        """An FTS5 OR-query of the article's rarest words and its tags as phrases.
+        """An FTS5 OR-query of the article's telling words, and its tags as phrases.
 
-        Only words some other article shares are kept, and words in more than 5% of the
-        portal are dropped as too common to say anything (and too slow to rank).
+        Words (syllable pairs) first, then syllables; rarest first within each; only
+        those some other article shares, and none found in more than 5% of the portal:
+        too common to say anything, and too slow to rank.
         """
         doc_freq = self._frequencies()
         ceiling = max(10, self._doc_count // 20)
+
+        def telling(candidates: set[str], most: int) -> list[str]:
+            kept = [t for t in candidates if 2 <= doc_freq.get(t, 0) <= ceiling]
+            kept.sort(key=lambda t: (doc_freq[t], t))
+            return kept[:most]
+
+        pairs = telling(set(_pairs(article)), _MAX_PAIRS)
         words = set(tokens(article.title)) | set(tokens(article.summary))
         for tag in article.tags:
             words.update(tokens(tag))
-        useful = [w for w in words if 2 <= doc_freq.get(w, 0) <= ceiling]
-        useful.sort(key=lambda w: (doc_freq[w], w))
-        parts = [_quote(w) for w in useful[:_MAX_TERMS]]
+        chosen = pairs + telling(words, _MAX_TERMS - len(pairs))
+        parts = [_quote(t) for t in chosen]
         for tag in sorted(set(article.tags)):
             phrase = " ".join(tokens(tag))
             if phrase:
@@ -178,12 +253,15 @@ class RelatedIndex:
     def _frequencies(self) -> dict[str, int]:
         if self._doc_freq is None:
             self._doc_freq = dict(self.conn.execute("SELECT term, doc FROM related_vocab"))
-            self._doc_count = self.conn.execute("SELECT count(*) FROM related_docs").fetchone()[0]
+            self._doc_count = self.conn.execute("SELECT count(*) FROM related_fts").fetchone()[0]
         return self._doc_freq
 
 
 def complete_related(
-    articles: Sequence[Article], n: int, conn: sqlite3.Connection | None = None
+    articles: Sequence[Article],
+    n: int,
+    conn: sqlite3.Connection | None = None,
+    window_days: float | None = WINDOW_DAYS,
 ) -> list[Article]:
     """The articles with related links filled in up to ``n`` (explicit ones first).
 
@@ -193,7 +271,7 @@ def complete_related(
     own = conn is None
     connection = sqlite3.connect(":memory:") if conn is None else conn
     try:
-        index = RelatedIndex(connection)
+        index = RelatedIndex(connection, window_days)
         index.add(articles)
         return [
             a if len(a.related) >= n else replace(a, related=index.related_for(a, n))
