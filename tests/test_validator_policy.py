@@ -188,6 +188,13 @@ def test_too_many_entries() -> None:
     data = atom_feed(*(atom_entry(n) for n in range(1, 4)))
     assert "TooManyEntries" in policy_codes(data, PortalPolicy(max_entries=2, now=NOW))
     assert "TooManyEntries" not in policy_codes(data, PortalPolicy(max_entries=3, now=NOW))
+    archive = data.replace(
+        b'xml:lang="vi">',
+        b'xml:lang="vi" xmlns:fh="http://purl.org/syndication/history/1.0"><fh:archive/>',
+    )
+    pages = PortalPolicy(max_entries=2, max_archive_entries=3, now=NOW)
+    assert "TooManyEntries" not in policy_codes(archive, pages)
+    assert "TooManyEntries" in policy_codes(archive, PortalPolicy(max_archive_entries=2, now=NOW))
 
 
 def test_a_changed_id_for_a_published_article_is_caught() -> None:

@@ -27,6 +27,7 @@ from .xmlparse import parse_xml
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
+FH = "http://purl.org/syndication/history/1.0"
 
 # RFC 3339 / W3C-DTF dates, by element
 _ISO_DATES = frozenset(
@@ -52,11 +53,14 @@ _TAG_URI = re.compile(r"^tag:[^\s,:]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:\S*$")
 class PortalPolicy:
     """What the portal promises of its own feeds.
 
-    ``now`` is the build time (None: the clock at check time); ``published_ids`` maps
-    an article URL to the entry id published for it before, so a changed id is caught.
+    ``max_entries`` bounds a feed, ``max_archive_entries`` an RFC 5005 archive page
+    (a document marked ``<fh:archive/>``); ``now`` is the build time (None: the clock
+    at check time); ``published_ids`` maps an article URL to the entry id published
+    for it before, so a changed id is caught.
     """
 
     max_entries: int = 50
+    max_archive_entries: int = 100
     now: datetime | None = None
     zone: str = ZONE_NAME
     published_ids: Mapping[str, str] = field(default_factory=dict)
@@ -166,12 +170,17 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
             _check_rss_item(report, item, policy)
     else:
         return
-    if len(entries) > policy.max_entries:
+    archive = root.find(f"{{{FH}}}archive") is not None or (
+        root.find(f"channel/{{{FH}}}archive") is not None
+    )
+    limit = policy.max_archive_entries if archive else policy.max_entries
+    if len(entries) > limit:
         report.error(
             "TooManyEntries",
             element="entry" if root.tag != "rss" else "item",
             value=str(len(entries)),
-            reason=f"{len(entries)} entries, the limit is {policy.max_entries}",
+            reason=f"{len(entries)} entries, the limit is {limit}"
+            + (" for an archive page" if archive else ""),
         )
 
 
