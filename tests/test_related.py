@@ -224,6 +224,23 @@ def test_text_matches_are_looked_for_in_the_year_before() -> None:
     assert urls(everything["bd-2"].related)[:2] == ["bd-1", "bd-0"]
 
 
+def test_autocommit_store_connection_and_the_callers_transaction(tmp_path: Path) -> None:
+    # The store opens its database with isolation_level=None (autocommit).
+    conn = sqlite3.connect(tmp_path / "store.sqlite", isolation_level=None)
+    try:
+        RelatedIndex(conn).add(PORTAL)
+        assert not conn.in_transaction
+        assert conn.execute("SELECT count(*) FROM related_docs").fetchone()[0] == len(PORTAL)
+        # Inside the caller's transaction the index neither commits nor ends it.
+        conn.execute("BEGIN")
+        RelatedIndex(conn).remove([a.id for a in PORTAL])
+        assert conn.in_transaction
+        conn.execute("ROLLBACK")
+        assert conn.execute("SELECT count(*) FROM related_docs").fetchone()[0] == len(PORTAL)
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("n", [0, 1, 3])
 def test_never_more_than_asked_when_computing(n: int) -> None:
     done = complete_related(PORTAL, n)

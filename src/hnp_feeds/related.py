@@ -16,7 +16,8 @@ import re
 import sqlite3
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 from .model import Article, Link
@@ -62,6 +63,22 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFC", bare))
 
 
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction around many writes, also on an autocommit connection (the store's);
+    inside the caller's own transaction, the caller commits."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def _second(timestamp: float) -> int:
     return math.floor(timestamp)
 
@@ -93,14 +110,17 @@ class RelatedIndex:
     def __init__(self, conn: sqlite3.Connection, window_days: float | None = WINDOW_DAYS) -> None:
         self.conn = conn
         self.window_days = window_days
-        conn.executescript(_SCHEMA)
+        with _transaction(conn):  # executescript() would commit the caller's transaction
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
         self._doc_freq: dict[str, int] | None = None
         self._doc_count = 0
 
     def add(self, articles: Iterable[Article]) -> int:
         """Index (or re-index) articles by id; returns how many were written."""
         written = 0
-        with self.conn:
+        with _transaction(self.conn):
             for article in articles:
                 self._remove_one(article.id)
                 rowid = self._free_rowid(article)
@@ -145,7 +165,7 @@ class RelatedIndex:
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop articles from the index (deleted from the CMS)."""
-        with self.conn:
+        with _transaction(self.conn):
             for article_id in ids:
                 self._remove_one(article_id)
         self._doc_freq = None
