@@ -15,7 +15,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCORER = SHARED / "conformance" / "score.py"
 
 # The pass rates reached, rounded down to 0.005.  Raise them; never lower them.
-RATCHET = {"core": 0.990, "all": 0.925}
+RATCHET = {"core": 0.995, "all": 0.995}
 
 
 @pytest.mark.skipif(
