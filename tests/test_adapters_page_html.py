@@ -389,3 +389,27 @@ def test_parse_html_page_directly() -> None:
     assert page.encoding == "utf-8"
     assert page.title == TITLE
     assert len(page.related) == 3
+
+
+SHARED_PAGE = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages" / "000_b872ae5e433f221a.txt"
+)
+
+
+def test_real_portal_page_as_flat_html(tmp_path: Path) -> None:
+    """The real scraped page, its lines written back as HTML lines split by <br>, in
+    windows-1258: same title, time, lede and byline; the mis-encoded captcha is dropped."""
+    if not SHARED_PAGE.exists():
+        pytest.skip(f"the scraped portal page is absent: {SHARED_PAGE}")
+    lines = SHARED_PAGE.read_text(encoding="utf-8").splitlines()
+    escaped = [line.replace("&", "&amp;").replace("<", "&lt;") for line in lines]
+    html = "<html><body>\n" + "<br>\n".join(escaped) + "\n</body></html>"
+    page = write(tmp_path, "real.html", to_cp1258(html))
+    article = only_article(page, url=URL)
+    assert article.title.startswith("Đổi mới phương thức lãnh đạo của Đảng")
+    assert article.published == WHEN
+    assert article.summary.startswith("Phát biểu tham luận tại Hội thảo khoa học quốc gia")
+    assert article.author == "Trọng Toàn"
+    assert "Bốn là, quán triệt sâu sắc vai trò" in article.content_html
+    assert "Mã xác nhận" not in article.content_html and "L?y" not in article.content_html
+    assert article.related == ()
