@@ -292,6 +292,18 @@ def test_broken_markup_still_reads(tmp_path: Path, broken: str) -> None:
     assert "bình luận" not in article.content_html
 
 
+def test_aspnet_page_wrapped_in_one_form(tmp_path: Path) -> None:
+    inner = MODERN.split("<body>", 1)[1].split("</body>", 1)[0]
+    inner = inner.replace('<form action="/binh-luan">', "<div>").replace("</form>", "</div>")
+    html = MODERN.replace(inner, f'<form id="aspnetForm" method="post">{inner}</form>')
+    assert html.count("<form") == 1
+    article = only_article(write(tmp_path, "asp.html", html.encode("utf-8")), url=URL)
+    assert article.title == TITLE and article.summary == LEDE
+    assert "<b>Đảng bộ</b>" in article.content_html
+    assert "bình luận" not in article.content_html and "Trọng Toàn" not in article.content_html
+    assert len(article.related) == 3
+
+
 def test_not_a_page_is_reported(tmp_path: Path) -> None:
     for name, data in [("empty.html", b""), ("nothing.html", b"<html><body><p>Xin chao</p>")]:
         items = list(read_page(write(tmp_path, name, data), url=URL))

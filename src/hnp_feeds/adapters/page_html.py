@@ -52,7 +52,10 @@ _COMMENT_FORM = re.compile(
 )
 _BYLINE_PREFIX = re.compile(r"^(?:Tác giả|Bài và ảnh|Bài, ảnh|Theo)\s*:?\s*", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", ",", '"', "”")
-_DROP = ("script", "style", "noscript", "iframe", "object", "embed", "form", "button")
+# Forms themselves stay: ASP.NET pages wrap the whole page in one.  The comment form is
+# left out because reading stops at it; its controls are dropped here.
+_DROP = ("script", "style", "noscript", "iframe", "object", "embed", "button", "input",
+         "select", "textarea")  # fmt: skip
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _INLINE = ("a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "img", "q", "s",
            "small", "span", "strike", "strong", "sub", "sup", "u")  # fmt: skip
@@ -486,7 +489,7 @@ class _PageReader:
             if not isinstance(element.tag, str):
                 continue
             text = _text(element)
-            if _RELATED_HEADING.match(text) or _COMMENT_FORM.match(text):
+            if _RELATED_HEADING.match(text) or _COMMENT_FORM.match(text) or element.tag == "form":
                 return True
             if element.tag == "hr":
                 continue
@@ -506,7 +509,7 @@ class _PageReader:
         for inner in element.iterdescendants():
             if isinstance(inner.tag, str):
                 text = _text(inner)
-                if _RELATED_HEADING.match(text) or _COMMENT_FORM.match(text):
+                if _RELATED_HEADING.match(text) or _COMMENT_FORM.match(text) or inner.tag == "form":
                     return inner
         return None
 
@@ -578,8 +581,10 @@ class _PageReader:
                 if not after or not isinstance(element.tag, str):
                     continue
                 text = _text(element)
-                if _COMMENT_FORM.match(text) or (
-                    _RELATED_HEADING.match(text) and element.find(".//a") is None
+                if (
+                    element.tag == "form"
+                    or _COMMENT_FORM.match(text)
+                    or (_RELATED_HEADING.match(text) and element.find(".//a") is None)
                 ):
                     break
                 if element.tag == "a" and element.get("href") and element not in anchors:
