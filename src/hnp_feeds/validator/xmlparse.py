@@ -12,6 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from lxml import etree
 
@@ -103,24 +104,20 @@ def parse_xml(
         return None
     if not 1 <= max_depth <= HUGE_MAX_DEPTH:
         raise ValueError(f"max_depth must be between 1 and {HUGE_MAX_DEPTH}, got {max_depth}")
-    utf8 = _to_utf8(data, report)
-    if utf8 is None:
+    prepared = _prepare(data, report)
+    if prepared is None:
         return None
-    if not _doctype_is_safe(utf8, report):
+    if not _doctype_is_safe(prepared.utf8, report):
         return None
-    parser = _parser(max_depth, recover=False)
-    try:
-        root = etree.fromstring(utf8, parser)
-    except etree.XMLSyntaxError as exc:
-        if int(getattr(exc, "code", 0)) not in _NAMESPACE_ERRORS:
-            _report_syntax_error(exc, report, max_depth)
-            return None
-        # Namespace faults (an undeclared prefix, a bad namespace name) leave the
-        # document well-formed: say so, and judge the rest of it as the W3C does.
-        parser = _parser(max_depth, recover=True)
-        root = etree.fromstring(utf8, parser)
-        if not _report_recovered(parser.error_log, report) or root is None:
-            return None
+    parsed: _Parsed | Literal["unsupported"] | None = UNSUPPORTED
+    if prepared.native is not None:
+        # libxml2 decodes the bytes itself, so docinfo.encoding stays the declared one
+        parsed = _parse(prepared.native, None, report, max_depth)
+    if parsed == UNSUPPORTED:
+        parsed = _parse(prepared.utf8, "utf-8", report, max_depth)
+    if parsed is None or isinstance(parsed, str):
+        return None
+    root, parser = parsed
     tree = root.getroottree()
     if tree.docinfo.public_id == NETSCAPE_RSS_091 and root.get("version") != "0.91":
         report.error(
@@ -140,7 +137,7 @@ def parse_xml(
                 reason=entry.message,
             )
     dtd = tree.docinfo.internalDTD
-    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
+    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[attr-defined]
     if entities:
         # Not reached while the prolog scan is right; kept as a second lock.
         report.error("EntityDeclaration", reason="the DOCTYPE declares entities: refused")
@@ -155,10 +152,38 @@ def parse_xml(
     return tree
 
 
-def _parser(max_depth: int, *, recover: bool) -> etree.XMLParser:
-    """lxml told the encoding (settled already), and to load and resolve nothing."""
+_Parsed = tuple[etree._Element, etree.XMLParser]
+UNSUPPORTED: Literal["unsupported"] = "unsupported"  # libxml2 lacks the encoding
+
+
+def _parse(
+    source: bytes, encoding: str | None, report: Report, max_depth: int
+) -> _Parsed | Literal["unsupported"] | None:
+    """The root and its parser; None after reporting a fault; _UNSUPPORTED when libxml2
+    cannot decode ``source`` itself (nothing reported then)."""
+    parser = _parser(max_depth, encoding, recover=False)
+    try:
+        return etree.fromstring(source, parser), parser
+    except etree.XMLSyntaxError as exc:
+        code = int(getattr(exc, "code", 0))  # lxml-stubs lack XMLSyntaxError.code
+        if code == etree.ErrorTypes.ERR_UNSUPPORTED_ENCODING and encoding is None:
+            return UNSUPPORTED
+        if code not in _NAMESPACE_ERRORS:
+            _report_syntax_error(exc, report, max_depth)
+            return None
+    # Namespace faults (an undeclared prefix, a bad namespace name) leave the document
+    # well-formed: say so, and judge the rest of it as the W3C validator does.
+    parser = _parser(max_depth, encoding, recover=True)
+    root = etree.fromstring(source, parser)
+    if not _report_recovered(parser.error_log, report) or root is None:
+        return None
+    return root, parser
+
+
+def _parser(max_depth: int, encoding: str | None, *, recover: bool) -> etree.XMLParser:
+    """lxml told the encoding (when settled here), and to load and resolve nothing."""
     return etree.XMLParser(
-        encoding="utf-8",
+        encoding=encoding,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -256,9 +281,14 @@ def _sniff(data: bytes) -> tuple[str | None, int]:
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, len(bom)
-    if data.startswith(b"<\x00?\x00"):
+    # No BOM: XML 1.0 appendix F (libxml2 guesses the same way, so must we)
+    if data.startswith(b"<\x00\x00\x00"):
+        return "utf-32-le", 0
+    if data.startswith(b"\x00\x00\x00<"):
+        return "utf-32-be", 0
+    if data.startswith(b"<\x00"):
         return "utf-16-le", 0
-    if data.startswith(b"\x00<\x00?"):
+    if data.startswith(b"\x00<"):
         return "utf-16-be", 0
     return None, 0
 
@@ -272,9 +302,18 @@ def _canonical(name: str) -> str | None:
         return None
 
 
-def _to_utf8(data: bytes, report: Report) -> bytes | None:
-    """The document as UTF-8 bytes (its declaration left as written; lxml is told UTF-8),
-    after reporting its encoding's faults.  None when it cannot be decoded at all."""
+@dataclass(frozen=True)
+class _Prepared:
+    """The document as UTF-8 (declaration left as written; for the prolog scan, and for
+    lxml told "utf-8"), and the original bytes when libxml2 may decode them itself: a
+    declared, common encoding that Python decoded cleanly, so both read the same text."""
+
+    utf8: bytes
+    native: bytes | None
+
+
+def _prepare(data: bytes, report: Report) -> _Prepared | None:
+    """Settle the encoding and report its faults.  None when it cannot be decoded."""
     bom, bom_length = _sniff(data)
     if bom is not None and bom != "utf-8":
         head = data[bom_length : bom_length + 2048].decode(bom, errors="replace")
@@ -298,6 +337,7 @@ def _to_utf8(data: bytes, report: Report) -> bytes | None:
     declared = decl.encoding if decl else None
     line, column = _position(head_bytes, decl.encoding_at) if decl else (1, 1)
     effective = bom or "utf-8"
+    trusted = False  # may libxml2 decode the original bytes itself?
     if declared is not None:
         canonical = _canonical(declared)
         if canonical is None:
@@ -311,14 +351,15 @@ def _to_utf8(data: bytes, report: Report) -> bytes | None:
                 column=column,
                 reason=f"byte order mark says {bom}, the declaration says {declared}",
             )
-        elif bom is None:
-            effective = canonical
+        else:
+            effective = bom or canonical
+            trusted = canonical in _COMMON
         if canonical not in _STANDARD:
             report.info("NonstdEncoding", value=declared, line=line, column=column)
         if canonical not in _COMMON:
             report.warning("ObscureEncoding", value=declared, line=line, column=column)
     if _family(effective) == "utf-8":
-        return data
+        return _Prepared(data, data if trusted else None)
     body = data[bom_length:]
     try:
         text = body.decode(effective)
@@ -332,7 +373,8 @@ def _to_utf8(data: bytes, report: Report) -> bytes | None:
             reason=f"bytes not valid {declared or effective}",
         )
         text = body.decode(effective, errors="replace")
-    return text.encode("utf-8", errors="surrogatepass")
+        trusted = False
+    return _Prepared(text.encode("utf-8", errors="surrogatepass"), data if trusted else None)
 
 
 def _family(encoding: str) -> str:
