@@ -52,7 +52,12 @@ TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
 # The pages for people beside the feeds, and how many entries of each feed they show.
 PAGES = ("index.html", "feeds.opml")
-PAGE_ENTRIES = max(LATEST, LATEST_MAIN)
+
+
+def _shown(feed: FeedSpec) -> int:
+    """How many entries of ``feed`` the index page shows (pages.render_index)."""
+    return LATEST_MAIN if feed.kind == "main" else LATEST
+
 
 Validate = Callable[[bytes, str], Report]
 
@@ -323,7 +328,7 @@ class _Run:
         failed: list[FeedSpec] = []
         limit = self.site.entries_per_feed
         for feed in planned:
-            rows = self.store.select_entries(feed, limit)
+            rows = self.store.select_entries(feed, feed.limit or limit)
             tombs = self.store.tombstones(feed)
             fingerprint = self.fingerprint(feed, rows, tombs)
             state = states.get(feed.slug)
@@ -353,7 +358,7 @@ class _Run:
             return
         # The pages show a few newest entries per feed: read no more than that.
         listed = [
-            (feed, [row.article() for row in self.store.select_entries(feed, PAGE_ENTRIES)])
+            (feed, [row.article() for row in self.store.select_entries(feed, _shown(feed))])
             for feed in self.site_feeds()
         ]
         for name, data in sorted(site_files(self.catalogue, listed).items()):

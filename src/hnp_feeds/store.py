@@ -593,12 +593,13 @@ class SQLiteStore:
         return "".join(f" AND {c}" for c in clauses), params
 
     def select_entries(self, feed: FeedSpec, limit: int) -> list[EntryRow]:
-        """The entries of ``feed``, newest first (ties by id), as ``catalogue.select``."""
+        """The first ``limit`` entries of ``feed``, newest first (ties by id), as
+        ``catalogue.select`` orders them (the caller applies ``feed.limit``)."""
         where, params = self._where(feed)
         rows = self._query(
             "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
             f" WHERE a.live = 1{where} ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
-            [*params, feed.limit or limit],
+            [*params, limit],
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
