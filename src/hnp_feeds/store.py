@@ -9,6 +9,7 @@ steps, each in one transaction; sqlite3 errors leave this module as ``StoreError
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -23,7 +24,7 @@ from .errors import RecordError, StoreError
 from .identity import entry_id
 from .model import Article, Category, FeedSpec, Image, Link, Site, Status
 from .text import slugify
-from .timezone import to_local
+from .timezone import ZONE_NAME, to_local
 
 SCHEMA_VERSION = 2
 
@@ -140,8 +141,8 @@ def article_to_json(article: Article) -> str:
         {
             "id": article.id,
             "title": article.title,
-            "published": to_local(article.published).isoformat(),
-            "updated": to_local(article.updated).isoformat(),
+            "published": _local_iso(article.published),
+            "updated": _local_iso(article.updated),
             "url": article.url,
             "summary": article.summary,
             "content_html": article.content_html,
@@ -196,6 +197,17 @@ def article_from_json(text: str, source: str = "") -> Article:
     )
 
 
+def _local_iso(moment: datetime) -> str:
+    # Articles come from the adapters already in Asia/Ho_Chi_Minh: skip the conversion.
+    if getattr(moment.tzinfo, "zone", None) == ZONE_NAME:
+        return moment.isoformat()
+    return to_local(moment).isoformat()
+
+
+# Authors and tags repeat across thousands of articles: slugify each name once.
+_slug = functools.lru_cache(maxsize=65536)(slugify)
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -211,8 +223,8 @@ def selection_keys(article: Article) -> set[str]:
     if article.category is not None:
         keys.add(f"category:{article.category.slug}")
     if article.author:
-        keys.add(f"author:{slugify(article.author)}")
-    keys.update(f"tag:{slugify(tag)}" for tag in article.tags)
+        keys.add(f"author:{_slug(article.author)}")
+    keys.update(f"tag:{_slug(tag)}" for tag in article.tags)
     return keys
 
 
@@ -458,9 +470,14 @@ class SQLiteStore:
         if old is not None and old[0] == source_hash:
             result.unchanged += 1
             return
-        ledger = db.execute(
-            "SELECT entry_id FROM ledger WHERE record_id = ?", (article.id,)
-        ).fetchone()
+        # A ledger row only exists for an article already stored.
+        ledger = (
+            None
+            if old is None
+            else db.execute(
+                "SELECT entry_id FROM ledger WHERE record_id = ?", (article.id,)
+            ).fetchone()
+        )
         if ledger is not None and article.status == "published":
             new_id = entry_id(site, article)
             if new_id != ledger[0]:
@@ -496,7 +513,7 @@ class SQLiteStore:
             if article.updated <= previous.updated:
                 bumped = to_local(now.replace(microsecond=0))
                 stored = replace(article, updated=max(bumped, previous.updated, article.published))
-        body = article_to_json(stored)
+        body = text if stored is article else article_to_json(stored)
         live = stored.status == "published" and bool(stored.url)
         published_before = ledger is not None
         tombstone = 0
@@ -534,7 +551,7 @@ class SQLiteStore:
                 micros(stored.published),
                 stored.category.slug if stored.category else None,
                 stored.category.name if stored.category else None,
-                slugify(stored.author) if stored.author else None,
+                _slug(stored.author) if stored.author else None,
                 stored.author,
                 body,
                 stored.source,
@@ -545,10 +562,11 @@ class SQLiteStore:
                 deleted_when,
             ),
         )
-        db.execute("DELETE FROM article_tags WHERE record_id = ?", (stored.id,))
+        if old is not None:
+            db.execute("DELETE FROM article_tags WHERE record_id = ?", (stored.id,))
         db.executemany(
             "INSERT OR IGNORE INTO article_tags (record_id, tag_slug) VALUES (?, ?)",
-            [(stored.id, slugify(tag)) for tag in stored.tags],
+            [(stored.id, _slug(tag)) for tag in stored.tags],
         )
         db.executemany(
             "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(key,) for key in sorted(touched)]
