@@ -110,6 +110,13 @@ def test_quadratic_blowup_is_refused() -> None:
     assert report.errors[0].params["value"] == "a"
 
 
+def test_a_huge_internal_subset_is_refused_without_scanning_it_all() -> None:
+    for filler in (b'"' * 5_000_000, b"<!ELEMENT r ANY>" * 100_000, b"<" * 5_000_000):
+        report = validate(b"<!DOCTYPE r [" + filler + b"]><r/>")
+        assert [m.code for m in report.errors] == ["ValidatorLimit"]
+        assert "internal subset" in report.errors[0].params["reason"]
+
+
 def test_entities_after_comments_in_the_prolog_are_found() -> None:
     data = (
         b'<?xml version="1.0"?>\n<!-- <!DOCTYPE decoy> -->\n<?pi x?>\n'
@@ -117,6 +124,11 @@ def test_entities_after_comments_in_the_prolog_are_found() -> None:
         b'<rss version="2.0"><channel>&e;</channel></rss>'
     )
     assert "EntityDeclaration" in codes(data)
+    tricky = b'<!DOCTYPE r [<?pi don\'t ] stop?><!ENTITY e "x">]><r>&e;</r>'
+    assert "EntityDeclaration" in codes(tricky)
+    unterminated = b'<!DOCTYPE r [<!ATTLIST r a CDATA "x>]><r/>'
+    report = validate(unterminated)
+    assert not report.ok and "internal subset" in report.errors[0].params["reason"]
 
 
 def test_oversize_documents_are_refused_before_parsing() -> None:

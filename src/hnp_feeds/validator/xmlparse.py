@@ -23,6 +23,8 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 LIBXML_MAX_DEPTH = 256
 HUGE_MAX_DEPTH = 2048
 DEFAULT_MAX_DEPTH = LIBXML_MAX_DEPTH
+# Feeds have no business with a large internal subset; scanning one must stay cheap.
+MAX_SUBSET_BYTES = 64 * 1024
 
 # The old Netscape RSS 0.91 DTD is the one external DTD a feed legitimately names.
 NETSCAPE_RSS_091 = "-//Netscape Communications//DTD RSS 0.91//EN"
@@ -66,6 +68,11 @@ _NAMESPACE_ERRORS = frozenset(
         "NS_ERR_EMPTY",
         "NS_ERR_COLON",
     )
+)
+# An internal subset's body up to its closing "]": declarations, with their literals,
+# comments and processing instructions skipped whole.
+_SUBSET_BODY = re.compile(
+    rb"""(?:[^"'<\]]+|"[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|<(?!!--|\?))*""", re.S
 )
 _DOCTYPE_NAME = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+")
 # SYSTEM "system-id" | PUBLIC "public-id" "system-id"
@@ -410,22 +417,11 @@ def _skip_misc(data: bytes, at: int) -> int:
 
 
 def _subset_end(data: bytes, at: int) -> int:
-    """Offset of the ``]`` closing a DOCTYPE internal subset opened before ``at``;
-    quoted literals and comments may hold a ``]`` of their own."""
-    size = len(data)
-    while at < size:
-        char = data[at]
-        if char in b"\"'":
-            end = data.find(bytes([char]), at + 1)
-            at = size if end < 0 else end + 1
-        elif data.startswith(b"<!--", at):
-            end = data.find(b"-->", at + 4)
-            at = size if end < 0 else end + 3
-        elif char == ord("]"):
-            return at
-        else:
-            at += 1
-    return size
+    """Offset of the ``]`` closing a DOCTYPE internal subset opened before ``at`` (or
+    where the scan stopped, at most MAX_SUBSET_BYTES on).  Comments, processing
+    instructions and quoted literals may hold a ``]`` of their own."""
+    body = _SUBSET_BODY.match(data, at, min(len(data), at + MAX_SUBSET_BYTES))
+    return body.end() if body else at
 
 
 def _doctype_is_safe(data: bytes, report: Report) -> bool:
@@ -455,7 +451,10 @@ def _doctype_is_safe(data: bytes, report: Report) -> bool:
     bracket = at if data.startswith(b"[", at) else -1
     if bracket < 0:
         return True
-    subset = data[bracket + 1 : _subset_end(data, bracket + 1)]
+    end = _subset_end(data, bracket + 1)
+    closed = re.match(rb"\][ \t\r\n]*>", data[end : end + 256]) is not None
+    # Entities are looked for in what was scanned, even when the end was not found.
+    subset = data[bracket + 1 : end if closed else bracket + 1 + MAX_SUBSET_BYTES]
     declared = list(_ENTITY_DECL.finditer(subset))
     for entity in declared:
         line, column = _position(data, bracket + 1 + entity.start())
@@ -477,4 +476,19 @@ def _doctype_is_safe(data: bytes, report: Report) -> bool:
                 value=entity_name,
                 reason="entity declarations are refused (expansion bombs): document refused",
             )
-    return not declared
+    if declared:
+        return False
+    if not closed:
+        # Too long, or not understood: refuse rather than guess where it ends.
+        line, column = _position(data, bracket)
+        too_long = data.find(b"]", bracket, bracket + 1 + MAX_SUBSET_BYTES) < 0
+        report.error(
+            "ValidatorLimit" if too_long else "SAXError",
+            line=line,
+            column=column,
+            reason=f"DOCTYPE internal subset longer than {MAX_SUBSET_BYTES} bytes"
+            if too_long
+            else "the DOCTYPE internal subset has no recognisable end ']>'",
+        )
+        return False
+    return True
