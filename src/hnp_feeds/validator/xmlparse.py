@@ -2,7 +2,7 @@
 bounded size and depth.  Problems become messages (W3C class names), never exceptions.
 
 The prolog is read by hand before lxml sees the bytes: the encoding is settled here
-(libxml2 knows few encodings; Python knows them all), and a DOCTYPE whose internal
+(Python knows every encoding; libxml2 decodes the common ones), and a DOCTYPE whose internal
 subset declares entities (billion laughs, quadratic blow-up, XXE) is refused outright.
 """
 
@@ -166,7 +166,7 @@ UNSUPPORTED: Literal["unsupported"] = "unsupported"  # libxml2 lacks the encodin
 def _parse(
     source: bytes, encoding: str | None, report: Report, max_depth: int
 ) -> _Parsed | Literal["unsupported"] | None:
-    """The root and its parser; None after reporting a fault; _UNSUPPORTED when libxml2
+    """The root and its parser; None after reporting a fault; UNSUPPORTED when libxml2
     cannot decode ``source`` itself (nothing reported then)."""
     parser = _parser(max_depth, encoding, recover=False)
     try:
