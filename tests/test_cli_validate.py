@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -215,3 +215,41 @@ def test_every_code_of_the_parser_policy_and_reader_is_explained() -> None:
     assert explain.explain("MissingHubLink") == (
         "Missing hub link (see the W3C Feed Validation Service's MissingHubLink)."
     )
+
+
+class _TypedHandler(BaseHTTPRequestHandler):
+    """Serves CLEAN under whatever Content-Type the path names (``/text/html``, ...)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = CLEAN.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", self.path.lstrip("/").replace("~", ";"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("application/atom+xml~charset=utf-8", set()),
+        ("text/html", {"UnexpectedContentType"}),
+        ("application/atom+xml~charset=iso-8859-1", {"EncodingMismatch"}),
+    ],
+)
+def test_what_the_server_says_is_checked(content_type: str, expected: set[str]) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TypedHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{content_type}"
+        result = runner.invoke(app, ["validate", "--json", url])
+    finally:
+        server.shutdown()
+        server.server_close()
+    [fetched] = json.loads(result.output)["files"]
+    codes = {m["code"] for m in fetched["messages"]}
+    assert codes & {"UnexpectedContentType", "EncodingMismatch"} == expected

@@ -231,6 +231,8 @@ EXPLANATIONS: Mapping[str, str] = {
     # -- reading the source (files.py) -----------------------------------------------------
     "HttpError": "The server answered with an HTTP error; nothing to validate.",
     "IOError": "The file or URL could not be read (missing, unreachable, timed out).",
+    "EncodingMismatch": "The HTTP charset and the document's own encoding disagree; "
+    "readers may trust either.",
     "UnexpectedContentType": "Served with a media type that is not a feed's "
     "(application/atom+xml, application/rss+xml, application/feed+json).",
     # -- the portal's policy (policy.py) -------------------------------------------------------

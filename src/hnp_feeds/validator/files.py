@@ -7,6 +7,8 @@ Directories are searched for ``*.xml`` and ``*.json``; URLs are fetched with url
 
 from __future__ import annotations
 
+import codecs
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +20,7 @@ from . import Profile, validate
 from .explain import explain
 from .policy import PortalPolicy, check_pair
 from .report import Report
-from .xmlparse import DEFAULT_MAX_BYTES
+from .xmlparse import DEFAULT_MAX_BYTES, declared_encoding
 
 FEED_SUFFIXES = (".xml", ".json")
 FEED_TYPES = (
@@ -144,10 +146,32 @@ def _check_one(
         failed.error("IOError", reason=f"{source}: {reason}")
         return failed, None
     report = validate(data, base_url, max_bytes=max_bytes, profile=profile, policy=policy)
-    media_type = content_type.split(";")[0].strip().lower()
-    if base_url is not None and media_type and media_type not in FEED_TYPES:
-        report.warning("UnexpectedContentType", value=media_type, reason=f"served as {media_type}")
+    if base_url is not None:
+        _check_served_as(report, data, content_type)
     return report, data
+
+
+def _check_served_as(report: Report, data: bytes, content_type: str) -> None:
+    """What the HTTP Content-Type says, against the document itself."""
+    media_type, _, rest = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type and media_type not in FEED_TYPES:
+        report.warning("UnexpectedContentType", value=media_type, reason=f"served as {media_type}")
+    charset = re.search(r"charset\s*=\s*\"?([\w.:-]+)", rest, re.I)
+    declared = declared_encoding(data) if report.format in ("atom", "rss") else None
+    if charset and declared and _codec(charset.group(1)) != _codec(declared):
+        report.warning(
+            "EncodingMismatch",
+            value=f"{charset.group(1)} / {declared}",
+            reason=f"HTTP says charset={charset.group(1)}, the document says {declared}",
+        )
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
 
 
 def _check_pairs(results: list[FileReport], read: dict[str, bytes]) -> None:

@@ -283,6 +283,16 @@ def _read_decl(head: bytes) -> _Decl | None:
     )
 
 
+def declared_encoding(data: bytes) -> str | None:
+    """The encoding an XML document's byte order mark or declaration names, if any."""
+    bom, bom_length = _sniff(data)
+    head = data[bom_length : bom_length + 2048]
+    if bom is not None and bom != "utf-8":
+        head = head.decode(bom, errors="replace").encode("utf-8", errors="replace")
+    decl = _read_decl(head)
+    return (decl.encoding if decl else None) or bom
+
+
 def _sniff(data: bytes) -> tuple[str | None, int]:
     """The encoding a byte order mark (or a BOM-less UTF-16 ``<?``) announces, and its length."""
     for bom, name in _BOMS:
