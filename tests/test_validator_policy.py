@@ -272,3 +272,8 @@ def test_attribute_values_and_mixed_content_are_checked_too() -> None:
     assert (nfd.params["element"], nfd.params["attr"]) == ("category", "label")
     [fffd] = [m for m in report.messages if m.code == "ReplacementCharacter"]
     assert fffd.params["element"] == "p"  # the text after <b> is the paragraph's
+
+
+def test_the_build_time_must_be_aware() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        PortalPolicy(now=datetime(2026, 11, 26, 12, 0))

@@ -65,6 +65,10 @@ class PortalPolicy:
     zone: str = ZONE_NAME
     published_ids: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.now is not None and self.now.utcoffset() is None:
+            raise ValueError(f"PortalPolicy.now must be timezone-aware, got {self.now!r}")
+
     def offset_at(self, moment: datetime) -> timedelta:
         """The zone's UTC offset in force at that instant (1960: +08:00)."""
         if self.zone == ZONE_NAME:
