@@ -4,6 +4,9 @@
     report = validate(data, base_url="https://hnp.example.vn/feeds/atom.xml")
     for m in report.messages: print(m.level, m.code, dict(m.params), m.line)
 
+    # our own output: the spec and the portal's policy (policy.py), as of the build time
+    validate(data, profile="portal", policy=PortalPolicy(max_entries=50, now=built_at))
+
 The validator knows nothing of the writers: it judges bytes, including hostile ones.
 """
 
