@@ -65,7 +65,12 @@ def write_records(path: Path, records: list[dict[str, Any]]) -> Path:
     return path
 
 
-def portal_toml(tmp_path: Path, hub: str | None = None, entries_per_feed: int = 10) -> Path:
+def portal_toml(
+    tmp_path: Path,
+    hub: str | None = None,
+    entries_per_feed: int = 10,
+    sources: list[str] | None = None,
+) -> Path:
     """The same portal as ``portal.catalogue`` as a file, for the CLI."""
     path = tmp_path / "hnp-feeds.toml"
     hub_line = f'hub = "{hub}"\n' if hub else ""
@@ -77,7 +82,8 @@ def portal_toml(tmp_path: Path, hub: str | None = None, entries_per_feed: int = 
         f"entries_per_feed = {entries_per_feed}\n{hub_line}"
         '[[feed]]\nslug = "bong-da"\ntitle = "Bóng đá"\ntag = "bóng đá"\n'
         '[store]\npath = "var/hnp-feeds.sqlite"\n'
-        f'[output]\ndir = "{tmp_path / "feeds"}"\n',
+        f'[output]\ndir = "{tmp_path / "feeds"}"\n'
+        + (f"[input]\nsources = {json.dumps(sources)}\n" if sources else ""),
         encoding="utf-8",
     )
     return path

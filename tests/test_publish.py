@@ -304,3 +304,15 @@ def test_the_pages_for_people_follow_the_feeds(portal: Catalogue, tmp_path: Path
     index.write_text("stale", encoding="utf-8")
     result = publish(portal, now=NOW)
     assert result.rendered == [] and index.read_bytes() == data
+
+
+def test_the_cli_reads_the_catalogue_sources_unless_told_not_to(tmp_path: Path) -> None:
+    write_records(tmp_path / "export.jsonl", [record(n) for n in range(8)])
+    config = str(portal_toml(tmp_path, sources=["export.jsonl"]))
+    runner = CliRunner()
+    skipped = runner.invoke(app, ["publish", "-c", config, "--no-ingest"])
+    assert skipped.exit_code == ExitCode.OK and "ingested" not in skipped.output
+    assert entries(catalogue(tmp_path), "tin-moi") == []  # an empty store: an empty feed
+    done = runner.invoke(app, ["publish", "-c", config])
+    assert done.exit_code == ExitCode.OK and "ingested 8 records (8 new" in done.output
+    assert len(entries(catalogue(tmp_path), "tin-moi")) == 8

@@ -189,11 +189,17 @@ def ingest_command(
 
 @app.command("publish")
 def publish_command(
-    sources: Annotated[list[Path] | None, typer.Argument(help="Sources to ingest first.")] = None,
+    sources: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Sources to ingest first. Default: the catalogue's [input] sources."),
+    ] = None,
     config: ConfigOption = None,
     store: StoreOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory.")] = None,
     reissue: ReissueOption = None,
+    no_ingest: Annotated[
+        bool, typer.Option("--no-ingest", help="Publish from the store alone; read no source.")
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
@@ -208,9 +214,8 @@ def publish_command(
 
     catalogue = _catalogue(config)
     with _publish_errors():
-        result = publish(
-            catalogue, sources or (), store_path=store, out_dir=out, reissue=reissue or ()
-        )
+        chosen = () if no_ingest else (sources or catalogue.sources)
+        result = publish(catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or ())
     _report_publish(result, verbose)
     raise typer.Exit(ExitCode[result.outcome.name])
 
