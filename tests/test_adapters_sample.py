@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.config import bundled_config_path, load_config
@@ -34,7 +35,7 @@ def test_sample_portal_reads_clean() -> None:
 
 
 def test_sample_file_exercises_the_input_forms() -> None:
-    path = load_config().sources[0]
+    path = Path(load_config().sources[0])
     raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     titles = [r["title"] for r in raw]
     assert sum(not unicodedata.is_normalized("NFC", t) for t in titles) >= 3

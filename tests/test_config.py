@@ -42,7 +42,7 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
     assert site.feeds_url == "https://hnp.example.vn/feeds/"  # trailing slash added
     assert site.entries_per_feed == 50
     assert site.hub is None
-    assert catalogue.sources == (tmp_path / "articles.jsonl",)
+    assert catalogue.sources == (str(tmp_path / "articles.jsonl"),)
     (feed,) = catalogue.declared
     assert (feed.slug, feed.kind, feed.tag, feed.limit) == (
         "tuyen-sinh",
@@ -89,7 +89,7 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
 def test_bundled_sample_catalogue_loads() -> None:
     catalogue = load_config(bundled_config_path())
     assert catalogue.site.language == "vi"
-    assert all(source.exists() for source in catalogue.sources)
+    assert all(Path(source).exists() for source in catalogue.sources)
 
 
 def test_paths_in_the_file_are_relative_to_it_defaults_to_the_working_directory(
@@ -102,3 +102,20 @@ def test_paths_in_the_file_are_relative_to_it_defaults_to_the_working_directory(
     explicit = load_config(write(tmp_path, text))
     assert explicit.store_path == tmp_path / "state" / "db.sqlite"
     assert explicit.out_dir == tmp_path / "public"
+
+
+def test_database_urls_stay_as_written_and_files_are_relative(tmp_path: Path) -> None:
+    text = (
+        MINIMAL.replace(
+            'sources = ["articles.jsonl"]',
+            'sources = ["pages", "sqlite:///srv/cms.db", "postgresql://cms@127.0.0.1/cms"]',
+        )
+        + '\n[database]\nquery = "SELECT * FROM posts WHERE updated > :since"\n'
+    )
+    catalogue = load_config(write(tmp_path, text))
+    assert catalogue.sources == (
+        str(tmp_path / "pages"),
+        "sqlite:///srv/cms.db",
+        "postgresql://cms@127.0.0.1/cms",
+    )
+    assert catalogue.database["query"].startswith("SELECT")

@@ -69,11 +69,13 @@ class BuildResult:
         return not self.invalid and not self.rejected
 
 
-def load_articles(sources: Iterable[Path | str]) -> tuple[list[Article], list[RecordError]]:
+def load_articles(
+    sources: Iterable[Path | str], catalogue: Catalogue | None = None
+) -> tuple[list[Article], list[RecordError]]:
     """Every usable article of the sources, and every record refused with its reason."""
     articles: list[Article] = []
     rejected: list[RecordError] = []
-    for item in read_sources(list(sources)):
+    for item in read_sources(list(sources), catalogue=catalogue):
         if isinstance(item, RecordError):
             rejected.append(item)
         else:
@@ -116,7 +118,7 @@ def build(
     """Regenerate every feed from the sources; write only if every file validates."""
     out_dir = out_dir or catalogue.out_dir
     result = BuildResult()
-    articles, result.rejected = load_articles(sources or catalogue.sources)
+    articles, result.rejected = load_articles(sources or catalogue.sources, catalogue)
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)
     for relpath, data in files.items():

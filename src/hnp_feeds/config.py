@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,8 @@ class Catalogue:
     site: Site
     declared: tuple[FeedSpec, ...] = ()
     main_slug: str = "tin-moi"
-    sources: tuple[Path, ...] = ()
+    sources: tuple[str, ...] = ()
+    database: Mapping[str, Any] = field(default_factory=dict)
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
@@ -86,14 +88,24 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
 
     base = path.parent
     inputs = raw.get("input", {})
-    sources = tuple(base / str(s) for s in inputs.get("sources", []))
+    sources = tuple(_source(str(s), base) for s in inputs.get("sources", []))
+    database = raw.get("database", {})
+    if not isinstance(database, dict):
+        raise ConfigError(f"{where}: [database] must be a table")
     # Paths written in the file are relative to it; the defaults are relative to the
     # working directory, so the bundled catalogue never writes inside the installed package.
     store_raw = raw.get("store", {}).get("path")
     store_path = base / str(store_raw) if store_raw else Path("var/hnp-feeds.sqlite")
     out_raw = raw.get("output", {}).get("dir")
     out_dir = base / str(out_raw) if out_raw else Path("feeds")
-    return Catalogue(site, declared, main_slug, sources, store_path, out_dir, path)
+    return Catalogue(site, declared, main_slug, sources, database, store_path, out_dir, path)
+
+
+def _source(location: str, base: Path) -> str:
+    """A database URL stays as written; a file or folder is relative to the catalogue."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:", location):
+        return location
+    return str(base / location)
 
 
 def _feed(item: Any, where: str, n: int) -> FeedSpec:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..config import Catalogue
 from ..errors import ConfigError, RecordError
 from ..model import Article
 
@@ -89,11 +90,29 @@ def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
     return reader(str(location), **options)
 
 
-def read_sources(locations: Iterable[str | Path], **options: Any) -> Iterator[Item]:
-    """Several sources chained; an id seen twice in one run is reported the second time."""
+def catalogue_options(catalogue: Catalogue, location: str | Path) -> dict[str, Any]:
+    """What the catalogue says about reading ``location``: the ``[database]`` query,
+    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages."""
+    kind = kind_of(location)
+    if kind.endswith(":") and _BUILTIN.get(kind, "").startswith("database:"):
+        from .database import database_options
+
+        return database_options(catalogue.database, f"{catalogue.path}: [database]")
+    if kind in (".html", ".htm") and catalogue.path is not None:
+        return {"config": catalogue.path}
+    return {}
+
+
+def read_sources(
+    locations: Iterable[str | Path], *, catalogue: Catalogue | None = None, **options: Any
+) -> Iterator[Item]:
+    """Several sources chained; an id seen twice in one run is reported the second time.
+
+    With ``catalogue``, each source also gets the options the catalogue gives its kind."""
     first_seen: dict[str, str] = {}
     for location in locations:
-        for item in read_source(location, **options):
+        given = catalogue_options(catalogue, location) if catalogue is not None else {}
+        for item in read_source(location, **{**given, **options}):
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
@@ -120,6 +139,7 @@ __all__ = [
     "Item",
     "Source",
     "adapter_for",
+    "catalogue_options",
     "kind_of",
     "read_source",
     "read_sources",
