@@ -316,3 +316,22 @@ def test_the_cli_reads_the_catalogue_sources_unless_told_not_to(tmp_path: Path) 
     done = runner.invoke(app, ["publish", "-c", config])
     assert done.exit_code == ExitCode.OK and "ingested 8 records (8 new" in done.output
     assert len(entries(catalogue(tmp_path), "tin-moi")) == 8
+
+
+def test_worker_processes_publish_the_same_bytes(tmp_path: Path) -> None:
+    records = [record(n) for n in range(30)]
+    records[24] = record(24, status="retracted")
+    records[26] = record(26, title="Sửa")
+    outputs = []
+    for workers in (1, 2):
+        base = tmp_path / f"w{workers}"
+        base.mkdir()
+        portal = catalogue(base)
+        first = run(portal, base, [record(n) for n in range(30)], workers=workers)
+        assert len(first.rendered) == 8
+        result = run(portal, base, records, workers=workers)
+        assert result.outcome is Outcome.OK and len(result.rendered) >= 4
+        outputs.append(
+            {p.relative_to(portal.out_dir): d for p, d in published_files(portal).items()}
+        )
+    assert outputs[0] == outputs[1]

@@ -80,6 +80,23 @@ def check_store(path: Path) -> bool:
         return bool(store.dirty_keys())
 
 
+def survivors(config: Path, wait: float = 2.0) -> list[int]:
+    """Processes still running a publish of ``config`` (a killed run's render workers
+    must die with it), after waiting up to ``wait`` seconds for them to go."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if str(config).encode() in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
 def snapshot(out: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in out.rglob("*.*")}
 
@@ -117,6 +134,7 @@ def test_publish_killed_at_many_points_never_leaves_a_broken_file(tmp_path: Path
             process.wait()
         if process.returncode == -9:
             killed += 1
+            assert survivors(tmp_path / "hnp-feeds.toml") == []
         else:
             assert process.returncode == ExitCode.OK, process.stderr.read()  # type: ignore[union-attr]
             finished += 1

@@ -11,10 +11,14 @@ next run picks up from.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ from .store import (
     IngestResult,
     SQLiteStore,
     Tombstone,
+    article_from_json,
     content_hash,
     feed_keys,
     open_store,
@@ -45,6 +50,9 @@ from .timezone import localize, rfc3339, to_local
 from .validator import Report, validate
 from .websub import DEFAULT_TIMEOUT, PingReport, announce_pending
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+#: Below this many feeds to render, forking workers costs more than it saves.
+MIN_PARALLEL_FEEDS = 4
 #: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
 TOMBSTONE_TTL = timedelta(days=30)
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
@@ -153,10 +161,9 @@ class PublishResult:
 
 
 @contextmanager
-def publish_lock(store_path: Path) -> Iterator[None]:
-    """Hold ``<store>.lock`` for the run; LockBusy at once if another run holds it.
-
-    ``flock`` is released by the kernel when the process dies, even by SIGKILL.
+def publish_lock(store_path: Path) -> Iterator[int]:
+    """Hold ``<store>.lock`` for the run (yields its descriptor); LockBusy at once if
+    another run holds it.  ``flock`` is released when the process dies, even by SIGKILL.
     """
     lock_path = store_path.with_name(store_path.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +173,7 @@ def publish_lock(store_path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise LockBusy(f"{lock_path}: another publish is running") from None
-        yield
+        yield fd
     finally:
         os.close(fd)
 
@@ -218,16 +225,22 @@ def publish(
     validate_feed: Validate | None = None,
     extras: FeedExtras | None = None,
     hub_timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
 ) -> PublishResult:
-    """Ingest ``sources`` (if any), then publish every feed that changed; see the module."""
+    """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
+
+    ``workers``: processes that render and validate (default: one per CPU, at most 4).
+    """
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
-    with publish_lock(path), open_store(path) as store:
+    with publish_lock(path) as lock_fd, open_store(path) as store:
         result = PublishResult()
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment)
         run = _Run(catalogue, store, out, moment, reissue, validate_feed, extras or NoExtras())
+        run.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        run.lock_fd = lock_fd
         run.publish(result)
         if catalogue.site.hub and store.pending_pings():
             result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
@@ -260,6 +273,8 @@ class _Run:
         self.validate = validate_feed or _default_validate
         self.extras = extras
         self.config = config_fingerprint(catalogue)
+        self.workers = 1
+        self.lock_fd: int | None = None
 
     def plan(self) -> list[FeedSpec]:
         """The feeds that what changed since the last publish can reach."""
@@ -327,6 +342,8 @@ class _Run:
         states = self.store.feed_states()
         failed: list[FeedSpec] = []
         limit = self.site.entries_per_feed
+        jobs: list[RenderJob] = []
+        fingerprints: list[str] = []
         for feed in planned:
             rows = self.store.select_entries(feed, feed.limit or limit)
             tombs = self.store.tombstones(feed)
@@ -339,8 +356,15 @@ class _Run:
                 and all((self.out_dir / f).is_file() for f in state.files)
             ):
                 continue
-            if not self._publish_feed(feed, rows, tombs, fingerprint, result):
-                failed.append(feed)
+            jobs.append(RenderJob(feed, tuple((r.body, r.source) for r in rows), tuple(tombs)))
+            fingerprints.append(fingerprint)
+        # Rendering and validating are most of the work: a few processes share them while
+        # this one writes, in the plan's order, whatever has come back.
+        for job, fingerprint, rendered in zip(
+            jobs, fingerprints, self._render_all(jobs), strict=True
+        ):
+            if not self._publish_feed(job.feed, rendered, fingerprint, result):
+                failed.append(job.feed)
         self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
 
@@ -370,33 +394,39 @@ class _Run:
                 result.unchanged.append(target)
         self.store.set_meta("pages", fingerprint)
 
+    def _render_all(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
+        """Each job rendered and validated, in order; in worker processes when it pays."""
+        if self.workers < 2 or len(jobs) < MIN_PARALLEL_FEEDS or not _can_fork():
+            for job in jobs:
+                yield render_job(job, self.catalogue, self.validate)
+            return
+        global _WORKER_CONTEXT
+        _WORKER_CONTEXT = (self.catalogue, self.validate)  # inherited by the forked workers
+        _warm_up()
+        context = multiprocessing.get_context("fork")
+        with context.Pool(
+            min(self.workers, len(jobs)), _worker_start, (os.getpid(), self.lock_fd)
+        ) as pool:
+            yield from pool.imap(_render_in_worker, jobs)
+
     def _publish_feed(
-        self,
-        feed: FeedSpec,
-        rows: Sequence[EntryRow],
-        tombs: Sequence[Tombstone],
-        fingerprint: str,
-        result: PublishResult,
+        self, feed: FeedSpec, rendered: Rendered, fingerprint: str, result: PublishResult
     ) -> bool:
-        """Render, validate and write one feed; False (nothing written) if it fails."""
-        entries = [row.article() for row in rows]
-        ids = {article.id: entry_id(self.site, article) for article in entries}
-        if not self._check_identity(feed, ids, result):
+        """Check ids, then write one rendered feed; False (nothing written) if it fails."""
+        if not self._check_identity(feed, rendered.ids, result):
             return False
         result.rendered.append(feed.slug)
-        files = render_feed(self.catalogue, feed, entries)
-        if tombs:
-            atom = f"{feed.slug}/atom.xml"
-            files[atom] = add_tombstones(files[atom], tombs)
-        files.update(self.extras.files(self.store, self.catalogue, feed))
-        bad = False
-        for relpath, data in sorted(files.items()):
+        files = dict(rendered.files)
+        invalid = dict(rendered.invalid)
+        for relpath, data in sorted(self.extras.files(self.store, self.catalogue, feed).items()):
+            files[relpath] = data
             report = self.validate(data, self.site.feeds_url + relpath)
             if not report.ok:
-                result.invalid[relpath] = report
-                bad = True
-        if bad:
+                invalid[relpath] = report
+        if invalid:
+            result.invalid.update(invalid)
             return False
+        ids = rendered.ids
         changed = [
             relpath
             for relpath, data in files.items()
@@ -440,6 +470,75 @@ class _Run:
             )
             ok = False
         return ok
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One feed to render: its entries as stored (JSON bodies) and its tombstones."""
+
+    feed: FeedSpec
+    bodies: tuple[tuple[str, str], ...]
+    tombs: tuple[Tombstone, ...]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered feed: entry ids, every file's bytes, and the reports of invalid files."""
+
+    ids: dict[str, str]
+    files: dict[str, bytes]
+    invalid: dict[str, Report]
+
+
+def render_job(job: RenderJob, catalogue: Catalogue, validate_feed: Validate) -> Rendered:
+    """Render one feed in every format (Atom with its tombstones) and validate each file."""
+    entries = [article_from_json(body, source) for body, source in job.bodies]
+    files = render_feed(catalogue, job.feed, entries)
+    if job.tombs:
+        atom = f"{job.feed.slug}/atom.xml"
+        files[atom] = add_tombstones(files[atom], job.tombs)
+    invalid: dict[str, Report] = {}
+    for relpath, data in sorted(files.items()):
+        report = validate_feed(data, catalogue.site.feeds_url + relpath)
+        if not report.ok:
+            invalid[relpath] = report
+    ids = {article.id: entry_id(catalogue.site, article) for article in entries}
+    return Rendered(ids, files, invalid)
+
+
+# Set in the publishing process just before the workers are forked from it.
+_WORKER_CONTEXT: tuple[Catalogue, Validate] | None = None
+
+
+def _render_in_worker(job: RenderJob) -> Rendered:
+    assert _WORKER_CONTEXT is not None
+    catalogue, validate_feed = _WORKER_CONTEXT
+    return render_job(job, catalogue, validate_feed)
+
+
+def _worker_start(parent: int, lock_fd: int | None) -> None:
+    """A worker dies with its parent (a SIGKILLed publish leaves no orphan holding the
+    lock file open) and does not keep its own copy of the lock."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker still exits with the pool
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    if lock_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _warm_up() -> None:
+    """Import the validators before forking, so no worker waits on an import lock held
+    by another thread of the parent at fork time."""
+    from .validator import atom, jsonfeed, rss  # noqa: F401
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

@@ -494,7 +494,8 @@ class SQLiteStore:
                         position,
                         f"record {article.id}: this change would alter the published entry id"
                         f" {ledger[0]} to {new_id} (first publication date changed?); the"
-                        f" published version is kept; to accept, run with --reissue {article.id}",
+                        f" published version is kept; to accept it, read this source again with"
+                        f" --reissue {article.id}",
                         record_id=article.id,
                     )
                     self._reject(db, error, now)
