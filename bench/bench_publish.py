@@ -44,6 +44,7 @@ WORDS = (
     "sẽ mở rộng quy mô nâng cao chất lượng dịch vụ bảo đảm an toàn trật tự"
 ).split()
 SITE = "https://hnp.example.vn/"
+ADD_ROUNDS = 3  # publishes after adding 10 articles; the median is reported
 
 
 def slug(text: str) -> str:
@@ -87,21 +88,21 @@ def _when(minutes_field: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def generate(articles: int) -> tuple[Path, Path, Path]:
-    """The portal's export (``base.jsonl``), 10 newer articles (``add10.jsonl``), a catalogue."""
+def generate(articles: int) -> None:
+    """The portal's export (``base.jsonl``), three batches of 10 newer articles
+    (``add10_<k>.jsonl``) and a catalogue, all under bench/out/publish/."""
     OUT.mkdir(parents=True, exist_ok=True)
-    base, add10 = OUT / "base.jsonl", OUT / "add10.jsonl"
     rng = random.Random(20260526)
-    with base.open("w", encoding="utf-8") as handle:
-        for n in range(articles):
-            item = article_record(n, rng)
-            item["published"] = _when(item["published"])
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
-    with add10.open("w", encoding="utf-8") as handle:
-        for n in range(articles, articles + 10):
-            item = article_record(n, rng)
-            item["published"] = _when(item["published"])
-            handle.write(json.dumps(item, ensure_ascii=False) + "\n")
+    batches = [("base.jsonl", range(articles))] + [
+        (f"add10_{k}.jsonl", range(articles + 10 * k, articles + 10 * (k + 1)))
+        for k in range(ADD_ROUNDS)
+    ]
+    for name, numbers in batches:
+        with (OUT / name).open("w", encoding="utf-8") as handle:
+            for n in numbers:
+                item = article_record(n, rng)
+                item["published"] = _when(item["published"])
+                handle.write(json.dumps(item, ensure_ascii=False) + "\n")
     config = OUT / "hnp-feeds.toml"
     config.write_text(
         "[site]\n"
@@ -113,7 +114,6 @@ def generate(articles: int) -> tuple[Path, Path, Path]:
         '[store]\npath = "var/hnp-feeds.sqlite"\n[output]\ndir = "feeds"\n',
         encoding="utf-8",
     )
-    return base, add10, config
 
 
 # --- one phase, in a child process ------------------------------------------------------------
@@ -127,14 +127,14 @@ def phase(name: str) -> dict[str, Any]:
     catalogue = load_config(OUT / "hnp-feeds.toml")
     out = OUT / "feeds"
     naive_out = OUT / "naive"
-    base, add10 = OUT / "base.jsonl", OUT / "add10.jsonl"
+    base = OUT / "base.jsonl"
     figures: dict[str, Any] = {}
     started = time.perf_counter()
     if name == "ingest":
         result = ingest(catalogue, [base])
         figures["records"] = result.seen
-    elif name in ("full", "add10", "noop"):
-        sources = [add10] if name == "add10" else []
+    elif name in ("full", "noop") or name.startswith("add10_"):
+        sources = [OUT / f"{name}.jsonl"] if name.startswith("add10_") else []
         done = publish(catalogue, sources, out_dir=out)
         figures.update(
             feeds=len(done.rendered),
@@ -143,12 +143,14 @@ def phase(name: str) -> dict[str, Any]:
             outcome=done.outcome.name,
         )
     elif name in ("naive_full", "naive_add10"):
-        sources = [base, add10] if name == "naive_add10" else [base]
+        sources = [base, OUT / "add10_0.jsonl"] if name == "naive_add10" else [base]
         figures.update(naive(catalogue, sources, naive_out))
     else:
         raise SystemExit(f"unknown phase {name}")
     figures["seconds"] = time.perf_counter() - started
+    # The publishing process and its largest render worker (ru_maxrss is in KiB on Linux).
     figures["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return figures
 
 
@@ -218,15 +220,24 @@ def main() -> int:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     cli_seconds = time.perf_counter() - cli_started
-    figures["add10"] = run_phase("add10")
+    rounds = [run_phase(f"add10_{k}") for k in range(ADD_ROUNDS)]
+    figures["add10"] = sorted(rounds, key=lambda r: float(r["seconds"]))[ADD_ROUNDS // 2]
+    slowest = max(float(r["seconds"]) for r in rounds)
     figures["naive_full"] = run_phase("naive_full")
     figures["naive_add10"] = run_phase("naive_add10")
 
     f = figures
     speedup = f["naive_add10"]["seconds"] / f["add10"]["seconds"]
     peak = max(v["rss_mb"] for k, v in f.items() if not k.startswith("naive"))
+    worker_peak = max(v["worker_rss_mb"] for k, v in f.items() if not k.startswith("naive"))
     rows = [
         (f"ingest {args.articles:,} records", f"{f['ingest']['seconds']:.1f} s", "-", ""),
+        (
+            "  ingest + full publish, from nothing",
+            f"{f['ingest']['seconds'] + f['full']['seconds']:.1f} s",
+            "",
+            "",
+        ),
         (
             f"full publish ({f['full']['feeds']} feeds, {f['full']['files']} files)",
             f"{f['full']['seconds']:.1f} s",
@@ -234,13 +245,14 @@ def main() -> int:
             _ok(f["full"]["seconds"] <= 20),
         ),
         (
-            f"publish after +10 articles ({f['add10']['feeds']} feeds rendered)",
+            f"publish after +10 articles, median of {ADD_ROUNDS} (slowest {slowest:.2f} s,"
+            f" {f['add10']['feeds']} feeds rendered)",
             f"{f['add10']['seconds']:.2f} s",
             "<= 1 s",
             _ok(f["add10"]["seconds"] <= 1),
         ),
         (
-            "  naive: every feed from all records",
+            "  naive, every feed from all records: speed-up",
             f"{f['naive_add10']['seconds']:.1f} s",
             ">= 20x",
             f"{speedup:.0f}x " + _ok(speedup >= 20),
@@ -259,6 +271,12 @@ def main() -> int:
             "",
         ),
         ("peak RSS, our phases (max)", f"{peak:.0f} MB", "<= 400 MB", _ok(peak <= 400)),
+        (
+            "  of one render worker (max)",
+            f"{worker_peak:.0f} MB",
+            "<= 400 MB",
+            _ok(worker_peak <= 400),
+        ),
         ("peak RSS, naive build", f"{f['naive_add10']['rss_mb']:.0f} MB", "", ""),
     ]
     width = max(len(r[0]) for r in rows)
