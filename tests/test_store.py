@@ -249,3 +249,21 @@ def test_a_version_1_store_is_migrated_with_its_data(
         assert len(categories) == 3 and len(authors) == 3
     indexes = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     assert {"articles_category_names", "articles_author_names"} <= indexes
+
+
+def test_the_history_matches_the_archive_rule(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    from hnp_feeds.archive import in_history
+
+    records = [record(n) for n in range(40)]
+    records[3]["status"] = "retracted"
+    records[4]["status"] = "draft"
+    records[5] = record(5, status="retracted", url=None)
+    db.ingest(items(tmp_path, records), portal.site, NOW)
+    articles = [a for a in items(tmp_path, records) if isinstance(a, Article)]
+    for feed in feeds_for(portal, articles):
+        expected = sorted(
+            (a for a in articles if in_history(feed, a)), key=lambda a: (a.published, a.id)
+        )
+        assert [row.article() for row in db.select_history(feed)] == expected, feed.slug

@@ -622,6 +622,22 @@ class SQLiteStore:
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
+    def select_history(self, feed: FeedSpec) -> list[EntryRow]:
+        """Every entry that takes a slot in ``feed``'s RFC 5005 history (``archive.in_history``):
+        live ones and retracted ones the feed selected, oldest first (time, then id).
+
+        The whole history: for the main feed of a large portal that is every article, so
+        this is for rendering archive pages, never for a cron run's fingerprints."""
+        where, params = self._where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            " WHERE (a.live = 1 OR (a.status = 'retracted'"
+            f" AND json_extract(a.body, '$.url') IS NOT NULL)){where}"
+            " ORDER BY a.published_us, a.record_id",
+            params,
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
     def tombstones(self, feed: FeedSpec) -> list[Tombstone]:
         """Published entries of ``feed`` that were retracted and are still announced."""
         where, params = self._where(feed)
