@@ -229,3 +229,30 @@ def test_arbitrary_bytes_never_raise(junk: bytes) -> None:
     report = validate(b"<" + junk, profile="portal")
     assert report.format in ("unknown", "atom", "rss")
     assert validate(b"{" + junk, profile="portal").format == "json"
+
+
+_SUBSET_ITEMS = st.sampled_from(
+    ['<!ENTITY e "x">', "<!ENTITY e SYSTEM 'file:///etc/passwd'>", '<!ENTITY % p "x">',
+     "<!-- ] -->", "<?pi ] ' ?>", '<!ATTLIST r a CDATA "]">', "<!ELEMENT r ANY>", " ", "\n",
+     "<!-- <!ENTITY x 'y'> -->", "<!NOTATION n SYSTEM 'n'>", "%p;"]
+)  # fmt: skip
+_PROLOGS = st.sampled_from(
+    ["", '<?xml version="1.0"?>\n', "\ufeff", "<!-- <!DOCTYPE x [ -->", "<?pi [?>\n  "]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PROLOGS, st.lists(_SUBSET_ITEMS, max_size=8))
+def test_no_entity_reaches_the_parser_unreported(prolog: str, items: list[str]) -> None:
+    """Whatever libxml2 takes for an entity declaration, the prolog scan refuses."""
+    from lxml import etree
+
+    data = f"{prolog}<!DOCTYPE r [{''.join(items)}]><r>&e;</r>".encode()
+    report = validate(data)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        dtd = etree.fromstring(data, parser).getroottree().docinfo.internalDTD
+    except etree.XMLSyntaxError:
+        return
+    if dtd is not None and list(dtd.iterentities()):  # type: ignore[union-attr]
+        assert {"EntityDeclaration", "ExternalEntity"} & report.codes(), report.messages
