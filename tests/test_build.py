@@ -130,3 +130,58 @@ def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(
     assert result.invalid
     assert not result.written
     assert main_atom.read_bytes() == before
+
+
+def test_articles_without_related_links_get_computed_ones(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    import json
+
+    records = [
+        {
+            "id": f"r{n}",
+            "url": f"https://hnp.example.vn/tin/r{n}.html",
+            "title": title,
+            "summary": summary,
+            "category": "Giao thông",
+            "tags": ["Ngập úng"] if "ngập" in title.lower() else ["Lễ hội"],
+            "published": f"2024-07-0{n} 08:00",
+        }
+        for n, (title, summary) in enumerate(
+            [
+                ("Mưa lớn gây ngập úng nhiều tuyến phố", "Nhiều tuyến phố ngập úng sau mưa lớn."),
+                ("Lễ hội hoa sen khai mạc", "Lễ hội hoa sen thu hút du khách."),
+                ("Khắc phục ngập úng tại nội thành", "Thành phố khắc phục ngập úng sau mưa lớn."),
+            ],
+            start=1,
+        )
+    ]
+    # The oldest has nothing older to point at: the portal policy wants a link, so the
+    # editors give one by hand.
+    records[0]["related"] = [{"url": "https://hnp.example.vn/giao-thong/", "title": "Giao thông"}]
+    source = tmp_path / "no-related.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    result = build(catalogue, [source], tmp_path / "out")
+    assert result.ok, (result.rejected, result.invalid)
+    parsed = feedparser.parse((tmp_path / "out" / "tin-moi" / "atom.xml").read_bytes())
+    newest = parsed.entries[0]
+    assert newest.link == "https://hnp.example.vn/tin/r3.html"
+    related = [link.href for link in newest.links if link.get("rel") == "related"]
+    assert related[0] == "https://hnp.example.vn/tin/r1.html"  # the other flooding story
+
+
+def test_build_applies_the_portal_policy_not_only_the_spec(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_render = build_module.render_feed
+
+    def lmt_offsets(*args: object, **kwargs: object) -> dict[str, bytes]:
+        files = real_render(*args, **kwargs)  # type: ignore[arg-type]
+        # +07:07 is a valid RFC 3339 offset, but not Asia/Ho_Chi_Minh's (pytz LMT).
+        return {path: data.replace(b"+07:00<", b"+07:07<") for path, data in files.items()}
+
+    monkeypatch.setattr(build_module, "render_feed", lmt_offsets)
+    result = build(catalogue, out_dir=tmp_path)
+    assert not result.written
+    codes = {m.code for report in result.invalid.values() for m in report.errors}
+    assert "OffsetNotLocal" in codes, codes

@@ -1,6 +1,6 @@
 """The full, store-less regeneration behind ``hnp-feeds build``.
 
-sources -> adapters -> catalogue -> writers -> validator -> atomic write.  Every rendered
+sources -> adapters -> related posts -> catalogue -> writers -> validator -> atomic write.  Every rendered
 file is validated before anything is written: one invalid feed and nothing new is
 written, the previous files stay.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -21,8 +22,9 @@ from .model import Article, FeedSpec
 from .output import write_atomic
 from .pages import site_files
 from .precompress import write_gzip_sibling
+from .related import complete_related
 from .render import render_feed
-from .validator import Report, validate
+from .validator import PortalPolicy, Report, validate
 
 
 class Progress(Protocol):
@@ -119,12 +121,14 @@ def build(
     out_dir = out_dir or catalogue.out_dir
     result = BuildResult()
     articles, result.rejected = load_articles(sources or catalogue.sources, catalogue)
+    articles = complete_related(articles, catalogue.site.related_count)
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)
+    policy = PortalPolicy.for_site(catalogue.site, now=datetime.now(UTC))
     for relpath, data in files.items():
         if not relpath.endswith((".xml", ".json")):
             continue  # index.html and feeds.opml are not feeds
-        report = validate(data, base_url=catalogue.site.feeds_url + relpath)
+        report = validate(data, catalogue.site.feeds_url + relpath, profile="portal", policy=policy)
         if not report.ok:
             result.invalid[relpath] = report
         elif report.warnings:

@@ -20,6 +20,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytz
 from lxml import etree
 
+from ..model import Site
 from ..timezone import ZONE_NAME, local_offset
 from .report import Message, Report
 from .xmlparse import parse_xml
@@ -68,6 +69,18 @@ class PortalPolicy:
     def __post_init__(self) -> None:
         if self.now is not None and self.now.utcoffset() is None:
             raise ValueError(f"PortalPolicy.now must be timezone-aware, got {self.now!r}")
+
+    @classmethod
+    def for_site(cls, site: Site, now: datetime | None = None) -> PortalPolicy:
+        """The policy of the site's own feeds.  A current document of an archived feed
+        may hold up to a page of entries beyond ``entries_per_feed`` (RFC 5005: every
+        entry newer than the last full archive page stays reachable)."""
+        return cls(
+            max_entries=max(site.entries_per_feed, site.archive_page_size),
+            max_archive_entries=site.archive_page_size,
+            now=now,
+            zone=site.timezone,
+        )
 
     def offset_at(self, moment: datetime) -> timedelta:
         """The zone's UTC offset in force at that instant (1960: +08:00)."""
