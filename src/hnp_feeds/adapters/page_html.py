@@ -37,6 +37,7 @@ from ..errors import ConfigError, RecordError
 from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
+from .page_text import is_byline, sidecar_for
 from .records import DATELINE, article_from_record
 
 log = logging.getLogger("hnp_feeds.adapters")
@@ -51,7 +52,6 @@ _COMMENT_FORM = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_PREFIX = re.compile(r"^(?:Tác giả|Bài và ảnh|Bài, ảnh|Theo)\s*:?\s*", re.IGNORECASE)
-_SENTENCE_END = (".", "!", "?", "…", ":", ";", ",", '"', "”")
 # Forms themselves stay: ASP.NET pages wrap the whole page in one.  The comment form is
 # left out because reading stops at it; its controls are dropped here.
 _DROP = ("script", "style", "noscript", "iframe", "object", "embed", "button", "input",
@@ -526,7 +526,7 @@ class _PageReader:
         if blocks:
             last = _text(blocks[-1])
             name = _BYLINE_PREFIX.sub("", last).strip()
-            if name and _is_byline(name) and blocks[-1].find(".//img") is None:
+            if name and is_byline(name) and blocks[-1].find(".//img") is None:
                 return name, blocks[:-1]
         meta = self.doc.xpath('//meta[@name="author"]/@content')
         if meta and _text(str(meta[0])):
@@ -617,17 +617,6 @@ def _lead_image(blocks: list[lxml.html.HtmlElement]) -> dict[str, str] | None:
     return None
 
 
-def _is_byline(line: str) -> bool:
-    """A name or two: short, no digits, no sentence punctuation at the end."""
-    return (
-        len(line) <= 60
-        and len(line.split()) <= 6
-        and not any(c.isdigit() for c in line)
-        and not line.endswith(_SENTENCE_END)
-        and line[:1].isupper()
-    )
-
-
 def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
     """One ``.html`` page -> its Article, or a RecordError naming the page and the reason.
 
@@ -636,11 +625,10 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     ``charset`` (from HTTP), ``selectors`` (PageSelectors) or ``config`` (an
     hnp-feeds.toml whose ``[html_pages]`` gives them).
     """
-    from .page_text import _sidecar  # the text pages' sidecar rules, shared on purpose
 
     page = Path(path)
     source = str(page)
-    sidecar, errors = _sidecar(page)
+    sidecar, errors = sidecar_for(page)  # the text pages' rules, shared
     yield from errors
     given = {k: v for k, v in options.items() if k in _RECORD_FIELDS and v not in (None, "", ())}
     entry = {k: v for k, v in {**sidecar, **given}.items() if k != "page"}

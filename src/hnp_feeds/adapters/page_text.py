@@ -124,7 +124,7 @@ def parse_page(text: str, source: str) -> ParsedPage:
 
     lede = DATELINE.sub("", article[1][1], count=1).strip()
     rest = [line for _, line in article[2:]]
-    author = rest.pop() if rest and _is_byline(rest[-1]) else None
+    author = rest.pop() if rest and is_byline(rest[-1]) else None
     caption = rest.pop(0) if len(rest) > 1 and _is_caption(rest[0]) else ""
     return ParsedPage(
         title=heading["title"],
@@ -152,7 +152,7 @@ def _listed(line: str) -> ListedPost:
     return ListedPost(item["title"], when)
 
 
-def _is_byline(line: str) -> bool:
+def is_byline(line: str) -> bool:
     """A name or two: short, no digits, no sentence punctuation at the end."""
     return (
         len(line) <= 60
@@ -303,5 +303,4 @@ def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordErr
 
 
 # The HTML page adapter imported these under their first names.
-_sidecar = sidecar_for
 _read_manifest = read_manifest
