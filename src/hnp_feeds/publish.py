@@ -32,7 +32,7 @@ from .catalogue import feeds_for
 from .config import Catalogue
 from .errors import LockBusy, RecordError
 from .identity import entry_id
-from .model import Article, Category, FeedSpec
+from .model import Article, Category, FeedSpec, Site
 from .output import remove_stale_temporaries, write_atomic
 from .pages import LATEST, LATEST_MAIN, site_files
 from .render import render_feed
@@ -47,7 +47,7 @@ from .store import (
     open_store,
 )
 from .timezone import localize, rfc3339, to_local
-from .validator import Report, validate
+from .validator import PortalPolicy, Report, validate
 from .websub import DEFAULT_TIMEOUT, PingReport, announce_pending
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -247,8 +247,15 @@ def publish(
         return result
 
 
-def _default_validate(data: bytes, base_url: str) -> Report:
-    return validate(data, base_url=base_url)
+def portal_validator(site: Site, now: datetime) -> Validate:
+    """Spec and portal policy, as ``build`` checks its own output: offsets of the site's
+    zone, no date after the run's ``now``, related links, page sizes (``PortalPolicy``)."""
+    policy = PortalPolicy.for_site(site, now=now)
+
+    def check(data: bytes, base_url: str) -> Report:
+        return validate(data, base_url=base_url, profile="portal", policy=policy)
+
+    return check
 
 
 class _Run:
@@ -270,7 +277,7 @@ class _Run:
         self.out_dir = out_dir
         self.now = now
         self.reissue = set(reissue)
-        self.validate = validate_feed or _default_validate
+        self.validate = validate_feed or portal_validator(self.site, now)
         self.extras = extras
         self.config = config_fingerprint(catalogue)
         self.workers = 1
