@@ -128,7 +128,10 @@ def main() -> None:
     print(f"  generate portal          {t1 - t0:8.2f} s")
     print(f"  index (FTS5)             {t2 - t1:8.2f} s   {1e6 * (t2 - t1) / size:7.1f} µs/article")
     per_article = (t3 - t2) / len(chosen)
-    print(f"  related for {len(chosen):,} of them {t3 - t2:6.2f} s   {1e3 * per_article:7.2f} ms/article")
+    print(
+        f"  related for {len(chosen):,} of them {t3 - t2:6.2f} s   "
+        f"{1e3 * per_article:7.2f} ms/article"
+    )
     print(f"  related for all (est.)   {per_article * size:8.2f} s")
     print(f"  index + related (est.)   {t2 - t1 + per_article * size:8.2f} s")
     print(f"  links found {total:,}; in the article's own topic {same_topic / max(total, 1):.1%}")

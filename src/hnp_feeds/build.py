@@ -1,7 +1,7 @@
 """The full, store-less regeneration behind ``hnp-feeds build``.
 
-sources -> adapters -> related posts -> catalogue -> writers -> validator -> atomic write.  Every rendered
-file is validated before anything is written: one invalid feed and nothing new is
+sources -> adapters -> related posts -> catalogue -> writers -> validator -> atomic write.
+Every rendered file is validated before anything is written: one invalid feed and nothing new is
 written, the previous files stay.
 """
 
