@@ -107,6 +107,10 @@ def test_bad_records_are_reported_and_the_rest_published(
         assert expected in reasons, (expected, reasons)
     assert not result.invalid
     assert (tmp_path / "tin-moi" / "atom.xml").exists()
+    # Repaired, published, and said so: control characters and a script in the body.
+    assert any("control characters" in line for line in result.cleaned), result.cleaned
+    assert any("scripts" in line for line in result.cleaned), result.cleaned
+    assert all(re.match(r".*bad_records\.jsonl:\d+: ", line) for line in result.cleaned)
 
 
 def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(

@@ -51,6 +51,7 @@ def test_build_with_bad_records_exits_3_and_names_them(tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.REJECTED, result.output
     assert "rejected" in result.output
     assert "bad_records.jsonl:" in result.output
+    assert "cleaned" in result.output and "control characters" in result.output
     assert (tmp_path / "tin-moi" / "rss.xml").is_file()
 
 

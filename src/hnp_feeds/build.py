@@ -7,7 +7,9 @@ written, the previous files stay.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ from .precompress import write_gzip_sibling
 from .related import complete_related
 from .render import render_feed
 from .validator import PortalPolicy, Report, validate
+
+ADAPTER_LOG = "hnp_feeds.adapters"  # where adapters say what they repaired
 
 
 class Progress(Protocol):
@@ -62,6 +66,7 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     rejected: list[RecordError] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)
     invalid: dict[str, Report] = field(default_factory=dict)
     warnings: dict[str, Report] = field(default_factory=dict)
     articles: int = 0
@@ -72,17 +77,49 @@ class BuildResult:
 
 
 def load_articles(
-    sources: Iterable[Path | str], catalogue: Catalogue | None = None
+    sources: Iterable[Path | str],
+    catalogue: Catalogue | None = None,
+    cleaned: list[str] | None = None,
 ) -> tuple[list[Article], list[RecordError]]:
-    """Every usable article of the sources, and every record refused with its reason."""
+    """Every usable article of the sources, and every record refused with its reason.
+
+    What the adapters repaired on the way (control characters, scripts removed) is
+    appended to ``cleaned`` as ``file:line: what``."""
     articles: list[Article] = []
     rejected: list[RecordError] = []
-    for item in read_sources(list(sources), catalogue=catalogue):
-        if isinstance(item, RecordError):
-            rejected.append(item)
-        else:
-            articles.append(item)
+    with _collect(ADAPTER_LOG, cleaned):
+        for item in read_sources(list(sources), catalogue=catalogue):
+            if isinstance(item, RecordError):
+                rejected.append(item)
+            else:
+                articles.append(item)
     return articles, rejected
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def _collect(logger_name: str, sink: list[str] | None) -> Iterator[None]:
+    """Route a logger's warnings into ``sink`` (and only there) while reading."""
+    if sink is None:
+        yield
+        return
+    logger = logging.getLogger(logger_name)
+    handler, propagate = _ListHandler(sink), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def render_site(
@@ -120,7 +157,9 @@ def build(
     """Regenerate every feed from the sources; write only if every file validates."""
     out_dir = out_dir or catalogue.out_dir
     result = BuildResult()
-    articles, result.rejected = load_articles(sources or catalogue.sources, catalogue)
+    articles, result.rejected = load_articles(
+        sources or catalogue.sources, catalogue, result.cleaned
+    )
     articles = complete_related(articles, catalogue.site.related_count)
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)

@@ -27,8 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+# soft_wrap: a long "file:line: reason" stays on one line in cron mail and log files.
+console = Console(stderr=False, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class ExitCode(IntEnum):
@@ -124,6 +125,8 @@ def build_command(
 def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
     for record in result.rejected:  # always: nothing refused may go unnoticed
         err_console.print(f"[yellow]rejected[/yellow] {record.where}: {record.reason}")
+    for repair in result.cleaned:
+        err_console.print(f"[cyan]cleaned[/cyan] {repair}")
     if not quiet:
         table = Table(title=f"Feeds in {out}")
         table.add_column("feed")
@@ -139,7 +142,9 @@ def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
                 console.print(
                     f"[red]{message.level}[/red] {relpath}{place} {message.code} {params}"
                 )
-    state = "NOT WRITTEN (validation failed; previous files kept)" if result.invalid else "ok"
+    state = (
+        "NOT WRITTEN (validation failed; previous files kept)" if result.invalid else "published"
+    )
     console.print(
         f"{len(result.feeds)} feeds, {result.articles} articles, "
         f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
