@@ -277,3 +277,28 @@ def test_attribute_values_and_mixed_content_are_checked_too() -> None:
 def test_the_build_time_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         PortalPolicy(now=datetime(2026, 11, 26, 12, 0))
+
+
+def test_an_id_listed_twice_is_refused_even_with_different_updated_times() -> None:
+    from hnp_feeds.validator import validate
+
+    entry = (
+        "<entry><title>Bài {n}</title><id>tag:hnp.example.vn,2022-06-17:article/1</id>"
+        "<updated>2022-06-1{n}T20:22:00+07:00</updated>"
+        '<link href="https://hnp.example.vn/{n}.html"/>'
+        '<link rel="related" href="https://hnp.example.vn/khac.html" title="Khác"/>'
+        "<summary>Tóm tắt</summary></entry>"
+    )
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>T</title><id>tag:hnp.example.vn,2008-01-01:feeds/tin-moi</id>"
+        "<updated>2022-06-18T20:22:00+07:00</updated><author><name>HNP</name></author>"
+        '<link rel="self" href="https://hnp.example.vn/feeds/tin-moi/atom.xml"/>'
+        '<link href="https://hnp.example.vn/"/>' + entry.format(n=8) + entry.format(n=7) + "</feed>"
+    ).encode()
+    spec = validate(feed)
+    assert "DuplicateEntryId" not in spec.codes()  # RFC 4287 allows versions of one entry
+    portal = validate(feed, profile="portal")
+    (duplicate,) = [m for m in portal.errors if m.code == "DuplicateEntryId"]
+    assert duplicate.params["value"] == "tag:hnp.example.vn,2022-06-17:article/1"
+    assert duplicate.params["parent"] == "entry"

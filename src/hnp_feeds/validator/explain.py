@@ -56,7 +56,8 @@ EXPLANATIONS: Mapping[str, str] = {
     "Dublin Core twin); keep one.",
     "DuplicateDescriptionSemantics": "Both description and an equivalent element are given.",
     "DuplicateItemSemantics": "An item gives the same information twice in different elements.",
-    "DuplicateUpdated": "Two entries share the same id and updated time.",
+    "DuplicateUpdated": "Two entries have the same updated time; some readers order or "
+    "de-duplicate by it.",
     "DuplicateEntries": "Two entries have the same id and updated time; readers keep only one.",
     "DuplicateIds": "Two entries share an id; readers will merge or drop them.",
     "DuplicateEnclosure": "Only one enclosure per item is reliably supported.",
@@ -255,6 +256,8 @@ EXPLANATIONS: Mapping[str, str] = {
     "EntryIdsDiffer": "The Atom and RSS versions of the feed do not list the same entry ids "
     "in the same order.",
     "TooManyEntries": "More entries than the feed's configured limit.",
+    "DuplicateEntryId": "Two entries of one document share an id: aggregators keep only one "
+    "of them.",
 }
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|\d+")

@@ -187,6 +187,7 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
             _check_rss_item(report, item, policy)
     else:
         return
+    _check_unique_ids(report, entries, root.tag == "rss")
     archive = root.find(f"{{{FH}}}archive") is not None or (
         root.find(f"channel/{{{FH}}}archive") is not None
     )
@@ -413,6 +414,29 @@ def _check_id(
             value=text,
             reason="no id" if not text else "not a tag: URI (RFC 4151)",
         )
+
+
+def _check_unique_ids(report: Report, entries: list[etree._Element], rss: bool) -> None:
+    """Aggregators de-duplicate on ids, so one document never lists an id twice (RFC
+    4287 allows it for versions of one entry; the portal publishes one version)."""
+    seen: dict[str, int | None] = {}
+    for entry in entries:
+        raw = entry.findtext("guid") if rss else entry.findtext(f"{{{ATOM}}}id")
+        entry_id = (raw or "").strip()
+        if not entry_id:
+            continue
+        if entry_id in seen:
+            first = seen[entry_id]
+            report.error(
+                "DuplicateEntryId",
+                element="guid" if rss else "id",
+                parent="item" if rss else "entry",
+                line=_line(entry),
+                value=entry_id,
+                reason=f"already used by the entry at line {first}" if first else None,
+            )
+        else:
+            seen[entry_id] = _line(entry)
 
 
 def _same_page(a: str, b: str) -> bool:
