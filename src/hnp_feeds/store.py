@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from .errors import RecordError, StoreError
 from .identity import entry_id
 from .model import Article, Category, FeedSpec, Image, Link, Site, Status
+from .related import RelatedIndex
 from .text import slugify
 from .timezone import ZONE_NAME, to_local
 
@@ -430,6 +431,7 @@ class SQLiteStore:
         """
         result = IngestResult()
         wanted = set(reissue)
+        fresh: dict[str, Article] = {}  # new or changed, as stored
         try:
             with self.transaction() as db:
                 for item in items:
@@ -437,7 +439,11 @@ class SQLiteStore:
                         self._reject(db, item, now)
                         result.rejected.append(item)
                     else:
-                        self._upsert(db, item, site, now, wanted, result)
+                        stored = self._upsert(db, item, site, now, wanted, result)
+                        if stored is not None:
+                            fresh[stored.id] = stored
+                if fresh:
+                    self._complete_related(db, list(fresh.values()), site.related_count)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
@@ -460,7 +466,8 @@ class SQLiteStore:
         now: datetime,
         reissue: set[str],
         result: IngestResult,
-    ) -> None:
+    ) -> Article | None:
+        """Store one record; the article as stored when it is new or changed, else None."""
         text = article_to_json(article)
         source_hash = content_hash(text)
         old = db.execute(
@@ -469,7 +476,7 @@ class SQLiteStore:
         ).fetchone()
         if old is not None and old[0] == source_hash:
             result.unchanged += 1
-            return
+            return None
         # A ledger row only exists for an article already stored.
         ledger = (
             None
@@ -500,7 +507,7 @@ class SQLiteStore:
                     )
                     self._reject(db, error, now)
                     result.identity.append(error)
-                    return
+                    return None
 
         stored = article
         touched = selection_keys(article)
@@ -572,6 +579,43 @@ class SQLiteStore:
         db.executemany(
             "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(key,) for key in sorted(touched)]
         )
+        return stored
+
+    def _complete_related(self, db: sqlite3.Connection, fresh: list[Article], count: int) -> None:
+        """Index the new and changed articles for related posts (retracted and drafts stay
+        out of the candidates), then give each published one with fewer than ``count``
+        related links computed ones after its own, stored with it.
+
+        Computed once, at ingest: candidates are never newer than the article, so later
+        articles do not change its links and its feeds stay byte-stable.  Inside the
+        ingest transaction (``RelatedIndex`` joins it rather than committing)."""
+        index = RelatedIndex(db)
+        if self._get_meta(db, "related_index") is None:
+            # A store filled before related posts were computed here: index what it holds.
+            ids = {article.id for article in fresh}
+            index.add(
+                article_from_json(body)
+                for record_id, body in db.execute("SELECT record_id, body FROM articles")
+                if record_id not in ids
+            )
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
+        index.add(fresh)
+        for article in fresh:
+            if article.status != "published" or len(article.related) >= count:
+                continue
+            links = index.related_for(article, count)
+            if links == article.related:
+                continue
+            body = article_to_json(replace(article, related=links))
+            db.execute(
+                "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
+                (body, content_hash(body), article.id),
+            )
+
+    @staticmethod
+    def _get_meta(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     # -- planning --
 

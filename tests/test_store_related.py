@@ -1,0 +1,92 @@
+"""Related posts computed at ingest, stored with the article, published as they were."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+
+from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.timezone import localize
+
+from .portal import catalogue, record, write_records
+
+NOW = localize(datetime(2022, 7, 1, 8, 0))
+FLOOD = "Lũ lụt miền Trung gây ngập úng diện rộng"
+
+
+OLDER = {"url": "https://hnp.example.vn/thoi-su/luu-tru.html", "title": "Lưu trữ"}
+
+
+def story(n: int, title: str, **changes: Any) -> dict[str, Any]:
+    """Article ``n`` with ``title`` and no related links of its own."""
+    changes.setdefault("related", [])
+    return record(n, title=title, summary=f"HNP - {title}.", tags=[], **changes)
+
+
+def related_of(atom: bytes, url: str) -> list[tuple[str, str]]:
+    parsed = feedparser.parse(atom)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    [entry] = [e for e in parsed.entries if e.link == url]
+    return [(link.href, link.title) for link in entry.links if link.rel == "related"]
+
+
+def test_computed_related_links_are_published_and_stay_when_others_come(
+    tmp_path: Path,
+) -> None:
+    portal = catalogue(tmp_path, related_count=2)
+    # Same category (n % 3 == 0: thoi-su): two flood stories and an unrelated one; the
+    # newest flood story (n=9, 10 June) gets related links from the store.
+    first = [
+        story(0, f"{FLOOD} ở Quảng Bình", published="2022-06-01 08:00", related=[OLDER]),
+        story(3, f"{FLOOD} ở Huế", published="2022-06-04 08:00"),
+        story(6, "Giá vàng hôm nay tăng mạnh", published="2022-06-07 08:00"),
+        story(9, f"{FLOOD} ở Quảng Nam", published="2022-06-10 08:00"),
+    ]
+    result = publish(portal, [write_records(tmp_path / "a.jsonl", first)], now=NOW)
+    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    atom = (portal.out_dir / "tin-moi" / "atom.xml").read_bytes()
+    url = first[3]["url"]
+    links = related_of(atom, url)
+    assert sorted(href for href, _ in links) == sorted([first[0]["url"], first[1]["url"]])
+    assert url not in {href for href, _ in links}
+    # Articles that came later (even on the same subject) leave the links as they were.
+    later = [
+        story(12, f"{FLOOD} ở Hà Tĩnh", published="2022-06-20 08:00"),
+        story(15, "Bóng đá: đội tuyển thắng lớn", published="2022-06-21 08:00"),
+    ]
+    again = publish(portal, [write_records(tmp_path / "b.jsonl", first + later)], now=NOW)
+    assert again.outcome is Outcome.OK, again.summary()
+    assert related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), url) == links
+    # The newer flood story finds the earlier ones, never itself.
+    newest = related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), later[0]["url"])
+    assert len(newest) == 2 and later[0]["url"] not in {h for h, _ in newest}
+
+
+def test_explicit_links_come_first_and_retracted_articles_are_not_offered(
+    tmp_path: Path,
+) -> None:
+    portal = catalogue(tmp_path, related_count=3)
+    explicit = {"url": "https://hnp.example.vn/thoi-su/bai-khac.html", "title": "Bài khác"}
+    records = [
+        story(0, f"{FLOOD} ở Quảng Bình", published="2022-06-01 08:00", related=[OLDER]),
+        story(3, f"{FLOOD} ở Huế", published="2022-06-04 08:00", status="retracted"),
+        story(6, f"{FLOOD} ở Quảng Trị", published="2022-06-05 08:00"),
+        record(
+            9,
+            title=f"{FLOOD} ở Quảng Nam",
+            summary="HNP - lũ.",
+            tags=[],
+            related=[explicit],
+            published="2022-06-10 08:00",
+        ),
+    ]
+    result = publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW)
+    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    links = related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), records[3]["url"])
+    hrefs = [href for href, _ in links]
+    assert hrefs[0] == explicit["url"]
+    assert records[1]["url"] not in hrefs  # retracted
+    assert set(hrefs[1:]) == {records[0]["url"], records[2]["url"]}
