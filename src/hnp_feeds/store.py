@@ -431,7 +431,7 @@ class SQLiteStore:
         """
         result = IngestResult()
         wanted = set(reissue)
-        fresh: dict[str, Article] = {}  # new or changed, as stored
+        fresh: dict[str, None] = {}  # ids of new or changed records, in input order
         try:
             with self.transaction() as db:
                 for item in items:
@@ -441,9 +441,9 @@ class SQLiteStore:
                     else:
                         stored = self._upsert(db, item, site, now, wanted, result)
                         if stored is not None:
-                            fresh[stored.id] = stored
+                            fresh[stored.id] = None
                 if fresh:
-                    self._complete_related(db, list(fresh.values()), site.related_count)
+                    self._complete_related(db, list(fresh), site.related_count)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
@@ -581,36 +581,52 @@ class SQLiteStore:
         )
         return stored
 
-    def _complete_related(self, db: sqlite3.Connection, fresh: list[Article], count: int) -> None:
-        """Index the new and changed articles for related posts (retracted and drafts stay
-        out of the candidates), then give each published one with fewer than ``count``
-        related links computed ones after its own, stored with it.
+    def _complete_related(self, db: sqlite3.Connection, fresh: list[str], count: int) -> None:
+        """Index the new and changed articles (ids in ``fresh``) for related posts
+        (retracted ones and drafts are never candidates), then give each published one
+        with fewer than ``count`` related links computed ones after its own, stored with it.
 
         Computed once, at ingest: candidates are never newer than the article, so later
-        articles do not change its links and its feeds stay byte-stable.  Inside the
-        ingest transaction (``RelatedIndex`` joins it rather than committing)."""
+        articles do not change its links and its feeds stay byte-stable.  The whole batch
+        is indexed first (as ``complete_related`` does for a build); articles are read
+        back in chunks so a large first ingest stays small in memory.  Inside the ingest
+        transaction (``RelatedIndex`` joins it rather than committing)."""
         index = RelatedIndex(db)
         if self._get_meta(db, "related_index") is None:
             # A store filled before related posts were computed here: index what it holds.
-            ids = {article.id for article in fresh}
+            ids = set(fresh)
             index.add(
                 article_from_json(body)
                 for record_id, body in db.execute("SELECT record_id, body FROM articles")
                 if record_id not in ids
             )
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
-        index.add(fresh)
-        for article in fresh:
-            if article.status != "published" or len(article.related) >= count:
-                continue
-            links = index.related_for(article, count)
-            if links == article.related:
-                continue
-            body = article_to_json(replace(article, related=links))
-            db.execute(
-                "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
-                (body, content_hash(body), article.id),
+        index.add(article for chunk in self._chunks(db, fresh) for article in chunk)
+        for chunk in self._chunks(db, fresh):
+            for article in chunk:
+                if article.status != "published" or len(article.related) >= count:
+                    continue
+                links = index.related_for(article, count)
+                if links == article.related:
+                    continue
+                body = article_to_json(replace(article, related=links))
+                db.execute(
+                    "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
+                    (body, content_hash(body), article.id),
+                )
+
+    @staticmethod
+    def _chunks(db: sqlite3.Connection, ids: list[str], size: int = 500) -> Iterator[list[Article]]:
+        """The stored articles of ``ids``, in that order, a few hundred at a time."""
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            marks = ",".join("?" * len(chunk))
+            bodies = dict(
+                db.execute(
+                    f"SELECT record_id, body FROM articles WHERE record_id IN ({marks})", chunk
+                ).fetchall()
             )
+            yield [article_from_json(bodies[record_id]) for record_id in chunk]
 
     @staticmethod
     def _get_meta(db: sqlite3.Connection, key: str) -> str | None:
