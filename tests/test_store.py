@@ -242,15 +242,61 @@ def test_a_version_1_store_is_migrated_with_its_data(
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
     with open_store(path) as old:
         assert old.schema_version == 1
-        old.ingest(items(tmp_path, [record(n) for n in range(6)]), portal.site, NOW)
     monkeypatch.undo()
+    fill_old_store(path, tmp_path, portal, [record(n) for n in range(6)])
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.count("articles") == 6
         categories, authors = store.live_sections()
         assert len(categories) == 3 and len(authors) == 3
     indexes = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
     assert {"articles_category_names", "articles_author_names"} <= indexes
+
+
+def fill_old_store(
+    path: Path, tmp_path: Path, portal: Catalogue, records: list[dict[str, object]]
+) -> None:
+    """Articles written into an older store the way its own version wrote them: ingested
+    into a current store, then copied over in the columns the old schema has."""
+    current = tmp_path / "current.sqlite"
+    with open_store(current) as new:
+        new.ingest(items(tmp_path, records, "old.jsonl"), portal.site, NOW)
+    raw = sqlite3.connect(path)
+    raw.execute("ATTACH DATABASE ? AS current", (str(current),))
+    columns = ", ".join(row[1] for row in raw.execute("PRAGMA main.table_info(articles)"))
+    raw.execute(f"INSERT INTO main.articles ({columns}) SELECT {columns} FROM current.articles")
+    raw.commit()
+    raw.close()
+
+
+def test_a_version_2_store_is_migrated_to_archive_history_without_bodies(
+    tmp_path: Path, portal: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.sqlite"
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    with open_store(path) as old:
+        assert old.schema_version == 2
+    monkeypatch.undo()
+    records = [record(n) for n in range(9)]
+    records[2]["status"] = "retracted"
+    records[4] = record(4, status="retracted", url=None)  # never in a history
+    records[5]["status"] = "draft"
+    fill_old_store(path, tmp_path, portal, records)
+    raw = sqlite3.connect(path)
+    assert "has_url" not in {row[1] for row in raw.execute("PRAGMA table_info(articles)")}
+    raw.close()
+    with open_store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 3
+        main = FeedSpec("tin-moi", "Tin mới", archive=True)
+        slots = store.history_keys(main)
+        assert [s.record_id for s in slots] == [r.record_id for r in store.select_history(main)]
+        assert {s.record_id for s in slots} == {str(1000 + n) for n in (0, 1, 2, 3, 6, 7, 8)}
+        assert [s.record_id for s in slots if not s.live] == ["1002"]
+        assert store.archive_pages("tin-moi") == {}
+        store.save_archive_pages("tin-moi", {1: "abc"})
+        assert store.archive_pages("tin-moi") == {1: "abc"}
+    indexes = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master")}
+    assert {"articles_history", "articles_history_category", "archive_pages"} <= indexes
 
 
 def test_the_history_matches_the_archive_rule(

@@ -27,7 +27,7 @@ from .related import RelatedIndex
 from .text import slugify
 from .timezone import ZONE_NAME, to_local
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -123,10 +123,39 @@ def migrate_1_to_2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_author_names ON articles (live, author_slug, author_name)")
 
 
+_SCHEMA_V2_TO_V3 = """
+-- RFC 5005 archives.  An article takes a slot in a feed's history when it is live or was
+-- retracted with a URL (archive.in_history): `has_url` lets that be read without bodies.
+ALTER TABLE articles ADD COLUMN has_url INTEGER NOT NULL DEFAULT 0;
+UPDATE articles SET has_url = (json_extract(body, '$.url') IS NOT NULL);
+-- A feed's history in slot order, ids and hashes only, from the index alone.
+CREATE INDEX articles_history
+    ON articles (has_url, published_us, record_id, status, content_hash);
+CREATE INDEX articles_history_category
+    ON articles (has_url, category_slug, published_us, record_id, status, content_hash);
+-- What each published archive page holds (ids, hashes, its links): a full page is only
+-- rendered again when this changes.
+CREATE TABLE archive_pages (
+    slug        TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (slug, number)
+) WITHOUT ROWID;
+"""
+
+
+def migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """Archive pages published incrementally: history without bodies, page fingerprints."""
+    for statement in _SCHEMA_V2_TO_V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
+    2: migrate_2_to_3,
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -267,6 +296,16 @@ class EntryRow:
 
     def article(self) -> Article:
         return article_from_json(self.body, self.source)
+
+
+@dataclass(frozen=True)
+class HistorySlot:
+    """One slot of a feed's RFC 5005 history, without its body: enough to fingerprint
+    archive pages; ``live`` False for a retracted article (its slot stays, empty)."""
+
+    record_id: str
+    content_hash: str
+    live: bool
 
 
 @dataclass(frozen=True)
@@ -540,8 +579,8 @@ class SQLiteStore:
         db.execute(
             "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
             " published_us, category_slug, category_name, author_slug, author_name, body,"
-            " source, first_seen, last_changed, tombstone, removed_at, deleted_when)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " live = excluded.live, published_us = excluded.published_us,"
@@ -549,7 +588,8 @@ class SQLiteStore:
             " author_slug = excluded.author_slug, author_name = excluded.author_name,"
             " body = excluded.body, source = excluded.source,"
             " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
-            " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when",
+            " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
+            " has_url = excluded.has_url",
             (
                 stored.id,
                 source_hash,
@@ -568,6 +608,7 @@ class SQLiteStore:
                 tombstone,
                 removed_at,
                 deleted_when,
+                int(bool(stored.url)),
             ),
         )
         if old is not None:
@@ -691,12 +732,55 @@ class SQLiteStore:
         where, params = self._where(feed)
         rows = self._query(
             "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
-            " WHERE (a.live = 1 OR (a.status = 'retracted'"
-            f" AND json_extract(a.body, '$.url') IS NOT NULL)){where}"
+            f" WHERE a.has_url = 1 AND a.status IN ('published', 'retracted'){where}"
             " ORDER BY a.published_us, a.record_id",
             params,
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
+        """``select_history`` without bodies: each slot's id, content hash and whether it
+        is live, oldest first.  From an index for the main and category feeds: cheap
+        enough for every run that renders the feed."""
+        where, params = self._where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.status = 'published' FROM articles a"
+            f" WHERE a.has_url = 1 AND a.status IN ('published', 'retracted'){where}"
+            " ORDER BY a.published_us, a.record_id",
+            params,
+        )
+        return [HistorySlot(str(r[0]), str(r[1]), bool(r[2])) for r in rows]
+
+    def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
+        """The stored entries of ``record_ids``, in that order."""
+        found: dict[str, EntryRow] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(
+                "SELECT record_id, content_hash, body, source FROM articles"
+                f" WHERE record_id IN ({marks})",
+                chunk,
+            ):
+                found[str(r[0])] = EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+        return [found[record_id] for record_id in record_ids]
+
+    def archive_pages(self, slug: str) -> dict[int, str]:
+        """Fingerprints of the archive pages of ``slug`` as last written: number -> it."""
+        return {
+            int(number): str(fingerprint)
+            for number, fingerprint in self._query(
+                "SELECT number, fingerprint FROM archive_pages WHERE slug = ?", (slug,)
+            )
+        }
+
+    def save_archive_pages(self, slug: str, pages: dict[int, str]) -> None:
+        """These archive pages of ``slug`` are written: remember what they hold."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO archive_pages (slug, number, fingerprint) VALUES (?, ?, ?)",
+                [(slug, number, fingerprint) for number, fingerprint in sorted(pages.items())],
+            )
 
     def tombstones(self, feed: FeedSpec) -> list[Tombstone]:
         """Published entries of ``feed`` that were retracted and are still announced."""
