@@ -16,10 +16,8 @@ them: the CMS's history is assumed to grow at its new end.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -146,70 +144,9 @@ def render_archived_feed(
     return render_plan(catalogue, plan_archive(catalogue.site, feed, articles))
 
 
-# --- publish: the pages from the store ------------------------------------------------
-
-#: Big enough for any feed's whole history when asking the store for "everything".
-HISTORY_LIMIT = 1_000_000_000
-
-
-class StoredEntry(Protocol):
-    """What the store hands back for one entry (``store.EntryRow``)."""
-
-    @property
-    def record_id(self) -> str: ...
-
-    @property
-    def content_hash(self) -> str: ...
-
-    def article(self) -> Article: ...
-
-
-class EntrySource(Protocol):
-    """The part of the store the archives read (``store.SQLiteStore``)."""
-
-    def select_entries(self, feed: FeedSpec, limit: int) -> Sequence[StoredEntry]: ...
-
-
-class ArchiveExtras:
-    """``publish.FeedExtras`` for RFC 5005: an archived feed's full pages, read from the
-    store (its whole history, not just the newest entries publish renders).
-
-    A retracted article must keep its slot or every later page shifts (see the module).
-    A store offering ``select_history(feed)`` (live and retracted entries, oldest or
-    newest first) gives exactly that; with ``select_entries`` alone, retracted articles
-    lose their slots.
-    """
-
-    def history(self, store: EntrySource, feed: FeedSpec) -> Sequence[StoredEntry]:
-        whole = dataclasses.replace(feed, limit=None)
-        select_history = getattr(store, "select_history", None)
-        if callable(select_history):
-            rows: Sequence[StoredEntry] = select_history(whole)
-            return rows
-        return store.select_entries(whole, HISTORY_LIMIT)
-
-    def fingerprint(self, store: EntrySource, feed: FeedSpec) -> str:
-        """Changes whenever any entry of the feed's history does (and so may its pages)."""
-        if not feed.archive:
-            return ""
-        digest = hashlib.sha256()
-        for row in self.history(store, feed):
-            digest.update(f"{row.record_id} {row.content_hash}\n".encode())
-        return digest.hexdigest()
-
-    def plan(self, store: EntrySource, catalogue: Catalogue, feed: FeedSpec) -> ArchivePlan:
-        """The feed's plan from the store: pages, and what the current documents hold."""
-        articles = [row.article() for row in self.history(store, feed)]
-        return plan_archive(catalogue.site, feed, articles)
-
-    def files(self, store: EntrySource, catalogue: Catalogue, feed: FeedSpec) -> dict[str, bytes]:
-        """The full archive pages (``<slug>/archive/<n>.xml``); empty for other feeds.
-
-        The current documents must come from ``render_plan(catalogue, plan)`` too (they
-        link ``prev-archive`` and may hold more than ``entries_per_feed``)."""
-        if not feed.archive:
-            return {}
-        return render_pages(catalogue.site, self.plan(store, catalogue, feed))
+# --- publish: ``publish._Run.archive_layout`` cuts the history the same way from the store
+# (ids and hashes only, ``store.history_keys``) and renders each page that changed with
+# ``page_links``, so cron writes the bytes ``render_plan`` gives a build.
 
 
 # --- reading archives back: what an RFC 5005 client does (§4.2) -------------------------

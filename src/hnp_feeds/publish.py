@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -25,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from xml.sax.saxutils import quoteattr
 
+from .archive import archive_relpath, archive_url, page_links
 from .catalogue import feeds_for
 from .config import Catalogue
 from .errors import LockBusy, RecordError
@@ -35,9 +38,11 @@ from .identity import entry_id
 from .model import Article, Category, FeedSpec, Site
 from .output import remove_stale_temporaries, write_atomic
 from .pages import LATEST, LATEST_MAIN, site_files
+from .precompress import gzip_sibling, write_gzip_sibling
 from .render import render_feed
 from .store import (
     EntryRow,
+    HistorySlot,
     IngestResult,
     SQLiteStore,
     Tombstone,
@@ -49,6 +54,7 @@ from .store import (
 from .timezone import localize, rfc3339, to_local
 from .validator import PortalPolicy, Report, validate
 from .websub import DEFAULT_TIMEOUT, PingReport, announce_pending
+from .writers import ArchiveLinks, feed_url, render_atom
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Below this many feeds to render, forking workers costs more than it saves.
@@ -60,6 +66,8 @@ TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
 # The pages for people beside the feeds, and how many entries of each feed they show.
 PAGES = ("index.html", "feeds.opml")
+#: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
+PAGE_BATCH = 32
 
 
 def _shown(feed: FeedSpec) -> int:
@@ -68,6 +76,8 @@ def _shown(feed: FeedSpec) -> int:
 
 
 Validate = Callable[[bytes, str], Report]
+Job = TypeVar("Job")
+Out = TypeVar("Out")
 
 
 class Outcome(Enum):
@@ -327,11 +337,19 @@ class _Run:
         return stubs
 
     def fingerprint(
-        self, feed: FeedSpec, rows: Sequence[EntryRow], tombs: Sequence[Tombstone]
+        self,
+        feed: FeedSpec,
+        rows: Sequence[EntryRow],
+        tombs: Sequence[Tombstone],
+        layout: ArchiveLayout | None = None,
     ) -> str:
+        """What the feed's current documents depend on (not its archive pages: those
+        have fingerprints of their own, ``ArchiveLayout.pages``)."""
         digest = hashlib.sha256()
         digest.update(self.config.encode())
         digest.update(json.dumps(feed.__dict__, sort_keys=True, ensure_ascii=False).encode())
+        if layout is not None:
+            digest.update(f"\narchive {layout.current.limit} {len(layout.pages)}".encode())
         for row in rows:
             digest.update(f"\ne {row.record_id} {row.content_hash}".encode())
         for tomb in tombs:
@@ -351,10 +369,15 @@ class _Run:
         limit = self.site.entries_per_feed
         jobs: list[RenderJob] = []
         fingerprints: list[str] = []
+        pages: list[PageTask] = []
         for feed in planned:
-            rows = self.store.select_entries(feed, feed.limit or limit)
+            layout = self.archive_layout(feed) if feed.archive else None
+            current = layout.current if layout is not None else feed
+            rows = self.store.select_entries(feed, current.limit or limit)
             tombs = self.store.tombstones(feed)
-            fingerprint = self.fingerprint(feed, rows, tombs)
+            fingerprint = self.fingerprint(feed, rows, tombs, layout)
+            if layout is not None:
+                pages += self._pages_to_render(feed, layout)
             state = states.get(feed.slug)
             if (
                 state is not None
@@ -363,17 +386,130 @@ class _Run:
                 and all((self.out_dir / f).is_file() for f in state.files)
             ):
                 continue
-            jobs.append(RenderJob(feed, tuple((r.body, r.source) for r in rows), tuple(tombs)))
+            links = layout.links if layout is not None else None
+            bodies = tuple((r.body, r.source) for r in rows)
+            jobs.append(RenderJob(feed, bodies, tuple(tombs), current, links))
             fingerprints.append(fingerprint)
         # Rendering and validating are most of the work: a few processes share them while
-        # this one writes, in the plan's order, whatever has come back.
-        for job, fingerprint, rendered in zip(
-            jobs, fingerprints, self._render_all(jobs), strict=True
-        ):
-            if not self._publish_feed(job.feed, rendered, fingerprint, result):
-                failed.append(job.feed)
+        # this one writes, in order, whatever has come back.  Archive pages first, so the
+        # current documents never link to a page not yet there.
+        with _Workers(self, len(jobs) + len(pages)) as workers:
+            broken = self._publish_archive_pages(pages, workers, result)
+            # A feed with a page that failed keeps its previous current documents too.
+            kept = [
+                (job, fingerprint)
+                for job, fingerprint in zip(jobs, fingerprints, strict=True)
+                if job.feed.slug not in broken
+            ]
+            rendered_all = workers.map(_render_in_worker, [job for job, _ in kept])
+            for (job, fingerprint), rendered in zip(kept, rendered_all, strict=True):
+                if not self._publish_feed(job.feed, rendered, fingerprint, result):
+                    failed.append(job.feed)
+        failed += [feed for feed in planned if feed.slug in broken]
         self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
+
+    # -- RFC 5005 archives --
+
+    def archive_layout(self, feed: FeedSpec) -> ArchiveLayout:
+        """How ``feed``'s history is cut (``archive.plan_archive``), from the store's
+        ids and hashes alone: what the current documents hold and a fingerprint of
+        every full page (its slots' ids, hashes and liveness, and its links)."""
+        size = self.site.archive_page_size
+        slots = self.store.history_keys(feed)
+        full = len(slots) // size
+        base = feed.limit or self.site.entries_per_feed
+        remainder = sum(1 for slot in slots[full * size :] if slot.live)
+        limit = max(base, remainder)
+        current = feed if limit == base else dataclasses.replace(feed, limit=limit)
+        links = None
+        if full:
+            links = ArchiveLinks(
+                current=feed_url(self.site, feed.slug, "atom.xml"),
+                prev_archive=archive_url(self.site, feed.slug, full),
+            )
+        head = f"{self.config}\n{_spec_text(feed)}\n"
+        pages = []
+        for number in range(1, full + 1):
+            chunk = slots[(number - 1) * size : number * size]
+            pages.append(
+                ArchivePage(
+                    number,
+                    _page_fingerprint(head, number, full, chunk),
+                    tuple(slot.record_id for slot in chunk if slot.live),
+                )
+            )
+        return ArchiveLayout(current, links, tuple(pages))
+
+    def _pages_to_render(self, feed: FeedSpec, layout: ArchiveLayout) -> list[PageTask]:
+        """The full pages whose fingerprint changed since written (or whose file is
+        gone), newest first: a page gains its ``next-archive`` link only once the page
+        it points to is there."""
+        written = self.store.archive_pages(feed.slug)
+        total = len(layout.pages)
+        return [
+            PageTask(feed, page.number, total, page.fingerprint, page.record_ids)
+            for page in reversed(layout.pages)
+            if written.get(page.number) != page.fingerprint
+            or not (self.out_dir / archive_relpath(feed.slug, page.number)).is_file()
+        ]
+
+    def _publish_archive_pages(
+        self, tasks: Sequence[PageTask], workers: _Workers, result: PublishResult
+    ) -> set[str]:
+        """Render, validate and write archive pages, a batch at a time (bodies read from
+        the store per batch); the slugs of feeds with a page that failed."""
+        broken: set[str] = set()
+        for start in range(0, len(tasks), PAGE_BATCH):
+            batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
+            jobs = [
+                PageJob(
+                    t.feed,
+                    t.number,
+                    t.total,
+                    tuple((r.body, r.source) for r in self.store.entry_rows(t.record_ids)),
+                )
+                for t in batch
+            ]
+            done: dict[str, dict[int, str]] = {}
+            for task, page in zip(batch, workers.map(_render_page_in_worker, jobs), strict=True):
+                slug = task.feed.slug
+                if slug in broken:
+                    continue
+                if page.invalid is not None:
+                    result.invalid[page.relpath] = page.invalid
+                    broken.add(slug)
+                    continue
+                if not self._check_identity(task.feed, page.ids, result):
+                    broken.add(slug)
+                    continue
+                self.store.add_to_ledger(page.ids, self.now)
+                self._write(page.relpath, page.data, result)
+                done.setdefault(slug, {})[task.number] = task.fingerprint
+            for slug, written in done.items():
+                self.store.save_archive_pages(slug, written)
+        return broken
+
+    def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
+        """One file put in place atomically if its bytes changed, then its ``.gz``
+        sibling (``gzip_static``); a sibling older than its file (a run killed between
+        the two) is written again even when the file itself was unchanged."""
+        target = self.out_dir / relpath
+        if write_atomic(target, data):
+            result.written.append(target)
+            result.bytes_written += len(data)
+            write_gzip_sibling(target, data)
+            return
+        result.unchanged.append(target)
+        sibling = gzip_sibling(target)
+        try:
+            fresh = sibling.stat().st_mtime_ns >= target.stat().st_mtime_ns
+        except FileNotFoundError:
+            fresh = False
+        if not fresh:
+            write_gzip_sibling(target, data)
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(sibling)  # rewritten or not, it now matches the file
 
     def _publish_pages(self, result: PublishResult) -> None:
         """``index.html`` and ``feeds.opml`` again when any feed changed since they were
@@ -393,28 +529,8 @@ class _Run:
             for feed in self.site_feeds()
         ]
         for name, data in sorted(site_files(self.catalogue, listed).items()):
-            target = self.out_dir / name
-            if write_atomic(target, data):
-                result.written.append(target)
-                result.bytes_written += len(data)
-            else:
-                result.unchanged.append(target)
+            self._write(name, data, result)
         self.store.set_meta("pages", fingerprint)
-
-    def _render_all(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
-        """Each job rendered and validated, in order; in worker processes when it pays."""
-        if self.workers < 2 or len(jobs) < MIN_PARALLEL_FEEDS or not _can_fork():
-            for job in jobs:
-                yield render_job(job, self.catalogue, self.validate)
-            return
-        global _WORKER_CONTEXT
-        _WORKER_CONTEXT = (self.catalogue, self.validate)  # inherited by the forked workers
-        _warm_up()
-        context = multiprocessing.get_context("fork")
-        with context.Pool(
-            min(self.workers, len(jobs)), _worker_start, (os.getpid(), self.lock_fd)
-        ) as pool:
-            yield from pool.imap(_render_in_worker, jobs)
 
     def _publish_feed(
         self, feed: FeedSpec, rendered: Rendered, fingerprint: str, result: PublishResult
@@ -450,12 +566,7 @@ class _Run:
         if self.site.hub and announced:
             self.store.queue_pings(announced, self.now)
         for relpath, data in sorted(files.items()):
-            target = self.out_dir / relpath
-            if write_atomic(target, data):
-                result.written.append(target)
-                result.bytes_written += len(data)
-            else:
-                result.unchanged.append(target)
+            self._write(relpath, data, result)
         self.store.save_feed_state(feed, fingerprint, sorted(files), self.now)
         return True
 
@@ -481,11 +592,78 @@ class _Run:
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One feed to render: its entries as stored (JSON bodies) and its tombstones."""
+    """One feed's current documents to render: its entries as stored (JSON bodies) and its
+    tombstones; for an archived feed, ``current`` (its limit widened to the entries newer
+    than the last full page) and the RFC 5005 links of its Atom document."""
 
     feed: FeedSpec
     bodies: tuple[tuple[str, str], ...]
     tombs: tuple[Tombstone, ...]
+    current: FeedSpec | None = None
+    links: ArchiveLinks | None = None
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    """One full archive page as the store's history cuts it: what it holds, no bodies."""
+
+    number: int
+    fingerprint: str
+    record_ids: tuple[str, ...]  # its live entries, oldest first
+
+
+@dataclass(frozen=True)
+class ArchiveLayout:
+    """An archived feed's history: the current documents' spec and links, its full pages."""
+
+    current: FeedSpec
+    links: ArchiveLinks | None
+    pages: tuple[ArchivePage, ...]
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """An archive page to render again, before its bodies are read."""
+
+    feed: FeedSpec
+    number: int
+    total: int
+    fingerprint: str
+    record_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """An archive page to render: its entries as stored, oldest first."""
+
+    feed: FeedSpec
+    number: int
+    total: int
+    bodies: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A rendered archive page: its path, bytes, entry ids, and its report if invalid."""
+
+    relpath: str
+    data: bytes
+    ids: dict[str, str]
+    invalid: Report | None
+
+
+def _spec_text(feed: FeedSpec) -> str:
+    return json.dumps(feed.__dict__, sort_keys=True, ensure_ascii=False)
+
+
+def _page_fingerprint(head: str, number: int, total: int, slots: Sequence[HistorySlot]) -> str:
+    """What page ``number`` of ``total`` shows: its slots and whether it links a next page."""
+    text = (
+        head
+        + f"{number} {number < total}\n"
+        + "\n".join(f"{slot.record_id} {slot.content_hash} {int(slot.live)}" for slot in slots)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -500,7 +678,12 @@ class Rendered:
 def render_job(job: RenderJob, catalogue: Catalogue, validate_feed: Validate) -> Rendered:
     """Render one feed in every format (Atom with its tombstones) and validate each file."""
     entries = [article_from_json(body, source) for body, source in job.bodies]
-    files = render_feed(catalogue, job.feed, entries)
+    current = job.current or job.feed
+    files = render_feed(catalogue, current, entries)
+    if job.links is not None:
+        files[f"{job.feed.slug}/atom.xml"] = render_atom(
+            catalogue.site, current, entries, archive=job.links
+        )
     if job.tombs:
         atom = f"{job.feed.slug}/atom.xml"
         files[atom] = add_tombstones(files[atom], job.tombs)
@@ -513,7 +696,20 @@ def render_job(job: RenderJob, catalogue: Catalogue, validate_feed: Validate) ->
     return Rendered(ids, files, invalid)
 
 
-# Set in the publishing process just before the workers are forked from it.
+def render_page(job: PageJob, catalogue: Catalogue, validate_feed: Validate) -> RenderedPage:
+    """Render archive page ``job.number`` (``archive.render_pages``) and validate it."""
+    site = catalogue.site
+    entries = [article_from_json(body, source) for body, source in job.bodies]
+    links = page_links(site, job.feed, job.number, job.total)
+    data = render_atom(site, job.feed, entries, archive=links)
+    relpath = archive_relpath(job.feed.slug, job.number)
+    report = validate_feed(data, site.feeds_url + relpath)
+    ids = {article.id: entry_id(site, article) for article in entries}
+    return RenderedPage(relpath, data, ids, None if report.ok else report)
+
+
+# Set in the publishing process just before the workers are forked from it (and used
+# in it directly when it renders alone).
 _WORKER_CONTEXT: tuple[Catalogue, Validate] | None = None
 
 
@@ -521,6 +717,46 @@ def _render_in_worker(job: RenderJob) -> Rendered:
     assert _WORKER_CONTEXT is not None
     catalogue, validate_feed = _WORKER_CONTEXT
     return render_job(job, catalogue, validate_feed)
+
+
+def _render_page_in_worker(job: PageJob) -> RenderedPage:
+    assert _WORKER_CONTEXT is not None
+    catalogue, validate_feed = _WORKER_CONTEXT
+    return render_page(job, catalogue, validate_feed)
+
+
+class _Workers:
+    """Render processes for one run, forked once and only when it pays (enough work,
+    more than one worker wanted); ``map`` runs in this process otherwise."""
+
+    def __init__(self, run: _Run, work: int) -> None:
+        self.run = run
+        self.parallel = run.workers >= 2 and work >= MIN_PARALLEL_FEEDS and _can_fork()
+        self.pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> _Workers:
+        global _WORKER_CONTEXT
+        _WORKER_CONTEXT = (self.run.catalogue, self.run.validate)  # inherited by the workers
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _WORKER_CONTEXT
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        _WORKER_CONTEXT = None
+
+    def map(self, fn: Callable[[Job], Out], jobs: Sequence[Job]) -> Iterator[Out]:
+        """``fn`` over ``jobs``, results in order, as they come."""
+        if not self.parallel or len(jobs) < 2:
+            return map(fn, jobs)
+        if self.pool is None:
+            _warm_up()
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(
+                self.run.workers, _worker_start, (os.getpid(), self.run.lock_fd)
+            )
+        return self.pool.imap(fn, jobs)
 
 
 def _worker_start(parent: int, lock_fd: int | None) -> None:
