@@ -70,10 +70,13 @@ def portal_toml(
     hub: str | None = None,
     entries_per_feed: int = 10,
     sources: list[str] | None = None,
+    **site: int,
 ) -> Path:
-    """The same portal as ``portal.catalogue`` as a file, for the CLI."""
+    """The same portal as ``portal.catalogue`` as a file, for the CLI; ``site``: more
+    integer settings of ``[site]`` (``archive_page_size``, ``related_count``)."""
     path = tmp_path / "hnp-feeds.toml"
     hub_line = f'hub = "{hub}"\n' if hub else ""
+    hub_line += "".join(f"{key} = {value}\n" for key, value in sorted(site.items()))
     path.write_text(
         "[site]\n"
         'title = "Báo HNP"\nbase_url = "https://hnp.example.vn/"\n'
