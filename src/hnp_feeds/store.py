@@ -371,6 +371,41 @@ class Store(Protocol):
     def tombstones(self, feed: FeedSpec) -> list[Tombstone]: ...
 
 
+# --- related posts for the articles of one ingest ----------------------------------------
+
+#: Up to this many new or changed articles, related posts look up document frequencies
+#: term by term instead of reading the whole vocabulary (0.4 s for 100,000 articles).
+FEW_ARTICLES = 200
+
+
+class _TermCounts(dict[str, int]):
+    """Document frequencies of the index, read one term at a time when first asked."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def __missing__(self, term: str) -> int:
+        row = self.conn.execute("SELECT doc FROM related_vocab WHERE term = ?", (term,)).fetchone()
+        count = int(row[0]) if row else 0
+        self[term] = count
+        return count
+
+    def get(self, term: str, default: int | None = 0) -> int:  # type: ignore[override]
+        return self[term]
+
+
+class _FewArticlesIndex(RelatedIndex):
+    """``RelatedIndex`` for a cron ingest of a few articles into a large index: the same
+    links, with frequencies looked up per term (``_TermCounts``)."""
+
+    def _frequencies(self) -> dict[str, int]:
+        if self._doc_freq is None:
+            self._doc_freq = _TermCounts(self.conn)
+            self._doc_count = self.conn.execute("SELECT count(*) FROM related_fts").fetchone()[0]
+        return self._doc_freq
+
+
 # --- the SQLite store ----------------------------------------------------------------------
 
 
@@ -632,7 +667,7 @@ class SQLiteStore:
         is indexed first (as ``complete_related`` does for a build); articles are read
         back in chunks so a large first ingest stays small in memory.  Inside the ingest
         transaction (``RelatedIndex`` joins it rather than committing)."""
-        index = RelatedIndex(db)
+        index = RelatedIndex(db) if len(fresh) > FEW_ARTICLES else _FewArticlesIndex(db)
         if self._get_meta(db, "related_index") is None:
             # A store filled before related posts were computed here: index what it holds.
             ids = set(fresh)
