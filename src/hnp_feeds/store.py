@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .errors import RecordError, StoreError
 from .identity import entry_id
@@ -298,14 +298,14 @@ class EntryRow:
         return article_from_json(self.body, self.source)
 
 
-@dataclass(frozen=True)
-class HistorySlot:
+class HistorySlot(NamedTuple):
     """One slot of a feed's RFC 5005 history, without its body: enough to fingerprint
-    archive pages; ``live`` False for a retracted article (its slot stays, empty)."""
+    archive pages; ``live`` 0 for a retracted article (its slot stays, empty), else 1.
+    A tuple: the main feed's history is every article, read on each run that renders it."""
 
     record_id: str
     content_hash: str
-    live: bool
+    live: int
 
 
 @dataclass(frozen=True)
@@ -784,7 +784,7 @@ class SQLiteStore:
             " ORDER BY a.published_us, a.record_id",
             params,
         )
-        return [HistorySlot(str(r[0]), str(r[1]), bool(r[2])) for r in rows]
+        return list(map(HistorySlot._make, rows))
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""
