@@ -73,10 +73,14 @@ def article_record(n: int, rng: random.Random) -> dict[str, Any]:
         "category": {"slug": section, "name": category},
         "tags": sorted({TAGS[rng.randrange(len(TAGS))] for _ in range(2)}),
         "published": published,
+        # The two posts before it; the first posts link their section's page instead (a
+        # link to itself, or none at all, is refused by the portal policy).
         "related": [
-            {"url": f"{SITE}{section}/bai-{max(0, n - k)}.html", "title": f"Bài {max(0, n - k)}"}
+            {"url": f"{SITE}{section}/bai-{n - k}.html", "title": f"Bài {n - k}"}
             for k in (1, 2)
-        ],
+            if n - k >= 0
+        ]
+        or [{"url": f"{SITE}{section}/", "title": category}],
     }
 
 
