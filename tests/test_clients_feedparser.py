@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds.archive import walk_archives
-from hnp_feeds.build import build, load_articles
+from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import Catalogue, load_config
 
 from .clients.fidelity import (
@@ -50,7 +50,7 @@ def test_every_field_of_every_entry_matches_its_record(
     built: tuple[Catalogue, Path], readings: dict[str, list[Reading]]
 ) -> None:
     catalogue, _ = built
-    articles, _ = load_articles(catalogue.sources)
+    articles, _ = articles_to_publish(catalogue)
     records = records_by_id(catalogue.site, articles)
     differences = [
         str(difference)
@@ -85,7 +85,7 @@ def test_a_walk_of_the_main_feed_archives_finds_every_published_article_once(
         return (out / url[len(feeds_url) :]).read_bytes()
 
     walk = walk_archives(fetch, f"{feeds_url}{catalogue.main_slug}/atom.xml")
-    articles, _ = load_articles(catalogue.sources)
+    articles, _ = articles_to_publish(catalogue)
     published = records_by_id(catalogue.site, [a for a in articles if a.url])
     assert walk.problems == [] and walk.repeated == []
     assert len(walk.documents) > 1

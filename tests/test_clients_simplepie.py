@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds.build import build, load_articles
+from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import load_config
 
 from .clients.compare import known_fault
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"SimplePie: {WHY_NO
 def test_simplepie_reads_every_xml_document_like_the_records(tmp_path: Path) -> None:
     catalogue = load_config()
     assert build(catalogue, out_dir=tmp_path).ok
-    articles, _ = load_articles(catalogue.sources)
+    articles, _ = articles_to_publish(catalogue)
     records = records_by_id(catalogue.site, articles)
     relpaths = feed_files(tmp_path)
     readings = read_with_simplepie(tmp_path, relpaths)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import lxml.html
 import pytest
 
-from hnp_feeds.build import load_articles
+from hnp_feeds.build import articles_to_publish
 from hnp_feeds.catalogue import feeds_for, select
 from hnp_feeds.config import Catalogue, load_config
 from hnp_feeds.model import Article, Category, FeedSpec, Site
@@ -23,7 +23,7 @@ HOSTILE = '<script>alert("x")</script> & "Hà Nội"'
 @pytest.fixture(scope="module")
 def sample() -> tuple[Catalogue, list[tuple[FeedSpec, Sequence[Article]]]]:
     catalogue = load_config()
-    articles, _ = load_articles(catalogue.sources)
+    articles, _ = articles_to_publish(catalogue)
     feeds = feeds_for(catalogue, articles)
     return catalogue, [(f, select(f, articles, catalogue.site.entries_per_feed)) for f in feeds]
 

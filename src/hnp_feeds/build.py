@@ -96,6 +96,18 @@ def load_articles(
     return articles, rejected
 
 
+def articles_to_publish(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str] | None = None,
+    cleaned: list[str] | None = None,
+) -> tuple[list[Article], list[RecordError]]:
+    """The articles exactly as a build publishes them: read from the sources (default:
+    the catalogue's), with related posts computed up to ``related_count`` where the
+    records bring fewer; and the records refused."""
+    articles, rejected = load_articles(sources or catalogue.sources, catalogue, cleaned)
+    return complete_related(articles, catalogue.site.related_count), rejected
+
+
 class _ListHandler(logging.Handler):
     def __init__(self, sink: list[str]) -> None:
         super().__init__(logging.WARNING)
@@ -157,10 +169,7 @@ def build(
     """Regenerate every feed from the sources; write only if every file validates."""
     out_dir = out_dir or catalogue.out_dir
     result = BuildResult()
-    articles, result.rejected = load_articles(
-        sources or catalogue.sources, catalogue, result.cleaned
-    )
-    articles = complete_related(articles, catalogue.site.related_count)
+    articles, result.rejected = articles_to_publish(catalogue, sources, result.cleaned)
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)
     policy = PortalPolicy.for_site(catalogue.site, now=datetime.now(UTC))

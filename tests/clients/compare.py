@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hnp_feeds.build import build, load_articles
+from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import load_config
 
 from .fidelity import (
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if not result.ok:
         print(f"build failed: rejected={result.rejected} invalid={list(result.invalid)}")
         return 1
-    articles, _ = load_articles(catalogue.sources)
+    articles, _ = articles_to_publish(catalogue)
     records = records_by_id(catalogue.site, articles)
     relpaths = feed_files(args.out)
 
