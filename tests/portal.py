@@ -23,6 +23,7 @@ def catalogue(tmp_path: Path, hub: str | None = None, **site: Any) -> Catalogue:
             "tag_date": "2008-01-01",
             "description": "Tin tức HNP",
             "entries_per_feed": 10,
+            "archive_page_size": 100,  # no full archive page unless a test asks for one
             **site,
         },
         "feed": [{"slug": "bong-da", "title": "Bóng đá", "tag": "bóng đá"}],
@@ -76,6 +77,7 @@ def portal_toml(
     integer settings of ``[site]`` (``archive_page_size``, ``related_count``)."""
     path = tmp_path / "hnp-feeds.toml"
     hub_line = f'hub = "{hub}"\n' if hub else ""
+    site = {"archive_page_size": 100, **site}  # as in ``catalogue``
     hub_line += "".join(f"{key} = {value}\n" for key, value in sorted(site.items()))
     path.write_text(
         "[site]\n"

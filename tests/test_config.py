@@ -41,6 +41,7 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
     assert site.timezone == "Asia/Ho_Chi_Minh"
     assert site.feeds_url == "https://hnp.example.vn/feeds/"  # trailing slash added
     assert site.entries_per_feed == 50
+    assert site.archive_page_size == 50  # defaults to entries_per_feed
     assert site.hub is None
     assert catalogue.sources == (str(tmp_path / "articles.jsonl"),)
     (feed,) = catalogue.declared

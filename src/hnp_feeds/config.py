@@ -66,7 +66,11 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         description=_str(site_raw, "description", where, ""),
         hub=_optional_url(site_raw, "hub", where),
         entries_per_feed=_int(site_raw, "entries_per_feed", where, 50),
-        archive_page_size=_int(site_raw, "archive_page_size", where, 100),
+        # One archive page per feed's worth of entries: the current document then never
+        # holds more than entries_per_feed (RFC 5005 keeps the newest partial page in it).
+        archive_page_size=_int(
+            site_raw, "archive_page_size", where, _int(site_raw, "entries_per_feed", where, 50)
+        ),
         publish_interval_minutes=_int(site_raw, "publish_interval_minutes", where, 5),
         related_count=_int(site_raw, "related_count", where, 5),
         category_feeds=bool(site_raw.get("category_feeds", True)),
