@@ -189,3 +189,44 @@ def test_build_applies_the_portal_policy_not_only_the_spec(
     assert not result.written
     codes = {m.code for report in result.invalid.values() for m in report.errors}
     assert "OffsetNotLocal" in codes, codes
+
+
+def test_scheduled_articles_wait_and_future_updates_are_refused(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from hnp_feeds.build import articles_to_publish
+
+    related = [{"url": "https://hnp.example.vn/", "title": "Trang chủ"}]
+    base = {"category": "Thời sự", "summary": "Tóm tắt.", "related": related}
+    records = [
+        {**base, "id": "now-1", "title": "Đã đăng", "published": "2024-05-01 08:00"},
+        {**base, "id": "later-1", "title": "Hẹn giờ", "published": "2099-01-01 08:00"},
+        {
+            **base,
+            "id": "skew-1",
+            "title": "Đồng hồ CMS chạy nhanh",
+            "published": "2024-05-02 08:00",
+            "updated": "2099-01-01 09:00",
+        },
+    ]
+    for record in records:
+        record["url"] = f"https://hnp.example.vn/tin/{record['id']}.html"
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+
+    result = build(catalogue, [source], tmp_path / "out")
+    assert not result.invalid  # a scheduled article never blocks the feeds
+    assert [a.id for a in result.scheduled] == ["later-1"]
+    (refused,) = result.rejected
+    assert (refused.position, refused.record_id) == ("3", "skew-1")
+    assert "in the future" in refused.reason
+    ids = [e.id for e in feedparser.parse((tmp_path / "out/tin-moi/atom.xml").read_bytes()).entries]
+    assert ids == ["tag:hnp.example.vn,2024-05-01:article/now-1"]
+
+    # Once its time has come, the scheduled article is published like any other.
+    later = datetime(2099, 1, 1, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
+    articles, _ = articles_to_publish(catalogue, [source], now=later + timedelta(hours=1))
+    assert {a.id for a in articles} == {"now-1", "later-1", "skew-1"}

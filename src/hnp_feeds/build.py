@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from .adapters import read_sources
+from .adapters import read_sources, split_where
 from .archive import plan_archive, render_plan
 from .catalogue import feeds_for, select
 from .config import Catalogue
@@ -26,6 +26,7 @@ from .pages import site_files
 from .precompress import write_gzip_sibling
 from .related import complete_related
 from .render import render_feed
+from .timezone import rfc3339
 from .validator import PortalPolicy, Report, validate
 
 ADAPTER_LOG = "hnp_feeds.adapters"  # where adapters say what they repaired
@@ -67,6 +68,7 @@ class BuildResult:
     unchanged: list[Path] = field(default_factory=list)
     rejected: list[RecordError] = field(default_factory=list)
     cleaned: list[str] = field(default_factory=list)
+    scheduled: list[Article] = field(default_factory=list)
     invalid: dict[str, Report] = field(default_factory=dict)
     warnings: dict[str, Report] = field(default_factory=dict)
     articles: int = 0
@@ -100,11 +102,30 @@ def articles_to_publish(
     catalogue: Catalogue,
     sources: Sequence[Path | str] | None = None,
     cleaned: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+    scheduled: list[Article] | None = None,
 ) -> tuple[list[Article], list[RecordError]]:
     """The articles exactly as a build publishes them: read from the sources (default:
     the catalogue's), with related posts computed up to ``related_count`` where the
-    records bring fewer; and the records refused."""
-    articles, rejected = load_articles(sources or catalogue.sources, catalogue, cleaned)
+    records bring fewer; and the records refused.
+
+    An article published after ``now`` (default: the clock) is scheduled: held back,
+    appended to ``scheduled``, never in a feed before its time.  One whose ``updated``
+    lies in the future is refused: no feed carries a date later than its build."""
+    now = now or datetime.now(UTC)
+    loaded, rejected = load_articles(sources or catalogue.sources, catalogue, cleaned)
+    articles: list[Article] = []
+    for article in loaded:
+        if article.published > now:
+            if scheduled is not None:
+                scheduled.append(article)
+        elif article.updated > now:
+            source, position = split_where(article.source)
+            reason = f"updated {rfc3339(article.updated)} is in the future"
+            rejected.append(RecordError(source, position, reason, record_id=article.id))
+        else:
+            articles.append(article)
     return complete_related(articles, catalogue.site.related_count), rejected
 
 
@@ -169,10 +190,13 @@ def build(
     """Regenerate every feed from the sources; write only if every file validates."""
     out_dir = out_dir or catalogue.out_dir
     result = BuildResult()
-    articles, result.rejected = articles_to_publish(catalogue, sources, result.cleaned)
+    now = datetime.now(UTC)
+    articles, result.rejected = articles_to_publish(
+        catalogue, sources, result.cleaned, now=now, scheduled=result.scheduled
+    )
     result.articles = len(articles)
     result.feeds, files = render_site(catalogue, articles, progress)
-    policy = PortalPolicy.for_site(catalogue.site, now=datetime.now(UTC))
+    policy = PortalPolicy.for_site(catalogue.site, now=now)
     for relpath, data in files.items():
         if not relpath.endswith((".xml", ".json")):
             continue  # index.html and feeds.opml are not feeds

@@ -18,6 +18,7 @@ from rich.table import Table
 from .build import BuildResult, build
 from .config import Catalogue, load_config
 from .errors import ConfigError, HnpFeedsError
+from .timezone import rfc3339
 
 if TYPE_CHECKING:
     from .publish import PublishResult
@@ -127,6 +128,9 @@ def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
         err_console.print(f"[yellow]rejected[/yellow] {record.where}: {record.reason}")
     for repair in result.cleaned:
         err_console.print(f"[cyan]cleaned[/cyan] {repair}")
+    for article in result.scheduled:
+        when = rfc3339(article.published)
+        err_console.print(f"[cyan]scheduled[/cyan] {article.source}: {article.id} at {when}")
     if not quiet:
         table = Table(title=f"Feeds in {out}")
         table.add_column("feed")
@@ -148,7 +152,7 @@ def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
     console.print(
         f"{len(result.feeds)} feeds, {result.articles} articles, "
         f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
-        f"{len(result.rejected)} records rejected: {state}"
+        f"{len(result.rejected)} records rejected, {len(result.scheduled)} scheduled: {state}"
     )
 
 
