@@ -285,6 +285,10 @@ def _report_publish(result: PublishResult, verbose: bool) -> None:
         if verbose:
             for path in result.written:
                 typer.echo(f"wrote {path}")
+            for record_id in result.released:
+                typer.echo(f"released scheduled {record_id}")
+            for record_id, when in result.scheduled:
+                typer.echo(f"scheduled {record_id} at {when.isoformat()}")
             for url, error in result.pings.failed.items() if result.pings else []:
                 typer.echo(f"hub ping failed for {url}: {error}")
     typer.echo(result.summary())

@@ -126,6 +126,10 @@ class PublishResult:
     identity: list[str] = field(default_factory=list)
     pings: PingReport | None = None
     ingest_only: bool = False  # ``hnp-feeds ingest``: nothing was meant to be published
+    #: Scheduled articles that went live this run (record ids), and those still waiting
+    #: (record id, when they go live): future-dated articles never reach a feed early.
+    released: list[str] = field(default_factory=list)
+    scheduled: list[tuple[str, datetime]] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[RecordError]:
@@ -160,6 +164,11 @@ class PublishResult:
                 f"{len(self.written)} files written ({self.bytes_written} bytes), "
                 f"{len(self.unchanged)} unchanged"
             )
+        if self.released:
+            parts.append(f"{len(self.released)} scheduled released")
+        waiting = len(self.scheduled) or (len(self.ingest.scheduled) if self.ingest else 0)
+        if waiting:
+            parts.append(f"{waiting} scheduled")
         if self.invalid:
             parts.append(f"{len(self.invalid)} files INVALID (previous kept)")
         refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
@@ -248,6 +257,9 @@ def publish(
         result = PublishResult()
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment)
+        # Scheduled articles whose time has come go live now: their feeds are re-planned.
+        result.released = store.release_scheduled(catalogue.site, moment)
+        result.scheduled = store.scheduled()
         run = _Run(catalogue, store, out, moment, reissue, validate_feed, extras or NoExtras())
         run.workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         run.lock_fd = lock_fd

@@ -25,9 +25,9 @@ from .identity import entry_id
 from .model import Article, Category, FeedSpec, Image, Link, Site, Status
 from .related import RelatedIndex
 from .text import slugify
-from .timezone import ZONE_NAME, to_local
+from .timezone import ZONE_NAME, rfc3339, to_local
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -151,11 +151,29 @@ def migrate_2_to_3(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+_SCHEMA_V3_TO_V4 = """
+-- Scheduled articles: published, with a URL, but dated after the ingest's `now` (the
+-- portal refuses a feed with a future date).  Stored with live = 0 and has_url = 0 (no
+-- feed, no history slot) and `scheduled_us`, the UTC microseconds of their latest date;
+-- the first publish run at or after it makes them live.  NULL for every other article.
+ALTER TABLE articles ADD COLUMN scheduled_us INTEGER;
+CREATE INDEX articles_scheduled ON articles (scheduled_us) WHERE scheduled_us IS NOT NULL;
+"""
+
+
+def migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """Scheduled (future-dated) articles kept out of the feeds until their time."""
+    for statement in _SCHEMA_V3_TO_V4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
     2: migrate_2_to_3,
+    3: migrate_3_to_4,
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -346,6 +364,8 @@ class IngestResult:
     rejected: list[RecordError] = field(default_factory=list)
     identity: list[RecordError] = field(default_factory=list)
     reissued: list[str] = field(default_factory=list)
+    #: Record ids stored as scheduled (dated after ``now``): also counted as new or changed.
+    scheduled: list[str] = field(default_factory=list)
 
     @property
     def seen(self) -> int:
@@ -516,6 +536,13 @@ class SQLiteStore:
                         stored = self._upsert(db, item, site, now, wanted, result)
                         if stored is not None:
                             fresh[stored.id] = None
+                waiting = set(result.scheduled)
+                if waiting:
+                    # Not candidates before their time (nor given links: that is at release).
+                    for record_id in waiting:
+                        fresh.pop(record_id, None)
+                    if self._get_meta(db, "related_index") is not None:
+                        RelatedIndex(db).remove(sorted(waiting))
                 if fresh:
                     self._complete_related(db, list(fresh), site.related_count)
         except sqlite3.Error as exc:
@@ -542,6 +569,20 @@ class SQLiteStore:
         result: IngestResult,
     ) -> Article | None:
         """Store one record; the article as stored when it is new or changed, else None."""
+        scheduled = article.status == "published" and bool(article.url) and article.published > now
+        if article.status != "draft" and not scheduled and article.updated > now:
+            # Its feeds would carry a future date, which the portal refuses: keep what was.
+            source, position = _split_where(article.source)
+            error = RecordError(
+                source,
+                position,
+                f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
+                f" (published {rfc3339(article.published)} is not)",
+                record_id=article.id,
+            )
+            self._reject(db, error, now)
+            result.rejected.append(error)
+            return None
         text = article_to_json(article)
         source_hash = content_hash(text)
         old = db.execute(
@@ -584,19 +625,21 @@ class SQLiteStore:
                     return None
 
         stored = article
-        touched = selection_keys(article)
+        # A scheduled article reaches no feed yet: only those its previous version was in.
+        touched = set() if scheduled else selection_keys(article)
         was_live = False
         if old is not None:
             previous = article_from_json(old[2])
-            touched |= selection_keys(previous)
             was_live = bool(old[3])
+            if not scheduled or was_live or old[4]:
+                touched |= selection_keys(previous)
             # A changed record whose `updated` did not move gets the time we saw the change,
             # so readers notice it (never earlier than what was published before).
             if article.updated <= previous.updated:
                 bumped = to_local(now.replace(microsecond=0))
                 stored = replace(article, updated=max(bumped, previous.updated, article.published))
         body = text if stored is article else article_to_json(stored)
-        live = stored.status == "published" and bool(stored.url)
+        live = stored.status == "published" and bool(stored.url) and not scheduled
         published_before = ledger is not None
         tombstone = 0
         removed_at: str | None = None
@@ -610,12 +653,14 @@ class SQLiteStore:
             result.added += 1
         else:
             result.changed += 1
+        if scheduled:
+            result.scheduled.append(stored.id)
         stamp = _iso(now)
         db.execute(
             "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
             " published_us, category_slug, category_name, author_slug, author_name, body,"
-            " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
+            " scheduled_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " live = excluded.live, published_us = excluded.published_us,"
@@ -624,7 +669,7 @@ class SQLiteStore:
             " body = excluded.body, source = excluded.source,"
             " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
             " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
-            " has_url = excluded.has_url",
+            " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us",
             (
                 stored.id,
                 source_hash,
@@ -643,7 +688,8 @@ class SQLiteStore:
                 tombstone,
                 removed_at,
                 deleted_when,
-                int(bool(stored.url)),
+                int(bool(stored.url) and not scheduled),
+                micros(max(stored.published, stored.updated)) if scheduled else None,
             ),
         )
         if old is not None:
@@ -673,7 +719,9 @@ class SQLiteStore:
             ids = set(fresh)
             index.add(
                 article_from_json(body)
-                for record_id, body in db.execute("SELECT record_id, body FROM articles")
+                for record_id, body in db.execute(
+                    "SELECT record_id, body FROM articles WHERE scheduled_us IS NULL"
+                )
                 if record_id not in ids
             )
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
@@ -690,6 +738,47 @@ class SQLiteStore:
                     "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
                     (body, content_hash(body), article.id),
                 )
+
+    def release_scheduled(self, site: Site, now: datetime) -> list[str]:
+        """Scheduled articles whose time has come (``scheduled_us`` <= ``now``) become
+        live as if just ingested: their feeds' keys dirty, related posts completed.
+        Returns their record ids, oldest first."""
+        try:
+            with self.transaction() as db:
+                due = db.execute(
+                    "SELECT record_id, body FROM articles"
+                    " WHERE scheduled_us IS NOT NULL AND scheduled_us <= ?"
+                    " ORDER BY scheduled_us, record_id",
+                    (micros(now),),
+                ).fetchall()
+                stamp = _iso(now)
+                for record_id, body in due:
+                    db.execute(
+                        "UPDATE articles SET scheduled_us = NULL, live = 1, has_url = 1,"
+                        " tombstone = 0, removed_at = NULL, deleted_when = NULL,"
+                        " last_changed = ? WHERE record_id = ?",
+                        (stamp, record_id),
+                    )
+                    keys = selection_keys(article_from_json(body))
+                    db.executemany(
+                        "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)]
+                    )
+                released = [str(record_id) for record_id, _ in due]
+                if released:
+                    self._complete_related(db, released, site.related_count)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: releasing scheduled articles failed: {exc}") from exc
+        return released
+
+    def scheduled(self) -> list[tuple[str, datetime]]:
+        """Articles waiting for their time: record id and when they go live, soonest first."""
+        return [
+            (str(record_id), to_local(_EPOCH + timedelta(microseconds=int(due))))
+            for record_id, due in self._query(
+                "SELECT record_id, scheduled_us FROM articles WHERE scheduled_us IS NOT NULL"
+                " ORDER BY scheduled_us, record_id"
+            )
+        ]
 
     @staticmethod
     def _chunks(db: sqlite3.Connection, ids: list[str], size: int = 500) -> Iterator[list[Article]]:
