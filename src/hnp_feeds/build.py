@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from .adapters import read_sources, split_where
+from .adapters import read_sources
 from .archive import plan_archive, render_plan
 from .catalogue import feeds_for, select
 from .config import Catalogue
-from .errors import RecordError
+from .errors import RecordError, split_where
 from .model import Article, FeedSpec
 from .output import write_atomic
 from .pages import site_files

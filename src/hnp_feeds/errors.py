@@ -31,6 +31,15 @@ class RecordError(HnpFeedsError, ValueError):
         return f"{self.source}:{self.position}" if self.position else self.source
 
 
+def split_where(where: str) -> tuple[str, str]:
+    """``"file.jsonl:12"`` -> ``("file.jsonl", "12")``: an Article's ``source`` back into the
+    source and position of a RecordError (a page path has no position)."""
+    source, sep, position = where.rpartition(":")
+    if sep and position.isdigit():
+        return source, position
+    return where, ""
+
+
 class StoreError(HnpFeedsError):
     """The SQLite store cannot be opened, migrated or written."""
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from .errors import RecordError, StoreError
+from .errors import RecordError, StoreError, split_where
 from .identity import entry_id
 from .model import Article, Category, FeedSpec, Image, Link, Site, Status
 from .related import RelatedIndex
@@ -290,14 +290,6 @@ def feed_keys(feed: FeedSpec) -> set[str]:
 
 def _iso(moment: datetime) -> str:
     return to_local(moment).isoformat()
-
-
-def _split_where(where: str) -> tuple[str, str]:
-    """``"a.jsonl:12"`` -> ``("a.jsonl", "12")`` (an Article's ``source`` form)."""
-    head, sep, tail = where.rpartition(":")
-    if sep and tail.isdigit():
-        return head, tail
-    return where, ""
 
 
 # --- rows handed to publish ----------------------------------------------------------------
@@ -572,7 +564,7 @@ class SQLiteStore:
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
-            source, position = _split_where(article.source)
+            source, position = split_where(article.source)
             error = RecordError(
                 source,
                 position,
@@ -610,7 +602,7 @@ class SQLiteStore:
                     )
                     result.reissued.append(article.id)
                 else:
-                    source, position = _split_where(article.source)
+                    source, position = split_where(article.source)
                     error = RecordError(
                         source,
                         position,

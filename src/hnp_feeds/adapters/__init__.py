@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Catalogue
-from ..errors import ConfigError, RecordError
+from ..errors import ConfigError, RecordError, split_where
 from ..model import Article
 
 Item = Article | RecordError
@@ -125,14 +125,6 @@ def read_sources(
                     )
                     continue
             yield item
-
-
-def split_where(where: str) -> tuple[str, str]:
-    """``"file.jsonl:12"`` -> ``("file.jsonl", "12")``; a page path has no position."""
-    source, sep, position = where.rpartition(":")
-    if sep and position.isdigit():
-        return source, position
-    return where, ""
 
 
 __all__ = [
