@@ -1,8 +1,8 @@
 """The one place that knows Asia/Ho_Chi_Minh and the portal's date formats.
 
 pytz zones must be attached with ``localize()`` (and re-normalized after arithmetic
-with ``normalize()``).  ``datetime.replace(tzinfo=pytz.timezone(...))`` picks the zone's
-first entry, local mean time, and gives ``+07:07``: never do that.
+with ``normalize()``).  Handing a pytz zone straight to a datetime as its tzinfo picks
+the zone's first entry, local mean time, and gives ``+07:07``: never do that.
 """
 
 from __future__ import annotations
