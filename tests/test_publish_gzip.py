@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds import publish as publish_module
+from hnp_feeds import precompress
 from hnp_feeds.publish import Outcome, publish
 from hnp_feeds.timezone import localize
 
@@ -64,7 +64,7 @@ def test_a_gz_left_stale_by_a_killed_run_is_written_again(
     def killed(path: Path, data: bytes) -> bool:
         raise Killed
 
-    monkeypatch.setattr(publish_module, "write_gzip_sibling", killed)
+    monkeypatch.setattr(precompress, "write_gzip_sibling", killed)
     records[0] = record(0, title="Tiêu đề mới")
     with pytest.raises(Killed):
         publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)

@@ -21,9 +21,8 @@ from .catalogue import feeds_for, select
 from .config import Catalogue
 from .errors import RecordError, split_where
 from .model import Article, FeedSpec
-from .output import write_atomic
 from .pages import site_files
-from .precompress import write_gzip_sibling
+from .precompress import write_with_sibling
 from .related import complete_related
 from .render import render_feed
 from .timezone import rfc3339
@@ -209,6 +208,6 @@ def build(
         return result
     for relpath, data in sorted(files.items()):
         target = out_dir / relpath
-        (result.written if write_atomic(target, data) else result.unchanged).append(target)
-        write_gzip_sibling(target, data)  # for nginx gzip_static and hnp-feeds serve
+        # .gz siblings for nginx gzip_static and hnp-feeds serve
+        (result.written if write_with_sibling(target, data) else result.unchanged).append(target)
     return result

@@ -6,7 +6,9 @@ same ``.gz`` and an unchanged feed leaves its sibling (and its mtime) untouched.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 from pathlib import Path
 
 from .output import write_atomic
@@ -34,3 +36,22 @@ def write_gzip_sibling(path: Path, data: bytes) -> bool:
     if path.suffix not in COMPRESSIBLE_SUFFIXES:
         return False
     return write_atomic(gzip_sibling(path), gzip_bytes(data))
+
+
+def write_with_sibling(path: Path, data: bytes) -> bool:
+    """Put ``data`` at ``path`` atomically (False when the bytes were already there),
+    then its ``.gz`` sibling; a sibling older than its file (a run killed between the
+    two writes) is written again even when the file itself was unchanged."""
+    if write_atomic(path, data):
+        write_gzip_sibling(path, data)
+        return True
+    sibling = gzip_sibling(path)
+    try:
+        fresh = sibling.stat().st_mtime_ns >= path.stat().st_mtime_ns
+    except FileNotFoundError:
+        fresh = False
+    if not fresh:
+        write_gzip_sibling(path, data)
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(sibling)  # rewritten or not, it now matches the file
+    return False

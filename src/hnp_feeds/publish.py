@@ -36,9 +36,9 @@ from .config import Catalogue
 from .errors import LockBusy, RecordError
 from .identity import entry_id
 from .model import Article, Category, FeedSpec, Site
-from .output import remove_stale_temporaries, write_atomic
+from .output import remove_stale_temporaries
 from .pages import LATEST, LATEST_MAIN, site_files
-from .precompress import gzip_sibling, write_gzip_sibling
+from .precompress import write_with_sibling
 from .render import render_feed
 from .store import (
     EntryRow,
@@ -503,25 +503,13 @@ class _Run:
         return broken
 
     def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
-        """One file put in place atomically if its bytes changed, then its ``.gz``
-        sibling (``gzip_static``); a sibling older than its file (a run killed between
-        the two) is written again even when the file itself was unchanged."""
+        """One file and its ``.gz`` sibling put in place (see ``write_with_sibling``)."""
         target = self.out_dir / relpath
-        if write_atomic(target, data):
+        if write_with_sibling(target, data):
             result.written.append(target)
             result.bytes_written += len(data)
-            write_gzip_sibling(target, data)
-            return
-        result.unchanged.append(target)
-        sibling = gzip_sibling(target)
-        try:
-            fresh = sibling.stat().st_mtime_ns >= target.stat().st_mtime_ns
-        except FileNotFoundError:
-            fresh = False
-        if not fresh:
-            write_gzip_sibling(target, data)
-            with contextlib.suppress(FileNotFoundError):
-                os.utime(sibling)  # rewritten or not, it now matches the file
+        else:
+            result.unchanged.append(target)
 
     def _publish_pages(self, result: PublishResult) -> None:
         """``index.html`` and ``feeds.opml`` again when any feed changed since they were
