@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hnp_feeds.config import Catalogue, parse_config
+from hnp_feeds.errors import RecordError
+from hnp_feeds.model import Article, FeedSpec
+from hnp_feeds.publish import ingest
+from hnp_feeds.store import open_store
 
 CATEGORIES = [("thoi-su", "Thời sự"), ("kinh-te", "Kinh tế"), ("the-thao", "Thể thao")]
 AUTHORS = ["Trọng Toàn", "Minh Hà", "Lan Anh"]
@@ -92,3 +98,17 @@ def portal_toml(
         encoding="utf-8",
     )
     return path
+
+
+def articles_as_published(
+    catalogue: Catalogue, sources: Sequence[Path | str] | None = None, *, now: Any = None
+) -> tuple[list[Article], list[RecordError]]:
+    """The articles as a build publishes them (related posts completed at ingest), read back
+    from a fresh store the sources were ingested into, newest first; and the records refused."""
+    with tempfile.TemporaryDirectory() as scratch:
+        store_path = Path(scratch) / "store.sqlite"
+        result = ingest(catalogue, sources or catalogue.sources, store_path=store_path, now=now)
+        with open_store(store_path) as store:
+            rows = store.select_entries(FeedSpec(slug="all", title="all"), 10**9)
+            articles = [row.article() for row in rows]
+    return articles, result.rejected

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from hnp_feeds.model import Article, Category, FeedSpec, Image, Link, Site
 from hnp_feeds.timezone import parse_time
-from hnp_feeds.writers import ArchiveLinks, feed_url, render_atom, render_json, render_rss
+from hnp_feeds.writers import (
+    ArchiveLinks,
+    FeedDocument,
+    feed_url,
+    render_atom,
+    render_json,
+    render_rss,
+)
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 
@@ -141,13 +148,15 @@ def golden_documents() -> dict[str, bytes]:
     """Golden file path (relative to tests/data/golden/) -> its expected bytes."""
     main = MAIN.slug
     return {
-        f"{main}/atom.xml": render_atom(SITE, MAIN, ARTICLES, archive=CURRENT),
-        f"{main}/rss.xml": render_rss(SITE, MAIN, ARTICLES),
-        f"{main}/feed.json": render_json(SITE, MAIN, ARTICLES),
-        f"{main}/archive/1.xml": render_atom(SITE, MAIN, ARTICLES, archive=ARCHIVE_1),
-        f"{EMPTY.slug}/atom.xml": render_atom(SITE, EMPTY, ()),
-        f"{EMPTY.slug}/rss.xml": render_rss(SITE, EMPTY, ()),
-        f"{EMPTY.slug}/feed.json": render_json(SITE, EMPTY, ()),
+        f"{main}/atom.xml": render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=CURRENT)),
+        f"{main}/rss.xml": render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+        f"{main}/feed.json": render_json(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+        f"{main}/archive/1.xml": render_atom(
+            SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=ARCHIVE_1)
+        ),
+        f"{EMPTY.slug}/atom.xml": render_atom(SITE, FeedDocument(EMPTY, ())),
+        f"{EMPTY.slug}/rss.xml": render_rss(SITE, FeedDocument(EMPTY, ())),
+        f"{EMPTY.slug}/feed.json": render_json(SITE, FeedDocument(EMPTY, ())),
     }
 
 

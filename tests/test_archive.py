@@ -4,8 +4,10 @@ full pages keep their bytes as the history grows, and every page validates."""
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -13,19 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from hnp_feeds.archive import (
-    ArchiveWalk,
-    archive_files,
-    expected_ids,
-    plan_archive,
-    render_archived_feed,
-    walk_archives,
-)
+from hnp_feeds.archive import cut_history
 from hnp_feeds.config import Catalogue
 from hnp_feeds.identity import entry_id
 from hnp_feeds.model import Article, Category, FeedSpec, Link, Site
+from hnp_feeds.publish import publish as publish_run
+from hnp_feeds.store import HistorySlot, open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
+
+from .archive_walk import ArchiveWalk, expected_ids, walk_archives
 
 FEEDS_URL = "https://hnp.example.vn/feeds/"
 SITE = Site(
@@ -37,6 +36,8 @@ SITE = Site(
     description="Tin tức",
     entries_per_feed=3,
     archive_page_size=4,
+    author_feeds=False,
+    related_count=1,  # the records bring theirs: no computed links to vary with the set
 )
 CATALOGUE = Catalogue(site=SITE)
 MAIN = FeedSpec(slug="tin-moi", title=SITE.title, kind="main", archive=True)
@@ -67,10 +68,38 @@ def history(count: int, start: int = 1) -> list[Article]:
     return [article(n, category="thoi-su" if n % 3 else "kinh-te") for n in range(start, count + 1)]
 
 
+NOW = START + timedelta(days=365)
+
+
+def published_files(articles: Sequence[Article]) -> dict[str, bytes]:
+    """Every file the pipeline publishes for these articles (a fresh store): path -> bytes."""
+    with tempfile.TemporaryDirectory() as scratch:
+        store, out = Path(scratch) / "store.sqlite", Path(scratch) / "feeds"
+        with open_store(store) as opened:
+            opened.ingest(articles, SITE, NOW)
+        result = publish_run(CATALOGUE, store_path=store, out_dir=out, now=NOW, workers=1)
+        assert not result.invalid, result.invalid
+        return {
+            path.relative_to(out).as_posix(): path.read_bytes()
+            for path in out.rglob("*.*")
+            if path.suffix in (".xml", ".json")
+        }
+
+
+def archive_files(feed: FeedSpec, articles: Sequence[Article]) -> dict[str, bytes]:
+    """The archive pages of ``feed``: ``{"<slug>/archive/<n>.xml": bytes}``."""
+    prefix = f"{feed.slug}/archive/"
+    return {k: v for k, v in published_files(articles).items() if k.startswith(prefix)}
+
+
 def publish(feed: FeedSpec, articles: Sequence[Article]) -> dict[str, bytes]:
-    """URL -> bytes, as a web server would offer them."""
-    files = render_archived_feed(CATALOGUE, feed, articles)
-    return {FEEDS_URL + relpath: data for relpath, data in files.items()}
+    """URL -> bytes of ``feed``'s files, as a web server would offer them."""
+    files = published_files(articles)
+    return {FEEDS_URL + k: v for k, v in files.items() if k.startswith(f"{feed.slug}/")}
+
+
+def slots(count: int) -> list[HistorySlot]:
+    return [HistorySlot(str(1000 + n), "h", 1) for n in range(1, count + 1)]
 
 
 def walk(feed: FeedSpec, articles: Sequence[Article]) -> tuple[ArchiveWalk, dict[str, bytes]]:
@@ -105,20 +134,22 @@ def test_current_document_grows_to_hold_the_remainder() -> None:
     # 7 articles, pages of 4, 3 entries per feed: the remainder (3) fits; with 2 per feed
     # the current document must still hold all 3 newer than page 1.
     site = dataclasses.replace(SITE, entries_per_feed=2)
-    plan = plan_archive(site, MAIN, history(7))
-    assert len(plan.pages) == 1
-    assert len(plan.current_entries) == 3
-    assert plan.current_feed.limit == 3
-    plan = plan_archive(site, MAIN, history(9))  # remainder 1: the usual 2 entries
-    assert len(plan.current_entries) == 2
-    assert plan.current_feed == MAIN
+    layout = cut_history(site, MAIN, slots(7))
+    assert len(layout.pages) == 1
+    assert layout.current.limit == 3
+    layout = cut_history(site, MAIN, slots(9))  # remainder 1: the usual 2 entries
+    assert layout.current == MAIN
 
 
 def test_pages_are_oldest_first_and_full() -> None:
-    plan = plan_archive(SITE, MAIN, history(13))
-    assert [len(p) for p in plan.pages] == [4, 4, 4]
-    assert [a.id for a in plan.pages[0]] == ["1001", "1002", "1003", "1004"]
-    assert [a.id for a in plan.current_entries] == ["1013", "1012", "1011"]
+    layout = cut_history(SITE, MAIN, slots(13))
+    assert [len(p.slots) for p in layout.pages] == [4, 4, 4]
+    assert layout.pages[0].record_ids == ("1001", "1002", "1003", "1004")
+    retracted = [*slots(13)[:1], HistorySlot("1002", "h", 0), *slots(13)[2:]]
+    assert cut_history(SITE, MAIN, retracted).pages[0].record_ids == ("1001", "1003", "1004")
+    served = publish(MAIN, history(13))
+    current = feedparser.parse(served[FEEDS_URL + "tin-moi/atom.xml"])
+    assert [e.id.rsplit("/", 1)[-1] for e in current.entries] == ["1013", "1012", "1011"]
 
 
 def test_links_between_current_and_pages() -> None:
@@ -149,14 +180,14 @@ def test_links_between_current_and_pages() -> None:
 
 
 def test_full_pages_keep_their_bytes_as_articles_arrive() -> None:
-    before = archive_files(CATALOGUE, MAIN, history(9))
+    before = archive_files(MAIN, history(9))
     assert sorted(before) == ["tin-moi/archive/1.xml", "tin-moi/archive/2.xml"]
     # Two more articles: no page fills, every page is byte-identical.
-    after = archive_files(CATALOGUE, MAIN, history(11))
+    after = archive_files(MAIN, history(11))
     assert after == before
     # Page 3 fills: pages 1 and 2 keep their entries; page 1 is byte-identical and page 2
     # only gains its next-archive link (RFC 5005 §4: the set of entries never changes).
-    grown = archive_files(CATALOGUE, MAIN, history(12))
+    grown = archive_files(MAIN, history(12))
     assert sorted(grown) == [f"tin-moi/archive/{n}.xml" for n in (1, 2, 3)]
     assert grown["tin-moi/archive/1.xml"] == before["tin-moi/archive/1.xml"]
     page2_before = before["tin-moi/archive/2.xml"].decode()
@@ -165,18 +196,18 @@ def test_full_pages_keep_their_bytes_as_articles_arrive() -> None:
     assert len(added) == 1 and 'rel="next-archive"' in added[0]
     # From then on page 2 is final too.
     assert (
-        archive_files(CATALOGUE, MAIN, history(15))["tin-moi/archive/2.xml"]
+        archive_files(MAIN, history(15))["tin-moi/archive/2.xml"]
         == (grown["tin-moi/archive/2.xml"])
     )
 
 
 def test_a_retraction_does_not_shift_later_pages() -> None:
     articles = history(13)
-    before = archive_files(CATALOGUE, MAIN, articles)
+    before = archive_files(MAIN, articles)
     retracted = [
         dataclasses.replace(a, status="retracted") if a.id == "1002" else a for a in articles
     ]
-    after = archive_files(CATALOGUE, MAIN, retracted)
+    after = archive_files(MAIN, retracted)
     assert after["tin-moi/archive/2.xml"] == before["tin-moi/archive/2.xml"]
     assert after["tin-moi/archive/3.xml"] == before["tin-moi/archive/3.xml"]
     gone = entry_id(SITE, articles[1])
@@ -190,7 +221,7 @@ def test_a_retraction_does_not_shift_later_pages() -> None:
 def test_drafts_take_no_slot() -> None:
     articles = history(8)
     with_draft = [*articles[:2], dataclasses.replace(article(99), status="draft"), *articles[2:]]
-    assert archive_files(CATALOGUE, MAIN, with_draft) == archive_files(CATALOGUE, MAIN, articles)
+    assert archive_files(MAIN, with_draft) == archive_files(MAIN, articles)
 
 
 def test_every_page_and_current_document_validates() -> None:
@@ -244,8 +275,8 @@ def test_walker_reports_loops_repeats_and_unmarked_pages() -> None:
 @settings(max_examples=30, deadline=None)
 @given(first=st.integers(min_value=0, max_value=30), added=st.integers(min_value=0, max_value=12))
 def test_appending_never_changes_the_entries_of_a_full_page(first: int, added: int) -> None:
-    before = archive_files(CATALOGUE, MAIN, history(first))
-    after = archive_files(CATALOGUE, MAIN, history(first + added))
+    before = archive_files(MAIN, history(first))
+    after = archive_files(MAIN, history(first + added))
     assert set(before) <= set(after)
     newest = f"tin-moi/archive/{len(before)}.xml"
     for relpath, data in before.items():

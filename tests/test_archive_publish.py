@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from hnp_feeds.adapters import read_sources
-from hnp_feeds.archive import expected_ids, walk_archives
-from hnp_feeds.build import build
 from hnp_feeds.config import Catalogue, load_config
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import Article, FeedSpec
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.publish import build, publish
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
 
+from .archive_walk import expected_ids, walk_archives
 from .portal import catalogue, record, write_records
 
 NOW = localize(datetime(2022, 9, 1, 8, 0))
@@ -36,7 +36,7 @@ def test_publish_writes_what_build_writes_byte_for_byte(tmp_path: Path) -> None:
     result = publish(
         catalogue, catalogue.sources, store_path=tmp_path / "s.sqlite", out_dir=tmp_path / "pub"
     )
-    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.summary(), result.invalid)
     built, published = files_under(tmp_path / "built"), files_under(tmp_path / "pub")
     pages = sorted(p for p in built if "/archive/" in p and p.endswith(".xml"))
     assert pages, "the sample's main feed has full archive pages"
@@ -64,7 +64,7 @@ def small_portal(tmp_path: Path) -> Catalogue:
 def run(portal: Catalogue, tmp_path: Path, records: list[dict[str, Any]], **kw: Any) -> Any:
     source = write_records(tmp_path / "export.jsonl", records)
     result = publish(portal, [source], now=kw.pop("now", NOW), **kw)
-    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.summary(), result.invalid)
     return result
 
 

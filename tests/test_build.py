@@ -8,9 +8,10 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import build
 
 from hnp_feeds import build as build_module
-from hnp_feeds.build import build
 from hnp_feeds.config import Catalogue, load_config
 
 BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
@@ -25,7 +26,7 @@ def catalogue() -> Catalogue:
 def built(tmp_path_factory: pytest.TempPathFactory, catalogue: Catalogue) -> Path:
     out = tmp_path_factory.mktemp("feeds")
     result = build(catalogue, out_dir=out)
-    assert result.ok, (result.rejected, result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.rejected, result.invalid)
     assert not result.warnings, {k: r.messages for k, r in result.warnings.items()}
     return out
 
@@ -166,7 +167,7 @@ def test_articles_without_related_links_get_computed_ones(
     source = tmp_path / "no-related.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
     result = build(catalogue, [source], tmp_path / "out")
-    assert result.ok, (result.rejected, result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.rejected, result.invalid)
     parsed = feedparser.parse((tmp_path / "out" / "tin-moi" / "atom.xml").read_bytes())
     newest = parsed.entries[0]
     assert newest.link == "https://hnp.example.vn/tin/r3.html"
@@ -197,7 +198,8 @@ def test_scheduled_articles_wait_and_future_updates_are_refused(
     import json
     from datetime import UTC, datetime, timedelta
 
-    from hnp_feeds.build import articles_to_publish
+    
+from .portal import articles_as_published
 
     related = [{"url": "https://hnp.example.vn/", "title": "Trang chủ"}]
     base = {"category": "Thời sự", "summary": "Tóm tắt.", "related": related}
@@ -228,5 +230,5 @@ def test_scheduled_articles_wait_and_future_updates_are_refused(
 
     # Once its time has come, the scheduled article is published like any other.
     later = datetime(2099, 1, 1, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
-    articles, _ = articles_to_publish(catalogue, [source], now=later + timedelta(hours=1))
+    articles, _ = articles_as_published(catalogue, [source], now=later + timedelta(hours=1))
     assert {a.id for a in articles} == {"now-1", "later-1", "skew-1"}

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds.archive import walk_archives
-from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import Catalogue, load_config
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import build
 
+from .archive_walk import walk_archives
 from .clients.fidelity import (
     Reading,
     compare,
@@ -20,6 +21,7 @@ from .clients.fidelity import (
     read_with_feedparser,
     records_by_id,
 )
+from .portal import articles_as_published
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalogue, Path]:
     catalogue = load_config()
     out = tmp_path_factory.mktemp("feeds")
     result = build(catalogue, out_dir=out)
-    assert result.ok, (result.rejected, list(result.invalid))
+    assert result.exit_code is ExitCode.OK, (result.rejected, list(result.invalid))
     return catalogue, out
 
 
@@ -50,7 +52,7 @@ def test_every_field_of_every_entry_matches_its_record(
     built: tuple[Catalogue, Path], readings: dict[str, list[Reading]]
 ) -> None:
     catalogue, _ = built
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     records = records_by_id(catalogue.site, articles)
     differences = [
         str(difference)
@@ -85,7 +87,7 @@ def test_a_walk_of_the_main_feed_archives_finds_every_published_article_once(
         return (out / url[len(feeds_url) :]).read_bytes()
 
     walk = walk_archives(fetch, f"{feeds_url}{catalogue.main_slug}/atom.xml")
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     published = records_by_id(catalogue.site, [a for a in articles if a.url])
     assert walk.problems == [] and walk.repeated == []
     assert len(walk.documents) > 1

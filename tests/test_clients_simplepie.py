@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import load_config
+from hnp_feeds.publish import build
 
 from .clients.compare import known_fault
 from .clients.fidelity import (
@@ -18,6 +18,7 @@ from .clients.fidelity import (
     records_by_id,
     simplepie_available,
 )
+from .portal import articles_as_published
 
 WHY_NOT = simplepie_available()
 pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"SimplePie: {WHY_NOT}")
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"SimplePie: {WHY_NO
 def test_simplepie_reads_every_xml_document_like_the_records(tmp_path: Path) -> None:
     catalogue = load_config()
     assert build(catalogue, out_dir=tmp_path).ok
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     records = records_by_id(catalogue.site, articles)
     relpaths = feed_files(tmp_path)
     readings = read_with_simplepie(tmp_path, relpaths)

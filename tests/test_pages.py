@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 import lxml.html
 import pytest
 
-from hnp_feeds.build import articles_to_publish
-from hnp_feeds.catalogue import feeds_for, select
+from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue, load_config
 from hnp_feeds.model import Article, Category, FeedSpec, Site
 from hnp_feeds.pages import alternate_links, render_index
 from hnp_feeds.timezone import localize
+
+from .oracle import select
+from .portal import articles_as_published
 
 HOSTILE = '<script>alert("x")</script> & "Hà Nội"'
 
@@ -23,7 +25,7 @@ HOSTILE = '<script>alert("x")</script> & "Hà Nội"'
 @pytest.fixture(scope="module")
 def sample() -> tuple[Catalogue, list[tuple[FeedSpec, Sequence[Article]]]]:
     catalogue = load_config()
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     feeds = feeds_for(catalogue, articles)
     return catalogue, [(f, select(f, articles, catalogue.site.entries_per_feed)) for f in feeds]
 

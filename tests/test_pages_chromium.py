@@ -11,8 +11,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hnp_feeds.build import render_site
 
-from hnp_feeds.build import articles_to_publish, render_site
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import load_config
 from hnp_feeds.output import write_atomic
@@ -42,7 +42,7 @@ FLAGS = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
     out = tmp_path_factory.mktemp("feeds")
     catalogue = load_config()
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     _, files = render_site(catalogue, articles)
     for relpath, data in files.items():
         write_atomic(out / relpath, data)
@@ -76,7 +76,7 @@ def test_page_loads_cleanly_and_shows_every_feed(server: PreviewServer) -> None:
     dom = lxml.html.fromstring(done.stdout)
     assert dom.findtext(".//h1") == "Nguồn tin của Hà Nội Plus"
     catalogue = load_config()
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     expected = [f"feed-{feed.slug}" for feed in feeds_for(catalogue, articles)]
     shown = dom.xpath("//main//article/@id")
     assert sorted(shown) == sorted(expected)

@@ -13,10 +13,10 @@ import feedparser
 import pytest
 from typer.testing import CliRunner
 
-from hnp_feeds.cli import ExitCode, app
+from hnp_feeds.cli import app
 from hnp_feeds.config import Catalogue
-from hnp_feeds.errors import LockBusy
-from hnp_feeds.publish import Outcome, PublishResult, publish
+from hnp_feeds.errors import ExitCode, LockBusy
+from hnp_feeds.publish import PublishResult, publish
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import Report, validate
@@ -62,7 +62,7 @@ def entries(portal: Catalogue, slug: str, name: str = "atom.xml") -> list[Any]:
 
 def test_a_first_publish_writes_every_feed_valid(portal: Catalogue, tmp_path: Path) -> None:
     result = run(portal, tmp_path, [record(n) for n in range(30)])
-    assert result.outcome is Outcome.OK, result.summary()
+    assert result.exit_code is ExitCode.OK, result.summary()
     slugs = {p.parent.name for p in portal.out_dir.glob("*/atom.xml")}
     assert slugs == {
         "tin-moi", "thoi-su", "kinh-te", "the-thao", "bong-da",
@@ -94,7 +94,7 @@ def test_publishing_twice_without_change_writes_nothing_and_keeps_mtimes(
     before = published_files(portal)
     age_every_file(portal)
     again = run(portal, tmp_path, records)
-    assert again.outcome is Outcome.OK
+    assert again.exit_code is ExitCode.OK
     assert again.planned == [] and again.rendered == [] and again.written == []
     assert again.bytes_written == 0
     assert published_files(portal) == before
@@ -115,7 +115,7 @@ def test_an_edited_title_and_slug_keep_the_id_and_move_updated(
     )
     later = NOW + timedelta(minutes=5)
     result = run(portal, tmp_path, records, now=later)
-    assert result.outcome is Outcome.OK
+    assert result.exit_code is ExitCode.OK
     # Only the feeds holding article 27: main, its category, its author (not bong-da etc.).
     assert sorted(result.rendered) == ["tac-gia-trong-toan", "thoi-su", "tin-moi"]
     for slug in result.rendered:
@@ -186,7 +186,7 @@ def test_a_feed_that_fails_validation_keeps_its_old_files(
 
     records[26] = record(26, title="Sửa lần một")  # category the-thao
     result = run(portal, tmp_path, records, validate_feed=strict)
-    assert result.outcome is Outcome.INVALID
+    assert result.exit_code is ExitCode.INVALID
     assert list(result.invalid) == ["the-thao/rss.xml"]
     for name in ("atom.xml", "rss.xml", "feed.json"):  # the feed's three files stay together
         path = portal.out_dir / "the-thao" / name
@@ -194,7 +194,7 @@ def test_a_feed_that_fails_validation_keeps_its_old_files(
     assert "Sửa lần một" in (portal.out_dir / "tin-moi" / "atom.xml").read_text()
     # The next run tries the failed feed again, though nothing new came in.
     retry = publish(portal, now=NOW)
-    assert retry.outcome is Outcome.OK and retry.rendered == ["the-thao"]
+    assert retry.exit_code is ExitCode.OK and retry.rendered == ["the-thao"]
     assert "Sửa lần một" in (portal.out_dir / "the-thao" / "rss.xml").read_text()
 
 
@@ -206,11 +206,11 @@ def test_a_change_of_publication_date_is_refused_unless_reissued(
     [old] = [e for e in entries(portal, "tin-moi") if e.link.endswith("bai-viet-25.html")]
     records[25] = record(25, published="2022-06-29 07:00", title="Ngày khác")
     refused = run(portal, tmp_path, records)
-    assert refused.outcome is Outcome.IDENTITY
+    assert refused.exit_code is ExitCode.IDENTITY
     main = entries(portal, "tin-moi")
     assert old.id in {e.id for e in main} and "Ngày khác" not in {e.title for e in main}
     accepted = run(portal, tmp_path, records, reissue=["1025"])
-    assert accepted.outcome is Outcome.OK
+    assert accepted.exit_code is ExitCode.OK
     new_ids = {e.id for e in entries(portal, "tin-moi") if e.title == "Ngày khác"}
     assert len(new_ids) == 1 and old.id not in new_ids
 
@@ -222,7 +222,7 @@ def test_a_new_tag_authority_is_refused_and_nothing_is_written(
     before = published_files(portal)
     moved = catalogue(tmp_path, tag_authority="hnp2.example.vn")
     result = publish(moved, now=NOW)
-    assert result.outcome is Outcome.IDENTITY and result.written == []
+    assert result.exit_code is ExitCode.IDENTITY and result.written == []
     assert any("--reissue" in message for message in result.identity)
     assert published_files(portal) == before
 
@@ -247,7 +247,7 @@ def test_a_second_publish_while_the_lock_is_held_is_refused(
             publish(portal, now=NOW)
         code = CliRunner().invoke(app, ["publish", "-c", str(portal_toml(tmp_path))]).exit_code
         assert code == ExitCode.LOCKED
-    assert publish(portal, now=NOW).outcome is Outcome.OK
+    assert publish(portal, now=NOW).exit_code is ExitCode.OK
 
 
 def test_hub_and_self_links_are_in_atom_and_rss(tmp_path: Path) -> None:
@@ -338,7 +338,7 @@ def test_worker_processes_publish_the_same_bytes(tmp_path: Path) -> None:
         first = run(portal, base, [record(n) for n in range(30)], workers=workers)
         assert len(first.rendered) == 8
         result = run(portal, base, records, workers=workers)
-        assert result.outcome is Outcome.OK and len(result.rendered) >= 4
+        assert result.exit_code is ExitCode.OK and len(result.rendered) >= 4
         outputs.append(
             {p.relative_to(portal.out_dir): d for p, d in published_files(portal).items()}
         )

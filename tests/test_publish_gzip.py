@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds import precompress
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -24,7 +25,7 @@ def test_every_written_file_has_a_matching_gz_that_moves_only_with_it(tmp_path: 
     portal = catalogue(tmp_path, archive_page_size=5)
     records = [record(n) for n in range(12)]
     first = publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW)
-    assert first.outcome is Outcome.OK, first.summary()
+    assert first.exit_code is ExitCode.OK, first.summary()
     published = [p for p in portal.out_dir.rglob("*") if p.is_file() and p.suffix != ".gz"]
     assert any("/archive/" in p.as_posix() for p in published)
     for path in published:
@@ -36,7 +37,7 @@ def test_every_written_file_has_a_matching_gz_that_moves_only_with_it(tmp_path: 
     later = publish(
         portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW + timedelta(hours=1)
     )
-    assert later.outcome is Outcome.OK
+    assert later.exit_code is ExitCode.OK
     for path in published:
         sibling = path.with_name(path.name + ".gz")
         assert gzip.decompress(sibling.read_bytes()) == path.read_bytes(), path
@@ -72,6 +73,6 @@ def test_a_gz_left_stale_by_a_killed_run_is_written_again(
     assert "Tiêu đề mới" in atom.read_text(encoding="utf-8")
     assert sibling.read_bytes() == old_gz  # stale: the run died in between
     again = publish(portal, now=NOW, workers=1)  # no new input
-    assert again.outcome is Outcome.OK
+    assert again.exit_code is ExitCode.OK
     assert atom not in again.written  # the file itself was already right
     assert gzip.decompress(sibling.read_bytes()) == atom.read_bytes()

@@ -11,8 +11,9 @@ import pytest
 
 from hnp_feeds import publish as publish_module
 from hnp_feeds.config import Catalogue
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import Article, FeedSpec
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -27,7 +28,7 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
     portal = catalogue(tmp_path)
     records = [record(n) for n in range(12)]
     first = publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW, workers=1)
-    assert first.outcome is Outcome.OK, first.summary()
+    assert first.exit_code is ExitCode.OK, first.summary()
     files = {p: p.read_bytes() for p in portal.out_dir.rglob("*") if p.is_file()}
     for path in files:
         os.utime(path, (OLD, OLD))
@@ -43,7 +44,7 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
     monkeypatch.setattr(publish_module, "render_feed", pytz_replace)
     records[3] = record(3, title="Bài viết đã sửa")
     result = publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)
-    assert result.outcome is Outcome.INVALID
+    assert result.exit_code is ExitCode.INVALID
     atom = result.invalid["tin-moi/atom.xml"]
     assert "OffsetNotLocal" in {m.code for m in atom.errors}
     for path, data in files.items():

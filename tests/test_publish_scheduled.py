@@ -13,11 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from hnp_feeds import store as store_module
-from hnp_feeds.cli import ExitCode, app
+from hnp_feeds.cli import app
 from hnp_feeds.config import Catalogue
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.identity import entry_id
 from hnp_feeds.model import FeedSpec
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.publish import publish
 from hnp_feeds.store import SCHEMA_VERSION, open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
@@ -58,7 +59,7 @@ def test_a_scheduled_article_waits_then_goes_live_in_its_feeds(
 ) -> None:
     records = [record(n) for n in range(12)] + [SCHEDULED]
     first = run(portal, tmp_path, records, NOW)
-    assert first.outcome is Outcome.OK, first.summary()
+    assert first.exit_code is ExitCode.OK, first.summary()
     assert first.scheduled == [("1012", DUE)] and first.released == []
     assert "1 scheduled" in first.summary()
     eid = "tag:hnp.example.vn,2022-07-01:article/1012"
@@ -79,13 +80,13 @@ def test_a_scheduled_article_waits_then_goes_live_in_its_feeds(
     # Cron before its time: nothing to write, nothing released.
     before = files(portal)
     waiting = run(portal, tmp_path, records, localize(datetime(2022, 7, 1, 9, 59)))
-    assert waiting.outcome is Outcome.OK and waiting.written == [], waiting.summary()
+    assert waiting.exit_code is ExitCode.OK and waiting.written == [], waiting.summary()
     assert waiting.released == [] and waiting.scheduled == [("1012", DUE)]
     assert files(portal) == before
 
     # The first run after its time (no new export needed) publishes it everywhere.
     after = publish(portal, [], now=localize(datetime(2022, 7, 1, 10, 5)), workers=1)
-    assert after.outcome is Outcome.OK, after.summary()
+    assert after.exit_code is ExitCode.OK, after.summary()
     assert after.released == ["1012"] and after.scheduled == []
     assert "1 scheduled released" in after.summary()
     written = {p.relative_to(portal.out_dir).as_posix() for p in after.written}
@@ -110,13 +111,13 @@ def test_a_record_updated_in_the_future_is_rejected_and_the_rest_published(
     portal: Catalogue, tmp_path: Path
 ) -> None:
     first = run(portal, tmp_path, [record(n) for n in range(6)], NOW)
-    assert first.outcome is Outcome.OK
+    assert first.exit_code is ExitCode.OK
     eid = "tag:hnp.example.vn,2022-06-06:article/1005"
     records = [record(n) for n in range(6)] + [record(7)]
     records[5] = record(5, title="Sửa trước giờ", updated="2022-07-01T09:00:00+07:00")
     records.append(record(8, updated="2022-07-02T00:00:00+07:00"))  # a new one, as bad
     second = run(portal, tmp_path, records, NOW)
-    assert second.outcome is Outcome.REJECTED, second.summary()
+    assert second.exit_code is ExitCode.REJECTED, second.summary()
     reasons = {(e.position, e.record_id): e.reason for e in second.rejected}
     assert set(reasons) == {("6", "1005"), ("8", "1008")}
     assert "updated 2022-07-01T09:00:00+07:00 is in the future" in reasons[("6", "1005")]

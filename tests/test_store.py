@@ -12,7 +12,7 @@ import pytest
 
 from hnp_feeds import store as store_module
 from hnp_feeds.adapters import read_sources
-from hnp_feeds.catalogue import feeds_for, select
+from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import RecordError, StoreError
 from hnp_feeds.identity import entry_id
@@ -26,6 +26,7 @@ from hnp_feeds.store import (
 )
 from hnp_feeds.timezone import localize
 
+from .oracle import select
 from .portal import catalogue, record, write_records
 
 NOW = localize(datetime(2022, 7, 1, 8, 0))
@@ -304,7 +305,7 @@ def test_a_version_2_store_is_migrated_to_archive_history_without_bodies(
 def test_the_history_matches_the_archive_rule(
     tmp_path: Path, db: SQLiteStore, portal: Catalogue
 ) -> None:
-    from hnp_feeds.archive import in_history
+    from .oracle import in_history
 
     records = [record(n) for n in range(40)]
     records[3]["status"] = "retracted"

@@ -8,7 +8,8 @@ from typing import Any
 
 import feedparser
 
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -46,7 +47,7 @@ def test_computed_related_links_are_published_and_stay_when_others_come(
         story(9, f"{FLOOD} ở Quảng Nam", published="2022-06-10 08:00"),
     ]
     result = publish(portal, [write_records(tmp_path / "a.jsonl", first)], now=NOW)
-    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.summary(), result.invalid)
     atom = (portal.out_dir / "tin-moi" / "atom.xml").read_bytes()
     url = first[3]["url"]
     links = related_of(atom, url)
@@ -58,7 +59,7 @@ def test_computed_related_links_are_published_and_stay_when_others_come(
         story(15, "Bóng đá: đội tuyển thắng lớn", published="2022-06-21 08:00"),
     ]
     again = publish(portal, [write_records(tmp_path / "b.jsonl", first + later)], now=NOW)
-    assert again.outcome is Outcome.OK, again.summary()
+    assert again.exit_code is ExitCode.OK, again.summary()
     assert related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), url) == links
     # The newer flood story finds the earlier ones, never itself.
     newest = related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), later[0]["url"])
@@ -84,7 +85,7 @@ def test_explicit_links_come_first_and_retracted_articles_are_not_offered(
         ),
     ]
     result = publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW)
-    assert result.outcome is Outcome.OK, (result.summary(), result.invalid)
+    assert result.exit_code is ExitCode.OK, (result.summary(), result.invalid)
     links = related_of((portal.out_dir / "tin-moi" / "atom.xml").read_bytes(), records[3]["url"])
     hrefs = [href for href, _ in links]
     assert hrefs[0] == explicit["url"]
@@ -96,6 +97,7 @@ def test_per_term_frequencies_give_the_links_of_the_whole_vocabulary() -> None:
     import sqlite3
 
     from hnp_feeds.build import load_articles
+
     from hnp_feeds.config import load_config
     from hnp_feeds.related import RelatedIndex
     from hnp_feeds.store import _FewArticlesIndex

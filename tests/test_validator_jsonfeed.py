@@ -79,10 +79,10 @@ def test_valid_feed_has_no_messages() -> None:
 
 
 def test_the_portal_json_feed_writer_output_is_clean() -> None:
-    from hnp_feeds.writers import render_json
+    from hnp_feeds.writers import FeedDocument, render_json
     from tests.regenerate_golden import ARTICLES, MAIN, SITE
 
-    report = validate(render_json(SITE, MAIN, ARTICLES))
+    report = validate(render_json(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert report.format == "json"
     assert [m for m in report.messages if m.level != "info"] == []
 

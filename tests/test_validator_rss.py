@@ -124,10 +124,10 @@ def test_rich_feed_reads_back_with_feedparser() -> None:
 
 
 def test_the_portal_rss_writer_output_is_clean() -> None:
-    from hnp_feeds.writers import render_rss
+    from hnp_feeds.writers import FeedDocument, render_rss
     from tests.regenerate_golden import ARTICLES, MAIN, SITE
 
-    report = validate(render_rss(SITE, MAIN, ARTICLES))
+    report = validate(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert report.format == "rss"
     assert [m for m in report.messages if m.level != "info"] == []
 

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from hnp_feeds.config import Catalogue
-from hnp_feeds.publish import Outcome, publish
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import publish
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.websub import PingFailed, ping
@@ -93,7 +94,7 @@ def test_a_good_hub_is_told_of_every_changed_feed_file(hub: Hub, tmp_path: Path)
     portal = catalogue(tmp_path, hub=hub.url)
     source = write_records(tmp_path / "a.jsonl", [record(n) for n in range(12)])
     result = publish(portal, [source], now=NOW)
-    assert result.outcome is Outcome.OK and result.pings is not None
+    assert result.exit_code is ExitCode.OK and result.pings is not None
     written = feed_urls(portal, result.written)
     assert set(hub.topics()) == written and len(hub.topics()) == len(written)
     first = hub.requests[0]
@@ -119,7 +120,7 @@ def test_a_hub_that_is_down_keeps_the_pings_for_the_next_run(tmp_path: Path) -> 
     portal = catalogue(tmp_path, hub=f"http://127.0.0.1:{port}/hub")
     source = write_records(tmp_path / "a.jsonl", [record(n) for n in range(6)])
     result = publish(portal, [source], now=NOW)
-    assert result.outcome is Outcome.OK  # the feeds are published all the same
+    assert result.exit_code is ExitCode.OK  # the feeds are published all the same
     assert result.pings is not None and result.pings.failed and not result.pings.sent
     with open_store(portal.store_path) as store:
         pending = store.pending_pings()

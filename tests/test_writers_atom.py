@@ -15,7 +15,7 @@ from hnp_feeds.timezone import rfc3339
 from hnp_feeds.validator import validate
 from hnp_feeds.validator.policy import PortalPolicy, check_policy
 from hnp_feeds.validator.report import Report
-from hnp_feeds.writers import FORMATS, feed_url, render_atom
+from hnp_feeds.writers import FORMATS, FeedDocument, feed_url, render_atom
 from tests.regenerate_golden import (
     ARCHIVE_1,
     ARTICLES,
@@ -43,7 +43,7 @@ def _links(element: etree._Element, rel: str) -> list[etree._Element]:
 
 @pytest.fixture(scope="module")
 def atom() -> bytes:
-    return render_atom(SITE, MAIN, ARTICLES, archive=CURRENT)
+    return render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=CURRENT))
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,9 @@ def test_entries_newest_first_within_the_limit(parsed: feedparser.FeedParserDict
 
 
 def test_feed_limit_wins_over_site_default() -> None:
-    parsed = feedparser.parse(render_atom(SITE, replace(MAIN, limit=2), ARTICLES))
+    parsed = feedparser.parse(
+        render_atom(SITE, FeedDocument(replace(MAIN, limit=2), tuple(ARTICLES)))
+    )
     assert [BY_ID[e.id].id for e in parsed.entries] == ["12347", "12346"]
 
 
@@ -95,7 +97,7 @@ def test_every_time_is_rfc3339_with_the_local_offset(atom: bytes) -> None:
 
 
 def test_historical_offset_is_kept_on_archive_pages() -> None:
-    root = _root(render_atom(SITE, MAIN, ARTICLES, archive=ARCHIVE_1))
+    root = _root(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=ARCHIVE_1)))
     times = [e.findtext(f"{A}published") for e in root.iterfind(f"{A}entry")]
     assert times[-1] == "1960-05-01T10:00:00+08:00"
 
@@ -163,7 +165,7 @@ def test_feed_links_self_alternate_hub_and_language(atom: bytes) -> None:
 
 
 def test_no_hub_link_without_a_hub() -> None:
-    root = _root(render_atom(replace(SITE, hub=None), MAIN, ARTICLES))
+    root = _root(render_atom(replace(SITE, hub=None), FeedDocument(MAIN, tuple(ARTICLES))))
     assert _links(root, "hub") == []
 
 
@@ -177,7 +179,7 @@ def test_current_document_links_the_newest_archive(atom: bytes) -> None:
 
 
 def test_archive_page_is_marked_and_linked() -> None:
-    data = render_atom(SITE, MAIN, ARTICLES, archive=ARCHIVE_1)
+    data = render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=ARCHIVE_1))
     root = _root(data)
     assert root.find(f"{FH}archive") is not None
     assert root.findtext(f"{A}id") == "tag:hnp.example.vn,2008-01-01:feeds/tin-moi/archive/1"
@@ -193,11 +195,13 @@ def test_archive_page_is_marked_and_linked() -> None:
 
 def test_archive_page_needs_its_own_url() -> None:
     with pytest.raises(ValueError, match="self_url"):
-        render_atom(SITE, MAIN, ARTICLES, archive=replace(ARCHIVE_1, self_url=None))
+        render_atom(
+            SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=replace(ARCHIVE_1, self_url=None))
+        )
 
 
 def test_empty_feed_has_a_fixed_date_and_is_valid() -> None:
-    data = render_atom(SITE, EMPTY, ())
+    data = render_atom(SITE, FeedDocument(EMPTY, ()))
     assert _root(data).findtext(f"{A}updated") == "2008-01-01T00:00:00+07:00"
     assert feedparser.parse(data).bozo == 0
     assert validate(data, base_url=feed_url(SITE, EMPTY.slug, "atom.xml")).errors == []
@@ -206,7 +210,7 @@ def test_empty_feed_has_a_fixed_date_and_is_valid() -> None:
 def test_an_article_without_url_is_refused_by_name() -> None:
     broken = replace(ARTICLES[0], url=None, source="bai.jsonl:7")
     with pytest.raises(ValueError, match=r"bai\.jsonl:7.*12345.*no url"):
-        render_atom(SITE, MAIN, [broken])
+        render_atom(SITE, FeedDocument(MAIN, tuple([broken])))
 
 
 def test_our_validator_finds_nothing() -> None:
@@ -215,8 +219,14 @@ def test_our_validator_finds_nothing() -> None:
     # portal's real data can raise (minute-resolution times, old archives); see below.
     distinct = [a for a in ARTICLES if a.id not in ("12347", "900")]
     for data, url in (
-        (render_atom(SITE, MAIN, distinct, archive=CURRENT), feed_url(SITE, MAIN.slug, "atom.xml")),
-        (render_atom(SITE, MAIN, distinct, archive=ARCHIVE_1), ARCHIVE_1.self_url),
+        (
+            render_atom(SITE, FeedDocument(MAIN, tuple(distinct), archive=CURRENT)),
+            feed_url(SITE, MAIN.slug, "atom.xml"),
+        ),
+        (
+            render_atom(SITE, FeedDocument(MAIN, tuple(distinct), archive=ARCHIVE_1)),
+            ARCHIVE_1.self_url,
+        ),
     ):
         report = validate(data, base_url=url)
         assert report.format == "atom"
@@ -224,15 +234,15 @@ def test_our_validator_finds_nothing() -> None:
 
 
 def test_ties_and_old_dates_give_only_w3c_warnings() -> None:
-    data = render_atom(SITE, MAIN, ARTICLES, archive=ARCHIVE_1)
+    data = render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=ARCHIVE_1))
     report = validate(data, base_url=ARCHIVE_1.self_url)
     assert report.errors == []
     assert {m.code for m in report.messages} <= {"DuplicateUpdated", "ImplausibleDate"}
 
 
 def test_two_renders_give_identical_bytes(atom: bytes) -> None:
-    assert render_atom(SITE, MAIN, ARTICLES, archive=CURRENT) == atom
-    assert render_atom(SITE, MAIN, tuple(reversed(ARTICLES)), archive=CURRENT) == atom
+    assert render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES), archive=CURRENT)) == atom
+    assert render_atom(SITE, FeedDocument(MAIN, tuple(reversed(ARTICLES)), archive=CURRENT)) == atom
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from hnp_feeds.identity import entry_id
-from hnp_feeds.writers import render_atom, render_rss
+from hnp_feeds.writers import FeedDocument, render_atom, render_rss
 from tests.regenerate_golden import ARTICLES, MAIN, SITE
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -61,7 +61,7 @@ def _entries(data: bytes) -> list[etree._Element]:
 
 
 def test_atom_related_links_keep_rel_and_title() -> None:
-    for entry in _entries(render_atom(SITE, MAIN, ARTICLES)):
+    for entry in _entries(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES)))):
         article = next(a for a in ARTICLES if entry_id(SITE, a) == entry.findtext(f"{A}id"))
         links = entry.findall(f"{A}link")
         assert all(link.get("rel") for link in links), "an entry link lost its rel"
@@ -70,17 +70,17 @@ def test_atom_related_links_keep_rel_and_title() -> None:
 
 
 def test_atom_entry_has_one_alternate_link_with_rel_and_type() -> None:
-    parsed = feedparser.parse(render_atom(SITE, MAIN, ARTICLES))
+    parsed = feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     for entry in parsed.entries:
         alternates = [ln for ln in entry.links if ln.rel == "alternate"]
         assert len(alternates) == 1, [ln.href for ln in alternates]
-    for entry in _entries(render_atom(SITE, MAIN, ARTICLES)):
+    for entry in _entries(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES)))):
         (alternate,) = [ln for ln in entry.findall(f"{A}link") if ln.get("rel") == "alternate"]
         assert alternate.get("type") == "text/html"
 
 
 def test_atom_image_is_an_enclosure_not_a_second_alternate() -> None:
-    parsed = feedparser.parse(render_atom(SITE, MAIN, ARTICLES))
+    parsed = feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     entry = next(e for e in parsed.entries if BY_ID[e.id] == "12347")
     assert [x.href for x in entry.enclosures] == ["https://hnp.example.vn/anh/12347.png"]
     assert all(ln.href != entry.enclosures[0].href for ln in entry.links if ln.rel == "alternate")
@@ -90,7 +90,7 @@ def test_atom_image_is_an_enclosure_not_a_second_alternate() -> None:
 
 
 def test_rss_items_carry_related_links() -> None:
-    parsed = feedparser.parse(render_rss(SITE, MAIN, ARTICLES))
+    parsed = feedparser.parse(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     entry = next(e for e in parsed.entries if BY_ID[e.id] == "12345")
     assert [ln.href for ln in entry.links if ln.rel == "related"] == [
         "https://hnp.example.vn/tin-tuc/12001.html",
@@ -99,7 +99,7 @@ def test_rss_items_carry_related_links() -> None:
 
 
 def test_rss_channel_carries_the_hub_link() -> None:
-    parsed = feedparser.parse(render_rss(SITE, MAIN, ARTICLES))
+    parsed = feedparser.parse(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert [ln.href for ln in parsed.feed.links if ln.rel == "hub"] == ["https://hub.example.net/"]
     assert [ln.href for ln in parsed.feed.links if ln.rel == "self"] == [
         "https://hnp.example.vn/feeds/tin-moi/rss.xml"
@@ -111,7 +111,7 @@ def test_rss_channel_carries_the_hub_link() -> None:
 
 def test_rss_author_without_email_becomes_dc_creator() -> None:
     article = replace(ARTICLES[0], author="Trọng Toàn")
-    data = render_rss(SITE, MAIN, [article])
+    data = render_rss(SITE, FeedDocument(MAIN, tuple([article])))
     item = etree.fromstring(data).find("channel/item")
     assert item is not None and item.findtext(f"{DC}creator") == "Trọng Toàn"
     assert feedparser.parse(data).entries[0].author == "Trọng Toàn"
@@ -122,19 +122,22 @@ def test_rss_author_without_email_becomes_dc_creator() -> None:
 
 def test_feed_and_entry_dates_never_come_from_the_clock(wall_clock: Any) -> None:
     wall_clock(2031)
-    atom_2031, rss_2031 = render_atom(SITE, MAIN, ARTICLES), render_rss(SITE, MAIN, ARTICLES)
+    atom_2031, rss_2031 = (
+        render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+        render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+    )
     wall_clock(2045)
-    assert render_atom(SITE, MAIN, ARTICLES) == atom_2031
-    assert render_rss(SITE, MAIN, ARTICLES) == rss_2031
+    assert render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))) == atom_2031
+    assert render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))) == rss_2031
     for data in (atom_2031, rss_2031):
         assert b"2031" not in data
 
 
 def test_feed_updated_is_the_newest_entry_updated(wall_clock: Any) -> None:
     wall_clock(2031)
-    atom = etree.fromstring(render_atom(SITE, MAIN, ARTICLES))
+    atom = etree.fromstring(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert atom.findtext(f"{A}updated") == "2022-06-18T08:00:00+07:00"
-    rss = etree.fromstring(render_rss(SITE, MAIN, ARTICLES))
+    rss = etree.fromstring(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert rss.findtext("channel/lastBuildDate") == "Sat, 18 Jun 2022 08:00:00 +0700"
 
 
@@ -145,15 +148,15 @@ def test_feed_updated_is_the_newest_entry_updated(wall_clock: Any) -> None:
 def test_shuffled_input_comes_out_newest_first(seed: int) -> None:
     shuffled = list(ARTICLES)
     random.Random(seed).shuffle(shuffled)
-    atom = feedparser.parse(render_atom(SITE, MAIN, shuffled))
-    rss = feedparser.parse(render_rss(SITE, MAIN, shuffled))
+    atom = feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(shuffled))))
+    rss = feedparser.parse(render_rss(SITE, FeedDocument(MAIN, tuple(shuffled))))
     assert [BY_ID[e.id] for e in atom.entries] == NEWEST_FIRST
     assert [BY_ID[e.id] for e in rss.entries] == NEWEST_FIRST
 
 
 def test_sorted_input_is_not_reversed() -> None:
     ordered = sorted(ARTICLES, key=lambda a: (a.published, a.id), reverse=True)
-    atom = feedparser.parse(render_atom(SITE, MAIN, ordered))
+    atom = feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(ordered))))
     assert [BY_ID[e.id] for e in atom.entries] == NEWEST_FIRST
 
 
@@ -161,7 +164,7 @@ def test_sorted_input_is_not_reversed() -> None:
 
 
 def test_rss_channel_link_is_the_home_page_not_the_hub_or_self() -> None:
-    rss = etree.fromstring(render_rss(SITE, MAIN, ARTICLES))
+    rss = etree.fromstring(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     assert rss.findtext("channel/link") == "https://hnp.example.vn/"
 
 
@@ -169,11 +172,14 @@ def test_rss_channel_link_is_the_home_page_not_the_hub_or_self() -> None:
 
 
 def test_generator_has_no_version_that_changes_with_upgrades() -> None:
-    atom = etree.fromstring(render_atom(SITE, MAIN, ARTICLES))
+    atom = etree.fromstring(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))))
     generator = atom.find(f"{A}generator")
     assert generator is not None and dict(generator.items()) == {}
     assert generator.text == "hnp-feeds"
-    for data in (render_atom(SITE, MAIN, ARTICLES), render_rss(SITE, MAIN, ARTICLES)):
+    for data in (
+        render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+        render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))),
+    ):
         assert b"feedgen" not in data
 
 

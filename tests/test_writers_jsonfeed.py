@@ -12,7 +12,7 @@ import pytest
 
 from hnp_feeds.identity import entry_id
 from hnp_feeds.timezone import rfc3339
-from hnp_feeds.writers import feed_url, render_atom, render_json, render_rss
+from hnp_feeds.writers import FeedDocument, feed_url, render_atom, render_json, render_rss
 from tests.regenerate_golden import ARTICLES, EMPTY, GOLDEN, MAIN, SITE, golden_documents
 
 BY_ID = {entry_id(SITE, a): a for a in ARTICLES}
@@ -20,7 +20,7 @@ BY_ID = {entry_id(SITE, a): a for a in ARTICLES}
 
 @pytest.fixture(scope="module")
 def data() -> bytes:
-    return render_json(SITE, MAIN, ARTICLES)
+    return render_json(SITE, FeedDocument(MAIN, tuple(ARTICLES)))
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +43,24 @@ def test_top_level(document: dict[str, Any], data: bytes) -> None:
 
 
 def test_no_hubs_without_a_hub() -> None:
-    assert "hubs" not in json.loads(render_json(replace(SITE, hub=None), MAIN, ARTICLES))
+    assert "hubs" not in json.loads(
+        render_json(replace(SITE, hub=None), FeedDocument(MAIN, tuple(ARTICLES)))
+    )
 
 
 def test_same_entries_and_ids_as_atom_and_rss(document: dict[str, Any]) -> None:
     ids = [item["id"] for item in document["items"]]
     assert [BY_ID[i].id for i in ids] == ["12347", "12346", "12345", "12300"]
-    assert ids == [e.id for e in feedparser.parse(render_atom(SITE, MAIN, ARTICLES)).entries]
-    assert ids == [e.id for e in feedparser.parse(render_rss(SITE, MAIN, ARTICLES)).entries]
+    assert ids == [
+        e.id
+        for e in feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES)))).entries
+    ]
+    assert ids == [
+        e.id
+        for e in feedparser.parse(render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES)))).entries
+    ]
     assert all(i.startswith("tag:hnp.example.vn,") for i in ids)
-    limited = json.loads(render_json(SITE, replace(MAIN, limit=1), ARTICLES))
+    limited = json.loads(render_json(SITE, FeedDocument(replace(MAIN, limit=1), tuple(ARTICLES))))
     assert [item["id"] for item in limited["items"]] == ids[:1]
 
 
@@ -95,27 +103,30 @@ def test_optional_fields_are_left_out(document: dict[str, Any]) -> None:
 
 def test_article_without_related_has_an_empty_list_and_no_heading() -> None:
     lone = replace(ARTICLES[0], related=())
-    (item,) = json.loads(render_json(SITE, MAIN, [lone]))["items"]
+    (item,) = json.loads(render_json(SITE, FeedDocument(MAIN, tuple([lone]))))["items"]
     assert item["_hnp"] == {"related": []}
     assert "Bài liên quan" not in item["content_html"]
 
 
 def test_empty_feed() -> None:
-    assert json.loads(render_json(SITE, EMPTY, ()))["items"] == []
+    assert json.loads(render_json(SITE, FeedDocument(EMPTY, ())))["items"] == []
 
 
 def test_our_validator_finds_nothing(data: bytes) -> None:
     pytest.importorskip("hnp_feeds.validator.jsonfeed", reason="JSON Feed rules not written yet")
     from hnp_feeds.validator import validate
 
-    for payload, slug in ((data, MAIN.slug), (render_json(SITE, EMPTY, ()), EMPTY.slug)):
+    for payload, slug in (
+        (data, MAIN.slug),
+        (render_json(SITE, FeedDocument(EMPTY, ())), EMPTY.slug),
+    ):
         report = validate(payload, base_url=feed_url(SITE, slug, "feed.json"))
         assert report.format == "json"
         assert [(m.level, m.code, dict(m.params)) for m in report.messages] == []
 
 
 def test_two_renders_give_identical_bytes(data: bytes) -> None:
-    assert render_json(SITE, MAIN, tuple(reversed(ARTICLES))) == data
+    assert render_json(SITE, FeedDocument(MAIN, tuple(reversed(ARTICLES)))) == data
 
 
 @pytest.mark.parametrize("name", [n for n in golden_documents() if n.endswith(".json")])

@@ -14,7 +14,7 @@ from hnp_feeds.model import Image
 from hnp_feeds.timezone import rfc822
 from hnp_feeds.validator import validate
 from hnp_feeds.validator.policy import check_pair
-from hnp_feeds.writers import feed_url, render_atom, render_rss
+from hnp_feeds.writers import FeedDocument, feed_url, render_atom, render_rss
 from tests.regenerate_golden import ARTICLES, EMPTY, GOLDEN, MAIN, SITE, golden_documents
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -26,7 +26,7 @@ BY_ID = {entry_id(SITE, a): a for a in ARTICLES}
 
 @pytest.fixture(scope="module")
 def rss() -> bytes:
-    return render_rss(SITE, MAIN, ARTICLES)
+    return render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES)))
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def _item(data: bytes, article_id: str) -> etree._Element:
 
 def test_items_newest_first_within_the_limit(parsed: feedparser.FeedParserDict) -> None:
     assert [BY_ID[e.id].id for e in parsed.entries] == ["12347", "12346", "12345", "12300"]
-    two = feedparser.parse(render_rss(SITE, replace(MAIN, limit=2), ARTICLES))
+    two = feedparser.parse(render_rss(SITE, FeedDocument(replace(MAIN, limit=2), tuple(ARTICLES))))
     assert len(two.entries) == 2
 
 
@@ -56,9 +56,12 @@ def test_guids_are_the_atom_ids(rss: bytes, parsed: feedparser.FeedParserDict) -
         guid = item.find("guid")
         assert guid is not None and guid.get("isPermaLink") == "false"
         assert (guid.text or "").startswith("tag:hnp.example.vn,")
-    atom_ids = [e.id for e in feedparser.parse(render_atom(SITE, MAIN, ARTICLES)).entries]
+    atom_ids = [
+        e.id
+        for e in feedparser.parse(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES)))).entries
+    ]
     assert [e.id for e in parsed.entries] == atom_ids
-    assert check_pair(render_atom(SITE, MAIN, ARTICLES), rss) == []
+    assert check_pair(render_atom(SITE, FeedDocument(MAIN, tuple(ARTICLES))), rss) == []
 
 
 def test_every_time_is_rfc822_with_the_local_offset(rss: bytes) -> None:
@@ -119,7 +122,7 @@ def test_image_enclosure_only_with_a_known_length(rss: bytes) -> None:
 
 def test_image_of_unknown_type_gets_no_enclosure() -> None:
     odd = replace(ARTICLES[0], image=Image("https://hnp.example.vn/anh/x", length=10))
-    item = _items(render_rss(SITE, MAIN, [odd]))[0]
+    item = _items(render_rss(SITE, FeedDocument(MAIN, tuple([odd]))))[0]
     assert item.find("enclosure") is None
     content = item.find(f"{MEDIA}content")
     assert content is not None and content.get("type") is None
@@ -143,7 +146,9 @@ def test_channel_links_self_hub_and_home(rss: bytes, parsed: feedparser.FeedPars
 
 
 def test_no_hub_link_without_a_hub() -> None:
-    channel = etree.fromstring(render_rss(replace(SITE, hub=None), MAIN, ARTICLES)).find("channel")
+    channel = etree.fromstring(
+        render_rss(replace(SITE, hub=None), FeedDocument(MAIN, tuple(ARTICLES)))
+    ).find("channel")
     assert channel is not None
     assert [ln.get("rel") for ln in channel.findall(f"{ATOM}link")] == ["self"]
 
@@ -154,7 +159,7 @@ def test_generator_carries_no_version(rss: bytes) -> None:
 
 
 def test_empty_feed_has_a_fixed_date() -> None:
-    data = render_rss(SITE, EMPTY, ())
+    data = render_rss(SITE, FeedDocument(EMPTY, ()))
     assert etree.fromstring(data).findtext("channel/lastBuildDate") == (
         "Tue, 01 Jan 2008 00:00:00 +0700"
     )
@@ -165,8 +170,8 @@ def test_our_validator_finds_nothing() -> None:
     # Also without the title holding "<" and "&" (see below).
     plain = [replace(a, title="Giá xăng giảm") if a.id == "12346" else a for a in ARTICLES]
     for data, slug in (
-        (render_rss(SITE, MAIN, plain), MAIN.slug),
-        (render_rss(SITE, EMPTY, ()), EMPTY.slug),
+        (render_rss(SITE, FeedDocument(MAIN, tuple(plain))), MAIN.slug),
+        (render_rss(SITE, FeedDocument(EMPTY, ())), EMPTY.slug),
     ):
         report = validate(data, base_url=feed_url(SITE, slug, "rss.xml"))
         assert report.format == "rss"
@@ -184,8 +189,8 @@ def test_title_with_lt_and_amp_is_escaped_and_clean(rss: bytes) -> None:
 
 
 def test_two_renders_give_identical_bytes(rss: bytes) -> None:
-    assert render_rss(SITE, MAIN, ARTICLES) == rss
-    assert render_rss(SITE, MAIN, tuple(reversed(ARTICLES))) == rss
+    assert render_rss(SITE, FeedDocument(MAIN, tuple(ARTICLES))) == rss
+    assert render_rss(SITE, FeedDocument(MAIN, tuple(reversed(ARTICLES)))) == rss
 
 
 @pytest.mark.parametrize("name", [n for n in golden_documents() if n.endswith("rss.xml")])

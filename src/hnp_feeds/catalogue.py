@@ -1,12 +1,10 @@
-"""Which feeds exist and which articles each one holds.
-
-The main feed, one per category and one per author come from the articles themselves;
-feeds declared in hnp-feeds.toml select by category, author or tag (slugs compared).
-"""
+"""Which feeds exist: the main feed, one per category and one per author (from the
+articles themselves), and those declared in hnp-feeds.toml.  Which articles each holds is
+``selection``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from .config import Catalogue
 from .model import Article, FeedSpec
@@ -69,27 +67,6 @@ def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpe
     return feeds
 
 
-def selects(feed: FeedSpec, article: Article) -> bool:
-    """Whether ``article`` belongs in ``feed`` (drafts and retractions never do)."""
-    if article.status != "published" or not article.url:
-        return False
-    if feed.category is not None and (
-        article.category is None or article.category.slug != feed.category
-    ):
-        return False
-    if feed.author is not None and (
-        article.author is None or slugify(article.author) != feed.author
-    ):
-        return False
-    return feed.tag is None or any(slugify(t) == feed.tag for t in article.tags)
-
-
 def newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest publication first; ties broken by id so the order never wobbles."""
     return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
-
-
-def select(feed: FeedSpec, articles: Sequence[Article], limit: int) -> list[Article]:
-    """The entries of ``feed``: selected, newest first, at most ``feed.limit or limit``."""
-    chosen = newest_first(a for a in articles if selects(feed, a))
-    return chosen[: feed.limit or limit]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,10 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from .build import BuildResult, build
 from .config import Catalogue, load_config
-from .errors import ConfigError, HnpFeedsError
-from .timezone import rfc3339
+from .errors import ExitCode, HnpFeedsError, error_line, exit_code_of
 
 if TYPE_CHECKING:
     from .publish import PublishResult
@@ -33,18 +31,6 @@ console = Console(stderr=False, soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-class ExitCode(IntEnum):
-    """What a command's exit status means; cron and scripts rely on these numbers."""
-
-    OK = 0
-    FAILED = 1  # nothing could be built / validation errors found by `validate`
-    USAGE = 2  # bad options or configuration
-    REJECTED = 3  # some records were rejected; the rest were published
-    INVALID = 4  # a feed failed validation; the previous files were kept
-    LOCKED = 5  # another publish is running
-    IDENTITY = 6  # a change would alter a published entry id
-
-
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -53,12 +39,20 @@ ConfigOption = Annotated[
 ]
 
 
-def _catalogue(config: Path | None) -> Catalogue:
+@contextmanager
+def _errors() -> Iterator[None]:
+    """The one place an error becomes a line on stderr and an exit code (``errors.EXIT_CODES``),
+    the same from every command.  Printed as plain text: a message is never markup."""
     try:
+        yield
+    except HnpFeedsError as exc:
+        typer.echo(error_line(exc), err=True)
+        raise typer.Exit(exit_code_of(exc)) from None
+
+
+def _catalogue(config: Path | None) -> Catalogue:
+    with _errors():
         return load_config(config)
-    except ConfigError as exc:
-        err_console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(ExitCode.USAGE) from None
 
 
 class _BarProgress:
@@ -100,9 +94,11 @@ def build_command(
 
         hnp-feeds build -c hnp-feeds.toml -s export.jsonl -o /srv/feeds
     """
+    from .publish import build
+
     catalogue = _catalogue(config)
     show_bar = not quiet and sys.stderr.isatty()
-    try:
+    with _errors():
         if show_bar:
             with Progress(
                 TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
@@ -111,49 +107,8 @@ def build_command(
                 result = build(catalogue, source, out, progress=_BarProgress(bar))
         else:
             result = build(catalogue, source, out)
-    except HnpFeedsError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(ExitCode.FAILED) from None
-    _report_build(result, out or catalogue.out_dir, quiet)
-    if result.invalid:
-        raise typer.Exit(ExitCode.INVALID)
-    if not result.feeds or result.articles == 0:
-        raise typer.Exit(ExitCode.FAILED)
-    if result.rejected:
-        raise typer.Exit(ExitCode.REJECTED)
-
-
-def _report_build(result: BuildResult, out: Path, quiet: bool) -> None:
-    for record in result.rejected:  # always: nothing refused may go unnoticed
-        err_console.print(f"[yellow]rejected[/yellow] {record.where}: {record.reason}")
-    for repair in result.cleaned:
-        err_console.print(f"[cyan]cleaned[/cyan] {repair}")
-    for article in result.scheduled:
-        when = rfc3339(article.published)
-        err_console.print(f"[cyan]scheduled[/cyan] {article.source}: {article.id} at {when}")
-    if not quiet:
-        table = Table(title=f"Feeds in {out}")
-        table.add_column("feed")
-        table.add_column("title")
-        table.add_column("entries", justify="right")
-        for feed in result.feeds:
-            table.add_row(feed.slug, feed.title, str(feed.entries))
-        console.print(table)
-        for relpath, report in {**result.invalid, **result.warnings}.items():
-            for message in report.messages:
-                place = f":{message.line}" if message.line else ""
-                params = ", ".join(f"{k}={v}" for k, v in message.params.items())
-                console.print(
-                    f"[red]{message.level}[/red] {relpath}{place} {message.code} {params}"
-                )
-    state = (
-        "NOT WRITTEN (validation failed; previous files kept)" if result.invalid else "published"
-    )
-    console.print(
-        f"{len(result.feeds)} feeds, {result.articles} articles, "
-        f"{len(result.written)} files written, {len(result.unchanged)} unchanged, "
-        f"{len(result.rejected)} records rejected, {len(result.scheduled)} scheduled: {state}"
-    )
+    _report(result, verbose=False, table_of=None if quiet else out or catalogue.out_dir)
+    raise typer.Exit(result.exit_code)
 
 
 StoreOption = Annotated[
@@ -188,12 +143,12 @@ def ingest_command(
     from .publish import PublishResult, ingest
 
     catalogue = _catalogue(config)
-    with _publish_errors():
+    with _errors():
         result = PublishResult(
             ingest(catalogue, sources, store_path=store, reissue=reissue or ()), ingest_only=True
         )
-    _report_publish(result, verbose)
-    raise typer.Exit(ExitCode[result.outcome.name])
+    _report(result, verbose)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("publish")
@@ -222,11 +177,11 @@ def publish_command(
     from .publish import publish
 
     catalogue = _catalogue(config)
-    with _publish_errors():
+    with _errors():
         chosen = () if no_ingest else (sources or catalogue.sources)
         result = publish(catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or ())
-    _report_publish(result, verbose)
-    raise typer.Exit(ExitCode[result.outcome.name])
+    _report(result, verbose)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command("serve")
@@ -249,48 +204,44 @@ def serve_command(
     catalogue = _catalogue(config)
     try:
         run(root or catalogue.out_dir, port, catalogue.site.publish_interval_minutes * 60)
-    except (FileNotFoundError, OSError) as exc:
+    except OSError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(ExitCode.FAILED) from None
 
 
-@contextmanager
-def _publish_errors() -> Iterator[None]:
-    """Map the library's errors to exit codes, with the reason on stderr."""
-    from .errors import LockBusy
-
-    try:
-        yield
-    except LockBusy as exc:
-        typer.echo(f"locked: {exc}", err=True)
-        raise typer.Exit(ExitCode.LOCKED) from None
-    except ConfigError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(ExitCode.USAGE) from None
-    except HnpFeedsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
-
-
-def _report_publish(result: PublishResult, verbose: bool) -> None:
-    """Details when asked (or at a terminal); always one summary line."""
-    if verbose or sys.stdout.isatty():
-        for record in result.rejected + (result.ingest.identity if result.ingest else []):
-            typer.echo(f"rejected {record.where}: {record.reason}")
-        for message in result.identity:
-            typer.echo(f"refused {message}")
-        for relpath, report in result.invalid.items():
-            for m in report.errors:
-                typer.echo(f"invalid {relpath}:{m.line or ''} {m.code} {dict(m.params)}")
-        if verbose:
-            for path in result.written:
-                typer.echo(f"wrote {path}")
-            for record_id in result.released:
-                typer.echo(f"released scheduled {record_id}")
-            for record_id, when in result.scheduled:
-                typer.echo(f"scheduled {record_id} at {when.isoformat()}")
-            for url, error in result.pings.failed.items() if result.pings else []:
-                typer.echo(f"hub ping failed for {url}: {error}")
+def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) -> None:
+    """What every run prints: each refused record, repair and scheduled article (always:
+    nothing refused may go unnoticed), details when asked or at a terminal, the feeds table
+    (``build``), and one summary line."""
+    for record in result.rejected + (result.ingest.identity if result.ingest else []):
+        typer.echo(f"rejected {record.where}: {record.reason}", err=True)
+    for repair in result.cleaned:
+        typer.echo(f"cleaned {repair}", err=True)
+    for message in result.identity:
+        typer.echo(f"refused {message}", err=True)
+    for relpath, report in {**result.invalid, **result.warnings}.items():
+        for m in report.messages:
+            if m.level == "error" or verbose or table_of is not None:
+                params = ", ".join(f"{k}={v}" for k, v in m.params.items())
+                typer.echo(f"{m.level} {relpath}:{m.line or ''} {m.code} {params}", err=True)
+    if verbose or (table_of is not None and sys.stdout.isatty()):
+        for record_id, when in result.scheduled:
+            typer.echo(f"scheduled {record_id} at {when.isoformat()}")
+    if verbose:
+        for path in result.written:
+            typer.echo(f"wrote {path}")
+        for record_id in result.released:
+            typer.echo(f"released scheduled {record_id}")
+        for url, error in result.pings.failed.items() if result.pings else []:
+            typer.echo(f"hub ping failed for {url}: {error}")
+    if table_of is not None:
+        table = Table(title=f"Feeds in {table_of}")
+        table.add_column("feed")
+        table.add_column("title")
+        table.add_column("entries", justify="right")
+        for feed in result.feeds:
+            table.add_row(feed.slug, feed.title, str(feed.entries))
+        console.print(table)
     typer.echo(result.summary())
 
 
@@ -341,7 +292,3 @@ def validate_command(
     else:
         typer.echo(render_text(results))
     raise typer.Exit(ExitCode.FAILED if failed(results, strict=strict) else ExitCode.OK)
-
-
-def main() -> None:  # pragma: no cover - console script entry point
-    app()

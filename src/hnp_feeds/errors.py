@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 
 class HnpFeedsError(Exception):
     """Root of every error hnp-feeds raises on purpose."""
@@ -44,13 +46,38 @@ class StoreError(HnpFeedsError):
     """The SQLite store cannot be opened, migrated or written."""
 
 
-class ValidationFailed(HnpFeedsError):
-    """A rendered feed has errors, so it is not published."""
-
-
-class IdentityChanged(HnpFeedsError):
-    """A change would alter an entry id that aggregators have already seen."""
-
-
 class LockBusy(HnpFeedsError):
     """Another publish holds the lock."""
+
+
+class ExitCode(IntEnum):
+    """What a command's exit status means; cron and scripts rely on these numbers."""
+
+    OK = 0
+    FAILED = 1  # nothing could be published / the store failed / `validate` found errors
+    USAGE = 2  # bad options or configuration
+    REJECTED = 3  # some records were rejected; the rest were published
+    INVALID = 4  # a feed failed validation; the previous files were kept
+    LOCKED = 5  # another publish is running
+    IDENTITY = 6  # a change would alter a published entry id
+
+
+#: The one table from an error to an exit code, for every command (the first match wins).
+EXIT_CODES: tuple[tuple[type[HnpFeedsError], ExitCode], ...] = (
+    (ConfigError, ExitCode.USAGE),
+    (LockBusy, ExitCode.LOCKED),
+    (HnpFeedsError, ExitCode.FAILED),
+)
+
+#: How each exit code's error is introduced on stderr.
+ERROR_LABELS = {ExitCode.USAGE: "configuration error", ExitCode.LOCKED: "locked"}
+
+
+def exit_code_of(error: HnpFeedsError) -> ExitCode:
+    """The exit code of a command that ``error`` stopped."""
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+
+
+def error_line(error: HnpFeedsError) -> str:
+    """The one line a command prints for ``error``, the same from every command."""
+    return f"{ERROR_LABELS.get(exit_code_of(error), 'error')}: {error}"

@@ -109,3 +109,12 @@ class Site:
     related_count: int = 5
     author_feeds: bool = True
     category_feeds: bool = True
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """An RFC 6721 ``at:deleted-entry``: a published entry that left the feeds."""
+
+    ref: str  # the entry id it was published with
+    when: datetime
+    record_id: str = ""

@@ -7,6 +7,7 @@ reads the same in any browser and needs no XSLT.  Deterministic: no build time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 
@@ -98,6 +99,7 @@ def render_index(
     catalogue: Catalogue,
     feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
     *,
+    updated: datetime | None = None,
     latest: int = LATEST,
     latest_main: int = LATEST_MAIN,
 ) -> bytes:
@@ -110,7 +112,6 @@ def render_index(
     }
     groups = grouped(feed for feed, _ in feeds)
     main = next((feed for feed, _ in feeds if feed.kind == "main"), None)
-    newest = max((a.updated for _, entries in feeds for a in entries), default=None)
 
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -154,10 +155,10 @@ def render_index(
     out.extend(_snippet_section(site, [feed for _, _, members in groups for feed in members]))
     out.append("</main>")
 
-    updated = f"Cập nhật lần cuối: {escape(site_form(newest))}. " if newest else ""
+    last = f"Cập nhật lần cuối: {escape(site_form(updated))}. " if updated else ""
     out += [
         '<footer class="site"><div class="wrap">',
-        f'<p>{updated}Trang chủ: <a href="{escape(site.base_url)}">{escape(site.title)}</a>.'
+        f'<p>{last}Trang chủ: <a href="{escape(site.base_url)}">{escape(site.title)}</a>.'
         " Tệp Atom và RSS mở được bằng mọi trình đọc tin; JSON Feed dành cho các ứng dụng"
         " hỗ trợ định dạng này.</p>",
         "</div></footer>",
@@ -168,13 +169,15 @@ def render_index(
 
 
 def site_files(
-    catalogue: Catalogue, feeds: Sequence[tuple[FeedSpec, Sequence[Article]]]
+    catalogue: Catalogue,
+    feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
+    updated: datetime | None,
 ) -> dict[str, bytes]:
-    """``index.html`` and ``feeds.opml`` for every feed (each with its current entries)."""
-    newest = max((a.updated for _, entries in feeds for a in entries), default=None)
+    """``index.html`` and ``feeds.opml`` for every feed (each with the newest entries the
+    page shows); ``updated``, the newest ``updated`` of every feed's current document."""
     return {
-        "index.html": render_index(catalogue, feeds),
-        "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=newest),
+        "index.html": render_index(catalogue, feeds, updated=updated),
+        "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
     }
 
 

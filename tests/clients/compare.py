@@ -16,8 +16,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hnp_feeds.build import articles_to_publish, build
 from hnp_feeds.config import load_config
+from hnp_feeds.publish import build
+from tests.portal import articles_as_published
 
 from .fidelity import (
     Difference,
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if not result.ok:
         print(f"build failed: rejected={result.rejected} invalid={list(result.invalid)}")
         return 1
-    articles, _ = articles_to_publish(catalogue)
+    articles, _ = articles_as_published(catalogue)
     records = records_by_id(catalogue.site, articles)
     relpaths = feed_files(args.out)
 

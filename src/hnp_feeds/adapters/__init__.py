@@ -21,6 +21,8 @@ from ..errors import ConfigError, RecordError, split_where
 from ..model import Article
 
 Item = Article | RecordError
+#: The logger adapters say what they repaired on (``publish`` collects it per run).
+ADAPTER_LOG = __name__
 
 
 class Source(Protocol):
@@ -128,6 +130,7 @@ def read_sources(
 
 
 __all__ = [
+    "ADAPTER_LOG",
     "Item",
     "Source",
     "adapter_for",

@@ -1,23 +1,23 @@
-"""Writers: a feed's selected articles -> the bytes of its Atom, RSS and JSON Feed documents.
+"""Writers: a feed document -> the bytes of its Atom, RSS and JSON Feed documents.
 
 feedgen (Atom, RSS) is used only inside this package.  Every writer is deterministic: the
 same input gives the same bytes, and no writer reads the clock.
 
-    for filename, (render, media_type) in FORMATS.items():
-        data = render(site, feed, articles)
+    files = render_formats(site, FeedDocument(feed, entries))   # "<slug>/atom.xml": bytes, ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from ..model import Article, FeedSpec, Site
+from ..model import Site
 from .atom import render_atom
-from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, ArchiveLinks, feed_url
+from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, feed_url
+from .document import ArchiveLinks, FeedDocument
 from .jsonfeed import render_json
 from .rss import render_rss
 
-Render = Callable[[Site, FeedSpec, Sequence[Article]], bytes]
+Render = Callable[[Site, FeedDocument], bytes]
 
 #: file name -> (render function, media type), for each format every feed is published in.
 FORMATS: dict[str, tuple[Render, str]] = {
@@ -26,12 +26,24 @@ FORMATS: dict[str, tuple[Render, str]] = {
     "feed.json": (render_json, JSON_TYPE),
 }
 
+
+def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
+    """A feed's current document in every format: ``{"<slug>/atom.xml": ..., ...}``."""
+    slug = document.feed.slug
+    return {
+        f"{slug}/{filename}": render(site, document)
+        for filename, (render, _media_type) in FORMATS.items()
+    }
+
+
 __all__ = [
     "FORMATS",
     "ArchiveLinks",
+    "FeedDocument",
     "Render",
     "feed_url",
     "render_atom",
+    "render_formats",
     "render_json",
     "render_rss",
 ]

@@ -1,11 +1,12 @@
-"""Atom 1.0 (RFC 4287) through feedgen, with RFC 5005 archive links and WebSub hub links.
+"""Atom 1.0 (RFC 4287) through feedgen, with RFC 5005 archive links, RFC 6721 tombstones and
+WebSub hub links.
 
-https://www.rfc-editor.org/rfc/rfc4287 , https://www.rfc-editor.org/rfc/rfc5005
+https://www.rfc-editor.org/rfc/rfc4287 , https://www.rfc-editor.org/rfc/rfc5005 ,
+https://www.rfc-editor.org/rfc/rfc6721
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -14,7 +15,6 @@ from ..identity import entry_id, feed_id
 from ..model import Article, FeedSpec, Site
 from .common import (
     ATOM_TYPE,
-    ArchiveLinks,
     category_terms,
     content_of,
     entries_of,
@@ -24,28 +24,26 @@ from .common import (
     require_url,
     summary_of,
 )
+from .document import FeedDocument
 from .extensions import NAME, AtomEntryExtension, AtomFeedExtension
 
 GENERATOR = "hnp-feeds"
 
 
-def render_atom(
-    site: Site,
-    feed: FeedSpec,
-    entries: Sequence[Article],
-    *,
-    archive: ArchiveLinks | None = None,
-) -> bytes:
-    """The Atom document of ``feed``: its newest entries, or one RFC 5005 archive page."""
-    is_archive = archive is not None and archive.is_archive
+def render_atom(site: Site, document: FeedDocument) -> bytes:
+    """The Atom document: a feed's newest entries, or one RFC 5005 archive page; with its
+    archive links and RFC 6721 tombstones."""
+    feed, archive = document.feed, document.archive
+    is_archive = document.is_archive_page
     if archive is not None and archive.is_archive and not archive.self_url:
         raise ValueError(f"feed {feed.slug!r}: an archive page needs its own self_url")
-    shown = entries_of(site, feed, entries, keep_all=is_archive)
+    shown = entries_of(site, feed, document.entries, keep_all=is_archive)
     self_url = (archive.self_url if archive else None) or feed_url(site, feed.slug, "atom.xml")
 
     fg: Any = FeedGenerator()
     fg.register_extension(NAME, AtomFeedExtension, AtomEntryExtension, atom=True, rss=False)
     fg.hnp.archive = is_archive
+    fg.hnp.tombstones = document.tombstones
     fg.id(_archive_id(site, feed, self_url) if is_archive else feed_id(site, feed.slug))
     fg.title(feed.title)
     if feed.description or site.description:

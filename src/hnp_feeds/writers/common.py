@@ -4,7 +4,6 @@ the summary and the HTML content with its "Bài liên quan" list (DESIGN.md §5)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from ..catalogue import newest_first
@@ -22,22 +21,6 @@ _IMAGE_TYPES = {
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
     "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ArchiveLinks:
-    """RFC 5005 links of one Atom document.
-
-    The current (subscription) document has ``is_archive=False`` and ``prev_archive`` set
-    to the newest archive page; an archive page has ``is_archive=True``, its own
-    ``self_url`` (its id is derived from it), ``current`` and its neighbours.
-    """
-
-    current: str
-    prev_archive: str | None = None
-    next_archive: str | None = None
-    is_archive: bool = False
-    self_url: str | None = None
 
 
 def feed_url(site: Site, slug: str, filename: str) -> str:

@@ -24,13 +24,15 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from ..model import Image, Link
+from ..model import Image, Link, Tombstone
+from ..timezone import rfc3339
 from .common import image_type
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 FH_NS = "http://purl.org/syndication/history/1.0"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 
 #: The name under which the extensions are registered (``fg.hnp``, ``entry.hnp``).
 NAME = "hnp"
@@ -50,21 +52,32 @@ def _media_thumbnail(parent: etree._Element, image: Image) -> None:
 
 
 class AtomFeedExtension:
-    """Atom document level: the media and (archive pages) fh namespaces, ``<fh:archive/>``."""
+    """Atom document level: the media, (archive pages) fh and (with tombstones) at
+    namespaces, ``<fh:archive/>`` and RFC 6721 ``<at:deleted-entry ref when/>``."""
 
     def __init__(self) -> None:
         self.archive = False
+        self.tombstones: Sequence[Tombstone] = ()
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
         if self.archive:
             namespaces["fh"] = FH_NS
+        if self.tombstones:
+            namespaces["at"] = TOMBSTONES_NS
         return namespaces
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         if self.archive:
             # RFC 5005 §4: an archive document is marked so readers do not subscribe to it.
             etree.SubElement(feed, f"{{{FH_NS}}}archive")
+        for tomb in self.tombstones:
+            # feedgen adds the entries after this: the deletions come before them.
+            etree.SubElement(
+                feed,
+                f"{{{TOMBSTONES_NS}}}deleted-entry",
+                _attrs([("ref", tomb.ref), ("when", rfc3339(tomb.when))]),
+            )
         return feed
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:

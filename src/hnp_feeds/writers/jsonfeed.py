@@ -6,11 +6,10 @@ https://www.jsonfeed.org/version/1.1/
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from ..identity import entry_id
-from ..model import Article, FeedSpec, Site
+from ..model import Article, Site
 from ..timezone import rfc3339
 from .common import (
     category_terms,
@@ -20,29 +19,31 @@ from .common import (
     require_url,
     summary_of,
 )
+from .document import FeedDocument
 
 VERSION = "https://jsonfeed.org/version/1.1"
 #: Our extension object on each item (JSON Feed 1.1 "Extensions": a name starting with "_").
 EXTENSION = "_hnp"
 
 
-def render_json(site: Site, feed: FeedSpec, entries: Sequence[Article]) -> bytes:
-    """The JSON Feed document of ``feed``: the same entries and ids as its Atom and RSS."""
-    shown = entries_of(site, feed, entries)
-    document: dict[str, Any] = {
+def render_json(site: Site, document: FeedDocument) -> bytes:
+    """The JSON Feed document of a feed: the same entries and ids as its Atom and RSS."""
+    feed = document.feed
+    shown = entries_of(site, feed, document.entries)
+    out: dict[str, Any] = {
         "version": VERSION,
         "title": feed.title,
         "home_page_url": site.base_url,
         "feed_url": feed_url(site, feed.slug, "feed.json"),
     }
     if feed.description or site.description:
-        document["description"] = feed.description or site.description
-    document["language"] = site.language
-    document["authors"] = [{"name": site.title, "url": site.base_url}]
+        out["description"] = feed.description or site.description
+    out["language"] = site.language
+    out["authors"] = [{"name": site.title, "url": site.base_url}]
     if site.hub:
-        document["hubs"] = [{"type": "WebSub", "url": site.hub}]
-    document["items"] = [_item(site, article) for article in shown]
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+        out["hubs"] = [{"type": "WebSub", "url": site.hub}]
+    out["items"] = [_item(site, article) for article in shown]
+    return (json.dumps(out, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
 
 
 def _item(site: Site, article: Article) -> dict[str, Any]:

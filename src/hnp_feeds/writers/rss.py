@@ -5,13 +5,12 @@ https://www.rssboard.org/rss-specification
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from feedgen.feed import FeedGenerator
 
 from ..identity import entry_id
-from ..model import Article, FeedSpec, Site
+from ..model import Article, Site
 from .common import (
     RSS_TYPE,
     category_terms,
@@ -24,14 +23,16 @@ from .common import (
     require_url,
     summary_of,
 )
+from .document import FeedDocument
 from .extensions import NAME, RssEntryExtension, RssFeedExtension
 
 GENERATOR = "hnp-feeds"
 
 
-def render_rss(site: Site, feed: FeedSpec, entries: Sequence[Article]) -> bytes:
-    """The RSS 2.0 document of ``feed``: its newest items, newest first."""
-    shown = entries_of(site, feed, entries)
+def render_rss(site: Site, document: FeedDocument) -> bytes:
+    """The RSS 2.0 document of a feed: its newest items, newest first."""
+    feed = document.feed
+    shown = entries_of(site, feed, document.entries)
 
     fg: Any = FeedGenerator()
     fg.register_extension(NAME, RssFeedExtension, RssEntryExtension, atom=False, rss=True)

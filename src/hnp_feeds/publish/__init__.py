@@ -1,0 +1,184 @@
+"""The one pipeline: ingest -> release scheduled -> plan -> render -> validate -> write ->
+ledger -> hub ping.
+
+``publish`` runs it on the persistent store (what cron runs); ``build`` runs the same
+pipeline on a fresh temporary store, writing nothing unless every file is valid; ``ingest``
+runs only its first step.  A module per job: ``plan`` (which feeds and documents changed),
+``render`` (one document rendered and validated), ``workers`` (the process pool), ``run``
+(writing, the ledger, the pages), ``lock``, ``result``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from ..adapters import ADAPTER_LOG, read_sources
+from ..config import Catalogue
+from ..model import Site
+from ..store import IngestResult, SQLiteStore, open_store
+from ..timezone import to_local
+from ..validator import PortalPolicy, Report, validate
+from ..websub import DEFAULT_TIMEOUT, announce_pending
+from .lock import publish_lock
+from .render import Validate
+from .result import FeedSummary, PublishResult
+from .run import NullProgress, Progress, Run
+
+__all__ = [
+    "FeedSummary",
+    "NullProgress",
+    "Progress",
+    "PublishResult",
+    "build",
+    "ingest",
+    "portal_validator",
+    "publish",
+    "publish_lock",
+]
+
+
+def publish(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str] = (),
+    *,
+    store_path: Path | None = None,
+    out_dir: Path | None = None,
+    reissue: Sequence[str] = (),
+    now: datetime | None = None,
+    validate_feed: Validate | None = None,
+    hub_timeout: float = DEFAULT_TIMEOUT,
+    workers: int | None = None,
+    all_or_nothing: bool = False,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
+
+    ``workers``: processes that render and validate (default: one per CPU, at most 4);
+    ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub.
+    """
+    path = store_path or catalogue.store_path
+    out = out_dir or catalogue.out_dir
+    moment = _now(now)
+    with publish_lock(path) as lock_fd, open_store(path) as store:
+        result = PublishResult()
+        if sources:
+            result.ingest = _ingest(catalogue, store, sources, reissue, moment)
+        # Scheduled articles whose time has come go live now: their feeds are re-planned.
+        result.released = store.release_scheduled(catalogue.site, moment)
+        result.scheduled = store.scheduled()
+        run = Run(
+            catalogue,
+            store,
+            out,
+            moment,
+            reissue,
+            validate_feed or portal_validator(catalogue.site, moment),
+            processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
+            lock_fd=lock_fd,
+            all_or_nothing=all_or_nothing,
+            progress=progress,
+        )
+        run.publish(result)
+        if not all_or_nothing and catalogue.site.hub and store.pending_pings():
+            result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
+        return result
+
+
+def build(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str] | None = None,
+    out_dir: Path | None = None,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> PublishResult:
+    """``publish`` into a fresh temporary store: every feed rendered from the sources
+    (default: the catalogue's), nothing written unless every file is valid.  No hub is
+    pinged: a temporary store could not retry a ping that failed."""
+    with tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
+        return publish(
+            catalogue,
+            sources or catalogue.sources,
+            store_path=Path(scratch) / "build.sqlite",
+            out_dir=out_dir,
+            now=now,
+            workers=workers,
+            all_or_nothing=True,
+            progress=progress,
+        )
+
+
+def ingest(
+    catalogue: Catalogue,
+    sources: Sequence[Path | str],
+    *,
+    store_path: Path | None = None,
+    reissue: Sequence[str] = (),
+    now: datetime | None = None,
+) -> IngestResult:
+    """Read the sources into the store (under the publish lock); nothing is rendered."""
+    path = store_path or catalogue.store_path
+    with publish_lock(path), open_store(path) as store:
+        return _ingest(catalogue, store, sources, reissue, _now(now))
+
+
+def portal_validator(site: Site, now: datetime) -> Validate:
+    """Spec and portal policy at the run's ``now``: offsets of the site's zone, no later
+    date, related links, page sizes (``PortalPolicy``)."""
+    policy = PortalPolicy.for_site(site, now=now)
+
+    def check(data: bytes, base_url: str) -> Report:
+        return validate(data, base_url=base_url, profile="portal", policy=policy)
+
+    return check
+
+
+def _now(now: datetime | None) -> datetime:
+    return to_local(now) if now is not None else to_local(datetime.now().astimezone())
+
+
+def _ingest(
+    catalogue: Catalogue,
+    store: SQLiteStore,
+    sources: Sequence[Path | str],
+    reissue: Sequence[str],
+    now: datetime,
+) -> IngestResult:
+    """The sources read with what the catalogue says of them, into the store; what the
+    adapters repaired on the way is kept in the result."""
+    cleaned: list[str] = []
+    with _repairs_into(cleaned):
+        items = read_sources(list(sources), catalogue=catalogue)
+        result = store.ingest(items, catalogue.site, now, reissue)
+    result.cleaned = cleaned
+    return result
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def _repairs_into(sink: list[str]) -> Iterator[None]:
+    """Route what the adapters log about their repairs into ``sink`` (and only there)."""
+    logger = logging.getLogger(ADAPTER_LOG)
+    handler, propagate = _ListHandler(sink), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -1,0 +1,117 @@
+"""Planning a run: which feeds what changed can reach, and of those which documents differ
+from what was last published (fingerprints of ids and content hashes, from the store)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from ..archive import ArchiveLayout, ArchivePage, archive_relpath
+from ..catalogue import feeds_for
+from ..config import Catalogue
+from ..model import Article, Category, FeedSpec, Tombstone
+from ..selection import feed_keys
+from ..store import EntryRow, SQLiteStore, content_hash
+from ..timezone import localize
+
+
+def config_fingerprint(catalogue: Catalogue) -> str:
+    """Changes whenever the catalogue would change any feed: then every feed is re-planned."""
+    return content_hash(repr((catalogue.site, catalogue.declared, catalogue.main_slug)))
+
+
+def spec_text(feed: FeedSpec) -> str:
+    return json.dumps(feed.__dict__, sort_keys=True, ensure_ascii=False)
+
+
+def site_feeds(catalogue: Catalogue, store: SQLiteStore) -> list[FeedSpec]:
+    """Every feed of the site now, in the catalogue's order (``feeds_for``, the one
+    definition of which feeds exist, given one stand-in article per live section)."""
+    categories, authors = store.live_sections()
+    epoch = localize(datetime(2000, 1, 1))
+    stubs = [
+        Article(id="", title="", published=epoch, updated=epoch, category=Category(s, n))
+        for s, n in sorted(categories.items())
+    ]
+    stubs += [
+        Article(id="", title="", published=epoch, updated=epoch, author=n)
+        for _, n in sorted(authors.items())
+    ]
+    return feeds_for(catalogue, stubs)
+
+
+def feeds_to_plan(
+    catalogue: Catalogue, store: SQLiteStore, out_dir: Path, config: str
+) -> list[FeedSpec]:
+    """The feeds that what changed since the last publish can reach (none: the cron fast
+    path, nothing rendered, nothing read)."""
+    full = store.get_meta("config") != config
+    dirty = store.dirty_keys()
+    states = store.feed_states()
+    redo = {
+        slug
+        for slug, state in states.items()
+        if state.stale or not all((out_dir / f).is_file() for f in state.files)
+    }
+    if not (full or dirty or redo):
+        return []
+    feeds = {feed.slug: feed for feed in site_feeds(catalogue, store)}
+    # A category or author feed whose last article went stays published, emptied.
+    for slug, state in states.items():
+        if slug not in feeds and state.spec.kind in ("category", "author"):
+            feeds[slug] = state.spec
+    return [
+        feed
+        for feed in feeds.values()
+        if full or feed.slug not in states or feed.slug in redo or feed_keys(feed) <= dirty
+    ]
+
+
+def feed_fingerprint(
+    config: str,
+    feed: FeedSpec,
+    rows: Sequence[EntryRow],
+    tombs: Sequence[Tombstone],
+    layout: ArchiveLayout | None,
+) -> str:
+    """What the feed's current documents depend on (its archive pages have their own)."""
+    digest = hashlib.sha256()
+    digest.update(config.encode())
+    digest.update(spec_text(feed).encode())
+    if layout is not None:
+        digest.update(f"\narchive {layout.current.limit} {len(layout.pages)}".encode())
+    for row in rows:
+        digest.update(f"\ne {row.record_id} {row.content_hash}".encode())
+    for tomb in tombs:
+        digest.update(f"\nt {tomb.ref} {tomb.when.isoformat()}".encode())
+    return digest.hexdigest()
+
+
+def page_fingerprint(config: str, feed: FeedSpec, page: ArchivePage, total: int) -> str:
+    """What archive page ``page`` of ``total`` shows: its slots and whether it links a next."""
+    text = f"{config}\n{spec_text(feed)}\n{page.number} {page.number < total}\n" + "\n".join(
+        f"{s.record_id} {s.content_hash} {int(s.live)}" for s in page.slots
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def pages_to_render(
+    store: SQLiteStore, out_dir: Path, config: str, feed: FeedSpec, layout: ArchiveLayout
+) -> list[tuple[ArchivePage, str]]:
+    """The full pages (with their fingerprints) that changed since written or whose file is
+    gone, newest first: a page gains its ``next-archive`` link only once the page it points
+    to is there."""
+    written = store.archive_pages(feed.slug)
+    total = len(layout.pages)
+    todo = []
+    for page in reversed(layout.pages):
+        fingerprint = page_fingerprint(config, feed, page, total)
+        if (
+            written.get(page.number) != fingerprint
+            or not (out_dir / archive_relpath(feed.slug, page.number)).is_file()
+        ):
+            todo.append((page, fingerprint))
+    return todo

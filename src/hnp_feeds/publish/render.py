@@ -1,0 +1,65 @@
+"""Rendering and validating one document, in a worker or in the publishing process.
+
+A job carries its entries as the store keeps them (JSON bodies), so a worker gets plain
+data and gives back bytes and reports; what a run writes is decided by the parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..archive import archive_relpath
+from ..identity import entry_id
+from ..model import FeedSpec, Site, Tombstone
+from ..store import article_from_json
+from ..validator import Report
+from ..writers import ArchiveLinks, FeedDocument, render_atom, render_formats
+
+Validate = Callable[[bytes, str], Report]
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One feed document to render: the current documents of a feed (every format), or
+    archive page ``page`` of it (Atom)."""
+
+    feed: FeedSpec  # a current document's limit is widened to hold what no page holds
+    bodies: tuple[tuple[str, str], ...]  # (stored JSON, source) of each entry
+    archive: ArchiveLinks | None = None
+    tombstones: tuple[Tombstone, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered job: its entry ids, every file's bytes, and the reports of its files
+    with errors (``invalid``) or with warnings only."""
+
+    ids: dict[str, str]
+    files: dict[str, bytes]
+    invalid: dict[str, Report]
+    warnings: dict[str, Report]
+    updated: datetime | None  # the newest ``updated`` of its entries
+
+
+def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
+    """Render one job through the writers and validate each file it gives."""
+    entries = tuple(article_from_json(body, source) for body, source in job.bodies)
+    document = FeedDocument(job.feed, entries, job.archive, job.tombstones)
+    if job.page is None:
+        files = render_formats(site, document)
+    else:
+        files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
+    invalid: dict[str, Report] = {}
+    warnings: dict[str, Report] = {}
+    for relpath, data in sorted(files.items()):
+        report = validate(data, site.feeds_url + relpath)
+        if not report.ok:
+            invalid[relpath] = report
+        elif report.warnings:
+            warnings[relpath] = report
+    ids = {article.id: entry_id(site, article) for article in entries}
+    updated = max((article.updated for article in entries), default=None)
+    return Rendered(ids, files, invalid, warnings, updated)

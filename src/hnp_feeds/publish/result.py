@@ -1,0 +1,109 @@
+"""What one run of the pipeline did: for the summary line, the report and the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import ExitCode, RecordError
+from ..store import IngestResult
+from ..validator import Report
+from ..websub import PingReport
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """One feed a run rendered, for the summary table."""
+
+    slug: str
+    title: str
+    entries: int
+
+
+@dataclass
+class PublishResult:
+    """What a run did (``publish``, ``build``, ``ingest`` alike)."""
+
+    ingest: IngestResult | None = None
+    planned: list[str] = field(default_factory=list)
+    feeds: list[FeedSummary] = field(default_factory=list)  # the feeds rendered
+    written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    bytes_written: int = 0
+    invalid: dict[str, Report] = field(default_factory=dict)
+    warnings: dict[str, Report] = field(default_factory=dict)
+    identity: list[str] = field(default_factory=list)
+    pings: PingReport | None = None
+    ingest_only: bool = False  # ``hnp-feeds ingest``: nothing was meant to be published
+    #: ``build``: nothing is written unless every file is valid.
+    all_or_nothing: bool = False
+    #: Live articles in the store after the run (the feeds hold these).
+    articles: int = 0
+    #: Scheduled articles that went live this run (record ids), and those still waiting
+    #: (record id, when they go live): future-dated articles never reach a feed early.
+    released: list[str] = field(default_factory=list)
+    scheduled: list[tuple[str, datetime]] = field(default_factory=list)
+
+    @property
+    def rendered(self) -> list[str]:
+        return [feed.slug for feed in self.feeds]
+
+    @property
+    def rejected(self) -> list[RecordError]:
+        return self.ingest.rejected if self.ingest else []
+
+    @property
+    def cleaned(self) -> list[str]:
+        """What the adapters repaired (``file:line: what``)."""
+        return self.ingest.cleaned if self.ingest else []
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.invalid:
+            return ExitCode.INVALID
+        if self.identity or (self.ingest and self.ingest.identity):
+            return ExitCode.IDENTITY
+        if self.all_or_nothing and self.articles == 0:
+            return ExitCode.FAILED  # a build that published no article
+        if self.rejected:
+            return ExitCode.REJECTED
+        return ExitCode.OK
+
+    def summary(self) -> str:
+        """One line for cron's mail."""
+        parts = []
+        if self.ingest is not None:
+            i = self.ingest
+            parts.append(
+                f"ingested {i.seen} records ({i.added} new, {i.changed} changed, "
+                f"{i.removed} removed, {len(i.rejected)} rejected)"
+            )
+        if self.ingest_only:
+            pass
+        elif not self.planned:
+            parts.append("nothing to publish")
+        else:
+            state = " (NOT WRITTEN: a file failed validation)" if self._held_back else ""
+            parts.append(
+                f"{len(self.feeds)}/{len(self.planned)} feeds rendered, "
+                f"{len(self.written)} files written ({self.bytes_written} bytes), "
+                f"{len(self.unchanged)} unchanged{state}"
+            )
+        if self.released:
+            parts.append(f"{len(self.released)} scheduled released")
+        waiting = len(self.scheduled) or (len(self.ingest.scheduled) if self.ingest else 0)
+        if waiting:
+            parts.append(f"{waiting} scheduled")
+        if self.invalid:
+            parts.append(f"{len(self.invalid)} files INVALID (previous kept)")
+        refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
+        if refused:
+            parts.append(f"{refused} id changes refused")
+        if self.pings is not None and (self.pings.sent or self.pings.failed):
+            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending")
+        return "; ".join(parts) + f": {self.exit_code.name.lower()}"
+
+    @property
+    def _held_back(self) -> bool:
+        return self.all_or_nothing and bool(self.invalid)

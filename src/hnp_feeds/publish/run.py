@@ -1,0 +1,321 @@
+"""One run of the pipeline over an open store, under the lock: plan -> render -> validate ->
+write -> ledger; ``__init__`` wraps it in ingest before and hub pings after.
+
+Only the feeds that what changed since the last publish can reach are looked at; of those,
+only the ones whose entries (ids and content hashes) differ from what was last published
+are rendered.  Each feed is validated in every format before any of its files is written;
+a feed that fails keeps its previous files.  With ``all_or_nothing`` (``build``) no file
+is written unless every file of the run is valid.  A run killed at any point leaves
+complete files and a store the next run picks up from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from ..archive import ArchiveLayout, ArchivePage, cut_history, page_links
+from ..config import Catalogue
+from ..model import FeedSpec
+from ..output import remove_stale_temporaries
+from ..pages import LATEST, LATEST_MAIN, site_files
+from ..precompress import write_with_sibling
+from ..store import SQLiteStore
+from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
+from .render import Rendered, RenderJob, Validate
+from .result import FeedSummary, PublishResult
+from .workers import Workers
+
+#: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
+TOMBSTONE_TTL = timedelta(days=30)
+# The formats aggregators subscribe to: the files announced to the hub.
+ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
+# The pages for people beside the feeds.
+PAGES = ("index.html", "feeds.opml")
+#: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
+PAGE_BATCH = 32
+
+
+class Progress(Protocol):
+    """What the CLI's progress bar offers the library (a null one when it is off)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, label: str) -> None: ...
+
+
+class NullProgress:
+    """Progress that shows nothing (cron, tests)."""
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, label: str) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class _FeedTask:
+    """A feed's current documents to render, with what they will be remembered by."""
+
+    feed: FeedSpec  # as the catalogue has it (the job's may have a widened limit)
+    fingerprint: str
+    job: RenderJob
+
+
+@dataclass(frozen=True)
+class _PageTask:
+    """An archive page to render again, before its bodies are read."""
+
+    feed: FeedSpec
+    page: ArchivePage
+    total: int
+    fingerprint: str
+
+
+def _shown(feed: FeedSpec) -> int:
+    """How many entries of ``feed`` the index page shows (``pages.render_index``)."""
+    return LATEST_MAIN if feed.kind == "main" else LATEST
+
+
+class Run:
+    """One run of the pipeline over an open store."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        store: SQLiteStore,
+        out_dir: Path,
+        now: datetime,
+        reissue: Sequence[str],
+        validate: Validate,
+        *,
+        processes: int = 1,
+        lock_fd: int | None = None,
+        all_or_nothing: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.site = catalogue.site
+        self.store = store
+        self.out_dir = out_dir
+        self.now = now
+        self.reissue = set(reissue)
+        self.validate = validate
+        self.processes = processes
+        self.lock_fd = lock_fd
+        self.all_or_nothing = all_or_nothing
+        self.progress = progress or NullProgress()
+        self.config = config_fingerprint(catalogue)
+        self.held: dict[str, bytes] = {}  # all_or_nothing: files that wait for the end
+
+    def publish(self, result: PublishResult) -> None:
+        result.all_or_nothing = self.all_or_nothing
+        remove_stale_temporaries(self.out_dir)
+        self.store.expire_tombstones(self.now - TOMBSTONE_TTL)
+        planned = feeds_to_plan(self.catalogue, self.store, self.out_dir, self.config)
+        result.planned = [feed.slug for feed in planned]
+        if not planned:  # the cron fast path; the pages, after a run killed before them
+            self._publish_pages(result)
+            self._finish(result)
+            return
+        tasks, pages = self._tasks(planned)
+        self.progress.start(len(tasks) + len(pages))
+        failed: list[FeedSpec] = []
+        # Rendering and validating are most of the work: a few processes share them while
+        # this one writes, in order, whatever has come back.  Archive pages first, so the
+        # current documents never link to a page not yet there.
+        with Workers(
+            self.site, self.validate, self.processes, len(tasks) + len(pages), self.lock_fd
+        ) as workers:
+            broken = self._publish_archive_pages(pages, workers, result)
+            # A feed with a page that failed keeps its previous current documents too.
+            kept = [task for task in tasks if task.feed.slug not in broken]
+            for task, rendered in zip(kept, workers.render([t.job for t in kept]), strict=True):
+                self.progress.advance(task.feed.slug)
+                if not self._publish_feed(task, rendered, result):
+                    failed.append(task.feed)
+        failed += [feed for feed in planned if feed.slug in broken]
+        self._publish_pages(result)
+        self.store.finish_publish(failed, self.config, self.now)
+        self._finish(result)
+
+    def _finish(self, result: PublishResult) -> None:
+        result.articles = self.store.live_count()
+        if self.all_or_nothing and not result.invalid:
+            for relpath, data in sorted(self.held.items()):
+                self._put(relpath, data, result)
+
+    def _tasks(self, planned: Sequence[FeedSpec]) -> tuple[list[_FeedTask], list[_PageTask]]:
+        """The current documents and archive pages of the planned feeds that differ from
+        what was last published."""
+        states = self.store.feed_states()
+        tasks: list[_FeedTask] = []
+        pages: list[_PageTask] = []
+        for feed in planned:
+            layout: ArchiveLayout | None = None
+            if feed.archive:
+                layout = cut_history(self.site, feed, self.store.history_keys(feed))
+                total = len(layout.pages)
+                pages += [
+                    _PageTask(feed, page, total, fingerprint)
+                    for page, fingerprint in pages_to_render(
+                        self.store, self.out_dir, self.config, feed, layout
+                    )
+                ]
+            current = layout.current if layout is not None else feed
+            rows = self.store.select_entries(feed, current.limit or self.site.entries_per_feed)
+            tombs = self.store.tombstones(feed)
+            fingerprint = feed_fingerprint(self.config, feed, rows, tombs, layout)
+            state = states.get(feed.slug)
+            if (
+                state is not None
+                and not state.stale
+                and state.fingerprint == fingerprint
+                and all((self.out_dir / f).is_file() for f in state.files)
+            ):
+                continue
+            job = RenderJob(
+                current,
+                tuple((row.body, row.source) for row in rows),
+                layout.links if layout is not None else None,
+                tuple(tombs),
+            )
+            tasks.append(_FeedTask(feed, fingerprint, job))
+        return tasks, pages
+
+    def _publish_archive_pages(
+        self, tasks: Sequence[_PageTask], workers: Workers, result: PublishResult
+    ) -> set[str]:
+        """Render, validate and write archive pages, a batch at a time (bodies read from
+        the store per batch); the slugs of feeds with a page that failed."""
+        broken: set[str] = set()
+        for start in range(0, len(tasks), PAGE_BATCH):
+            batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
+            jobs = [
+                RenderJob(
+                    t.feed,
+                    tuple((r.body, r.source) for r in self.store.entry_rows(t.page.record_ids)),
+                    page_links(self.site, t.feed, t.page.number, t.total),
+                    page=t.page.number,
+                )
+                for t in batch
+            ]
+            done: dict[str, dict[int, str]] = {}
+            for task, rendered in zip(batch, workers.render(jobs), strict=True):
+                self.progress.advance(f"{task.feed.slug} {task.page.number}")
+                slug = task.feed.slug
+                if slug in broken:
+                    continue
+                result.warnings.update(rendered.warnings)
+                if rendered.invalid:
+                    result.invalid.update(rendered.invalid)
+                    broken.add(slug)
+                    continue
+                if not self._check_identity(task.feed, rendered.ids, result):
+                    broken.add(slug)
+                    continue
+                self.store.add_to_ledger(rendered.ids, self.now)
+                for relpath, data in rendered.files.items():
+                    self._write(relpath, data, result)
+                done.setdefault(slug, {})[task.page.number] = task.fingerprint
+            for slug, written in done.items():
+                self.store.save_archive_pages(slug, written)
+        return broken
+
+    def _publish_feed(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
+        """Check ids, then write one rendered feed; False (nothing written) if it fails."""
+        feed = task.feed
+        result.warnings.update(rendered.warnings)
+        if rendered.invalid:
+            result.invalid.update(rendered.invalid)
+            return False
+        if not self._check_identity(feed, rendered.ids, result):
+            return False
+        result.feeds.append(FeedSummary(feed.slug, feed.title, len(rendered.ids)))
+        announced = [
+            self.site.feeds_url + relpath
+            for relpath, data in sorted(rendered.files.items())
+            if relpath.rsplit("/", 1)[-1] in ANNOUNCED
+            and not _same_bytes(self.out_dir / relpath, data)
+        ]
+        # The ids are in the ledger and the pings queued *before* the files appear, so
+        # a run killed in between neither forgets an id nor loses a ping.
+        self.store.add_to_ledger(rendered.ids, self.now)
+        if self.site.hub and announced and not self.all_or_nothing:
+            self.store.queue_pings(announced, self.now)
+        for relpath, data in sorted(rendered.files.items()):
+            self._write(relpath, data, result)
+        self.store.save_feed_state(
+            feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated
+        )
+        return True
+
+    def _publish_pages(self, result: PublishResult) -> None:
+        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
+        written (a fingerprint of every feed's fingerprint says so)."""
+        states = self.store.feed_states()
+        digest = hashlib.sha256(self.config.encode())
+        for slug in sorted(states):
+            digest.update(f"\n{slug} {states[slug].fingerprint}".encode())
+        fingerprint = digest.hexdigest()
+        if self.store.get_meta("pages") == fingerprint and all(
+            (self.out_dir / name).is_file() for name in PAGES
+        ):
+            return
+        feeds = site_feeds(self.catalogue, self.store)
+        # The pages show a few newest entries per feed: read no more than that.
+        listed = [
+            (feed, [row.article() for row in self.store.select_entries(feed, _shown(feed))])
+            for feed in feeds
+        ]
+        updated = self.store.feeds_updated(feed.slug for feed in feeds)
+        for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
+            self._write(name, data, result)
+        self.store.set_meta("pages", fingerprint)
+
+    def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
+        """A file put in place now, or held until the whole run is known to be valid."""
+        if self.all_or_nothing:
+            self.held[relpath] = data
+        else:
+            self._put(relpath, data, result)
+
+    def _put(self, relpath: str, data: bytes, result: PublishResult) -> None:
+        """One file and its ``.gz`` sibling put in place (see ``write_with_sibling``)."""
+        target = self.out_dir / relpath
+        if write_with_sibling(target, data):
+            result.written.append(target)
+            result.bytes_written += len(data)
+        else:
+            result.unchanged.append(target)
+
+    def _check_identity(self, feed: FeedSpec, ids: dict[str, str], result: PublishResult) -> bool:
+        """Every entry keeps the id it was first published with, unless reissued."""
+        published = self.store.ledger_ids(list(ids))
+        ok = True
+        for record_id, new_id in sorted(ids.items()):
+            old_id = published.get(record_id)
+            if old_id is None or old_id == new_id:
+                continue
+            if record_id in self.reissue or old_id in self.reissue:
+                self.store.reissue_ledger(record_id, new_id)
+                continue
+            result.identity.append(
+                f"feed {feed.slug}: record {record_id} would change its published id"
+                f" {old_id} to {new_id} (tag authority or publication date changed?);"
+                f" feed not published; to accept, run with --reissue {record_id}"
+            )
+            ok = False
+        return ok
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,43 @@
+"""The embedded SQLite store behind ``ingest``, ``publish`` and ``build``.
+
+It keeps every article with a hash of its content, the ledger of entry ids already
+published (they never change), rejected records with their reason, the hub pings still
+owed, and per feed a fingerprint of what was last published, so that a cron run only
+renders what changed.  A module per job: ``schema`` (SQL and migrations), ``codec`` (the
+stored form of an article), ``connection`` (opening, transactions, errors), ``ingest``
+(the ingest policy), ``reads`` (queries), ``state`` (what publishing remembers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .codec import article_from_json, article_to_json, content_hash
+from .ingest import IngestOps, IngestResult
+from .reads import EntryRow, HistorySlot, ReadOps
+from .schema import SCHEMA_VERSION
+from .state import FeedState, PendingPing, StateOps
+
+
+class SQLiteStore(IngestOps, ReadOps, StateOps):
+    """The store in one SQLite file (WAL mode); use as a context manager."""
+
+
+def open_store(path: Path) -> SQLiteStore:
+    """Open (creating and migrating as needed) the store at ``path``."""
+    return SQLiteStore(path)
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EntryRow",
+    "FeedState",
+    "HistorySlot",
+    "IngestResult",
+    "PendingPing",
+    "SQLiteStore",
+    "article_from_json",
+    "article_to_json",
+    "content_hash",
+    "open_store",
+]

@@ -1,0 +1,106 @@
+"""The Article <-> JSON form kept in the store, its hash, and the store's time columns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..model import Article, Category, FeedSpec, Image, Link, Status
+from ..timezone import ZONE_NAME, to_local
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def article_to_json(article: Article) -> str:
+    """A canonical JSON form of an article (without ``source``), the basis of its hash."""
+    return json.dumps(
+        {
+            "id": article.id,
+            "title": article.title,
+            "published": _local_iso(article.published),
+            "updated": _local_iso(article.updated),
+            "url": article.url,
+            "summary": article.summary,
+            "content_html": article.content_html,
+            "author": article.author,
+            "category": [article.category.slug, article.category.name]
+            if article.category
+            else None,
+            "tags": list(article.tags),
+            "image": _image_json(article.image),
+            "related": [[link.url, link.title] for link in article.related],
+            "status": article.status,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+
+
+def _image_json(image: Image | None) -> dict[str, Any] | None:
+    if image is None:
+        return None
+    return {
+        "url": image.url,
+        "caption": image.caption,
+        "type": image.type,
+        "length": image.length,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def article_from_json(text: str, source: str = "") -> Article:
+    """The inverse of ``article_to_json``."""
+    raw = json.loads(text)
+    image = raw["image"]
+    status: Status = raw["status"]
+    return Article(
+        id=raw["id"],
+        title=raw["title"],
+        published=to_local(datetime.fromisoformat(raw["published"])),
+        updated=to_local(datetime.fromisoformat(raw["updated"])),
+        url=raw["url"],
+        summary=raw["summary"],
+        content_html=raw["content_html"],
+        author=raw["author"],
+        category=Category(*raw["category"]) if raw["category"] else None,
+        tags=tuple(raw["tags"]),
+        image=Image(**image) if image else None,
+        related=tuple(Link(url, title) for url, title in raw["related"]),
+        status=status,
+        source=source,
+    )
+
+
+def _local_iso(moment: datetime) -> str:
+    # Articles come from the adapters already in Asia/Ho_Chi_Minh: skip the conversion.
+    if getattr(moment.tzinfo, "zone", None) == ZONE_NAME:
+        return moment.isoformat()
+    return to_local(moment).isoformat()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def micros(moment: datetime) -> int:
+    """UTC microseconds since 1970: sorts like the instants themselves."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def iso(moment: datetime) -> str:
+    """A stamp as the store keeps it: local time, ISO 8601."""
+    return to_local(moment).isoformat()
+
+
+def from_micros(value: int) -> datetime:
+    """The inverse of ``micros``, in local time."""
+    return to_local(_EPOCH + timedelta(microseconds=value))
+
+
+def spec_json(feed: FeedSpec) -> str:
+    return json.dumps(feed.__dict__, ensure_ascii=False, sort_keys=True)

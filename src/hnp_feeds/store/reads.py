@@ -1,0 +1,169 @@
+"""Reading the store: what feeds select (with ``selection``'s SQL), histories, tombstones,
+and what an operator inspects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from ..model import Article, FeedSpec, Tombstone
+from ..selection import IN_HISTORY, LIVE, where
+from ..timezone import to_local
+from .codec import article_from_json, content_hash
+from .connection import Connection
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """A selected entry before it is decoded: enough to fingerprint a feed cheaply."""
+
+    record_id: str
+    content_hash: str
+    body: str
+    source: str
+
+    def article(self) -> Article:
+        return article_from_json(self.body, self.source)
+
+
+class HistorySlot(NamedTuple):
+    """One slot of a feed's RFC 5005 history, without its body: enough to fingerprint
+    archive pages; ``live`` 0 for a retracted article (its slot stays, empty), else 1.
+    A tuple: the main feed's history is every article, read on each run that renders it."""
+
+    record_id: str
+    content_hash: str
+    live: int
+
+
+class ReadOps(Connection):
+    """Queries over the stored articles."""
+
+    def live_sections(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Categories (slug -> name) and authors (slug -> name) of the live articles."""
+        return self._distinct("category"), self._distinct("author")
+
+    def _distinct(self, column: str) -> dict[str, str]:
+        # A loose index scan: one seek per distinct slug on (live, <x>_slug, <x>_name),
+        # so 200 authors cost 200 seeks, not a pass over 100,000 articles.
+        slug, name = f"{column}_slug", f"{column}_name"
+        rows = self._query(
+            "WITH RECURSIVE seen (value) AS ("
+            f" SELECT MIN({slug}) FROM articles WHERE live = 1 AND {slug} IS NOT NULL"
+            f" UNION ALL SELECT (SELECT MIN({slug}) FROM articles"
+            f" WHERE live = 1 AND {slug} > value) FROM seen WHERE value IS NOT NULL)"
+            f" SELECT value, (SELECT MIN({name}) FROM articles WHERE live = 1 AND {slug} = value)"
+            " FROM seen WHERE value IS NOT NULL"
+        )
+        return {str(value): str(label) for value, label in rows}
+
+    def select_entries(self, feed: FeedSpec, limit: int) -> list[EntryRow]:
+        """The first ``limit`` entries of ``feed``, newest first (ties by id), as
+        ``catalogue.select`` orders them (the caller applies ``feed.limit``)."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            f" WHERE {LIVE}{clause} ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def select_history(self, feed: FeedSpec) -> list[EntryRow]:
+        """Every entry that takes a slot in ``feed``'s RFC 5005 history (``archive.in_history``):
+        live ones and retracted ones the feed selected, oldest first (time, then id).
+
+        The whole history: for the main feed of a large portal that is every article, so
+        this is for rendering archive pages, never for a cron run's fingerprints."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            f" WHERE {IN_HISTORY}{clause}"
+            " ORDER BY a.published_us, a.record_id",
+            params,
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
+        """``select_history`` without bodies: each slot's id, content hash and whether it
+        is live, oldest first.  From an index for the main and category feeds: cheap
+        enough for every run that renders the feed."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.status = 'published' FROM articles a"
+            f" WHERE {IN_HISTORY}{clause}"
+            " ORDER BY a.published_us, a.record_id",
+            params,
+        )
+        return list(map(HistorySlot._make, rows))
+
+    def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
+        """The stored entries of ``record_ids``, in that order."""
+        found: dict[str, EntryRow] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._query(
+                "SELECT record_id, content_hash, body, source FROM articles"
+                f" WHERE record_id IN ({marks})",
+                chunk,
+            ):
+                found[str(r[0])] = EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+        return [found[record_id] for record_id in record_ids]
+
+    def tombstones(self, feed: FeedSpec) -> list[Tombstone]:
+        """Published entries of ``feed`` that were retracted and are still announced."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT l.entry_id, a.deleted_when, a.record_id FROM articles a"
+            " JOIN ledger l ON l.record_id = a.record_id"
+            f" WHERE a.tombstone = 1 AND a.live = 0{clause}"
+            " ORDER BY a.removed_at DESC, a.record_id DESC",
+            params,
+        )
+        return [
+            Tombstone(str(ref), to_local(datetime.fromisoformat(str(when))), str(record_id))
+            for ref, when, record_id in rows
+        ]
+
+    def rejected(self) -> list[tuple[str, str, str, int]]:
+        """Every rejected record: source, position, reason, how many runs saw it."""
+        return [
+            (str(s), str(p), str(r), int(t))
+            for s, p, r, t in self._query(
+                "SELECT source, position, reason, times FROM rejected ORDER BY source, position"
+            )
+        ]
+
+    def article(self, record_id: str) -> Article | None:
+        rows = self._query("SELECT body, source FROM articles WHERE record_id = ?", (record_id,))
+        return article_from_json(rows[0][0], rows[0][1]) if rows else None
+
+    def live_count(self) -> int:
+        """How many articles the feeds hold now."""
+        return int(self._query(f"SELECT COUNT(*) FROM articles a WHERE {LIVE}")[0][0])
+
+    def count(self, table: str) -> int:
+        if table not in {"articles", "ledger", "rejected", "pending_pings", "feed_state"}:
+            raise ValueError(table)
+        return int(self._query(f"SELECT COUNT(*) FROM {table}")[0][0])
+
+    def check(self) -> list[str]:
+        """Problems found in the file: SQLite's integrity check and our own invariants."""
+        problems = [str(row[0]) for row in self._query("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [
+            f"article {rid}: content hash does not match its body"
+            for rid, body, digest in self._query(
+                "SELECT record_id, body, content_hash FROM articles"
+            )
+            if content_hash(body) != digest
+        ]
+        problems += [
+            f"ledger: {rid} has no article"
+            for (rid,) in self._query(
+                "SELECT record_id FROM ledger WHERE record_id NOT IN"
+                " (SELECT record_id FROM articles)"
+            )
+        ]
+        return problems

@@ -1,0 +1,156 @@
+"""The store's schema: SQL text with an integer version and ``migrate_N_to_M`` steps,
+each run in one transaction together with the new ``user_version``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+SCHEMA_VERSION = 4
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- One row per CMS record.  `body` is the Article as JSON (what the feeds show);
+-- `source_hash` is the hash of the record as last read, so an unchanged record
+-- changes nothing, `content_hash` the hash of `body`, for the feed fingerprints.
+CREATE TABLE articles (
+    record_id      TEXT PRIMARY KEY,
+    source_hash    TEXT NOT NULL,
+    content_hash   TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    live           INTEGER NOT NULL,          -- published with a URL: may be in a feed
+    published_us   INTEGER NOT NULL,          -- UTC microseconds since 1970, for ordering
+    category_slug  TEXT,
+    category_name  TEXT,
+    author_slug    TEXT,
+    author_name    TEXT,
+    body           TEXT NOT NULL,
+    source         TEXT NOT NULL DEFAULT '',
+    first_seen     TEXT NOT NULL,
+    last_changed   TEXT NOT NULL,
+    tombstone      INTEGER NOT NULL DEFAULT 0, -- 1 while an RFC 6721 deleted-entry is shown
+    removed_at     TEXT,                       -- when we saw it leave the feeds
+    deleted_when   TEXT                        -- the deleted-entry's `when`
+);
+CREATE INDEX articles_main ON articles (live, published_us, record_id);
+CREATE INDEX articles_category ON articles (live, category_slug, published_us, record_id);
+CREATE INDEX articles_author ON articles (live, author_slug, published_us, record_id);
+CREATE INDEX articles_tombstones ON articles (tombstone, removed_at);
+CREATE TABLE article_tags (
+    record_id TEXT NOT NULL REFERENCES articles (record_id) ON DELETE CASCADE,
+    tag_slug  TEXT NOT NULL,
+    PRIMARY KEY (tag_slug, record_id)
+) WITHOUT ROWID;
+CREATE INDEX article_tags_record ON article_tags (record_id);
+-- Once an entry id has been published it is the article's id for ever (DESIGN.md §3).
+CREATE TABLE ledger (
+    record_id       TEXT PRIMARY KEY,
+    entry_id        TEXT NOT NULL UNIQUE,
+    first_published TEXT NOT NULL,
+    reissued_from   TEXT
+);
+CREATE TABLE rejected (
+    source     TEXT NOT NULL,
+    position   TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    record_id  TEXT,
+    raw        TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL,
+    seen_at    TEXT NOT NULL,
+    times      INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (source, position, reason)
+);
+CREATE TABLE pending_pings (
+    url        TEXT PRIMARY KEY,
+    queued_at  TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_try   TEXT,
+    last_error TEXT
+);
+-- What each feed last published: its spec, a fingerprint of its entries and its files.
+CREATE TABLE feed_state (
+    slug         TEXT PRIMARY KEY,
+    spec         TEXT NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    files        TEXT NOT NULL,               -- JSON list of paths under the output dir
+    published_at TEXT NOT NULL,
+    stale        INTEGER NOT NULL DEFAULT 0   -- 1: must be rendered again (e.g. it failed)
+);
+-- Selection keys touched since the last publish: 'main', 'category:x', 'author:y', 'tag:z'.
+CREATE TABLE dirty (
+    key TEXT PRIMARY KEY
+) WITHOUT ROWID;
+"""
+
+
+def migrate_0_to_1(db: sqlite3.Connection) -> None:
+    """An empty file becomes a version 1 store."""
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate_1_to_2(db: sqlite3.Connection) -> None:
+    """Indexes that let the live categories and authors be listed by a few index seeks
+    (a loose index scan) instead of a pass over every article."""
+    db.execute(
+        "CREATE INDEX articles_category_names ON articles (live, category_slug, category_name)"
+    )
+    db.execute("CREATE INDEX articles_author_names ON articles (live, author_slug, author_name)")
+
+
+_SCHEMA_V2_TO_V3 = """
+-- RFC 5005 archives.  An article takes a slot in a feed's history when it is live or was
+-- retracted with a URL (archive.in_history): `has_url` lets that be read without bodies.
+ALTER TABLE articles ADD COLUMN has_url INTEGER NOT NULL DEFAULT 0;
+UPDATE articles SET has_url = (json_extract(body, '$.url') IS NOT NULL);
+-- A feed's history in slot order, ids and hashes only, from the index alone.
+CREATE INDEX articles_history
+    ON articles (has_url, published_us, record_id, status, content_hash);
+CREATE INDEX articles_history_category
+    ON articles (has_url, category_slug, published_us, record_id, status, content_hash);
+-- What each published archive page holds (ids, hashes, its links): a full page is only
+-- rendered again when this changes.
+CREATE TABLE archive_pages (
+    slug        TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (slug, number)
+) WITHOUT ROWID;
+"""
+
+
+def migrate_2_to_3(db: sqlite3.Connection) -> None:
+    """Archive pages published incrementally: history without bodies, page fingerprints."""
+    for statement in _SCHEMA_V2_TO_V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_SCHEMA_V3_TO_V4 = """
+-- Scheduled articles: published, with a URL, but dated after the ingest's `now` (the
+-- portal refuses a feed with a future date).  Stored with live = 0 and has_url = 0 (no
+-- feed, no history slot) and `scheduled_us`, the UTC microseconds of their latest date;
+-- the first publish run at or after it makes them live.  NULL for every other article.
+ALTER TABLE articles ADD COLUMN scheduled_us INTEGER;
+CREATE INDEX articles_scheduled ON articles (scheduled_us) WHERE scheduled_us IS NOT NULL;
+"""
+
+
+def migrate_3_to_4(db: sqlite3.Connection) -> None:
+    """Scheduled (future-dated) articles kept out of the feeds until their time."""
+    for statement in _SCHEMA_V3_TO_V4.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# Step N -> N+1; each runs in one transaction together with the new user_version.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    0: migrate_0_to_1,
+    1: migrate_1_to_2,
+    2: migrate_2_to_3,
+    3: migrate_3_to_4,
+}

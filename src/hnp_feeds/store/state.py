@@ -1,0 +1,180 @@
+"""What the store remembers of publishing: each feed's and archive page's fingerprint, the
+ledger of published entry ids, the dirty keys, and the hub pings still owed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..model import FeedSpec
+from ..timezone import to_local
+from .codec import iso, spec_json
+from .connection import Connection
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What a feed last published."""
+
+    slug: str
+    spec: FeedSpec
+    fingerprint: str
+    files: tuple[str, ...]
+    stale: bool
+
+
+@dataclass(frozen=True)
+class PendingPing:
+    url: str
+    attempts: int
+    last_error: str | None
+
+
+class StateOps(Connection):
+    """The publishing state kept beside the articles."""
+
+    def dirty_keys(self) -> set[str]:
+        """Selection keys touched since the last publish (``selection.selection_keys``)."""
+        return {str(row[0]) for row in self._query("SELECT key FROM dirty")}
+
+    def archive_pages(self, slug: str) -> dict[int, str]:
+        """Fingerprints of the archive pages of ``slug`` as last written: number -> it."""
+        return {
+            int(number): str(fingerprint)
+            for number, fingerprint in self._query(
+                "SELECT number, fingerprint FROM archive_pages WHERE slug = ?", (slug,)
+            )
+        }
+
+    def save_archive_pages(self, slug: str, pages: dict[int, str]) -> None:
+        """These archive pages of ``slug`` are written: remember what they hold."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO archive_pages (slug, number, fingerprint) VALUES (?, ?, ?)",
+                [(slug, number, fingerprint) for number, fingerprint in sorted(pages.items())],
+            )
+
+    def feed_states(self) -> dict[str, FeedState]:
+        states: dict[str, FeedState] = {}
+        for slug, spec, fingerprint, files, stale in self._query(
+            "SELECT slug, spec, fingerprint, files, stale FROM feed_state"
+        ):
+            states[str(slug)] = FeedState(
+                str(slug),
+                FeedSpec(**json.loads(spec)),
+                str(fingerprint),
+                tuple(json.loads(files)),
+                bool(stale),
+            )
+        return states
+
+    def ledger_ids(self, record_ids: Sequence[str]) -> dict[str, str]:
+        """Published entry ids of these records (those that have one)."""
+        found: dict[str, str] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for record_id, eid in self._query(
+                f"SELECT record_id, entry_id FROM ledger WHERE record_id IN ({marks})", chunk
+            ):
+                found[str(record_id)] = str(eid)
+        return found
+
+    def reissue_ledger(self, record_id: str, new_entry_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE ledger SET reissued_from = entry_id, entry_id = ? WHERE record_id = ?",
+                (new_entry_id, record_id),
+            )
+
+    def add_to_ledger(self, ids: dict[str, str], now: datetime) -> None:
+        """Record the entry ids about to be published; an id already there never changes."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO ledger (record_id, entry_id, first_published)"
+                " VALUES (?, ?, ?)",
+                [(rid, eid, iso(now)) for rid, eid in sorted(ids.items())],
+            )
+
+    def save_feed_state(
+        self,
+        feed: FeedSpec,
+        fingerprint: str,
+        files: Sequence[str],
+        now: datetime,
+        updated: datetime | None = None,
+    ) -> None:
+        """A feed's files are published: remember what they hold, and the newest
+        ``updated`` of its entries (None: it has none) for the pages that list it."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feed_state"
+                " (slug, spec, fingerprint, files, published_at, stale)"
+                " VALUES (?, ?, ?, ?, ?, 0)",
+                (feed.slug, spec_json(feed), fingerprint, json.dumps(list(files)), iso(now)),
+            )
+            key = f"updated:{feed.slug}"
+            if updated is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, iso(updated))
+                )
+
+    def feeds_updated(self, slugs: Iterable[str]) -> datetime | None:
+        """The newest ``updated`` of what the feeds ``slugs`` last published."""
+        wanted = {f"updated:{slug}" for slug in slugs}
+        stamps = [
+            to_local(datetime.fromisoformat(str(value)))
+            for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'updated:%'")
+            if key in wanted
+        ]
+        return max(stamps, default=None)
+
+    def finish_publish(
+        self, stale: Sequence[FeedSpec], config_fingerprint: str, now: datetime
+    ) -> None:
+        """End of a publish, in one transaction: dirty keys cleared, feeds that failed
+        marked stale so the next run tries them again, the configuration remembered."""
+        with self.transaction() as db:
+            for feed in stale:
+                db.execute(
+                    "INSERT INTO feed_state (slug, spec, fingerprint, files, published_at, stale)"
+                    " VALUES (?, ?, '', '[]', ?, 1)"
+                    " ON CONFLICT (slug) DO UPDATE SET stale = 1",
+                    (feed.slug, spec_json(feed), iso(now)),
+                )
+            db.execute("DELETE FROM dirty")
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
+                (config_fingerprint,),
+            )
+
+    def queue_pings(self, urls: Iterable[str], now: datetime) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO pending_pings (url, queued_at) VALUES (?, ?)",
+                [(url, iso(now)) for url in urls],
+            )
+
+    def pending_pings(self) -> list[PendingPing]:
+        return [
+            PendingPing(str(url), int(attempts), last_error)
+            for url, attempts, last_error in self._query(
+                "SELECT url, attempts, last_error FROM pending_pings ORDER BY queued_at, url"
+            )
+        ]
+
+    def ping_done(self, url: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM pending_pings WHERE url = ?", (url,))
+
+    def ping_failed(self, url: str, error: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE pending_pings SET attempts = attempts + 1, last_try = ?, last_error = ?"
+                " WHERE url = ?",
+                (iso(now), error, url),
+            )
