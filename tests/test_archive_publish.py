@@ -32,7 +32,7 @@ def files_under(root: Path) -> dict[str, bytes]:
 
 def test_publish_writes_what_build_writes_byte_for_byte(tmp_path: Path) -> None:
     catalogue = load_config()
-    assert build(catalogue, out_dir=tmp_path / "built").ok
+    assert build(catalogue, out_dir=tmp_path / "built").exit_code is ExitCode.OK
     result = publish(
         catalogue, catalogue.sources, store_path=tmp_path / "s.sqlite", out_dir=tmp_path / "pub"
     )

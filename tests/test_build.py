@@ -8,11 +8,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
+
+from hnp_feeds.config import Catalogue, load_config
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import build
+from hnp_feeds.publish import render as render_module
 
-from hnp_feeds import build as build_module
-from hnp_feeds.config import Catalogue, load_config
+from .portal import articles_as_published
 
 BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
 
@@ -93,7 +95,6 @@ def test_building_twice_gives_identical_bytes_and_touches_nothing(
     assert {p: p.stat().st_mtime_ns for p in snapshot} == mtimes
 
 
-@pytest.mark.skipif(not BAD_RECORDS.exists(), reason="tests/data/bad_records.jsonl not written yet")
 def test_bad_records_are_reported_and_the_rest_published(
     tmp_path: Path, catalogue: Catalogue
 ) -> None:
@@ -121,7 +122,7 @@ def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(
     main_atom = tmp_path / "tin-moi" / "atom.xml"
     before = main_atom.read_bytes()
 
-    real_render = build_module.render_feed
+    real_render = render_module.render_formats
 
     def broken_render(*args: object, **kwargs: object) -> dict[str, bytes]:
         files = real_render(*args, **kwargs)  # type: ignore[arg-type]
@@ -130,7 +131,7 @@ def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(
             for path, data in files.items()
         }
 
-    monkeypatch.setattr(build_module, "render_feed", broken_render)
+    monkeypatch.setattr(render_module, "render_formats", broken_render)
     result = build(catalogue, out_dir=tmp_path)
     assert result.invalid
     assert not result.written
@@ -178,14 +179,14 @@ def test_articles_without_related_links_get_computed_ones(
 def test_build_applies_the_portal_policy_not_only_the_spec(
     tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_render = build_module.render_feed
+    real_render = render_module.render_formats
 
     def lmt_offsets(*args: object, **kwargs: object) -> dict[str, bytes]:
         files = real_render(*args, **kwargs)  # type: ignore[arg-type]
         # +07:07 is a valid RFC 3339 offset, but not Asia/Ho_Chi_Minh's (pytz LMT).
         return {path: data.replace(b"+07:00<", b"+07:07<") for path, data in files.items()}
 
-    monkeypatch.setattr(build_module, "render_feed", lmt_offsets)
+    monkeypatch.setattr(render_module, "render_formats", lmt_offsets)
     result = build(catalogue, out_dir=tmp_path)
     assert not result.written
     codes = {m.code for report in result.invalid.values() for m in report.errors}
@@ -197,9 +198,6 @@ def test_scheduled_articles_wait_and_future_updates_are_refused(
 ) -> None:
     import json
     from datetime import UTC, datetime, timedelta
-
-    
-from .portal import articles_as_published
 
     related = [{"url": "https://hnp.example.vn/", "title": "Trang chủ"}]
     base = {"category": "Thời sự", "summary": "Tóm tắt.", "related": related}
@@ -221,7 +219,7 @@ from .portal import articles_as_published
 
     result = build(catalogue, [source], tmp_path / "out")
     assert not result.invalid  # a scheduled article never blocks the feeds
-    assert [a.id for a in result.scheduled] == ["later-1"]
+    assert [record_id for record_id, _ in result.scheduled] == ["later-1"]
     (refused,) = result.rejected
     assert (refused.position, refused.record_id) == ("3", "skew-1")
     assert "in the future" in refused.reason

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from hnp_feeds.catalogue import feeds_for, newest_first, select, selects
+from hnp_feeds.catalogue import feeds_for, newest_first
 from hnp_feeds.config import Catalogue
 from hnp_feeds.model import Article, Category, FeedSpec, Site
 from hnp_feeds.timezone import localize
+
+from .oracle import select, selects
 
 SITE = Site(
     title="Hà Nội Plus",

@@ -35,7 +35,7 @@ def test_build_writes_the_sample_and_prints_a_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--out", str(tmp_path)])
     assert result.exit_code == ExitCode.OK, result.output
     assert "tin-moi" in result.output
-    assert "0 records rejected" in result.output
+    assert "0 rejected" in result.output
     assert (tmp_path / "tin-moi" / "atom.xml").is_file()
 
 

@@ -126,7 +126,7 @@ def _hostile_page() -> bytes:
     )
     unsafe = dataclasses.replace(article, id="2", url="javascript:alert(1)")
     feed = FeedSpec(slug="tin-moi", title=HOSTILE, kind="main", description=HOSTILE)
-    return render_index(Catalogue(site=site), [(feed, [article, unsafe])])
+    return render_index(Catalogue(site=site), [(feed, [article, unsafe])], updated=article.updated)
 
 
 def test_text_and_urls_are_escaped() -> None:

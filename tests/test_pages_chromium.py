@@ -11,12 +11,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from hnp_feeds.build import render_site
 
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import load_config
-from hnp_feeds.output import write_atomic
+from hnp_feeds.publish import build
 from hnp_feeds.serve import PreviewServer, make_server
+
+from .portal import articles_as_published
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -42,10 +43,7 @@ FLAGS = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
     out = tmp_path_factory.mktemp("feeds")
     catalogue = load_config()
-    articles, _ = articles_as_published(catalogue)
-    _, files = render_site(catalogue, articles)
-    for relpath, data in files.items():
-        write_atomic(out / relpath, data)
+    build(catalogue, out_dir=out)
     srv = make_server(out, port=0)
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from hnp_feeds import publish as publish_module
-from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import ExitCode
-from hnp_feeds.model import Article, FeedSpec
+from hnp_feeds.model import Site
 from hnp_feeds.publish import publish
+from hnp_feeds.publish import render as render_module
 from hnp_feeds.timezone import localize
+from hnp_feeds.writers import FeedDocument
 
 from .portal import catalogue, record, write_records
 
@@ -33,15 +32,13 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
     for path in files:
         os.utime(path, (OLD, OLD))
 
-    real = publish_module.render_feed
+    real = render_module.render_formats
 
-    def pytz_replace(
-        cat: Catalogue, feed: FeedSpec, entries: Sequence[Article]
-    ) -> dict[str, bytes]:
+    def pytz_replace(site: Site, document: FeedDocument) -> dict[str, bytes]:
         """What ``replace(tzinfo=pytz.timezone(...))`` would have written: +07:07."""
-        return {k: v.replace(b"+07:00", b"+07:07") for k, v in real(cat, feed, entries).items()}
+        return {k: v.replace(b"+07:00", b"+07:07") for k, v in real(site, document).items()}
 
-    monkeypatch.setattr(publish_module, "render_feed", pytz_replace)
+    monkeypatch.setattr(render_module, "render_formats", pytz_replace)
     records[3] = record(3, title="Bài viết đã sửa")
     result = publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)
     assert result.exit_code is ExitCode.INVALID

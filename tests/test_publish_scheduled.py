@@ -12,7 +12,6 @@ import feedparser
 import pytest
 from typer.testing import CliRunner
 
-from hnp_feeds import store as store_module
 from hnp_feeds.cli import app
 from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import ExitCode
@@ -20,6 +19,7 @@ from hnp_feeds.identity import entry_id
 from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import publish
 from hnp_feeds.store import SCHEMA_VERSION, open_store
+from hnp_feeds.store import schema as store_schema
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
 
@@ -145,7 +145,7 @@ def test_a_version_3_store_is_migrated_to_scheduled_articles(
     tmp_path: Path, portal: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.sqlite"
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 3)
     with open_store(path) as old:
         assert old.schema_version == 3
     monkeypatch.undo()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds import store as store_module
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue
@@ -24,6 +23,7 @@ from hnp_feeds.store import (
     article_to_json,
     open_store,
 )
+from hnp_feeds.store import schema as store_schema
 from hnp_feeds.timezone import localize
 
 from .oracle import select
@@ -73,7 +73,7 @@ def test_a_failed_migration_leaves_the_file_as_it_was(
         db.execute("CREATE TABLE half (x)")
         db.execute("THIS IS NOT SQL")
 
-    monkeypatch.setitem(store_module.MIGRATIONS, 0, broken)
+    monkeypatch.setitem(store_schema.MIGRATIONS, 0, broken)
     path = tmp_path / "s.sqlite"
     with pytest.raises(StoreError, match="cannot open"):
         open_store(path)
@@ -242,7 +242,7 @@ def test_a_version_1_store_is_migrated_with_its_data(
     tmp_path: Path, portal: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.sqlite"
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 1)
     with open_store(path) as old:
         assert old.schema_version == 1
     monkeypatch.undo()
@@ -276,7 +276,7 @@ def test_a_version_2_store_is_migrated_to_archive_history_without_bodies(
     tmp_path: Path, portal: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "s.sqlite"
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", 2)
     with open_store(path) as old:
         assert old.schema_version == 2
     monkeypatch.undo()

@@ -9,6 +9,7 @@ from typing import Any
 import feedparser
 
 from hnp_feeds.errors import ExitCode
+from hnp_feeds.model import Article
 from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
@@ -96,14 +97,13 @@ def test_explicit_links_come_first_and_retracted_articles_are_not_offered(
 def test_per_term_frequencies_give_the_links_of_the_whole_vocabulary() -> None:
     import sqlite3
 
-    from hnp_feeds.build import load_articles
-
+    from hnp_feeds.adapters import read_sources
     from hnp_feeds.config import load_config
     from hnp_feeds.related import RelatedIndex
-    from hnp_feeds.store import _FewArticlesIndex
+    from hnp_feeds.store.ingest import _FewArticlesIndex
 
     catalogue = load_config()
-    articles, _ = load_articles(catalogue.sources, catalogue)
+    articles = [a for a in read_sources(catalogue.sources) if isinstance(a, Article)]
     conn = sqlite3.connect(":memory:")
     whole = RelatedIndex(conn)
     whole.add(articles)
