@@ -408,6 +408,35 @@ def test_selectors_given_in_code_are_compiled_and_checked_too() -> None:
         PageSelectors(body="//div[hnp:lop()]")  # compiles, fails when evaluated: found now
 
 
+def test_a_directory_of_html_pages_with_the_catalogue_selectors(tmp_path: Path) -> None:
+    """A folder of pages is read in name order, HTML beside text; the manifest gives the
+    URLs, the selectors apply to the HTML pages, and a text page in it still reads."""
+    write(tmp_path, "1-modern.html", MODERN.encode("utf-8"))
+    write(tmp_path, "2-odd.HTM", ODD.encode("utf-8"))
+    (tmp_path / "3-page.txt").write_text(
+        f"{TITLE} (20:22 17/06/2022)\nHNP - {LEDE}\nNội dung.\nTrọng Toàn\n", encoding="utf-8"
+    )
+    (tmp_path / "manifest.jsonl").write_text(
+        "".join(f'{{"page": "{name}", "id": "{n}", "url": "{URL}?{n}"}}\n'
+                for n, name in enumerate(["1-modern.html", "2-odd.HTM", "3-page.txt"], 1)),
+        encoding="utf-8",
+    )  # fmt: skip
+    selectors = PageSelectors(
+        title="string(//div[@id='bai']/@data-title)",
+        time="//div[@id='bai']/@data-time",
+        lede="//div[@id='mo-dau']",
+        body="//div[@id='noi-dung']",
+    )
+    plain = list(read_source(tmp_path))
+    assert [type(i) for i in plain] == [Article, RecordError, Article], plain
+    items = list(read_source(tmp_path, selectors=selectors))
+    assert [i.id for i in items if isinstance(i, Article)] == ["2", "3"], items
+    odd, text_page = items[1:]
+    assert isinstance(odd, Article) and odd.title == "Hà Nội mở rộng không gian đi bộ"
+    assert odd.source == str(tmp_path / "2-odd.HTM") and odd.url == f"{URL}?2"
+    assert isinstance(text_page, Article) and text_page.title == TITLE
+
+
 def test_parse_html_page_directly() -> None:
     page = parse_html_page(MODERN.encode("utf-8"), "mem", url=URL)
     assert page.encoding == "utf-8"

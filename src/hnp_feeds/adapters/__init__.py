@@ -1,8 +1,8 @@
 """Sources -> ``Article`` | ``RecordError``: one module per kind of source.
 
 ``read_source`` picks the adapter from the location: ``.jsonl``/``.ndjson``, ``.csv``,
-a ``.txt`` page, a directory of pages (with an optional ``manifest.jsonl``), and, once
-registered, ``.html`` pages and ``sqlite:``/``postgresql:`` database URLs.  Adapters
+a ``.txt`` or ``.html``/``.htm`` page, a directory of such pages (with an optional
+``manifest.jsonl``), and ``sqlite:``/``postgresql:`` database URLs.  Adapters
 *yield* RecordErrors so that one bad record never stops the rest.
 
 What the catalogue says about reading a kind (``[database]``, ``[html_pages]``) is
@@ -95,8 +95,8 @@ def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
 
 def catalogue_options(catalogue: Catalogue, location: str | Path) -> dict[str, Any]:
     """What the catalogue says about reading ``location``: the ``[database]`` query,
-    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages.
-    Both were checked when the catalogue was loaded."""
+    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages
+    and directories of pages.  Both were checked when the catalogue was loaded."""
     kind = kind_of(location)
     if kind.endswith(":") and _BUILTIN.get(kind, "").startswith("database:"):
         database = catalogue.database
@@ -104,7 +104,7 @@ def catalogue_options(catalogue: Catalogue, location: str | Path) -> dict[str, A
         if database.state is not None:
             options["state"] = database.state
         return options
-    if kind in (".html", ".htm"):
+    if kind in (".html", ".htm", "dir"):
         return {"selectors": catalogue.html_pages}
     return {}
 

@@ -580,28 +580,39 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     ``charset`` (from HTTP), ``selectors`` (the catalogue's ``[html_pages]``, a
     ``PageSelectors``; without it no part is overridden).
     """
-
     page = Path(path)
-    source = str(page)
     sidecar, errors = sidecar_for(page)  # the text pages' rules, shared
     yield from errors
     given = {k: v for k, v in options.items() if k in _RECORD_FIELDS and v not in (None, "", ())}
-    entry = {k: v for k, v in {**sidecar, **given}.items() if k != "page"}
-    selectors = options.get("selectors")
+    yield read_listed_page(
+        page,
+        {**sidecar, **given},
+        charset=options.get("charset"),
+        selectors=options.get("selectors"),
+    )
+
+
+def read_listed_page(
+    page: Path,
+    entry: Mapping[str, Any],
+    *,
+    charset: str | None = None,
+    selectors: PageSelectors | None = None,
+) -> Article | RecordError:
+    """One ``.html`` page whose sidecar or manifest ``entry`` is already known (a directory
+    of pages reads its manifest once for all of them)."""
+    source = str(page)
+    entry = {k: v for k, v in entry.items() if k != "page"}
     try:
         data = page.read_bytes()
     except OSError as exc:
-        yield RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
-        return
+        return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
     url = entry.get("url") if isinstance(entry.get("url"), str) else None
     try:
-        parsed = parse_html_page(
-            data, source, url=url, charset=options.get("charset"), selectors=selectors
-        )
+        parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
     except RecordError as error:
-        yield error
-        return
-    yield article_from_page(parsed, entry, source)
+        return error
+    return article_from_page(parsed, entry, source)
 
 
 _RECORD_FIELDS = ("id", "url", "category", "tags", "author", "image", "status", "related")
