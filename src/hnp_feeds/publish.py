@@ -224,7 +224,9 @@ def _ingest(
 ) -> IngestResult:
     from .adapters import read_sources  # the adapters are only needed when reading
 
-    return store.ingest(read_sources(list(sources)), catalogue.site, now, reissue)
+    return store.ingest(
+        read_sources(list(sources), catalogue=catalogue), catalogue.site, now, reissue
+    )
 
 
 def config_fingerprint(catalogue: Catalogue) -> str:
