@@ -34,7 +34,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from ..config import PageSelectors as PageSelectors  # where it was first defined
+from ..config import PageSelectors as PageSelectors  # re-exported: its home before config
 from ..errors import RecordError
 from ..model import Article
 from ..text import clean_text, find_mojibake
