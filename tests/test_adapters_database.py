@@ -20,7 +20,6 @@ from hnp_feeds.adapters.database import (
     DatabaseSource,
     Mark,
     StateFile,
-    database_options,
     read_database,
     redacted,
     sqlite_path,
@@ -273,14 +272,13 @@ def test_urls_and_options() -> None:
         sqlite_path("sqlite://host/cms.db")
     assert redacted("postgresql://hnp:secret@db:5432/cms") == "postgresql://hnp:***@db:5432/cms"
     assert redacted("postgresql://db/cms") == "postgresql://db/cms"
-    with pytest.raises(ConfigError, match="unknown fields tieu_de"):
+    # The catalogue's [database] checks (tests/test_config.py), for a source made in code.
+    with pytest.raises(ConfigError, match="sqlite:///x.db: mapping: unknown fields tieu_de"):
         DatabaseSource("sqlite:///x.db", mapping={"tieu_de": "title"})
     with pytest.raises(ConfigError, match="plain SQL name"):
         DatabaseSource("sqlite:///x.db", mapping={"updated": "x; DROP TABLE y"})
-    options = database_options({"query": QUERY, "mapping": MAPPING, "state": "var/db.json"})
-    assert options["state"] == Path("var/db.json") and options["mapping"] == MAPPING
-    with pytest.raises(ConfigError):
-        database_options({"mapping": {"title": 3}})
+    with pytest.raises(ConfigError, match="field = "):
+        DatabaseSource("sqlite:///x.db", mapping={"title": 3})  # type: ignore[dict-item]
 
 
 def test_state_file_survives_a_restart(tmp_path: Path) -> None:

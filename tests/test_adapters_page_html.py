@@ -14,17 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds.adapters import read_source
+from hnp_feeds.adapters import read_source, read_sources
 from hnp_feeds.adapters.page_html import (
     PageSelectors,
     decode_page,
-    load_page_selectors,
     parse_html_page,
     read_page,
 )
+from hnp_feeds.config import load_config
 from hnp_feeds.errors import ConfigError, RecordError
 from hnp_feeds.model import Article, Link
 from hnp_feeds.timezone import localize
+
+from .portal import portal_toml
 
 URL = "https://hanoi.example.vn/tin-tuc/doi-moi-phuong-thuc-lanh-dao.htm"
 TITLE = "Đổi mới phương thức lãnh đạo của Đảng"
@@ -361,9 +363,9 @@ ODD = """<html><body>
 
 
 def test_xpath_overrides_from_the_catalogue(tmp_path: Path) -> None:
-    config = tmp_path / "hnp-feeds.toml"
+    config = portal_toml(tmp_path)
     config.write_text(
-        "[html_pages]\n"
+        config.read_text(encoding="utf-8") + "[html_pages]\n"
         "title = \"string(//div[@id='bai']/@data-title)\"\n"
         "time = \"//div[@id='bai']/@data-time\"\n"
         "lede = \"//div[@id='mo-dau']\"\n"
@@ -375,7 +377,8 @@ def test_xpath_overrides_from_the_catalogue(tmp_path: Path) -> None:
     page = write(tmp_path, "p.html", ODD.encode("utf-8"))
     without = list(read_page(page, url=URL))
     assert isinstance(without[0], RecordError)
-    article = only_article(page, url=URL, config=config)
+    (article,) = list(read_sources([page], catalogue=load_config(config), url=URL))
+    assert isinstance(article, Article), article
     assert article.title == "Hà Nội mở rộng không gian đi bộ"
     assert article.published == localize(datetime(2023, 5, 1, 7, 30))
     assert article.summary == "Thành phố thí điểm thêm hai tuyến phố đi bộ."
@@ -386,14 +389,52 @@ def test_xpath_overrides_from_the_catalogue(tmp_path: Path) -> None:
     )
 
 
-def test_bad_overrides_are_config_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="title: not a valid XPath"):
-        PageSelectors.from_table({"title": "//h1[["})
-    with pytest.raises(ConfigError, match="unknown keys sapo"):
-        PageSelectors.from_table({"sapo": "//p"})
-    config = tmp_path / "hnp-feeds.toml"
-    config.write_text("[site]\ntitle = 'x'\n", encoding="utf-8")
-    assert load_page_selectors(config) == PageSelectors()
+def test_selectors_given_in_code_are_compiled_and_checked_too() -> None:
+    """The catalogue's checks (tests/test_config.py) are the selectors' own."""
+    selectors = PageSelectors(
+        title="string(//div[@id='bai']/@data-title)",
+        time="//div[@id='bai']/@data-time",
+        lede="//div[@id='mo-dau']",
+        body="//div[@id='noi-dung']",
+    )
+    page = parse_html_page(ODD.encode("utf-8"), "mem", url=URL, selectors=selectors)
+    assert (page.title, page.lede) == (
+        "Hà Nội mở rộng không gian đi bộ",
+        "Thành phố thí điểm thêm hai tuyến phố đi bộ.",
+    )
+    with pytest.raises(ConfigError, match=r"\[html_pages\] title: not a valid XPath"):
+        PageSelectors(title="//h1[[")
+    with pytest.raises(ConfigError, match=r"\[html_pages\] body: not a valid XPath"):
+        PageSelectors(body="//div[hnp:lop()]")  # compiles, fails when evaluated: found now
+
+
+def test_a_directory_of_html_pages_with_the_catalogue_selectors(tmp_path: Path) -> None:
+    """A folder of pages is read in name order, HTML beside text; the manifest gives the
+    URLs, the selectors apply to the HTML pages, and a text page in it still reads."""
+    write(tmp_path, "1-modern.html", MODERN.encode("utf-8"))
+    write(tmp_path, "2-odd.HTM", ODD.encode("utf-8"))
+    (tmp_path / "3-page.txt").write_text(
+        f"{TITLE} (20:22 17/06/2022)\nHNP - {LEDE}\nNội dung.\nTrọng Toàn\n", encoding="utf-8"
+    )
+    (tmp_path / "manifest.jsonl").write_text(
+        "".join(f'{{"page": "{name}", "id": "{n}", "url": "{URL}?{n}"}}\n'
+                for n, name in enumerate(["1-modern.html", "2-odd.HTM", "3-page.txt"], 1)),
+        encoding="utf-8",
+    )  # fmt: skip
+    selectors = PageSelectors(
+        title="string(//div[@id='bai']/@data-title)",
+        time="//div[@id='bai']/@data-time",
+        lede="//div[@id='mo-dau']",
+        body="//div[@id='noi-dung']",
+    )
+    plain = list(read_source(tmp_path))
+    assert [type(i) for i in plain] == [Article, RecordError, Article], plain
+    items = list(read_source(tmp_path, selectors=selectors))
+    assert [i.id for i in items if isinstance(i, Article)] == ["2", "3"], items
+    odd, text_page = items[1:]
+    assert isinstance(odd, Article) and odd.title == "Hà Nội mở rộng không gian đi bộ"
+    assert odd.source == str(tmp_path / "2-odd.HTM") and odd.url == f"{URL}?2"
+    assert isinstance(text_page, Article) and text_page.title == TITLE
 
 
 def test_parse_html_page_directly() -> None:

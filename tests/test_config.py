@@ -1,12 +1,15 @@
-"""hnp-feeds.toml -> Catalogue: defaults, declared feeds, and errors that name the key."""
+"""hnp-feeds.toml -> Catalogue: defaults, declared feeds, the sources' settings, and errors
+that name the file and the key -- at load, and as exit 2 from every command."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from hnp_feeds.config import bundled_config_path, load_config
+from hnp_feeds.cli import ExitCode, app
+from hnp_feeds.config import DatabaseSettings, PageSelectors, bundled_config_path, load_config
 from hnp_feeds.errors import ConfigError
 
 MINIMAL = """
@@ -119,4 +122,132 @@ def test_database_urls_stay_as_written_and_files_are_relative(tmp_path: Path) ->
         "sqlite:///srv/cms.db",
         "postgresql://cms@127.0.0.1/cms",
     )
-    assert catalogue.database["query"].startswith("SELECT")
+    assert catalogue.database.query.startswith("SELECT")
+
+
+# -- [database] and [html_pages]: checked once, at load ------------------------------------
+
+SECTIONS = """
+[database]
+query = "SELECT * FROM posts WHERE hidden = 0"
+state = "var/cms-state.json"
+
+[database.mapping]
+id = "post_id"
+title = "headline"
+updated = "changed_at"
+
+[html_pages]
+title = "string(//div[@id='bai']/@data-title)"
+body = "//div[@id='noi-dung']"
+"""
+
+
+def test_database_and_html_pages_become_typed_settings(tmp_path: Path) -> None:
+    catalogue = load_config(write(tmp_path, MINIMAL + SECTIONS))
+    database = catalogue.database
+    assert isinstance(database, DatabaseSettings)
+    assert database.query == "SELECT * FROM posts WHERE hidden = 0"
+    assert dict(database.mapping) == {"id": "post_id", "title": "headline", "updated": "changed_at"}
+    assert database.state == tmp_path / "var" / "cms-state.json"  # relative to the file
+    selectors = catalogue.html_pages
+    assert selectors == PageSelectors(
+        title="string(//div[@id='bai']/@data-title)", body="//div[@id='noi-dung']"
+    )
+    body = selectors.xpath("body")
+    assert body is not None and selectors.xpath("lede") is None  # compiled at load
+
+
+def test_without_the_sections_the_defaults(tmp_path: Path) -> None:
+    catalogue = load_config(write(tmp_path, MINIMAL))
+    assert catalogue.database == DatabaseSettings()
+    assert catalogue.database.query == "SELECT * FROM articles" and catalogue.database.state is None
+    assert catalogue.html_pages == PageSelectors()
+
+
+# (text appended to MINIMAL, the key the message must name, what it must say)
+BAD_SECTIONS = [
+    pytest.param('[database]\nquary = "SELECT 1"\n', "[database] unknown key quary",
+                 "(known: query, mapping, state)", id="database-typo"),
+    pytest.param("[database]\nquery = 5\n", "[database] query", "SQL text",
+                 id="database-query-type"),
+    pytest.param('[database]\nquery = "  "\n', "[database] query", "SQL text",
+                 id="database-query-empty"),
+    pytest.param('[database]\nmapping = "id=post_id"\n', "[database] mapping", "field =",
+                 id="database-mapping-type"),
+    pytest.param("[database.mapping]\ntitle = 3\n", "[database] mapping", "field =",
+                 id="database-mapping-column-type"),
+    pytest.param('[database.mapping]\ntieu_de = "title"\n', "[database] mapping",
+                 "unknown fields tieu_de (known: id, url, title", id="database-mapping-field"),
+    pytest.param('[database.mapping]\nupdated = "x; DROP TABLE y"\n', "[database] mapping",
+                 "plain SQL name", id="database-mapping-sql"),
+    pytest.param("[database]\nstate = true\n", "[database] state", "file path",
+                 id="database-state-type"),
+    pytest.param('database = "sqlite:///cms.db"\n', "[database]", "must be a table",
+                 id="database-not-a-table"),
+    pytest.param('[html_pages]\nsapo = "//p"\n', "[html_pages] unknown key sapo",
+                 "(known: title, time, lede, body, author, related)", id="html-typo"),
+    pytest.param('[html_pages]\ntitle = "//h1[["\n', "[html_pages] title",
+                 "not a valid XPath expression", id="html-syntax"),
+    pytest.param("[html_pages]\nbody = \"//div[contain(@class, 'noi-dung')]\"\n",
+                 "[html_pages] body", "unknown function contain()", id="html-function"),
+    pytest.param('[html_pages]\nlede = "//hnp:sapo"\n', "[html_pages] lede",
+                 "undefined namespace prefix hnp", id="html-prefix"),
+    pytest.param("[html_pages]\nauthor = 3\n", "[html_pages] author",
+                 "XPath expression in a string", id="html-type"),
+    pytest.param('[html_pages]\nrelated = ""\n', "[html_pages] related",
+                 "XPath expression in a string", id="html-empty"),
+    pytest.param('html_pages = "//h1"\n', "[html_pages]", "must be a table",
+                 id="html-not-a-table"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("section", "key", "says"), BAD_SECTIONS)
+def test_a_bad_source_section_fails_at_load(
+    tmp_path: Path, section: str, key: str, says: str
+) -> None:
+    # A bare key must come before the [[feed]] tables to be top-level.
+    text = section + MINIMAL if not section.startswith("[") else MINIMAL + section
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: {key}"), message
+    assert says in message
+
+
+# A typo'd key, a wrong type and a bad XPath in each section.
+CLI_CASES = [p for p in BAD_SECTIONS if p.id in (
+    "database-typo", "database-query-type", "database-mapping-field",
+    "html-typo", "html-type", "html-syntax",
+)]  # fmt: skip
+
+
+def cli_args(command: str, config: Path, tmp_path: Path) -> list[str]:
+    source = tmp_path / "articles.jsonl"
+    source.write_text("", encoding="utf-8")
+    return {
+        "build": ["build", "-c", str(config), "-o", str(tmp_path / "out")],
+        "ingest": ["ingest", "-c", str(config), "--store", str(tmp_path / "s.sqlite"), str(source)],
+        "publish": ["publish", "-c", str(config), "--store", str(tmp_path / "s.sqlite"),
+                    "-o", str(tmp_path / "out")],
+    }[command]  # fmt: skip
+
+
+@pytest.mark.parametrize(("section", "key", "says"), CLI_CASES)
+@pytest.mark.parametrize("command", ["build", "ingest", "publish"])
+def test_a_bad_source_section_exits_2_from_every_command(
+    tmp_path: Path, command: str, section: str, key: str, says: str
+) -> None:
+    path = write(tmp_path, MINIMAL + section)
+    result = CliRunner().invoke(app, cli_args(command, path, tmp_path))
+    assert result.exit_code == ExitCode.USAGE, result.output
+    assert "configuration error" in result.output and str(path) in result.output
+    assert key.split("] ")[-1] in result.output and says in result.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "s.sqlite").exists()
+
+
+def test_the_cli_shows_the_section_of_a_config_error(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[html_pages]\ntitle = "//h1[["\n')
+    result = CliRunner().invoke(app, cli_args("build", path, tmp_path))
+    assert f"{path}: [html_pages] title: not a valid XPath" in result.output

@@ -1,4 +1,6 @@
-"""hnp-feeds.toml -> Site, the declared feeds and where the inputs and outputs live."""
+"""hnp-feeds.toml -> Site, the declared feeds, how the sources are read and where the inputs
+and outputs live.  Every section is checked here, at load: a wrong key or value is a
+ConfigError before anything is read or written."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from .errors import ConfigError
 from .model import FeedSpec, Site
@@ -17,18 +22,142 @@ from .text import slugify
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_SQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+DEFAULT_QUERY = "SELECT * FROM articles"
+# Record fields (DESIGN.md §1) a database column may be mapped to; the image_* and
+# category_* parts are gathered into the record's ``image`` and ``category`` objects.
+RECORD_COLUMNS = (
+    "id", "url", "title", "summary", "content_html", "author", "category", "category_slug",
+    "category_name", "tags", "published", "updated", "image", "image_url", "image_caption",
+    "image_type", "image_length", "image_width", "image_height", "related", "status",
+)  # fmt: skip
+
+
+def check_mapping(mapping: Any, where: str) -> dict[str, str]:
+    """A column mapping (record field -> column) checked: known fields, columns named in
+    text, and plain SQL names for ``id`` and ``updated``, which go into the SQL we write.
+    The one check, for the catalogue and for a ``DatabaseSource`` made in code alike."""
+    if not isinstance(mapping, Mapping) or not all(
+        isinstance(column, str) and column for column in mapping.values()
+    ):
+        raise ConfigError(f'{where}: must be a table of field = "column"')
+    unknown = sorted(set(mapping) - set(RECORD_COLUMNS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown fields {', '.join(unknown)} (known: {', '.join(RECORD_COLUMNS)})"
+        )
+    for name in ("id", "updated"):
+        column = mapping.get(name, name)
+        if not _SQL_NAME.match(column):
+            raise ConfigError(f"{where}: {name} = {column!r}: the column must be a plain SQL name")
+    return dict(mapping)
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """``[database]``: how a CMS database source is read -- the SQL ``query``, the
+    ``mapping`` of record fields to its columns (a field left out is read from a column
+    of its own name), and the file that keeps the incremental reads' mark (``state``;
+    without one every row is read each time)."""
+
+    query: str = DEFAULT_QUERY
+    mapping: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    state: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.query, str) or not self.query.strip():
+            raise ConfigError("[database] query: must be SQL text")
+        checked = check_mapping(self.mapping, "[database] mapping")
+        object.__setattr__(self, "mapping", MappingProxyType(checked))
+
+
+# lxml resolves functions, namespace prefixes and variables only when an expression is
+# evaluated, and a predicate only on the nodes it filters: names are looked up here so a
+# typo anywhere in an expression fails at load.  XPath 1.0 core functions and node tests;
+# [html_pages] declares no namespaces or variables.
+_XPATH_NAMES = frozenset(
+    "last position count id local-name namespace-uri name string concat starts-with contains"
+    " substring-before substring-after substring string-length normalize-space translate"
+    " boolean not true false lang number sum floor ceiling round"
+    " node text comment processing-instruction and or div mod".split()
+)
+_XPATH_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
+_XPATH_CALL = re.compile(r"(?<![\w.:$@-])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
+_XPATH_PREFIX = re.compile(r"(?<![\w.:$-])@?([A-Za-z_][\w.-]*):(?!:)")
+_EMPTY_PAGE = etree.fromstring("<html><head/><body/></html>")
+
+
+def compile_xpath(expression: str, where: str) -> etree.XPath:
+    """An XPath expression compiled, its names looked up and tried once on an empty page,
+    or a ConfigError naming ``where``."""
+    bare = _XPATH_LITERAL.sub('""', expression)
+    faults = [f"unknown function {n}()" for n in _XPATH_CALL.findall(bare) if n not in _XPATH_NAMES]
+    faults += [f"undefined namespace prefix {p}" for p in _XPATH_PREFIX.findall(bare) if p != "xml"]
+    faults += ["a variable, which nothing defines"] if "$" in bare else []
+    try:
+        if faults:
+            raise etree.XPathError(faults[0])
+        compiled = etree.XPath(expression)
+        compiled(_EMPTY_PAGE)
+    except etree.XPathError as exc:
+        raise ConfigError(f"{where}: not a valid XPath expression: {exc}: {expression!r}") from None
+    return compiled
+
+
+# The parts of an article page an ``[html_pages]`` XPath may select, in reading order.
+PAGE_PARTS = ("title", "time", "lede", "body", "author", "related")
+
+
+@dataclass(frozen=True)
+class PageSelectors:
+    """``[html_pages]``: XPath overrides for the parts of an HTML article page, for layouts
+    that defeat reading by text and place; a part left out is found as usual.
+
+    ``title``, ``time``, ``lede`` and ``author`` select an element (its text is used) or
+    a string; ``body`` selects the body's blocks (or one container of them);
+    ``related`` selects ``<a>`` elements or elements holding them.  Each expression is
+    compiled when the selectors are made, so a bad one fails at load.
+    """
+
+    title: str | None = None
+    time: str | None = None
+    lede: str | None = None
+    body: str | None = None
+    author: str | None = None
+    related: str | None = None
+    _compiled: Mapping[str, etree.XPath] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        compiled: dict[str, etree.XPath] = {}
+        for part in PAGE_PARTS:
+            expression = getattr(self, part)
+            if expression is None:
+                continue
+            if not isinstance(expression, str) or not expression.strip():
+                raise ConfigError(f"[html_pages] {part}: must be an XPath expression in a string")
+            compiled[part] = compile_xpath(expression, f"[html_pages] {part}")
+        object.__setattr__(self, "_compiled", MappingProxyType(compiled))
+
+    def xpath(self, part: str) -> etree.XPath | None:
+        """The compiled expression for ``part``, or None when the page's own rules find it."""
+        return self._compiled.get(part)
 
 
 @dataclass(frozen=True)
 class Catalogue:
     """Everything hnp-feeds.toml says: the site, the feeds declared by hand, the main
-    feed's slug, the sources to read and where the store and the output go."""
+    feed's slug, the sources to read and how (``[database]``, ``[html_pages]``), and
+    where the store and the output go."""
 
     site: Site
     declared: tuple[FeedSpec, ...] = ()
     main_slug: str = "tin-moi"
     sources: tuple[str, ...] = ()
-    database: Mapping[str, Any] = field(default_factory=dict)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    html_pages: PageSelectors = field(default_factory=PageSelectors)
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
@@ -93,16 +222,62 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     base = path.parent
     inputs = raw.get("input", {})
     sources = tuple(_source(str(s), base) for s in inputs.get("sources", []))
-    database = raw.get("database", {})
-    if not isinstance(database, dict):
-        raise ConfigError(f"{where}: [database] must be a table")
+    database = _database(raw, where, base)
+    html_pages = _html_pages(raw, where)
     # Paths written in the file are relative to it; the defaults are relative to the
     # working directory, so the bundled catalogue never writes inside the installed package.
     store_raw = raw.get("store", {}).get("path")
     store_path = base / str(store_raw) if store_raw else Path("var/hnp-feeds.sqlite")
     out_raw = raw.get("output", {}).get("dir")
     out_dir = base / str(out_raw) if out_raw else Path("feeds")
-    return Catalogue(site, declared, main_slug, sources, database, store_path, out_dir, path)
+    return Catalogue(
+        site,
+        declared,
+        main_slug,
+        sources,
+        database=database,
+        html_pages=html_pages,
+        store_path=store_path,
+        out_dir=out_dir,
+        path=path,
+    )
+
+
+def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:
+    table = _section(raw, "database", where, ("query", "mapping", "state"))
+    state = table.get("state")
+    if state is not None and (not isinstance(state, str) or not state.strip()):
+        raise ConfigError(f"{where}: [database] state: must be a file path in a string")
+    try:
+        return DatabaseSettings(
+            table.get("query", DEFAULT_QUERY),
+            table.get("mapping", {}),
+            base / state if state else None,  # relative to the file, as [store] path
+        )
+    except ConfigError as exc:  # the settings' own checks, named for this file
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _html_pages(raw: dict[str, Any], where: str) -> PageSelectors:
+    table = _section(raw, "html_pages", where, PAGE_PARTS)
+    try:
+        return PageSelectors(**table)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _section(raw: dict[str, Any], key: str, where: str, known: tuple[str, ...]) -> dict[str, Any]:
+    """An optional table whose keys must all be known: a typo is an error, never ignored."""
+    table = raw.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        s = "s" if len(unknown) > 1 else ""
+        raise ConfigError(
+            f"{where}: [{key}] unknown key{s} {', '.join(unknown)} (known: {', '.join(known)})"
+        )
+    return table
 
 
 def _source(location: str, base: Path) -> str:

@@ -1,9 +1,12 @@
 """Sources -> ``Article`` | ``RecordError``: one module per kind of source.
 
 ``read_source`` picks the adapter from the location: ``.jsonl``/``.ndjson``, ``.csv``,
-a ``.txt`` page, a directory of pages (with an optional ``manifest.jsonl``), and, once
-registered, ``.html`` pages and ``sqlite:``/``postgresql:`` database URLs.  Adapters
+a ``.txt`` or ``.html``/``.htm`` page, a directory of such pages (with an optional
+``manifest.jsonl``), and ``sqlite:``/``postgresql:`` database URLs.  Adapters
 *yield* RecordErrors so that one bad record never stops the rest.
+
+What the catalogue says about reading a kind (``[database]``, ``[html_pages]``) is
+checked when it is loaded and handed to that kind's adapter by ``read_sources``.
 
 Adding a kind: ``register(".html", reader)`` at run time, or a line in ``_BUILTIN``
 naming ``module:function``; the module is imported only when that kind is read.
@@ -94,14 +97,17 @@ def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
 
 def catalogue_options(catalogue: Catalogue, location: str | Path) -> dict[str, Any]:
     """What the catalogue says about reading ``location``: the ``[database]`` query,
-    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages."""
+    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages
+    and directories of pages.  Both were checked when the catalogue was loaded."""
     kind = kind_of(location)
     if kind.endswith(":") and _BUILTIN.get(kind, "").startswith("database:"):
-        from .database import database_options
-
-        return database_options(catalogue.database, f"{catalogue.path}: [database]")
-    if kind in (".html", ".htm") and catalogue.path is not None:
-        return {"config": catalogue.path}
+        database = catalogue.database
+        options: dict[str, Any] = {"query": database.query, "mapping": database.mapping}
+        if database.state is not None:
+            options["state"] = database.state
+        return options
+    if kind in (".html", ".htm", "dir"):
+        return {"selectors": catalogue.html_pages}
     return {}
 
 

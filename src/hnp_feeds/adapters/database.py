@@ -7,6 +7,10 @@ against the high-water mark of the last complete read, kept in a small JSON stat
 or a ``source_state`` table of the store, so a cron run reads only what changed.  Rows
 at exactly the mark are remembered by id, so a row saved in the same second as the
 mark is neither lost nor read twice.  Every row goes through ``records`` like a JSONL line.
+
+The query, mapping and state file come from ``[database]`` in hnp-feeds.toml, checked
+when the catalogue is loaded (``config.DatabaseSettings``); ``adapters.read_sources``
+passes them here as options.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from ..config import DEFAULT_QUERY, check_mapping
+from ..config import RECORD_COLUMNS as FIELDS
 from ..errors import ConfigError, RecordError
 from ..model import Article
 from .records import article_from_record
@@ -30,16 +36,7 @@ from .records import article_from_record
 Item = Article | RecordError
 Row = dict[str, Any]
 
-DEFAULT_QUERY = "SELECT * FROM articles"
-# Record fields a column may be mapped to; the image_* and category_* parts are gathered
-# into the record's ``image`` and ``category`` objects.
-FIELDS = (
-    "id", "url", "title", "summary", "content_html", "author", "category", "category_slug",
-    "category_name", "tags", "published", "updated", "image", "image_url", "image_caption",
-    "image_type", "image_length", "image_width", "image_height", "related", "status",
-)  # fmt: skip
 _SINCE = re.compile(r"(?<![:\w]):since\b")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -196,12 +193,7 @@ class DatabaseSource:
     kind: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.mapping) - set(FIELDS))
-        if unknown:
-            raise ConfigError(f"{self.source}: mapping names unknown fields {', '.join(unknown)}")
-        for column in (self.column("updated"), self.column("id")):
-            if not _IDENTIFIER.match(column):
-                raise ConfigError(f"{self.source}: column {column!r} must be a plain SQL name")
+        self.mapping = check_mapping(self.mapping, f"{self.source}: mapping")
         self.kind = self.url.partition(":")[0].lower()
         if self.kind not in ("sqlite", "postgresql", "postgres"):
             raise ConfigError(f"{self.source}: not a sqlite: or postgresql: URL")
@@ -356,8 +348,9 @@ def read_database(location: str, **options: Any) -> Generator[Item, None, None]:
     """Adapter entry point: the rows of ``location`` changed since the last complete read.
 
     Options: ``query``, ``mapping``, ``state`` (a path or SQLite connection; without it
-    every row is read each time), ``initial_since``.  The mark is saved once every item
-    has been taken from this iterator.
+    every row is read each time), ``initial_since``; ``read_sources`` gives the first
+    three from the catalogue's ``[database]``.  The mark is saved once every item has
+    been taken from this iterator.
     """
     source = DatabaseSource(
         location,
@@ -368,24 +361,3 @@ def read_database(location: str, **options: Any) -> Generator[Item, None, None]:
     )
     yield from source.read()
     source.commit()
-
-
-def database_options(table: Mapping[str, Any], where: str = "[database]") -> dict[str, Any]:
-    """Checked options for ``read_database`` from a ``[database]`` table of hnp-feeds.toml:
-    ``query`` (text), ``mapping`` (field = "column"), ``state`` (path)."""
-    options: dict[str, Any] = {}
-    query = table.get("query")
-    if query is not None:
-        if not isinstance(query, str) or not query.strip():
-            raise ConfigError(f"{where}: query must be SQL text")
-        options["query"] = query
-    mapping = table.get("mapping", {})
-    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise ConfigError(f'{where}: mapping must be a table of field = "column"')
-    unknown = sorted(set(mapping) - set(FIELDS))
-    if unknown:
-        raise ConfigError(f"{where}: mapping names unknown fields {', '.join(unknown)}")
-    options["mapping"] = dict(mapping)
-    if table.get("state"):
-        options["state"] = Path(str(table["state"]))
-    return options

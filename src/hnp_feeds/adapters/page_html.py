@@ -6,7 +6,9 @@ never by guessed CSS classes: the title is the heading that carries ``(HH:MM DD/
 follows the lede up to the headings "Các bài mới đăng" / "Các bài đã đăng", whose links
 are the related posts; the comment form after them is never read.  Where a layout
 defeats this, ``[html_pages]`` in hnp-feeds.toml gives XPath expressions per part
-(read here from the raw TOML, so the catalogue's own schema stays small).
+(``config.PageSelectors``, compiled when the catalogue is loaded and handed here by
+``adapters.read_sources``); without them, or without a catalogue, every part is found
+by the rules above.
 
 Encoding, in order: a byte-order mark, the charset declared by HTTP (option
 ``charset=``), ``<meta charset>`` / ``http-equiv``, then sniffing: valid UTF-8, else
@@ -21,10 +23,9 @@ import codecs
 import hashlib
 import logging
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -33,7 +34,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from ..errors import ConfigError, RecordError
+from ..config import PageSelectors as PageSelectors  # re-exported: its home before config
+from ..errors import RecordError
 from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
@@ -77,55 +79,6 @@ _LABEL_ALIASES = {
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))  # fmt: skip
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class PageSelectors:
-    """XPath overrides for the parts of an article page, from ``[html_pages]``.
-
-    ``title``, ``time``, ``lede`` and ``author`` select an element (its text is used) or
-    a string; ``body`` selects the body's blocks (or one container of them);
-    ``related`` selects ``<a>`` elements or elements holding them.
-    """
-
-    title: str | None = None
-    time: str | None = None
-    lede: str | None = None
-    body: str | None = None
-    author: str | None = None
-    related: str | None = None
-
-    @classmethod
-    def from_table(cls, table: Mapping[str, Any], where: str = "[html_pages]") -> PageSelectors:
-        """Checked selectors from a TOML table; ConfigError names the key at fault."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ConfigError(f"{where}: unknown keys {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(known))})")  # fmt: skip
-        values: dict[str, str] = {}
-        for key, value in table.items():
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{where}: {key} must be an XPath expression in a string")
-            try:
-                etree.XPath(value)
-            except etree.XPathSyntaxError as exc:
-                raise ConfigError(f"{where}: {key}: not a valid XPath ({exc}): {value!r}") from None
-            values[key] = value
-        return cls(**values)
-
-
-def load_page_selectors(config_path: str | Path) -> PageSelectors:
-    """The ``[html_pages]`` table of an hnp-feeds.toml, or no overrides when it has none."""
-    path = Path(config_path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read [html_pages]: {exc}") from exc
-    table = raw.get("html_pages", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [html_pages] must be a table")
-    return PageSelectors.from_table(table, f"{path}: [html_pages]")
 
 
 @dataclass(frozen=True)
@@ -354,9 +307,11 @@ class _PageReader:
         self.body: lxml.html.HtmlElement = body if body is not None else doc
 
     def _select(self, name: str) -> list[Any]:
-        expression = getattr(self.selectors, name)
+        expression = self.selectors.xpath(name)
+        if expression is None:
+            return []
         try:
-            result = self.doc.xpath(expression)
+            result = expression(self.doc)
         except etree.XPathError as exc:
             raise RecordError(self.source, "", f"[html_pages] {name}: {exc}") from None
         if isinstance(result, list):
@@ -622,33 +577,42 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
 
     Options: ``url``/``id`` and record fields (else from ``<page>.json`` or
     ``manifest.jsonl`` beside it, as for text pages, else the page's canonical link),
-    ``charset`` (from HTTP), ``selectors`` (PageSelectors) or ``config`` (an
-    hnp-feeds.toml whose ``[html_pages]`` gives them).
+    ``charset`` (from HTTP), ``selectors`` (the catalogue's ``[html_pages]``, a
+    ``PageSelectors``; without it no part is overridden).
     """
-
     page = Path(path)
-    source = str(page)
     sidecar, errors = sidecar_for(page)  # the text pages' rules, shared
     yield from errors
     given = {k: v for k, v in options.items() if k in _RECORD_FIELDS and v not in (None, "", ())}
-    entry = {k: v for k, v in {**sidecar, **given}.items() if k != "page"}
-    selectors = options.get("selectors")
-    if selectors is None and options.get("config"):
-        selectors = load_page_selectors(options["config"])
+    yield read_listed_page(
+        page,
+        {**sidecar, **given},
+        charset=options.get("charset"),
+        selectors=options.get("selectors"),
+    )
+
+
+def read_listed_page(
+    page: Path,
+    entry: Mapping[str, Any],
+    *,
+    charset: str | None = None,
+    selectors: PageSelectors | None = None,
+) -> Article | RecordError:
+    """One ``.html`` page whose sidecar or manifest ``entry`` is already known (a directory
+    of pages reads its manifest once for all of them)."""
+    source = str(page)
+    entry = {k: v for k, v in entry.items() if k != "page"}
     try:
         data = page.read_bytes()
     except OSError as exc:
-        yield RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
-        return
+        return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
     url = entry.get("url") if isinstance(entry.get("url"), str) else None
     try:
-        parsed = parse_html_page(
-            data, source, url=url, charset=options.get("charset"), selectors=selectors
-        )
+        parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
     except RecordError as error:
-        yield error
-        return
-    yield article_from_page(parsed, entry, source)
+        return error
+    return article_from_page(parsed, entry, source)
 
 
 _RECORD_FIELDS = ("id", "url", "category", "tags", "author", "image", "status", "related")

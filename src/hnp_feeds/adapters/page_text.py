@@ -32,6 +32,7 @@ from .records import DATELINE, article_from_record
 log = logging.getLogger("hnp_feeds.adapters")
 
 MANIFEST_NAME = "manifest.jsonl"
+_HTML = (".html", ".htm")
 NO_URL = "no URL known (give --url or a manifest)"
 
 _TIME = r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}"
@@ -177,15 +178,18 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
 
 
 def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
-    """Every ``*.txt`` page of a directory, with URLs and ids from its ``manifest.jsonl``.
+    """Every page of a directory, in name order, with URLs and ids from its
+    ``manifest.jsonl``: ``*.txt`` pages, and ``*.html``/``*.htm`` pages read by
+    ``page_html`` (option ``selectors``: the catalogue's ``[html_pages]``).
 
-    Related posts listed on a page are linked when a page of the same directory has
-    that title and a known URL.
+    Related posts listed on a text page are linked when a text page of the same
+    directory has that title and a known URL (an HTML page's related posts are links).
     """
     folder = Path(path)
     manifest_path = Path(options.get("manifest") or folder / MANIFEST_NAME)
     entries, errors = read_manifest(manifest_path) if manifest_path.exists() else ({}, [])
     yield from errors
+    html_pages = {p for p in folder.iterdir() if p.suffix.lower() in _HTML and p.is_file()}
     pages = sorted(p for p in folder.glob("*.txt") if p.is_file())
     known: dict[str, str] = {}
     for page in pages:
@@ -196,8 +200,14 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
             except RecordError:
                 continue  # reported when the page itself is read below
             known[_title_key(parsed.title)] = url.strip()
-    for page in pages:
-        yield _page_article(page, entries.get(page.name, {}), known)
+    if html_pages:
+        from .page_html import read_listed_page  # lxml only for a folder that needs it
+    for page in sorted({*pages, *html_pages}):
+        entry = entries.get(page.name, {})
+        if page in html_pages:
+            yield read_listed_page(page, entry, selectors=options.get("selectors"))
+        else:
+            yield _page_article(page, entry, known)
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:
