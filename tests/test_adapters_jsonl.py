@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hnp_feeds import adapters
-from hnp_feeds.adapters import adapter_for, kind_of, read_source, read_sources, register
+from hnp_feeds.adapters import adapter_for, kind_of, read_source, read_sources
 from hnp_feeds.errors import ConfigError, RecordError
 from hnp_feeds.model import Article
 
@@ -98,16 +97,3 @@ def test_adapter_choice_by_location(tmp_path: Path) -> None:
     assert kind_of(tmp_path) == "dir"
     with pytest.raises(ConfigError, match="no adapter"):
         adapter_for(tmp_path / "x.xlsx")
-
-
-def test_register_a_new_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(adapters, "_registered", {})
-    seen: list[str] = []
-
-    def reader(location: str, /, **options: object) -> object:
-        seen.append(location)
-        return iter(())
-
-    register(".fake", reader)  # type: ignore[arg-type]
-    assert list(read_source(tmp_path / "x.fake")) == []
-    assert seen == [str(tmp_path / "x.fake")]

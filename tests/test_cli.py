@@ -39,7 +39,6 @@ def test_build_writes_the_sample_and_prints_a_summary(tmp_path: Path) -> None:
     assert (tmp_path / "tin-moi" / "atom.xml").is_file()
 
 
-@pytest.mark.skipif(not BAD_RECORDS.exists(), reason="tests/data/bad_records.jsonl not written yet")
 def test_build_with_bad_records_exits_3_and_names_them(tmp_path: Path) -> None:
     from hnp_feeds.config import load_config
 

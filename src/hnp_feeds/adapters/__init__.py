@@ -8,8 +8,8 @@ a ``.txt`` or ``.html``/``.htm`` page, a directory of such pages (with an option
 What the catalogue says about reading a kind (``[database]``, ``[html_pages]``) is
 checked when it is loaded and handed to that kind's adapter by ``read_sources``.
 
-Adding a kind: ``register(".html", reader)`` at run time, or a line in ``_BUILTIN``
-naming ``module:function``; the module is imported only when that kind is read.
+Adding a kind: a line in ``_BUILTIN`` naming ``module:function``; the module is imported
+only when that kind is read.
 """
 
 from __future__ import annotations
@@ -48,12 +48,6 @@ _BUILTIN: dict[str, str] = {
     "postgresql:": "database:read_database",
     "postgres:": "database:read_database",
 }
-_registered: dict[str, Source] = {}
-
-
-def register(kind: str, reader: Source) -> None:
-    """Read locations of ``kind`` (".html", "sqlite:", "dir") with ``reader`` from now on."""
-    _registered[kind.lower()] = reader
 
 
 def kind_of(location: str | Path) -> str:
@@ -71,20 +65,13 @@ def kind_of(location: str | Path) -> str:
 def adapter_for(location: str | Path) -> Source:
     """The reader for ``location``; ConfigError when hnp-feeds cannot read that kind."""
     kind = kind_of(location)
-    if kind in _registered:
-        return _registered[kind]
     target = _BUILTIN.get(kind)
     if target is None:
-        known = ", ".join(sorted(set(_BUILTIN) | set(_registered)))
+        known = ", ".join(sorted(_BUILTIN))
         what = kind or "files without a suffix"
         raise ConfigError(f"{location}: no adapter for {what!r} (known: {known})")
     module_name, _, function = target.partition(":")
-    try:
-        module = importlib.import_module(f"{__name__}.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{module_name}":
-            raise
-        raise ConfigError(f"{location}: reading {kind!r} sources is not available yet") from None
+    module = importlib.import_module(f"{__name__}.{module_name}")
     reader: Source = getattr(module, function)
     return reader
 
@@ -144,6 +131,5 @@ __all__ = [
     "kind_of",
     "read_source",
     "read_sources",
-    "register",
     "split_where",
 ]
