@@ -3,7 +3,6 @@ answers on 127.0.0.1:5432 (``make postgres`` starts one)."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
@@ -19,7 +18,7 @@ from hnp_feeds.adapters import read_source
 from hnp_feeds.adapters.database import (
     DatabaseSource,
     Mark,
-    StateFile,
+    StateTable,
     read_database,
     redacted,
     sqlite_path,
@@ -125,7 +124,7 @@ def articles(items: list[Article | RecordError]) -> dict[str, Article]:
 
 
 def test_rows_become_articles(cms: Path, tmp_path: Path) -> None:
-    source = DatabaseSource(f"sqlite://{cms}", QUERY, MAPPING, tmp_path / "state.json")
+    source = DatabaseSource(f"sqlite://{cms}", QUERY, MAPPING)
     items = read_all(source)
     assert all(isinstance(i, Article) for i in items), items
     got = articles(items)
@@ -147,8 +146,17 @@ def test_rows_become_articles(cms: Path, tmp_path: Path) -> None:
     assert [i.id for i in items if isinstance(i, Article)] == ["2", "1", "3"]
 
 
+def marks_db(tmp_path: Path) -> sqlite3.Connection:
+    """A SQLite file for the read positions, as the store keeps them."""
+    return sqlite3.connect(tmp_path / "marks.sqlite", isolation_level=None)
+
+
+def saved_marks(state: sqlite3.Connection) -> list[Mark]:
+    return [Mark.from_json(m) for (m,) in state.execute("SELECT mark FROM source_state")]
+
+
 def test_incremental_second_run_reads_only_changed_rows(cms: Path, tmp_path: Path) -> None:
-    state = tmp_path / "state.json"
+    state = marks_db(tmp_path)
 
     def run() -> list[str]:
         source = DatabaseSource(f"sqlite://{cms}", QUERY, MAPPING, state)
@@ -170,18 +178,16 @@ def test_incremental_second_run_reads_only_changed_rows(cms: Path, tmp_path: Pat
     conn.close()
     assert run() == ["5"]
     assert run() == []
-    saved = json.loads(state.read_text(encoding="utf-8"))
-    (mark,) = saved.values()
-    assert Mark.from_json(mark) == Mark("2022-06-19 09:30:00", ("4", "5"))
+    assert saved_marks(state) == [Mark("2022-06-19 09:30:00", ("4", "5"))]
 
 
 def test_mark_is_saved_only_after_every_item_was_taken(cms: Path, tmp_path: Path) -> None:
-    state = tmp_path / "state.json"
+    state = marks_db(tmp_path)
     location = f"sqlite://{cms}"
     reader = read_database(location, query=QUERY, mapping=MAPPING, state=state)
     next(reader)
     reader.close()  # the caller stopped half-way: nothing is marked as read
-    assert not state.exists()
+    assert saved_marks(state) == []
     assert len(list(read_database(location, query=QUERY, mapping=MAPPING, state=state))) == 3
     assert list(read_database(location, query=QUERY, mapping=MAPPING, state=state)) == []
 
@@ -203,7 +209,7 @@ def test_state_in_the_store_database(cms: Path, tmp_path: Path) -> None:
 
 def test_query_with_its_own_since_parameter(cms: Path, tmp_path: Path) -> None:
     query = QUERY + " WHERE b.ngay_sua >= :since ORDER BY b.ngay_sua, b.ma"
-    state = tmp_path / "state.json"
+    state = marks_db(tmp_path)
     first = read_all(DatabaseSource(f"sqlite://{cms}", query, MAPPING, state))
     assert len(first) == 3
     assert read_all(DatabaseSource(f"sqlite://{cms}", query, MAPPING, state)) == []
@@ -281,12 +287,19 @@ def test_urls_and_options() -> None:
         DatabaseSource("sqlite:///x.db", mapping={"title": 3})  # type: ignore[dict-item]
 
 
-def test_state_file_survives_a_restart(tmp_path: Path) -> None:
-    state = StateFile(tmp_path / "s" / "state.json")
+def test_marks_survive_a_restart_and_join_the_callers_transaction(tmp_path: Path) -> None:
+    first = marks_db(tmp_path)
+    state = StateTable(first)
     assert state.load("a") is None
     when = localize(datetime(2022, 6, 17, 20, 22))
+    first.execute("BEGIN IMMEDIATE")  # as the store's ingest does
     state.save("a", Mark(when, ("1",)))
-    assert StateFile(tmp_path / "s" / "state.json").load("a") == Mark(when, ("1",))
+    assert first.in_transaction  # not committed behind the caller's back
+    first.execute("ROLLBACK")
+    assert state.load("a") is None
+    state.save("a", Mark(when, ("1",)))  # outside a transaction: committed at once
+    first.close()
+    assert StateTable(marks_db(tmp_path)).load("a") == Mark(when, ("1",))
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------
@@ -346,7 +359,7 @@ def test_postgresql_incremental(postgres_schema: str, tmp_path: Path) -> None:
     query = f"SELECT * FROM {schema}.bai_viet WHERE tieu_de NOT LIKE 'x%'"
     mapping = {"id": "ma", "title": "tieu_de", "url": "duong_dan", "published": "ngay_dang",
                "updated": "ngay_sua", "tags": "the", "status": "trang_thai"}  # fmt: skip
-    state = tmp_path / "state.json"
+    state = marks_db(tmp_path)
 
     def run() -> list[Article | RecordError]:
         return read_all(DatabaseSource(POSTGRES_URL, query, mapping, state))

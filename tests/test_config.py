@@ -130,7 +130,6 @@ def test_database_urls_stay_as_written_and_files_are_relative(tmp_path: Path) ->
 SECTIONS = """
 [database]
 query = "SELECT * FROM posts WHERE hidden = 0"
-state = "var/cms-state.json"
 
 [database.mapping]
 id = "post_id"
@@ -143,13 +142,18 @@ body = "//div[@id='noi-dung']"
 """
 
 
+def test_a_database_state_file_is_refused_the_mark_lives_in_the_store(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL + '[database]\nstate = "var/cms-state.json"\n')
+    with pytest.raises(ConfigError, match=r"\[database\] state: .*kept in the store"):
+        load_config(path)
+
+
 def test_database_and_html_pages_become_typed_settings(tmp_path: Path) -> None:
     catalogue = load_config(write(tmp_path, MINIMAL + SECTIONS))
     database = catalogue.database
     assert isinstance(database, DatabaseSettings)
     assert database.query == "SELECT * FROM posts WHERE hidden = 0"
     assert dict(database.mapping) == {"id": "post_id", "title": "headline", "updated": "changed_at"}
-    assert database.state == tmp_path / "var" / "cms-state.json"  # relative to the file
     selectors = catalogue.html_pages
     assert selectors == PageSelectors(
         title="string(//div[@id='bai']/@data-title)", body="//div[@id='noi-dung']"
@@ -161,14 +165,14 @@ def test_database_and_html_pages_become_typed_settings(tmp_path: Path) -> None:
 def test_without_the_sections_the_defaults(tmp_path: Path) -> None:
     catalogue = load_config(write(tmp_path, MINIMAL))
     assert catalogue.database == DatabaseSettings()
-    assert catalogue.database.query == "SELECT * FROM articles" and catalogue.database.state is None
+    assert catalogue.database.query == "SELECT * FROM articles"
     assert catalogue.html_pages == PageSelectors()
 
 
 # (text appended to MINIMAL, the key the message must name, what it must say)
 BAD_SECTIONS = [
     pytest.param('[database]\nquary = "SELECT 1"\n', "[database] unknown key quary",
-                 "(known: query, mapping, state)", id="database-typo"),
+                 "(known: query, mapping)", id="database-typo"),
     pytest.param("[database]\nquery = 5\n", "[database] query", "SQL text",
                  id="database-query-type"),
     pytest.param('[database]\nquery = "  "\n', "[database] query", "SQL text",
@@ -181,8 +185,8 @@ BAD_SECTIONS = [
                  "unknown fields tieu_de (known: id, url, title", id="database-mapping-field"),
     pytest.param('[database.mapping]\nupdated = "x; DROP TABLE y"\n', "[database] mapping",
                  "plain SQL name", id="database-mapping-sql"),
-    pytest.param("[database]\nstate = true\n", "[database] state", "file path",
-                 id="database-state-type"),
+    pytest.param("[database]\nstate = true\n", "[database] state", "kept in the store",
+                 id="database-state-retired"),
     pytest.param('database = "sqlite:///cms.db"\n', "[database]", "must be a table",
                  id="database-not-a-table"),
     pytest.param('[html_pages]\nsapo = "//p"\n', "[html_pages] unknown key sapo",

@@ -13,6 +13,7 @@ import feedparser
 from typer.testing import CliRunner
 
 from hnp_feeds.cli import ExitCode, app
+from hnp_feeds.store import open_store
 
 from .portal import portal_toml
 from .test_adapters_database import MAPPING, QUERY, ROWS, make_cms
@@ -70,8 +71,7 @@ def cms_catalogue(tmp_path: Path) -> Path:
     mapping = "".join(f'{field} = "{column}"\n' for field, column in MAPPING.items())
     return with_sections(
         portal_toml(tmp_path),
-        f"[database]\nquery = '''{QUERY}'''\nstate = \"var/cms-state.json\"\n"
-        f"[database.mapping]\n{mapping}",
+        f"[database]\nquery = '''{QUERY}'''\n[database.mapping]\n{mapping}",
     )
 
 
@@ -96,16 +96,22 @@ def test_a_cms_database_is_published_with_the_catalogue_query_and_mapping(
         link.href for link in first.links if link.rel == "related"
     }
     assert set(entries(out, "thoi-su", "rss.xml")) == set(published)  # the joined category
-    state = tmp_path / "var" / "cms-state.json"  # [database] state, relative to the file
-    assert state.is_file()
+    with open_store(tmp_path / "var" / "hnp-feeds.sqlite") as store:  # the mark is kept there
+        (marks,) = store.db.execute("SELECT count(*) FROM source_state").fetchone()
+    assert marks == 1
 
     before = snapshot(out)
     again = publish(config, f"sqlite:///{database}")
     assert snapshot(out) == before, again
-    # The mark in the state file: no row changed, none is read again.
+    # The mark in the store: no row changed, none is read again.
     assert "ingested 0 records" in again and "nothing to publish" in again, again
+    # A build (a fresh store of its own) reads every row and moves no mark of cron's.
+    built = runner.invoke(
+        app, ["build", "-c", str(config), "-s", f"sqlite:///{database}", "-o", str(tmp_path / "b")]
+    )
+    assert built.exit_code == ExitCode.OK and "3 new" in built.output, built.output
 
-    # An edit in the CMS is read (incrementally, from the mark in the state file) and published.
+    # An edit in the CMS is read (incrementally, from the mark in the store) and published.
     with sqlite3.connect(database) as conn:
         conn.execute(
             "UPDATE bai_viet SET tieu_de = 'Quận Ba Đình tổng kết năm 2022',"

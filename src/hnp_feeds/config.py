@@ -58,12 +58,10 @@ def check_mapping(mapping: Any, where: str) -> dict[str, str]:
 class DatabaseSettings:
     """``[database]``: how a CMS database source is read -- the SQL ``query``, the
     ``mapping`` of record fields to its columns (a field left out is read from a column
-    of its own name), and the file that keeps the incremental reads' mark (``state``;
-    without one every row is read each time)."""
+    of its own name).  The incremental reads' mark is kept in the store."""
 
     query: str = DEFAULT_QUERY
     mapping: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    state: Path | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.query, str) or not self.query.strip():
@@ -244,16 +242,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
 
 
 def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:
-    table = _section(raw, "database", where, ("query", "mapping", "state"))
-    state = table.get("state")
-    if state is not None and (not isinstance(state, str) or not state.strip()):
-        raise ConfigError(f"{where}: [database] state: must be a file path in a string")
-    try:
-        return DatabaseSettings(
-            table.get("query", DEFAULT_QUERY),
-            table.get("mapping", {}),
-            base / state if state else None,  # relative to the file, as [store] path
+    if isinstance(raw.get("database"), dict) and "state" in raw["database"]:
+        raise ConfigError(
+            f"{where}: [database] state: the read position is kept in the store now"
+            " ([store] path); remove this key"
         )
+    table = _section(raw, "database", where, ("query", "mapping"))
+    try:
+        return DatabaseSettings(table.get("query", DEFAULT_QUERY), table.get("mapping", {}))
     except ConfigError as exc:  # the settings' own checks, named for this file
         raise ConfigError(f"{where}: {exc}") from None
 

@@ -15,6 +15,7 @@ only when that kind is read.
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,31 +83,37 @@ def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
     return reader(str(location), **options)
 
 
-def catalogue_options(catalogue: Catalogue, location: str | Path) -> dict[str, Any]:
-    """What the catalogue says about reading ``location``: the ``[database]`` query,
-    mapping and state for database URLs, the ``[html_pages]`` selectors for HTML pages
-    and directories of pages.  Both were checked when the catalogue was loaded."""
+def catalogue_options(
+    catalogue: Catalogue, location: str | Path, marks: sqlite3.Connection | None = None
+) -> dict[str, Any]:
+    """What the catalogue says about reading ``location``: the ``[database]`` query and
+    mapping for database URLs (and ``marks``, where their read positions live), the
+    ``[html_pages]`` selectors for HTML pages and directories of pages.  Both were checked
+    when the catalogue was loaded."""
     kind = kind_of(location)
     if kind.endswith(":") and _BUILTIN.get(kind, "").startswith("database:"):
         database = catalogue.database
-        options: dict[str, Any] = {"query": database.query, "mapping": database.mapping}
-        if database.state is not None:
-            options["state"] = database.state
-        return options
+        return {"query": database.query, "mapping": database.mapping, "state": marks}
     if kind in (".html", ".htm", "dir"):
         return {"selectors": catalogue.html_pages}
     return {}
 
 
 def read_sources(
-    locations: Iterable[str | Path], *, catalogue: Catalogue | None = None, **options: Any
+    locations: Iterable[str | Path],
+    *,
+    catalogue: Catalogue | None = None,
+    marks: sqlite3.Connection | None = None,
+    **options: Any,
 ) -> Iterator[Item]:
     """Several sources chained; an id seen twice in one run is reported the second time.
 
-    With ``catalogue``, each source also gets the options the catalogue gives its kind."""
+    With ``catalogue``, each source also gets the options the catalogue gives its kind;
+    ``marks`` is the database (the store's connection) that keeps database sources' read
+    positions."""
     first_seen: dict[str, str] = {}
     for location in locations:
-        given = catalogue_options(catalogue, location) if catalogue is not None else {}
+        given = catalogue_options(catalogue, location, marks) if catalogue is not None else {}
         for item in read_source(location, **{**given, **options}):
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)

@@ -3,14 +3,15 @@
 ``sqlite:///abs/path.db`` is read with the standard library (read-only URI mode);
 ``postgresql://user:pass@host/db`` with psycopg 3 (the optional ``postgres`` extra).
 Reads are incremental: the query's rows are filtered on their ``updated`` column
-against the high-water mark of the last complete read, kept in a small JSON state file
-or a ``source_state`` table of the store, so a cron run reads only what changed.  Rows
+against the high-water mark of the last complete read, kept in the store's
+``source_state`` table (saved with the rows it covers), so a cron run reads only what
+changed and a ``build`` (a fresh store) reads everything.  Rows
 at exactly the mark are remembered by id, so a row saved in the same second as the
 mark is neither lost nor read twice.  Every row goes through ``records`` like a JSONL line.
 
-The query, mapping and state file come from ``[database]`` in hnp-feeds.toml, checked
-when the catalogue is loaded (``config.DatabaseSettings``); ``adapters.read_sources``
-passes them here as options.
+The query and mapping come from ``[database]`` in hnp-feeds.toml, checked when the
+catalogue is loaded (``config.DatabaseSettings``); ``adapters.read_sources`` passes them
+here as options, with the store's connection for the marks.
 """
 
 from __future__ import annotations
@@ -87,36 +88,9 @@ class StateStore(Protocol):
 
 
 @dataclass
-class StateFile:
-    """Marks in a small JSON file, one entry per source (written atomically)."""
-
-    path: Path
-
-    def _all(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{self.path}: unreadable source state: {exc}") from exc
-        return data if isinstance(data, dict) else {}
-
-    def load(self, key: str) -> Mark | None:
-        entry = self._all().get(key)
-        return Mark.from_json(entry) if entry else None
-
-    def save(self, key: str, mark: Mark) -> None:
-        data = self._all()
-        data[key] = mark.to_json()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        temporary.replace(self.path)
-
-
-@dataclass
 class StateTable:
-    """Marks in a ``source_state`` table of a SQLite database (the store's)."""
+    """Marks in a ``source_state`` table of a SQLite database: the store's, where a mark is
+    saved in the transaction that stores the rows it covers."""
 
     conn: sqlite3.Connection
 
@@ -130,22 +104,21 @@ class StateTable:
         return Mark.from_json(row[0]) if row else None
 
     def save(self, key: str, mark: Mark) -> None:
+        statement = (
+            "INSERT INTO source_state (source, mark) VALUES (?, ?)"
+            " ON CONFLICT (source) DO UPDATE SET mark = excluded.mark"
+        )
+        if self.conn.in_transaction:  # the caller's (the store's ingest) commits it
+            self.conn.execute(statement, (key, mark.to_json()))
+            return
         with self.conn:
-            self.conn.execute(
-                "INSERT INTO source_state (source, mark) VALUES (?, ?)"
-                " ON CONFLICT (source) DO UPDATE SET mark = excluded.mark",
-                (key, mark.to_json()),
-            )
+            self.conn.execute(statement, (key, mark.to_json()))
 
 
-def state_store(state: StateStore | sqlite3.Connection | str | Path | None) -> StateStore | None:
-    """A path -> StateFile, a SQLite connection -> StateTable, None -> read everything."""
-    if state is None:
-        return None
+def state_store(state: StateStore | sqlite3.Connection | None) -> StateStore | None:
+    """A SQLite connection -> StateTable, None -> read everything."""
     if isinstance(state, sqlite3.Connection):
         return StateTable(state)
-    if isinstance(state, str | Path):
-        return StateFile(Path(state))
     return state
 
 
@@ -186,7 +159,7 @@ class DatabaseSource:
     url: str
     query: str = DEFAULT_QUERY
     mapping: Mapping[str, str] = field(default_factory=dict)
-    state: StateStore | sqlite3.Connection | str | Path | None = None
+    state: StateStore | sqlite3.Connection | None = None
     initial_since: Any = "1970-01-01T00:00:00+00:00"
     batch_size: int = 1000
     pending: Mark | None = field(default=None, init=False)
@@ -347,9 +320,10 @@ def _cell(name: str, value: Any) -> Any:
 def read_database(location: str, **options: Any) -> Generator[Item, None, None]:
     """Adapter entry point: the rows of ``location`` changed since the last complete read.
 
-    Options: ``query``, ``mapping``, ``state`` (a path or SQLite connection; without it
-    every row is read each time), ``initial_since``; ``read_sources`` gives the first
-    three from the catalogue's ``[database]``.  The mark is saved once every item has
+    Options: ``query``, ``mapping``, ``state`` (where marks live: a SQLite connection,
+    the store's under ``publish``; without it every row is read each time),
+    ``initial_since``; ``read_sources`` gives the query and mapping from the catalogue's
+    ``[database]`` and the state from the store.  The mark is saved once every item has
     been taken from this iterator.
     """
     source = DatabaseSource(

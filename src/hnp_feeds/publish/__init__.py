@@ -155,7 +155,8 @@ def _ingest(
     adapters repaired on the way is kept in the result."""
     cleaned: list[str] = []
     with _repairs_into(cleaned):
-        items = read_sources(list(sources), catalogue=catalogue)
+        # A database source's read position is saved in the ingest's transaction.
+        items = read_sources(list(sources), catalogue=catalogue, marks=store.db)
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
     return result

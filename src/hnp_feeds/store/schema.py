@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -147,10 +147,26 @@ def migrate_3_to_4(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+_SCHEMA_V4_TO_V5 = """
+-- Where each database source's incremental read stopped (adapters.database.Mark as JSON),
+-- saved in the transaction that stores the rows it covers.
+CREATE TABLE IF NOT EXISTS source_state (
+    source TEXT PRIMARY KEY,
+    mark   TEXT NOT NULL
+);
+"""
+
+
+def migrate_4_to_5(db: sqlite3.Connection) -> None:
+    """Database sources' read positions kept in the store (they were a JSON file)."""
+    db.execute(_SCHEMA_V4_TO_V5)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
     1: migrate_1_to_2,
     2: migrate_2_to_3,
     3: migrate_3_to_4,
+    4: migrate_4_to_5,
 }
