@@ -60,3 +60,18 @@ def test_build_with_a_broken_config_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--config", str(config), "--out", str(tmp_path)])
     assert result.exit_code == ExitCode.USAGE
     assert "configuration error" in result.output
+
+
+def test_the_same_fault_gives_the_same_line_and_code_from_every_command(tmp_path: Path) -> None:
+    """One table maps errors to exit codes (errors.EXIT_CODES) for build, ingest, publish."""
+    broken = tmp_path / "hnp-feeds.toml"
+    broken.write_text('[site]\ntitle = "HNP"\n', encoding="utf-8")
+    source = tmp_path / "x.jsonl"
+    source.write_text("", encoding="utf-8")
+    outputs = set()
+    for command in (["build", "-s", str(source)], ["ingest", str(source)], ["publish"]):
+        result = runner.invoke(app, [*command, "-c", str(broken)])
+        assert result.exit_code == ExitCode.USAGE, (command, result.output)
+        outputs.add(result.output)
+    (line,) = outputs
+    assert line.startswith(f"configuration error: {broken}: ") and line.count("\n") == 1
