@@ -176,23 +176,6 @@ def test_articles_without_related_links_get_computed_ones(
     assert related[0] == "https://hnp.example.vn/tin/r1.html"  # the other flooding story
 
 
-def test_build_applies_the_portal_policy_not_only_the_spec(
-    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_render = render_module.render_formats
-
-    def lmt_offsets(*args: object, **kwargs: object) -> dict[str, bytes]:
-        files = real_render(*args, **kwargs)  # type: ignore[arg-type]
-        # +07:07 is a valid RFC 3339 offset, but not Asia/Ho_Chi_Minh's (pytz LMT).
-        return {path: data.replace(b"+07:00<", b"+07:07<") for path, data in files.items()}
-
-    monkeypatch.setattr(render_module, "render_formats", lmt_offsets)
-    result = build(catalogue, out_dir=tmp_path)
-    assert not result.written
-    codes = {m.code for report in result.invalid.values() for m in report.errors}
-    assert "OffsetNotLocal" in codes, codes
-
-
 def test_scheduled_articles_wait_and_future_updates_are_refused(
     tmp_path: Path, catalogue: Catalogue
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hnp_feeds.config import load_config
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import build, publish
 from hnp_feeds.publish.run import TOMBSTONE_TTL
@@ -65,6 +66,19 @@ def test_build_and_a_first_publish_write_the_same_bytes(
         assert built.exit_code is published.exit_code
         assert not built.rejected, built.rejected
         assert files_of(root / "built") == files_of(root / "published")
+
+
+def test_the_bundled_sample_builds_and_publishes_the_same_bytes(tmp_path: Path) -> None:
+    sample = load_config()
+    assert build(sample, out_dir=tmp_path / "built").exit_code is ExitCode.OK
+    result = publish(
+        sample, sample.sources, store_path=tmp_path / "s.sqlite", out_dir=tmp_path / "pub"
+    )
+    assert result.exit_code is ExitCode.OK, result.summary()
+    built = files_of(tmp_path / "built")
+    assert [p for p in built if "/archive/" in p], "the sample's main feed has full pages"
+    assert [p for p in built if p.endswith(".gz")], "both write .gz siblings"
+    assert built == files_of(tmp_path / "pub")
 
 
 def edited(n: int, day: int, **changes: Any) -> dict[str, Any]:
