@@ -144,7 +144,7 @@ def phase(name: str) -> dict[str, Any]:
             feeds=len(done.rendered),
             files=len(done.written),
             bytes=done.bytes_written,
-            outcome=done.outcome.name,
+            outcome=done.exit_code.name,
         )
     elif name in ("naive_full", "naive_add10"):
         sources = [base, OUT / "add10_0.jsonl"] if name == "naive_add10" else [base]
@@ -159,29 +159,14 @@ def phase(name: str) -> dict[str, Any]:
 
 
 def naive(catalogue: Any, sources: list[Path], out: Path) -> dict[str, Any]:
-    """The naive way: every record read, every feed selected, rendered, validated and
-    written each run (what ``build`` does, without its RFC 5005 archive pages, so that
-    both sides do the same work)."""
-    from hnp_feeds.build import load_articles
-    from hnp_feeds.render import render_feed
+    """The naive cron job most portals run (``naive_cron.py``: parse the export, feedgen
+    every main, category and author feed, write; no validation, no archives)."""
+    from naive_cron import run
 
-    from hnp_feeds.catalogue import feeds_for
-
-from .oracle import select
-    from hnp_feeds.output import write_atomic
-    from hnp_feeds.validator import validate
-
-    articles, _ = load_articles(sources)
-    feeds = feeds_for(catalogue, articles)
-    written = invalid = 0
-    for feed in feeds:
-        entries = select(feed, articles, catalogue.site.entries_per_feed)
-        for relpath, data in render_feed(catalogue, feed, entries).items():
-            if not validate(data, base_url=catalogue.site.feeds_url + relpath).ok:
-                invalid += 1
-            elif write_atomic(out / relpath, data):
-                written += 1
-    return {"feeds": len(feeds), "files": written, "invalid": invalid}
+    figures: dict[str, Any] = {}
+    for source in sources:
+        figures = run(source, out, catalogue.site.entries_per_feed)
+    return figures
 
 
 def run_phase(name: str) -> dict[str, Any]:
