@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds.adapters import read_source
-from hnp_feeds.adapters.page_text import NO_URL, ListedPost, parse_page
+from hnp_feeds.adapters.page_text import NO_URL, page_id, parse_page
 from hnp_feeds.errors import RecordError
-from hnp_feeds.model import Article, Category, Link
+from hnp_feeds.model import Article, Category, ListedPost
 from hnp_feeds.text import find_mojibake
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -69,20 +69,33 @@ def test_seed_page_with_url_becomes_an_article() -> None:
     assert (article.id, article.url, article.author) == ("41235", url, "Trọng Toàn")
     assert article.category == Category("thoi-su", "Thời sự")
     assert article.summary == SEED_LEDE
-    assert article.content_html.count("<p>") == 10
-    assert SEED_CAPTION not in article.content_html
+    # No image URL is known: the photo's caption opens the body, the 10 paragraphs follow.
+    assert article.content_html.count("<p>") == 11
+    assert article.content_html.startswith(f"<p><em>{SEED_CAPTION}</em></p><p>Theo ")
     assert "Mã xác nhận" not in article.content_html
 
 
 @needs_seed
-def test_seed_page_without_url_is_reported_with_a_stable_id() -> None:
+def test_seed_page_without_url_is_reported_naming_the_ways_to_give_one() -> None:
     [error] = list(read_source(SEED))
     assert isinstance(error, RecordError)
     assert error.reason == NO_URL and error.source == str(SEED)
-    page = parse_page(SEED.read_text(encoding="utf-8"), str(SEED))
-    assert error.record_id == page.stable_id
-    assert page.stable_id == parse_page(SEED.read_text(encoding="utf-8"), "x").stable_id
-    assert page.stable_id.startswith("page-") and len(page.stable_id) == 17
+    assert "--url" in NO_URL and "manifest.jsonl" in NO_URL
+
+
+@needs_seed
+def test_a_page_without_an_id_is_known_by_its_url_through_a_title_fix(tmp_path: Path) -> None:
+    url = "https://hnp.example.vn/thoi-su/doi-moi.html"
+    [article] = list(read_source(SEED, url=url))
+    assert isinstance(article, Article)
+    assert article.id == page_id(url) and article.id.startswith("page-") and len(article.id) == 17
+    fixed = tmp_path / "fixed.txt"
+    text = SEED.read_text(encoding="utf-8")
+    fixed.write_text(text.replace("Đổi mới", "Đổi  mới (sửa lỗi)", 1), encoding="utf-8")
+    [again] = list(read_source(fixed, url=url))
+    assert isinstance(again, Article) and again.title != article.title
+    assert again.id == article.id
+    assert page_id("HTTPS://HNP.example.vn/thoi-su/doi-moi.html#top") == article.id
 
 
 PAGE_A = """\
@@ -154,14 +167,14 @@ def test_directory_with_manifest_links_related_posts(tmp_path: Path) -> None:
     a, b = items
     assert isinstance(a, Article) and isinstance(b, Article)
     assert a.id == "901" and a.tags == ("Tết",)
-    assert a.related == (
-        Link("https://hnp.example.vn/kinh-te/gia-hoa.html", "Giá hoa Tết ổn định"),
-    )
+    # Listed by title (and time): the store links them to the articles they name.
+    assert a.related == ()
+    assert [p.title for p in a.listed] == ["Giá hoa Tết ổn định", "Một bài không có trong thư mục"]
     assert a.image is not None
     assert a.image.url == "https://hnp.example.vn/media/cho-hoa.jpg"
     assert a.image.caption == "Người dân chọn đào tại chợ hoa"
-    assert b.id.startswith("page-")
-    assert b.related == (Link("https://hnp.example.vn/doi-song/cho-hoa.html", a.title),)
+    assert b.id == page_id("https://hnp.example.vn/kinh-te/gia-hoa.html")
+    assert b.listed == (ListedPost(a.title, a.published),)
 
 
 def test_sidecar_json_and_options(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -55,6 +55,47 @@ def _catalogue(config: Path | None) -> Catalogue:
         return load_config(config)
 
 
+PageUrl = Annotated[
+    str | None, typer.Option("--url", help="A single page source: its URL.", rich_help_panel="Page")
+]
+PageId = Annotated[
+    str | None,
+    typer.Option("--id", help="A single page source: its CMS id (default: from its URL).",
+                 rich_help_panel="Page"),
+]  # fmt: skip
+PageCategory = Annotated[
+    str | None,
+    typer.Option("--category", help="A single page source: its section.", rich_help_panel="Page"),
+]
+PageAuthor = Annotated[
+    str | None,
+    typer.Option("--author", help="A single page source: its byline, if the page lacks one.",
+                 rich_help_panel="Page"),
+]  # fmt: skip
+PageTag = Annotated[
+    list[str] | None,
+    typer.Option("--tag", help="A single page source: a tag; repeatable.", rich_help_panel="Page"),
+]
+PageImage = Annotated[
+    str | None,
+    typer.Option("--image", help="A single page source: its lead image's URL.",
+                 rich_help_panel="Page"),
+]  # fmt: skip
+
+
+def _page(
+    url: str | None,
+    id_: str | None,
+    category: str | None,
+    author: str | None,
+    tags: list[str] | None,
+    image: str | None,
+) -> dict[str, Any]:
+    """What the page options say, as the record fields a sidecar would give."""
+    fields = {"url": url, "id": id_, "category": category, "author": author, "image": image}
+    return {**fields, "tags": tuple(tags or ())}
+
+
 class _BarProgress:
     """The library's Progress protocol drawn as a rich progress bar."""
 
@@ -73,11 +114,12 @@ class _BarProgress:
 def build_command(
     config: ConfigOption = None,
     source: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--source",
             "-s",
-            help="A source to read (JSONL, CSV, page .txt); repeatable. Default: the catalogue's.",
+            help="A source to read (JSONL, CSV, a page .txt/.html, a folder of pages, a"
+            " sqlite:/postgresql: URL); repeatable. Default: the catalogue's.",
         ),
     ] = None,
     out: Annotated[
@@ -85,6 +127,12 @@ def build_command(
         typer.Option("--out", "-o", help="Output directory. Default: the catalogue's (feeds/)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    url: PageUrl = None,
+    id_: PageId = None,
+    category: PageCategory = None,
+    author: PageAuthor = None,
+    tag: PageTag = None,
+    image: PageImage = None,
 ) -> None:
     """Regenerate every feed from the sources, validate them, and write them atomically.
 
@@ -93,10 +141,13 @@ def build_command(
         hnp-feeds build                      # the bundled sample portal into feeds/
 
         hnp-feeds build -c hnp-feeds.toml -s export.jsonl -o /srv/feeds
+
+        hnp-feeds build -c hnp-feeds.toml -s page.txt --url https://hnp.vn/tin/a.html
     """
     from .publish import build
 
     catalogue = _catalogue(config)
+    page = _page(url, id_, category, author, tag, image)
     show_bar = not quiet and sys.stderr.isatty()
     with _errors():
         if show_bar:
@@ -104,9 +155,9 @@ def build_command(
                 TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                 console=err_console, transient=True,
             ) as bar:  # fmt: skip
-                result = build(catalogue, source, out, progress=_BarProgress(bar))
+                result = build(catalogue, source, out, progress=_BarProgress(bar), page=page)
         else:
-            result = build(catalogue, source, out)
+            result = build(catalogue, source, out, page=page)
     _report(result, verbose=False, table_of=None if quiet else out or catalogue.out_dir)
     raise typer.Exit(result.exit_code)
 
@@ -128,11 +179,19 @@ VerboseOption = Annotated[
 
 @app.command("ingest")
 def ingest_command(
-    sources: Annotated[list[Path], typer.Argument(help="JSONL, CSV or page sources to read.")],
+    sources: Annotated[
+        list[str], typer.Argument(help="JSONL, CSV, pages, folders or database URLs to read.")
+    ],
     config: ConfigOption = None,
     store: StoreOption = None,
     reissue: ReissueOption = None,
     verbose: VerboseOption = False,
+    url: PageUrl = None,
+    id_: PageId = None,
+    category: PageCategory = None,
+    author: PageAuthor = None,
+    tag: PageTag = None,
+    image: PageImage = None,
 ) -> None:
     """Read sources into the store without publishing; bad records are kept with their reason.
 
@@ -144,9 +203,9 @@ def ingest_command(
 
     catalogue = _catalogue(config)
     with _errors():
-        result = PublishResult(
-            ingest(catalogue, sources, store_path=store, reissue=reissue or ()), ingest_only=True
-        )
+        page = _page(url, id_, category, author, tag, image)
+        done = ingest(catalogue, sources, store_path=store, reissue=reissue or (), page=page)
+        result = PublishResult(done, ingest_only=True)
     _report(result, verbose)
     raise typer.Exit(result.exit_code)
 
@@ -154,7 +213,7 @@ def ingest_command(
 @app.command("publish")
 def publish_command(
     sources: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Argument(help="Sources to ingest first. Default: the catalogue's [input] sources."),
     ] = None,
     config: ConfigOption = None,
@@ -165,6 +224,12 @@ def publish_command(
         bool, typer.Option("--no-ingest", help="Publish from the store alone; read no source.")
     ] = False,
     verbose: VerboseOption = False,
+    url: PageUrl = None,
+    id_: PageId = None,
+    category: PageCategory = None,
+    author: PageAuthor = None,
+    tag: PageTag = None,
+    image: PageImage = None,
 ) -> None:
     """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
     ping the hub.  Exit 0 ok, 3 records rejected, 4 invalid (old files kept), 5 locked,
@@ -179,7 +244,10 @@ def publish_command(
     catalogue = _catalogue(config)
     with _errors():
         chosen = () if no_ingest else (sources or catalogue.sources)
-        result = publish(catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or ())
+        page = _page(url, id_, category, author, tag, image)
+        result = publish(
+            catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or (), page=page
+        )
     _report(result, verbose)
     raise typer.Exit(result.exit_code)
 
@@ -217,6 +285,8 @@ def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) 
         typer.echo(f"rejected {record.where}: {record.reason}", err=True)
     for repair in result.cleaned:
         typer.echo(f"cleaned {repair}", err=True)
+    for note in result.notes:
+        typer.echo(f"note {note}", err=True)
     for message in result.identity:
         typer.echo(f"refused {message}", err=True)
     for relpath, report in {**result.invalid, **result.warnings}.items():
@@ -234,7 +304,7 @@ def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) 
             typer.echo(f"released scheduled {record_id}")
         for url, error in result.pings.failed.items() if result.pings else []:
             typer.echo(f"hub ping failed for {url}: {error}")
-    if table_of is not None:
+    if table_of is not None and result.feeds:
         table = Table(title=f"Feeds in {table_of}")
         table.add_column("feed")
         table.add_column("title")

@@ -22,6 +22,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ListedPost:
+    """A related post named by its title (and maybe its publication time) only, as a
+    scraped page lists it: the store links it to the article it names, once known."""
+
+    title: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Category:
     """A section of the portal; ``slug`` is ASCII, ``name`` is what readers see."""
 
@@ -46,7 +55,8 @@ class Article:
     """One article of the portal, as every stage after the adapters sees it.
 
     ``published``/``updated`` are aware datetimes in Asia/Ho_Chi_Minh; text is NFC;
-    ``content_html`` is already sanitized; ``related`` keeps the site's order.
+    ``content_html`` is already sanitized; ``related`` keeps the site's order; ``listed``
+    are related posts known by title only (the store resolves them into ``related``).
     ``source`` says where the record came from (``file.jsonl:12``), for reports.
     """
 
@@ -62,6 +72,7 @@ class Article:
     tags: tuple[str, ...] = ()
     image: Image | None = None
     related: tuple[Link, ...] = ()
+    listed: tuple[ListedPost, ...] = ()
     status: Status = "published"
     source: str = field(default="", compare=False)
 

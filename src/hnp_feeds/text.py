@@ -127,3 +127,19 @@ def escape_html(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
+
+
+_QUOTES_AND_DASHES = str.maketrans(
+    {
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+
+
+def title_key(title: str) -> str:
+    """A title as a listed related post is matched by: NFC, case folded, quote and dash
+    variants made one, runs of spaces (NBSP included) made one."""
+    folded = unicodedata.normalize("NFC", title).casefold().translate(_QUOTES_AND_DASHES)
+    return " ".join(folded.split())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,12 +91,39 @@ def catalogue_options(
     ``[html_pages]`` selectors for HTML pages and directories of pages.  Both were checked
     when the catalogue was loaded."""
     kind = kind_of(location)
-    if kind.endswith(":") and _BUILTIN.get(kind, "").startswith("database:"):
+    if is_incremental(location):
         database = catalogue.database
         return {"query": database.query, "mapping": database.mapping, "state": marks}
     if kind in (".html", ".htm", "dir"):
         return {"selectors": catalogue.html_pages}
     return {}
+
+
+def is_incremental(location: str | Path) -> bool:
+    """A source that reads only what changed since its last read (a CMS database): that
+    it yields nothing is the normal case, not a missing or empty export."""
+    return _BUILTIN.get(kind_of(location), "").startswith("database:")
+
+
+#: Record fields a single page source may be given on the command line (as a sidecar can).
+PAGE_FIELDS = ("url", "id", "category", "author", "tags", "image")
+_PAGE_KINDS = (".txt", ".html", ".htm")
+
+
+def check_page_fields(locations: Sequence[str | Path], fields: Mapping[str, Any]) -> None:
+    """``fields`` (``--url``, ``--id``, ...) describe one page: refuse them for anything else."""
+    given = sorted(name for name, value in fields.items() if value not in (None, "", ()))
+    if not given:
+        return
+    unknown = sorted(set(given) - set(PAGE_FIELDS))
+    if unknown:
+        raise ConfigError(f"unknown page fields: {', '.join(unknown)}")
+    options = ", ".join(f"--{name.rstrip('s')}" for name in given)
+    if len(locations) != 1 or kind_of(locations[0]) not in _PAGE_KINDS:
+        raise ConfigError(
+            f"{options} describe a single page source (.txt, .html, .htm);"
+            f" got {len(locations)} source(s): {', '.join(map(str, locations)) or 'none'}"
+        )
 
 
 def read_sources(
@@ -131,6 +158,9 @@ def read_sources(
 
 __all__ = [
     "ADAPTER_LOG",
+    "PAGE_FIELDS",
+    "check_page_fields",
+    "is_incremental",
     "Item",
     "Source",
     "adapter_for",

@@ -20,7 +20,6 @@ never published.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import logging
 import re
 import unicodedata
@@ -39,12 +38,11 @@ from ..errors import RecordError
 from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
-from .page_text import is_byline, sidecar_for
+from .page_text import NO_URL, is_byline, page_id, sidecar_for
 from .records import DATELINE, article_from_record
 
 log = logging.getLogger("hnp_feeds.adapters")
 
-NO_URL = "no URL known (give --url, a sidecar or a manifest)"
 
 _TIME = re.compile(r"\(\s*(\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4})\s*\)")
 _BARE_TIME = re.compile(r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}")
@@ -154,12 +152,6 @@ class HtmlPage:
     related: tuple[tuple[str, str], ...]
     base_url: str | None
     encoding: str
-
-    @property
-    def stable_id(self) -> str:
-        """``page-<12 hex>`` from title and time, as for text pages of the same article."""
-        key = f"{self.title}\n{self.published.isoformat()}".encode()
-        return "page-" + hashlib.sha256(key).hexdigest()[:12]
 
 
 def parse_html_page(
@@ -623,12 +615,10 @@ def article_from_page(
 ) -> Article | RecordError:
     """The page's record, with the sidecar's fields on top, through the shared record rules."""
     url = entry.get("url") or page.base_url
-    record_id = entry.get("id") or page.stable_id
-    if not url:
-        log.warning("%s: %s; its id would be %s", source, NO_URL, record_id)
-        return RecordError(source, "", NO_URL, record_id=str(record_id))
+    if not isinstance(url, str) or not url.strip():
+        return RecordError(source, "", NO_URL, record_id=entry.get("id"))
     record: dict[str, Any] = {
-        "id": record_id,
+        "id": entry.get("id") or page_id(url),
         "url": url,
         "title": page.title,
         "published": page.published,

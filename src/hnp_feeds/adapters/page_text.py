@@ -6,9 +6,10 @@ then the comment form and a mis-encoded captcha, which are never published.
 
 A page carries no URL or id.  They come from options (``url=``, ``id=``), from a sidecar
 ``<page>.json`` or from a ``manifest.jsonl`` beside the pages (one ``{"page": file, ...}``
-a line, any record field).  Without an id, the id is ``page-<12 hex>`` from the title and
-time, which stays the same each time the page is read.  Without a URL the page cannot be
-published: it is reported as a RecordError "no URL known (give --url or a manifest)".
+a line, any record field).  Without an id, the id is ``page-<12 hex>`` of the URL, which a
+fix of the title never changes.  Without a URL the page cannot be published: it is a
+RecordError naming the ways to give one (``NO_URL``).  The related posts a page lists by
+title become ``Article.listed``: the store links them to the articles they name.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import RecordError
-from ..model import Article
+from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
 from ..timezone import parse_time
 from .records import DATELINE, article_from_record
@@ -33,7 +35,21 @@ log = logging.getLogger("hnp_feeds.adapters")
 
 MANIFEST_NAME = "manifest.jsonl"
 _HTML = (".html", ".htm")
-NO_URL = "no URL known (give --url or a manifest)"
+NO_URL = "no URL known (give --url, a sidecar <page>.json or a manifest.jsonl)"
+
+
+def page_id(url: str) -> str:
+    """The id of a page without a CMS id: ``page-<12 hex>`` of its URL (scheme and host
+    case, fragment and trailing slash aside), so a fix of its title keeps its entry."""
+    parts = urlsplit(url.strip())
+    key = f"{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
+    return "page-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def caption_html(caption: str) -> str:
+    """A photo's caption when no image URL is known: published at the top of the body."""
+    return f"<p><em>{escape_html(caption)}</em></p>" if caption else ""
+
 
 _TIME = r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}"
 _TITLE_LINE = re.compile(rf"^(?P<title>.*?\S)\s*\((?P<time>{_TIME})\)$")
@@ -45,14 +61,6 @@ _COMMENT_FORM = re.compile(
     r"^(?:Bài viết\s+Xem|Viết bình luận|Họ tên\s*:|Mã xác nhận\s*:)", re.IGNORECASE
 )
 _SENTENCE_END = (".", "!", "?", "…", ":", ";", ",", '"', "”")
-
-
-@dataclass(frozen=True)
-class ListedPost:
-    """One line of the page's "newer"/"older" posts lists: a title and maybe its time."""
-
-    title: str
-    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,9 @@ class ParsedPage:
     controls_removed: int = 0
 
     @property
-    def stable_id(self) -> str:
-        """``page-<12 hex>`` from title and time: the same every time the page is read."""
-        key = f"{self.title}\n{self.published.isoformat()}".encode()
-        return "page-" + hashlib.sha256(key).hexdigest()[:12]
+    def listed(self) -> tuple[ListedPost, ...]:
+        """Both lists, newer posts first, each post once."""
+        return tuple(dict.fromkeys((*self.newer, *self.older)))
 
     @property
     def content_html(self) -> str:
@@ -174,7 +181,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     page = Path(path)
     sidecar, errors = sidecar_for(page)
     yield from errors
-    yield _page_article(page, {**sidecar, **_given(options)}, {})
+    yield _page_article(page, {**sidecar, **_given(options)})
 
 
 def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
@@ -182,8 +189,8 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     ``manifest.jsonl``: ``*.txt`` pages, and ``*.html``/``*.htm`` pages read by
     ``page_html`` (option ``selectors``: the catalogue's ``[html_pages]``).
 
-    Related posts listed on a text page are linked when a text page of the same
-    directory has that title and a known URL (an HTML page's related posts are links).
+    Related posts a text page lists by title are linked by the store, to whichever
+    article it knows by that title (an HTML page's related posts are links).
     """
     folder = Path(path)
     manifest_path = Path(options.get("manifest") or folder / MANIFEST_NAME)
@@ -191,15 +198,6 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     yield from errors
     html_pages = {p for p in folder.iterdir() if p.suffix.lower() in _HTML and p.is_file()}
     pages = sorted(p for p in folder.glob("*.txt") if p.is_file())
-    known: dict[str, str] = {}
-    for page in pages:
-        url = entries.get(page.name, {}).get("url")
-        if isinstance(url, str) and url.strip():
-            try:
-                parsed = parse_page(_read_text(page), str(page))
-            except RecordError:
-                continue  # reported when the page itself is read below
-            known[_title_key(parsed.title)] = url.strip()
     if html_pages:
         from .page_html import read_listed_page  # lxml only for a folder that needs it
     for page in sorted({*pages, *html_pages}):
@@ -207,7 +205,7 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
         if page in html_pages:
             yield read_listed_page(page, entry, selectors=options.get("selectors"))
         else:
-            yield _page_article(page, entry, known)
+            yield _page_article(page, entry)
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,9 +218,7 @@ def _read_text(page: Path) -> str:
     return page.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _page_article(
-    page: Path, entry: Mapping[str, Any], known: Mapping[str, str]
-) -> Article | RecordError:
+def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError:
     source = str(page)
     try:
         parsed = parse_page(_read_text(page), source)
@@ -230,45 +226,34 @@ def _page_article(
         return error
     except OSError as exc:
         return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
-    record_id = entry.get("id") or parsed.stable_id
-    if not entry.get("url"):
-        log.info("%s: %s; its id would be %s", source, NO_URL, record_id)
-        return RecordError(source, "", NO_URL, record_id=str(record_id))
+    url = entry.get("url")
+    if not isinstance(url, str) or not url.strip():
+        return RecordError(source, "", NO_URL, record_id=entry.get("id"))
     if parsed.controls_removed:
         log.warning("%s: removed %d control characters", source, parsed.controls_removed)
-    record: dict[str, Any] = {
-        "id": record_id,
-        "title": parsed.title,
-        "published": parsed.published,
-        "summary": parsed.lede,
-        "content_html": parsed.content_html,
-        "author": parsed.author,
-        "related": _related(parsed, known, source),
-    }
     image = entry.get("image")
     if isinstance(image, str):
         image = {"url": image}
-    if isinstance(image, Mapping) and parsed.caption and not image.get("caption"):
-        image = {**image, "caption": parsed.caption}
-    record.update({k: v for k, v in entry.items() if k != "page"})
+    caption = ""
+    if isinstance(image, Mapping):
+        if parsed.caption and not image.get("caption"):
+            image = {**image, "caption": parsed.caption}
+    else:
+        caption = caption_html(parsed.caption)
+    record: dict[str, Any] = {
+        "id": entry.get("id") or page_id(url),
+        "title": parsed.title,
+        "published": parsed.published,
+        "summary": parsed.lede,
+        "content_html": caption + parsed.content_html,
+        "author": parsed.author,
+        # Listed by title: the store links each to the article it names.
+        "related": [{"title": p.title, "published": p.published} for p in parsed.listed],
+    }
+    record.update({k: v for k, v in entry.items() if k not in ("page", "image")})
     if image is not None:
         record["image"] = image
     return article_from_record(record, source, "")
-
-
-def _related(parsed: ParsedPage, known: Mapping[str, str], source: str) -> list[dict[str, str]]:
-    related: list[dict[str, str]] = []
-    for post in (*parsed.newer, *parsed.older):
-        url = known.get(_title_key(post.title))
-        if url:
-            related.append({"url": url, "title": post.title})
-        else:
-            log.info("%s: related post %r has no known URL; left out", source, post.title)
-    return related
-
-
-def _title_key(title: str) -> str:
-    return clean_text(title).text.casefold()
 
 
 def sidecar_for(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
@@ -313,4 +298,3 @@ def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordErr
 
 
 # The HTML page adapter imported these under their first names.
-_read_manifest = read_manifest

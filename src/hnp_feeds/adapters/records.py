@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import RecordError
-from ..model import Article, Category, Image, Link, Status
+from ..model import Article, Category, Image, Link, ListedPost, Status
 from ..text import clean_text, find_mojibake, html_to_text, sanitize_html, slugify
 from ..timezone import localize, parse_time, to_local
 
@@ -111,7 +111,7 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
     category = _category(record.get("category"), clean)
     tags = _tags(record.get("tags"), clean)
     image = _image(record.get("image"), url, clean)
-    related = _related(record.get("related"), clean)
+    related, listed = _related(record.get("related"), clean)
 
     texts = {
         "title": title,
@@ -122,6 +122,7 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
         "tags": " ".join(tags),
         "image caption": image.caption if image else "",
         **{f"related[{n}] title": link.title for n, link in enumerate(related, 1)},
+        **{f"listed[{n}] title": post.title for n, post in enumerate(listed, 1)},
     }
     for name, value in texts.items():
         run = find_mojibake(value)
@@ -149,6 +150,7 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
         tags=tags,
         image=image,
         related=related,
+        listed=listed,
         status=status,
         source=where,
     )
@@ -291,19 +293,29 @@ def _image(value: Any, base_url: str | None, clean: _Cleaner) -> Image | None:
     )
 
 
-def _related(value: Any, clean: _Cleaner) -> tuple[Link, ...]:
+def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[ListedPost, ...]]:
+    """``{url, title}`` items are links; ``{title, published?}`` items without a URL are
+    posts listed by title, for the store to link once it knows them."""
     if _blank(value):
-        return ()
+        return (), ()
     if not isinstance(value, list | tuple):
         raise _Bad("related must be a list of {url, title}")
     links: list[Link] = []
+    listed: list[ListedPost] = []
     for n, item in enumerate(value, 1):
         if isinstance(item, str):
             item = {"url": item}
-        if not isinstance(item, Mapping) or _blank(item.get("url")):
-            raise _Bad(f"related[{n}] must be an object with a url")
-        url = _absolute_url(str(item["url"]), f"related[{n}] url")
+        if isinstance(item, ListedPost):
+            item = {"title": item.title, "published": item.published}
+        if not isinstance(item, Mapping) or (_blank(item.get("url")) and _blank(item.get("title"))):
+            raise _Bad(f"related[{n}] must be an object with a url or a title")
         title = clean.text("related", str(item.get("title") or ""))
+        if _blank(item.get("url")):
+            post = ListedPost(title, _time(item.get("published"), f"related[{n}] published"))
+            if post not in listed:
+                listed.append(post)
+            continue
+        url = _absolute_url(str(item["url"]), f"related[{n}] url")
         if all(link.url != url for link in links):
             links.append(Link(url, title))
-    return tuple(links)
+    return tuple(links), tuple(listed)

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from ..adapters import ADAPTER_LOG, read_sources
+from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
@@ -56,19 +57,29 @@ def publish(
     workers: int | None = None,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> PublishResult:
     """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
 
     ``workers``: processes that render and validate (default: one per CPU, at most 4);
-    ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub.
+    ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
+    ``page``: record fields (``url``, ``id``, ...) of a single page source.
     """
+    page = page or {}
+    check_page_fields(sources, page)
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
     with publish_lock(path) as lock_fd, open_store(path) as store:
         result = PublishResult()
         if sources:
-            result.ingest = _ingest(catalogue, store, sources, reissue, moment)
+            result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
+            if not result.ingest.usable and (
+                result.ingest.rejected or not all(map(is_incremental, sources))
+            ):
+                # An empty or all-bad export: never blank what is published.
+                result.nothing_read = True
+                return result
         # Scheduled articles whose time has come go live now: their feeds are re-planned.
         result.released = store.release_scheduled(catalogue.site, moment)
         result.scheduled = store.scheduled()
@@ -98,6 +109,7 @@ def build(
     now: datetime | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> PublishResult:
     """``publish`` into a fresh temporary store: every feed rendered from the sources
     (default: the catalogue's), nothing written unless every file is valid.  No hub is
@@ -112,6 +124,7 @@ def build(
             workers=workers,
             all_or_nothing=True,
             progress=progress,
+            page=page,
         )
 
 
@@ -122,11 +135,13 @@ def ingest(
     store_path: Path | None = None,
     reissue: Sequence[str] = (),
     now: datetime | None = None,
+    page: Mapping[str, Any] | None = None,
 ) -> IngestResult:
     """Read the sources into the store (under the publish lock); nothing is rendered."""
+    check_page_fields(sources, page or {})
     path = store_path or catalogue.store_path
     with publish_lock(path), open_store(path) as store:
-        return _ingest(catalogue, store, sources, reissue, _now(now))
+        return _ingest(catalogue, store, sources, reissue, _now(now), page or {})
 
 
 def portal_validator(site: Site, now: datetime) -> Validate:
@@ -150,13 +165,15 @@ def _ingest(
     sources: Sequence[Path | str],
     reissue: Sequence[str],
     now: datetime,
+    page: Mapping[str, Any],
 ) -> IngestResult:
-    """The sources read with what the catalogue says of them, into the store; what the
-    adapters repaired on the way is kept in the result."""
+    """The sources read with what the catalogue says of them (and a single page with the
+    fields it was given), into the store; what the adapters repaired is kept in the result."""
     cleaned: list[str] = []
+    given = {name: value for name, value in page.items() if value not in (None, "", ())}
     with _repairs_into(cleaned):
         # A database source's read position is saved in the ingest's transaction.
-        items = read_sources(list(sources), catalogue=catalogue, marks=store.db)
+        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, **given)
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
     return result

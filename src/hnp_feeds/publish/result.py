@@ -40,6 +40,10 @@ class PublishResult:
     all_or_nothing: bool = False
     #: Live articles in the store after the run (the feeds hold these).
     articles: int = 0
+    #: Of those, how many have no related post (none listed, linked or computed).
+    unrelated: int = 0
+    #: The sources gave no usable record: nothing was published, the old files stay.
+    nothing_read: bool = False
     #: Scheduled articles that went live this run (record ids), and those still waiting
     #: (record id, when they go live): future-dated articles never reach a feed early.
     released: list[str] = field(default_factory=list)
@@ -59,13 +63,18 @@ class PublishResult:
         return self.ingest.cleaned if self.ingest else []
 
     @property
+    def notes(self) -> list[str]:
+        """What could not be linked yet (listed related posts not known)."""
+        return self.ingest.notes if self.ingest else []
+
+    @property
     def exit_code(self) -> ExitCode:
         if self.invalid:
             return ExitCode.INVALID
         if self.identity or (self.ingest and self.ingest.identity):
             return ExitCode.IDENTITY
-        if self.all_or_nothing and self.articles == 0:
-            return ExitCode.FAILED  # a build that published no article
+        if self.nothing_read or (self.all_or_nothing and self.articles == 0):
+            return ExitCode.FAILED  # nothing to publish: nothing was written
         if self.rejected:
             return ExitCode.REJECTED
         return ExitCode.OK
@@ -81,6 +90,10 @@ class PublishResult:
             )
         if self.ingest_only:
             pass
+        elif self.nothing_read:
+            parts.append("no usable record in the sources: nothing published, the files stay")
+        elif self.all_or_nothing and self.articles == 0:
+            parts.append("no article to publish: nothing written, the files stay")
         elif not self.planned:
             parts.append("nothing to publish")
         else:
@@ -90,6 +103,8 @@ class PublishResult:
                 f"{len(self.written)} files written ({self.bytes_written} bytes), "
                 f"{len(self.unchanged)} unchanged{state}"
             )
+        if self.unrelated and not self.nothing_read:
+            parts.append(f"{self.unrelated} articles without related posts")
         if self.released:
             parts.append(f"{len(self.released)} scheduled released")
         waiting = len(self.scheduled) or (len(self.ingest.scheduled) if self.ingest else 0)

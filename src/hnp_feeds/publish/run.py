@@ -146,7 +146,9 @@ class Run:
 
     def _finish(self, result: PublishResult) -> None:
         result.articles = self.store.live_count()
-        if self.all_or_nothing and not result.invalid:
+        result.unrelated = self.store.live_without_related()
+        # A build writes all or nothing, and nothing when it has no article to show.
+        if self.all_or_nothing and not result.invalid and result.articles:
             for relpath, data in sorted(self.held.items()):
                 self._put(relpath, data, result)
 

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..model import Article, Category, FeedSpec, Image, Link, Status
+from ..model import Article, Category, FeedSpec, Image, Link, ListedPost, Status
 from ..timezone import ZONE_NAME, to_local
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -15,29 +15,30 @@ _MICRO = timedelta(microseconds=1)
 
 
 def article_to_json(article: Article) -> str:
-    """A canonical JSON form of an article (without ``source``), the basis of its hash."""
-    return json.dumps(
-        {
-            "id": article.id,
-            "title": article.title,
-            "published": _local_iso(article.published),
-            "updated": _local_iso(article.updated),
-            "url": article.url,
-            "summary": article.summary,
-            "content_html": article.content_html,
-            "author": article.author,
-            "category": [article.category.slug, article.category.name]
-            if article.category
-            else None,
-            "tags": list(article.tags),
-            "image": _image_json(article.image),
-            "related": [[link.url, link.title] for link in article.related],
-            "status": article.status,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    """A canonical JSON form of an article (without ``source``), the basis of its hash.
+    ``listed`` only when there are listed posts: the form of every other article, and so
+    its hash, stays what it was before they existed."""
+    fields: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "published": _local_iso(article.published),
+        "updated": _local_iso(article.updated),
+        "url": article.url,
+        "summary": article.summary,
+        "content_html": article.content_html,
+        "author": article.author,
+        "category": [article.category.slug, article.category.name] if article.category else None,
+        "tags": list(article.tags),
+        "image": _image_json(article.image),
+        "related": [[link.url, link.title] for link in article.related],
+        "status": article.status,
+    }
+    if article.listed:
+        fields["listed"] = [
+            [post.title, _local_iso(post.published) if post.published else None]
+            for post in article.listed
+        ]
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _image_json(image: Image | None) -> dict[str, Any] | None:
@@ -71,6 +72,10 @@ def article_from_json(text: str, source: str = "") -> Article:
         tags=tuple(raw["tags"]),
         image=Image(**image) if image else None,
         related=tuple(Link(url, title) for url, title in raw["related"]),
+        listed=tuple(
+            ListedPost(title, to_local(datetime.fromisoformat(when)) if when else None)
+            for title, when in raw.get("listed", ())
+        ),
         status=status,
         source=source,
     )

@@ -19,9 +19,11 @@ from ..identity import entry_id
 from ..model import Article, Site
 from ..related import RelatedIndex
 from ..selection import article_slugs, placement, selection_keys
+from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
+from .listed import link_listed, own_links_json, waiting_for
 
 
 @dataclass
@@ -39,10 +41,17 @@ class IngestResult:
     scheduled: list[str] = field(default_factory=list)
     #: What the adapters repaired on the way in: ``file:line: what``.
     cleaned: list[str] = field(default_factory=list)
+    #: What could not be linked yet (a listed related post not known): once per record.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def seen(self) -> int:
         return self.added + self.changed + self.unchanged + len(self.rejected)
+
+    @property
+    def usable(self) -> int:
+        """Records that were read and stored (or already stored as they are)."""
+        return self.added + self.changed + self.unchanged
 
 
 # --- related posts for the articles of one ingest ----------------------------------------
@@ -117,7 +126,11 @@ class IngestOps(Connection):
                     if self._get_meta(db, "related_index") is not None:
                         RelatedIndex(db).remove(sorted(waiting))
                 if fresh:
-                    self._complete_related(db, list(fresh), site.related_count)
+                    # Listed posts of the new and changed records, and of those that waited
+                    # for an article that has just arrived; then computed ones where few.
+                    link_listed(db, fresh, result.notes)
+                    relinked = link_listed(db, waiting_for(db, fresh), None)
+                    self._complete_related(db, [*fresh, *relinked], site.related_count)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
@@ -234,7 +247,8 @@ class IngestOps(Connection):
             "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
             " published_us, category_slug, category_name, author_slug, author_name, body,"
             " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
-            " scheduled_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " scheduled_us, title_key, own_related)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " live = excluded.live, published_us = excluded.published_us,"
@@ -243,7 +257,8 @@ class IngestOps(Connection):
             " body = excluded.body, source = excluded.source,"
             " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
             " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
-            " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us",
+            " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us,"
+            " title_key = excluded.title_key, own_related = excluded.own_related",
             (
                 stored.id,
                 source_hash,
@@ -264,6 +279,8 @@ class IngestOps(Connection):
                 deleted_when,
                 int(has_url),
                 micros(max(stored.published, stored.updated)) if scheduled else None,
+                title_key(stored.title),
+                own_links_json(stored),
             ),
         )
         if old is not None:

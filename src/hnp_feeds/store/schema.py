@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 5
+from ..text import title_key
+
+SCHEMA_VERSION = 6
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -162,6 +164,31 @@ def migrate_4_to_5(db: sqlite3.Connection) -> None:
     db.execute(_SCHEMA_V4_TO_V5)
 
 
+_SCHEMA_V5_TO_V6 = """
+-- Related posts a scraped page lists by title only (store.listed): every article's title
+-- as they are matched, the links its record gives itself (JSON [[url, title]]), and the
+-- listed posts still waiting for an article of their title.
+ALTER TABLE articles ADD COLUMN title_key TEXT;
+ALTER TABLE articles ADD COLUMN own_related TEXT;
+UPDATE articles SET title_key = title_key(json_extract(body, '$.title'));
+CREATE INDEX articles_title_key ON articles (title_key, live);
+CREATE TABLE pending_listed (
+    title_key TEXT NOT NULL,
+    record_id TEXT NOT NULL REFERENCES articles (record_id) ON DELETE CASCADE,
+    PRIMARY KEY (title_key, record_id)
+) WITHOUT ROWID;
+CREATE INDEX pending_listed_record ON pending_listed (record_id);
+"""
+
+
+def migrate_5_to_6(db: sqlite3.Connection) -> None:
+    """Listed related posts: titles to match them by, the records' own links, what waits."""
+    db.create_function("title_key", 1, title_key, deterministic=True)
+    for statement in _SCHEMA_V5_TO_V6.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -169,4 +196,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: migrate_2_to_3,
     3: migrate_3_to_4,
     4: migrate_4_to_5,
+    5: migrate_5_to_6,
 }

@@ -452,7 +452,7 @@ def _check_related(
     value: str | None = None,
 ) -> None:
     if not related:
-        report.error("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
+        report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
         parts = urlsplit(href.strip())
