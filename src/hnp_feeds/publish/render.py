@@ -15,6 +15,7 @@ from ..identity import entry_id
 from ..model import FeedSpec, Site, Tombstone
 from ..store import article_from_json
 from ..validator import Report
+from ..validator.explain import explain
 from ..writers import ArchiveLinks, FeedDocument, render_atom, render_formats
 
 Validate = Callable[[bytes, str], Report]
@@ -63,3 +64,29 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
     return Rendered(ids, files, invalid, warnings, updated)
+
+
+def culprits(job: RenderJob, site: Site, validate: Validate) -> dict[str, str]:
+    """When a document fails, the entries that fail on their own: record id -> why, from
+    the validator.  None when the document fails empty too, or when every one of two or
+    more entries fails: that is a fault of the document (a writer's), not of an article."""
+    empty = render_job(RenderJob(job.feed, (), job.archive, (), job.page), site, validate)
+    if empty.invalid:
+        return {}
+    found: dict[str, str] = {}
+    for body, source in job.bodies:
+        alone = render_job(
+            RenderJob(job.feed, ((body, source),), job.archive, (), job.page), site, validate
+        )
+        for relpath, report in sorted(alone.invalid.items()):
+            (record_id,) = alone.ids
+            first = report.errors[0]
+            where = f"{relpath.rsplit('/', 1)[-1]}:{first.line}" if first.line else relpath
+            found[record_id] = (
+                f"withheld from the feeds, the portal policy refuses its entry: {first.code}"
+                f" ({explain(first.code)}) at {where}"
+            )
+            break
+    if len(job.bodies) > 1 and len(found) == len(job.bodies):
+        return {}
+    return found

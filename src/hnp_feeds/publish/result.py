@@ -53,9 +53,13 @@ class PublishResult:
     def rendered(self) -> list[str]:
         return [feed.slug for feed in self.feeds]
 
+    #: Articles withheld this run: the portal policy refused their own entries.
+    withheld: list[RecordError] = field(default_factory=list)
+
     @property
     def rejected(self) -> list[RecordError]:
-        return self.ingest.rejected if self.ingest else []
+        """Records refused at the door, then those withheld from the feeds."""
+        return (self.ingest.rejected if self.ingest else []) + self.withheld
 
     @property
     def cleaned(self) -> list[str]:
@@ -103,6 +107,8 @@ class PublishResult:
                 f"{len(self.written)} files written ({self.bytes_written} bytes), "
                 f"{len(self.unchanged)} unchanged{state}"
             )
+        if self.withheld:
+            parts.append(f"{len(self.withheld)} withheld (their entries fail the portal policy)")
         if self.unrelated and not self.nothing_read:
             parts.append(f"{self.unrelated} articles without related posts")
         if self.released:

@@ -26,7 +26,7 @@ from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import write_with_sibling
 from ..store import SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
-from .render import Rendered, RenderJob, Validate
+from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
 from .workers import Workers
 
@@ -112,16 +112,28 @@ class Run:
         self.progress = progress or NullProgress()
         self.config = config_fingerprint(catalogue)
         self.held: dict[str, bytes] = {}  # all_or_nothing: files that wait for the end
+        self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
+        self.withheld_from: set[str] = set()  # the files that failed because of them
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
         remove_stale_temporaries(self.out_dir)
         self.store.expire_tombstones(self.now - TOMBSTONE_TTL)
+        self._pass(result)
+        if self.withheld:
+            # Articles the portal policy refused alone left the feeds: what failed because
+            # of them is published again without them, in a second pass.
+            for relpath in self.withheld_from:
+                result.invalid.pop(relpath, None)
+            self.withheld, self.withheld_from = {}, set()
+            self._pass(result)
+        self._finish(result)
+
+    def _pass(self, result: PublishResult) -> None:
         planned = feeds_to_plan(self.catalogue, self.store, self.out_dir, self.config)
-        result.planned = [feed.slug for feed in planned]
+        result.planned = sorted({*result.planned, *(feed.slug for feed in planned)})
         if not planned:  # the cron fast path; the pages, after a run killed before them
             self._publish_pages(result)
-            self._finish(result)
             return
         tasks, pages = self._tasks(planned)
         self.progress.start(len(tasks) + len(pages))
@@ -140,9 +152,20 @@ class Run:
                 if not self._publish_feed(task, rendered, result):
                     failed.append(task.feed)
         failed += [feed for feed in planned if feed.slug in broken]
+        if self.withheld:
+            result.withheld += self.store.withhold(self.withheld, self.now)
         self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
-        self._finish(result)
+
+    def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
+        """A document failed: its entries that fail alone are withheld at the end of the
+        pass (and the document published without them); else the document keeps its old
+        files."""
+        result.invalid.update(rendered.invalid)
+        found = culprits(job, self.site, self.validate)
+        if found:
+            self.withheld.update(found)
+            self.withheld_from.update(rendered.invalid)
 
     def _finish(self, result: PublishResult) -> None:
         result.articles = self.store.live_count()
@@ -208,14 +231,14 @@ class Run:
                 for t in batch
             ]
             done: dict[str, dict[int, str]] = {}
-            for task, rendered in zip(batch, workers.render(jobs), strict=True):
+            for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
                 self.progress.advance(f"{task.feed.slug} {task.page.number}")
                 slug = task.feed.slug
                 if slug in broken:
                     continue
                 result.warnings.update(rendered.warnings)
                 if rendered.invalid:
-                    result.invalid.update(rendered.invalid)
+                    self._refused(job, rendered, result)
                     broken.add(slug)
                     continue
                 if not self._check_identity(task.feed, rendered.ids, result):
@@ -234,7 +257,7 @@ class Run:
         feed = task.feed
         result.warnings.update(rendered.warnings)
         if rendered.invalid:
-            result.invalid.update(rendered.invalid)
+            self._refused(task.job, rendered, result)
             return False
         if not self._check_identity(feed, rendered.ids, result):
             return False

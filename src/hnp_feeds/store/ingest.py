@@ -330,6 +330,33 @@ class IngestOps(Connection):
                     (body, content_hash(body), article.id),
                 )
 
+    def withhold(self, reasons: dict[str, str], now: datetime) -> list[RecordError]:
+        """Take articles whose own entry the portal policy refuses out of every feed (their
+        slots in the archives stay, empty) until their record changes; each is kept with the
+        rejected records.  Returns those RecordErrors."""
+        errors: list[RecordError] = []
+        try:
+            with self.transaction() as db:
+                for record_id, reason in sorted(reasons.items()):
+                    row = db.execute(
+                        "SELECT body, source FROM articles WHERE record_id = ? AND live = 1",
+                        (record_id,),
+                    ).fetchone()
+                    if row is None:
+                        continue
+                    db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
+                    keys = selection_keys(article_from_json(row[0]))
+                    db.executemany(
+                        "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)]
+                    )
+                    source, position = split_where(str(row[1]))
+                    error = RecordError(source, position, reason, record_id=record_id)
+                    self._reject(db, error, now)
+                    errors.append(error)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: withholding articles failed: {exc}") from exc
+        return errors
+
     def release_scheduled(self, site: Site, now: datetime) -> list[str]:
         """Scheduled articles whose time has come (``scheduled_us`` <= ``now``) become
         live as if just ingested: their feeds' keys dirty, related posts completed.

@@ -91,7 +91,7 @@ class ReadOps(Connection):
         enough for every run that renders the feed."""
         clause, params = where(feed)
         rows = self._query(
-            "SELECT a.record_id, a.content_hash, a.status = 'published' FROM articles a"
+            "SELECT a.record_id, a.content_hash, a.live FROM articles a"
             f" WHERE {IN_HISTORY}{clause}"
             " ORDER BY a.published_us, a.record_id",
             params,

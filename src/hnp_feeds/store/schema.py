@@ -178,6 +178,14 @@ CREATE TABLE pending_listed (
     PRIMARY KEY (title_key, record_id)
 ) WITHOUT ROWID;
 CREATE INDEX pending_listed_record ON pending_listed (record_id);
+-- A history slot is live when its article is in the feeds (an article the portal policy
+-- refuses is withheld: published, but not live), read from the index alone.
+DROP INDEX articles_history;
+DROP INDEX articles_history_category;
+CREATE INDEX articles_history
+    ON articles (has_url, published_us, record_id, status, content_hash, live);
+CREATE INDEX articles_history_category
+    ON articles (has_url, category_slug, published_us, record_id, status, content_hash, live);
 """
 
 
