@@ -28,6 +28,12 @@ class RecordError(HnpFeedsError, ValueError):
         self.record_id = record_id
         super().__init__(f"{source}:{position}: {reason}" if position else f"{source}: {reason}")
 
+    @classmethod
+    def at(cls, where: str, reason: str, record_id: str | None = None) -> RecordError:
+        """The error of a record read from ``where`` (an Article's ``source``)."""
+        source, position = split_where(where)
+        return cls(source, position, reason, record_id=record_id)
+
     @property
     def where(self) -> str:
         return f"{self.source}:{self.position}" if self.position else self.source

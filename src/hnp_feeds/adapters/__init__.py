@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Catalogue
-from ..errors import ConfigError, RecordError, split_where
+from ..errors import ConfigError, RecordError
 from ..model import Article
 
 Item = Article | RecordError
@@ -145,13 +145,8 @@ def read_sources(
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
-                    source, position = split_where(item.source)
-                    yield RecordError(
-                        source,
-                        position,
-                        f"duplicate id {item.id!r}, first seen at {where}",
-                        record_id=item.id,
-                    )
+                    reason = f"duplicate id {item.id!r}, first seen at {where}"
+                    yield RecordError.at(item.source, reason, item.id)
                     continue
             yield item
 
@@ -168,5 +163,4 @@ __all__ = [
     "kind_of",
     "read_source",
     "read_sources",
-    "split_where",
 ]

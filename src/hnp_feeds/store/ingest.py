@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ..errors import RecordError, StoreError, split_where
+from ..errors import RecordError, StoreError
 from ..identity import entry_id
 from ..model import Article, Site
 from ..related import RelatedIndex
@@ -158,13 +158,11 @@ class IngestOps(Connection):
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
-            source, position = split_where(article.source)
-            error = RecordError(
-                source,
-                position,
+            error = RecordError.at(
+                article.source,
                 f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
                 f" (published {rfc3339(article.published)} is not)",
-                record_id=article.id,
+                article.id,
             )
             self._reject(db, error, now)
             result.rejected.append(error)
@@ -196,15 +194,13 @@ class IngestOps(Connection):
                     )
                     result.reissued.append(article.id)
                 else:
-                    source, position = split_where(article.source)
-                    error = RecordError(
-                        source,
-                        position,
+                    error = RecordError.at(
+                        article.source,
                         f"record {article.id}: this change would alter the published entry id"
                         f" {ledger[0]} to {new_id} (first publication date changed?); the"
                         f" published version is kept; to accept it, read this source again with"
                         f" --reissue {article.id}",
-                        record_id=article.id,
+                        article.id,
                     )
                     self._reject(db, error, now)
                     result.identity.append(error)
@@ -349,8 +345,7 @@ class IngestOps(Connection):
                     db.executemany(
                         "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)]
                     )
-                    source, position = split_where(str(row[1]))
-                    error = RecordError(source, position, reason, record_id=record_id)
+                    error = RecordError.at(str(row[1]), reason, record_id)
                     self._reject(db, error, now)
                     errors.append(error)
         except sqlite3.Error as exc:
