@@ -125,10 +125,15 @@ def test_an_edit_or_retraction_inside_a_page_renders_that_page_only(tmp_path: Pa
     edited = run(portal, tmp_path, records, now=NOW + timedelta(minutes=5))
     assert [p.name for p in edited.written if p.parent == pages] == ["2.xml"]
     assert "Tiêu đề đã sửa" in (pages / "2.xml").read_text(encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in pages.glob("*.xml")}
+    gone = records[1]["url"].encode()
     records[1] = story(1, status="retracted")  # slot 2: main page 1
     retracted = run(portal, tmp_path, records, now=NOW + timedelta(minutes=10))
-    assert [p.name for p in retracted.written if p.parent == pages] == ["1.xml"]
-    assert (pages / "1.xml").read_bytes().count(b"<entry>") == 4
+    rewritten = {p.name for p in retracted.written if p.parent == pages}
+    # Its own page, and the pages whose entries recommended it (it is no longer shown).
+    assert rewritten == {name for name, data in before.items() if gone in data}, rewritten
+    assert "1.xml" in rewritten and (pages / "1.xml").read_bytes().count(b"<entry>") == 4
+    assert all(gone not in p.read_bytes() for p in pages.glob("*.xml"))
     found = walk(portal, "tin-moi")
     assert sorted(found.entry_ids) == sorted(
         expected_ids(portal.site, MAIN, articles_of(tmp_path, records))

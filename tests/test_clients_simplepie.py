@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds.config import load_config
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import build
 
 from .clients.compare import known_fault
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=f"SimplePie: {WHY_NO
 
 def test_simplepie_reads_every_xml_document_like_the_records(tmp_path: Path) -> None:
     catalogue = load_config()
-    assert build(catalogue, out_dir=tmp_path).ok
+    assert build(catalogue, out_dir=tmp_path).exit_code is ExitCode.OK
     articles, _ = articles_as_published(catalogue)
     records = records_by_id(catalogue.site, articles)
     relpaths = feed_files(tmp_path)

@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from hnp_feeds.config import load_config
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import build
 from tests.portal import articles_as_published
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     catalogue = load_config()
     result = build(catalogue, out_dir=args.out)
-    if not result.ok:
+    if result.exit_code is not ExitCode.OK:
         print(f"build failed: rejected={result.rejected} invalid={list(result.invalid)}")
         return 1
     articles, _ = articles_as_published(catalogue)

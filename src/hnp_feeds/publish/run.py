@@ -153,7 +153,7 @@ class Run:
                     failed.append(task.feed)
         failed += [feed for feed in planned if feed.slug in broken]
         if self.withheld:
-            result.withheld += self.store.withhold(self.withheld, self.now)
+            result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
         self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
 

@@ -23,7 +23,7 @@ from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
-from .listed import link_listed, own_links_json, waiting_for
+from .links import dependents, derive, own_links_json, remember_url, set_computed
 
 
 @dataclass
@@ -126,11 +126,7 @@ class IngestOps(Connection):
                     if self._get_meta(db, "related_index") is not None:
                         RelatedIndex(db).remove(sorted(waiting))
                 if fresh:
-                    # Listed posts of the new and changed records, and of those that waited
-                    # for an article that has just arrived; then computed ones where few.
-                    link_listed(db, fresh, result.notes)
-                    relinked = link_listed(db, waiting_for(db, fresh), None)
-                    self._complete_related(db, [*fresh, *relinked], site.related_count)
+                    self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
@@ -243,8 +239,8 @@ class IngestOps(Connection):
             "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
             " published_us, category_slug, category_name, author_slug, author_name, body,"
             " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
-            " scheduled_us, title_key, own_related)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " scheduled_us, title_key, own_related, computed_related)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
             " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " live = excluded.live, published_us = excluded.published_us,"
@@ -254,7 +250,8 @@ class IngestOps(Connection):
             " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
             " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
             " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us,"
-            " title_key = excluded.title_key, own_related = excluded.own_related",
+            " title_key = excluded.title_key, own_related = excluded.own_related,"
+            " computed_related = NULL",
             (
                 stored.id,
                 source_hash,
@@ -279,6 +276,7 @@ class IngestOps(Connection):
                 own_links_json(stored),
             ),
         )
+        remember_url(db, stored)
         if old is not None:
             db.execute("DELETE FROM article_tags WHERE record_id = ?", (stored.id,))
         db.executemany(
@@ -290,43 +288,66 @@ class IngestOps(Connection):
         )
         return stored
 
-    def _complete_related(self, db: sqlite3.Connection, fresh: list[str], count: int) -> None:
-        """Index the new and changed articles (ids in ``fresh``) for related posts
-        (retracted ones and drafts are never candidates), then give each published one
-        with fewer than ``count`` related links computed ones after its own, stored with it.
+    def _relink(
+        self,
+        db: sqlite3.Connection,
+        changed: list[str],
+        count: int,
+        notes: list[str] | None,
+        *,
+        fresh: bool,
+    ) -> None:
+        """Related links after ``changed`` articles were stored (``fresh``: their records
+        are new or changed, so their links are found again) or changed standing (released,
+        withheld): their own links, those of every entry that refers to them (a new URL or
+        title shows there, a retraction leaves it), and computed ones where too few or one
+        of them went away (``store.links``)."""
+        first = derive(db, changed, keep=not fresh, notes=notes)
+        ids = set(changed)
+        again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
+        lost = sorted((first.lost_computed | again.lost_computed) - ids)
+        for record_id in lost:
+            db.execute(
+                "UPDATE articles SET computed_related = NULL WHERE record_id = ?", (record_id,)
+            )
+        derive(db, lost, keep=True)
+        self._complete_related(db, [*changed, *lost], count, index_them=changed)
+
+    def _complete_related(
+        self, db: sqlite3.Connection, ids: list[str], count: int, index_them: list[str]
+    ) -> None:
+        """Index ``index_them`` (new, changed or released articles) for related posts
+        (retracted ones and drafts are never candidates), then give each published one of
+        ``ids`` with fewer than ``count`` related links computed ones after its own.
 
         Computed once, at ingest: candidates are never newer than the article, so later
-        articles do not change its links and its feeds stay byte-stable.  The whole batch
-        is indexed first (as ``complete_related`` does for a build); articles are read
+        articles do not change its links and its feeds stay byte-stable; chosen again only
+        when one of them goes away.  The whole batch is indexed first; articles are read
         back in chunks so a large first ingest stays small in memory.  Inside the ingest
         transaction (``RelatedIndex`` joins it rather than committing)."""
-        index = RelatedIndex(db) if len(fresh) > FEW_ARTICLES else _FewArticlesIndex(db)
+        index = RelatedIndex(db) if len(ids) > FEW_ARTICLES else _FewArticlesIndex(db)
         if self._get_meta(db, "related_index") is None:
             # A store filled before related posts were computed here: index what it holds.
-            ids = set(fresh)
+            skip = set(index_them)
             index.add(
                 article_from_json(body)
                 for record_id, body in db.execute(
                     "SELECT record_id, body FROM articles WHERE scheduled_us IS NULL"
                 )
-                if record_id not in ids
+                if record_id not in skip
             )
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
-        index.add(article for chunk in self._chunks(db, fresh) for article in chunk)
-        for chunk in self._chunks(db, fresh):
+        index.add(article for chunk in self._chunks(db, index_them) for article in chunk)
+        for chunk in self._chunks(db, ids):
             for article in chunk:
                 if article.status != "published" or len(article.related) >= count:
                     continue
-                links = index.related_for(article, count)
-                if links == article.related:
-                    continue
-                body = article_to_json(replace(article, related=links))
-                db.execute(
-                    "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
-                    (body, content_hash(body), article.id),
-                )
+                computed = index.related_for(article, count)[len(article.related) :]
+                if computed:
+                    set_computed(db, article.id, computed)
+                    derive(db, [article.id], keep=True)
 
-    def withhold(self, reasons: dict[str, str], now: datetime) -> list[RecordError]:
+    def withhold(self, reasons: dict[str, str], now: datetime, count: int) -> list[RecordError]:
         """Take articles whose own entry the portal policy refuses out of every feed (their
         slots in the archives stay, empty) until their record changes; each is kept with the
         rejected records.  Returns those RecordErrors."""
@@ -348,6 +369,11 @@ class IngestOps(Connection):
                     error = RecordError.at(str(row[1]), reason, record_id)
                     self._reject(db, error, now)
                     errors.append(error)
+                withheld = [error.record_id for error in errors if error.record_id]
+                if withheld:
+                    if self._get_meta(db, "related_index") is not None:
+                        RelatedIndex(db).remove(withheld)  # no longer a candidate
+                    self._relink(db, withheld, count, None, fresh=False)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: withholding articles failed: {exc}") from exc
         return errors
@@ -378,7 +404,7 @@ class IngestOps(Connection):
                     )
                 released = [str(record_id) for record_id, _ in due]
                 if released:
-                    self._complete_related(db, released, site.related_count)
+                    self._relink(db, released, site.related_count, None, fresh=True)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: releasing scheduled articles failed: {exc}") from exc
         return released

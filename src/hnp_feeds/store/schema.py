@@ -165,16 +165,41 @@ def migrate_4_to_5(db: sqlite3.Connection) -> None:
 
 
 _SCHEMA_V5_TO_V6 = """
--- Related posts a scraped page lists by title only (store.listed): every article's title
--- as they are matched, the links its record gives itself (JSON [[url, title]]), and the
--- listed posts still waiting for an article of their title.
+-- Related posts as references (store.links): every article's title as listed posts are
+-- matched by, the links its record gives itself (JSON [[url, title]]), the ids related.py
+-- chose for it (JSON list), every URL an article has had, which article each related
+-- link refers to, the URLs of links to no known article (yet), and the listed posts
+-- still waiting for an article of their title.
 ALTER TABLE articles ADD COLUMN title_key TEXT;
 ALTER TABLE articles ADD COLUMN own_related TEXT;
+ALTER TABLE articles ADD COLUMN computed_related TEXT;
 UPDATE articles SET title_key = title_key(json_extract(body, '$.title'));
 CREATE INDEX articles_title_key ON articles (title_key, live);
+CREATE TABLE article_urls (
+    url       TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX article_urls_record ON article_urls (record_id);
+INSERT OR REPLACE INTO article_urls (url, record_id)
+    SELECT json_extract(body, '$.url'), record_id FROM articles
+    WHERE json_extract(body, '$.url') IS NOT NULL;
+CREATE TABLE related_refs (
+    record_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,             -- 'own', 'listed' or 'computed'
+    position  INTEGER NOT NULL,
+    target_id TEXT NOT NULL,
+    PRIMARY KEY (record_id, kind, position)
+) WITHOUT ROWID;
+CREATE INDEX related_refs_target ON related_refs (target_id);
+CREATE TABLE url_refs (
+    url       TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (url, record_id)
+) WITHOUT ROWID;
+CREATE INDEX url_refs_record ON url_refs (record_id);
 CREATE TABLE pending_listed (
     title_key TEXT NOT NULL,
-    record_id TEXT NOT NULL REFERENCES articles (record_id) ON DELETE CASCADE,
+    record_id TEXT NOT NULL,
     PRIMARY KEY (title_key, record_id)
 ) WITHOUT ROWID;
 CREATE INDEX pending_listed_record ON pending_listed (record_id);
@@ -190,7 +215,7 @@ CREATE INDEX articles_history_category
 
 
 def migrate_5_to_6(db: sqlite3.Connection) -> None:
-    """Listed related posts: titles to match them by, the records' own links, what waits."""
+    """Related posts kept as references to the articles they point to (``store.links``)."""
     db.create_function("title_key", 1, title_key, deterministic=True)
     for statement in _SCHEMA_V5_TO_V6.split(";"):
         if statement.strip():
