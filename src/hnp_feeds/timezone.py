@@ -84,8 +84,10 @@ def _parse_iso(raw: str) -> datetime:
 
 
 def rfc3339(moment: datetime) -> str:
-    """``2022-06-17T20:22:00+07:00``: Atom and JSON Feed dates, local offset written out."""
-    return to_local(moment).isoformat(timespec="seconds")
+    """``2022-06-17T20:22:00+07:00``: Atom and JSON Feed dates, local offset written out;
+    with its fraction of a second when it has one (an edit's ``updated``, RFC 3339 §5.6)."""
+    local = to_local(moment)
+    return local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
 
 
 def rfc822(moment: datetime) -> str:

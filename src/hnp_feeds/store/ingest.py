@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..errors import RecordError, StoreError
 from ..identity import entry_id
@@ -24,6 +24,8 @@ from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_url, set_computed
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass
@@ -41,6 +43,8 @@ class IngestResult:
     scheduled: list[str] = field(default_factory=list)
     #: What the adapters repaired on the way in: ``file:line: what``.
     cleaned: list[str] = field(default_factory=list)
+    #: Changed records that brought no newer ``updated`` of their own: given the time seen.
+    bumped: list[str] = field(default_factory=list)
     #: What could not be linked yet (a listed related post not known): once per record.
     notes: list[str] = field(default_factory=list)
 
@@ -211,11 +215,15 @@ class IngestOps(Connection):
             was_live = bool(old[3])
             if not scheduled or was_live or old[4]:
                 touched |= selection_keys(previous)
-            # A changed record whose `updated` did not move gets the time we saw the change,
-            # so readers notice it (never earlier than what was published before).
+            # A changed record whose `updated` did not move gets the time the store first saw
+            # the change, to the microsecond, one less for each such edit before it in the run
+            # (never after the run's now): readers notice it, and no two edits share a value
+            # (never earlier than what was shown).
             if article.updated <= previous.updated:
-                bumped = to_local(now.replace(microsecond=0))
-                stored = replace(article, updated=max(bumped, previous.updated, article.published))
+                seen = to_local(now) - _MICROSECOND * len(result.bumped)
+                later = previous.updated + _MICROSECOND
+                stored = replace(article, updated=max(seen, later, article.published))
+                result.bumped.append(article.id)
         body = text if stored is article else article_to_json(stored)
         live, has_url = placement(stored, scheduled)
         slugs = article_slugs(stored)

@@ -51,9 +51,10 @@ def feed_updated(site: Site, entries: Sequence[Article]) -> datetime:
 
 
 def moment(value: datetime) -> datetime:
-    """A time as the XML writers print it: local Asia/Ho_Chi_Minh, whole seconds, so that
-    ``isoformat()`` equals ``timezone.rfc3339`` and ``%z`` gives ``+0700``."""
-    return to_local(value).replace(microsecond=0)
+    """A time as the XML writers print it: local Asia/Ho_Chi_Minh, so that ``isoformat()``
+    equals ``timezone.rfc3339`` (a fraction of a second only when there is one) and ``%z``
+    gives ``+0700``."""
+    return to_local(value)
 
 
 def require_url(article: Article) -> str:

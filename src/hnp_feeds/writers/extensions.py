@@ -21,6 +21,7 @@ The faults worked around here, each pinned by tests/test_writers_feedgen_workaro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from lxml import etree
 
@@ -30,6 +31,7 @@ from .common import image_type
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 FH_NS = "http://purl.org/syndication/history/1.0"
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
@@ -131,13 +133,14 @@ class AtomEntryExtension:
 
 
 class RssFeedExtension:
-    """RSS channel level: the dc and media namespaces and the WebSub ``atom:link rel="hub"``."""
+    """RSS channel level: the dc, dcterms and media namespaces and the WebSub
+    ``atom:link rel="hub"``."""
 
     def __init__(self) -> None:
         self.hub: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"dc": DC_NS, "media": MEDIA_NS}
+        return {"dc": DC_NS, "dcterms": DCTERMS_NS, "media": MEDIA_NS}
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         return feed
@@ -155,11 +158,14 @@ class RssFeedExtension:
 
 
 class RssEntryExtension:
-    """RSS item level: ``dc:creator``, ``atom:link rel="related"`` and the lead image as
-    ``media:content`` and ``media:thumbnail``."""
+    """RSS item level: ``dc:creator``, ``dcterms:modified`` of a corrected article (the one
+    modification time feedparser and gofeed read without any reader taking it for the
+    publication: docs/readers-edits-and-retractions.md), ``atom:link rel="related"`` and the
+    lead image as ``media:content`` and ``media:thumbnail``."""
 
     def __init__(self) -> None:
         self.creator: str | None = None
+        self.modified: datetime | None = None
         self.related: Sequence[Link] = ()
         self.image: Image | None = None
 
@@ -172,6 +178,8 @@ class RssEntryExtension:
     def extend_rss(self, item: etree._Element) -> etree._Element:
         if self.creator:
             etree.SubElement(item, f"{{{DC_NS}}}creator").text = self.creator
+        if self.modified is not None:
+            etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = rfc3339(self.modified)
         for related in self.related:
             etree.SubElement(
                 item,

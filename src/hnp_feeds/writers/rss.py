@@ -79,5 +79,7 @@ def _fill_item(site: Site, fe: Any, article: Article) -> None:
         fe.enclosure(url=image.url, length=str(image.length), type=kind)
     # feedgen drops authors without an e-mail from RSS: dc:creator instead.
     fe.hnp.creator = article.author
+    if article.updated > article.published:  # corrected since: say when
+        fe.hnp.modified = article.updated
     fe.hnp.related = article.related
     fe.hnp.image = image
