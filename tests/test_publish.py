@@ -146,9 +146,10 @@ def test_a_new_article_renders_only_the_feeds_that_select_it(
     assert len(result.written) == 12 + 2  # its four feeds, index.html and feeds.opml
 
 
-def test_a_retracted_article_leaves_every_feed_with_an_atom_tombstone(
-    portal: Catalogue, tmp_path: Path
+def test_a_retracted_article_leaves_every_feed_with_an_atom_tombstone_when_asked(
+    tmp_path: Path,
 ) -> None:
+    portal = catalogue(tmp_path, tombstones=True)
     records = [record(n) for n in range(30)]
     run(portal, tmp_path, records)
     [gone] = [e for e in entries(portal, "tin-moi") if e.link.endswith("bai-viet-24.html")]
@@ -164,6 +165,13 @@ def test_a_retracted_article_leaves_every_feed_with_an_atom_tombstone(
         assert f'ref="{gone.id}" when="2022-07-01T09:00:00+07:00"' in atom, slug
         assert "http://purl.org/atompub/tombstones/1.0" in atom
     assert "deleted-entry" not in (portal.out_dir / "kinh-te" / "atom.xml").read_text()
+    # Without [site] tombstones (the default) the entry is gone and nothing else shows.
+    plain = catalogue(tmp_path / "plain")
+    run(plain, tmp_path, [record(n) for n in range(30)])
+    run(plain, tmp_path, records, now=NOW + timedelta(hours=1))
+    for path in plain.out_dir.rglob("*.xml"):  # not even as a related post
+        data = path.read_bytes()
+        assert b"deleted-entry" not in data and gone.link.encode() not in data, path
     # Thirty days on, the tombstone is dropped without any new input.
     result = publish(portal, now=NOW + timedelta(days=31))
     assert "tin-moi" in result.rendered

@@ -202,6 +202,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         related_count=_int(site_raw, "related_count", where, 5),
         category_feeds=bool(site_raw.get("category_feeds", True)),
         author_feeds=bool(site_raw.get("author_feeds", True)),
+        tombstones=_bool(site_raw, "tombstones", where, False),
     )
     if site.timezone != "Asia/Ho_Chi_Minh":
         raise ConfigError(f"{where}: [site] timezone: only Asia/Ho_Chi_Minh is supported")
@@ -320,6 +321,13 @@ def _str(table: dict[str, Any], key: str, where: str, default: str | None = None
         raise ConfigError(f"{where}: missing required key {key!r}")
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {key!r} must be a string")
+    return value
+
+
+def _bool(table: dict[str, Any], key: str, where: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key!r} must be true or false, got {value!r}")
     return value
 
 

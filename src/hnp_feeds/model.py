@@ -120,6 +120,10 @@ class Site:
     related_count: int = 5
     author_feeds: bool = True
     category_feeds: bool = True
+    #: RFC 6721 ``at:deleted-entry`` for recent retractions in Atom.  Off by default: none
+    #: of five common readers acts on one, and the W3C validator warns on every feed that
+    #: has one (docs/readers-edits-and-retractions.md).
+    tombstones: bool = False
 
 
 @dataclass(frozen=True)

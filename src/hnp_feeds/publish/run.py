@@ -194,7 +194,7 @@ class Run:
                 ]
             current = layout.current if layout is not None else feed
             rows = self.store.select_entries(feed, current.limit or self.site.entries_per_feed)
-            tombs = self.store.tombstones(feed)
+            tombs = self.store.tombstones(feed) if self.site.tombstones else []
             fingerprint = feed_fingerprint(self.config, feed, rows, tombs, layout)
             state = states.get(feed.slug)
             if (

@@ -50,12 +50,12 @@ class IngestResult:
 
     @property
     def seen(self) -> int:
-        return self.added + self.changed + self.unchanged + len(self.rejected)
+        return self.usable + len(self.rejected) + len(self.identity)
 
     @property
     def usable(self) -> int:
         """Records that were read and stored (or already stored as they are)."""
-        return self.added + self.changed + self.unchanged
+        return self.added + self.changed + self.unchanged + self.removed
 
 
 # --- related posts for the articles of one ingest ----------------------------------------
