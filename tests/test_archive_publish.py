@@ -4,7 +4,9 @@ their bytes, a no-op touches nothing."""
 
 from __future__ import annotations
 
+import http.client
 import os
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import Article, FeedSpec
 from hnp_feeds.publish import publish
+from hnp_feeds.serve import make_server
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
@@ -140,3 +143,41 @@ def test_an_edit_or_retraction_inside_a_page_renders_that_page_only(tmp_path: Pa
     )
     with open_store(portal.store_path) as store:
         assert sorted(store.archive_pages("tin-moi")) == [1, 2, 3]
+
+
+def test_a_retraction_in_the_oldest_page_reaches_a_client_that_revalidates(
+    tmp_path: Path,
+) -> None:
+    portal = small_portal(tmp_path)
+    records = [story(n) for n in range(17)]
+    run(portal, tmp_path, records)
+    server = make_server(portal.out_dir, port=0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+
+        def get(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+            connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            connection.close()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+        status, headers, first = get("/tin-moi/archive/1.xml")
+        assert status == 200 and "immutable" not in headers["cache-control"]
+        etag = headers["etag"]
+        assert get("/tin-moi/archive/1.xml", **{"If-None-Match": etag})[0] == 304
+        gone = records[1]["url"].encode()
+        assert gone in first
+        records[1] = story(1, status="retracted")  # slot 2 of page 1, the oldest
+        run(portal, tmp_path, records, now=NOW + timedelta(minutes=10))
+        status, headers, body = get("/tin-moi/archive/1.xml", **{"If-None-Match": etag})
+        assert status == 200 and headers["etag"] != etag
+        assert gone not in body and body.count(b"<entry>") == 4
+        report = validate(body, base_url=portal.site.feeds_url + "tin-moi/archive/1.xml")
+        assert report.ok
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,8 +4,8 @@ serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
 Content types with ``charset=utf-8``, a strong ``ETag`` from the bytes, ``Last-Modified``
 from the file, 304s for ``If-None-Match``/``If-Modified-Since``, gzip on request (the
 ``.gz`` sibling publish writes, or compressed on the fly), ``Cache-Control`` from the
-publish interval (archive pages: a year, immutable, once the next page exists), and
-nothing outside the root.
+publish interval (archive pages: a day, revalidated: a correction or retraction may change
+one), and nothing outside the root.
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from urllib.parse import unquote, urlsplit
 
 from .precompress import COMPRESSIBLE_SUFFIXES, gzip_bytes, gzip_sibling
 
-ARCHIVE_CACHE_CONTROL = "public, max-age=31536000, immutable"
+#: RFC 5005 archive pages keep their slots and order for ever, but a correction, a
+#: retraction or a change of a related post reaches them: cached a day, then revalidated
+#: (a 304 costs nothing), never ``immutable``.
+ARCHIVE_CACHE_CONTROL = "public, max-age=86400"
 
 # By file name first (the feeds' fixed names), then by suffix.
 _TYPES_BY_NAME = {
@@ -59,25 +62,17 @@ def content_type(relpath: str) -> str:
 
 
 def is_archive_page(relpath: str) -> bool:
-    """``<slug>/archive/<n>.xml``: RFC 5005 archive pages, which never change once written."""
+    """``<slug>/archive/<n>.xml``: RFC 5005 archive pages."""
     parts = relpath.split("/")
     return len(parts) >= 2 and parts[-2] == "archive" and parts[-1].endswith(".xml")
 
 
-def cache_control(relpath: str, max_age: int, *, final: bool = True) -> str:
-    """A year and ``immutable`` for a final archive page; the publish interval for the rest.
-
-    The newest archive page gains its ``next-archive`` link once the page after it fills
-    (archive.py), so it is final only when its successor exists."""
-    if is_archive_page(relpath) and final:
+def cache_control(relpath: str, max_age: int) -> str:
+    """A day for an archive page (``ARCHIVE_CACHE_CONTROL``); the publish interval for the
+    rest."""
+    if is_archive_page(relpath):
         return ARCHIVE_CACHE_CONTROL
     return f"public, max-age={max_age}"
-
-
-def archive_page_is_final(path: Path) -> bool:
-    """``archive/<n>.xml`` is final (never changes again) once ``archive/<n+1>.xml`` exists."""
-    stem = path.stem
-    return stem.isdigit() and path.with_name(f"{int(stem) + 1}.xml").is_file()
 
 
 def strong_etag(data: bytes) -> str:
@@ -223,9 +218,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         headers = {
             "Content-Type": content_type(relpath),
             "Last-Modified": formatdate(identity.mtime, usegmt=True),
-            "Cache-Control": cache_control(
-                relpath, self.server.max_age, final=archive_page_is_final(path)
-            ),
+            "Cache-Control": cache_control(relpath, self.server.max_age),
             "X-Content-Type-Options": "nosniff",
         }
         compressible = path.suffix in COMPRESSIBLE_SUFFIXES
