@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from html.entities import name2codepoint
-from urllib.parse import quote, unquote, urljoin
+from urllib.parse import quote, urljoin
 
 from lxml import etree
 
@@ -135,22 +135,6 @@ def check_date_rfc3339(
     return when
 
 
-def check_date_w3cdtf(
-    report: Report,
-    value: str,
-    *,
-    element: str,
-    parent: str | None = None,
-    line: int | None = None,
-    code: str = "InvalidW3CDTFDate",
-) -> bool:
-    """Log ``code`` (InvalidW3CDTFDate by default) when ``value`` is not W3C-DTF."""
-    if not check_w3cdtf(value):
-        report.error(code, element=element, parent=parent, value=value, line=line)
-        return False
-    return True
-
-
 # --------------------------------------------------------------------------- IRIs
 
 # Characters RFC 2396 allows in a URI reference (besides non-ASCII in an IRI).
@@ -194,13 +178,6 @@ def is_tag_uri(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def is_urn(value: str) -> bool:
-    """RFC 2141 URN syntax (and RFC 4122 syntax for ``urn:uuid:``)."""
-    if value.lower().startswith("urn:uuid:"):
-        return bool(_UUID_RE.match(value))
-    return bool(_URN_RE.match(value))
 
 
 def first_bad_uri_char(value: str, *, iri: bool = True) -> str | None:
@@ -848,8 +825,3 @@ def check_xhtml(
         else:
             report.warning("UnknownNamespace", element=name, parent="div", namespace=ns, line=line)
     return len(report.messages) == before
-
-
-def decoded_text(value: str) -> str:
-    """Percent-decoded text, for comparing URIs loosely."""
-    return unquote(value)

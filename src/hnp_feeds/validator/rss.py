@@ -66,12 +66,6 @@ def _strip_comments(value: str) -> str:
     return "".join(out)
 
 
-def rfc822_fault(value: str) -> str | None:
-    """None for a good RFC 822 date; else InvalidRFC2822Date, IncorrectDOW or
-    ProblematicalRFC822Date (obsolete syntax a reader may not understand)."""
-    return parse_rfc822(value)[0]
-
-
 def parse_rfc822(value: str) -> tuple[str | None, datetime | None]:
     """(fault or None, the instant when the date could be read)."""
     value = value.strip()
@@ -126,7 +120,6 @@ CHANNEL_ONCE: Final = frozenset(
     """title link description language copyright managingEditor webMaster pubDate
     lastBuildDate generator docs cloud ttl image rating textInput skipHours skipDays""".split()
 )
-CHANNEL_MANY: Final = frozenset({"category", "item"})
 ITEM_ONCE: Final = frozenset("title link description author comments guid pubDate source".split())
 ITEM_MANY: Final = frozenset({"category", "enclosure"})
 IMAGE_CHILDREN: Final = frozenset({"url", "title", "link", "width", "height", "description"})
