@@ -8,21 +8,22 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import common, feedsync
+from . import common, extensions, feedsync, namespaces, tree
 from .report import Report
+from .tree import elements as _elements
+from .tree import line_of as _line
+from .tree import own_text as _text
+from .tree import split_tag as _local
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XHTML_NS = common.XHTML_NS
-FH_NS = "http://purl.org/syndication/history/1.0"
-THR_NS = "http://purl.org/syndication/thread/1.0"
-XML_BASE = f"{{{XML_NS}}}base"
-XML_LANG = f"{{{XML_NS}}}lang"
+ATOM_NS = namespaces.ATOM
+XHTML_NS = namespaces.XHTML
+THR_NS = namespaces.THR
+XML_BASE = f"{{{namespaces.XML}}}base"
+XML_LANG = f"{{{namespaces.XML}}}lang"
 
 # IANA link relations registry (RFC 4287, 4685, 5005, 5023, 5829, 6903, 8288 ...).
 REGISTERED_RELS = frozenset(
@@ -70,88 +71,13 @@ ALLOWED_ATTRS: dict[str, frozenset[str]] = {
     "summary": frozenset(("type",)),
 }
 
-# Vocabularies whose elements are never valid inside XHTML content.
-FEED_VOCABULARIES = {
-    ATOM_NS: "atom",
-    "http://purl.org/atom/app#": "app",
-    "http://www.w3.org/2007/app": "app",
-    "http://purl.org/dc/elements/1.1/": "dc",
-    "http://purl.org/dc/terms/": "dcterms",
-    "http://purl.org/rss/1.0/": "rss",
-    FH_NS: "fh",
-    THR_NS: "thr",
-}
-
-
-# Vocabularies the validator knows (RFC 4287 section 6 allows any other; they get a warning
-# so that a typo in a namespace URI does not pass silently).
-KNOWN_NAMESPACES = frozenset(
-    (
-        ATOM_NS,
-        XML_NS,
-        common.XHTML_NS,
-        common.SVG_NS,
-        common.MATHML_NS,
-        FH_NS,
-        THR_NS,
-        "http://purl.org/dc/elements/1.1/",
-        "http://purl.org/dc/terms/",
-        "http://purl.org/rss/1.0/modules/content/",
-        "http://purl.org/rss/1.0/modules/slash/",
-        "http://purl.org/rss/1.0/modules/syndication/",
-        "http://purl.org/rss/1.0/modules/event/",
-        "http://search.yahoo.com/mrss/",
-        "http://search.yahoo.com/mrss",
-        "http://www.itunes.com/dtds/podcast-1.0.dtd",
-        "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
-        "http://a9.com/-/spec/opensearch/1.1/",
-        "http://a9.com/-/spec/opensearchrss/1.0/",
-        "http://backend.userland.com/blogChannelModule",
-        "http://backend.userland.com/creativeCommonsRssModule",
-        "http://web.resource.org/cc/",
-        "http://creativecommons.org/ns#",
-        "http://base.google.com/ns/1.0",
-        "http://schemas.google.com/g/2005",
-        "http://feedsync.org/2007/feedsync",
-        "http://www.microsoft.com/schemas/rss/sse",
-        "http://geourl.org/rss/module/",
-        "http://postneo.com/icbm",
-        "http://www.georss.org/georss",
-        "http://www.opengis.net/gml",
-        "http://www.w3.org/2003/01/geo/wgs84_pos#",
-        "http://madskills.com/public/xml/rss/module/trackback/",
-        "http://wellformedweb.org/CommentAPI/",
-        "http://rssnamespace.org/feedburner/ext/1.0",
-        "http://webns.net/mvcb/",
-        "http://www.bloglines.com/about/specs/fac-1.0",
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "http://www.w3.org/2000/01/rdf-schema#",
-        "http://xmlns.com/foaf/0.1/",
-        "http://www.w3.org/2007/app",
-        "http://purl.org/atom/app#",
-        "http://conversationsnetwork.org/rssNamespace-1.0/",
-        "http://my.theinfo.org/changed/1.0/rss/",
-        "http://www.opml.org/spec2",
-        "http://purl.org/syndication/atomtriples/1",
-        "http://www.w3.org/2005/Atom/app",
-        "http://pubsubhubbub.appspot.com/",
-    )
-)
-# Prefixes so well known that binding them to another namespace misleads readers.
-RESERVED_PREFIXES: dict[str, frozenset[str]] = {
-    "sx": frozenset(("http://feedsync.org/2007/feedsync",)),
-    "thr": frozenset((THR_NS,)),
-    "fh": frozenset((FH_NS,)),
-    "app": frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#")),
-    "xml": frozenset((XML_NS,)),
-}
-APP_NAMESPACES = frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#"))
+# Vocabularies whose elements are never valid inside XHTML content, by their prefix.
+FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
+APP_NAMESPACES = frozenset((namespaces.APP, namespaces.APP_DRAFT))
 ROBOTS_WORDS = frozenset(
     ("index", "noindex", "follow", "nofollow", "none", "all", "noarchive", "nosnippet")
     + ("noodp", "noydir", "noimageindex", "notranslate")
 )
-# Known, but the validator does not check them (Google Data API elements).
-UNSUPPORTED_NAMESPACES = frozenset(("http://schemas.google.com/g/2005",))
 
 
 @dataclass
@@ -178,35 +104,10 @@ class _Scope:
     updated: str = ""
 
 
-def _local(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return "", tag
-
-
 def _qname(el: etree._Element) -> str:
-    ns, name = _local(str(el.tag))
-    prefix = el.prefix
-    if ns and prefix:
-        return f"{prefix}:{name}"
-    return name
-
-
-def _line(el: etree._Element) -> int | None:
-    line: int | None = getattr(el, "sourceline", None)
-    return line
-
-
-def _text(el: etree._Element) -> str:
-    """The character data directly inside ``el`` (not inside its children)."""
-    parts = [el.text or ""]
-    parts.extend(child.tail or "" for child in el)
-    return "".join(parts)
-
-
-def _elements(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str)]
+    """How messages name an element: Atom's own by their local name, others by prefix."""
+    uri, local = _local(str(el.tag))
+    return local if uri == ATOM_NS else tree.qname(el)
 
 
 class _AtomChecker:
@@ -218,11 +119,8 @@ class _AtomChecker:
         self.entry_ids: dict[str, list[tuple[str, int | None]]] = {}
         self.entry_count = 0
         self.updated_seen: dict[str, int] = {}
-        self.extension_hook = _extension_hook()
-        self.feed_once, self.entry_once = _once_sets()
         self.feedsync = feedsync.FeedSync(report)
         self.ns = ATOM_NS
-        self.prefixes_warned: set[str] = set()
         self.namespaces_warned: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
@@ -267,34 +165,15 @@ class _AtomChecker:
         if _text(el).strip():
             self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
 
-    def namespace_declarations(self, root: etree._Element) -> None:
-        """AvoidNamespacePrefix once per prefix bound to Atom or XHTML (many readers only
-        understand the default namespace there); InvalidTAG for a bad ``tag:`` namespace."""
-        for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
-            if prefix and uri in (ATOM_NS, XHTML_NS) and prefix not in self.prefixes_warned:
-                self.prefixes_warned.add(prefix)
-                self.report.warning("AvoidNamespacePrefix", prefix=prefix, namespace=uri)
-            usual = RESERVED_PREFIXES.get(prefix or "")
-            if usual is not None and uri not in usual:
-                self.report.warning("ReservedPrefix", prefix=prefix, namespace=uri)
-            if uri.startswith("tag:") and not common.is_tag_uri(uri):
-                self.report.error(
-                    "InvalidTAG", element=f"xmlns:{prefix}" if prefix else "xmlns", value=uri
-                )
-
-    def unknown_namespace(self, ns: str, el: etree._Element) -> None:
-        """UnknownNamespace (UnsupportedNamespace for a few) once per extension namespace."""
-        if ns in self.namespaces_warned or ns in KNOWN_NAMESPACES:
-            return
-        self.namespaces_warned.add(ns)
-        if ns in UNSUPPORTED_NAMESPACES:
-            self.report.info(
-                "UnsupportedNamespace", namespace=ns, element=_qname(el), line=_line(el)
-            )
-        else:
-            self.report.warning(
-                "UnknownNamespace", namespace=ns, element=_qname(el), line=_line(el)
-            )
+    def unknown_namespace(self, uri: str, el: etree._Element, parent: str) -> None:
+        namespaces.check_vocabulary(
+            self.report,
+            uri,
+            self.namespaces_warned,
+            element=_qname(el),
+            parent=parent,
+            line=_line(el),
+        )
 
     # ------------------------------------------------------------------ document
 
@@ -307,8 +186,8 @@ class _AtomChecker:
             self.report.error(
                 "InvalidNamespace", element=name, parent="root", namespace=ns, line=_line(root)
             )
-            self.unknown_namespace(ns, root)
-        self.namespace_declarations(root)
+            self.unknown_namespace(ns, root, "root")
+        namespaces.check_declarations(self.report, root, atom=True)
         base = self.base_of(root, self.doc_base, "root")
         if name == "feed":
             self.feed(root, base)
@@ -946,14 +825,13 @@ class _AtomChecker:
         if ns == THR_NS:
             self.thread(el, scope.name)
             return
-        self.unknown_namespace(ns, el)
+        self.unknown_namespace(ns, el, scope.name)
         qname = f"{FEED_VOCABULARIES.get(ns) or _prefix_of(el)}:{name}"
-        once = self.feed_once if scope.name in ("feed", "source") else self.entry_once
+        once = extensions.CHANNEL_ONCE if scope.name in ("feed", "source") else extensions.ITEM_ONCE
         if qname in once and qname in scope.foreign:
             self.report.error("DuplicateElement", element=qname, parent=scope.name, line=_line(el))
         scope.foreign.add(qname)
-        if self.extension_hook is not None:
-            self.extension_hook(self.report, el, scope.name, base)
+        extensions.check_extension_element(self.report, el, scope.name, base)
 
     def robots_meta(self, el: etree._Element) -> None:
         """``<xhtml:meta name="robots" content="noindex"/>`` at feed level: a feed's way
@@ -1089,33 +967,8 @@ class _AtomChecker:
                 "UndeterminableVocabulary", element=name, parent=parent, line=_line(el)
             )
             return
-        self.unknown_namespace(ns, el)
-        if self.extension_hook is not None:
-            self.extension_hook(self.report, el, parent, None)
-
-
-ExtensionHook = Callable[[Report, etree._Element, str, "str | None"], None]
-
-
-def _extension_hook() -> ExtensionHook | None:
-    """The extension checker (dc, thr, fh, media ...) shared with RSS, if present."""
-    try:
-        from . import extensions
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return None
-    hook = getattr(extensions, "check_extension_element", None)
-    return hook if callable(hook) else None
-
-
-def _once_sets() -> tuple[frozenset[str], frozenset[str]]:
-    """Extension elements allowed once per feed / per entry (from the extensions module)."""
-    try:
-        from . import extensions
-    except ImportError:  # pragma: no cover
-        return frozenset(), frozenset()
-    feed_once: frozenset[str] = getattr(extensions, "CHANNEL_ONCE", frozenset())
-    entry_once: frozenset[str] = getattr(extensions, "ITEM_ONCE", frozenset())
-    return feed_once, entry_once
+        self.unknown_namespace(ns, el, parent)
+        extensions.check_extension_element(self.report, el, parent, None)
 
 
 _EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
@@ -1146,12 +999,8 @@ def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
 
 
 def _prefix_of(el: etree._Element) -> str:
-    """The prefix the extensions module would name ``el``'s namespace with."""
-    try:
-        from .extensions import PREFIXES
-    except ImportError:  # pragma: no cover
-        return el.prefix or ""
-    return PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
+    """The prefix messages name ``el``'s namespace with."""
+    return namespaces.PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
 
 
 def _comparable(uri: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import quote, urljoin
 
 from lxml import etree
 
+from . import namespaces
 from .report import Report
 
 
@@ -24,9 +25,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-SVG_NS = "http://www.w3.org/2000/svg"
-MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+XHTML_NS = namespaces.XHTML
+SVG_NS = namespaces.SVG
+MATHML_NS = namespaces.MATHML
 
 # --------------------------------------------------------------------------- dates
 

@@ -10,189 +10,34 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from html.entities import name2codepoint
 from urllib.parse import unquote
 
 from lxml import etree
 
 from . import common
+from . import namespaces as ns
+from .namespaces import ATOM as ATOM_NS
+from .namespaces import CONTENT as CONTENT_NS
+from .namespaces import DC as DC_NS
+from .namespaces import DCTERMS as DCTERMS_NS
+from .namespaces import FH as FH_NS
+from .namespaces import GBASE as GBASE_NS
+from .namespaces import GEORSS as GEORSS_NS
+from .namespaces import ITUNES as ITUNES_NS
+from .namespaces import ITUNES_CASED as ITUNES_NS_CASED
+from .namespaces import MEDIA as MEDIA_NS
+from .namespaces import MEDIA_MISSPELT as MEDIA_NS_OLD
+from .namespaces import OPENSEARCH as OPENSEARCH_NS
+from .namespaces import SLASH as SLASH_NS
+from .namespaces import SY as SY_NS
+from .namespaces import THR as THR_NS
+from .namespaces import XHTML as XHTML_NS
+from .namespaces import XML as XML_NS
 from .report import Level, Report
-
-# --- namespaces ------------------------------------------------------------------------
-
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-DCTERMS_NS = "http://purl.org/dc/terms/"
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-MEDIA_NS_OLD = "http://search.yahoo.com/mrss"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-THR_NS = "http://purl.org/syndication/thread/1.0"
-FH_NS = "http://purl.org/syndication/history/1.0"
-SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
-SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-ITUNES_NS_CASED = "http://www.itunes.com/DTDs/Podcast-1.0.dtd"  # Apple's own examples
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-
-#: namespace URI -> the prefix messages use for it, whatever the document calls it
-PREFIXES: dict[str, str] = {
-    CONTENT_NS: "content",
-    DC_NS: "dc",
-    DCTERMS_NS: "dcterms",
-    MEDIA_NS: "media",
-    MEDIA_NS_OLD: "media",
-    ATOM_NS: "atom",
-    THR_NS: "thr",
-    FH_NS: "fh",
-    SLASH_NS: "slash",
-    SY_NS: "sy",
-    ITUNES_NS: "itunes",
-    ITUNES_NS_CASED: "itunes",
-    XHTML_NS: "xhtml",
-    "http://webns.net/mvcb/": "admin",
-    "http://backend.userland.com/blogChannelModule": "blogChannel",
-    "http://backend.userland.com/creativeCommonsRssModule": "creativeCommons",
-    "http://web.resource.org/cc/": "cc",
-    "http://www.w3.org/2003/01/geo/wgs84_pos#": "geo",
-    "http://geourl.org/rss/module/": "geourl",
-    "http://postneo.com/icbm": "icbm",
-    "http://purl.org/rss/1.0/modules/event/": "ev",
-    "http://madskills.com/public/xml/rss/module/trackback/": "trackback",
-    "http://wellformedweb.org/CommentAPI/": "wfw",
-    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
-    "http://www.bloglines.com/about/specs/fac-1.0": "access",
-    "http://conversationsnetwork.org/rssNamespace-1.0/": "conversationsNetwork",
-    "http://a9.com/-/spec/opensearch/1.1/": "opensearch",
-    "http://www.georss.org/georss": "georss",
-    "http://base.google.com/ns/1.0": "g",
-    XML_NS: "xml",
-}
-
-
-#: prefix -> the namespace everyone means by it
-RESERVED_PREFIXES: dict[str, str] = {
-    prefix: uri
-    for uri, prefix in PREFIXES.items()
-    if uri not in (MEDIA_NS_OLD, ITUNES_NS_CASED, XML_NS)
-}
-
-
-def check_prefixes(report: Report, root: etree._Element) -> None:
-    """ReservedPrefix: a well-known prefix bound to another namespace (readers that go by
-    prefix misread it); NonstdPrefix (info): a known namespace under an unusual prefix."""
-    for prefix, uri in (root.nsmap or {}).items():
-        if not prefix:
-            continue
-        expected = RESERVED_PREFIXES.get(prefix)
-        if expected is not None and uri != expected and PREFIXES.get(uri) != prefix:
-            emit(
-                report,
-                "warning",
-                "ReservedPrefix",
-                root,
-                name=None,
-                value=f"{prefix}={uri}",
-                prefix=prefix,
-                namespace=uri,
-            )
-        elif uri in PREFIXES and PREFIXES[uri] != prefix and uri != XML_NS:
-            emit(
-                report,
-                "info",
-                "NonstdPrefix",
-                root,
-                name=None,
-                value=f"{prefix}={uri}",
-                prefix=prefix,
-                namespace=uri,
-            )
-
-
-def qname(element: etree._Element) -> str:
-    """``prefix:local`` with the conventional prefix of a known namespace, else the document's."""
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    if not tag.startswith("{"):
-        return tag
-    uri, local = tag[1:].split("}", 1)
-    prefix = PREFIXES.get(uri) or element.prefix
-    return f"{prefix}:{local}" if prefix else local
-
-
-def attr_qname(attr: str, element: etree._Element) -> str:
-    """The conventional ``prefix:local`` of an attribute name in Clark notation."""
-    if not attr.startswith("{"):
-        return attr
-    uri, local = attr[1:].split("}", 1)
-    prefix = PREFIXES.get(uri)
-    if prefix is None:
-        for p, u in (element.nsmap or {}).items():
-            if u == uri and p:
-                prefix = p
-                break
-    return f"{prefix}:{local}" if prefix else local
-
-
-def namespace(element: etree._Element) -> str:
-    tag = element.tag
-    if isinstance(tag, str) and tag.startswith("{"):
-        return tag[1:].split("}", 1)[0]
-    return ""
-
-
-def local_name(element: etree._Element) -> str:
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
-
-
-def text_of(element: etree._Element) -> str:
-    """The element's own text (children's text included, for mixed content)."""
-    if len(element) == 0:
-        return element.text or ""
-    return "".join(str(part) for part in element.itertext())
-
-
-def line_of(element: etree._Element) -> int | None:
-    """The element's line in the document (lxml's stubs type it loosely)."""
-    line = getattr(element, "sourceline", None)
-    return line if isinstance(line, int) else None
-
-
-def emit(
-    report: Report,
-    level: Level,
-    code: str,
-    element: etree._Element | None,
-    *,
-    name: str | None = None,
-    parent: str | None = None,
-    attr: str | None = None,
-    value: str | None = None,
-    **extra: str | None,
-) -> None:
-    """One message, params named like the W3C validator's, line from the element."""
-    line = line_of(element) if element is not None else None
-    params: dict[str, str | int | None] = {
-        "element": name if name is not None else (qname(element) if element is not None else None),
-        "parent": parent,
-        "attr": attr,
-        "value": value[:200] if value is not None else None,
-        "line": line,
-    }
-    params.update(extra)
-    if level == "error":
-        report.error(code, **params)
-    elif level == "warning":
-        report.warning(code, **params)
-    else:
-        report.info(code, **params)
-
+from .tree import emit, iter_elements, line_of, local_name, qname, text_of
+from .tree import namespace_of as namespace
 
 # --- value checks ------------------------------------------------------------------------
 
@@ -330,11 +175,6 @@ def html_markup(value: str) -> bool:
 _ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
 
 
-def iter_elements(children: Iterable[etree._Element]) -> Iterable[etree._Element]:
-    """Only elements (no comments or processing instructions)."""
-    return (child for child in children if isinstance(child.tag, str))
-
-
 # --- markup checks, through common.py ---------------------------------------------------
 
 
@@ -397,7 +237,7 @@ ITEM_ONCE: frozenset[str] = frozenset(
     feedburner:awareness feedburner:origLink feedburner:origEnclosureLink""".split()
 )
 
-_RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+_RDF_RESOURCE = f"{{{ns.RDF}}}resource"
 _UPDATE_PERIODS = frozenset({"hourly", "daily", "weekly", "monthly", "yearly"})
 _DC_DATES = frozenset({"date"})
 _DCTERMS_DATES = frozenset(
@@ -593,9 +433,6 @@ def _check_geo(x: _Ext) -> None:
             x.err("InvalidFloat", value=x.value.strip())
 
 
-GEORSS_NS = "http://www.georss.org/georss"
-
-
 def _check_georss(x: _Ext) -> None:
     """GeoRSS-Simple: point, line, polygon, box are whitespace-separated numbers."""
     if x.local not in ("point", "line", "polygon", "box"):
@@ -613,7 +450,6 @@ def _check_georss(x: _Ext) -> None:
         x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
 
 
-GBASE_NS = "http://base.google.com/ns/1.0"
 _GBASE_TYPES: dict[str, re.Pattern[str]] = {
     "integer": re.compile(r"^[0-9]+$"),
     "year": re.compile(r"^[0-9]{4}$"),
@@ -765,7 +601,6 @@ def _check_feedburner(x: _Ext) -> None:
                 x.warn("ContainsRelRef", **where)
 
 
-OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 _OPENSEARCH_ROLES = frozenset({"request", "example", "related", "correction", "subset", "superset"})
 _URL_ENCODED = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/? ]|%[0-9A-Fa-f]{2})*$")
 
@@ -852,27 +687,27 @@ _CHECKERS: dict[str, Callable[[_Ext], None]] = {
     CONTENT_NS: _check_content,
     SY_NS: _check_sy,
     SLASH_NS: _check_slash,
-    "http://webns.net/mvcb/": _check_admin,
-    "http://backend.userland.com/blogChannelModule": _check_blog_channel,
-    "http://backend.userland.com/creativeCommonsRssModule": _check_url_element,
-    "http://web.resource.org/cc/": _check_url_element,
-    "http://madskills.com/public/xml/rss/module/trackback/": _check_trackback,
-    "http://www.w3.org/2003/01/geo/wgs84_pos#": _check_geo,
-    "http://geourl.org/rss/module/": _check_geo,
-    "http://postneo.com/icbm": _check_geo,
-    "http://purl.org/rss/1.0/modules/event/": _check_ev,
-    "http://wellformedweb.org/CommentAPI/": _check_wfw,
+    ns.ADMIN: _check_admin,
+    ns.BLOGCHANNEL: _check_blog_channel,
+    ns.CREATIVECOMMONS: _check_url_element,
+    ns.CC: _check_url_element,
+    ns.TRACKBACK: _check_trackback,
+    ns.GEO: _check_geo,
+    ns.GEOURL: _check_geo,
+    ns.ICBM: _check_geo,
+    ns.EV: _check_ev,
+    ns.WFW: _check_wfw,
     ATOM_NS: _check_atom_in_rss,
     THR_NS: _check_thr,
     FH_NS: _check_fh,
     XHTML_NS: _check_xhtml,
-    "http://www.bloglines.com/about/specs/fac-1.0": _check_access,
-    "http://rssnamespace.org/feedburner/ext/1.0": _check_feedburner,
+    ns.ACCESS: _check_access,
+    ns.FEEDBURNER: _check_feedburner,
     OPENSEARCH_NS: _check_opensearch,
     GEORSS_NS: _check_georss,
     GBASE_NS: _check_gbase,
     MEDIA_NS_OLD: _check_media_old,
-    "http://conversationsnetwork.org/rssNamespace-1.0/": _check_conversations_network,
+    ns.CONVERSATIONS: _check_conversations_network,
 }
 
 
@@ -884,16 +719,12 @@ _SIMPLE = frozenset(
         CONTENT_NS,
         SY_NS,
         SLASH_NS,
-        "http://webns.net/mvcb/",
-        "http://backend.userland.com/blogChannelModule",
-        "http://backend.userland.com/creativeCommonsRssModule",
-        "http://purl.org/rss/1.0/modules/event/",
+        ns.ADMIN,
+        ns.BLOGCHANNEL,
+        ns.CREATIVECOMMONS,
+        ns.EV,
     }
 )
-
-
-def _known() -> frozenset[str]:
-    return frozenset(PREFIXES) | frozenset(_CHECKERS) | {MEDIA_NS, ITUNES_NS, ITUNES_NS_CASED}
 
 
 def check_extension_element(
@@ -1398,7 +1229,3 @@ def check_itunes_channel(report: Report, channel: etree._Element) -> None:
 
 
 _ITUNES_FORMATS = frozenset({"m4a", "mp3", "mov", "mp4", "m4v", "pdf", "epub", "aac", "m4b"})
-
-
-#: namespaces whose elements this module knows (checked, or deliberately let through)
-KNOWN_NAMESPACES: frozenset[str] = _known()

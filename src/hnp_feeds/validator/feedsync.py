@@ -11,23 +11,16 @@ import re
 
 from lxml import etree
 
-from . import common
+from . import common, namespaces
 from .report import Report
+from .tree import line_of as _line
+from .tree import local_name as _local
 
-SX_NS = "http://feedsync.org/2007/feedsync"
+SX_NS = namespaces.SX
 UINT31_MAX = 2**31 - 1
 # RFC 2141 namespace-specific-string characters (FeedSync ids and endpoints use them).
 _NSS_RE = re.compile(r"^(?:[a-zA-Z0-9()+,\-.:=@;$_!*'/?#]|%[0-9a-fA-F]{2})+$")
 RELATED_TYPES = frozenset(("complete", "aggregated"))
-
-
-def _line(el: etree._Element) -> int | None:
-    line: int | None = getattr(el, "sourceline", None)
-    return line
-
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
 
 
 class FeedSync:

@@ -22,13 +22,11 @@ from lxml import etree
 
 from ..model import Site
 from ..timezone import ZONE_NAME, local_offset
+from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
+from .tree import line_of as _line
+from .tree import local_name, split_tag
 from .xmlparse import parse_xml
-
-ATOM = "http://www.w3.org/2005/Atom"
-DC = "http://purl.org/dc/elements/1.1/"
-DCTERMS = "http://purl.org/dc/terms/"
-FH = "http://purl.org/syndication/history/1.0"
 
 # RFC 3339 / W3C-DTF dates, by element
 _ISO_DATES = frozenset(
@@ -147,16 +145,6 @@ def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
 # -- XML (Atom and RSS) ----------------------------------------------------------------
 
 
-def _local(tag: str | bytes) -> str:
-    return str(tag).rpartition("}")[2]
-
-
-def _line(element: etree._Element) -> int | None:
-    """The element's line (lxml-stubs type ``sourceline`` loosely)."""
-    line = element.sourceline
-    return line if isinstance(line, int) else None
-
-
 def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
     # One pass over every element; where-parameters are built only for a fault found.
     for element in root.iter(etree.Element):
@@ -171,7 +159,7 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
                 _check_text(report, tail, _where(parent))
         for name, value in element.items():
             if isinstance(value, str) and not _clean(value):
-                _check_text(report, value, {**_where(element), "attr": _local(name)})
+                _check_text(report, value, {**_where(element), "attr": split_tag(str(name))[1]})
         if tag in _ISO_DATES or tag in _RFC822_DATES:
             moment = _read_date(text or "", rfc822=tag in _RFC822_DATES)
             if moment is not None:
@@ -318,8 +306,8 @@ def _where(element: etree._Element) -> dict[str, str | int | None]:
     """The message parameters naming an element: its name, its parent's, its line."""
     parent = element.getparent()
     return {
-        "element": _local(element.tag),
-        "parent": _local(parent.tag) if parent is not None else "root",
+        "element": local_name(element),
+        "parent": local_name(parent) if parent is not None else "root",
         "line": _line(element),
     }
 

@@ -4,7 +4,6 @@ messages named like the W3C Feed Validation Service's.  Extension elements are h
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -14,8 +13,9 @@ from lxml import etree
 
 from . import common
 from . import extensions as ext
-from .extensions import emit, iter_elements, qname, text_of
+from . import namespaces as ns
 from .report import Report
+from .tree import attr_qname, emit, iter_elements, line_of, namespace_of, qname, text_of
 
 # --- RFC 822 dates (RSS 2.0 "Date and time" with RFC 2822 section 3.3) ------------------
 
@@ -159,15 +159,6 @@ _FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
 
 
-@functools.cache
-def _known_namespaces() -> frozenset[str]:
-    """Namespaces this validator (RSS and Atom sides) knows, checked or not."""
-    from . import atom
-
-    known: frozenset[str] = getattr(atom, "KNOWN_NAMESPACES", frozenset())
-    return known | ext.KNOWN_NAMESPACES
-
-
 class _RssChecker:
     """State for one document: the channel's link and title, guids seen, the profile."""
 
@@ -183,11 +174,14 @@ class _RssChecker:
     # helpers ------------------------------------------------------------------------
     def extension(self, el: etree._Element, parent: str) -> None:
         """A foreign element: its namespace's checks, UnknownNamespace once per namespace."""
-        uri = ext.namespace(el)
-        if uri not in self.namespaces_seen:
-            self.namespaces_seen.add(uri)
-            if uri not in _known_namespaces():
-                self.warn("UnknownNamespace", el, qname(el), parent, namespace=uri)
+        ns.check_vocabulary(
+            self.report,
+            namespace_of(el),
+            self.namespaces_seen,
+            element=qname(el),
+            parent=parent,
+            line=line_of(el),
+        )
         ext.check_extension_element(self.report, el, parent, self.base_url)
 
     def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
@@ -214,7 +208,7 @@ class _RssChecker:
                         el,
                         qname(el),
                         qname(parent) if parent is not None else "root",
-                        attr=ext.attr_qname(attr, el),
+                        attr=attr_qname(attr, el),
                     )
             else:
                 self.err("UnexpectedAttribute", el, qname(el), "", attr=attr)
@@ -283,7 +277,7 @@ class _RssChecker:
             self.err("InvalidRSSVersion", root, "rss", "root", value=version)
         self.foreign_attrs(root, frozenset({"version"}))
         self.unexpected_text(root, "root")
-        ext.check_prefixes(self.report, root)
+        ns.check_declarations(self.report, root, atom=False)
         channels = 0
         for child in iter_elements(root):
             name = qname(child)
@@ -292,7 +286,7 @@ class _RssChecker:
                 if channels == 2:
                     self.err("DuplicateElement", child, "channel", "rss")
                 self.channel(child)
-            elif ext.namespace(child):
+            elif namespace_of(child):
                 self.extension(child, "rss")
             else:
                 self.err("UndefinedElement", child, name, "rss")
@@ -318,7 +312,7 @@ class _RssChecker:
             if item_seen and not misplaced:
                 misplaced = True
                 self.warn("MisplacedItem", child, name, "channel")
-            if ext.namespace(child):
+            if namespace_of(child):
                 if name == "atom:link" and child.get("rel") == "self":
                     has_self = True
                 self.extension(child, "channel")
@@ -351,13 +345,13 @@ class _RssChecker:
         if not (
             seen["language"]
             or seen["dc:language"]
-            or channel.get(f"{{{ext.XML_NS}}}lang")
-            or (rss is not None and rss.get(f"{{{ext.XML_NS}}}lang"))
+            or channel.get(f"{{{ns.XML}}}lang")
+            or (rss is not None and rss.get(f"{{{ns.XML}}}lang"))
         ):
             emit(
                 self.report, "info", "MissingDCLanguage", channel, name="language", parent="channel"
             )
-        if ext.ITUNES_NS in (channel.nsmap or {}).values():
+        if ns.ITUNES in (channel.nsmap or {}).values():
             ext.check_itunes_channel(self.report, channel)
         if slash_comments and not seen["lastBuildDate"]:
             emit(
@@ -426,7 +420,7 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         for child in iter_elements(image):
             name = self.counted(child, "image", IMAGE_CHILDREN, seen)
-            if ext.namespace(child):
+            if namespace_of(child):
                 self.extension(child, "image")
                 continue
             if name not in IMAGE_CHILDREN:
@@ -468,7 +462,7 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         for child in iter_elements(box):
             name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
-            if ext.namespace(child):
+            if namespace_of(child):
                 self.extension(child, "textInput")
             elif name not in TEXTINPUT_CHILDREN:
                 self.err("UndefinedElement", child, name, "textInput")
@@ -548,7 +542,7 @@ class _RssChecker:
             name = self.counted(child, "item", ITEM_ONCE | ext.ITEM_ONCE, seen)
             if name == "description":
                 description_seen = True
-            if ext.namespace(child):
+            if namespace_of(child):
                 if name == "content:encoded" and not description_seen:
                     self.warn("NeedDescriptionBeforeContent", child, name, "item")
                 self.extension(child, "item")
@@ -587,7 +581,7 @@ class _RssChecker:
 
     @staticmethod
     def _has_src(item: etree._Element) -> bool:
-        content = item.find(f"{{{ext.ATOM_NS}}}content")
+        content = item.find(f"{{{ns.ATOM}}}content")
         return content is not None and content.get("src") is not None
 
     def item_child(self, el: etree._Element, name: str) -> None:
@@ -680,15 +674,15 @@ class _RssChecker:
 def check(tree: etree._ElementTree, report: Report, base_url: str | None) -> None:
     """Check an RSS 2.0 document whose root is ``rss`` (in no namespace, as it must be)."""
     root = tree.getroot()
-    if ext.namespace(root):
-        ext.emit(
+    if namespace_of(root):
+        emit(
             report,
             "error",
             "InvalidNamespace",
             root,
             name="rss",
             parent="root",
-            value=ext.namespace(root),
+            value=namespace_of(root),
         )
         return
     _RssChecker(report, base_url).rss(root)
