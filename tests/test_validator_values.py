@@ -96,3 +96,161 @@ def test_an_unsupported_namespace_is_said_once_in_both_formats() -> None:
     for report in (validate(atom(entry=gdata + gdata)), validate(rss(item=gdata + gdata))):
         assert said(report, "UnsupportedNamespace") == ["info"]
         assert not said(report, "UnknownNamespace")
+
+
+# --------------------------------------------------------------------------- URIs
+
+
+@pytest.mark.parametrize(
+    ("uri", "code", "value"),
+    [
+        # one IANA list: svn: (and webcal:, ssh: ...) were unregistered for Atom only
+        ("svn://svn.hnp.example.vn/trunk", None, None),
+        ("webcal://hnp.example.vn/lich.ics", None, None),
+        ("hnp://bai/1", "SchemeNotIANARegistered", "hnp"),
+        # tag: and urn: were judged in Atom only
+        ("tag:hnp.example.vn:bai/1", "InvalidTAG", None),
+        ("urn:-bad:1", "InvalidURN", None),
+        # a % that encodes nothing was an error in RSS only
+        ("https://hnp.example.vn/giam-50%-gia", "InvalidUriChar", None),
+    ],
+)
+def test_a_uri_is_judged_alike(uri: str, code: str | None, value: str | None) -> None:
+    atom_report = validate(atom(entry=f'<link rel="related" href="{uri}"/>'))
+    rss_report = validate(rss(item=f"<comments>{uri}</comments>"))
+    for report in (atom_report, rss_report):
+        found = [(m.code, m.params.get("value")) for m in report.messages if m.level != "info"]
+        if code is None:
+            assert found == [], found
+        else:
+            assert found == [(code, value or uri)], found
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def test_an_implausible_atom_date_is_said_in_rss_too() -> None:
+    when = "2103-12-13T18:30:02Z"
+    assert said(validate(atom(entry=f"<published>{when}</published>")), "ImplausibleDate")
+    assert said(validate(rss(item=f"<atom:updated>{when}</atom:updated>")), "ImplausibleDate")
+
+
+def test_a_w3cdtf_date_is_bounded_like_the_others() -> None:
+    dc = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    for report in (
+        validate(atom(entry="<dc:date>1970-01-01</dc:date>", declare=dc)),
+        validate(rss(item="<dc:date>1970-01-01</dc:date>", declare=dc)),
+    ):
+        assert said(report, "ImplausibleDate", element="dc:date") == ["warning"]
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@pytest.mark.parametrize(
+    ("address", "atom_code", "rss_code"),
+    [
+        # RFC 5322 atoms: RSS took "~", Atom said InvalidAddrSpec
+        ("~toan@hnp.example.vn", None, None),
+        # a host without a dot: Atom UnknownHost, RSS an InvalidContact error
+        ("toan@localhost", "UnknownHost", "UnknownHost"),
+        ("toan.hnp.example.vn", "InvalidAddrSpec", "InvalidContact"),
+    ],
+)
+def test_an_address_is_judged_alike(
+    address: str, atom_code: str | None, rss_code: str | None
+) -> None:
+    person = f"<author><name>Toàn</name><email>{address}</email></author>"
+    atom_found = [m.code for m in validate(atom(entry=person)).messages if m.level != "info"]
+    rss_found = [
+        m.code
+        for m in validate(rss(item=f"<author>{address} (Toàn)</author>")).messages
+        if m.level != "info"
+    ]
+    assert atom_found == ([atom_code] if atom_code else [])
+    assert rss_found == ([rss_code] if rss_code else [])
+
+
+# --------------------------------------------------------------------------- MIME types
+
+
+@pytest.mark.parametrize("kind", ["text/html; charset", "image/jpeg;", "text/html charset=x"])
+def test_a_mime_type_is_judged_alike(kind: str) -> None:
+    link = f'<link rel="enclosure" type="{kind}" length="1" href="https://hnp.example.vn/a"/>'
+    enclosure = f'<enclosure url="https://hnp.example.vn/a" length="1" type="{kind}"/>'
+    assert said(validate(atom(entry=link)), "InvalidMIMEType") == ["error"]
+    assert said(validate(rss(item=enclosure)), "InvalidMIMEAttribute") == ["error"]
+
+
+def test_atom_link_type_is_named_alike_in_rss() -> None:
+    link = '<atom:link rel="related" type="html" href="https://hnp.example.vn/a"/>'
+    assert said(validate(rss(item=link)), "InvalidMIMEType", attr="type") == ["error"]
+    link = link.replace("atom:", "")
+    assert said(validate(atom(entry=link)), "InvalidMIMEType", attr="type") == ["error"]
+
+
+# --------------------------------------------------------------------------- integers
+
+
+@pytest.mark.parametrize(("length", "ok"), [("+48213", True), (" 48213 ", True), ("-1", False)])
+def test_a_length_is_judged_alike(length: str, ok: bool) -> None:
+    link = f'<link rel="enclosure" type="image/jpeg" length="{length}" href="https://hnp.example.vn/a.jpg"/>'
+    atom_bad = said(validate(atom(entry=link)), "InvalidNonNegativeInteger")
+    enclosure = (
+        f'<enclosure url="https://hnp.example.vn/a.jpg" length="{length}" type="image/jpeg"/>'
+    )
+    rss_bad = said(validate(rss(item=enclosure)), "UseZeroForUnknown")
+    assert (not atom_bad, not rss_bad) == (ok, ok)
+
+
+# --------------------------------------------------------------------------- text and HTML
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a <br> word", "br"),  # a start tag: RSS said so, Atom did not
+        ("a </b> word", "b"),
+        ("Giá &lt 30 nghìn", "&lt"),  # an entity without its ";": Atom only
+        ("Tin &nbsp;nóng", "&nbsp;"),
+        ("Giá &#x", "&#x"),
+        ("AT&T và R&D, 3 < 5", None),
+    ],
+)
+def test_html_in_plain_text_is_found_alike(text: str, found: str | None) -> None:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    atom_report = validate(atom(entry=f'<rights type="text">{escaped}</rights>'))
+    rss_report = validate(rss(channel=f"<copyright>{escaped}</copyright>"))
+    json_report = validate(
+        (
+            '{"version": "https://jsonfeed.org/version/1.1", "title": "HNP", "items": '
+            f'[{{"id": "1", "content_text": "{text}"}}]}}'
+        ).encode()
+    )
+    expected = [found] if found else []
+
+    def values(report: Report, code: str) -> list[str]:
+        return [m.params["value"] for m in report.messages if m.code == code]
+
+    assert values(atom_report, "ContainsUndeclaredHTML") == expected
+    assert values(rss_report, "ContainsHTML") == expected
+    assert values(json_report, "ContainsHTML") == expected
+
+
+def test_escaped_html_is_judged_alike() -> None:
+    """Mojibake (UTF-8 read as Latin-1) and C1 character references: RSS only, before."""
+    mojibake = "Ph\u00e1\u00ba\u00a1m V\u00c4\u0083n"
+    for html, code in ((mojibake, "BadCharacters"), ("Gi&#150;a", "NotHtml")):
+        escaped = html.replace("&", "&amp;")
+        reports = (
+            validate(atom(entry=f'<content type="html">{escaped}</content>')),
+            validate(rss(item=f"<description>{escaped}</description>")),
+            validate(
+                (
+                    '{"version": "https://jsonfeed.org/version/1.1", "title": "HNP", "items": '
+                    f'[{{"id": "1", "content_html": "{html}"}}]}}'
+                ).encode()
+            ),
+        )
+        for report in reports:
+            assert said(report, code) == ["warning"], report.messages

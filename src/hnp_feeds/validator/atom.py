@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import common, extensions, feedsync, namespaces, tree
+from . import extensions, feedsync, markup, namespaces, tree, values
 from .report import Report
 from .tree import elements as _elements
 from .tree import line_of as _line
@@ -129,11 +128,11 @@ class _AtomChecker:
         """Check ``xml:base`` / ``xml:lang`` on ``el`` and return the base in force there."""
         value = el.get(XML_BASE)
         if value is not None:
-            common.check_uri(self.report, value, element="xml:base", parent=parent, line=_line(el))
-            base = common.resolve(base, value)
+            values.check_uri(self.report, value, element="xml:base", parent=parent, line=_line(el))
+            base = values.resolve(base, value)
         lang = el.get(XML_LANG)
         if lang:
-            common.check_language(
+            values.check_language(
                 self.report, lang, element="xml:lang", parent=parent, line=_line(el)
             )
         return base
@@ -276,7 +275,7 @@ class _AtomChecker:
             if not value:
                 self.report.warning("NotBlank", element=name, parent=scope.name, line=_line(child))
             else:
-                common.check_uri(
+                values.check_uri(
                     self.report, value, element=name, parent=scope.name, line=_line(child)
                 )
         elif name == "id":
@@ -286,7 +285,7 @@ class _AtomChecker:
         elif name in ("updated", "published"):
             value = self.whitespace(child, name, scope.name)
             self.no_children(child, name)
-            common.check_date_rfc3339(
+            values.check_date_rfc3339(
                 self.report, value, element=name, parent=scope.name, line=_line(child)
             )
             if name == "updated" and scope.name == "entry":
@@ -457,10 +456,10 @@ class _AtomChecker:
         line = _line(el)
         if not value:
             self.report.warning("NotBlank", element="id", parent=scope.name, line=line)
-        if common.check_uri(
+        if values.check_uri(
             self.report, value, element="id", parent=scope.name, line=line, full=True
         ):
-            common.check_canonical(self.report, value, element="id", parent=scope.name, line=line)
+            values.check_canonical(self.report, value, element="id", parent=scope.name, line=line)
         if scope.name == "entry" and value:
             scope.entry_id = value
 
@@ -484,15 +483,15 @@ class _AtomChecker:
                 value = _text(child)
                 if not value.strip():
                     self.report.warning("NotBlank", element="name", parent=name, line=line)
-                common.check_plain_text(self.report, value, element="name", parent=name, line=line)
-                if "@" in value and _contains_email(value):
+                markup.check_plain_text(self.report, value, element="name", parent=name, line=line)
+                if values.contains_email(value):
                     self.report.warning("ContainsEmail", element="name", parent=name, line=line)
             elif local == "uri":
                 value = self.whitespace(child, "uri", name)
-                common.check_uri(self.report, value, element="uri", parent=name, line=line)
+                values.check_uri(self.report, value, element="uri", parent=name, line=line)
             else:
                 value = self.whitespace(child, "email", name)
-                common.check_email(self.report, value, element="email", parent=name, line=line)
+                values.check_email(self.report, value, element="email", parent=name, line=line)
         if "name" not in seen:
             self.report.error("MissingElement", element="name", parent=name, line=_line(el))
 
@@ -508,12 +507,12 @@ class _AtomChecker:
             self.report.warning("NotBlank", element="term", parent="category", line=line)
         scheme = el.get("scheme")
         if scheme is not None:
-            common.check_uri(
+            values.check_uri(
                 self.report, scheme, element="scheme", parent="category", line=line, full=True
             )
         label = el.get("label")
         if label is not None:
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report, label, element="label", parent="category", line=line
             )
 
@@ -523,10 +522,10 @@ class _AtomChecker:
         value = _text(el)
         if not value.strip() and not _elements(el):
             self.report.warning("NotBlank", element="generator", parent=parent, line=line)
-        common.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
+        markup.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
         uri = el.get("uri")
         if uri is not None:
-            common.check_uri(
+            values.check_uri(
                 self.report,
                 uri,
                 element="generator",
@@ -545,10 +544,10 @@ class _AtomChecker:
         resolved: str | None = None
         if href is None:
             self.report.error("MissingHref", element="link", parent=parent, attr="href", line=line)
-        elif common.check_uri(
+        elif values.check_uri(
             self.report, href, element="href", parent=parent, attr="href", line=line
         ):
-            resolved = common.resolve(base, href)
+            resolved = values.resolve(base, href)
             if base and base != self.doc_base and _same_document(resolved, base, self.doc_base):
                 self.report.warning(
                     "SameDocumentReference", element="href", parent=parent, value=href, line=line
@@ -563,7 +562,7 @@ class _AtomChecker:
         elif rel.startswith(IANA_REL_PREFIX) and rel[len(IANA_REL_PREFIX) :] in REGISTERED_RELS:
             rel = rel[len(IANA_REL_PREFIX) :]
         elif rel not in REGISTERED_RELS and not (
-            common.is_absolute(rel) and common.first_bad_uri_char(rel) is None
+            values.is_absolute(rel) and values.first_bad_uri_char(rel) is None
         ):
             self.report.warning(
                 "UnregisteredAtomLinkRel",
@@ -574,7 +573,7 @@ class _AtomChecker:
                 line=line,
             )
         link_type = el.get("type")
-        if link_type is not None and not common.is_mime_type(link_type):
+        if link_type is not None and not values.is_mime_type(link_type):
             self.report.error(
                 "InvalidMIMEType",
                 element="link",
@@ -585,7 +584,7 @@ class _AtomChecker:
             )
         hreflang = el.get("hreflang")
         if hreflang is not None:
-            common.check_language(
+            values.check_language(
                 self.report, hreflang, element="hreflang", parent=parent, line=line
             )
         title = el.get("title")
@@ -594,17 +593,11 @@ class _AtomChecker:
                 self.report.warning(
                     "AttrNotBlank", element="link", parent=parent, attr="title", line=line
                 )
-            common.check_plain_text(self.report, title, element="link", parent=parent, line=line)
-            common.check_characters(self.report, title, element="title", parent="link", line=line)
+            markup.check_plain_text(self.report, title, element="link", parent=parent, line=line)
+            markup.check_characters(self.report, title, element="title", parent="link", line=line)
         length = el.get("length")
-        if length is not None and not (length.isdigit() and length.isascii()):
-            self.report.error(
-                "InvalidNonNegativeInteger",
-                element="length",
-                parent=parent,
-                value=length,
-                line=line,
-            )
+        if length is not None:
+            values.check_integer(self.report, length, element="length", parent=parent, line=line)
         self.link_thread_attrs(el, parent, line)
         if rel == "self":
             has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
@@ -630,8 +623,8 @@ class _AtomChecker:
             )
         if parent != "feed":
             return
-        if not common.is_absolute(href) and not (
-            base and common.is_absolute(base) and has_xml_base
+        if not values.is_absolute(href) and not (
+            base and values.is_absolute(base) and has_xml_base
         ):
             self.report.warning(
                 "RelativeSelf", element="link", parent=parent, value=href, line=line
@@ -639,7 +632,7 @@ class _AtomChecker:
         elif (
             self.doc_base
             and resolved
-            and common.is_absolute(resolved)
+            and values.is_absolute(resolved)
             and _comparable(resolved) != _comparable(self.doc_base)
         ):
             self.report.warning(
@@ -668,14 +661,14 @@ class _AtomChecker:
             )
         # A MIME type is needed with src or for anything not text/html/xhtml; RFC 4287
         # 4.1.3.1 also rules out composite types for content.
-        not_mime = (has_src or kind not in TEXT_TYPES) and kind and not common.is_mime_type(kind)
+        not_mime = (has_src or kind not in TEXT_TYPES) and kind and not values.is_mime_type(kind)
         if not_mime or (content and kind.lower().startswith("multipart/")):
             self.report.error(
                 "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
             )
         if has_src:
             src = el.get("src", "")
-            common.check_uri(
+            values.check_uri(
                 self.report,
                 src,
                 element=name,
@@ -722,7 +715,7 @@ class _AtomChecker:
             self.report.warning("NotBlank", element=name, parent=parent, line=line)
             return
         if kind == "text":
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report,
                 text,
                 element=name,
@@ -745,13 +738,13 @@ class _AtomChecker:
             else:
                 return
         if kind == "html" or kind.endswith("/html"):
-            common.check_html(self.report, value, element=name, parent=parent, line=line)
+            markup.check_html(self.report, value, element=name, parent=parent, line=line)
             if kind.endswith("/html") and "<html" not in value:
                 self.report.warning(
                     "HtmlFragment", element=name, parent=parent, type=kind, line=line
                 )
         elif not is_xml:
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report,
                 value,
                 element=name,
@@ -769,7 +762,7 @@ class _AtomChecker:
         if div is None:
             if text.strip():
                 self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
-                common.check_plain_text(
+                markup.check_plain_text(
                     self.report, text, element=name, parent=parent, line=line, code="NotInline"
                 )
             elif not text:
@@ -785,11 +778,11 @@ class _AtomChecker:
             self.report.error(
                 "UndefinedElement", element=_qname(extra), parent=name, line=_line(extra)
             )
-        common.check_xhtml(
+        markup.check_xhtml(
             self.report, div, element=name, parent=parent, known_namespaces=FEED_VOCABULARIES
         )
         if not _elements(div):
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report,
                 div.text or "",
                 element=name,
@@ -867,7 +860,7 @@ class _AtomChecker:
         qname = f"app:{name}"
         if name == "edited":
             value = self.whitespace(el, qname, parent)
-            common.check_date_rfc3339(self.report, value, element=qname, parent=parent, line=line)
+            values.check_date_rfc3339(self.report, value, element=qname, parent=parent, line=line)
         elif name == "control":
             for child in _elements(el):
                 ns, local = _local(str(child.tag))
@@ -908,14 +901,7 @@ class _AtomChecker:
         if name == "total":
             value = _text(el).strip()
             self.no_children(el, qname)
-            if not (value.isascii() and value.isdigit()):
-                self.report.error(
-                    "InvalidNonNegativeInteger",
-                    element=qname,
-                    parent=parent,
-                    value=value,
-                    line=line,
-                )
+            values.check_integer(self.report, value, element=qname, parent=parent, line=line)
             return
         if name != "in-reply-to":
             self.report.error("UndefinedElement", element=qname, parent=parent, line=line)
@@ -926,17 +912,17 @@ class _AtomChecker:
                 "MissingAttribute", element=qname, parent=parent, attr="ref", line=line
             )
         else:
-            common.check_uri(
+            values.check_uri(
                 self.report, ref, element="ref", parent=qname, attr="ref", line=line, full=True
             )
         for attr in ("href", "source"):
             target = el.get(attr)
             if target is not None:
-                common.check_uri(
+                values.check_uri(
                     self.report, target, element=attr, parent=qname, attr=attr, line=line
                 )
         kind = el.get("type")
-        if kind is not None and not common.is_mime_type(kind):
+        if kind is not None and not values.is_mime_type(kind):
             self.report.error(
                 "InvalidMIMEType", element=qname, parent=parent, attr="type", value=kind, line=line
             )
@@ -944,17 +930,11 @@ class _AtomChecker:
     def link_thread_attrs(self, el: etree._Element, parent: str, line: int | None) -> None:
         """RFC 4685 section 5: thr:count and thr:updated on a replies link (thr:when is not)."""
         count = el.get(f"{{{THR_NS}}}count")
-        if count is not None and not (count.isascii() and count.isdigit()):
-            self.report.error(
-                "InvalidNonNegativeInteger",
-                element="thr:count",
-                parent=parent,
-                value=count,
-                line=line,
-            )
+        if count is not None:
+            values.check_integer(self.report, count, element="thr:count", parent=parent, line=line)
         updated = el.get(f"{{{THR_NS}}}updated")
         if updated is not None:
-            common.check_date_rfc3339(
+            values.check_date_rfc3339(
                 self.report, updated, element="thr:updated", parent=parent, line=line
             )
         if el.get(f"{{{THR_NS}}}when") is not None:
@@ -971,14 +951,6 @@ class _AtomChecker:
         extensions.check_extension_element(self.report, el, parent, None)
 
 
-_EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
-
-
-def _contains_email(value: str) -> bool:
-    """Does a person's name carry an e-mail address (Atom has atom:email for that)?"""
-    return bool(_EMAIL_NAME_RE.search(value))
-
-
 def _needs_summary(content: etree._Element) -> bool:
     """RFC 4287 4.1.1.1: content with src, or base64 (non-text, non-XML) content."""
     if "src" in content.attrib:
@@ -992,9 +964,9 @@ def _needs_summary(content: etree._Element) -> bool:
 def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
     """Does a reference resolve to its own xml:base (not the document): RFC 3986 5.4 says
     that is "this document", which is ambiguous when xml:base names another resource."""
-    here = _strip_fragment(common.canonical_uri(base) or base)
-    target = _strip_fragment(common.canonical_uri(resolved) or resolved)
-    doc = _strip_fragment(common.canonical_uri(doc_base) or doc_base) if doc_base else None
+    here = _strip_fragment(values.canonical_uri(base) or base)
+    target = _strip_fragment(values.canonical_uri(resolved) or resolved)
+    doc = _strip_fragment(values.canonical_uri(doc_base) or doc_base) if doc_base else None
     return target == here and here != doc
 
 
@@ -1005,7 +977,7 @@ def _prefix_of(el: etree._Element) -> str:
 
 def _comparable(uri: str) -> str:
     """A URI in normal form without its fragment, for "is this the same resource?"."""
-    return _strip_fragment(common.canonical_uri(uri) or uri)
+    return _strip_fragment(values.canonical_uri(uri) or uri)
 
 
 def _strip_fragment(uri: str) -> str:

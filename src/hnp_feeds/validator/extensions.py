@@ -2,8 +2,7 @@
 thr, fh, slash, sy, itunes and a few old RSS modules.  Unknown namespaces are allowed
 (RSS 2.0 "Extending RSS", RFC 4287 section 6); known ones are checked.
 
-Also the small value checks both RSS and the extensions need (URIs, e-mail contacts,
-integers, W3CDTF dates, language codes): each returns the W3C class name of the fault.
+Values are judged by the one value library (``values``, ``markup``), as in Atom and RSS.
 """
 
 from __future__ import annotations
@@ -11,12 +10,10 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from html.entities import name2codepoint
-from urllib.parse import unquote
 
 from lxml import etree
 
-from . import common
+from . import markup, values
 from . import namespaces as ns
 from .namespaces import ATOM as ATOM_NS
 from .namespaces import CONTENT as CONTENT_NS
@@ -34,187 +31,10 @@ from .namespaces import SLASH as SLASH_NS
 from .namespaces import SY as SY_NS
 from .namespaces import THR as THR_NS
 from .namespaces import XHTML as XHTML_NS
-from .namespaces import XML as XML_NS
-from .report import Level, Report
-from .tree import emit, iter_elements, line_of, local_name, qname, text_of
+from .report import Report
+from .tree import emit, iter_elements, line_of, local_name, qname, text_of, xml_base
 from .tree import namespace_of as namespace
-
-# --- value checks ------------------------------------------------------------------------
-
-# IANA permanent and provisional schemes seen in feeds (RFC 7595 registry, abridged).
-IANA_SCHEMES = frozenset(
-    """aaa aaas about acap acct cap cid coap coaps crid data dav dict dns example fax file
-    ftp geo go gopher h323 http https iax icap im imap info ipp iris iris.beep iris.lwz
-    iris.xpc iris.xpcs jabber ldap mailto mid msrp msrps mtqp mupdate news nfs ni nih nntp
-    opaquelocktoken pop pres prospero reload rtsp rtsps service session shttp sieve sip
-    sips skype sms snmp soap.beep soap.beeps spotify ssh tag tel telnet tftp thismessage tip
-    tn3270 turn turns tv urn vemmi vnc ws wss xcon xcon-userid xmlrpc.beep xmlrpc.beeps xmpp
-    z39.50r z39.50s afs dtn bitcoin magnet market rsync svn webcal wais""".split()
-)
-
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-_URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$")
-_BAD_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def uri_fault(value: str, *, full: bool = True) -> tuple[Level, str] | None:
-    """Why ``value`` is not an absolute URI (``full``) or URI reference: (level, W3C class)."""
-    value = value.strip()
-    if not value:
-        return ("error", "InvalidLink") if full else None
-    if any(ord(c) > 126 for c in value):
-        return ("error", "UriNotIri")
-    if not _URI_CHARS.match(value) or _BAD_PCT.search(value):
-        return ("error", "InvalidUriChar")
-    match = _SCHEME.match(value)
-    if match is None:
-        return ("error", "InvalidFullLink") if full else None
-    scheme = match.group(1).lower()
-    rest = value[match.end() :]
-    if scheme in ("http", "https", "ftp") and not re.match(r"//[^/?#]+", rest):
-        return ("error", "InvalidFullLink")
-    if scheme not in IANA_SCHEMES:
-        return ("warning", "SchemeNotIANARegistered")
-    return None
-
-
-_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
-_CONTACT = re.compile(rf"^\s*({_ADDR})\s*(?:\((.*)\))?\s*$", re.S)
-_ANY_ADDR = re.compile(_ADDR)
-
-
-def contact_fault(value: str) -> tuple[Level, str] | None:
-    """RSS 2.0 ``email (Real Name)``: InvalidContact, EmailFormat or MissingRealName."""
-    value = value.strip()
-    match = _CONTACT.match(value)
-    if match:
-        if match.group(2) is None or not match.group(2).strip():
-            return ("warning", "MissingRealName")
-        return None
-    if value.lower().startswith("mailto:"):
-        # RFC 2368: judge what the URL encodes ("mailto:a%40b.example%20(Name)")
-        inner = unquote(value[7:].split("?", 1)[0])
-        return None if inner.startswith("mailto:") else contact_fault(inner)
-    outside = re.sub(r"\([^()]*\)", "", value)
-    if _ANY_ADDR.search(outside):
-        return ("warning", "EmailFormat")
-    return ("error", "InvalidContact")
-
-
-def email_fault(value: str) -> str | None:
-    """A bare addr-spec (itunes:email, Atom email)."""
-    return None if re.fullmatch(_ADDR, value.strip()) else "InvalidContact"
-
-
-def int_value(value: str) -> int | None:
-    """An ASCII integer's value (huge ones capped, never an exception), else None."""
-    value = value.strip()
-    if not re.fullmatch(r"[+-]?[0-9]+", value):
-        return None
-    if len(value) > 19:
-        return -(10**19) if value.startswith("-") else 10**19
-    return int(value)
-
-
-def w3cdtf_fault(value: str) -> str | None:
-    """W3C-DTF (a profile of ISO 8601): year, year-month, date, or date-time with a zone."""
-    return None if common.check_w3cdtf(value.strip()) else "InvalidW3CDTFDate"
-
-
-def language_fault(value: str) -> str | None:
-    """An RFC 3066 / ISO 639 language tag (``vi``, ``en-us``, ``und``)."""
-    return None if common.is_language(value.strip()) else "InvalidLanguage"
-
-
-_MIME = re.compile(r"^[A-Za-z0-9!#$&.+\-^_]+/[A-Za-z0-9!#$&.+\-^_]+(?:\s*;.*)?$")
-
-
-def mime_fault(value: str) -> bool:
-    return _MIME.match(value.strip()) is None
-
-
-# --- plain text ----------------------------------------------------------------------
-
-
-def check_plain_text(
-    report: Report, element: etree._Element, value: str, name: str, parent: str
-) -> None:
-    """Plain text: HTML markup or entity references in it are a ContainsHTML warning;
-    a bare ``&`` with a ``<`` that would open a tag is CharacterData (the RSS Profile's
-    advice: readers that decode the text again as HTML read them differently)."""
-    if "<" not in value and "&" not in value:
-        return
-    if html_markup(value):
-        emit(report, "warning", "ContainsHTML", element, name=name, parent=parent, value=value)
-    elif _TAG_OPEN.search(value) and _BARE_AMP.search(value):
-        emit(report, "warning", "CharacterData", element, name=name, parent=parent, value=value)
-
-
-_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?>")
-_END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
-_ENTITY = re.compile(r"&(#[0-9]|#[xX]|[A-Za-z][A-Za-z0-9]*;?)")
-_BARE_AMP = re.compile(r"&(?![#A-Za-z])")
-_TAG_OPEN = re.compile(r"<[A-Za-z/!?]")
-
-
-def html_markup(value: str) -> bool:
-    """Known HTML tags or entity references in text meant to be plain."""
-    for pattern in (_START_TAG, _END_TAG):
-        for match in pattern.finditer(value):
-            if match.group(1).lower() in common.HTML_TAGS:
-                return True
-    for match in _ENTITY.finditer(value):
-        ref = match.group(1)
-        if ref.startswith("#"):
-            return True
-        if ref.rstrip(";") in _ENTITY_NAMES and (ref.endswith(";") or len(ref) > 3):
-            return True
-    return False
-
-
-_ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
-
-
-# --- markup checks, through common.py ---------------------------------------------------
-
-
-def check_html_text(
-    report: Report,
-    element: etree._Element,
-    value: str,
-    name: str,
-    parent: str,
-    base_url: str | None,
-) -> None:
-    """Escaped HTML (RSS description, content:encoded): SecurityRisk, DangerousStyleAttr,
-    NotHtml, ContainsRelRef (only without a base to resolve against), BadCharacters."""
-    line = line_of(element)
-    clean = common.check_characters(report, value, element=name, parent=parent, line=line)
-    if clean and _MOJIBAKE.search(value):
-        emit(report, "warning", "BadCharacters", element, name=name, parent=parent)
-    if _C1_REFERENCE.search(value):
-        emit(report, "warning", "NotHtml", element, name=name, parent=parent, value=value[:80])
-    # W3C: relative references in escaped HTML are a warning unless xml:base says what
-    # they are relative to (the document's own URL is not enough for many readers).
-    has_base = _xml_base(element) is not None
-    common.check_html(report, value, element=name, parent=parent, line=line, rel_refs=not has_base)
-
-
-# UTF-8 read as Latin-1 ("Ã©" for "é"); NBSP after Ã is left alone (Vietnamese capitals).
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u009f\u00a1-\u00bf]")
-# Windows-1252 bytes written as character references: C1 controls in HTML.
-_C1_REFERENCE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*(?:12[89]|1[3-5][0-9]));")
-
-
-def _xml_base(element: etree._Element) -> str | None:
-    node: etree._Element | None = element
-    while node is not None:
-        base = node.get(f"{{{XML_NS}}}base")
-        if base is not None:
-            return base
-        node = node.getparent()
-    return None
-
+from .values import Where
 
 # --- extension elements -----------------------------------------------------------------
 
@@ -271,6 +91,19 @@ class _Ext:
         self.base_url = base_url
         self.local = local_name(element)
         self.value = text_of(element)
+        # CharacterData is an RSS 2.0 rule (the RSS Profile's), not Atom's
+        self.rss = element.getroottree().getroot().tag == "rss"
+
+    def at(
+        self, name: str | None = None, parent: str | None = None, attr: str | None = None
+    ) -> Where:
+        """Where a value stands, as message params (the element's own by default)."""
+        return {
+            "element": self.name if name is None else name,
+            "parent": self.parent if parent is None else parent,
+            "attr": attr,
+            "line": line_of(self.el),
+        }
 
     def err(self, code: str, **kw: str | None) -> None:
         kw.setdefault("name", self.name)
@@ -288,46 +121,50 @@ class _Ext:
         self.err("UndefinedElement")
 
     def full_url(
-        self, value: str | None = None, *, code: str = "InvalidFullLink", **kw: str
-    ) -> None:
-        value = self.value if value is None else value
-        fault = uri_fault(value)
-        if fault is not None:
-            level, fcode = fault
-            if fcode in ("InvalidFullLink", "InvalidLink"):
-                fcode = code
-            if level == "error":
-                self.err(fcode, value=value.strip(), **kw)
-            else:
-                self.warn(fcode, value=value.strip(), **kw)
+        self,
+        value: str | None = None,
+        *,
+        code: str | None = None,
+        name: str | None = None,
+        parent: str | None = None,
+    ) -> bool:
+        """An absolute URL (the extensions' are URIs, not IRIs)."""
+        value = (self.value if value is None else value).strip()
+        return values.check_uri(
+            self.report, value, iri=False, full=True, error=code, **self.at(name, parent)
+        )
 
-    def resource_or_text_url(self, code: str = "InvalidFullLink") -> None:
+    def resource_or_text_url(self) -> None:
         resource = self.el.get(_RDF_RESOURCE)
-        self.full_url(resource if resource is not None else self.value, code=code)
+        self.full_url(resource if resource is not None else self.value)
 
     def w3cdtf(self) -> None:
-        if w3cdtf_fault(self.value):
-            self.err("InvalidW3CDTFDate", value=self.value.strip())
+        values.check_date_w3cdtf(self.report, self.value.strip(), **self.at())
 
-    def plain(self) -> None:
-        check_plain_text(self.report, self.el, self.value, self.name, self.parent)
+    def plain(self, value: str | None = None, name: str | None = None) -> None:
+        """Text meant to be plain (the element's own, or an attribute's under ``name``)."""
+        markup.check_plain_text(
+            self.report,
+            self.value if value is None else value,
+            character_data=self.rss,
+            **(self.at() if name is None else self.at(name, self.name)),
+        )
 
     def html(self) -> None:
-        check_html_text(self.report, self.el, self.value, self.name, self.parent, self.base_url)
+        markup.check_html(self.report, self.value, rel_refs=xml_base(self.el) is None, **self.at())
 
-    def language(self) -> None:
-        if not common.is_language(self.value.strip()):
-            self.err("InvalidLanguage", value=self.value.strip())
+    def language(self, value: str | None = None, name: str | None = None) -> None:
+        value = self.value.strip() if value is None else value
+        where = self.at() if name is None else self.at(name, self.name)
+        values.check_language(self.report, value, **where)
 
     def integer(self, code: str = "InvalidInteger", *, minimum: int = 0) -> int | None:
         if not self.value.strip():
             self.warn("NotBlank")
             return None
-        number = int_value(self.value)
-        if number is None or number < minimum:
-            self.err(code, value=self.value.strip())
-            return None
-        return number
+        return values.check_integer(
+            self.report, self.value.strip(), minimum=minimum, code=code, **self.at()
+        )
 
 
 def _check_dc(x: _Ext) -> None:
@@ -362,7 +199,7 @@ def _check_sy(x: _Ext) -> None:
     elif x.local == "updateFrequency":
         if not x.value.strip():
             x.warn("NotBlank")
-        number = int_value(x.value)
+        number = values.int_value(x.value)
         if number is None or number < 1:
             x.err("InvalidPositiveInteger", value=x.value.strip())
     elif x.local == "updateBase":
@@ -494,7 +331,7 @@ def _check_gbase(x: _Ext) -> None:
             x.err("TooMany", value=str(limit))
     if x.local == "image_link":
         for url in x.value.split(","):
-            if uri_fault(url.strip()) is not None:
+            if values.uri_fault(url.strip(), iri=False, full=True) is not None:
                 x.err("InvalidValue", value=x.value.strip())
                 break
         return
@@ -504,10 +341,11 @@ def _check_gbase(x: _Ext) -> None:
 
 
 def _check_ev(x: _Ext) -> None:
-    if x.local in ("startdate", "enddate") and not common.check_w3cdtf(
-        x.value.strip(), zone_required=False
-    ):
-        x.err("InvalidW3CDTFDate", value=x.value.strip())
+    if x.local in ("startdate", "enddate"):
+        # ISO 8601, a zone optional; events are dated in the future as well
+        values.check_date_w3cdtf(
+            x.report, x.value.strip(), zone_required=False, bounded=False, **x.at()
+        )
 
 
 def _check_wfw(x: _Ext) -> None:
@@ -525,23 +363,20 @@ def _check_atom_in_rss(x: _Ext) -> None:
             x.warn("AtomLinkNotEmpty", value=x.value.strip())
         if href is None:
             x.err("MissingAttribute", attr="href")
-        else:
-            fault = uri_fault(href, full=x.el.get("rel") == "self")
-            if fault is not None and fault[0] == "error":
-                x.err(fault[1], name="href", parent=x.name, value=href)
-            elif x.el.get("rel") == "self" and x.parent == "channel" and x.base_url:
-                here = common.canonical_uri(x.base_url) or x.base_url
-                there = common.canonical_uri(href.strip()) or href.strip()
-                if here.split("#")[0] != there.split("#")[0]:
-                    x.warn("SelfDoesntMatchLocation", value=href)
+        elif values.check_uri(
+            x.report, href.strip(), full=x.el.get("rel") == "self", **x.at("href", x.name)
+        ) and (x.el.get("rel") == "self" and x.parent == "channel" and x.base_url):
+            here = values.canonical_uri(x.base_url) or x.base_url
+            there = values.canonical_uri(href.strip()) or href.strip()
+            if here.split("#")[0] != there.split("#")[0]:
+                x.warn("SelfDoesntMatchLocation", value=href)
         kind = x.el.get("type")
-        if kind is not None and mime_fault(kind):
-            x.err("InvalidMIMEAttribute", attr="type", value=kind)
+        if kind is not None:
+            values.check_mime_type(x.report, kind.strip(), **x.at(attr="type"))
     elif x.local in ("updated", "published"):
-        if not common.check_rfc3339(x.value.strip()):
-            x.err("InvalidRFC3339Date", value=x.value.strip())
-    elif x.local == "id":
-        x.full_url()
+        values.check_date_rfc3339(x.report, x.value.strip(), **x.at())
+    elif x.local == "id" and values.check_uri(x.report, x.value.strip(), full=True, **x.at()):
+        values.check_canonical(x.report, x.value.strip(), **x.at())
 
 
 def _check_thr(x: _Ext) -> None:
@@ -568,7 +403,7 @@ def _check_fh(x: _Ext) -> None:
 
 def _check_xhtml(x: _Ext) -> None:
     if x.local == "body":
-        common.check_xhtml(x.report, x.el, element=x.name, parent=x.parent)
+        markup.check_xhtml(x.report, x.el, element=x.name, parent=x.parent)
 
 
 def _check_access(x: _Ext) -> None:
@@ -593,12 +428,11 @@ def _check_feedburner(x: _Ext) -> None:
             value = x.el.get(attr)
             if value is None:
                 continue
-            fault = uri_fault(value, full=False)
-            where = {"name": attr, "parent": x.name.replace(":", "_"), "value": value}
-            if fault is not None and fault[0] == "error":
-                x.err(fault[1], **where)
-            elif not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
-                x.warn("ContainsRelRef", **where)
+            where = x.at(attr, x.name.replace(":", "_"))
+            if values.check_uri(x.report, value.strip(), iri=False, **where) and not (
+                values.is_absolute(value)
+            ):
+                values.log(x.report, "warning", "ContainsRelRef", where, value=value)
 
 
 _OPENSEARCH_ROLES = frozenset({"request", "example", "related", "correction", "subset", "superset"})
@@ -629,7 +463,7 @@ def _opensearch_query(x: _Ext) -> None:
     if title is not None:
         if len(title) > 256:
             x.err("TooLong", name="title", parent=x.name, value=title[:80])
-        check_plain_text(x.report, x.el, title, "title", x.name)
+        x.plain(title, "title")
     for attr, minimum, code in (
         ("totalResults", 0, "InvalidInteger"),
         ("count", 0, "InvalidNonNegativeInteger"),
@@ -639,15 +473,15 @@ def _opensearch_query(x: _Ext) -> None:
         value = x.el.get(attr)
         if value is None:
             continue
-        number = int_value(value)
+        number = values.int_value(value)
         if number is None or (minimum is not None and number < minimum):
             x.err(code, name=attr, parent=x.name, value=value)
     terms = x.el.get("searchTerms")
     if terms is not None and not _URL_ENCODED.match(terms):
         x.err("NotURLEncoded", name="searchTerms", parent=x.name, value=terms)
     language = x.el.get("language")
-    if language is not None and language != "*" and not common.is_language(language):
-        x.err("InvalidLanguage", name="language", parent=x.name, value=language)
+    if language is not None and language != "*":
+        x.language(language, "language")
     for attr in ("inputEncoding", "outputEncoding"):
         value = x.el.get(attr)
         if value is None:
@@ -672,7 +506,7 @@ def _check_conversations_network(x: _Ext) -> None:
         except ValueError:
             x.err("InvalidFloat", value=x.value.strip())
     elif x.local == "ratingTimestamp" and (
-        not common.check_w3cdtf(x.value.strip()) or "T" not in x.value
+        not values.is_w3cdtf(x.value.strip()) or "T" not in x.value
     ):
         x.err("InvalidISO8601DateTime", value=x.value.strip())
 
@@ -810,15 +644,13 @@ def _media_attr(
         return
     where = {"name": attr, "parent": x.name, "value": value}
     if kind == "url":
-        fault = uri_fault(value)
-        if fault is not None:
-            (x.err if fault[0] == "error" else x.warn)(fault[1], **where)
+        values.check_uri(x.report, value.strip(), iri=False, full=True, **x.at(attr, x.name))
     elif kind == "positive":
-        number = int_value(value)
+        number = values.int_value(value)
         if number is None or number <= 0:
             x.err("InvalidPositiveInteger", **where)
     elif kind == "integer":
-        number = int_value(value)
+        number = values.int_value(value)
         if number is None or number < 0:
             x.err("InvalidNonNegativeInteger", **where)
     elif kind == "float":
@@ -828,16 +660,16 @@ def _media_attr(
         if value not in ("true", "false"):
             x.err("InvalidTrueFalse", **where)
     elif kind == "mime":
-        if mime_fault(value):
-            x.err("InvalidMIMEAttribute", **where)
+        values.check_mime_type(
+            x.report, value.strip(), code="InvalidMIMEAttribute", **x.at(attr, x.name)
+        )
     elif kind == "language":
-        if not common.is_language(value):
-            x.err("InvalidLanguage", **where)
+        x.language(value, attr)
     elif kind == "npt":
         if not _NPT.match(value.strip()):
             x.err("InvalidNPTTime", attr=attr, value=value)
     elif kind == "text":
-        check_plain_text(x.report, x.el, value, attr, x.name)
+        x.plain(value, attr)
     elif kind == "choice" and value not in choices:
         if attr == "type":  # the W3C names the element, not the attribute, here
             where = {"name": x.name, "parent": x.parent, "attr": attr, "value": value}
@@ -879,9 +711,9 @@ def _media_text(x: _Ext) -> None:
     kind = x.el.get("type", "plain")
     _media_attr(x, "type", "choice", choices=_TEXT_TYPES)
     if kind == "html":
-        common.check_html(x.report, x.value, element=x.name, parent=x.parent, line=line_of(x.el))
-    elif kind == "plain" and html_markup(x.value):
-        x.warn("ContainsUndeclaredHTML", value=x.value)
+        markup.check_html(x.report, x.value, **x.at())
+    elif kind == "plain":
+        markup.check_plain_text(x.report, x.value, code="ContainsUndeclaredHTML", **x.at())
     if x.local == "text":
         _media_attr(x, "lang", "language")
         _media_attr(x, "start", "npt")
@@ -1036,10 +868,9 @@ def _check_itunes(x: _Ext) -> None:
         if href is None:
             x.err("MissingAttribute", attr="href")
         else:
-            fault = uri_fault(href)
-            if fault is not None and fault[0] == "error":
-                code = "InvalidURLAttribute" if fault[1] == "InvalidFullLink" else fault[1]
-                x.err(code, name="href", parent=x.name.replace(":", "_"), value=href)
+            x.full_url(
+                href, code="InvalidURLAttribute", name="href", parent=x.name.replace(":", "_")
+            )
     elif local in ("subtitle", "summary", "keywords"):
         limit = 4000 if local == "summary" else 255
         if len(x.value) > limit:
@@ -1066,8 +897,7 @@ def _check_itunes(x: _Ext) -> None:
             if namespace(child) == ITUNES_NS:
                 _check_itunes(_Ext(x.report, child, x.name, x.base_url))
     elif local == "email":
-        if email_fault(x.value):
-            x.err("InvalidContact", value=x.value)
+        values.check_email(x.report, x.value.strip(), code="InvalidContact", **x.at())
     elif local == "new-feed-url":
         x.full_url()
     elif local in ("author", "name", "title"):

@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from . import common, namespaces
+from . import markup, namespaces, values
 from .report import Report
 from .tree import line_of as _line
 from .tree import local_name as _local
@@ -50,7 +50,7 @@ class FeedSync:
         for attr in ("since", "until", "expires"):
             value = el.get(attr)
             if value is not None:
-                dates[attr] = common.check_date_rfc3339(
+                dates[attr] = values.check_date_rfc3339(
                     self.report, value, element=attr, parent="sx_sharing", line=line
                 )
         for present, absent in (("since", "until"), ("until", "since")):
@@ -77,7 +77,7 @@ class FeedSync:
                 line=line,
             )
         else:
-            common.check_uri(
+            values.check_uri(
                 self.report,
                 link,
                 element="link",
@@ -85,6 +85,7 @@ class FeedSync:
                 line=line,
                 full=True,
                 iri=False,
+                error="InvalidFullLink",  # the W3C's code here, for non-ASCII too
             )
         kind = el.get("type")
         if kind is None:
@@ -103,7 +104,7 @@ class FeedSync:
         if title is not None:
             if not title.strip():
                 self.report.warning("NotBlank", element="title", parent="sx_related", line=line)
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report, title, element="title", parent="sx_related", line=line
             )
 
@@ -173,13 +174,13 @@ class FeedSync:
                     line=line,
                 )
         if when is not None:
-            common.check_date_rfc3339(
+            values.check_date_rfc3339(
                 self.report, when, element="when", parent="sx_history", line=line
             )
         if by is not None:
             if not by.strip():
                 self.report.warning("NotBlank", element="by", parent="sx_history", line=line)
-            common.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
+            markup.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
             if not _NSS_RE.match(by):
                 self.report.error(
                     "InvalidNSS", element="by", parent="sx_history", value=by, line=line
@@ -187,11 +188,16 @@ class FeedSync:
 
     def positive(self, value: str, element: str, parent: str, line: int | None) -> None:
         """A positive 31-bit integer (sequence numbers, update counts)."""
-        if not (value.isascii() and value.isdigit()) or int(value) == 0:
-            self.report.error(
-                "InvalidPositiveInteger", element=element, parent=parent, value=value, line=line
-            )
-        elif int(value) > UINT31_MAX:
+        number = values.check_integer(
+            self.report,
+            value,
+            minimum=1,
+            code="InvalidPositiveInteger",
+            element=element,
+            parent=parent,
+            line=line,
+        )
+        if number is not None and number > UINT31_MAX:
             self.report.error(
                 "IntegerOverflow", element=element, parent=parent, value=value, line=line
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .report import Report
+from .values import is_tag_uri
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
@@ -121,8 +122,6 @@ def check_declarations(report: Report, root: etree._Element, *, atom: bool) -> N
     NonstdPrefix (info) for a known namespace under an unusual prefix, InvalidTAG for a
     ``tag:`` namespace that is not one, and in Atom documents AvoidNamespacePrefix for a
     prefix bound to Atom or XHTML (many readers only understand the default namespace)."""
-    from .common import is_tag_uri  # the value library's, imported late: it imports this
-
     seen: set[tuple[str, str]] = set()
     for _event, declared in etree.iterwalk(root, events=("start-ns",)):
         prefix, uri = declared

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .namespaces import PREFIXES
+from .namespaces import PREFIXES, XML
 from .report import Level, Report
 
 
@@ -116,3 +116,17 @@ def emit(
     }
     params.update(extra)
     getattr(report, level)(code, **params)
+
+
+def xml_base(element: etree._Element) -> str | None:
+    """The innermost ``xml:base`` in force at the element, if any."""
+    node: etree._Element | None = element
+    while node is not None:
+        base = node.get(_XML_BASE)
+        if base is not None:
+            return base
+        node = node.getparent()
+    return None
+
+
+_XML_BASE = f"{{{XML}}}base"
