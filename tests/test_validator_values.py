@@ -4,9 +4,11 @@ here was a disagreement once; the feeds are small and written for the purpose.""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
-from hnp_feeds.validator import Report, validate
+from hnp_feeds.validator import PortalPolicy, Report, validate
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -254,3 +256,32 @@ def test_escaped_html_is_judged_alike() -> None:
         )
         for report in reports:
             assert said(report, code) == ["warning"], report.messages
+
+
+# --------------------------------------------------------------------------- the portal policy
+
+BUILT = datetime(2022, 6, 18, tzinfo=timezone(timedelta(hours=7)))
+
+
+def portal(data: bytes) -> set[str]:
+    report = validate(data, profile="portal", policy=PortalPolicy(now=BUILT))
+    return report.codes() - {"MissingRelatedLink"}
+
+
+@pytest.mark.parametrize(
+    "entry_id", ["tag:HNP.example.vn,2022:1", "tag:hnp.example.vn,2022-02-30:1"]
+)
+def test_the_policy_knows_a_tag_uri_as_the_spec_does(entry_id: str) -> None:
+    """IdNotTag had a looser tag: pattern of its own: these passed it."""
+    assert {"InvalidTAG", "IdNotTag"} <= portal(atom(entry_id=entry_id))
+
+
+def test_the_policy_reads_a_date_as_the_spec_does() -> None:
+    """The policy parsed dates with datetime.fromisoformat and email.utils: it judged the
+    offset and time of dates the spec rejects, and missed ones the spec reads."""
+    spaced = portal(atom(entry="<published>2099-06-17 20:22:00+07:00</published>"))
+    assert "InvalidRFC3339Date" in spaced and "FutureDate" not in spaced
+    wrong_day = portal(rss(item="<pubDate>Sat, 17 Jun 2099 20:22:00 +0700</pubDate>"))
+    assert "IncorrectDOW" in wrong_day and "FutureDate" not in wrong_day
+    utc_unknown = portal(rss(item="<pubDate>Fri, 17 Jun 2022 20:22:00 -0000</pubDate>"))
+    assert {"OffsetNotLocal", "FutureDate"} <= utc_unknown
