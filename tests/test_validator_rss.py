@@ -416,7 +416,7 @@ def test_extension_checker_serves_atom_entries_too() -> None:
         (
             '<thr:total xmlns:thr="http://purl.org/syndication/thread/1.0">lots</thr:total>',
             "entry",
-            "InvalidInteger",
+            "InvalidNonNegativeInteger",
             {"element": "thr:total", "parent": "entry"},
         ),
     ],

@@ -285,3 +285,75 @@ def test_the_policy_reads_a_date_as_the_spec_does() -> None:
     assert "IncorrectDOW" in wrong_day and "FutureDate" not in wrong_day
     utc_unknown = portal(rss(item="<pubDate>Fri, 17 Jun 2022 20:22:00 -0000</pubDate>"))
     assert {"OffsetNotLocal", "FutureDate"} <= utc_unknown
+
+
+# --------------------------------------------------------------- one module per vocabulary
+
+
+THR = ' xmlns:thr="http://purl.org/syndication/thread/1.0"'
+SX = ' xmlns:sx="http://feedsync.org/2007/feedsync"'
+
+
+@pytest.mark.parametrize(
+    ("element", "code", "params"),
+    [
+        # Atom's own thr: rules and the extension module's disagreed
+        ("<thr:total>lots</thr:total>", "InvalidNonNegativeInteger", {"element": "thr:total"}),
+        ('<thr:in-reply-to ref="bai-1"/>', "InvalidFullLink", {"element": "ref"}),
+        (
+            '<thr:in-reply-to ref="tag:hnp.example.vn,2022:bai/0" type="html"/>',
+            "InvalidMIMEType",
+            {"attr": "type"},
+        ),
+        # FeedSync was wired for Atom only
+        (
+            '<sx:sync id="bai 1" updates="1"><sx:history sequence="1" by="HNP"/></sx:sync>',
+            "InvalidNSS",
+            {"element": "id", "parent": "sx_sync"},
+        ),
+        (
+            '<sx:sync id="bai1" updates="0"><sx:history sequence="1" by="HNP"/></sx:sync>',
+            "InvalidPositiveInteger",
+            {"element": "updates"},
+        ),
+    ],
+)
+def test_an_extension_element_is_judged_alike(
+    element: str, code: str, params: dict[str, str]
+) -> None:
+    for report in (
+        validate(atom(entry=element, declare=THR + SX)),
+        validate(rss(item=element, declare=THR + SX)),
+    ):
+        assert said(report, code, **params) == ["error"], report.messages
+
+
+def test_thread_attributes_of_an_atom_link_count_in_rss_too() -> None:
+    link = (
+        '<link rel="replies" href="https://hnp.example.vn/bai/1/binh-luan.xml" '
+        'thr:count="nhiều" thr:when="2022-06-17T20:22:00+07:00"/>'
+    )
+    for report in (
+        validate(atom(entry=link, declare=THR)),
+        validate(rss(item=link.replace("<link", "<atom:link"), declare=THR)),
+    ):
+        assert said(report, "InvalidNonNegativeInteger", element="thr:count") == ["error"]
+        assert said(report, "NoThrWhen") == ["error"]
+
+
+def test_robots_meta_is_judged_in_rss_too() -> None:
+    meta = '<xhtml:meta name="robots" content="index, noindex"/>'
+    xhtml = ' xmlns:xhtml="http://www.w3.org/1999/xhtml"'
+    for report in (
+        validate(atom(feed=meta, declare=xhtml)),
+        validate(rss(channel=meta, declare=xhtml)),
+    ):
+        assert said(report, "InvalidMetaContent") == ["error"]
+
+
+def test_character_data_is_an_rss_rule_for_extension_text_too() -> None:
+    """CharacterData (RSS Profile) was said of dc: text in Atom feeds, not of Atom's own."""
+    text = "<dc:subject>x &lt;y &amp; z</dc:subject>"
+    dc = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    assert not said(validate(atom(entry=text, declare=dc)), "CharacterData")
+    assert said(validate(rss(item=text, declare=dc)), "CharacterData") == ["warning"]

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import extensions, feedsync, markup, namespaces, tree, values
+from . import extensions, markup, namespaces, tree, values
+from .ext import thr
 from .report import Report
 from .tree import elements as _elements
 from .tree import line_of as _line
@@ -20,7 +21,6 @@ from .tree import split_tag as _local
 
 ATOM_NS = namespaces.ATOM
 XHTML_NS = namespaces.XHTML
-THR_NS = namespaces.THR
 XML_BASE = f"{{{namespaces.XML}}}base"
 XML_LANG = f"{{{namespaces.XML}}}lang"
 
@@ -72,11 +72,6 @@ ALLOWED_ATTRS: dict[str, frozenset[str]] = {
 
 # Vocabularies whose elements are never valid inside XHTML content, by their prefix.
 FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
-APP_NAMESPACES = frozenset((namespaces.APP, namespaces.APP_DRAFT))
-ROBOTS_WORDS = frozenset(
-    ("index", "noindex", "follow", "nofollow", "none", "all", "noarchive", "nosnippet")
-    + ("noodp", "noydir", "noimageindex", "notranslate")
-)
 
 
 @dataclass
@@ -118,9 +113,8 @@ class _AtomChecker:
         self.entry_ids: dict[str, list[tuple[str, int | None]]] = {}
         self.entry_count = 0
         self.updated_seen: dict[str, int] = {}
-        self.feedsync = feedsync.FeedSync(report)
+        self.extensions = extensions.Extensions(report, base_url, rss=False)
         self.ns = ATOM_NS
-        self.namespaces_warned: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -168,7 +162,7 @@ class _AtomChecker:
         namespaces.check_vocabulary(
             self.report,
             uri,
-            self.namespaces_warned,
+            self.extensions.namespaces_said,
             element=_qname(el),
             parent=parent,
             line=_line(el),
@@ -247,7 +241,7 @@ class _AtomChecker:
         """One child of a feed, entry or source."""
         ns, name = _local(str(child.tag))
         if ns != self.ns:
-            self.foreign(child, base, scope)
+            self.foreign(child, scope)
             return
         if name not in allowed:
             self.report.error(
@@ -598,7 +592,7 @@ class _AtomChecker:
         length = el.get("length")
         if length is not None:
             values.check_integer(self.report, length, element="length", parent=parent, line=line)
-        self.link_thread_attrs(el, parent, line)
+        thr.check_link_attributes(self.report, el, parent)
         if rel == "self":
             has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
             has_xml_base = has_xml_base or el.get(XML_BASE) is not None
@@ -793,152 +787,26 @@ class _AtomChecker:
 
     # ------------------------------------------------------------------ extensions
 
-    def foreign(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
+    def foreign(self, el: etree._Element, scope: _Scope) -> None:
         """An element from another vocabulary inside a feed, entry or source."""
         ns, name = _local(str(el.tag))
-        if ns == XHTML_NS:
-            if name == "meta" and scope.name == "feed":
-                self.robots_meta(el)
-            else:
-                self.report.warning(
-                    "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
-                )
-            return
-        if ns in APP_NAMESPACES:
-            self.publishing(el, scope.name)
-            return
-        if ns == feedsync.SX_NS:
-            self.feedsync.check(el, scope.name)
-            return
         if not ns:
             self.report.warning(
                 "UndeterminableVocabulary", element=name, parent=scope.name, line=_line(el)
             )
             return
-        if ns == THR_NS:
-            self.thread(el, scope.name)
+        if ns == XHTML_NS and not (name == "meta" and scope.name == "feed"):
+            # XHTML belongs in a text construct's div; at feed level only robots meta
+            self.report.warning(
+                "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
+            )
             return
-        self.unknown_namespace(ns, el, scope.name)
-        qname = f"{FEED_VOCABULARIES.get(ns) or _prefix_of(el)}:{name}"
+        name = tree.qname(el)
         once = extensions.CHANNEL_ONCE if scope.name in ("feed", "source") else extensions.ITEM_ONCE
-        if qname in once and qname in scope.foreign:
-            self.report.error("DuplicateElement", element=qname, parent=scope.name, line=_line(el))
-        scope.foreign.add(qname)
-        extensions.check_extension_element(self.report, el, scope.name, base)
-
-    def robots_meta(self, el: etree._Element) -> None:
-        """``<xhtml:meta name="robots" content="noindex"/>`` at feed level: a feed's way
-        to ask search engines not to index it (the W3C validator's "meta" extension)."""
-        line = _line(el)
-        name = el.get("name")
-        content = el.get("content")
-        for attr, value in (("name", name), ("content", content)):
-            if value is None:
-                self.report.error(
-                    "MissingAttribute", element="xhtml:meta", parent="feed", attr=attr, line=line
-                )
-        if name is not None and name.lower() != "robots":
-            self.report.error(
-                "InvalidMetaName", element="name", parent="xhtml_meta", value=name, line=line
-            )
-        if content is not None:
-            words = {w.strip().lower() for w in content.split(",")}
-            conflict = {"index", "noindex"} <= words or {"follow", "nofollow"} <= words
-            if conflict or not words <= ROBOTS_WORDS:
-                self.report.error(
-                    "InvalidMetaContent",
-                    element="content",
-                    parent="xhtml_meta",
-                    value=content,
-                    line=line,
-                )
-
-    def publishing(self, el: etree._Element, parent: str) -> None:
-        """RFC 5023 (Atom Publishing Protocol) elements found in feeds and entries."""
-        _, name = _local(str(el.tag))
-        line = _line(el)
-        qname = f"app:{name}"
-        if name == "edited":
-            value = self.whitespace(el, qname, parent)
-            values.check_date_rfc3339(self.report, value, element=qname, parent=parent, line=line)
-        elif name == "control":
-            for child in _elements(el):
-                ns, local = _local(str(child.tag))
-                if ns in APP_NAMESPACES and local == "draft":
-                    value = _text(child).strip()
-                    if value not in ("yes", "no"):
-                        self.report.error(
-                            "InvalidYesNo",
-                            element="app:draft",
-                            parent=qname,
-                            value=value,
-                            line=_line(child),
-                        )
-        elif name == "collection":
-            if el.get("href") is None:
-                self.report.error(
-                    "MissingAttribute", element=qname, parent=parent, attr="href", line=line
-                )
-            for child in _elements(el):
-                ns, local = _local(str(child.tag))
-                if (ns == self.ns and local == "title") or (
-                    ns in APP_NAMESPACES and local in ("accept", "categories")
-                ):
-                    continue
-                prefix = "atom" if ns == self.ns else _prefix_of(child) or "?"
-                self.report.warning(
-                    "QuestionableUsage",
-                    element=f"{prefix}:{local}",
-                    parent=qname,
-                    line=_line(child),
-                )
-
-    def thread(self, el: etree._Element, parent: str) -> None:
-        """RFC 4685 elements: thr:in-reply-to (ref, href, source, type) and thr:total."""
-        _, name = _local(str(el.tag))
-        line = _line(el)
-        qname = f"thr:{name}"
-        if name == "total":
-            value = _text(el).strip()
-            self.no_children(el, qname)
-            values.check_integer(self.report, value, element=qname, parent=parent, line=line)
-            return
-        if name != "in-reply-to":
-            self.report.error("UndefinedElement", element=qname, parent=parent, line=line)
-            return
-        ref = el.get("ref")
-        if ref is None:
-            self.report.error(
-                "MissingAttribute", element=qname, parent=parent, attr="ref", line=line
-            )
-        else:
-            values.check_uri(
-                self.report, ref, element="ref", parent=qname, attr="ref", line=line, full=True
-            )
-        for attr in ("href", "source"):
-            target = el.get(attr)
-            if target is not None:
-                values.check_uri(
-                    self.report, target, element=attr, parent=qname, attr=attr, line=line
-                )
-        kind = el.get("type")
-        if kind is not None and not values.is_mime_type(kind):
-            self.report.error(
-                "InvalidMIMEType", element=qname, parent=parent, attr="type", value=kind, line=line
-            )
-
-    def link_thread_attrs(self, el: etree._Element, parent: str, line: int | None) -> None:
-        """RFC 4685 section 5: thr:count and thr:updated on a replies link (thr:when is not)."""
-        count = el.get(f"{{{THR_NS}}}count")
-        if count is not None:
-            values.check_integer(self.report, count, element="thr:count", parent=parent, line=line)
-        updated = el.get(f"{{{THR_NS}}}updated")
-        if updated is not None:
-            values.check_date_rfc3339(
-                self.report, updated, element="thr:updated", parent=parent, line=line
-            )
-        if el.get(f"{{{THR_NS}}}when") is not None:
-            self.report.error("NoThrWhen", element="thr:when", parent=parent, line=line)
+        if name in once and name in scope.foreign:
+            self.report.error("DuplicateElement", element=name, parent=scope.name, line=_line(el))
+        scope.foreign.add(name)
+        self.extensions.check(el, scope.name)
 
     def foreign_simple(self, el: etree._Element, parent: str) -> None:
         ns, name = _local(str(el.tag))
@@ -947,8 +815,7 @@ class _AtomChecker:
                 "UndeterminableVocabulary", element=name, parent=parent, line=_line(el)
             )
             return
-        self.unknown_namespace(ns, el, parent)
-        extensions.check_extension_element(self.report, el, parent, None)
+        self.extensions.check(el, parent)
 
 
 def _needs_summary(content: etree._Element) -> bool:
@@ -968,11 +835,6 @@ def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
     target = _strip_fragment(values.canonical_uri(resolved) or resolved)
     doc = _strip_fragment(values.canonical_uri(doc_base) or doc_base) if doc_base else None
     return target == here and here != doc
-
-
-def _prefix_of(el: etree._Element) -> str:
-    """The prefix messages name ``el``'s namespace with."""
-    return namespaces.PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
 
 
 def _comparable(uri: str) -> str:

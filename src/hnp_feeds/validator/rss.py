@@ -13,6 +13,7 @@ from lxml import etree
 from . import extensions as ext
 from . import markup, values
 from . import namespaces as ns
+from .ext import itunes
 from .report import Report
 from .tree import attr_qname, emit, iter_elements, line_of, namespace_of, qname, text_of, xml_base
 from .values import Where
@@ -73,20 +74,12 @@ class _RssChecker:
         self.channel_title = ""
         self.guids: set[str] = set()
         self.rssboard_profile = False
-        self.namespaces_seen: set[str] = set()
+        self.extensions = ext.Extensions(report, base_url, rss=True)
 
     # helpers ------------------------------------------------------------------------
     def extension(self, el: etree._Element, parent: str) -> None:
         """A foreign element: its namespace's checks, UnknownNamespace once per namespace."""
-        ns.check_vocabulary(
-            self.report,
-            namespace_of(el),
-            self.namespaces_seen,
-            element=qname(el),
-            parent=parent,
-            line=line_of(el),
-        )
-        ext.check_extension_element(self.report, el, parent, self.base_url)
+        self.extensions.check(el, parent)
 
     def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
         emit(self.report, "error", code, el, name=name, parent=parent, **kw)
@@ -267,7 +260,7 @@ class _RssChecker:
                 self.report, "info", "MissingDCLanguage", channel, name="language", parent="channel"
             )
         if ns.ITUNES in (channel.nsmap or {}).values():
-            ext.check_itunes_channel(self.report, channel)
+            itunes.check_itunes_channel(self.report, channel)
         if slash_comments and not seen["lastBuildDate"]:
             emit(
                 self.report, "warning", "SlashDate", channel, name="lastBuildDate", parent="channel"

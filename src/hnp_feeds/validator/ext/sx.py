@@ -1,7 +1,7 @@
 """Microsoft FeedSync (Simple Sharing Extensions, ``sx:``) in Atom or RSS feeds:
 ``sx:sharing`` / ``sx:related`` at feed level, ``sx:sync`` / ``sx:history`` per entry.
 
-One ``FeedSync`` per document: ``sx:sync`` ids must be unique across the feed.
+``sx:sync`` ids must be unique across the feed (the document keeps those seen).
 Messages carry the W3C validator's names (``parent`` is ``sx_history``, ``sx_sync``...).
 """
 
@@ -11,24 +11,29 @@ import re
 
 from lxml import etree
 
-from . import markup, namespaces, values
-from .report import Report
-from .tree import line_of as _line
-from .tree import local_name as _local
+from .. import markup, values
+from ..namespaces import SX as SX_NS
+from ..report import Report
+from ..tree import line_of as _line
+from ..tree import local_name as _local
+from . import Ext, Vocabulary
 
-SX_NS = namespaces.SX
 UINT31_MAX = 2**31 - 1
 # RFC 2141 namespace-specific-string characters (FeedSync ids and endpoints use them).
 _NSS_RE = re.compile(r"^(?:[a-zA-Z0-9()+,\-.:=@;$_!*'/?#]|%[0-9a-fA-F]{2})+$")
 RELATED_TYPES = frozenset(("complete", "aggregated"))
 
 
-class FeedSync:
-    """Checks the ``sx:`` elements of one document."""
+def _check_sx(x: Ext) -> None:
+    _FeedSync(x.report, x.doc.sync_ids).check(x.el, x.parent)
 
-    def __init__(self, report: Report) -> None:
+
+class _FeedSync:
+    """Checks ``sx:`` elements, given the sync ids the document has seen."""
+
+    def __init__(self, report: Report, sync_ids: set[str]) -> None:
         self.report = report
-        self.sync_ids: set[str] = set()
+        self.sync_ids = sync_ids
 
     def check(self, el: etree._Element, parent: str) -> None:
         """One ``sx:`` element found under ``parent`` (feed, entry, channel, item)."""
@@ -201,3 +206,6 @@ class FeedSync:
             self.report.error(
                 "IntegerOverflow", element=element, parent=parent, value=value, line=line
             )
+
+
+VOCABULARIES = (Vocabulary(frozenset({SX_NS}), _check_sx),)
