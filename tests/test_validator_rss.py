@@ -288,7 +288,7 @@ def test_rfc822_date_keeps_its_offset() -> None:
         ),
         (
             HEAD + item('<atom:link rel="related"/>'),
-            "MissingAttribute",
+            "MissingHref",
             {"element": "atom:link", "attr": "href"},
         ),
         (

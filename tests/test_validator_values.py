@@ -357,3 +357,62 @@ def test_character_data_is_an_rss_rule_for_extension_text_too() -> None:
     dc = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
     assert not said(validate(atom(entry=text, declare=dc)), "CharacterData")
     assert said(validate(rss(item=text, declare=dc)), "CharacterData") == ["warning"]
+
+
+# --------------------------------------------------------------------------- links
+
+
+@pytest.mark.parametrize(
+    ("attrs", "code", "level"),
+    [
+        # atom:link in RSS had rules of its own, a few of Atom's
+        ('rel="related"', "MissingHref", "error"),  # was MissingAttribute in RSS
+        (
+            'rel="bai-lien-quan" href="https://hnp.example.vn/b"',
+            "UnregisteredAtomLinkRel",
+            "warning",
+        ),
+        (
+            'rel="related" hreflang="vn-" href="https://hnp.example.vn/b"',
+            "InvalidLanguage",
+            "error",
+        ),
+        (
+            'rel="related" title="&lt;b&gt;Bài&lt;/b&gt;" href="https://hnp.example.vn/b"',
+            "ContainsHTML",
+            "warning",
+        ),
+        (
+            'rel="related" length="lớn" href="https://hnp.example.vn/b"',
+            "InvalidNonNegativeInteger",
+            "error",
+        ),
+    ],
+)
+def test_an_atom_link_is_one_element_in_both_formats(attrs: str, code: str, level: str) -> None:
+    assert said(validate(atom(entry=f"<link {attrs}/>")), code) == [level]
+    assert said(validate(rss(item=f"<atom:link {attrs}/>")), code) == [level]
+
+
+def test_a_self_link_is_judged_alike() -> None:
+    here = "https://hnp.example.vn/feed.xml"
+
+    def self_link(attrs: str) -> tuple[set[str], set[str]]:
+        atom_data = atom().replace(
+            b'<link rel="self" type="application/atom+xml" href="https://hnp.example.vn/atom.xml"/>',
+            f"<link {attrs}/>".encode(),
+        )
+        rss_data = rss().replace(
+            b'<atom:link rel="self" type="application/rss+xml" href="https://hnp.example.vn/rss.xml"/>',
+            f"<atom:link {attrs}/>".encode(),
+        )
+        return validate(atom_data, here).codes(), validate(rss_data, here).codes()
+
+    # relative: RSS said InvalidFullLink (an error), Atom RelativeSelf
+    for codes in self_link('rel="self" href="feed.xml"'):
+        assert "RelativeSelf" in codes and "InvalidFullLink" not in codes
+    # the feed's own type: RSS's type was SelfNotAtom in Atom feeds
+    for codes in self_link(f'rel="self" type="application/rss+xml" href="{here}"'):
+        assert "SelfNotAtom" not in codes
+    for codes in self_link(f'rel="self" type="text/html" href="{here}"'):
+        assert "SelfNotAtom" in codes

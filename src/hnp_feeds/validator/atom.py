@@ -1,19 +1,21 @@
-"""Atom 1.0 conformance (RFC 4287), with RFC 5005 feed paging/archiving rules and the
-RFC 4685 (threading) link relations.  One pass over the tree; messages are named after
-the W3C Feed Validation Service's classes and carry the same ``element``/``parent``/``attr``.
+"""Atom 1.0 conformance (RFC 4287): the document, its feed, entries and sources, their
+ids, people, categories and generator, one pass over the tree keeping xml:base and
+xml:lang.  Links are ``atom_links``', text constructs ``atom_text``'s, other vocabularies
+``extensions``'.  Messages are named after the W3C Feed Validation Service's classes
+and carry the same ``element``/``parent``/``attr``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from . import extensions, markup, namespaces, tree, values
-from .ext import thr
+from .atom_links import FEED_HISTORY_RELS, Link, check_alternates, check_history, check_link
+from .atom_text import check_text_construct, needs_summary
 from .report import Report
+from .tree import atom_qname as _qname
 from .tree import elements as _elements
 from .tree import line_of as _line
 from .tree import own_text as _text
@@ -23,26 +25,6 @@ ATOM_NS = namespaces.ATOM
 XHTML_NS = namespaces.XHTML
 XML_BASE = f"{{{namespaces.XML}}}base"
 XML_LANG = f"{{{namespaces.XML}}}lang"
-
-# IANA link relations registry (RFC 4287, 4685, 5005, 5023, 5829, 6903, 8288 ...).
-REGISTERED_RELS = frozenset(
-    """about alternate appendix archives author bookmark canonical chapter collection contents
-    copyright create-form current derivedfrom describedby describes disclosure duplicate edit
-    edit-form edit-media enclosure first glossary help hosts hub icon index item last
-    latest-version license lrdd memento monitor monitor-group next next-archive nofollow
-    noreferrer original payment predecessor-version prefetch prev prev-archive preview previous
-    privacy-policy related replies search section self service start stylesheet subsection
-    successor-version tag terms-of-service timegate timemap type up version-history via
-    working-copy working-copy-of""".split()
-)
-# RFC 5005 relations that page or archive a whole feed: meaningless inside an entry.
-FEED_HISTORY_RELS = frozenset(
-    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive", "current")
-)
-COMPLETE_FEED_FORBIDDEN_RELS = frozenset(
-    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive")
-)
-IANA_REL_PREFIX = "http://www.iana.org/assignments/relation/"
 
 # Atom elements allowed under each container; those in the second set at most once.
 FEED_CHILDREN = frozenset(
@@ -56,7 +38,6 @@ ENTRY_CHILDREN = frozenset(
 )
 ENTRY_SINGLE = frozenset("content id published rights source summary title updated".split())
 PERSON_CHILDREN = frozenset(("name", "uri", "email"))
-TEXT_TYPES = frozenset(("text", "html", "xhtml"))
 
 # Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).
 ALLOWED_ATTRS: dict[str, frozenset[str]] = {
@@ -75,33 +56,17 @@ FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VO
 
 
 @dataclass
-class _Link:
-    rel: str
-    type: str | None
-    hreflang: str | None
-    href: str | None
-    resolved: str | None
-    line: int | None
-
-
-@dataclass
 class _Scope:
     """What a feed, entry or source has seen so far among its children."""
 
     name: str
     parent: str
     seen: set[str] = field(default_factory=set)
-    links: list[_Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     has_author: bool = False
     foreign: set[str] = field(default_factory=set)
     entry_id: str | None = None
     updated: str = ""
-
-
-def _qname(el: etree._Element) -> str:
-    """How messages name an element: Atom's own by their local name, others by prefix."""
-    uri, local = _local(str(el.tag))
-    return local if uri == ATOM_NS else tree.qname(el)
 
 
 class _AtomChecker:
@@ -228,7 +193,13 @@ class _AtomChecker:
                 )
             self.container_child(child, base, scope, FEED_CHILDREN, FEED_SINGLE)
         self.container_end(el, scope, missing="MissingElement")
-        self.feed_history(el, scope)
+        check_history(
+            self.report,
+            scope.links,
+            complete="fh:complete" in scope.foreign,
+            archive="fh:archive" in scope.foreign,
+            line=_line(el),
+        )
 
     def container_child(
         self,
@@ -296,10 +267,8 @@ class _AtomChecker:
                 scope.updated = value
         elif name == "source":
             self.source(child, child_base)
-        elif name == "content":
-            self.text_construct(child, child_base, scope, content=True)
         else:
-            self.text_construct(child, child_base, scope, content=False)
+            check_text_construct(self.report, child, scope.name, content=name == "content")
 
     def container_end(self, el: etree._Element, scope: _Scope, *, missing: str) -> None:
         """Required children and link uniqueness, once a container's children are known."""
@@ -311,74 +280,7 @@ class _AtomChecker:
                 level(missing, element=required, parent=scope.name, line=_line(el))
         if scope.name == "feed" and not any(link.rel == "self" for link in scope.links):
             self.report.warning("MissingSelf", element="feed", parent="root", line=_line(el))
-        seen: set[tuple[str | None, str | None]] = set()
-        for link in scope.links:
-            if link.rel != "alternate":
-                continue
-            key = (link.type, link.hreflang)
-            if key in seen:
-                self.report.error(
-                    "DuplicateAtomLink",
-                    element="link",
-                    parent=scope.name,
-                    type=link.type,
-                    hreflang=link.hreflang,
-                    line=link.line,
-                )
-            seen.add(key)
-
-    def feed_history(self, el: etree._Element, scope: _Scope) -> None:
-        """RFC 5005: complete feeds carry no paging links; archives point to the current feed."""
-        complete = "fh:complete" in scope.foreign
-        archive = "fh:archive" in scope.foreign
-        rels = {link.rel: link for link in scope.links}
-        self_link = rels.get("self")
-        if complete:
-            for link in scope.links:
-                if link.rel in COMPLETE_FEED_FORBIDDEN_RELS:
-                    self.report.error(
-                        "FeedRelInCompleteFeed",
-                        element="link",
-                        parent="feed",
-                        rel=link.rel,
-                        line=link.line,
-                    )
-            current = rels.get("current")
-            if current is not None and (
-                self_link is None or self_link.resolved != current.resolved
-            ):
-                self.report.error(
-                    "CurrentNotSelfInCompleteFeed",
-                    element="link",
-                    parent="feed",
-                    rel="current",
-                    line=current.line,
-                )
-        if archive and not complete:
-            if "current" not in rels:
-                self.report.warning(
-                    "MissingCurrentInArchive", element="link", parent="feed", line=_line(el)
-                )
-            if not set(rels) & {"prev-archive", "next-archive", "previous", "next"}:
-                self.report.warning(
-                    "ArchiveIncomplete", element="fh:archive", parent="feed", line=_line(el)
-                )
-        if self_link is not None:
-            for edge, beyond in (("last", "next"), ("first", "previous")):
-                edge_link = rels.get(edge)
-                if (
-                    edge_link is not None
-                    and edge_link.resolved == self_link.resolved
-                    and beyond in rels
-                ):
-                    self.report.error(
-                        "LinkPastEnd",
-                        element="link",
-                        parent="feed",
-                        rel=beyond,
-                        edge=edge,
-                        line=rels[beyond].line,
-                    )
+        check_alternates(self.report, scope.links, scope.name)
 
     # ------------------------------------------------------------------ entries
 
@@ -421,7 +323,7 @@ class _AtomChecker:
                 self.report.warning(
                     "MissingTextualContent", element="entry", parent=parent, line=_line(el)
                 )
-        elif "summary" not in scope.seen and _needs_summary(content):
+        elif "summary" not in scope.seen and needs_summary(content):
             self.report.error("MissingSummary", element="entry", parent=parent, line=_line(el))
         for link in scope.links:
             if link.rel in FEED_HISTORY_RELS:
@@ -530,262 +432,10 @@ class _AtomChecker:
             )
 
     def link(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
-        parent = scope.name
-        line = _line(el)
-        if _text(el).strip():
-            self.report.warning("AtomLinkNotEmpty", element="link", parent=parent, line=line)
-        href = el.get("href")
-        resolved: str | None = None
-        if href is None:
-            self.report.error("MissingHref", element="link", parent=parent, attr="href", line=line)
-        elif values.check_uri(
-            self.report, href, element="href", parent=parent, attr="href", line=line
-        ):
-            resolved = values.resolve(base, href)
-            if base and base != self.doc_base and _same_document(resolved, base, self.doc_base):
-                self.report.warning(
-                    "SameDocumentReference", element="href", parent=parent, value=href, line=line
-                )
-        rel = el.get("rel")
-        if rel is None:
-            rel = "alternate"
-        elif not rel:
-            self.report.warning(
-                "AttrNotBlank", element="link", parent=parent, attr="rel", line=line
-            )
-        elif rel.startswith(IANA_REL_PREFIX) and rel[len(IANA_REL_PREFIX) :] in REGISTERED_RELS:
-            rel = rel[len(IANA_REL_PREFIX) :]
-        elif rel not in REGISTERED_RELS and not (
-            values.is_absolute(rel) and values.first_bad_uri_char(rel) is None
-        ):
-            self.report.warning(
-                "UnregisteredAtomLinkRel",
-                element="link",
-                parent=parent,
-                attr="rel",
-                value=rel,
-                line=line,
-            )
-        link_type = el.get("type")
-        if link_type is not None and not values.is_mime_type(link_type):
-            self.report.error(
-                "InvalidMIMEType",
-                element="link",
-                parent=parent,
-                attr="type",
-                value=link_type,
-                line=line,
-            )
-        hreflang = el.get("hreflang")
-        if hreflang is not None:
-            values.check_language(
-                self.report, hreflang, element="hreflang", parent=parent, line=line
-            )
-        title = el.get("title")
-        if title is not None:
-            if not title:
-                self.report.warning(
-                    "AttrNotBlank", element="link", parent=parent, attr="title", line=line
-                )
-            markup.check_plain_text(self.report, title, element="link", parent=parent, line=line)
-            markup.check_characters(self.report, title, element="title", parent="link", line=line)
-        length = el.get("length")
-        if length is not None:
-            values.check_integer(self.report, length, element="length", parent=parent, line=line)
-        thr.check_link_attributes(self.report, el, parent)
-        if rel == "self":
-            has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
-            has_xml_base = has_xml_base or el.get(XML_BASE) is not None
-            self.self_link(has_xml_base, href, resolved, link_type, base, parent, line)
-        scope.links.append(_Link(rel, link_type, hreflang, href, resolved, line))
-
-    def self_link(
-        self,
-        has_xml_base: bool,
-        href: str | None,
-        resolved: str | None,
-        link_type: str | None,
-        base: str | None,
-        parent: str,
-        line: int | None,
-    ) -> None:
-        if href is None:
-            return
-        if link_type is not None and link_type.split(";")[0].strip() != "application/atom+xml":
-            self.report.warning(
-                "SelfNotAtom", element="link", parent=parent, type=link_type, line=line
-            )
-        if parent != "feed":
-            return
-        if not values.is_absolute(href) and not (
-            base and values.is_absolute(base) and has_xml_base
-        ):
-            self.report.warning(
-                "RelativeSelf", element="link", parent=parent, value=href, line=line
-            )
-        elif (
-            self.doc_base
-            and resolved
-            and values.is_absolute(resolved)
-            and _comparable(resolved) != _comparable(self.doc_base)
-        ):
-            self.report.warning(
-                "SelfDoesntMatchLocation", element="link", parent=parent, value=resolved, line=line
-            )
-
-    def text_construct(
-        self, el: etree._Element, base: str | None, scope: _Scope, *, content: bool
-    ) -> None:
-        """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3)."""
-        _, name = _local(str(el.tag))
-        parent = scope.name
-        line = _line(el)
-        has_src = "src" in el.attrib
-        kind = "" if has_src else "text"
-        type_attr = el.get("type")
-        if type_attr is not None:
-            kind = type_attr
-            if not kind:
-                self.report.warning(
-                    "AttrNotBlank", element=name, parent=parent, attr="type", line=line
-                )
-        if not content and "/" in kind:
-            self.report.error(
-                "InvalidTextType", element=name, parent=parent, attr="type", value=kind, line=line
-            )
-        # A MIME type is needed with src or for anything not text/html/xhtml; RFC 4287
-        # 4.1.3.1 also rules out composite types for content.
-        not_mime = (has_src or kind not in TEXT_TYPES) and kind and not values.is_mime_type(kind)
-        if not_mime or (content and kind.lower().startswith("multipart/")):
-            self.report.error(
-                "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
-            )
-        if has_src:
-            src = el.get("src", "")
-            values.check_uri(
-                self.report,
-                src,
-                element=name,
-                parent=parent,
-                attr="src",
-                line=line,
-                error="InvalidURIAttribute",
-            )
-            if type_attr is None:
-                self.report.warning(
-                    "MissingTypeAttr", element=name, parent=parent, attr="type", line=line
-                )
-        children = _elements(el)
-        text = _text(el)
-        is_xml = kind.endswith("+xml") or kind.endswith("/xml")
-        if el.get("mode") == "escaped" and children:
-            self.report.error("NotEscaped", element=name, parent=parent, line=line)
-        if has_src:
-            if text.strip():
-                self.report.error("UnexpectedText", element=name, parent=parent, line=line)
-            if children and not is_xml:
-                for child in children:
-                    self.report.error(
-                        "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
-                    )
-            return
-        if children and text.strip():
-            self.report.error("UnexpectedText", element=name, parent=parent, line=line)
-        if kind == "xhtml":
-            self.xhtml(el, name, parent, children, text)
-            return
-        if children and not is_xml:
-            for child in children:
-                self.report.error(
-                    "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
-                )
-        if (
-            kind == "application/xhtml+xml"
-            and children
-            and _local(str(children[0].tag))[1] != "html"
-        ):
-            self.report.warning("HtmlFragment", element=name, parent=parent, type=kind, line=line)
-        if not text and not children:
-            self.report.warning("NotBlank", element=name, parent=parent, line=line)
-            return
-        if kind == "text":
-            markup.check_plain_text(
-                self.report,
-                text,
-                element=name,
-                parent=parent,
-                line=line,
-                code="ContainsUndeclaredHTML",
-            )
-            return
-        value = text
-        if "/" in kind and not is_xml and not kind.startswith("text/"):
-            # RFC 4287 4.1.3.3: any other media type is carried base64-encoded.
-            try:
-                decoded = base64.b64decode("".join(text.split()), validate=True)
-            except (binascii.Error, ValueError):
-                self.report.error("NotBase64", element=name, parent=parent, line=line)
-                return
-            if kind.endswith("/html"):
-                value = decoded.decode("utf-8", "replace")
-                kind = "html"
-            else:
-                return
-        if kind == "html" or kind.endswith("/html"):
-            markup.check_html(self.report, value, element=name, parent=parent, line=line)
-            if kind.endswith("/html") and "<html" not in value:
-                self.report.warning(
-                    "HtmlFragment", element=name, parent=parent, type=kind, line=line
-                )
-        elif not is_xml:
-            markup.check_plain_text(
-                self.report,
-                value,
-                element=name,
-                parent=parent,
-                line=line,
-                code="ContainsUndeclaredHTML",
-            )
-
-    def xhtml(
-        self, el: etree._Element, name: str, parent: str, children: list[etree._Element], text: str
-    ) -> None:
-        line = _line(el)
-        leading = el.text or ""
-        div = children[0] if children else None
-        if div is None:
-            if text.strip():
-                self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
-                markup.check_plain_text(
-                    self.report, text, element=name, parent=parent, line=line, code="NotInline"
-                )
-            elif not text:
-                self.report.warning("NotBlank", element=name, parent=parent, line=line)
-            return
-        ns, local = _local(str(div.tag))
-        if leading.strip() or ns != XHTML_NS or local != "div":
-            self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
-            if local == "div" and ns != XHTML_NS:
-                self.report.warning("NotHtml", element=name, parent=parent, value=ns, line=line)
-            return
-        for extra in children[1:]:
-            self.report.error(
-                "UndefinedElement", element=_qname(extra), parent=name, line=_line(extra)
-            )
-        markup.check_xhtml(
-            self.report, div, element=name, parent=parent, known_namespaces=FEED_VOCABULARIES
+        link = check_link(
+            self.report, el, name="link", parent=scope.name, base=base, doc_base=self.doc_base
         )
-        if not _elements(div):
-            markup.check_plain_text(
-                self.report,
-                div.text or "",
-                element=name,
-                parent=parent,
-                line=line,
-                code="NotInline",
-            )
-
-    # ------------------------------------------------------------------ extensions
+        scope.links.append(link)
 
     def foreign(self, el: etree._Element, scope: _Scope) -> None:
         """An element from another vocabulary inside a feed, entry or source."""
@@ -816,34 +466,6 @@ class _AtomChecker:
             )
             return
         self.extensions.check(el, parent)
-
-
-def _needs_summary(content: etree._Element) -> bool:
-    """RFC 4287 4.1.1.1: content with src, or base64 (non-text, non-XML) content."""
-    if "src" in content.attrib:
-        return True
-    kind = content.get("type", "text")
-    if kind in ("text", "html", "xhtml") or "/" not in kind:
-        return False
-    return not (kind.startswith("text/") or kind.endswith(("+xml", "/xml", "/html")))
-
-
-def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
-    """Does a reference resolve to its own xml:base (not the document): RFC 3986 5.4 says
-    that is "this document", which is ambiguous when xml:base names another resource."""
-    here = _strip_fragment(values.canonical_uri(base) or base)
-    target = _strip_fragment(values.canonical_uri(resolved) or resolved)
-    doc = _strip_fragment(values.canonical_uri(doc_base) or doc_base) if doc_base else None
-    return target == here and here != doc
-
-
-def _comparable(uri: str) -> str:
-    """A URI in normal form without its fragment, for "is this the same resource?"."""
-    return _strip_fragment(values.canonical_uri(uri) or uri)
-
-
-def _strip_fragment(uri: str) -> str:
-    return uri.split("#", 1)[0]
 
 
 def check(tree: etree._ElementTree, report: Report, base_url: str | None = None) -> None:

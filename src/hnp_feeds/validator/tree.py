@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from .namespaces import PREFIXES, XML
+from .namespaces import ATOM, PREFIXES, XML
 from .report import Level, Report
 
 
@@ -47,6 +47,18 @@ def qname(element: etree._Element) -> str:
     uri, local = tag[1:].split("}", 1)
     prefix = PREFIXES.get(uri) or element.prefix
     return f"{prefix}:{local}" if prefix else local
+
+
+def atom_qname(element: etree._Element) -> str:
+    """How messages in an Atom document name an element: Atom's own by their local name
+    (as the W3C validator does), others as ``qname`` does."""
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith(_ATOM_TAG):
+        return tag[len(_ATOM_TAG) :]
+    return qname(element)
+
+
+_ATOM_TAG = f"{{{ATOM}}}"
 
 
 def attr_qname(attr: str, element: etree._Element) -> str:

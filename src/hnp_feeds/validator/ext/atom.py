@@ -1,32 +1,18 @@
-"""Atom elements inside RSS 2.0: ``atom:link`` (self, hub, related...), ``atom:id``,
-``atom:updated`` / ``atom:published``; judged by the same value rules as in Atom."""
+"""Atom elements inside RSS 2.0: ``atom:link`` (self, hub, related...) by the very rules
+of a link in Atom, ``atom:id`` and ``atom:updated`` / ``atom:published`` by its values'."""
 
 from __future__ import annotations
 
 from .. import values
+from ..atom_links import base_of, check_link
 from ..namespaces import ATOM
-from . import Ext, Vocabulary, thr
+from . import Ext, Vocabulary
 
 
 def _check_atom_in_rss(x: Ext) -> None:
-    """Atom elements inside RSS: atom:link (self, hub, related...) and a few others."""
     if x.local == "link":
-        href = x.el.get("href")
-        if x.value.strip():
-            x.warn("AtomLinkNotEmpty", value=x.value.strip())
-        if href is None:
-            x.err("MissingAttribute", attr="href")
-        elif values.check_uri(
-            x.report, href.strip(), full=x.el.get("rel") == "self", **x.at("href", x.name)
-        ) and (x.el.get("rel") == "self" and x.parent == "channel" and x.doc.base_url):
-            here = values.canonical_uri(x.doc.base_url) or x.doc.base_url
-            there = values.canonical_uri(href.strip()) or href.strip()
-            if here.split("#")[0] != there.split("#")[0]:
-                x.warn("SelfDoesntMatchLocation", value=href)
-        kind = x.el.get("type")
-        if kind is not None:
-            values.check_mime_type(x.report, kind.strip(), **x.at(attr="type"))
-        thr.check_link_attributes(x.report, x.el, x.parent)
+        base = base_of(x.el, x.doc.base_url)
+        check_link(x.report, x.el, name=x.name, parent=x.parent, base=base, doc_base=x.doc.base_url)
     elif x.local in ("updated", "published"):
         values.check_date_rfc3339(x.report, x.value.strip(), **x.at())
     elif x.local == "id" and values.check_uri(x.report, x.value.strip(), full=True, **x.at()):
