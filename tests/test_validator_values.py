@@ -416,3 +416,38 @@ def test_a_self_link_is_judged_alike() -> None:
         assert "SelfNotAtom" not in codes
     for codes in self_link(f'rel="self" type="text/html" href="{here}"'):
         assert "SelfNotAtom" in codes
+
+
+# --------------------------------------------------------------------------- numbers and URN parts
+
+
+@pytest.mark.parametrize(
+    ("element", "code"),
+    [
+        # float() took nan, inf and exponents for GeoRSS and geo:alt, Media RSS did not
+        ("<georss:point>nan nan</georss:point>", "InvalidCoord"),
+        ("<georss:point>2.1e1 105.85</georss:point>", "InvalidCoord"),
+        ("<geo:alt>inf</geo:alt>", "InvalidFloat"),
+        ('<media:content url="https://hnp.example.vn/a.mp4" bitrate="1e3"/>', "InvalidFloat"),
+    ],
+)
+def test_a_decimal_number_is_one_rule_for_every_vocabulary(element: str, code: str) -> None:
+    declare = (
+        ' xmlns:georss="http://www.georss.org/georss"'
+        ' xmlns:geo="http://www.w3.org/2003/01/geo/wgs84_pos#"'
+        ' xmlns:media="http://search.yahoo.com/mrss/"'
+    )
+    for report in (
+        validate(atom(entry=element, declare=declare)),
+        validate(rss(item=element, declare=declare)),
+    ):
+        assert said(report, code) == ["error"], report.messages
+
+
+def test_a_namespace_specific_string_is_one_rule() -> None:
+    """URNs (values) and FeedSync ids (feedsync.py) had an NSS pattern each: "/" differed."""
+    assert validate(atom(entry_id="urn:hnp:bai/1")).ok
+    sync = '<sx:sync id="bai/1" updates="1"><sx:history sequence="1" by="HNP"/></sx:sync>'
+    assert not said(validate(atom(entry=sync, declare=SX)), "InvalidNSS")
+    bad = validate(atom(entry_id="urn:hnp:bài 1"))
+    assert said(bad, "InvalidURN") == ["error"]

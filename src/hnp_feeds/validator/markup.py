@@ -16,15 +16,9 @@ from lxml import etree
 from .namespaces import MATHML, SVG, XHTML
 from .report import Report
 from .tree import line_of
-from .values import Where, first_bad_uri_char, is_absolute, log
+from .values import Where, first_bad_uri_char, is_absolute, log, words
 
-
-def _words(text: str) -> frozenset[str]:
-    """A set from a whitespace-separated word list."""
-    return frozenset(text.split())
-
-
-HTML_TAGS = _words(
+HTML_TAGS = words(
     """a abbr acronym address applet area article aside audio b base basefont bdi bdo big
     blockquote body br button canvas caption center cite code col colgroup command comment data
     datagrid datalist dd del details dfn dialog dir div dl dt em embed eventsource fieldset
@@ -37,7 +31,7 @@ HTML_TAGS = _words(
 )
 # Elements an aggregator can show without risk; the others (script, iframe, object, embed,
 # meta, style, ...) are what SecurityRisk is about.
-SAFE_HTML_ELEMENTS = _words(
+SAFE_HTML_ELEMENTS = words(
     """a abbr acronym address area article aside audio b bdi big blockquote br button canvas
     caption center cite code col colgroup command data datagrid datalist dd del details dfn
     dialog dir div dl dt em eventsource fieldset figcaption figure footer font form header h1
@@ -46,7 +40,7 @@ SAFE_HTML_ELEMENTS = _words(
     samp section select small sound source spacer span strike strong sub summary sup table
     tbody td template textarea time tfoot th thead tr track tt u ul var video noscript wbr"""
 )
-SAFE_HTML_ATTRIBUTES = _words(
+SAFE_HTML_ATTRIBUTES = words(
     """abbr accept accept-charset accesskey action align allow allowfullscreen alt as autoplay
     autocapitalize autocomplete autofocus axis background balance bgcolor bgproperties border
     bordercolor bordercolordark bordercolorlight bottompadding cellpadding cellspacing ch
@@ -64,7 +58,7 @@ SAFE_HTML_ATTRIBUTES = _words(
     translate type unselectable usemap urn valign value variable volume vspace vrml width wrap
     xml:lang xmlns"""
 )
-SAFE_CSS_PROPERTIES = _words(
+SAFE_CSS_PROPERTIES = words(
     """azimuth background background-color border border-bottom border-bottom-color
     border-bottom-style border-bottom-width border-collapse border-color border-left
     border-left-color border-left-style border-left-width border-right border-right-color
@@ -77,7 +71,7 @@ SAFE_CSS_PROPERTIES = _words(
     speak-header speak-numeral speak-punctuation speech-rate stress text-align text-decoration
     text-indent unicode-bidi vertical-align voice-family volume white-space width"""
 )
-SAFE_CSS_KEYWORDS = _words(
+SAFE_CSS_KEYWORDS = words(
     """aqua auto black block blue bold both bottom brown center collapse dashed dotted fuchsia
     gray green !important italic left lime maroon medium none navy normal nowrap olive pointer
     purple red right solid silver teal top transparent underline white yellow"""
@@ -91,25 +85,25 @@ _STYLE_CHARS_RE = re.compile(
 _STYLE_DECLS_RE = re.compile(r"^(\s*[-\w]+\s*:\s*[^:;]*(;|$))*$")
 _STYLE_DECL_RE = re.compile(r"([-\w]+)\s*:\s*([^:;]*)")
 
-MATHML_ELEMENTS = _words(
+MATHML_ELEMENTS = words(
     """annotation annotation-xml maction math merror mfrac mi mmultiscripts mn mo mover mpadded
     mphantom mprescripts mroot mrow mspace msqrt mstyle msub msubsup msup mtable mtd mtext mtr
     munder munderover none semantics"""
 )
-MATHML_ATTRIBUTES = _words(
+MATHML_ATTRIBUTES = words(
     """actiontype align columnalign columnlines columnspacing columnspan depth display
     displaystyle encoding equalcolumns equalrows fence fontstyle fontweight frame height
     linethickness lspace mathbackground mathcolor mathvariant maxsize minsize other rowalign
     rowlines rowspacing rowspan rspace scriptlevel selection separator stretchy width
     xmlns"""
 )
-SVG_ELEMENTS = _words(
+SVG_ELEMENTS = words(
     """a animate animateColor animateMotion animateTransform circle defs desc ellipse font-face
     font-face-name font-face-src g glyph hkern linearGradient line marker metadata
     missing-glyph mpath path polygon polyline radialGradient rect set stop svg switch text
     title tspan use"""
 )
-SVG_ATTRIBUTES = _words(
+SVG_ATTRIBUTES = words(
     """accent-height accumulate additive alphabetic arabic-form ascent attributeName
     attributeType baseProfile bbox begin by calcMode cap-height class color color-rendering
     content cx cy d dx dy descent display dur end fill fill-opacity fill-rule font-family

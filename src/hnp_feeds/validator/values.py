@@ -34,7 +34,7 @@ class Where(TypedDict, total=False):
     path: str
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
     """A set from a whitespace-separated word list."""
     return frozenset(text.split())
 
@@ -327,15 +327,16 @@ _TAG_RE = re.compile(
     r"[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*(?:#[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*)?$"
 )
 _TAG_DATE_RE = re.compile(r",(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?:")
-_URN_RE = re.compile(
-    r"^urn:[a-z0-9][a-z0-9-]{1,31}:(?:[a-z0-9()+,.:=@;$_!*'\-]|%[0-9a-f]{2})+$", re.I
-)
+# RFC 8141 namespace-specific string: the part of a URN after its NID (FeedSync ids too).
+_NSS = r"(?:[A-Za-z0-9()+,\-.:=@;$_!*'/?#]|%[0-9A-Fa-f]{2})+"
+_NSS_RE = re.compile(rf"^{_NSS}$")
+_URN_RE = re.compile(rf"^urn:[a-z0-9][a-z0-9-]{{1,31}}:{_NSS}$", re.I)
 _UUID_RE = re.compile(
     r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I
 )
 
 #: IANA URI schemes (RFC 7595 registry, permanent and provisional) a feed may carry
-IANA_SCHEMES: Final = _words(
+IANA_SCHEMES: Final = words(
     """aaa aaas about acap acct afs bitcoin cap cid coap coaps crid data dav dict dns dtn
     example fax file ftp geo go gopher h323 http https iax icap im imap info ipp iris
     iris.beep iris.lwz iris.xpc iris.xpcs jabber ldap magnet mailto market mid modem msrp
@@ -359,6 +360,11 @@ def is_tag_uri(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_nss(value: str) -> bool:
+    """Is ``value`` a URN's namespace-specific string (RFC 8141)?"""
+    return _NSS_RE.match(value) is not None
 
 
 def is_absolute(value: str) -> bool:
@@ -578,7 +584,7 @@ def check_mime_type(
     return False
 
 
-ISO639_1 = _words(
+ISO639_1 = words(
     """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
     cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
     hr ht hu hy hz ia id ie ig ii ik in io is it iu iw ja ji jv jw ka kg ki kj kk kl km kn ko
@@ -683,6 +689,15 @@ def int_value(value: str) -> int | None:
 
 
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+
+def decimal_value(value: str, *, signed: bool = True) -> float | None:
+    """A decimal number's value (``-21.03``, ``105.85``, ``.5``; no exponent, no nan or
+    inf), surrounding space allowed, a sign only when ``signed``; else None."""
+    value = value.strip()
+    digits = value[1:] if signed and value[:1] in ("+", "-") else value
+    return float(value) if _DECIMAL_RE.fullmatch(digits) else None
 
 
 def check_integer(

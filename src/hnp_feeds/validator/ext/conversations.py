@@ -16,9 +16,7 @@ def _check_conversations_network(x: Ext) -> None:
     elif x.local == "ratingIndividual":
         x.integer("InvalidPositiveInteger", minimum=1)
     elif x.local == "ratingAverage":
-        try:
-            float(x.value.strip())
-        except ValueError:
+        if values.decimal_value(x.value) is None:
             x.err("InvalidFloat", value=x.value.strip())
     elif x.local == "ratingTimestamp" and (
         not values.is_w3cdtf(x.value.strip()) or "T" not in x.value

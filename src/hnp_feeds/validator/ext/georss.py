@@ -3,6 +3,7 @@ numbers."""
 
 from __future__ import annotations
 
+from .. import values
 from ..namespaces import GEORSS
 from . import Ext, Vocabulary
 
@@ -15,12 +16,8 @@ def _check_georss(x: Ext) -> None:
     if "," in value:
         x.warn("CoordComma", value=value)
         value = value.replace(",", " ")
-    try:
-        numbers = [float(n) for n in value.split()]
-    except ValueError:
-        x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
-        return
-    if len(numbers) % 2 or (x.local == "point" and len(numbers) != 2):
+    numbers = [values.decimal_value(n) for n in value.split()]
+    if None in numbers or len(numbers) % 2 or (x.local == "point" and len(numbers) != 2):
         x.err("InvalidCoordList" if x.local != "point" else "InvalidCoord", value=x.value.strip())
 
 

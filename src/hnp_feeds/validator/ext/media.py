@@ -69,7 +69,7 @@ def _media_attr(
         if number is None or number < 0:
             x.err("InvalidNonNegativeInteger", **where)
     elif kind == "float":
-        if not re.fullmatch(r"\s*\d+(?:\.\d*)?\s*|\s*\.\d+\s*", value):
+        if values.decimal_value(value, signed=False) is None:
             x.err("InvalidFloat", **where)
     elif kind == "boolean":
         if value not in ("true", "false"):

@@ -7,8 +7,6 @@ Messages carry the W3C validator's names (``parent`` is ``sx_history``, ``sx_syn
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from .. import markup, values
@@ -19,8 +17,6 @@ from ..tree import local_name as _local
 from . import Ext, Vocabulary
 
 UINT31_MAX = 2**31 - 1
-# RFC 2141 namespace-specific-string characters (FeedSync ids and endpoints use them).
-_NSS_RE = re.compile(r"^(?:[a-zA-Z0-9()+,\-.:=@;$_!*'/?#]|%[0-9a-fA-F]{2})+$")
 RELATED_TYPES = frozenset(("complete", "aggregated"))
 
 
@@ -122,7 +118,7 @@ class _FeedSync:
             self.report.error(
                 "MissingAttribute", element="sx:sync", parent=parent, attr="id", line=line
             )
-        elif not _NSS_RE.match(sync_id):
+        elif not values.is_nss(sync_id):
             self.report.error(
                 "InvalidNSS", element="id", parent="sx_sync", value=sync_id, line=line
             )
@@ -186,7 +182,7 @@ class _FeedSync:
             if not by.strip():
                 self.report.warning("NotBlank", element="by", parent="sx_history", line=line)
             markup.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
-            if not _NSS_RE.match(by):
+            if not values.is_nss(by):
                 self.report.error(
                     "InvalidNSS", element="by", parent="sx_history", value=by, line=line
                 )
