@@ -451,3 +451,24 @@ def test_a_namespace_specific_string_is_one_rule() -> None:
     assert not said(validate(atom(entry=sync, declare=SX)), "InvalidNSS")
     bad = validate(atom(entry_id="urn:hnp:bài 1"))
     assert said(bad, "InvalidURN") == ["error"]
+
+
+def test_relative_references_in_escaped_html_follow_the_document_format() -> None:
+    """In an Atom feed, content:encoded's relative links were ContainsRelRef while Atom's
+    own type="html" content beside them was not (Atom resolves against the document)."""
+    html = "&lt;a href='bai/2.html'&gt;Bài 2&lt;/a&gt;"
+    encoded = ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+    atom_report = validate(
+        atom(
+            entry=f'<content type="html">{html}</content><content:encoded>{html}</content:encoded>',
+            declare=encoded,
+        )
+    )
+    assert not said(atom_report, "ContainsRelRef")
+    rss_report = validate(
+        rss(
+            item=f"<description>{html}</description><content:encoded>{html}</content:encoded>",
+            declare=encoded,
+        )
+    )
+    assert said(rss_report, "ContainsRelRef") == ["warning", "warning"]

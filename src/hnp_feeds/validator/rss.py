@@ -560,7 +560,7 @@ class _RssChecker:
             self.err("MissingAttribute", el, "enclosure", "item", attr="length")
         else:
             number = values.int_value(length)
-            if number is None or not re.fullmatch("[+-]?[0-9]+", length.strip()):
+            if number is None:
                 self.err(
                     "InvalidIntegerAttribute", el, "enclosure", "item", attr="length", value=length
                 )

@@ -117,7 +117,10 @@ class Ext:
         )
 
     def html(self) -> None:
-        markup.check_html(self.report, self.value, rel_refs=xml_base(self.el) is None, **self.at())
+        """Escaped HTML; relative references in it are ContainsRelRef in RSS without an
+        xml:base (the W3C's rule for RSS), never in Atom, which resolves them."""
+        rel_refs = self.doc.rss and xml_base(self.el) is None
+        markup.check_html(self.report, self.value, rel_refs=rel_refs, **self.at())
 
     def language(self, value: str | None = None, name: str | None = None) -> None:
         value = self.value.strip() if value is None else value
