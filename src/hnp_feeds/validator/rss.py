@@ -1,6 +1,7 @@
 """RSS 2.0 conformance (https://www.rssboard.org/rss-specification): one pass over the tree,
-messages named like the W3C Feed Validation Service's.  Extension elements are handed to
-``extensions.check_extension_element``."""
+messages named like the W3C Feed Validation Service's.  Values are judged by the value
+library (``values``, ``markup``), extension elements by their vocabulary's module
+(``extensions``), atom:link by the rules of an Atom link."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ ATTRIBUTES: Final = {
 }
 _FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
+_XML_ATTRIBUTE = f"{{{ns.XML}}}"
 
 
 class _RssChecker:
@@ -77,10 +79,6 @@ class _RssChecker:
         self.extensions = ext.Extensions(report, base_url, rss=True)
 
     # helpers ------------------------------------------------------------------------
-    def extension(self, el: etree._Element, parent: str) -> None:
-        """A foreign element: its namespace's checks, UnknownNamespace once per namespace."""
-        self.extensions.check(el, parent)
-
     def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
         emit(self.report, "error", code, el, name=name, parent=parent, **kw)
 
@@ -97,7 +95,7 @@ class _RssChecker:
             if attr in allowed:
                 continue
             if attr.startswith("{"):
-                if attr.startswith("{http://www.w3.org/XML/1998/namespace}"):
+                if attr.startswith(_XML_ATTRIBUTE):
                     continue
                 if not self.rssboard_profile:
                     self.warn(
@@ -195,7 +193,7 @@ class _RssChecker:
                     self.err("DuplicateElement", child, "channel", "rss")
                 self.channel(child)
             elif namespace_of(child):
-                self.extension(child, "rss")
+                self.extensions.check(child, "rss")
             else:
                 self.err("UndefinedElement", child, name, "rss")
         if channels == 0:
@@ -223,7 +221,7 @@ class _RssChecker:
             if namespace_of(child):
                 if name == "atom:link" and child.get("rel") == "self":
                     has_self = True
-                self.extension(child, "channel")
+                self.extensions.check(child, "channel")
                 continue
             self.channel_child(child, name)
         for required, code in (
@@ -328,7 +326,7 @@ class _RssChecker:
         for child in iter_elements(image):
             name = self.counted(child, "image", IMAGE_CHILDREN, seen)
             if namespace_of(child):
-                self.extension(child, "image")
+                self.extensions.check(child, "image")
                 continue
             if name not in IMAGE_CHILDREN:
                 self.err("UndefinedElement", child, name, "image")
@@ -370,7 +368,7 @@ class _RssChecker:
         for child in iter_elements(box):
             name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
             if namespace_of(child):
-                self.extension(child, "textInput")
+                self.extensions.check(child, "textInput")
             elif name not in TEXTINPUT_CHILDREN:
                 self.err("UndefinedElement", child, name, "textInput")
             elif name == "link":
@@ -452,7 +450,7 @@ class _RssChecker:
             if namespace_of(child):
                 if name == "content:encoded" and not description_seen:
                     self.warn("NeedDescriptionBeforeContent", child, name, "item")
-                self.extension(child, "item")
+                self.extensions.check(child, "item")
                 continue
             self.item_child(child, name)
         if not seen["title"] and not seen["description"]:
