@@ -121,6 +121,10 @@ SVG_ATTRIBUTES = words(
 )
 
 
+# SVG and MathML inside XHTML content: the elements and attributes known to be safe.
+_EMBEDDED = {SVG: (SVG_ELEMENTS, SVG_ATTRIBUTES), MATHML: (MATHML_ELEMENTS, MATHML_ATTRIBUTES)}
+
+
 def dangerous_style(style: str) -> list[str]:
     """The parts of a ``style`` attribute an aggregator should not trust (empty: safe)."""
     if not _STYLE_CHARS_RE.match(style) or not _STYLE_DECLS_RE.match(style):
@@ -342,17 +346,12 @@ def check_xhtml(
                         log(report, "warning", "DangerousStyleAttr", here, attr="style", value=evil)
                 elif attr.startswith("on"):
                     log(report, "warning", "SecurityRiskAttr", here, attr=attr)
-        elif ns == SVG:
-            if name not in SVG_ELEMENTS:
+        elif ns in _EMBEDDED:
+            safe_elements, safe_attributes = _EMBEDDED[ns]
+            if name not in safe_elements:
                 log(report, "warning", "SecurityRisk", here, tag=name)
             for attr in map(str, node.attrib):
-                if not attr.startswith("{") and attr not in SVG_ATTRIBUTES:
-                    log(report, "warning", "SecurityRiskAttr", here, attr=attr)
-        elif ns == MATHML:
-            if name not in MATHML_ELEMENTS:
-                log(report, "warning", "SecurityRisk", here, tag=name)
-            for attr in map(str, node.attrib):
-                if not attr.startswith("{") and attr not in MATHML_ATTRIBUTES:
+                if not attr.startswith("{") and attr not in safe_attributes:
                     log(report, "warning", "SecurityRiskAttr", here, attr=attr)
         elif ns in known:
             report.error(
