@@ -288,7 +288,7 @@ def test_rfc822_date_keeps_its_offset() -> None:
         ),
         (
             HEAD + item('<atom:link rel="related"/>'),
-            "MissingAttribute",
+            "MissingHref",
             {"element": "atom:link", "attr": "href"},
         ),
         (
@@ -416,7 +416,7 @@ def test_extension_checker_serves_atom_entries_too() -> None:
         (
             '<thr:total xmlns:thr="http://purl.org/syndication/thread/1.0">lots</thr:total>',
             "entry",
-            "InvalidInteger",
+            "InvalidNonNegativeInteger",
             {"element": "thr:total", "parent": "entry"},
         ),
     ],

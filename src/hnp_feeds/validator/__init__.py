@@ -22,8 +22,6 @@ from .policy import PortalPolicy, check_pair, check_policy
 from .report import Level, Message, Report
 from .xmlparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_xml
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",

@@ -1,48 +1,30 @@
-"""Atom 1.0 conformance (RFC 4287), with RFC 5005 feed paging/archiving rules and the
-RFC 4685 (threading) link relations.  One pass over the tree; messages are named after
-the W3C Feed Validation Service's classes and carry the same ``element``/``parent``/``attr``.
+"""Atom 1.0 conformance (RFC 4287): the document, its feed, entries and sources, their
+ids, people, categories and generator, one pass over the tree keeping xml:base and
+xml:lang.  Links are ``atom_links``', text constructs ``atom_text``'s, other vocabularies
+``extensions``'.  Messages are named after the W3C Feed Validation Service's classes
+and carry the same ``element``/``parent``/``attr``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import common, feedsync
+from . import extensions, markup, namespaces, tree, values
+from .atom_links import FEED_HISTORY_RELS, Link, check_alternates, check_history, check_link
+from .atom_text import check_text_construct, needs_summary
 from .report import Report
+from .tree import atom_qname as _qname
+from .tree import elements as _elements
+from .tree import line_of as _line
+from .tree import own_text as _text
+from .tree import split_tag as _local
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XHTML_NS = common.XHTML_NS
-FH_NS = "http://purl.org/syndication/history/1.0"
-THR_NS = "http://purl.org/syndication/thread/1.0"
-XML_BASE = f"{{{XML_NS}}}base"
-XML_LANG = f"{{{XML_NS}}}lang"
-
-# IANA link relations registry (RFC 4287, 4685, 5005, 5023, 5829, 6903, 8288 ...).
-REGISTERED_RELS = frozenset(
-    """about alternate appendix archives author bookmark canonical chapter collection contents
-    copyright create-form current derivedfrom describedby describes disclosure duplicate edit
-    edit-form edit-media enclosure first glossary help hosts hub icon index item last
-    latest-version license lrdd memento monitor monitor-group next next-archive nofollow
-    noreferrer original payment predecessor-version prefetch prev prev-archive preview previous
-    privacy-policy related replies search section self service start stylesheet subsection
-    successor-version tag terms-of-service timegate timemap type up version-history via
-    working-copy working-copy-of""".split()
-)
-# RFC 5005 relations that page or archive a whole feed: meaningless inside an entry.
-FEED_HISTORY_RELS = frozenset(
-    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive", "current")
-)
-COMPLETE_FEED_FORBIDDEN_RELS = frozenset(
-    ("first", "last", "next", "previous", "prev", "prev-archive", "next-archive")
-)
-IANA_REL_PREFIX = "http://www.iana.org/assignments/relation/"
+ATOM_NS = namespaces.ATOM
+XHTML_NS = namespaces.XHTML
+XML_BASE = f"{{{namespaces.XML}}}base"
+XML_LANG = f"{{{namespaces.XML}}}lang"
 
 # Atom elements allowed under each container; those in the second set at most once.
 FEED_CHILDREN = frozenset(
@@ -56,7 +38,6 @@ ENTRY_CHILDREN = frozenset(
 )
 ENTRY_SINGLE = frozenset("content id published rights source summary title updated".split())
 PERSON_CHILDREN = frozenset(("name", "uri", "email"))
-TEXT_TYPES = frozenset(("text", "html", "xhtml"))
 
 # Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).
 ALLOWED_ATTRS: dict[str, frozenset[str]] = {
@@ -70,98 +51,8 @@ ALLOWED_ATTRS: dict[str, frozenset[str]] = {
     "summary": frozenset(("type",)),
 }
 
-# Vocabularies whose elements are never valid inside XHTML content.
-FEED_VOCABULARIES = {
-    ATOM_NS: "atom",
-    "http://purl.org/atom/app#": "app",
-    "http://www.w3.org/2007/app": "app",
-    "http://purl.org/dc/elements/1.1/": "dc",
-    "http://purl.org/dc/terms/": "dcterms",
-    "http://purl.org/rss/1.0/": "rss",
-    FH_NS: "fh",
-    THR_NS: "thr",
-}
-
-
-# Vocabularies the validator knows (RFC 4287 section 6 allows any other; they get a warning
-# so that a typo in a namespace URI does not pass silently).
-KNOWN_NAMESPACES = frozenset(
-    (
-        ATOM_NS,
-        XML_NS,
-        common.XHTML_NS,
-        common.SVG_NS,
-        common.MATHML_NS,
-        FH_NS,
-        THR_NS,
-        "http://purl.org/dc/elements/1.1/",
-        "http://purl.org/dc/terms/",
-        "http://purl.org/rss/1.0/modules/content/",
-        "http://purl.org/rss/1.0/modules/slash/",
-        "http://purl.org/rss/1.0/modules/syndication/",
-        "http://purl.org/rss/1.0/modules/event/",
-        "http://search.yahoo.com/mrss/",
-        "http://search.yahoo.com/mrss",
-        "http://www.itunes.com/dtds/podcast-1.0.dtd",
-        "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
-        "http://a9.com/-/spec/opensearch/1.1/",
-        "http://a9.com/-/spec/opensearchrss/1.0/",
-        "http://backend.userland.com/blogChannelModule",
-        "http://backend.userland.com/creativeCommonsRssModule",
-        "http://web.resource.org/cc/",
-        "http://creativecommons.org/ns#",
-        "http://base.google.com/ns/1.0",
-        "http://schemas.google.com/g/2005",
-        "http://feedsync.org/2007/feedsync",
-        "http://www.microsoft.com/schemas/rss/sse",
-        "http://geourl.org/rss/module/",
-        "http://postneo.com/icbm",
-        "http://www.georss.org/georss",
-        "http://www.opengis.net/gml",
-        "http://www.w3.org/2003/01/geo/wgs84_pos#",
-        "http://madskills.com/public/xml/rss/module/trackback/",
-        "http://wellformedweb.org/CommentAPI/",
-        "http://rssnamespace.org/feedburner/ext/1.0",
-        "http://webns.net/mvcb/",
-        "http://www.bloglines.com/about/specs/fac-1.0",
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "http://www.w3.org/2000/01/rdf-schema#",
-        "http://xmlns.com/foaf/0.1/",
-        "http://www.w3.org/2007/app",
-        "http://purl.org/atom/app#",
-        "http://conversationsnetwork.org/rssNamespace-1.0/",
-        "http://my.theinfo.org/changed/1.0/rss/",
-        "http://www.opml.org/spec2",
-        "http://purl.org/syndication/atomtriples/1",
-        "http://www.w3.org/2005/Atom/app",
-        "http://pubsubhubbub.appspot.com/",
-    )
-)
-# Prefixes so well known that binding them to another namespace misleads readers.
-RESERVED_PREFIXES: dict[str, frozenset[str]] = {
-    "sx": frozenset(("http://feedsync.org/2007/feedsync",)),
-    "thr": frozenset((THR_NS,)),
-    "fh": frozenset((FH_NS,)),
-    "app": frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#")),
-    "xml": frozenset((XML_NS,)),
-}
-APP_NAMESPACES = frozenset(("http://www.w3.org/2007/app", "http://purl.org/atom/app#"))
-ROBOTS_WORDS = frozenset(
-    ("index", "noindex", "follow", "nofollow", "none", "all", "noarchive", "nosnippet")
-    + ("noodp", "noydir", "noimageindex", "notranslate")
-)
-# Known, but the validator does not check them (Google Data API elements).
-UNSUPPORTED_NAMESPACES = frozenset(("http://schemas.google.com/g/2005",))
-
-
-@dataclass
-class _Link:
-    rel: str
-    type: str | None
-    hreflang: str | None
-    href: str | None
-    resolved: str | None
-    line: int | None
+# Vocabularies whose elements are never valid inside XHTML content, by their prefix.
+FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
 
 
 @dataclass
@@ -171,42 +62,11 @@ class _Scope:
     name: str
     parent: str
     seen: set[str] = field(default_factory=set)
-    links: list[_Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     has_author: bool = False
     foreign: set[str] = field(default_factory=set)
     entry_id: str | None = None
     updated: str = ""
-
-
-def _local(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        ns, _, name = tag[1:].partition("}")
-        return ns, name
-    return "", tag
-
-
-def _qname(el: etree._Element) -> str:
-    ns, name = _local(str(el.tag))
-    prefix = el.prefix
-    if ns and prefix:
-        return f"{prefix}:{name}"
-    return name
-
-
-def _line(el: etree._Element) -> int | None:
-    line: int | None = getattr(el, "sourceline", None)
-    return line
-
-
-def _text(el: etree._Element) -> str:
-    """The character data directly inside ``el`` (not inside its children)."""
-    parts = [el.text or ""]
-    parts.extend(child.tail or "" for child in el)
-    return "".join(parts)
-
-
-def _elements(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str)]
 
 
 class _AtomChecker:
@@ -218,12 +78,8 @@ class _AtomChecker:
         self.entry_ids: dict[str, list[tuple[str, int | None]]] = {}
         self.entry_count = 0
         self.updated_seen: dict[str, int] = {}
-        self.extension_hook = _extension_hook()
-        self.feed_once, self.entry_once = _once_sets()
-        self.feedsync = feedsync.FeedSync(report)
+        self.extensions = extensions.Extensions(report, base_url, rss=False)
         self.ns = ATOM_NS
-        self.prefixes_warned: set[str] = set()
-        self.namespaces_warned: set[str] = set()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -231,11 +87,11 @@ class _AtomChecker:
         """Check ``xml:base`` / ``xml:lang`` on ``el`` and return the base in force there."""
         value = el.get(XML_BASE)
         if value is not None:
-            common.check_uri(self.report, value, element="xml:base", parent=parent, line=_line(el))
-            base = common.resolve(base, value)
+            values.check_uri(self.report, value, element="xml:base", parent=parent, line=_line(el))
+            base = values.resolve(base, value)
         lang = el.get(XML_LANG)
         if lang:
-            common.check_language(
+            values.check_language(
                 self.report, lang, element="xml:lang", parent=parent, line=_line(el)
             )
         return base
@@ -267,34 +123,15 @@ class _AtomChecker:
         if _text(el).strip():
             self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
 
-    def namespace_declarations(self, root: etree._Element) -> None:
-        """AvoidNamespacePrefix once per prefix bound to Atom or XHTML (many readers only
-        understand the default namespace there); InvalidTAG for a bad ``tag:`` namespace."""
-        for _event, (prefix, uri) in etree.iterwalk(root, events=("start-ns",)):
-            if prefix and uri in (ATOM_NS, XHTML_NS) and prefix not in self.prefixes_warned:
-                self.prefixes_warned.add(prefix)
-                self.report.warning("AvoidNamespacePrefix", prefix=prefix, namespace=uri)
-            usual = RESERVED_PREFIXES.get(prefix or "")
-            if usual is not None and uri not in usual:
-                self.report.warning("ReservedPrefix", prefix=prefix, namespace=uri)
-            if uri.startswith("tag:") and not common.is_tag_uri(uri):
-                self.report.error(
-                    "InvalidTAG", element=f"xmlns:{prefix}" if prefix else "xmlns", value=uri
-                )
-
-    def unknown_namespace(self, ns: str, el: etree._Element) -> None:
-        """UnknownNamespace (UnsupportedNamespace for a few) once per extension namespace."""
-        if ns in self.namespaces_warned or ns in KNOWN_NAMESPACES:
-            return
-        self.namespaces_warned.add(ns)
-        if ns in UNSUPPORTED_NAMESPACES:
-            self.report.info(
-                "UnsupportedNamespace", namespace=ns, element=_qname(el), line=_line(el)
-            )
-        else:
-            self.report.warning(
-                "UnknownNamespace", namespace=ns, element=_qname(el), line=_line(el)
-            )
+    def unknown_namespace(self, uri: str, el: etree._Element, parent: str) -> None:
+        namespaces.check_vocabulary(
+            self.report,
+            uri,
+            self.extensions.namespaces_said,
+            element=_qname(el),
+            parent=parent,
+            line=_line(el),
+        )
 
     # ------------------------------------------------------------------ document
 
@@ -307,8 +144,8 @@ class _AtomChecker:
             self.report.error(
                 "InvalidNamespace", element=name, parent="root", namespace=ns, line=_line(root)
             )
-            self.unknown_namespace(ns, root)
-        self.namespace_declarations(root)
+            self.unknown_namespace(ns, root, "root")
+        namespaces.check_declarations(self.report, root, atom=True)
         base = self.base_of(root, self.doc_base, "root")
         if name == "feed":
             self.feed(root, base)
@@ -356,7 +193,13 @@ class _AtomChecker:
                 )
             self.container_child(child, base, scope, FEED_CHILDREN, FEED_SINGLE)
         self.container_end(el, scope, missing="MissingElement")
-        self.feed_history(el, scope)
+        check_history(
+            self.report,
+            scope.links,
+            complete="fh:complete" in scope.foreign,
+            archive="fh:archive" in scope.foreign,
+            line=_line(el),
+        )
 
     def container_child(
         self,
@@ -369,7 +212,7 @@ class _AtomChecker:
         """One child of a feed, entry or source."""
         ns, name = _local(str(child.tag))
         if ns != self.ns:
-            self.foreign(child, base, scope)
+            self.foreign(child, scope)
             return
         if name not in allowed:
             self.report.error(
@@ -397,7 +240,7 @@ class _AtomChecker:
             if not value:
                 self.report.warning("NotBlank", element=name, parent=scope.name, line=_line(child))
             else:
-                common.check_uri(
+                values.check_uri(
                     self.report, value, element=name, parent=scope.name, line=_line(child)
                 )
         elif name == "id":
@@ -407,7 +250,7 @@ class _AtomChecker:
         elif name in ("updated", "published"):
             value = self.whitespace(child, name, scope.name)
             self.no_children(child, name)
-            common.check_date_rfc3339(
+            values.check_date_rfc3339(
                 self.report, value, element=name, parent=scope.name, line=_line(child)
             )
             if name == "updated" and scope.name == "entry":
@@ -424,10 +267,8 @@ class _AtomChecker:
                 scope.updated = value
         elif name == "source":
             self.source(child, child_base)
-        elif name == "content":
-            self.text_construct(child, child_base, scope, content=True)
         else:
-            self.text_construct(child, child_base, scope, content=False)
+            check_text_construct(self.report, child, scope.name, content=name == "content")
 
     def container_end(self, el: etree._Element, scope: _Scope, *, missing: str) -> None:
         """Required children and link uniqueness, once a container's children are known."""
@@ -439,74 +280,7 @@ class _AtomChecker:
                 level(missing, element=required, parent=scope.name, line=_line(el))
         if scope.name == "feed" and not any(link.rel == "self" for link in scope.links):
             self.report.warning("MissingSelf", element="feed", parent="root", line=_line(el))
-        seen: set[tuple[str | None, str | None]] = set()
-        for link in scope.links:
-            if link.rel != "alternate":
-                continue
-            key = (link.type, link.hreflang)
-            if key in seen:
-                self.report.error(
-                    "DuplicateAtomLink",
-                    element="link",
-                    parent=scope.name,
-                    type=link.type,
-                    hreflang=link.hreflang,
-                    line=link.line,
-                )
-            seen.add(key)
-
-    def feed_history(self, el: etree._Element, scope: _Scope) -> None:
-        """RFC 5005: complete feeds carry no paging links; archives point to the current feed."""
-        complete = "fh:complete" in scope.foreign
-        archive = "fh:archive" in scope.foreign
-        rels = {link.rel: link for link in scope.links}
-        self_link = rels.get("self")
-        if complete:
-            for link in scope.links:
-                if link.rel in COMPLETE_FEED_FORBIDDEN_RELS:
-                    self.report.error(
-                        "FeedRelInCompleteFeed",
-                        element="link",
-                        parent="feed",
-                        rel=link.rel,
-                        line=link.line,
-                    )
-            current = rels.get("current")
-            if current is not None and (
-                self_link is None or self_link.resolved != current.resolved
-            ):
-                self.report.error(
-                    "CurrentNotSelfInCompleteFeed",
-                    element="link",
-                    parent="feed",
-                    rel="current",
-                    line=current.line,
-                )
-        if archive and not complete:
-            if "current" not in rels:
-                self.report.warning(
-                    "MissingCurrentInArchive", element="link", parent="feed", line=_line(el)
-                )
-            if not set(rels) & {"prev-archive", "next-archive", "previous", "next"}:
-                self.report.warning(
-                    "ArchiveIncomplete", element="fh:archive", parent="feed", line=_line(el)
-                )
-        if self_link is not None:
-            for edge, beyond in (("last", "next"), ("first", "previous")):
-                edge_link = rels.get(edge)
-                if (
-                    edge_link is not None
-                    and edge_link.resolved == self_link.resolved
-                    and beyond in rels
-                ):
-                    self.report.error(
-                        "LinkPastEnd",
-                        element="link",
-                        parent="feed",
-                        rel=beyond,
-                        edge=edge,
-                        line=rels[beyond].line,
-                    )
+        check_alternates(self.report, scope.links, scope.name)
 
     # ------------------------------------------------------------------ entries
 
@@ -549,7 +323,7 @@ class _AtomChecker:
                 self.report.warning(
                     "MissingTextualContent", element="entry", parent=parent, line=_line(el)
                 )
-        elif "summary" not in scope.seen and _needs_summary(content):
+        elif "summary" not in scope.seen and needs_summary(content):
             self.report.error("MissingSummary", element="entry", parent=parent, line=_line(el))
         for link in scope.links:
             if link.rel in FEED_HISTORY_RELS:
@@ -578,10 +352,10 @@ class _AtomChecker:
         line = _line(el)
         if not value:
             self.report.warning("NotBlank", element="id", parent=scope.name, line=line)
-        if common.check_uri(
+        if values.check_uri(
             self.report, value, element="id", parent=scope.name, line=line, full=True
         ):
-            common.check_canonical(self.report, value, element="id", parent=scope.name, line=line)
+            values.check_canonical(self.report, value, element="id", parent=scope.name, line=line)
         if scope.name == "entry" and value:
             scope.entry_id = value
 
@@ -605,15 +379,15 @@ class _AtomChecker:
                 value = _text(child)
                 if not value.strip():
                     self.report.warning("NotBlank", element="name", parent=name, line=line)
-                common.check_plain_text(self.report, value, element="name", parent=name, line=line)
-                if "@" in value and _contains_email(value):
+                markup.check_plain_text(self.report, value, element="name", parent=name, line=line)
+                if values.contains_email(value):
                     self.report.warning("ContainsEmail", element="name", parent=name, line=line)
             elif local == "uri":
                 value = self.whitespace(child, "uri", name)
-                common.check_uri(self.report, value, element="uri", parent=name, line=line)
+                values.check_uri(self.report, value, element="uri", parent=name, line=line)
             else:
                 value = self.whitespace(child, "email", name)
-                common.check_email(self.report, value, element="email", parent=name, line=line)
+                values.check_email(self.report, value, element="email", parent=name, line=line)
         if "name" not in seen:
             self.report.error("MissingElement", element="name", parent=name, line=_line(el))
 
@@ -629,12 +403,12 @@ class _AtomChecker:
             self.report.warning("NotBlank", element="term", parent="category", line=line)
         scheme = el.get("scheme")
         if scheme is not None:
-            common.check_uri(
+            values.check_uri(
                 self.report, scheme, element="scheme", parent="category", line=line, full=True
             )
         label = el.get("label")
         if label is not None:
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report, label, element="label", parent="category", line=line
             )
 
@@ -644,10 +418,10 @@ class _AtomChecker:
         value = _text(el)
         if not value.strip() and not _elements(el):
             self.report.warning("NotBlank", element="generator", parent=parent, line=line)
-        common.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
+        markup.check_plain_text(self.report, value, element="generator", parent=parent, line=line)
         uri = el.get("uri")
         if uri is not None:
-            common.check_uri(
+            values.check_uri(
                 self.report,
                 uri,
                 element="generator",
@@ -658,429 +432,31 @@ class _AtomChecker:
             )
 
     def link(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
-        parent = scope.name
-        line = _line(el)
-        if _text(el).strip():
-            self.report.warning("AtomLinkNotEmpty", element="link", parent=parent, line=line)
-        href = el.get("href")
-        resolved: str | None = None
-        if href is None:
-            self.report.error("MissingHref", element="link", parent=parent, attr="href", line=line)
-        elif common.check_uri(
-            self.report, href, element="href", parent=parent, attr="href", line=line
-        ):
-            resolved = common.resolve(base, href)
-            if base and base != self.doc_base and _same_document(resolved, base, self.doc_base):
-                self.report.warning(
-                    "SameDocumentReference", element="href", parent=parent, value=href, line=line
-                )
-        rel = el.get("rel")
-        if rel is None:
-            rel = "alternate"
-        elif not rel:
-            self.report.warning(
-                "AttrNotBlank", element="link", parent=parent, attr="rel", line=line
-            )
-        elif rel.startswith(IANA_REL_PREFIX) and rel[len(IANA_REL_PREFIX) :] in REGISTERED_RELS:
-            rel = rel[len(IANA_REL_PREFIX) :]
-        elif rel not in REGISTERED_RELS and not (
-            common.is_absolute(rel) and common.first_bad_uri_char(rel) is None
-        ):
-            self.report.warning(
-                "UnregisteredAtomLinkRel",
-                element="link",
-                parent=parent,
-                attr="rel",
-                value=rel,
-                line=line,
-            )
-        link_type = el.get("type")
-        if link_type is not None and not common.is_mime_type(link_type):
-            self.report.error(
-                "InvalidMIMEType",
-                element="link",
-                parent=parent,
-                attr="type",
-                value=link_type,
-                line=line,
-            )
-        hreflang = el.get("hreflang")
-        if hreflang is not None:
-            common.check_language(
-                self.report, hreflang, element="hreflang", parent=parent, line=line
-            )
-        title = el.get("title")
-        if title is not None:
-            if not title:
-                self.report.warning(
-                    "AttrNotBlank", element="link", parent=parent, attr="title", line=line
-                )
-            common.check_plain_text(self.report, title, element="link", parent=parent, line=line)
-            common.check_characters(self.report, title, element="title", parent="link", line=line)
-        length = el.get("length")
-        if length is not None and not (length.isdigit() and length.isascii()):
-            self.report.error(
-                "InvalidNonNegativeInteger",
-                element="length",
-                parent=parent,
-                value=length,
-                line=line,
-            )
-        self.link_thread_attrs(el, parent, line)
-        if rel == "self":
-            has_xml_base = any(node.get(XML_BASE) is not None for node in el.iterancestors())
-            has_xml_base = has_xml_base or el.get(XML_BASE) is not None
-            self.self_link(has_xml_base, href, resolved, link_type, base, parent, line)
-        scope.links.append(_Link(rel, link_type, hreflang, href, resolved, line))
-
-    def self_link(
-        self,
-        has_xml_base: bool,
-        href: str | None,
-        resolved: str | None,
-        link_type: str | None,
-        base: str | None,
-        parent: str,
-        line: int | None,
-    ) -> None:
-        if href is None:
-            return
-        if link_type is not None and link_type.split(";")[0].strip() != "application/atom+xml":
-            self.report.warning(
-                "SelfNotAtom", element="link", parent=parent, type=link_type, line=line
-            )
-        if parent != "feed":
-            return
-        if not common.is_absolute(href) and not (
-            base and common.is_absolute(base) and has_xml_base
-        ):
-            self.report.warning(
-                "RelativeSelf", element="link", parent=parent, value=href, line=line
-            )
-        elif (
-            self.doc_base
-            and resolved
-            and common.is_absolute(resolved)
-            and _comparable(resolved) != _comparable(self.doc_base)
-        ):
-            self.report.warning(
-                "SelfDoesntMatchLocation", element="link", parent=parent, value=resolved, line=line
-            )
-
-    def text_construct(
-        self, el: etree._Element, base: str | None, scope: _Scope, *, content: bool
-    ) -> None:
-        """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3)."""
-        _, name = _local(str(el.tag))
-        parent = scope.name
-        line = _line(el)
-        has_src = "src" in el.attrib
-        kind = "" if has_src else "text"
-        type_attr = el.get("type")
-        if type_attr is not None:
-            kind = type_attr
-            if not kind:
-                self.report.warning(
-                    "AttrNotBlank", element=name, parent=parent, attr="type", line=line
-                )
-        if not content and "/" in kind:
-            self.report.error(
-                "InvalidTextType", element=name, parent=parent, attr="type", value=kind, line=line
-            )
-        # A MIME type is needed with src or for anything not text/html/xhtml; RFC 4287
-        # 4.1.3.1 also rules out composite types for content.
-        not_mime = (has_src or kind not in TEXT_TYPES) and kind and not common.is_mime_type(kind)
-        if not_mime or (content and kind.lower().startswith("multipart/")):
-            self.report.error(
-                "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
-            )
-        if has_src:
-            src = el.get("src", "")
-            common.check_uri(
-                self.report,
-                src,
-                element=name,
-                parent=parent,
-                attr="src",
-                line=line,
-                error="InvalidURIAttribute",
-            )
-            if type_attr is None:
-                self.report.warning(
-                    "MissingTypeAttr", element=name, parent=parent, attr="type", line=line
-                )
-        children = _elements(el)
-        text = _text(el)
-        is_xml = kind.endswith("+xml") or kind.endswith("/xml")
-        if el.get("mode") == "escaped" and children:
-            self.report.error("NotEscaped", element=name, parent=parent, line=line)
-        if has_src:
-            if text.strip():
-                self.report.error("UnexpectedText", element=name, parent=parent, line=line)
-            if children and not is_xml:
-                for child in children:
-                    self.report.error(
-                        "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
-                    )
-            return
-        if children and text.strip():
-            self.report.error("UnexpectedText", element=name, parent=parent, line=line)
-        if kind == "xhtml":
-            self.xhtml(el, name, parent, children, text)
-            return
-        if children and not is_xml:
-            for child in children:
-                self.report.error(
-                    "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
-                )
-        if (
-            kind == "application/xhtml+xml"
-            and children
-            and _local(str(children[0].tag))[1] != "html"
-        ):
-            self.report.warning("HtmlFragment", element=name, parent=parent, type=kind, line=line)
-        if not text and not children:
-            self.report.warning("NotBlank", element=name, parent=parent, line=line)
-            return
-        if kind == "text":
-            common.check_plain_text(
-                self.report,
-                text,
-                element=name,
-                parent=parent,
-                line=line,
-                code="ContainsUndeclaredHTML",
-            )
-            return
-        value = text
-        if "/" in kind and not is_xml and not kind.startswith("text/"):
-            # RFC 4287 4.1.3.3: any other media type is carried base64-encoded.
-            try:
-                decoded = base64.b64decode("".join(text.split()), validate=True)
-            except (binascii.Error, ValueError):
-                self.report.error("NotBase64", element=name, parent=parent, line=line)
-                return
-            if kind.endswith("/html"):
-                value = decoded.decode("utf-8", "replace")
-                kind = "html"
-            else:
-                return
-        if kind == "html" or kind.endswith("/html"):
-            common.check_html(self.report, value, element=name, parent=parent, line=line)
-            if kind.endswith("/html") and "<html" not in value:
-                self.report.warning(
-                    "HtmlFragment", element=name, parent=parent, type=kind, line=line
-                )
-        elif not is_xml:
-            common.check_plain_text(
-                self.report,
-                value,
-                element=name,
-                parent=parent,
-                line=line,
-                code="ContainsUndeclaredHTML",
-            )
-
-    def xhtml(
-        self, el: etree._Element, name: str, parent: str, children: list[etree._Element], text: str
-    ) -> None:
-        line = _line(el)
-        leading = el.text or ""
-        div = children[0] if children else None
-        if div is None:
-            if text.strip():
-                self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
-                common.check_plain_text(
-                    self.report, text, element=name, parent=parent, line=line, code="NotInline"
-                )
-            elif not text:
-                self.report.warning("NotBlank", element=name, parent=parent, line=line)
-            return
-        ns, local = _local(str(div.tag))
-        if leading.strip() or ns != XHTML_NS or local != "div":
-            self.report.error("MissingXhtmlDiv", element=name, parent=parent, line=line)
-            if local == "div" and ns != XHTML_NS:
-                self.report.warning("NotHtml", element=name, parent=parent, value=ns, line=line)
-            return
-        for extra in children[1:]:
-            self.report.error(
-                "UndefinedElement", element=_qname(extra), parent=name, line=_line(extra)
-            )
-        common.check_xhtml(
-            self.report, div, element=name, parent=parent, known_namespaces=FEED_VOCABULARIES
+        link = check_link(
+            self.report, el, name="link", parent=scope.name, base=base, doc_base=self.doc_base
         )
-        if not _elements(div):
-            common.check_plain_text(
-                self.report,
-                div.text or "",
-                element=name,
-                parent=parent,
-                line=line,
-                code="NotInline",
-            )
+        scope.links.append(link)
 
-    # ------------------------------------------------------------------ extensions
-
-    def foreign(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
+    def foreign(self, el: etree._Element, scope: _Scope) -> None:
         """An element from another vocabulary inside a feed, entry or source."""
         ns, name = _local(str(el.tag))
-        if ns == XHTML_NS:
-            if name == "meta" and scope.name == "feed":
-                self.robots_meta(el)
-            else:
-                self.report.warning(
-                    "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
-                )
-            return
-        if ns in APP_NAMESPACES:
-            self.publishing(el, scope.name)
-            return
-        if ns == feedsync.SX_NS:
-            self.feedsync.check(el, scope.name)
-            return
         if not ns:
             self.report.warning(
                 "UndeterminableVocabulary", element=name, parent=scope.name, line=_line(el)
             )
             return
-        if ns == THR_NS:
-            self.thread(el, scope.name)
+        if ns == XHTML_NS and not (name == "meta" and scope.name == "feed"):
+            # XHTML belongs in a text construct's div; at feed level only robots meta
+            self.report.warning(
+                "MisplacedXHTMLContent", element=_qname(el), parent=scope.name, line=_line(el)
+            )
             return
-        self.unknown_namespace(ns, el)
-        qname = f"{FEED_VOCABULARIES.get(ns) or _prefix_of(el)}:{name}"
-        once = self.feed_once if scope.name in ("feed", "source") else self.entry_once
-        if qname in once and qname in scope.foreign:
-            self.report.error("DuplicateElement", element=qname, parent=scope.name, line=_line(el))
-        scope.foreign.add(qname)
-        if self.extension_hook is not None:
-            self.extension_hook(self.report, el, scope.name, base)
-
-    def robots_meta(self, el: etree._Element) -> None:
-        """``<xhtml:meta name="robots" content="noindex"/>`` at feed level: a feed's way
-        to ask search engines not to index it (the W3C validator's "meta" extension)."""
-        line = _line(el)
-        name = el.get("name")
-        content = el.get("content")
-        for attr, value in (("name", name), ("content", content)):
-            if value is None:
-                self.report.error(
-                    "MissingAttribute", element="xhtml:meta", parent="feed", attr=attr, line=line
-                )
-        if name is not None and name.lower() != "robots":
-            self.report.error(
-                "InvalidMetaName", element="name", parent="xhtml_meta", value=name, line=line
-            )
-        if content is not None:
-            words = {w.strip().lower() for w in content.split(",")}
-            conflict = {"index", "noindex"} <= words or {"follow", "nofollow"} <= words
-            if conflict or not words <= ROBOTS_WORDS:
-                self.report.error(
-                    "InvalidMetaContent",
-                    element="content",
-                    parent="xhtml_meta",
-                    value=content,
-                    line=line,
-                )
-
-    def publishing(self, el: etree._Element, parent: str) -> None:
-        """RFC 5023 (Atom Publishing Protocol) elements found in feeds and entries."""
-        _, name = _local(str(el.tag))
-        line = _line(el)
-        qname = f"app:{name}"
-        if name == "edited":
-            value = self.whitespace(el, qname, parent)
-            common.check_date_rfc3339(self.report, value, element=qname, parent=parent, line=line)
-        elif name == "control":
-            for child in _elements(el):
-                ns, local = _local(str(child.tag))
-                if ns in APP_NAMESPACES and local == "draft":
-                    value = _text(child).strip()
-                    if value not in ("yes", "no"):
-                        self.report.error(
-                            "InvalidYesNo",
-                            element="app:draft",
-                            parent=qname,
-                            value=value,
-                            line=_line(child),
-                        )
-        elif name == "collection":
-            if el.get("href") is None:
-                self.report.error(
-                    "MissingAttribute", element=qname, parent=parent, attr="href", line=line
-                )
-            for child in _elements(el):
-                ns, local = _local(str(child.tag))
-                if (ns == self.ns and local == "title") or (
-                    ns in APP_NAMESPACES and local in ("accept", "categories")
-                ):
-                    continue
-                prefix = "atom" if ns == self.ns else _prefix_of(child) or "?"
-                self.report.warning(
-                    "QuestionableUsage",
-                    element=f"{prefix}:{local}",
-                    parent=qname,
-                    line=_line(child),
-                )
-
-    def thread(self, el: etree._Element, parent: str) -> None:
-        """RFC 4685 elements: thr:in-reply-to (ref, href, source, type) and thr:total."""
-        _, name = _local(str(el.tag))
-        line = _line(el)
-        qname = f"thr:{name}"
-        if name == "total":
-            value = _text(el).strip()
-            self.no_children(el, qname)
-            if not (value.isascii() and value.isdigit()):
-                self.report.error(
-                    "InvalidNonNegativeInteger",
-                    element=qname,
-                    parent=parent,
-                    value=value,
-                    line=line,
-                )
-            return
-        if name != "in-reply-to":
-            self.report.error("UndefinedElement", element=qname, parent=parent, line=line)
-            return
-        ref = el.get("ref")
-        if ref is None:
-            self.report.error(
-                "MissingAttribute", element=qname, parent=parent, attr="ref", line=line
-            )
-        else:
-            common.check_uri(
-                self.report, ref, element="ref", parent=qname, attr="ref", line=line, full=True
-            )
-        for attr in ("href", "source"):
-            target = el.get(attr)
-            if target is not None:
-                common.check_uri(
-                    self.report, target, element=attr, parent=qname, attr=attr, line=line
-                )
-        kind = el.get("type")
-        if kind is not None and not common.is_mime_type(kind):
-            self.report.error(
-                "InvalidMIMEType", element=qname, parent=parent, attr="type", value=kind, line=line
-            )
-
-    def link_thread_attrs(self, el: etree._Element, parent: str, line: int | None) -> None:
-        """RFC 4685 section 5: thr:count and thr:updated on a replies link (thr:when is not)."""
-        count = el.get(f"{{{THR_NS}}}count")
-        if count is not None and not (count.isascii() and count.isdigit()):
-            self.report.error(
-                "InvalidNonNegativeInteger",
-                element="thr:count",
-                parent=parent,
-                value=count,
-                line=line,
-            )
-        updated = el.get(f"{{{THR_NS}}}updated")
-        if updated is not None:
-            common.check_date_rfc3339(
-                self.report, updated, element="thr:updated", parent=parent, line=line
-            )
-        if el.get(f"{{{THR_NS}}}when") is not None:
-            self.report.error("NoThrWhen", element="thr:when", parent=parent, line=line)
+        name = tree.qname(el)
+        once = extensions.CHANNEL_ONCE if scope.name in ("feed", "source") else extensions.ITEM_ONCE
+        if name in once and name in scope.foreign:
+            self.report.error("DuplicateElement", element=name, parent=scope.name, line=_line(el))
+        scope.foreign.add(name)
+        self.extensions.check(el, scope.name)
 
     def foreign_simple(self, el: etree._Element, parent: str) -> None:
         ns, name = _local(str(el.tag))
@@ -1089,78 +465,7 @@ class _AtomChecker:
                 "UndeterminableVocabulary", element=name, parent=parent, line=_line(el)
             )
             return
-        self.unknown_namespace(ns, el)
-        if self.extension_hook is not None:
-            self.extension_hook(self.report, el, parent, None)
-
-
-ExtensionHook = Callable[[Report, etree._Element, str, "str | None"], None]
-
-
-def _extension_hook() -> ExtensionHook | None:
-    """The extension checker (dc, thr, fh, media ...) shared with RSS, if present."""
-    try:
-        from . import extensions
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return None
-    hook = getattr(extensions, "check_extension_element", None)
-    return hook if callable(hook) else None
-
-
-def _once_sets() -> tuple[frozenset[str], frozenset[str]]:
-    """Extension elements allowed once per feed / per entry (from the extensions module)."""
-    try:
-        from . import extensions
-    except ImportError:  # pragma: no cover
-        return frozenset(), frozenset()
-    feed_once: frozenset[str] = getattr(extensions, "CHANNEL_ONCE", frozenset())
-    entry_once: frozenset[str] = getattr(extensions, "ITEM_ONCE", frozenset())
-    return feed_once, entry_once
-
-
-_EMAIL_NAME_RE = re.compile(r"<?[A-Z0-9_\-+.']+@(?:[A-Z0-9\-]+\.)+[A-Z]{2,}>?", re.I)
-
-
-def _contains_email(value: str) -> bool:
-    """Does a person's name carry an e-mail address (Atom has atom:email for that)?"""
-    return bool(_EMAIL_NAME_RE.search(value))
-
-
-def _needs_summary(content: etree._Element) -> bool:
-    """RFC 4287 4.1.1.1: content with src, or base64 (non-text, non-XML) content."""
-    if "src" in content.attrib:
-        return True
-    kind = content.get("type", "text")
-    if kind in ("text", "html", "xhtml") or "/" not in kind:
-        return False
-    return not (kind.startswith("text/") or kind.endswith(("+xml", "/xml", "/html")))
-
-
-def _same_document(resolved: str, base: str, doc_base: str | None) -> bool:
-    """Does a reference resolve to its own xml:base (not the document): RFC 3986 5.4 says
-    that is "this document", which is ambiguous when xml:base names another resource."""
-    here = _strip_fragment(common.canonical_uri(base) or base)
-    target = _strip_fragment(common.canonical_uri(resolved) or resolved)
-    doc = _strip_fragment(common.canonical_uri(doc_base) or doc_base) if doc_base else None
-    return target == here and here != doc
-
-
-def _prefix_of(el: etree._Element) -> str:
-    """The prefix the extensions module would name ``el``'s namespace with."""
-    try:
-        from .extensions import PREFIXES
-    except ImportError:  # pragma: no cover
-        return el.prefix or ""
-    return PREFIXES.get(_local(str(el.tag))[0], el.prefix or "")
-
-
-def _comparable(uri: str) -> str:
-    """A URI in normal form without its fragment, for "is this the same resource?"."""
-    return _strip_fragment(common.canonical_uri(uri) or uri)
-
-
-def _strip_fragment(uri: str) -> str:
-    return uri.split("#", 1)[0]
+        self.extensions.check(el, parent)
 
 
 def check(tree: etree._ElementTree, report: Report, base_url: str | None = None) -> None:

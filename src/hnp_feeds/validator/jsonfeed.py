@@ -15,8 +15,9 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from . import common
+from . import markup, values
 from .report import Level, Report
+from .values import Where
 
 VERSION_1_1: Final = "https://jsonfeed.org/version/1.1"
 VERSION_1: Final = "https://jsonfeed.org/version/1"
@@ -145,6 +146,18 @@ class _Checker:
         line = bisect.bisect_right(self.line_starts, offset)
         return line, offset - self.line_starts[line - 1] + 1
 
+    def at(self, path: Path, parent: str, element: str | None = None) -> Where:
+        """Where a value stands, as message params: its key (or ``element``), its parent,
+        its JSON Pointer, its line and column."""
+        line, column = self.where(path)
+        return {
+            "element": element if element is not None else (str(path[-1]) if path else "feed"),
+            "parent": parent,
+            "path": "/" + "/".join(str(p) for p in path),
+            "line": line,
+            "column": column,
+        }
+
     def add(
         self,
         level: Level,
@@ -156,18 +169,7 @@ class _Checker:
         value: str | None = None,
         **extra: str,
     ) -> None:
-        line, column = self.where(path)
-        name = element if element is not None else (str(path[-1]) if path else "feed")
-        params: dict[str, str | int | None] = {
-            "element": name,
-            "parent": parent,
-            "value": value[:200] if value is not None else None,
-            "path": "/" + "/".join(str(p) for p in path),
-            "line": line,
-            "column": column,
-        }
-        params.update(extra)
-        getattr(self.report, level)(code, **params)
+        values.log(self.report, level, code, self.at(path, parent, element), value=value, **extra)
 
     # objects ---------------------------------------------------------------------------
     def object(self, data: dict[str, JSON], path: Path, parent: str, keys: dict[str, str]) -> None:
@@ -207,58 +209,37 @@ class _Checker:
     def text(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            line, _ = self.where(path)
-            common.check_plain_text(
-                self.report, value, element=str(path[-1]), parent=parent, line=line
-            )
+            markup.check_plain_text(self.report, value, **self.at(path, parent))
 
     def html(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            line, _ = self.where(path)
-            common.check_characters(
-                self.report, value, element=str(path[-1]), parent=parent, line=line
-            )
-            common.check_html(self.report, value, element=str(path[-1]), parent=parent, line=line)
+            markup.check_html(self.report, value, **self.at(path, parent))
 
     def boolean(self, value: JSON, path: Path, parent: str) -> None:
         self.expect(value, bool, path, parent)
 
     def url(self, value: JSON, path: Path, parent: str) -> None:
-        if not self.expect(value, str, path, parent):
-            return
-        assert isinstance(value, str)
-        line, _ = self.where(path)
-        common.check_uri(
-            self.report,
-            value,
-            element=str(path[-1]),
-            parent=parent,
-            line=line,
-            full=True,
-            error="InvalidURI",
-        )
+        if self.expect(value, str, path, parent):
+            assert isinstance(value, str)
+            values.check_uri(
+                self.report, value, full=True, error="InvalidURI", **self.at(path, parent)
+            )
 
     def language(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            if not common.is_language(value):
-                self.add("error", "InvalidLanguage", path, parent, value=value)
+            values.check_language(self.report, value, **self.at(path, parent))
 
     def date(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            when = common.parse_rfc3339(value)
-            if when is None:
-                self.add("error", "InvalidRFC3339Date", path, parent, value=value)
-            elif common.is_implausible(when):
-                self.add("warning", "ImplausibleDate", path, parent, value=value)
+            values.check_date_rfc3339(self.report, value, **self.at(path, parent))
 
     def mime(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            if not common.is_mime_type(value):
-                self.add("error", "InvalidMIMEType", path, parent, value=value)
+            values.check_mime_type(self.report, value, **self.at(path, parent))
 
     def count(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, (int, float), path, parent):

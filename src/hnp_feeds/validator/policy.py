@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -22,32 +21,35 @@ from lxml import etree
 
 from ..model import Site
 from ..timezone import ZONE_NAME, local_offset
+from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
+from .tree import line_of as _line
+from .tree import local_name, split_tag
+from .values import is_tag_uri, parse_rfc822, parse_rfc3339, parse_w3cdtf
 from .xmlparse import parse_xml
 
-ATOM = "http://www.w3.org/2005/Atom"
-DC = "http://purl.org/dc/elements/1.1/"
-DCTERMS = "http://purl.org/dc/terms/"
-FH = "http://purl.org/syndication/history/1.0"
 
-# RFC 3339 / W3C-DTF dates, by element
-_ISO_DATES = frozenset(
-    {
-        f"{{{ATOM}}}updated",
-        f"{{{ATOM}}}published",
-        f"{{{DC}}}date",
-        f"{{{DCTERMS}}}created",
-        f"{{{DCTERMS}}}modified",
-        f"{{{DCTERMS}}}issued",
-    }
-)
-_RFC822_DATES = frozenset({"pubDate", "lastBuildDate"})
-_JSON_DATES = ("date_published", "date_modified")
+def _w3cdtf_instant(text: str) -> datetime | None:
+    moment = parse_w3cdtf(text)
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+# The date elements, each with the value library's reader of its format: the instant
+# with its offset kept, None when unreadable (the spec rules say why) or without an offset.
+_DATE_READERS: dict[str, Callable[[str], datetime | None]] = {
+    f"{{{ATOM}}}updated": parse_rfc3339,
+    f"{{{ATOM}}}published": parse_rfc3339,
+    f"{{{DC}}}date": _w3cdtf_instant,
+    f"{{{DCTERMS}}}created": _w3cdtf_instant,
+    f"{{{DCTERMS}}}modified": _w3cdtf_instant,
+    f"{{{DCTERMS}}}issued": _w3cdtf_instant,
+    "pubDate": lambda text: parse_rfc822(text)[1],
+    "lastBuildDate": lambda text: parse_rfc822(text)[1],
+}
+_JSON_DATES = ("date_published", "date_modified")  # RFC 3339
 
 # C0 (XML lets through tab, LF, CR only; JSON lets through all) and C1 controls, DEL
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# RFC 4151: tag:authority,date:specific
-_TAG_URI = re.compile(r"^tag:[^\s,:]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:\S*$")
 
 
 @dataclass(frozen=True)
@@ -147,16 +149,6 @@ def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
 # -- XML (Atom and RSS) ----------------------------------------------------------------
 
 
-def _local(tag: str | bytes) -> str:
-    return str(tag).rpartition("}")[2]
-
-
-def _line(element: etree._Element) -> int | None:
-    """The element's line (lxml-stubs type ``sourceline`` loosely)."""
-    line = element.sourceline
-    return line if isinstance(line, int) else None
-
-
 def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
     # One pass over every element; where-parameters are built only for a fault found.
     for element in root.iter(etree.Element):
@@ -171,11 +163,12 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
                 _check_text(report, tail, _where(parent))
         for name, value in element.items():
             if isinstance(value, str) and not _clean(value):
-                _check_text(report, value, {**_where(element), "attr": _local(name)})
-        if tag in _ISO_DATES or tag in _RFC822_DATES:
-            moment = _read_date(text or "", rfc822=tag in _RFC822_DATES)
+                _check_text(report, value, {**_where(element), "attr": split_tag(str(name))[1]})
+        reader = _DATE_READERS.get(tag) if isinstance(tag, str) else None
+        if reader is not None and text:
+            moment = reader(text.strip())
             if moment is not None:
-                _check_date(report, moment, (text or "").strip(), _where(element), policy, now)
+                _check_date(report, moment, text.strip(), _where(element), policy, now)
     if root.tag == f"{{{ATOM}}}feed":
         _check_id(report, root.findtext(f"{{{ATOM}}}id"), "id", "feed", _line(root))
         entries = root.findall(f"{{{ATOM}}}entry")
@@ -235,21 +228,6 @@ def _check_rss_item(report: Report, item: etree._Element, policy: PortalPolicy) 
     _check_stable(report, guid_text, own, "item", _line(item), policy)
 
 
-def _read_date(text: str, *, rfc822: bool) -> datetime | None:
-    """The instant a date element names, offset kept; None when unreadable (the spec
-    rules report that) or when it names no offset at all."""
-    raw = text.strip()
-    if not raw:
-        return None
-    try:
-        moment = parsedate_to_datetime(raw) if rfc822 else datetime.fromisoformat(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
-
-
 # -- JSON Feed ---------------------------------------------------------------------------
 
 
@@ -268,7 +246,7 @@ def _check_json(
         for name in _JSON_DATES:
             value = item.get(name)
             if isinstance(value, str):
-                moment = _read_date(value, rfc822=False)
+                moment = parse_rfc3339(value.strip())
                 if moment is not None:
                     _check_date(
                         report, moment, value, {"element": name, "parent": "item"}, policy, now
@@ -318,8 +296,8 @@ def _where(element: etree._Element) -> dict[str, str | int | None]:
     """The message parameters naming an element: its name, its parent's, its line."""
     parent = element.getparent()
     return {
-        "element": _local(element.tag),
-        "parent": _local(parent.tag) if parent is not None else "root",
+        "element": local_name(element),
+        "parent": local_name(parent) if parent is not None else "root",
         "line": _line(element),
     }
 
@@ -405,7 +383,7 @@ def _check_id(
     report: Report, value: str | None, element: str, parent: str, line: int | None
 ) -> None:
     text = (value or "").strip()
-    if not _TAG_URI.match(text):
+    if not is_tag_uri(text):
         report.error(
             "IdNotTag",
             element=element,

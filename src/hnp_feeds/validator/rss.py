@@ -1,124 +1,24 @@
 """RSS 2.0 conformance (https://www.rssboard.org/rss-specification): one pass over the tree,
-messages named like the W3C Feed Validation Service's.  Extension elements are handed to
-``extensions.check_extension_element``."""
+messages named like the W3C Feed Validation Service's.  Values are judged by the value
+library (``values``, ``markup``), extension elements by their vocabulary's module
+(``extensions``), atom:link by the rules of an Atom link."""
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
 from lxml import etree
 
-from . import common
 from . import extensions as ext
-from .extensions import emit, iter_elements, qname, text_of
+from . import markup, values
+from . import namespaces as ns
+from .ext import itunes
 from .report import Report
-
-# --- RFC 822 dates (RSS 2.0 "Date and time" with RFC 2822 section 3.3) ------------------
-
-DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ZONES: Final = {"UT", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
-_ZONE_OFFSETS: Final = {
-    "EST": -300,
-    "EDT": -240,
-    "CST": -360,
-    "CDT": -300,
-    "MST": -420,
-    "MDT": -360,
-    "PST": -480,
-    "PDT": -420,
-}
-
-_STRICT_822 = re.compile(
-    r"^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) "
-    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) "
-    r"(\d\d):(\d\d)(?::(\d\d))? ([+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)$"
-)
-_LOOSE_822 = re.compile(
-    r"^(?:([A-Za-z]{3})\s*,\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{2}|\d{4})\s+"
-    r"(\d\d):(\d\d)(?::(\d\d))?\s*([+-]\d{4}|[A-Za-z]{1,3})$"
-)
-
-
-def _strip_comments(value: str) -> str:
-    """RFC 2822 comments (nested, with quoted-pairs) replaced by a space."""
-    out: list[str] = []
-    depth = 0
-    escaped = False
-    for char in value:
-        if escaped:
-            escaped = False
-            continue
-        if char == "\\" and depth:
-            escaped = True
-        elif char == "(":
-            depth += 1
-        elif char == ")" and depth:
-            depth -= 1
-            if not depth:
-                out.append(" ")
-        elif not depth:
-            out.append(char)
-    return "".join(out)
-
-
-def rfc822_fault(value: str) -> str | None:
-    """None for a good RFC 822 date; else InvalidRFC2822Date, IncorrectDOW or
-    ProblematicalRFC822Date (obsolete syntax a reader may not understand)."""
-    return parse_rfc822(value)[0]
-
-
-def parse_rfc822(value: str) -> tuple[str | None, datetime | None]:
-    """(fault or None, the instant when the date could be read)."""
-    value = value.strip()
-    match = _STRICT_822.match(value)
-    problematic = False
-    if match is None:
-        match = _LOOSE_822.match(_strip_comments(value).strip())
-        if match is None:
-            return "InvalidRFC2822Date", None
-        problematic = True
-    dow, day, month, year, hour, minute, second, zone = match.groups()
-    if month.lower() not in MONTHS or (dow is not None and dow.lower() not in DAYS):
-        return "InvalidRFC2822Date", None
-    full_year = int(year)
-    if len(year) == 2:
-        full_year += 1900 if full_year >= 50 else 2000
-    try:
-        when = date(full_year, MONTHS.index(month.lower()) + 1, int(day))
-    except ValueError:
-        return "InvalidRFC2822Date", None
-    if int(hour) > 23 or int(minute) > 59 or int(second or 0) > 60:
-        return "InvalidRFC2822Date", None
-    offset = 0
-    if zone[0] in "+-":
-        if int(zone[3:]) > 59:
-            return "InvalidRFC2822Date", None
-        if zone[3:] not in ("00", "30", "45"):
-            problematic = True
-        offset = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
-    elif zone.upper() not in _ZONES and not (len(zone) == 1 and zone.upper() != "J"):
-        return "InvalidRFC2822Date", None
-    else:
-        offset = _ZONE_OFFSETS.get(zone.upper(), 0)
-        problematic |= zone not in _ZONES
-    if dow is not None and DAYS[when.weekday()] != dow.lower():
-        return "IncorrectDOW", None
-    instant = datetime(
-        when.year,
-        when.month,
-        when.day,
-        int(hour),
-        int(minute),
-        min(int(second or 0), 59),
-        tzinfo=timezone(timedelta(minutes=offset)),
-    )
-    return ("ProblematicalRFC822Date" if problematic else None), instant
-
+from .tree import attr_qname, emit, iter_elements, line_of, namespace_of, qname, text_of, xml_base
+from .values import Where
+from .values import parse_rfc822 as parse_rfc822  # where tests and callers found it first
 
 # --- structure ----------------------------------------------------------------------------
 
@@ -126,7 +26,6 @@ CHANNEL_ONCE: Final = frozenset(
     """title link description language copyright managingEditor webMaster pubDate
     lastBuildDate generator docs cloud ttl image rating textInput skipHours skipDays""".split()
 )
-CHANNEL_MANY: Final = frozenset({"category", "item"})
 ITEM_ONCE: Final = frozenset("title link description author comments guid pubDate source".split())
 ITEM_MANY: Final = frozenset({"category", "enclosure"})
 IMAGE_CHILDREN: Final = frozenset({"url", "title", "link", "width", "height", "description"})
@@ -164,15 +63,7 @@ ATTRIBUTES: Final = {
 }
 _FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
-
-
-@functools.cache
-def _known_namespaces() -> frozenset[str]:
-    """Namespaces this validator (RSS and Atom sides) knows, checked or not."""
-    from . import atom
-
-    known: frozenset[str] = getattr(atom, "KNOWN_NAMESPACES", frozenset())
-    return known | ext.KNOWN_NAMESPACES
+_XML_ATTRIBUTE = f"{{{ns.XML}}}"
 
 
 class _RssChecker:
@@ -185,18 +76,9 @@ class _RssChecker:
         self.channel_title = ""
         self.guids: set[str] = set()
         self.rssboard_profile = False
-        self.namespaces_seen: set[str] = set()
+        self.extensions = ext.Extensions(report, base_url, rss=True)
 
     # helpers ------------------------------------------------------------------------
-    def extension(self, el: etree._Element, parent: str) -> None:
-        """A foreign element: its namespace's checks, UnknownNamespace once per namespace."""
-        uri = ext.namespace(el)
-        if uri not in self.namespaces_seen:
-            self.namespaces_seen.add(uri)
-            if uri not in _known_namespaces():
-                self.warn("UnknownNamespace", el, qname(el), parent, namespace=uri)
-        ext.check_extension_element(self.report, el, parent, self.base_url)
-
     def err(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
         emit(self.report, "error", code, el, name=name, parent=parent, **kw)
 
@@ -213,7 +95,7 @@ class _RssChecker:
             if attr in allowed:
                 continue
             if attr.startswith("{"):
-                if attr.startswith("{http://www.w3.org/XML/1998/namespace}"):
+                if attr.startswith(_XML_ATTRIBUTE):
                     continue
                 if not self.rssboard_profile:
                     self.warn(
@@ -221,21 +103,36 @@ class _RssChecker:
                         el,
                         qname(el),
                         qname(parent) if parent is not None else "root",
-                        attr=ext.attr_qname(attr, el),
+                        attr=attr_qname(attr, el),
                     )
             else:
                 self.err("UnexpectedAttribute", el, qname(el), "", attr=attr)
 
-    def url(self, el: etree._Element, name: str, parent: str, value: str | None = None) -> None:
-        value = text_of(el) if value is None else value
-        fault = ext.uri_fault(value)
-        if fault is not None:
-            level, code = fault
-            emit(self.report, level, code, el, name=name, parent=parent, value=value.strip())
+    @staticmethod
+    def at(el: etree._Element, name: str, parent: str, attr: str | None = None) -> Where:
+        """Where a value stands, as message params."""
+        return {"element": name, "parent": parent, "attr": attr, "line": line_of(el)}
+
+    def url(
+        self,
+        el: etree._Element,
+        name: str,
+        parent: str,
+        value: str | None = None,
+        *,
+        error: str | None = None,
+    ) -> None:
+        """An absolute URL (RSS 2.0 links are URLs, not IRIs)."""
+        value = (text_of(el) if value is None else value).strip()
+        values.check_uri(
+            self.report, value, iri=False, full=True, error=error, **self.at(el, name, parent)
+        )
 
     def plain(self, el: etree._Element, name: str, parent: str) -> str:
         value = text_of(el)
-        ext.check_plain_text(self.report, el, value, name, parent)
+        markup.check_plain_text(
+            self.report, value, character_data=True, **self.at(el, name, parent)
+        )
         return value
 
     def not_blank(self, el: etree._Element, name: str, parent: str) -> str:
@@ -245,25 +142,21 @@ class _RssChecker:
         return value
 
     def date(self, el: etree._Element, name: str, parent: str) -> None:
-        value = text_of(el)
-        fault, when = parse_rfc822(value)
-        if fault == "ProblematicalRFC822Date":
-            self.warn(fault, el, name, parent, value=value.strip())
-        elif fault is not None:
-            self.err(fault, el, name, parent, value=value.strip())
-        if when is not None and common.is_implausible(when):
-            self.warn("ImplausibleDate", el, name, parent, value=value.strip())
+        values.check_date_rfc822(self.report, text_of(el), **self.at(el, name, parent))
 
     def contact(self, el: etree._Element, name: str, parent: str) -> None:
-        value = text_of(el)
-        fault = ext.contact_fault(value)
-        if fault is not None:
-            level, code = fault
-            emit(self.report, level, code, el, name=name, parent=parent, value=value.strip())
-        ext.check_plain_text(self.report, el, value, name, parent)
+        values.check_contact(self.report, text_of(el), **self.at(el, name, parent))
+        self.plain(el, name, parent)
 
     def html(self, el: etree._Element, name: str, parent: str) -> None:
-        ext.check_html_text(self.report, el, text_of(el), name, parent, self.base_url)
+        # W3C: relative references in escaped HTML are a warning unless xml:base says what
+        # they are relative to (the document's own URL is not enough for many readers).
+        markup.check_html(
+            self.report,
+            text_of(el),
+            rel_refs=xml_base(el) is None,
+            **self.at(el, name, parent),
+        )
 
     def counted(
         self,
@@ -290,7 +183,7 @@ class _RssChecker:
             self.err("InvalidRSSVersion", root, "rss", "root", value=version)
         self.foreign_attrs(root, frozenset({"version"}))
         self.unexpected_text(root, "root")
-        ext.check_prefixes(self.report, root)
+        ns.check_declarations(self.report, root, atom=False)
         channels = 0
         for child in iter_elements(root):
             name = qname(child)
@@ -299,8 +192,8 @@ class _RssChecker:
                 if channels == 2:
                     self.err("DuplicateElement", child, "channel", "rss")
                 self.channel(child)
-            elif ext.namespace(child):
-                self.extension(child, "rss")
+            elif namespace_of(child):
+                self.extensions.check(child, "rss")
             else:
                 self.err("UndefinedElement", child, name, "rss")
         if channels == 0:
@@ -325,10 +218,10 @@ class _RssChecker:
             if item_seen and not misplaced:
                 misplaced = True
                 self.warn("MisplacedItem", child, name, "channel")
-            if ext.namespace(child):
+            if namespace_of(child):
                 if name == "atom:link" and child.get("rel") == "self":
                     has_self = True
-                self.extension(child, "channel")
+                self.extensions.check(child, "channel")
                 continue
             self.channel_child(child, name)
         for required, code in (
@@ -358,14 +251,14 @@ class _RssChecker:
         if not (
             seen["language"]
             or seen["dc:language"]
-            or channel.get(f"{{{ext.XML_NS}}}lang")
-            or (rss is not None and rss.get(f"{{{ext.XML_NS}}}lang"))
+            or channel.get(f"{{{ns.XML}}}lang")
+            or (rss is not None and rss.get(f"{{{ns.XML}}}lang"))
         ):
             emit(
                 self.report, "info", "MissingDCLanguage", channel, name="language", parent="channel"
             )
-        if ext.ITUNES_NS in (channel.nsmap or {}).values():
-            ext.check_itunes_channel(self.report, channel)
+        if ns.ITUNES in (channel.nsmap or {}).values():
+            itunes.check_itunes_channel(self.report, channel)
         if slash_comments and not seen["lastBuildDate"]:
             emit(
                 self.report, "warning", "SlashDate", channel, name="lastBuildDate", parent="channel"
@@ -384,8 +277,7 @@ class _RssChecker:
         elif name in ("link", "docs"):
             self.url(el, name, "channel")
         elif name == "language":
-            if ext.language_fault(text_of(el)):
-                self.err("InvalidLanguage", el, name, "channel", value=text_of(el))
+            values.check_language(self.report, text_of(el).strip(), **self.at(el, name, "channel"))
         elif name in ("managingEditor", "webMaster"):
             self.contact(el, name, "channel")
         elif name in ("pubDate", "lastBuildDate"):
@@ -395,7 +287,7 @@ class _RssChecker:
             if not value.strip():
                 self.warn("NotBlank", el, name, "channel")
             else:
-                number = ext.int_value(value)
+                number = values.int_value(value)
                 if number is None or number <= 0:
                     self.err("InvalidPositiveInteger", el, name, "channel", value=value)
         elif name == "category":
@@ -414,8 +306,8 @@ class _RssChecker:
             self.skip_days(el)
 
     def category(self, el: etree._Element, parent: str) -> None:
-        value = self.not_blank(el, "category", parent)
-        ext.check_plain_text(self.report, el, value, "category", parent)
+        self.not_blank(el, "category", parent)
+        self.plain(el, "category", parent)
 
     def cloud(self, el: etree._Element) -> None:
         for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
@@ -423,7 +315,7 @@ class _RssChecker:
                 self.err("MissingAttribute", el, "cloud", "channel", attr=attr)
         port = el.get("port")
         if port is not None:
-            number = ext.int_value(port)
+            number = values.int_value(port)
             if number is None or number <= 0:
                 self.err("InvalidIntegerAttribute", el, "cloud", "channel", attr="port", value=port)
         self.unexpected_text(el, "channel")
@@ -433,8 +325,8 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         for child in iter_elements(image):
             name = self.counted(child, "image", IMAGE_CHILDREN, seen)
-            if ext.namespace(child):
-                self.extension(child, "image")
+            if namespace_of(child):
+                self.extensions.check(child, "image")
                 continue
             if name not in IMAGE_CHILDREN:
                 self.err("UndefinedElement", child, name, "image")
@@ -457,7 +349,7 @@ class _RssChecker:
                 self.plain(child, name, "image")
             else:
                 limit = 144 if name == "width" else 400
-                number = ext.int_value(value)
+                number = values.int_value(value)
                 if number is None or not 0 < number <= limit:
                     code = "InvalidWidth" if name == "width" else "InvalidHeight"
                     self.err(code, child, name, "image", value=value)
@@ -475,8 +367,8 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         for child in iter_elements(box):
             name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
-            if ext.namespace(child):
-                self.extension(child, "textInput")
+            if namespace_of(child):
+                self.extensions.check(child, "textInput")
             elif name not in TEXTINPUT_CHILDREN:
                 self.err("UndefinedElement", child, name, "textInput")
             elif name == "link":
@@ -508,7 +400,7 @@ class _RssChecker:
                 continue
             count += 1
             value = text_of(child).strip()
-            number = ext.int_value(value)
+            number = values.int_value(value)
             if number is None or not 0 <= number <= 24:
                 self.err("InvalidHour", child, name, "skipHours", value=value)
                 continue
@@ -555,10 +447,10 @@ class _RssChecker:
             name = self.counted(child, "item", ITEM_ONCE | ext.ITEM_ONCE, seen)
             if name == "description":
                 description_seen = True
-            if ext.namespace(child):
+            if namespace_of(child):
                 if name == "content:encoded" and not description_seen:
                     self.warn("NeedDescriptionBeforeContent", child, name, "item")
-                self.extension(child, "item")
+                self.extensions.check(child, "item")
                 continue
             self.item_child(child, name)
         if not seen["title"] and not seen["description"]:
@@ -594,7 +486,7 @@ class _RssChecker:
 
     @staticmethod
     def _has_src(item: etree._Element) -> bool:
-        content = item.find(f"{{{ext.ATOM_NS}}}content")
+        content = item.find(f"{{{ns.ATOM}}}content")
         return content is not None and content.get("src") is not None
 
     def item_child(self, el: etree._Element, name: str) -> None:
@@ -634,7 +526,7 @@ class _RssChecker:
         if permalink == "false":
             if re.fullmatch("[0-9]{1,7}", value):
                 self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
-        elif not value or ext._SCHEME.match(value) is None:
+        elif not values.is_absolute(value):
             self.err("InvalidHttpGUID", el, "guid", "item", value=value)
         else:
             scheme = value.split(":", 1)[0].lower()
@@ -660,18 +552,13 @@ class _RssChecker:
         if url is None:
             self.err("MissingAttribute", el, "enclosure", "item", attr="url")
         else:
-            fault = ext.uri_fault(url)
-            if fault is not None:
-                level, code = fault
-                if level == "error":
-                    code = "InvalidURLAttribute"
-                emit(self.report, level, code, el, name="url", parent="enclosure", value=url)
+            self.url(el, "url", "enclosure", url, error="InvalidURLAttribute")
         length = el.get("length")
         if length is None:
             self.err("MissingAttribute", el, "enclosure", "item", attr="length")
         else:
-            number = ext.int_value(length)
-            if number is None or not re.fullmatch("[+-]?[0-9]+", length.strip()):
+            number = values.int_value(length)
+            if number is None:
                 self.err(
                     "InvalidIntegerAttribute", el, "enclosure", "item", attr="length", value=length
                 )
@@ -680,22 +567,27 @@ class _RssChecker:
         kind = el.get("type")
         if kind is None:
             self.err("MissingAttribute", el, "enclosure", "item", attr="type")
-        elif ext.mime_fault(kind):
-            self.err("InvalidMIMEAttribute", el, "enclosure", "item", attr="type", value=kind)
+        else:
+            values.check_mime_type(
+                self.report,
+                kind,
+                code="InvalidMIMEAttribute",
+                **self.at(el, "enclosure", "item", "type"),
+            )
 
 
 def check(tree: etree._ElementTree, report: Report, base_url: str | None) -> None:
     """Check an RSS 2.0 document whose root is ``rss`` (in no namespace, as it must be)."""
     root = tree.getroot()
-    if ext.namespace(root):
-        ext.emit(
+    if namespace_of(root):
+        emit(
             report,
             "error",
             "InvalidNamespace",
             root,
             name="rss",
             parent="root",
-            value=ext.namespace(root),
+            value=namespace_of(root),
         )
         return
     _RssChecker(report, base_url).rss(root)

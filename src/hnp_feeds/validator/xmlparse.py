@@ -80,14 +80,6 @@ _EXTERNAL_ID = re.compile(rb"""\s+(?:SYSTEM|(PUBLIC)\s+(["'])([^"']*)\2)\s+(["']
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Caps on what one document may cost: its size in bytes and its element depth."""
-
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_depth: int = DEFAULT_MAX_DEPTH
-
-
-@dataclass(frozen=True)
 class _Decl:
     version: str | None
     encoding: str | None

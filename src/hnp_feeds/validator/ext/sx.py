@@ -1,41 +1,35 @@
 """Microsoft FeedSync (Simple Sharing Extensions, ``sx:``) in Atom or RSS feeds:
 ``sx:sharing`` / ``sx:related`` at feed level, ``sx:sync`` / ``sx:history`` per entry.
 
-One ``FeedSync`` per document: ``sx:sync`` ids must be unique across the feed.
+``sx:sync`` ids must be unique across the feed (the document keeps those seen).
 Messages carry the W3C validator's names (``parent`` is ``sx_history``, ``sx_sync``...).
 """
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
-from . import common
-from .report import Report
+from .. import markup, values
+from ..namespaces import SX as SX_NS
+from ..report import Report
+from ..tree import line_of as _line
+from ..tree import local_name as _local
+from . import Ext, Vocabulary
 
-SX_NS = "http://feedsync.org/2007/feedsync"
 UINT31_MAX = 2**31 - 1
-# RFC 2141 namespace-specific-string characters (FeedSync ids and endpoints use them).
-_NSS_RE = re.compile(r"^(?:[a-zA-Z0-9()+,\-.:=@;$_!*'/?#]|%[0-9a-fA-F]{2})+$")
 RELATED_TYPES = frozenset(("complete", "aggregated"))
 
 
-def _line(el: etree._Element) -> int | None:
-    line: int | None = getattr(el, "sourceline", None)
-    return line
+def _check_sx(x: Ext) -> None:
+    _FeedSync(x.report, x.doc.sync_ids).check(x.el, x.parent)
 
 
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
+class _FeedSync:
+    """Checks ``sx:`` elements, given the sync ids the document has seen."""
 
-
-class FeedSync:
-    """Checks the ``sx:`` elements of one document."""
-
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, sync_ids: set[str]) -> None:
         self.report = report
-        self.sync_ids: set[str] = set()
+        self.sync_ids = sync_ids
 
     def check(self, el: etree._Element, parent: str) -> None:
         """One ``sx:`` element found under ``parent`` (feed, entry, channel, item)."""
@@ -57,7 +51,7 @@ class FeedSync:
         for attr in ("since", "until", "expires"):
             value = el.get(attr)
             if value is not None:
-                dates[attr] = common.check_date_rfc3339(
+                dates[attr] = values.check_date_rfc3339(
                     self.report, value, element=attr, parent="sx_sharing", line=line
                 )
         for present, absent in (("since", "until"), ("until", "since")):
@@ -84,7 +78,7 @@ class FeedSync:
                 line=line,
             )
         else:
-            common.check_uri(
+            values.check_uri(
                 self.report,
                 link,
                 element="link",
@@ -92,6 +86,7 @@ class FeedSync:
                 line=line,
                 full=True,
                 iri=False,
+                error="InvalidFullLink",  # the W3C's code here, for non-ASCII too
             )
         kind = el.get("type")
         if kind is None:
@@ -110,7 +105,7 @@ class FeedSync:
         if title is not None:
             if not title.strip():
                 self.report.warning("NotBlank", element="title", parent="sx_related", line=line)
-            common.check_plain_text(
+            markup.check_plain_text(
                 self.report, title, element="title", parent="sx_related", line=line
             )
 
@@ -123,7 +118,7 @@ class FeedSync:
             self.report.error(
                 "MissingAttribute", element="sx:sync", parent=parent, attr="id", line=line
             )
-        elif not _NSS_RE.match(sync_id):
+        elif not values.is_nss(sync_id):
             self.report.error(
                 "InvalidNSS", element="id", parent="sx_sync", value=sync_id, line=line
             )
@@ -180,25 +175,33 @@ class FeedSync:
                     line=line,
                 )
         if when is not None:
-            common.check_date_rfc3339(
+            values.check_date_rfc3339(
                 self.report, when, element="when", parent="sx_history", line=line
             )
         if by is not None:
             if not by.strip():
                 self.report.warning("NotBlank", element="by", parent="sx_history", line=line)
-            common.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
-            if not _NSS_RE.match(by):
+            markup.check_plain_text(self.report, by, element="by", parent="sx_history", line=line)
+            if not values.is_nss(by):
                 self.report.error(
                     "InvalidNSS", element="by", parent="sx_history", value=by, line=line
                 )
 
     def positive(self, value: str, element: str, parent: str, line: int | None) -> None:
         """A positive 31-bit integer (sequence numbers, update counts)."""
-        if not (value.isascii() and value.isdigit()) or int(value) == 0:
-            self.report.error(
-                "InvalidPositiveInteger", element=element, parent=parent, value=value, line=line
-            )
-        elif int(value) > UINT31_MAX:
+        number = values.check_integer(
+            self.report,
+            value,
+            minimum=1,
+            code="InvalidPositiveInteger",
+            element=element,
+            parent=parent,
+            line=line,
+        )
+        if number is not None and number > UINT31_MAX:
             self.report.error(
                 "IntegerOverflow", element=element, parent=parent, value=value, line=line
             )
+
+
+VOCABULARIES = (Vocabulary(frozenset({SX_NS}), _check_sx),)

@@ -1,0 +1,366 @@
+"""Text and the markup in it, for every format alike: plain text that should hold no HTML
+(ContainsHTML and its Atom variants), escaped HTML (NotHtml, SecurityRisk, SecurityRiskAttr,
+DangerousStyleAttr, ContainsRelRef, BadCharacters) and inline XHTML with its SVG and MathML.
+The element and attribute lists are the W3C validator's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from html.entities import name2codepoint
+from typing import Unpack
+
+from lxml import etree
+
+from .namespaces import MATHML, SVG, XHTML
+from .report import Report
+from .tree import line_of
+from .values import Where, first_bad_uri_char, is_absolute, log, words
+
+HTML_TAGS = words(
+    """a abbr acronym address applet area article aside audio b base basefont bdi bdo big
+    blockquote body br button canvas caption center cite code col colgroup command comment data
+    datagrid datalist dd del details dfn dialog dir div dl dt em embed eventsource fieldset
+    figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr
+    html i iframe img input ins isindex kbd label legend li link listing m main map mark menu
+    meta meter nav noframes noscript object ol optgroup option output p param picture plaintext
+    pre progress q rp rt ruby s samp script section select slot small source span strike strong
+    style sub summary sup table tbody td template textarea tfoot th thead time title tr track
+    tt u ul var video wbr xmp"""
+)
+# Elements an aggregator can show without risk; the others (script, iframe, object, embed,
+# meta, style, ...) are what SecurityRisk is about.
+SAFE_HTML_ELEMENTS = words(
+    """a abbr acronym address area article aside audio b bdi big blockquote br button canvas
+    caption center cite code col colgroup command data datagrid datalist dd del details dfn
+    dialog dir div dl dt em eventsource fieldset figcaption figure footer font form header h1
+    h2 h3 h4 h5 h6 hgroup hr i img input ins keygen kbd label legend li m main map mark menu
+    meter multicol nav nextid ol output optgroup option p picture pre progress q rp rt ruby s
+    samp section select small sound source spacer span strike strong sub summary sup table
+    tbody td template textarea time tfoot th thead tr track tt u ul var video noscript wbr"""
+)
+SAFE_HTML_ATTRIBUTES = words(
+    """abbr accept accept-charset accesskey action align allow allowfullscreen alt as autoplay
+    autocapitalize autocomplete autofocus axis background balance bgcolor bgproperties border
+    bordercolor bordercolordark bordercolorlight bottompadding cellpadding cellspacing ch
+    challenge char charoff choff charset checked cite class clear color cols colspan compact
+    contenteditable coords crossorigin data datafld datapagesize datasrc datetime decoding
+    default delay dir dirname disabled download draggable dynsrc enctype end enterkeyhint face
+    for form formenctype frame galleryimg gutter headers height hidefocus hidden high href
+    hreflang hspace icon id inputmode is ismap itemid itemprop itemref itemscope itemtype kind
+    keytype label lang leftspacing loading list longdesc loop loopcount loopend loopstart low
+    lowsrc max maxlength media method min minlength multiple muted name nohref nonce noshade
+    nowrap open optimum pattern ping placeholder playsinline point-size poster preload prompt
+    pqg radiogroup readonly referrerpolicy rel repeat-max repeat-min replace required rev
+    reversed rightspacing rows rowspan rules scope selected shape size sizes span spellcheck
+    src srclang srcset start step summary suppress tabindex target template title toppadding
+    translate type unselectable usemap urn valign value variable volume vspace vrml width wrap
+    xml:lang xmlns"""
+)
+SAFE_CSS_PROPERTIES = words(
+    """azimuth background background-color border border-bottom border-bottom-color
+    border-bottom-style border-bottom-width border-collapse border-color border-left
+    border-left-color border-left-style border-left-width border-right border-right-color
+    border-right-style border-right-width border-spacing border-style border-top
+    border-top-color border-top-style border-top-width border-width clear color cursor
+    direction display elevation float font font-family font-size font-style font-variant
+    font-weight height letter-spacing line-height list-style-type margin margin-bottom
+    margin-left margin-right margin-top overflow padding padding-bottom padding-left
+    padding-right padding-top pause pause-after pause-before pitch pitch-range richness speak
+    speak-header speak-numeral speak-punctuation speech-rate stress text-align text-decoration
+    text-indent unicode-bidi vertical-align voice-family volume white-space width"""
+)
+SAFE_CSS_KEYWORDS = words(
+    """aqua auto black block blue bold both bottom brown center collapse dashed dotted fuchsia
+    gray green !important italic left lime maroon medium none navy normal nowrap olive pointer
+    purple red right solid silver teal top transparent underline white yellow"""
+)
+_CSS_VALUE_RE = re.compile(
+    r"^(#[0-9a-f]+|rgb\(\d+%?,\d*%?,?\d*%?\)?|\d?\.?\d?\d(cm|em|ex|in|mm|pc|pt|px|%|,|\))?)$"
+)
+_STYLE_CHARS_RE = re.compile(
+    r"""^([:,;#%.\sa-zA-Z0-9!]|\w-\w|'[\s\w]+'|"[\s\w]+"|\([\d,\s]+\))*$"""
+)
+_STYLE_DECLS_RE = re.compile(r"^(\s*[-\w]+\s*:\s*[^:;]*(;|$))*$")
+_STYLE_DECL_RE = re.compile(r"([-\w]+)\s*:\s*([^:;]*)")
+
+MATHML_ELEMENTS = words(
+    """annotation annotation-xml maction math merror mfrac mi mmultiscripts mn mo mover mpadded
+    mphantom mprescripts mroot mrow mspace msqrt mstyle msub msubsup msup mtable mtd mtext mtr
+    munder munderover none semantics"""
+)
+MATHML_ATTRIBUTES = words(
+    """actiontype align columnalign columnlines columnspacing columnspan depth display
+    displaystyle encoding equalcolumns equalrows fence fontstyle fontweight frame height
+    linethickness lspace mathbackground mathcolor mathvariant maxsize minsize other rowalign
+    rowlines rowspacing rowspan rspace scriptlevel selection separator stretchy width
+    xmlns"""
+)
+SVG_ELEMENTS = words(
+    """a animate animateColor animateMotion animateTransform circle defs desc ellipse font-face
+    font-face-name font-face-src g glyph hkern linearGradient line marker metadata
+    missing-glyph mpath path polygon polyline radialGradient rect set stop svg switch text
+    title tspan use"""
+)
+SVG_ATTRIBUTES = words(
+    """accent-height accumulate additive alphabetic arabic-form ascent attributeName
+    attributeType baseProfile bbox begin by calcMode cap-height class color color-rendering
+    content cx cy d dx dy descent display dur end fill fill-opacity fill-rule font-family
+    font-size font-stretch font-style font-variant font-weight from fx fy g1 g2 glyph-name
+    gradientUnits hanging height horiz-adv-x horiz-origin-x id ideographic k keyPoints
+    keySplines keyTimes lang mathematical marker-end marker-mid marker-start markerHeight
+    markerUnits markerWidth max min name offset opacity orient origin overline-position
+    overline-thickness panose-1 path pathLength points preserveAspectRatio r refX refY
+    repeatCount repeatDur requiredExtensions requiredFeatures restart rotate rx ry slope stemh
+    stemv stop-color stop-opacity strikethrough-position strikethrough-thickness stroke
+    stroke-dasharray stroke-dashoffset stroke-linecap stroke-linejoin stroke-miterlimit
+    stroke-opacity stroke-width style systemLanguage target text-anchor to transform type u1
+    u2 underline-position underline-thickness unicode unicode-range units-per-em values
+    version viewBox visibility width widths x x-height x1 x2 y y1 y2 zoomAndPan"""
+)
+
+
+# SVG and MathML inside XHTML content: the elements and attributes known to be safe.
+_EMBEDDED = {SVG: (SVG_ELEMENTS, SVG_ATTRIBUTES), MATHML: (MATHML_ELEMENTS, MATHML_ATTRIBUTES)}
+
+
+def dangerous_style(style: str) -> list[str]:
+    """The parts of a ``style`` attribute an aggregator should not trust (empty: safe)."""
+    if not _STYLE_CHARS_RE.match(style) or not _STYLE_DECLS_RE.match(style):
+        return [style]
+    unsafe: list[str] = []
+    for prop, value in _STYLE_DECL_RE.findall(style.lower()):
+        if prop not in SAFE_CSS_PROPERTIES:
+            if prop not in unsafe:
+                unsafe.append(prop)
+        elif prop.split("-")[0] in ("background", "border", "margin", "padding"):
+            for keyword in value.split():
+                known = keyword in SAFE_CSS_KEYWORDS or _CSS_VALUE_RE.match(keyword)
+                if not known and keyword not in unsafe:
+                    unsafe.append(keyword)
+    return unsafe
+
+
+# --------------------------------------------------------------------------- characters
+
+# C1 controls and U+FFFD: text decoded with the wrong charset somewhere upstream.
+_BAD_CHARACTERS_RE = re.compile("[\u0080-\u009f\ufffd]")
+# UTF-8 read as Latin-1 ("Ã©" for "é"); NBSP after Ã is left alone (Vietnamese capitals).
+_MOJIBAKE_RE = re.compile("[\u00c2-\u00f4][\u0080-\u009f\u00a1-\u00bf]")
+# Windows-1252 bytes written as character references: C1 controls in HTML.
+_C1_REFERENCE_RE = re.compile(r"&#(?:[xX]0*[89][0-9a-fA-F]|0*(?:12[89]|1[3-5][0-9]));")
+
+
+def _suspect(text: str) -> bool:
+    """Might ``text`` hold C1 controls, U+FFFD or mojibake?  Each of them is U+0080-U+00BF
+    or U+FFFD, which UTF-8 encodes as 0xC2 ... or EF BF BD: a test far quicker than a
+    regular expression over long Vietnamese text."""
+    if text.isascii():
+        return False
+    data = text.encode("utf-8", "surrogatepass")
+    return b"\xc2" in data or b"\xef\xbf\xbd" in data
+
+
+def check_characters(report: Report, text: str, **where: Unpack[Where]) -> bool:
+    """BadCharacters on C1 controls or U+FFFD: text decoded with the wrong charset."""
+    if not _suspect(text) or _BAD_CHARACTERS_RE.search(text) is None:
+        return True
+    log(report, "warning", "BadCharacters", where)
+    return False
+
+
+# --------------------------------------------------------------------------- plain text
+
+_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)(?:\s[^<>]*)?/?\s*>")
+_ENTITY_RE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]*|[A-Za-z][A-Za-z0-9]*)(;?)")
+_ENTITY_NAMES = frozenset(name2codepoint) | {"apos"}
+_BARE_AMP_RE = re.compile(r"&(?![#A-Za-z])")
+_TAG_OPEN_RE = re.compile(r"<[A-Za-z/!?]")
+
+
+def html_in_text(text: str) -> str | None:
+    """The HTML found in text meant to be plain: the first known HTML tag's name
+    (``<br>``, ``</p>``) or entity reference (``&amp;nbsp;`` written twice escaped reads
+    ``&nbsp;``; a character reference ``&#233;``), else None."""
+    if "<" in text:
+        for match in _TAG_RE.finditer(text):
+            if match.group(1).lower() in HTML_TAGS:
+                return match.group(1)
+    if "&" in text:
+        for match in _ENTITY_RE.finditer(text):
+            name, semicolon = match.groups()
+            if name.startswith("#") or name in _ENTITY_NAMES:
+                return f"&{name}{semicolon}"
+    return None
+
+
+def check_plain_text(
+    report: Report,
+    text: str,
+    *,
+    code: str = "ContainsHTML",
+    character_data: bool = False,
+    **where: Unpack[Where],
+) -> bool:
+    """Text that should hold no HTML: ``code`` (ContainsHTML; Atom says
+    ContainsUndeclaredHTML for ``type="text"``, NotInline for xhtml that is only text) on
+    HTML tags or entity references in it.  With ``character_data`` (RSS 2.0, the RSS
+    Profile's advice) CharacterData for a bare ``&`` with a ``<`` that would open a tag:
+    readers that decode the text once more as HTML read it differently."""
+    if "<" not in text and "&" not in text:
+        return True
+    found = html_in_text(text)
+    if found is not None:
+        log(report, "warning", code, where, value=found)
+        return False
+    if character_data and _TAG_OPEN_RE.search(text) and _BARE_AMP_RE.search(text):
+        log(report, "warning", "CharacterData", where, value=text)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- escaped HTML
+
+_HTML_HINT_RE = re.compile(r"[<&]")
+_TAG_START_RE = re.compile(r"<[a-zA-Z]")
+_DOCUMENT_TAG_RE = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
+_HTML_PARSER = etree.HTMLParser(
+    recover=True, no_network=True, remove_comments=True, remove_pis=True
+)
+
+
+def _check_attributes(report: Report, attrs: Iterable[tuple[str, str]], where: Where) -> None:
+    for name, value in attrs:
+        low = name.lower()
+        if low == "style":
+            for evil in dangerous_style(value):
+                log(report, "warning", "DangerousStyleAttr", where, attr="style", value=evil)
+        elif not (low in SAFE_HTML_ATTRIBUTES or low.startswith("data-") or low[:1] == "{"):
+            log(report, "warning", "SecurityRiskAttr", where, attr=name)
+
+
+def check_html(
+    report: Report, html: str, *, rel_refs: bool = False, **where: Unpack[Where]
+) -> bool:
+    """Escaped HTML (Atom ``type="html"``, RSS description and content:encoded, media:text,
+    JSON Feed content_html): BadCharacters for C1 controls, U+FFFD or mojibake; NotHtml
+    when it does not parse, uses non-HTML tags or C1 character references; SecurityRisk
+    for script/iframe/object/embed/meta...; SecurityRiskAttr for event handlers;
+    DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
+    against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
+    before = len(report.messages)
+    if _suspect(html) and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
+        log(report, "warning", "BadCharacters", where)
+    if "&#" in html and _C1_REFERENCE_RE.search(html):
+        log(report, "warning", "NotHtml", where, value=html[:80])
+    if "<?" in html and "<?import" in html.lower():
+        log(report, "warning", "SecurityRisk", where, tag="?import")
+    if not _HTML_HINT_RE.search(html):
+        return len(report.messages) == before
+    trimmed = html.rstrip()
+    if _TAG_START_RE.search(trimmed, trimmed.rfind(">") + 1):  # a tag left open at the end
+        log(report, "warning", "NotHtml", where, value=html.strip()[:80])
+        return False
+    if "<" not in html:
+        return len(report.messages) == before
+    if _DOCUMENT_TAG_RE.search(html):
+        # <html>/<head>/<body> have no place in a fragment: not HTML that can be inlined.
+        log(report, "warning", "NotHtml", where, value=html.strip()[:80])
+        return False
+    try:
+        root = etree.fromstring(f"<html><body><div>{html}</div></body></html>", _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        log(report, "warning", "NotHtml", where, value=html.strip()[:80])
+        return False
+    if root is None:
+        return len(report.messages) == before
+    body = root.find("body")
+    if body is None or len(body) == 0:
+        return len(report.messages) == before
+    scope = body[0].iter()
+    next(scope)  # our own wrapper div
+    # Elements libxml2 moves into <head> (meta, script, style, link, title, base).
+    head = root.find("head")
+    extra = list(head.iter()) if head is not None else []
+    for node in [*extra, *scope]:
+        if not isinstance(node.tag, str):
+            continue
+        tag = node.tag.lower()
+        if tag == "head":
+            continue
+        if tag not in HTML_TAGS:
+            log(report, "warning", "NotHtml", where, value=tag)
+            continue
+        if tag not in SAFE_HTML_ELEMENTS:
+            log(report, "warning", "SecurityRisk", where, tag=tag)
+            continue
+        _check_attributes(report, node.attrib.items(), where)
+        if rel_refs and tag in ("a", "img"):
+            ref = node.get("href" if tag == "a" else "src")
+            if ref is not None and not is_absolute(ref.lstrip()):
+                bad = first_bad_uri_char(ref.strip())
+                if bad is not None and ord(bad) < 0x80:
+                    log(report, "error", "InvalidUriChar", where, value=ref)
+                else:
+                    log(report, "warning", "ContainsRelRef", where, value=ref)
+    return len(report.messages) == before
+
+
+# --------------------------------------------------------------------------- inline XHTML
+
+
+def check_xhtml(
+    report: Report,
+    div: etree._Element,
+    *,
+    known_namespaces: Mapping[str, str] | None = None,
+    **where: Unpack[Where],
+) -> bool:
+    """Check inline XHTML (the children of Atom's ``xhtml:div``): NotHtml for non-XHTML
+    elements, SecurityRisk / SecurityRiskAttr / DangerousStyleAttr as for escaped HTML,
+    and the same for embedded SVG and MathML.  ``known_namespaces`` maps feed vocabularies
+    (Atom, RSS...) to prefixes: their elements are UndefinedElement here; other namespaces
+    are UnknownNamespace.  True when clean."""
+    before = len(report.messages)
+    known = known_namespaces or {}
+    nodes = div.iter()
+    next(nodes)
+    for node in nodes:
+        if not isinstance(node.tag, str):
+            continue
+        here: Where = {**where, "line": line_of(node)}
+        ns, _, name = (
+            node.tag[1:].partition("}") if node.tag.startswith("{") else ("", "", node.tag)
+        )
+        if ns == XHTML:
+            if name not in HTML_TAGS:
+                log(report, "warning", "NotHtml", here, value=name)
+            elif name not in SAFE_HTML_ELEMENTS:
+                log(report, "warning", "SecurityRisk", here, tag=name)
+            for attr, value in ((str(k), str(v)) for k, v in node.attrib.items()):
+                if attr.startswith("{"):
+                    continue
+                if attr == "style":
+                    for evil in dangerous_style(value):
+                        log(report, "warning", "DangerousStyleAttr", here, attr="style", value=evil)
+                elif attr.startswith("on"):
+                    log(report, "warning", "SecurityRiskAttr", here, attr=attr)
+        elif ns in _EMBEDDED:
+            safe_elements, safe_attributes = _EMBEDDED[ns]
+            if name not in safe_elements:
+                log(report, "warning", "SecurityRisk", here, tag=name)
+            for attr in map(str, node.attrib):
+                if not attr.startswith("{") and attr not in safe_attributes:
+                    log(report, "warning", "SecurityRiskAttr", here, attr=attr)
+        elif ns in known:
+            report.error(
+                "UndefinedElement", element=f"{known[ns]}:{name}", parent="div", line=here["line"]
+            )
+        elif not ns:
+            report.error("MissingNamespace", element=name, parent="xhtml:div", line=here["line"])
+        else:
+            report.warning(
+                "UnknownNamespace", element=name, parent="div", namespace=ns, line=here["line"]
+            )
+    return len(report.messages) == before
