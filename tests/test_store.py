@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,7 +135,8 @@ def test_a_changed_record_moves_updated_even_when_the_cms_did_not(
     assert result.changed == 1
     after = db.article("1001")
     assert after is not None and after.title == "Tiêu đề sửa"
-    assert after.updated == later > before.updated
+    # The time the store first saw the edit, a microsecond short of the whole second.
+    assert after.updated == later - timedelta(microseconds=1) > before.updated
     # When the CMS moves `updated` itself, its time is kept (not in the future of the run:
     # that is refused, test_publish_scheduled.py).
     own = "2022-07-03T10:00:00+07:00"
@@ -318,3 +319,19 @@ def test_the_history_matches_the_archive_rule(
             (a for a in articles if in_history(feed, a)), key=lambda a: (a.published, a.id)
         )
         assert [row.article() for row in db.select_history(feed)] == expected, feed.slug
+
+
+def test_edits_of_one_run_get_distinct_times_never_after_the_run(
+    tmp_path: Path, db: SQLiteStore, portal: Catalogue
+) -> None:
+    db.ingest(items(tmp_path, [record(n) for n in range(4)]), portal.site, NOW)
+    later = localize(datetime(2022, 7, 2, 9, 15, 30))
+    edits = [record(n, title=f"Sửa {n}") for n in range(3)] + [record(3)]
+    result = db.ingest(items(tmp_path, edits), portal.site, later)
+    assert result.changed == 3 and sorted(result.bumped) == ["1000", "1001", "1002"]
+    times = []
+    for n in range(3):
+        article = db.article(str(1000 + n))
+        assert article is not None
+        times.append(article.updated)
+    assert len(set(times)) == 3 and all(t < later and t.microsecond for t in times)

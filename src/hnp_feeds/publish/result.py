@@ -30,6 +30,7 @@ class PublishResult:
     feeds: list[FeedSummary] = field(default_factory=list)  # the feeds rendered
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    removed_files: list[Path] = field(default_factory=list)  # archive pages past the end
     bytes_written: int = 0
     invalid: dict[str, Report] = field(default_factory=dict)
     warnings: dict[str, Report] = field(default_factory=dict)

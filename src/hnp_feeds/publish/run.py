@@ -18,12 +18,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from ..archive import ArchiveLayout, ArchivePage, cut_history, page_links
+from ..archive import (
+    ARCHIVE_DIR,
+    ArchiveLayout,
+    ArchivePage,
+    archive_relpath,
+    cut_history,
+    page_links,
+)
 from ..config import Catalogue
 from ..model import FeedSpec
 from ..output import remove_stale_temporaries
 from ..pages import LATEST, LATEST_MAIN, site_files
-from ..precompress import write_with_sibling
+from ..precompress import gzip_sibling, write_with_sibling
 from ..store import SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
 from .render import Rendered, RenderJob, Validate, culprits
@@ -65,6 +72,9 @@ class _FeedTask:
     feed: FeedSpec  # as the catalogue has it (the job's may have a widened limit)
     fingerprint: str
     job: RenderJob
+    #: Archive pages past the end of its history (it became shorter: an article moved to
+    #: another section, say): removed once the current documents no longer link them.
+    dropped: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,7 @@ class Run:
         self.progress = progress or NullProgress()
         self.config = config_fingerprint(catalogue)
         self.held: dict[str, bytes] = {}  # all_or_nothing: files that wait for the end
+        self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
 
@@ -174,6 +185,9 @@ class Run:
         if self.all_or_nothing and not result.invalid and result.articles:
             for relpath, data in sorted(self.held.items()):
                 self._put(relpath, data, result)
+            self.all_or_nothing = False
+            for relpath in self.held_removals:
+                self._remove(relpath, result)
 
     def _tasks(self, planned: Sequence[FeedSpec]) -> tuple[list[_FeedTask], list[_PageTask]]:
         """The current documents and archive pages of the planned feeds that differ from
@@ -210,8 +224,16 @@ class Run:
                 layout.links if layout is not None else None,
                 tuple(tombs),
             )
-            tasks.append(_FeedTask(feed, fingerprint, job))
+            dropped = self._pages_past(feed, len(layout.pages)) if layout is not None else ()
+            tasks.append(_FeedTask(feed, fingerprint, job, dropped))
         return tasks, pages
+
+    def _pages_past(self, feed: FeedSpec, total: int) -> tuple[int, ...]:
+        """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
+        folder = self.out_dir / feed.slug / ARCHIVE_DIR
+        on_disk = {int(p.stem) for p in folder.glob("*.xml") if p.stem.isdigit()}
+        written = set(self.store.archive_pages(feed.slug)) | on_disk
+        return tuple(sorted(number for number in written if number > total))
 
     def _publish_archive_pages(
         self, tasks: Sequence[_PageTask], workers: Workers, result: PublishResult
@@ -275,6 +297,10 @@ class Run:
             self.store.queue_pings(announced, self.now)
         for relpath, data in sorted(rendered.files.items()):
             self._write(relpath, data, result)
+        for number in task.dropped:
+            self._remove(archive_relpath(feed.slug, number), result)
+        if task.dropped:
+            self.store.forget_archive_pages(feed.slug, task.dropped)
         self.store.save_feed_state(
             feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated
         )
@@ -309,6 +335,17 @@ class Run:
             self.held[relpath] = data
         else:
             self._put(relpath, data, result)
+
+    def _remove(self, relpath: str, result: PublishResult) -> None:
+        """A published file and its ``.gz`` taken away, now or once the run is known valid."""
+        if self.all_or_nothing:
+            self.held_removals.append(relpath)
+            return
+        target = self.out_dir / relpath
+        for path in (target, gzip_sibling(target)):
+            if path.exists():
+                path.unlink()
+                result.removed_files.append(path)
 
     def _put(self, relpath: str, data: bytes, result: PublishResult) -> None:
         """One file and its ``.gz`` sibling put in place (see ``write_with_sibling``)."""

@@ -216,11 +216,12 @@ class IngestOps(Connection):
             if not scheduled or was_live or old[4]:
                 touched |= selection_keys(previous)
             # A changed record whose `updated` did not move gets the time the store first saw
-            # the change, to the microsecond, one less for each such edit before it in the run
-            # (never after the run's now): readers notice it, and no two edits share a value
-            # (never earlier than what was shown).
+            # the change, to the microsecond, less one for each such edit before it in the run
+            # and one more (never after the run's now, never on the whole second a record's
+            # own time is): readers notice it, no two edits share a value, and none shares
+            # one with a record's own (never earlier than what was shown).
             if article.updated <= previous.updated:
-                seen = to_local(now) - _MICROSECOND * len(result.bumped)
+                seen = to_local(now) - _MICROSECOND * (len(result.bumped) + 1)
                 later = previous.updated + _MICROSECOND
                 stored = replace(article, updated=max(seen, later, article.published))
                 result.bumped.append(article.id)
@@ -319,7 +320,9 @@ class IngestOps(Connection):
                 "UPDATE articles SET computed_related = NULL WHERE record_id = ?", (record_id,)
             )
         derive(db, lost, keep=True)
-        self._complete_related(db, [*changed, *lost], count, index_them=changed)
+        # Those left with fewer than ``count`` (a related post went away) get computed ones.
+        fewer = sorted(again.changed - ids - set(lost))
+        self._complete_related(db, [*changed, *lost, *fewer], count, index_them=changed)
 
     def _complete_related(
         self, db: sqlite3.Connection, ids: list[str], count: int, index_them: list[str]

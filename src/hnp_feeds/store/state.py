@@ -56,6 +56,14 @@ class StateOps(Connection):
                 [(slug, number, fingerprint) for number, fingerprint in sorted(pages.items())],
             )
 
+    def forget_archive_pages(self, slug: str, numbers: Sequence[int]) -> None:
+        """These archive pages of ``slug`` are gone (its history became shorter)."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM archive_pages WHERE slug = ? AND number = ?",
+                [(slug, number) for number in numbers],
+            )
+
     def feed_states(self) -> dict[str, FeedState]:
         states: dict[str, FeedState] = {}
         for slug, spec, fingerprint, files, stale in self._query(

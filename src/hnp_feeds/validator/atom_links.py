@@ -218,7 +218,9 @@ def check_history(
     if archive and not complete:
         if "current" not in rels:
             report.warning("MissingCurrentInArchive", element="link", parent="feed", line=line)
-        if not set(rels) & {"prev-archive", "next-archive", "previous", "next"}:
+        # RFC 5005 §4: an archive document links the current one, and its neighbours where
+        # they exist; the only page of a history has none, and is complete with `current`.
+        if not set(rels) & {"current", "prev-archive", "next-archive", "previous", "next"}:
             report.warning("ArchiveIncomplete", element="fh:archive", parent="feed", line=line)
     if self_link is not None:
         for edge, beyond in (("last", "next"), ("first", "previous")):
