@@ -75,3 +75,24 @@ def test_the_same_fault_gives_the_same_line_and_code_from_every_command(tmp_path
         outputs.add(result.output)
     (line,) = outputs
     assert line.startswith(f"configuration error: {broken}: ") and line.count("\n") == 1
+
+
+def test_the_feeds_table_shows_titles_as_written_never_as_markup(tmp_path: Path) -> None:
+    config = tmp_path / "hnp-feeds.toml"
+    config.write_text(
+        '[site]\ntitle = "HNP [bold]"\nbase_url = "https://hnp.example.vn/"\n'
+        'feeds_url = "https://hnp.example.vn/feeds/"\ntag_authority = "hnp.example.vn"\n'
+        'tag_date = "2008"\nrelated_count = 1\n',
+        encoding="utf-8",
+    )
+    source = tmp_path / "a.jsonl"
+    source.write_text(
+        '{"id": "1", "url": "https://hnp.example.vn/a.html", "title": "A [/x] b",'
+        ' "published": "2022-06-17 20:22", "category": "[b]Thời sự[/b]"}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["build", "-c", str(config), "-s", str(source), "-o", str(tmp_path / "o")]
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "HNP [bold]" in result.output and "[b]Thời sự[/b]" in result.output

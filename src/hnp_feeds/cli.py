@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from .config import Catalogue, load_config
 from .errors import ExitCode, HnpFeedsError, error_line, exit_code_of
@@ -290,12 +291,12 @@ def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) 
         for url, error in result.pings.failed.items() if result.pings else []:
             typer.echo(f"hub ping failed for {url}: {error}")
     if table_of is not None and result.feeds:
-        table = Table(title=f"Feeds in {table_of}")
+        table = Table(title=Text(f"Feeds in {table_of}"))  # Text: never read as markup
         table.add_column("feed")
         table.add_column("title")
         table.add_column("entries", justify="right")
         for feed in result.feeds:
-            table.add_row(feed.slug, feed.title, str(feed.entries))
+            table.add_row(Text(feed.slug), Text(feed.title), str(feed.entries))
         console.print(table)
     typer.echo(result.summary())
 
