@@ -163,10 +163,7 @@ def naive(catalogue: Any, sources: list[Path], out: Path) -> dict[str, Any]:
     every main, category and author feed, write; no validation, no archives)."""
     from naive_cron import run
 
-    figures: dict[str, Any] = {}
-    for source in sources:
-        figures = run(source, out, catalogue.site.entries_per_feed)
-    return figures
+    return run(list(sources), out, catalogue.site.entries_per_feed)
 
 
 def run_phase(name: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 export, select every main, category and author feed, render each with feedgen (Atom and
 RSS), write it.  No store, no validation, no archives, no related posts computed.
 
-    .venv/bin/python bench/naive_cron.py export.jsonl out/ [entries-per-feed]
+    .venv/bin/python bench/naive_cron.py out/ export.jsonl [more.jsonl ...]
 """
 
 from __future__ import annotations
@@ -48,10 +48,11 @@ def render(slug: str, title: str, records: list[dict[str, Any]]) -> tuple[bytes,
     return fg.atom_str(pretty=True), fg.rss_str(pretty=True)
 
 
-def run(export: Path, out: Path, limit: int = 50) -> dict[str, Any]:
+def run(exports: list[Path], out: Path, limit: int = 50) -> dict[str, Any]:
     started = time.perf_counter()
     records = []
-    for line in export.read_text(encoding="utf-8").splitlines():
+    lines = [line for export in exports for line in export.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         if line.strip():
             record = json.loads(line)
             if record.get("status", "published") == "published" and record.get("url"):
@@ -83,5 +84,4 @@ def run(export: Path, out: Path, limit: int = 50) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    limit = int(sys.argv[3]) if len(sys.argv) > 3 else 50
-    print(json.dumps(run(Path(sys.argv[1]), Path(sys.argv[2]), limit)))
+    print(json.dumps(run([Path(p) for p in sys.argv[2:]], Path(sys.argv[1]))))

@@ -96,7 +96,7 @@ def test_the_seed_page_publishes_from_the_cli_with_exact_fields(tmp_path: Path) 
     args = ["build", "-c", str(config), "-s", str(SEED), "--url", SEED_URL, "-o", str(out)]
     result = runner.invoke(app, [*args, "--category", "Thời sự", "-q"])
     assert result.exit_code == ExitCode.OK, result.output
-    assert "1 articles without related posts" in result.output  # none listed, none to compute
+    assert "1 new or changed articles without related posts" in result.output  # none to link
     (entry,) = entries(out).values()
     assert entry.title.startswith("Đổi mới phương thức lãnh đạo của Đảng gắn với phát huy")
     assert entry.published == "2022-06-17T20:22:00+07:00"

@@ -39,10 +39,8 @@ class PublishResult:
     ingest_only: bool = False  # ``hnp-feeds ingest``: nothing was meant to be published
     #: ``build``: nothing is written unless every file is valid.
     all_or_nothing: bool = False
-    #: Live articles in the store after the run (the feeds hold these).
+    #: ``build``: the articles its feeds hold.
     articles: int = 0
-    #: Of those, how many have no related post (none listed, linked or computed).
-    unrelated: int = 0
     #: The sources gave no usable record: nothing was published, the old files stay.
     nothing_read: bool = False
     #: Scheduled articles that went live this run (record ids), and those still waiting
@@ -110,8 +108,9 @@ class PublishResult:
             )
         if self.withheld:
             parts.append(f"{len(self.withheld)} withheld (their entries fail the portal policy)")
-        if self.unrelated and not self.nothing_read:
-            parts.append(f"{self.unrelated} articles without related posts")
+        unrelated = len(self.ingest.unrelated) if self.ingest else 0
+        if unrelated and not self.nothing_read:
+            parts.append(f"{unrelated} new or changed articles without related posts")
         if self.released:
             parts.append(f"{len(self.released)} scheduled released")
         waiting = len(self.scheduled) or (len(self.ingest.scheduled) if self.ingest else 0)

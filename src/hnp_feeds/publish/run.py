@@ -179,8 +179,8 @@ class Run:
             self.withheld_from.update(rendered.invalid)
 
     def _finish(self, result: PublishResult) -> None:
-        result.articles = self.store.live_count()
-        result.unrelated = self.store.live_without_related()
+        if self.all_or_nothing:  # a build that would show no article writes nothing
+            result.articles = self.store.live_count()
         # A build writes all or nothing, and nothing when it has no article to show.
         if self.all_or_nothing and not result.invalid and result.articles:
             for relpath, data in sorted(self.held.items()):

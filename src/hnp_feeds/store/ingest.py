@@ -45,6 +45,8 @@ class IngestResult:
     cleaned: list[str] = field(default_factory=list)
     #: Changed records that brought no newer ``updated`` of their own: given the time seen.
     bumped: list[str] = field(default_factory=list)
+    #: New or changed articles published with no related post (nothing to link or compute).
+    unrelated: list[str] = field(default_factory=list)
     #: What could not be linked yet (a listed related post not known): once per record.
     notes: list[str] = field(default_factory=list)
 
@@ -131,6 +133,7 @@ class IngestOps(Connection):
                         RelatedIndex(db).remove(sorted(waiting))
                 if fresh:
                     self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
+                    result.unrelated = self._without_related(db, list(fresh))
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
@@ -296,6 +299,23 @@ class IngestOps(Connection):
             "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(key,) for key in sorted(touched)]
         )
         return stored
+
+    @staticmethod
+    def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
+        """Which of these articles are in the feeds with no related post at all."""
+        found: list[str] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found += [
+                str(row[0])
+                for row in db.execute(
+                    f"SELECT record_id FROM articles WHERE record_id IN ({marks}) AND live = 1"
+                    " AND json_array_length(body, '$.related') = 0",
+                    chunk,
+                )
+            ]
+        return found
 
     def _relink(
         self,

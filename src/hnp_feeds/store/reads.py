@@ -130,14 +130,6 @@ class ReadOps(Connection):
         """How many articles the feeds hold now."""
         return int(self._query(f"SELECT COUNT(*) FROM articles a WHERE {LIVE}")[0][0])
 
-    def live_without_related(self) -> int:
-        """How many articles in the feeds have no related post at all."""
-        sql = (
-            f"SELECT COUNT(*) FROM articles a WHERE {LIVE}"
-            " AND json_array_length(a.body, '$.related') = 0"
-        )
-        return int(self._query(sql)[0][0])
-
     def count(self, table: str) -> int:
         if table not in {"articles", "ledger", "rejected", "pending_pings", "feed_state"}:
             raise ValueError(table)
