@@ -704,3 +704,33 @@ def test_two_publishes_started_at_once_never_overlap(tmp_path: Path, attempt: in
     # Whichever ran, a third run finds nothing left to do.
     again = run_forked(tmp_path, source, "a third publish")
     assert again.returncode == ExitCode.OK and "nothing to publish" in again.stdout, again
+
+
+def test_a_publish_started_while_one_writes_is_locked_out(tmp_path: Path) -> None:
+    """The real entry point, started while another publish is between two of its writes,
+    exits 5 (LOCKED) at once and touches nothing; the other then finishes."""
+    portal_toml(tmp_path, entries_per_feed=20)
+    out = tmp_path / "feeds"
+    source = write_records(tmp_path / "export.jsonl", round_records(0))
+    resume_read, resume_write = os.pipe()
+    pause = Trap(4, "after", resume_read, only="R ")
+    try:
+        with Child(f"a publish paused {pause}", publish_args(tmp_path, source), out, pause) as one:
+            deadline = time.monotonic() + 120
+            while b" P\n" not in one.drain() and one.poll() is None:
+                assert time.monotonic() < deadline, "the first publish never paused"
+                time.sleep(0.005)
+            assert one.poll() is None, one.result()
+            before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+            assert before  # it is mid-write
+            second = run_real(tmp_path, source, "the real entry point, started meanwhile")
+            assert second.returncode == ExitCode.LOCKED, second
+            assert "another publish is running" in second.stderr, second
+            assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+            os.write(resume_write, b"x")
+            first = one.result()
+    finally:
+        os.close(resume_write)
+        os.close(resume_read)
+    assert first.returncode == ExitCode.OK, first
+    assert check_published_once(out) == 8 * 3
