@@ -734,3 +734,33 @@ def test_a_publish_started_while_one_writes_is_locked_out(tmp_path: Path) -> Non
         os.close(resume_read)
     assert first.returncode == ExitCode.OK, first
     assert check_published_once(out) == 8 * 3
+
+
+# A kill just after each kind of file publish writes is put in place, before its .gz: an
+# archive page, a feed's current document, a page of the site.
+BETWEEN_FILE_AND_GZ = [r"R [^/]+/archive/\d+\.xml$", r"R [^/]+/feed\.json$", r"R feeds\.opml$"]
+
+
+def test_a_gz_a_kill_left_behind_its_file_is_repaired_by_the_next_run(tmp_path: Path) -> None:
+    """Killed just after putting a file in place, before its ``.gz``: the ``.gz`` still
+    holds the previous, complete document, and the next run, rendering the same bytes for
+    that file, writes the ``.gz`` again."""
+    portal_toml(tmp_path, entries_per_feed=20, **SITE)
+    out = tmp_path / "feeds"
+    source = write_records(tmp_path / "export.jsonl", round_records(0))
+    assert run_forked(tmp_path, source, "the first publish").returncode == ExitCode.OK
+    checker = Checker(out)
+    for round_no, only in enumerate(BETWEEN_FILE_AND_GZ, start=1):
+        write_records(source, round_records(round_no))
+        trap = Trap(1, "after", only=only)
+        killed = run_forked(tmp_path, source, f"a publish killed {trap}", trap)
+        with during(killed):
+            assert killed.killed
+            lagging = checker.look(str(killed))[1]
+            # The situation this test is about (a kill between a file and its .gz) arose:
+            assert lagging == {killed.events[-1].removeprefix("R ") + ".gz"}
+        again = run_forked(tmp_path, source, "the next publish, of the same records")
+        with during(again):
+            assert again.returncode == ExitCode.OK
+            check_settled(out, checker.look(str(again))[1])
+    checker.finish()
