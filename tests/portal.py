@@ -77,14 +77,17 @@ def portal_toml(
     hub: str | None = None,
     entries_per_feed: int = 10,
     sources: list[str] | None = None,
-    **site: int,
+    **site: int | bool,
 ) -> Path:
     """The same portal as ``portal.catalogue`` as a file, for the CLI; ``site``: more
-    integer settings of ``[site]`` (``archive_page_size``, ``related_count``)."""
+    integer or boolean settings of ``[site]`` (``archive_page_size``, ``tombstones``)."""
     path = tmp_path / "hnp-feeds.toml"
     hub_line = f'hub = "{hub}"\n' if hub else ""
     site = {"archive_page_size": 100, **site}  # as in ``catalogue``
-    hub_line += "".join(f"{key} = {value}\n" for key, value in sorted(site.items()))
+    hub_line += "".join(
+        f"{key} = {str(value).lower() if isinstance(value, bool) else value}\n"
+        for key, value in sorted(site.items())
+    )
     path.write_text(
         "[site]\n"
         'title = "Báo HNP"\nbase_url = "https://hnp.example.vn/"\n'
