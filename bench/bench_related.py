@@ -2,7 +2,7 @@
 
 The portal is generated here, deterministically: Vietnamese-like syllables drawn with a
 Zipf law (as real text), 60 topics spread over 12 categories, each with its own words and
-tags, ten years of articles.  Measured, in memory as ``complete_related`` does it:
+tags, ten years of articles.  Measured on an in-memory ``RelatedIndex``, as ingest uses it:
 indexing every article (FTS5), then the related posts of every article (5 each, none
 explicit), and the share of links that stay in the article's own topic (a rough check
 that the neighbours make sense).

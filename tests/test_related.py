@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -10,13 +11,39 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds.model import Article, Category, Link
-from hnp_feeds.related import RelatedIndex, complete_related, tokens
+from hnp_feeds.related import WINDOW_DAYS, RelatedIndex, tokens
 from hnp_feeds.timezone import localize
 
 BASE = "https://hanoi.example.vn/bai/"
 THOI_SU = Category("thoi-su", "Thời sự")
 THE_THAO = Category("the-thao", "Thể thao")
 GIAO_DUC = Category("giao-duc", "Giáo dục")
+
+
+def complete_related(
+    articles: Sequence[Article],
+    n: int,
+    conn: sqlite3.Connection | None = None,
+    window_days: float | None = WINDOW_DAYS,
+) -> list[Article]:
+    """The articles with related links filled in up to ``n`` (explicit ones first), as the
+    store completes them at ingest (``store.ingest``), for the index's own tests.
+
+    With ``conn`` the index lives in that database (and keeps whatever it already
+    holds); without, an in-memory SQLite holds it for this call.
+    """
+    own = conn is None
+    connection = sqlite3.connect(":memory:") if conn is None else conn
+    try:
+        index = RelatedIndex(connection, window_days)
+        index.add(articles)
+        return [
+            a if len(a.related) >= n else replace(a, related=index.related_for(a, n))
+            for a in articles
+        ]
+    finally:
+        if own:
+            connection.close()
 
 
 def article(

@@ -16,9 +16,8 @@ import re
 import sqlite3
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from .model import Article, Link
 
@@ -275,28 +274,3 @@ class RelatedIndex:
             self._doc_freq = dict(self.conn.execute("SELECT term, doc FROM related_vocab"))
             self._doc_count = self.conn.execute("SELECT count(*) FROM related_fts").fetchone()[0]
         return self._doc_freq
-
-
-def complete_related(
-    articles: Sequence[Article],
-    n: int,
-    conn: sqlite3.Connection | None = None,
-    window_days: float | None = WINDOW_DAYS,
-) -> list[Article]:
-    """The articles with related links filled in up to ``n`` (explicit ones first).
-
-    With ``conn`` the index lives in that database (and keeps whatever it already
-    holds); without, an in-memory SQLite holds it for this call.
-    """
-    own = conn is None
-    connection = sqlite3.connect(":memory:") if conn is None else conn
-    try:
-        index = RelatedIndex(connection, window_days)
-        index.add(articles)
-        return [
-            a if len(a.related) >= n else replace(a, related=index.related_for(a, n))
-            for a in articles
-        ]
-    finally:
-        if own:
-            connection.close()
