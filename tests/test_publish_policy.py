@@ -70,6 +70,7 @@ def test_an_article_whose_own_entry_fails_is_withheld_and_the_rest_published(
     for path in portal.out_dir.rglob("*.xml"):
         relpath = path.relative_to(portal.out_dir).as_posix()
         assert validate(path.read_bytes(), portal.site.feeds_url + relpath).ok, relpath
+        assert b"bai viet 3" not in path.read_bytes(), relpath  # nor recommended anywhere
     with open_store(portal.store_path) as store:  # kept with the rejected records
         assert [(p, "InvalidUriChar" in r) for _, p, r, _ in store.rejected()] == [("4", True)]
     # The next run with the same export: nothing new, said once.

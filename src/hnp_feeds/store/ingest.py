@@ -325,6 +325,7 @@ class IngestOps(Connection):
         notes: list[str] | None,
         *,
         fresh: bool,
+        candidates: bool = True,
     ) -> None:
         """Related links after ``changed`` articles were stored (``fresh``: their records
         are new or changed, so their links are found again) or changed standing (released,
@@ -342,7 +343,8 @@ class IngestOps(Connection):
         derive(db, lost, keep=True)
         # Those left with fewer than ``count`` (a related post went away) get computed ones.
         fewer = sorted(again.changed - ids - set(lost))
-        self._complete_related(db, [*changed, *lost, *fewer], count, index_them=changed)
+        index_them = changed if candidates else []  # a withheld article is no candidate
+        self._complete_related(db, [*changed, *lost, *fewer], count, index_them=index_them)
 
     def _complete_related(
         self, db: sqlite3.Connection, ids: list[str], count: int, index_them: list[str]
@@ -404,7 +406,7 @@ class IngestOps(Connection):
                 if withheld:
                     if self._get_meta(db, "related_index") is not None:
                         RelatedIndex(db).remove(withheld)  # no longer a candidate
-                    self._relink(db, withheld, count, None, fresh=False)
+                    self._relink(db, withheld, count, None, fresh=False, candidates=False)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: withholding articles failed: {exc}") from exc
         return errors
