@@ -283,7 +283,8 @@ class Run:
             return False
         if not self._check_identity(feed, rendered.ids, result):
             return False
-        result.feeds.append(FeedSummary(feed.slug, feed.title, len(rendered.ids)))
+        summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
+        result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
         announced = [
             self.site.feeds_url + relpath
             for relpath, data in sorted(rendered.files.items())
