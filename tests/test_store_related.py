@@ -114,3 +114,32 @@ def test_per_term_frequencies_give_the_links_of_the_whole_vocabulary() -> None:
             assert few.related_for(article, 5) == whole.related_for(article, 5), article.id
             compared += 1
     assert compared > 20
+
+
+def test_a_related_post_is_a_reference_to_the_article_it_points_to(tmp_path: Path) -> None:
+    portal = catalogue(tmp_path, related_count=1)
+    target = record(1, title="Bài gốc")
+    referrer = record(5, related=[{"url": target["url"], "title": "tiêu đề cũ trong CMS"}])
+    others = [record(n) for n in range(2, 5)]  # older than the referrer: candidates
+    atom = portal.out_dir / "tin-moi" / "atom.xml"
+
+    def run(records: list[dict[str, Any]], minute: int) -> list[tuple[str, str]]:
+        source = write_records(tmp_path / "e.jsonl", records)
+        result = publish(portal, [source], now=NOW.replace(minute=minute), workers=1)
+        assert result.exit_code is ExitCode.OK, result.summary()
+        return related_of(atom.read_bytes(), referrer["url"])
+
+    # Shown with the article's own title, not the one the CMS wrote beside the link.
+    assert run([target, referrer, *others], 0) == [(target["url"], "Bài gốc")]
+    # Its URL and title change: the entry that relates to it follows.
+    moved = {**target, "url": "https://hnp.example.vn/tin/bai-goc-moi.html", "title": "Bài mới"}
+    assert run([moved, referrer, *others], 5) == [(moved["url"], "Bài mới")]
+    # Retracted: never recommended; a computed one takes its place.
+    gone = {**moved, "status": "retracted"}
+    shown = run([gone, referrer, *others], 10)
+    assert len(shown) == 1 and shown[0][0] not in (target["url"], moved["url"])
+    # Back again: the record's own link comes back first.
+    assert run([moved, referrer, *others], 15)[0] == (moved["url"], "Bài mới")
+    # A link to another site stays as given.
+    outside = {**referrer, "related": [{"url": "https://example.org/x", "title": "Ngoài"}]}
+    assert run([moved, outside, *others], 20) == [("https://example.org/x", "Ngoài")]
