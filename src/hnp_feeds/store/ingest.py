@@ -148,6 +148,14 @@ class IngestOps(Connection):
             (error.source, error.position, error.reason, error.record_id, stamp, stamp),
         )
 
+    def _refuse(
+        self, db: sqlite3.Connection, article: Article, reason: str, now: datetime
+    ) -> RecordError:
+        """A record kept out of the store (its previous version stays), kept as rejected."""
+        error = RecordError.at(article.source, reason, article.id)
+        self._reject(db, error, now)
+        return error
+
     def _upsert(
         self,
         db: sqlite3.Connection,
@@ -161,14 +169,11 @@ class IngestOps(Connection):
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
-            error = RecordError.at(
-                article.source,
+            reason = (
                 f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
-                f" (published {rfc3339(article.published)} is not)",
-                article.id,
+                f" (published {rfc3339(article.published)} is not)"
             )
-            self._reject(db, error, now)
-            result.rejected.append(error)
+            result.rejected.append(self._refuse(db, article, reason, now))
             return None
         text = article_to_json(article)
         source_hash = content_hash(text)
@@ -197,16 +202,13 @@ class IngestOps(Connection):
                     )
                     result.reissued.append(article.id)
                 else:
-                    error = RecordError.at(
-                        article.source,
+                    reason = (
                         f"record {article.id}: this change would alter the published entry id"
                         f" {ledger[0]} to {new_id} (first publication date changed?); the"
                         f" published version is kept; to accept it, read this source again with"
-                        f" --reissue {article.id}",
-                        article.id,
+                        f" --reissue {article.id}"
                     )
-                    self._reject(db, error, now)
-                    result.identity.append(error)
+                    result.identity.append(self._refuse(db, article, reason, now))
                     return None
 
         stored = article
