@@ -5,7 +5,8 @@ published (they never change), rejected records with their reason, the hub pings
 owed, and per feed a fingerprint of what was last published, so that a cron run only
 renders what changed.  A module per job: ``schema`` (SQL and migrations), ``codec`` (the
 stored form of an article), ``connection`` (opening, transactions, errors), ``ingest``
-(the ingest policy), ``reads`` (queries), ``state`` (what publishing remembers).
+(the ingest policy), ``links`` (related posts as references to the articles they point
+to), ``reads`` (queries), ``state`` (what publishing remembers).
 """
 
 from __future__ import annotations
