@@ -24,6 +24,7 @@ from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_url, set_computed
+from .state import mark_dirty
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -297,9 +298,7 @@ class IngestOps(Connection):
             "INSERT OR IGNORE INTO article_tags (record_id, tag_slug) VALUES (?, ?)",
             [(stored.id, tag) for tag in slugs["tag"]],
         )
-        db.executemany(
-            "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(key,) for key in sorted(touched)]
-        )
+        mark_dirty(db, touched)
         return stored
 
     @staticmethod
@@ -397,10 +396,7 @@ class IngestOps(Connection):
                     if row is None:
                         continue
                     db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
-                    keys = selection_keys(article_from_json(row[0]))
-                    db.executemany(
-                        "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)]
-                    )
+                    mark_dirty(db, selection_keys(article_from_json(row[0])))
                     error = RecordError.at(str(row[1]), reason, record_id)
                     self._reject(db, error, now)
                     errors.append(error)
@@ -433,10 +429,7 @@ class IngestOps(Connection):
                         " last_changed = ? WHERE record_id = ?",
                         (stamp, record_id),
                     )
-                    keys = selection_keys(article_from_json(body))
-                    db.executemany(
-                        "INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)]
-                    )
+                    mark_dirty(db, selection_keys(article_from_json(body)))
                 released = [str(record_id) for record_id, _ in due]
                 if released:
                     self._relink(db, released, site.related_count, None, fresh=True)
@@ -476,7 +469,6 @@ class IngestOps(Connection):
                 (cutoff,),
             ).fetchall()
             for record_id, body in rows:
-                keys = selection_keys(article_from_json(body))
-                db.executemany("INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in keys])
+                mark_dirty(db, selection_keys(article_from_json(body)))
                 db.execute("UPDATE articles SET tombstone = 0 WHERE record_id = ?", (record_id,))
         return len(rows)

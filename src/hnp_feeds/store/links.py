@@ -32,6 +32,7 @@ from ..selection import selection_keys
 from ..text import title_key
 from ..timezone import site_form
 from .codec import article_from_json, article_to_json, content_hash, micros
+from .state import mark_dirty
 
 _MINUTE = timedelta(minutes=1)
 
@@ -203,10 +204,7 @@ def derive(
                 "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
                 (body, content_hash(body), record_id),
             )
-            db.executemany(
-                "INSERT OR IGNORE INTO dirty (key) VALUES (?)",
-                [(key,) for key in sorted(selection_keys(article))],
-            )
+            mark_dirty(db, selection_keys(article))
             done.changed.add(record_id)
     return done
 

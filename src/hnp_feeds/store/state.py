@@ -4,6 +4,7 @@ ledger of published entry ids, the dirty keys, and the hub pings still owed."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,11 @@ class PendingPing:
     url: str
     attempts: int
     last_error: str | None
+
+
+def mark_dirty(db: sqlite3.Connection, keys: Iterable[str]) -> None:
+    """These selection keys changed: every feed they reach is planned by the next publish."""
+    db.executemany("INSERT OR IGNORE INTO dirty (key) VALUES (?)", [(k,) for k in sorted(keys)])
 
 
 class StateOps(Connection):
