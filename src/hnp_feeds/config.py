@@ -203,6 +203,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         category_feeds=bool(site_raw.get("category_feeds", True)),
         author_feeds=bool(site_raw.get("author_feeds", True)),
         tombstones=_bool(site_raw, "tombstones", where, False),
+        icon=_optional_url(site_raw, "icon", where),
+        logo=_optional_url(site_raw, "logo", where),
+        rights=_str(site_raw, "rights", where, ""),
+        tag_feed_min_articles=(
+            _int(site_raw, "tag_feed_min_articles", where, 1)
+            if "tag_feed_min_articles" in site_raw
+            else None
+        ),
     )
     if site.timezone != "Asia/Ho_Chi_Minh":
         raise ConfigError(f"{where}: [site] timezone: only Asia/Ho_Chi_Minh is supported")
