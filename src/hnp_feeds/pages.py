@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from importlib import resources
 from urllib.parse import urlsplit
 
 from .catalogue import newest_first
@@ -17,7 +18,7 @@ from .model import Article, FeedSpec, Site
 from .opml import grouped, render_opml
 from .timezone import rfc3339, site_form
 from .writers import feed_url
-from .writers.common import ATOM_TYPE, JSON_TYPE, RSS_TYPE
+from .writers.common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, STYLESHEET
 
 LATEST = 5
 LATEST_MAIN = 9
@@ -168,16 +169,24 @@ def render_index(
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+def feed_stylesheet() -> bytes:
+    """``feed.xsl``: the XSLT that shows an Atom or RSS feed opened in a browser as a page
+    for people (what a feed is, its URL to copy, how to subscribe, its entries)."""
+    return (resources.files("hnp_feeds") / "data" / STYLESHEET).read_bytes()
+
+
 def site_files(
     catalogue: Catalogue,
     feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
     updated: datetime | None,
 ) -> dict[str, bytes]:
-    """``index.html`` and ``feeds.opml`` for every feed (each with the newest entries the
-    page shows); ``updated``, the newest ``updated`` of every feed's current document."""
+    """``index.html``, ``feeds.opml`` and ``feed.xsl`` for every feed (each with the newest
+    entries the page shows); ``updated``, the newest ``updated`` of every feed's current
+    document."""
     return {
         "index.html": render_index(catalogue, feeds, updated=updated),
         "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
+        STYLESHEET: feed_stylesheet(),
     }
 
 
