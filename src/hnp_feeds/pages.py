@@ -1,7 +1,8 @@
 """``feeds/index.html``: the page for people.  Every feed with its latest entries and
-Atom/RSS/JSON subscribe links, and the ``<link rel="alternate">`` lines a site template
-needs for feed discovery.  Vietnamese, responsive, one inline stylesheet, no script: it
-reads the same in any browser and needs no XSLT.  Deterministic: no build time.
+Atom/RSS/JSON subscribe links, its URL with a copy button, which format to pick, and the
+``<link rel="alternate">`` lines a site template needs for feed discovery.  Vietnamese,
+responsive, one inline stylesheet and a few lines of script (the copy buttons; the page
+reads the same without).  Deterministic: no build time.
 """
 
 from __future__ import annotations
@@ -80,9 +81,37 @@ p.empty{color:var(--muted);font-style:italic;margin:.4rem 0 0}
 pre.snippet{background:var(--code);border:1px solid var(--line);border-radius:.5rem;
 padding:.9rem;overflow:auto;max-height:30rem;font-size:.82rem;line-height:1.5;white-space:pre}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
+p.copy{display:flex;gap:.4rem;margin:0 0 .6rem}
+p.copy input{flex:1 1 auto;min-width:0;font:inherit;font-size:.8rem;padding:.25rem .45rem;
+border:1px solid var(--line);border-radius:.35rem;background:var(--code);color:var(--text)}
+p.copy button{font:inherit;font-size:.8rem;font-weight:600;padding:.25rem .7rem;border:0;
+border-radius:.35rem;background:var(--accent);color:var(--accent-text);cursor:pointer}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.88rem;
 padding:1rem 0 2rem}
 @media (max-width:30rem){body{font-size:15px}article.feed{padding:.85rem}}
+"""
+
+
+#: Which format to pick, said once at the top of the page.
+FORMAT_ADVICE = (
+    "Nên chọn định dạng nào? Atom nếu bạn không chắc: mọi trình đọc tin đều hiểu; RSS cho"
+    " các ứng dụng cũ chỉ đọc RSS; JSON Feed cho các ứng dụng hỗ trợ định dạng này. Ba"
+    " định dạng có cùng các bài. Nút “Sao chép” lấy đường dẫn Atom của nguồn tin."
+)
+
+# The copy buttons: the field's URL to the clipboard (selected, for Ctrl+C, without one).
+_COPY_SCRIPT = """
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  field.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).then(function () {
+      button.textContent = "Đã sao chép";
+    }, function () {});
+  }
+});
 """
 
 
@@ -137,6 +166,7 @@ def render_index(
         f"<p>{escape(_intro(site))}</p>",
         '<p>Đăng ký tất cả cùng lúc: <a href="feeds.opml" type="text/x-opml">tải tệp OPML</a>'
         " và nhập vào trình đọc tin của bạn.</p>",
+        f"<p>{escape(FORMAT_ADVICE)}</p>",
         '<nav class="jump" aria-label="Mục lục">',
     ]
     for kind, heading, _members in groups:
@@ -163,6 +193,7 @@ def render_index(
         " Tệp Atom và RSS mở được bằng mọi trình đọc tin; JSON Feed dành cho các ứng dụng"
         " hỗ trợ định dạng này.</p>",
         "</div></footer>",
+        f"<script>{_COPY_SCRIPT.strip()}</script>",
         "</body>",
         "</html>",
     ]
@@ -213,6 +244,12 @@ def _feed_card(site: Site, feed: FeedSpec, entries: Sequence[Article]) -> list[s
             f'title="{escape(f"{feed.title} ({label})")}">{label}</a>'
         )
     out.append("</p>")
+    url = feed_url(site, feed.slug, "atom.xml")
+    out.append(
+        f'<p class="copy"><input type="text" readonly id="url-{escape(feed.slug)}" '
+        f'value="{escape(url)}" aria-label="{escape(f"Đường dẫn Atom: {feed.title}")}">'
+        f'<button type="button" data-copy="url-{escape(feed.slug)}">Sao chép</button></p>'
+    )
     if not entries:
         out.append('<p class="empty">Chưa có bài viết.</p>')
     else:
