@@ -1,23 +1,29 @@
-"""Which feeds exist: the main feed, one per category and one per author (from the
-articles themselves), and those declared in hnp-feeds.toml.  Which articles each holds is
+"""Which feeds exist: the main feed, one per category, one per author and one per tag of
+at least ``tag_feed_min_articles`` live articles (from the articles themselves), and those
+declared in hnp-feeds.toml.  Which articles each holds is
 ``selection``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 from .config import Catalogue
 from .model import Article, FeedSpec
+from .selection import criteria, slug
 from .text import slugify
 
 AUTHOR_PREFIX = "tac-gia-"
+TAG_PREFIX = "chu-de-"
 
 
 def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpec]:
-    """Every feed of the site for these articles: main, categories, authors, declared."""
-    site = catalogue.site
+    """Every feed of the site for these articles: main, categories, authors, tags (with
+    ``tag_feed_min_articles``), declared."""
     categories: dict[str, str] = {}
     authors: dict[str, str] = {}
+    tags: dict[str, tuple[str, str]] = {}  # slug -> (the first record id, its name)
+    counts: Counter[str] = Counter()
     for article in articles:
         if article.status != "published":
             continue
@@ -25,6 +31,26 @@ def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpe
             categories.setdefault(article.category.slug, article.category.name)
         if article.author:
             authors.setdefault(slugify(article.author), article.author)
+        named = {slug(tag): tag for tag in reversed(article.tags)}  # the first name wins
+        counts.update(named.keys())
+        for tag_slug, name in named.items():
+            if tag_slug not in tags or article.id < tags[tag_slug][0]:
+                tags[tag_slug] = (article.id, name)
+    least = catalogue.site.tag_feed_min_articles
+    chosen = {s: name for s, (_, name) in tags.items() if least and counts[s] >= least}
+    return feeds_of(catalogue, categories, authors, chosen)
+
+
+def feeds_of(
+    catalogue: Catalogue,
+    categories: Mapping[str, str],
+    authors: Mapping[str, str],
+    tags: Mapping[str, str],
+) -> list[FeedSpec]:
+    """Every feed of the site, given its live sections (slug -> name each): the main feed,
+    one per category, per author, per tag given (those with enough articles), then the
+    declared ones.  A tag a declared feed selects by itself gets no second feed."""
+    site = catalogue.site
     feeds = [
         FeedSpec(
             slug=catalogue.main_slug,
@@ -36,33 +62,47 @@ def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpe
     ]
     taken = {catalogue.main_slug, *(f.slug for f in catalogue.declared)}
     if site.category_feeds:
-        for slug, name in sorted(categories.items()):
-            if slug and slug not in taken:
+        for section, name in sorted(categories.items()):
+            if section and section not in taken:
                 feeds.append(
                     FeedSpec(
-                        slug=slug,
+                        slug=section,
                         title=f"{name} – {site.title}",
                         kind="category",
                         description=f"Chuyên mục {name}",
-                        category=slug,
+                        category=section,
                         archive=True,
                     )
                 )
-                taken.add(slug)
+                taken.add(section)
     if site.author_feeds:
-        for slug, name in sorted(authors.items()):
-            feed_slug = AUTHOR_PREFIX + slug
-            if slug and feed_slug not in taken:
+        for author, name in sorted(authors.items()):
+            feed_slug = AUTHOR_PREFIX + author
+            if author and feed_slug not in taken:
                 feeds.append(
                     FeedSpec(
                         slug=feed_slug,
                         title=f"{name} – {site.title}",
                         kind="author",
                         description=f"Bài viết của {name}",
-                        author=slug,
+                        author=author,
                     )
                 )
                 taken.add(feed_slug)
+    declared_tags = {f.tag for f in catalogue.declared if criteria(f) == [("tag", f.tag)]}
+    for tag, name in sorted(tags.items()):
+        feed_slug = TAG_PREFIX + tag
+        if tag and tag not in declared_tags and feed_slug not in taken:
+            feeds.append(
+                FeedSpec(
+                    slug=feed_slug,
+                    title=f"{name} – {site.title}",
+                    kind="tag",
+                    description=f"Bài viết về {name}",
+                    tag=tag,
+                )
+            )
+            taken.add(feed_slug)
     feeds.extend(catalogue.declared)
     return feeds
 

@@ -283,6 +283,7 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
             "main": "mọi trang",
             "category": "trang chuyên mục",
             "author": "trang tác giả",
+            "tag": "trang của thẻ",
             "custom": "trang chủ đề",
         }[feed.kind]
         # "--" may not appear inside an HTML comment.

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ..model import Article, FeedSpec, Tombstone
-from ..selection import IN_HISTORY, LIVE, where
+from ..selection import IN_HISTORY, LIVE, slug, where
 from ..timezone import to_local
 from .codec import article_from_json, content_hash
 from .connection import Connection
@@ -44,6 +44,23 @@ class ReadOps(Connection):
     def live_sections(self) -> tuple[dict[str, str], dict[str, str]]:
         """Categories (slug -> name) and authors (slug -> name) of the live articles."""
         return self._distinct("category"), self._distinct("author")
+
+    def live_tags(self, least: int) -> dict[str, str]:
+        """Tags (slug -> name) of at least ``least`` live articles; the name as the live
+        article of the smallest record id writes it (``catalogue.feeds_for``'s choice)."""
+        rows = self._query(
+            "SELECT t.tag_slug, MIN(t.record_id) FROM article_tags t"
+            " JOIN articles a ON a.record_id = t.record_id WHERE a.live = 1"
+            " GROUP BY t.tag_slug HAVING COUNT(*) >= ? ORDER BY t.tag_slug",
+            (least,),
+        )
+        found: dict[str, str] = {}
+        for tag_slug, record_id in rows:
+            article = self.article(str(record_id))
+            names = [tag for tag in article.tags if slug(tag) == tag_slug] if article else []
+            if names:
+                found[str(tag_slug)] = names[0]
+        return found
 
     def _distinct(self, column: str) -> dict[str, str]:
         # A loose index scan: one seek per distinct slug on (live, <x>_slug, <x>_name),
