@@ -200,6 +200,18 @@ def render_index(
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+DISCOVERY_DIR = "discovery"
+
+
+def discovery_fragment(site: Site, feed: FeedSpec, main: FeedSpec | None) -> str:
+    """The ``<link rel="alternate">`` lines a page of the portal carries in its ``<head>``
+    for ``feed`` (a section's page: its own feed first, then the main feed's)."""
+    lines = alternate_links(site, feed)
+    if main is not None and main.slug != feed.slug:
+        lines += alternate_links(site, main)
+    return "\n".join(lines) + "\n"
+
+
 def feed_stylesheet() -> bytes:
     """``feed.xsl``: the XSLT that shows an Atom or RSS feed opened in a browser as a page
     for people (what a feed is, its URL to copy, how to subscribe, its entries)."""
@@ -213,11 +225,18 @@ def site_files(
 ) -> dict[str, bytes]:
     """``index.html``, ``feeds.opml`` and ``feed.xsl`` for every feed (each with the newest
     entries the page shows); ``updated``, the newest ``updated`` of every feed's current
-    document."""
+    document; and ``discovery/<slug>.html``, each feed's ``discovery_fragment``."""
+    main = next((feed for feed, _ in feeds if feed.kind == "main"), None)
     return {
         "index.html": render_index(catalogue, feeds, updated=updated),
         "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
         STYLESHEET: feed_stylesheet(),
+        **{
+            f"{DISCOVERY_DIR}/{feed.slug}.html": discovery_fragment(
+                catalogue.site, feed, main
+            ).encode()
+            for feed, _ in feeds
+        },
     }
 
 
@@ -295,7 +314,9 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
         '<h2 id="ma-nhung-tieu-de">Mã nhúng cho trang web</h2>',
         "<p>Dán các dòng tương ứng vào phần <code>&lt;head&gt;</code> của mẫu trang để trình"
         " duyệt và trình đọc tin tự tìm thấy nguồn tin: dòng của nguồn tin chính trên mọi"
-        " trang, dòng của chuyên mục hay tác giả trên trang tương ứng.</p>",
+        " trang, dòng của chuyên mục hay tác giả trên trang tương ứng. Mỗi nguồn tin cũng có"
+        " sẵn các dòng của nó trong tệp <code>discovery/&lt;tên&gt;.html</code>, để mẫu trang"
+        " chèn vào.</p>",
         f'<pre class="snippet"><code>{escape(chr(10).join(lines))}</code></pre>',
         "</section>",
     ]
