@@ -31,6 +31,15 @@ from ..model import FeedSpec
 from ..output import remove_stale_temporaries
 from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
+from ..sitemaps import (
+    NEWS_LIMIT,
+    NEWS_SITEMAP,
+    NEWS_WINDOW,
+    SITEMAP,
+    SITEMAP_LIMIT,
+    render_news_sitemap,
+    render_sitemap,
+)
 from ..store import SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
 from .render import Rendered, RenderJob, Validate, culprits
@@ -41,8 +50,9 @@ from .workers import Workers
 TOMBSTONE_TTL = timedelta(days=30)
 # The formats aggregators subscribe to: the files announced to the hub.
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
-# The pages for people beside the feeds.
+# The pages for people beside the feeds, and the sitemaps for search engines.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
+SITEMAPS = (SITEMAP, NEWS_SITEMAP)
 #: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
 PAGE_BATCH = 32
 
@@ -308,8 +318,10 @@ class Run:
         return True
 
     def _publish_pages(self, result: PublishResult) -> None:
-        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
-        written (a fingerprint of every feed's fingerprint says so)."""
+        """``index.html``, ``feeds.opml``, ``feed.xsl`` and the discovery fragments again
+        when any feed changed since they were written (a fingerprint of every feed's
+        fingerprint says so); then the sitemaps."""
+        self._publish_sitemaps(result)
         states = self.store.feed_states()
         digest = hashlib.sha256(self.config.encode())
         for slug in sorted(states):
@@ -329,6 +341,29 @@ class Run:
         for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
             self._write(name, data, result)
         self.store.set_meta("pages", fingerprint)
+
+    def _publish_sitemaps(self, result: PublishResult) -> None:
+        """``sitemap.xml`` and ``news-sitemap.xml`` again when an article changed since the
+        last publish (a dirty key), or the news window moved on (its ids and hashes, read
+        from the main index: cheap on every run)."""
+        news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
+        digest = hashlib.sha256(self.config.encode())
+        for row in news:
+            digest.update(f"\n{row.record_id} {row.content_hash}".encode())
+        fingerprint = digest.hexdigest()
+        if (
+            not self.store.dirty_keys()
+            and self.store.get_meta("sitemaps") == fingerprint
+            and all((self.out_dir / name).is_file() for name in SITEMAPS)
+        ):
+            return
+        files = {
+            SITEMAP: render_sitemap(self.store.page_dates(SITEMAP_LIMIT)),
+            NEWS_SITEMAP: render_news_sitemap(self.site, [row.article() for row in news]),
+        }
+        for name, data in files.items():
+            self._write(name, data, result)
+        self.store.set_meta("sitemaps", fingerprint)
 
     def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
         """A file put in place now, or held until the whole run is known to be valid."""

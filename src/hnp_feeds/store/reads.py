@@ -11,7 +11,7 @@ from typing import NamedTuple
 from ..model import Article, FeedSpec, Tombstone
 from ..selection import IN_HISTORY, LIVE, slug, where
 from ..timezone import to_local
-from .codec import article_from_json, content_hash
+from .codec import article_from_json, content_hash, micros
 from .connection import Connection
 
 
@@ -86,6 +86,28 @@ class ReadOps(Connection):
             [*params, limit],
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def published_since(self, since: datetime, limit: int) -> list[EntryRow]:
+        """The live articles published at or after ``since``, newest first (ties by id),
+        at most ``limit``: from the main index."""
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            f" WHERE {LIVE} AND a.published_us >= ?"
+            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            (micros(since), limit),
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def page_dates(self, limit: int) -> list[tuple[str, str]]:
+        """(URL, ``updated`` in RFC 3339) of the newest ``limit`` live articles, newest
+        first (ties by id), without decoding their bodies: a sitemap's lines."""
+        rows = self._query(
+            "SELECT json_extract(a.body, '$.url'), json_extract(a.body, '$.updated')"
+            f" FROM articles a WHERE {LIVE}"
+            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            (limit,),
+        )
+        return [(str(url), str(updated)) for url, updated in rows]
 
     def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
         """Every slot of ``feed``'s RFC 5005 history (``selection.IN_HISTORY``), oldest
