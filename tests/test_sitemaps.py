@@ -1,0 +1,165 @@
+"""sitemap.xml and news-sitemap.xml as publish writes them: valid against their schemas,
+holding the live articles (the news one: the last two days', with name, language, date
+and title), and written again only when an article changed or the news window moved.
+
+The schemas (tests/data/schemas/sitemap.xsd, news.xsd) are our own, written from the text
+of the sitemaps.org protocol and of Google's news sitemap page (no file is copied from
+elsewhere); lxml's XMLSchema checks the documents against them.  One case they cannot
+take: a news window with no article gives an empty ``<urlset>`` (there is nothing to
+announce), while the protocol asks every urlset for a ``<url>``; that document is checked
+by assertions instead.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from hnp_feeds.config import Catalogue
+from hnp_feeds.errors import ExitCode
+from hnp_feeds.publish import PublishResult, publish
+from hnp_feeds.publish import run as publish_run
+from hnp_feeds.sitemaps import NEWS_LIMIT, NEWS_WINDOW, SITEMAP_LIMIT
+from hnp_feeds.timezone import localize
+
+from .portal import catalogue, record, write_records
+
+SCHEMAS = Path(__file__).parent / "data" / "schemas"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+NOW = localize(datetime(2022, 6, 30, 12, 0))
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / "sitemap.xsd")))
+
+
+def _records() -> list[dict[str, Any]]:
+    """Ten articles a day apart up to NOW (the newest two inside the news window), and a
+    draft and a retraction that no sitemap may name."""
+    records = [record(n, published=f"2022-06-{20 + n:02d} 09:{n:02d}") for n in range(11)]
+    records[3]["status"] = "draft"
+    records[4]["status"] = "retracted"
+    return records
+
+
+def _publish(
+    portal: Catalogue, tmp_path: Path, records: list[dict[str, Any]], now: datetime
+) -> PublishResult:
+    source = write_records(tmp_path / "export.jsonl", records)
+    result = publish(portal, [source], store_path=tmp_path / "s.sqlite", now=now, workers=1)
+    assert result.exit_code is ExitCode.OK, result.summary()
+    return result
+
+
+def _urls(path: Path) -> list[etree._Element]:
+    return list(etree.parse(str(path)).getroot())
+
+
+def test_sitemap_lists_every_live_article_newest_first_and_is_valid(
+    tmp_path: Path, schema: etree.XMLSchema
+) -> None:
+    portal = catalogue(tmp_path)
+    records = _records()
+    _publish(portal, tmp_path, records, NOW)
+    document = etree.parse(str(portal.out_dir / "sitemap.xml"))
+    assert schema.validate(document), schema.error_log
+    urls = list(document.getroot())
+    live = [r for r in records if r.get("status") is None]
+    assert [u.findtext(f"{SM}loc") for u in urls] == [r["url"] for r in reversed(live)]
+    newest = urls[0].findtext(f"{SM}lastmod")
+    assert newest == "2022-06-30T09:10:00+07:00"
+    assert SITEMAP_LIMIT == 50_000  # the protocol's most URLs in one file
+
+
+def test_news_sitemap_holds_the_last_two_days_with_name_language_date_title(
+    tmp_path: Path, schema: etree.XMLSchema
+) -> None:
+    portal = catalogue(tmp_path)
+    _publish(portal, tmp_path, _records(), NOW)
+    document = etree.parse(str(portal.out_dir / "news-sitemap.xml"))
+    assert schema.validate(document), schema.error_log
+    urls = list(document.getroot())
+    assert [u.findtext(f"{SM}loc") for u in urls] == [
+        "https://hnp.example.vn/kinh-te/bai-viet-10.html",  # 2022-06-30 09:10
+        "https://hnp.example.vn/thoi-su/bai-viet-9.html",  # 2022-06-29 09:09
+    ]  # 2022-06-28 09:08 is more than two days before NOW (2022-06-30 12:00)
+    news = urls[0].find(f"{NEWS}news")
+    assert news is not None
+    assert news.findtext(f"{NEWS}publication/{NEWS}name") == "Báo HNP"
+    assert news.findtext(f"{NEWS}publication/{NEWS}language") == "vi"
+    assert news.findtext(f"{NEWS}publication_date") == "2022-06-30T09:10:00+07:00"
+    assert news.findtext(f"{NEWS}title") == "Bài viết số 10 về kinh tế"
+    assert (NEWS_WINDOW, NEWS_LIMIT) == (timedelta(days=2), 1000)
+
+
+def test_the_news_sitemap_keeps_at_most_its_limit_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schema: etree.XMLSchema
+) -> None:
+    monkeypatch.setattr(publish_run, "NEWS_LIMIT", 1)
+    portal = catalogue(tmp_path)
+    _publish(portal, tmp_path, _records(), NOW)
+    document = etree.parse(str(portal.out_dir / "news-sitemap.xml"))
+    assert schema.validate(document), schema.error_log
+    assert [u.findtext(f"{SM}loc") for u in document.getroot()] == [
+        "https://hnp.example.vn/kinh-te/bai-viet-10.html"
+    ]
+
+
+def _mtimes(portal: Catalogue) -> dict[str, int]:
+    return {
+        name: (portal.out_dir / name).stat().st_mtime_ns
+        for name in ("sitemap.xml", "news-sitemap.xml")
+    }
+
+
+def _age(portal: Catalogue) -> None:
+    """Both sitemaps dated an hour back, so a rewrite shows in their mtimes."""
+    for name in ("sitemap.xml", "news-sitemap.xml"):
+        stamp = (portal.out_dir / name).stat().st_mtime - 3600
+        os.utime(portal.out_dir / name, (stamp, stamp))
+
+
+def _written(result: PublishResult) -> set[str]:
+    return {p.name for p in result.written}
+
+
+def test_the_sitemaps_are_written_again_only_when_they_change(tmp_path: Path) -> None:
+    portal = catalogue(tmp_path)
+    records = _records()
+    _publish(portal, tmp_path, records, NOW)
+    _age(portal)
+    before = _mtimes(portal)
+
+    # Nothing new, the window still holds the same articles: nothing is touched.
+    same = _publish(portal, tmp_path, records, NOW + timedelta(minutes=5))
+    assert not {"sitemap.xml", "news-sitemap.xml"} & _written(same)
+    assert _mtimes(portal) == before
+
+    # A day later, with no new record: the oldest of the window has aged out of it.
+    later = _publish(portal, tmp_path, records, NOW + timedelta(days=1))
+    assert _written(later) & {"sitemap.xml", "news-sitemap.xml"} == {"news-sitemap.xml"}
+    locs = [u.findtext(f"{SM}loc") for u in _urls(portal.out_dir / "news-sitemap.xml")]
+    assert locs == ["https://hnp.example.vn/kinh-te/bai-viet-10.html"]
+
+    # An old article corrected (far from the news window): its lastmod in sitemap.xml.
+    records[0] = {**records[0], "title": "Bài viết số 0, đã sửa", "updated": "2022-07-01 08:00"}
+    edited = _publish(portal, tmp_path, records, NOW + timedelta(days=1, hours=1))
+    assert "sitemap.xml" in _written(edited)
+    lastmod = {
+        u.findtext(f"{SM}loc"): u.findtext(f"{SM}lastmod")
+        for u in _urls(portal.out_dir / "sitemap.xml")
+    }
+    assert lastmod[records[0]["url"]] == "2022-07-01T08:00:00+07:00"
+
+    # Three days on, the window is empty: an empty urlset, still well-formed.
+    empty = _publish(portal, tmp_path, records, NOW + timedelta(days=4))
+    assert "news-sitemap.xml" in _written(empty)
+    root = etree.parse(str(portal.out_dir / "news-sitemap.xml")).getroot()
+    assert root.tag == f"{SM}urlset" and len(root) == 0
