@@ -96,7 +96,7 @@ def test_news_sitemap_holds_the_last_two_days_with_name_language_date_title(
     assert news.findtext(f"{NEWS}publication/{NEWS}language") == "vi"
     assert news.findtext(f"{NEWS}publication_date") == "2022-06-30T09:10:00+07:00"
     assert news.findtext(f"{NEWS}title") == "Bài viết số 10 về kinh tế"
-    assert (NEWS_WINDOW, NEWS_LIMIT) == (timedelta(days=2), 1000)
+    assert (timedelta(days=2), 1000) == (NEWS_WINDOW, NEWS_LIMIT)
 
 
 def test_the_news_sitemap_keeps_at_most_its_limit_newest_first(
