@@ -3,6 +3,8 @@ family) agree with the records; skipped where PHP or SimplePie is not installed.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from hnp_feeds.publish import build
 
 from .clients.compare import known_fault
 from .clients.fidelity import (
+    SIMPLEPIE_DUMP,
     compare,
     feed_files,
     read_with_simplepie,
@@ -41,3 +44,30 @@ def test_simplepie_reads_every_xml_document_like_the_records(tmp_path: Path) -> 
             if known_fault(difference, published.get(difference.entry)) is None:
                 unexplained.append(str(difference))
     assert unexplained == []
+
+
+def test_simplepie_sees_the_portals_logo_and_rights_through_the_stylesheet(
+    tmp_path: Path,
+) -> None:
+    catalogue = load_config()
+    assert build(catalogue, out_dir=tmp_path).exit_code is ExitCode.OK
+    files = ["tin-moi/atom.xml", "tin-moi/rss.xml"]
+    assert all(b"<?xml-stylesheet" in (tmp_path / f).read_bytes() for f in files)
+    done = subprocess.run(
+        ["php", str(SIMPLEPIE_DUMP), *files],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    site = catalogue.site
+    for relpath, seen in json.loads(done.stdout).items():
+        assert seen["ok"], (relpath, seen["error"])
+        assert (seen["title"], seen["image"], seen["copyright"]) == (
+            site.title,
+            site.logo,
+            site.rights,
+        ), relpath
+        labels = {c["label"] for item in seen["items"] for c in item["categories"]}
+        assert "Thời sự" in labels, relpath  # the Vietnamese name, not the slug
