@@ -3,8 +3,6 @@ family) agree with the records; skipped where PHP or SimplePie is not installed.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,12 +13,12 @@ from hnp_feeds.publish import build
 
 from .clients.compare import known_fault
 from .clients.fidelity import (
-    SIMPLEPIE_DUMP,
     compare,
     feed_files,
     read_with_simplepie,
     records_by_id,
     simplepie_available,
+    simplepie_dump,
 )
 from .portal import articles_as_published
 
@@ -53,16 +51,8 @@ def test_simplepie_sees_the_portals_logo_and_rights_through_the_stylesheet(
     assert build(catalogue, out_dir=tmp_path).exit_code is ExitCode.OK
     files = ["tin-moi/atom.xml", "tin-moi/rss.xml"]
     assert all(b"<?xml-stylesheet" in (tmp_path / f).read_bytes() for f in files)
-    done = subprocess.run(
-        ["php", str(SIMPLEPIE_DUMP), *files],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
     site = catalogue.site
-    for relpath, seen in json.loads(done.stdout).items():
+    for relpath, seen in simplepie_dump(tmp_path, files).items():
         assert seen["ok"], (relpath, seen["error"])
         assert (seen["title"], seen["image"], seen["copyright"]) == (
             site.title,

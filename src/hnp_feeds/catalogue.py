@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 from .config import Catalogue
-from .model import Article, FeedSpec
+from .model import Article, FeedSpec, Site
 from .selection import criteria, slug
 from .text import slugify
 
@@ -62,48 +63,45 @@ def feeds_of(
     ]
     taken = {catalogue.main_slug, *(f.slug for f in catalogue.declared)}
     if site.category_feeds:
-        for section, name in sorted(categories.items()):
-            if section and section not in taken:
-                feeds.append(
-                    FeedSpec(
-                        slug=section,
-                        title=f"{name} – {site.title}",
-                        kind="category",
-                        description=f"Chuyên mục {name}",
-                        category=section,
-                        archive=True,
-                    )
-                )
-                taken.add(section)
+        feeds += _section_feeds(site, "category", categories, taken, "Chuyên mục {}", archive=True)
     if site.author_feeds:
-        for author, name in sorted(authors.items()):
-            feed_slug = AUTHOR_PREFIX + author
-            if author and feed_slug not in taken:
-                feeds.append(
-                    FeedSpec(
-                        slug=feed_slug,
-                        title=f"{name} – {site.title}",
-                        kind="author",
-                        description=f"Bài viết của {name}",
-                        author=author,
-                    )
-                )
-                taken.add(feed_slug)
+        feeds += _section_feeds(site, "author", authors, taken, "Bài viết của {}", AUTHOR_PREFIX)
     declared_tags = {f.tag for f in catalogue.declared if criteria(f) == [("tag", f.tag)]}
-    for tag, name in sorted(tags.items()):
-        feed_slug = TAG_PREFIX + tag
-        if tag and tag not in declared_tags and feed_slug not in taken:
+    chosen = {tag: name for tag, name in tags.items() if tag not in declared_tags}
+    feeds += _section_feeds(site, "tag", chosen, taken, "Bài viết về {}", TAG_PREFIX)
+    feeds.extend(catalogue.declared)
+    return feeds
+
+
+def _section_feeds(
+    site: Site,
+    kind: Literal["category", "author", "tag"],
+    names: Mapping[str, str],
+    taken: set[str],
+    description: str,
+    prefix: str = "",
+    *,
+    archive: bool = False,
+) -> list[FeedSpec]:
+    """A feed of ``kind`` per section (slug -> name), in slug order, selecting by that
+    slug; a slug already taken (``taken`` grows) gets none."""
+    feeds = []
+    for section, name in sorted(names.items()):
+        feed_slug = prefix + section
+        if section and feed_slug not in taken:
             feeds.append(
                 FeedSpec(
                     slug=feed_slug,
                     title=f"{name} – {site.title}",
-                    kind="tag",
-                    description=f"Bài viết về {name}",
-                    tag=tag,
+                    kind=kind,
+                    description=description.format(name),
+                    archive=archive,
+                    category=section if kind == "category" else None,
+                    author=section if kind == "author" else None,
+                    tag=section if kind == "tag" else None,
                 )
             )
             taken.add(feed_slug)
-    feeds.extend(catalogue.declared)
     return feeds
 
 
