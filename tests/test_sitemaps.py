@@ -163,3 +163,49 @@ def test_the_sitemaps_are_written_again_only_when_they_change(tmp_path: Path) ->
     assert "news-sitemap.xml" in _written(empty)
     root = etree.parse(str(portal.out_dir / "news-sitemap.xml")).getroot()
     assert root.tag == f"{SM}urlset" and len(root) == 0
+
+
+def test_validating_the_output_directory_leaves_the_sitemaps_out(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hnp_feeds.cli import app
+
+    portal = catalogue(tmp_path)
+    _publish(portal, tmp_path, _records(), NOW)
+    runner = CliRunner()
+    whole = runner.invoke(app, ["validate", str(portal.out_dir)])
+    assert whole.exit_code == ExitCode.OK, whole.output
+    assert "sitemap" not in whole.output and "tin-moi/atom.xml: ok" in whole.output
+    named = runner.invoke(app, ["validate", str(portal.out_dir / "sitemap.xml")])
+    assert named.exit_code == ExitCode.FAILED  # named on its own, it is judged as a feed
+
+
+def test_while_a_feed_fails_the_sitemaps_wait_and_the_next_good_run_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hnp_feeds.publish import render as render_module
+
+    portal = catalogue(tmp_path)
+    records = _records()
+    _publish(portal, tmp_path, records, NOW)
+    before = (portal.out_dir / "sitemap.xml").read_bytes()
+    real = render_module.render_formats
+    monkeypatch.setattr(  # a writer's fault: every document fails the portal policy
+        render_module,
+        "render_formats",
+        lambda site, document: {
+            k: v.replace(b"+07:00", b"+07:07") for k, v in real(site, document).items()
+        },
+    )
+    records[0] = {**records[0], "updated": "2022-06-30 10:00"}
+    source = write_records(tmp_path / "export.jsonl", records)
+    failed = publish(portal, [source], store_path=tmp_path / "s.sqlite", now=NOW, workers=1)
+    assert failed.exit_code is ExitCode.INVALID
+    assert (portal.out_dir / "sitemap.xml").read_bytes() == before
+    monkeypatch.setattr(render_module, "render_formats", real)
+    fixed = publish(portal, [source], store_path=tmp_path / "s.sqlite", now=NOW, workers=1)
+    assert fixed.exit_code is ExitCode.OK, fixed.summary()
+    assert (
+        b"<lastmod>2022-06-30T10:00:00+07:00</lastmod>"
+        in (portal.out_dir / "sitemap.xml").read_bytes()
+    )

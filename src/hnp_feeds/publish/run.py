@@ -345,7 +345,11 @@ class Run:
     def _publish_sitemaps(self, result: PublishResult) -> None:
         """``sitemap.xml`` and ``news-sitemap.xml`` again when an article changed since the
         last publish (a dirty key), or the news window moved on (its ids and hashes, read
-        from the main index: cheap on every run)."""
+        from the main index: cheap on every run).  While a document of the run failed, they
+        stay as they were, like its feeds, and are written by the next run that succeeds."""
+        if result.invalid:
+            self.store.set_meta("sitemaps", "")
+            return
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
         for row in news:
