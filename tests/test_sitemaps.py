@@ -19,10 +19,13 @@ from typing import Any
 
 import pytest
 from lxml import etree
+from typer.testing import CliRunner
 
+from hnp_feeds.cli import app
 from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import PublishResult, publish
+from hnp_feeds.publish import render as render_module
 from hnp_feeds.publish import run as publish_run
 from hnp_feeds.sitemaps import NEWS_LIMIT, NEWS_WINDOW, SITEMAP_LIMIT
 from hnp_feeds.timezone import localize
@@ -58,19 +61,30 @@ def _publish(
     return result
 
 
+@pytest.fixture
+def published(tmp_path: Path) -> tuple[Catalogue, list[dict[str, Any]]]:
+    """The portal of ``_records`` published at NOW: its catalogue and records."""
+    portal, records = catalogue(tmp_path), _records()
+    _publish(portal, tmp_path, records, NOW)
+    return portal, records
+
+
 def _urls(path: Path) -> list[etree._Element]:
     return list(etree.parse(str(path)).getroot())
 
 
-def test_sitemap_lists_every_live_article_newest_first_and_is_valid(
-    tmp_path: Path, schema: etree.XMLSchema
-) -> None:
-    portal = catalogue(tmp_path)
-    records = _records()
-    _publish(portal, tmp_path, records, NOW)
-    document = etree.parse(str(portal.out_dir / "sitemap.xml"))
+def _valid_urls(schema: etree.XMLSchema, path: Path) -> list[etree._Element]:
+    """The ``<url>`` elements of a sitemap valid against ``schema``."""
+    document = etree.parse(str(path))
     assert schema.validate(document), schema.error_log
-    urls = list(document.getroot())
+    return list(document.getroot())
+
+
+def test_sitemap_lists_every_live_article_newest_first_and_is_valid(
+    published: tuple[Catalogue, list[dict[str, Any]]], schema: etree.XMLSchema
+) -> None:
+    portal, records = published
+    urls = _valid_urls(schema, portal.out_dir / "sitemap.xml")
     live = [r for r in records if r.get("status") is None]
     assert [u.findtext(f"{SM}loc") for u in urls] == [r["url"] for r in reversed(live)]
     newest = urls[0].findtext(f"{SM}lastmod")
@@ -79,13 +93,10 @@ def test_sitemap_lists_every_live_article_newest_first_and_is_valid(
 
 
 def test_news_sitemap_holds_the_last_two_days_with_name_language_date_title(
-    tmp_path: Path, schema: etree.XMLSchema
+    published: tuple[Catalogue, list[dict[str, Any]]], schema: etree.XMLSchema
 ) -> None:
-    portal = catalogue(tmp_path)
-    _publish(portal, tmp_path, _records(), NOW)
-    document = etree.parse(str(portal.out_dir / "news-sitemap.xml"))
-    assert schema.validate(document), schema.error_log
-    urls = list(document.getroot())
+    portal, _ = published
+    urls = _valid_urls(schema, portal.out_dir / "news-sitemap.xml")
     assert [u.findtext(f"{SM}loc") for u in urls] == [
         "https://hnp.example.vn/kinh-te/bai-viet-10.html",  # 2022-06-30 09:10
         "https://hnp.example.vn/thoi-su/bai-viet-9.html",  # 2022-06-29 09:09
@@ -105,9 +116,8 @@ def test_the_news_sitemap_keeps_at_most_its_limit_newest_first(
     monkeypatch.setattr(publish_run, "NEWS_LIMIT", 1)
     portal = catalogue(tmp_path)
     _publish(portal, tmp_path, _records(), NOW)
-    document = etree.parse(str(portal.out_dir / "news-sitemap.xml"))
-    assert schema.validate(document), schema.error_log
-    assert [u.findtext(f"{SM}loc") for u in document.getroot()] == [
+    urls = _valid_urls(schema, portal.out_dir / "news-sitemap.xml")
+    assert [u.findtext(f"{SM}loc") for u in urls] == [
         "https://hnp.example.vn/kinh-te/bai-viet-10.html"
     ]
 
@@ -130,10 +140,10 @@ def _written(result: PublishResult) -> set[str]:
     return {p.name for p in result.written}
 
 
-def test_the_sitemaps_are_written_again_only_when_they_change(tmp_path: Path) -> None:
-    portal = catalogue(tmp_path)
-    records = _records()
-    _publish(portal, tmp_path, records, NOW)
+def test_the_sitemaps_are_written_again_only_when_they_change(
+    tmp_path: Path, published: tuple[Catalogue, list[dict[str, Any]]]
+) -> None:
+    portal, records = published
     _age(portal)
     before = _mtimes(portal)
 
@@ -165,13 +175,10 @@ def test_the_sitemaps_are_written_again_only_when_they_change(tmp_path: Path) ->
     assert root.tag == f"{SM}urlset" and len(root) == 0
 
 
-def test_validating_the_output_directory_leaves_the_sitemaps_out(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from hnp_feeds.cli import app
-
-    portal = catalogue(tmp_path)
-    _publish(portal, tmp_path, _records(), NOW)
+def test_validating_the_output_directory_leaves_the_sitemaps_out(
+    published: tuple[Catalogue, list[dict[str, Any]]],
+) -> None:
+    portal, _ = published
     runner = CliRunner()
     whole = runner.invoke(app, ["validate", str(portal.out_dir)])
     assert whole.exit_code == ExitCode.OK, whole.output
@@ -181,13 +188,11 @@ def test_validating_the_output_directory_leaves_the_sitemaps_out(tmp_path: Path)
 
 
 def test_while_a_feed_fails_the_sitemaps_wait_and_the_next_good_run_writes_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    published: tuple[Catalogue, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from hnp_feeds.publish import render as render_module
-
-    portal = catalogue(tmp_path)
-    records = _records()
-    _publish(portal, tmp_path, records, NOW)
+    portal, records = published
     before = (portal.out_dir / "sitemap.xml").read_bytes()
     real = render_module.render_formats
     monkeypatch.setattr(  # a writer's fault: every document fails the portal policy

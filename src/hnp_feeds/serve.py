@@ -1,11 +1,12 @@
 """The preview server behind ``hnp-feeds serve``: ``feeds/`` over HTTP, the way production
 serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
 
-Content types with ``charset=utf-8``, a strong ``ETag`` from the bytes, ``Last-Modified``
-from the file, 304s for ``If-None-Match``/``If-Modified-Since``, gzip on request (the
-``.gz`` sibling publish writes, or compressed on the fly), ``Cache-Control`` from the
-publish interval (archive pages: a day, revalidated: a correction or retraction may change
-one), and nothing outside the root.
+Content types with ``charset=utf-8`` (a browser gets the current Atom and RSS documents as
+``application/xml``, so it shows them through ``feed.xsl``), a strong ``ETag`` from the
+bytes, ``Last-Modified`` from the file, 304s for ``If-None-Match``/``If-Modified-Since``,
+gzip on request (the ``.gz`` sibling publish writes, or compressed on the fly),
+``Cache-Control`` from the publish interval (archive pages: a day, revalidated: a
+correction or retraction may change one), and nothing outside the root.
 """
 
 from __future__ import annotations
