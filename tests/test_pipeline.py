@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds.config import load_config
@@ -59,6 +59,10 @@ def portals(draw: st.DrawFn) -> list[dict[str, Any]]:
 def test_build_and_a_first_publish_write_the_same_bytes(
     records: list[dict[str, Any]], page_size: int, tag_feeds: dict[str, int]
 ) -> None:
+    # A build that would show no article writes nothing and exits 1 (result.exit_code),
+    # where a publish of the same drafts exits 0: the two agree only on a portal with one
+    # article to show at least.
+    assume(any(r.get("status", "published") == "published" for r in records))
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         portal = catalogue(root, archive_page_size=page_size, related_count=1, **tag_feeds)

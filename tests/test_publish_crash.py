@@ -515,9 +515,14 @@ class Checker:
             raise AssertionError(f"{rel}: not a complete XML document: {exc}") from None
         if rel.endswith(".opml"):
             assert root.tag == "opml", rel
-        elif "/" not in rel:  # the sitemaps: every URL whole
-            assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset", rel
-            assert all(len(url) >= 2 for url in root), rel
+        elif "/" not in rel:  # the sitemaps: every entry whole; the index names its pages
+            sitemaps = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+            assert root.tag in (f"{sitemaps}urlset", f"{sitemaps}sitemapindex"), rel
+            assert all(len(url) >= 1 and url[0].tag == f"{sitemaps}loc" for url in root), rel
+            if root.tag == f"{sitemaps}sitemapindex":
+                return sorted(
+                    loc.text.removeprefix(FEEDS_URL) for loc in root.iter(f"{sitemaps}loc")
+                )
         else:
             entries = root.findall(f"{ATOM}entry") if root.tag == f"{ATOM}feed" else None
             entries = root.findall("channel/item") if entries is None else entries

@@ -36,9 +36,13 @@ from ..sitemaps import (
     NEWS_SITEMAP,
     NEWS_WINDOW,
     SITEMAP,
-    SITEMAP_LIMIT,
+    SITEMAP_PAGE_SIZE,
+    newest,
     render_news_sitemap,
     render_sitemap,
+    render_sitemap_index,
+    sitemap_number,
+    sitemap_relpath,
 )
 from ..store import SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
@@ -52,7 +56,6 @@ TOMBSTONE_TTL = timedelta(days=30)
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
 # The pages for people beside the feeds, and the sitemaps for search engines.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
-SITEMAPS = (SITEMAP, NEWS_SITEMAP)
 #: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
 PAGE_BATCH = 32
 
@@ -343,11 +346,13 @@ class Run:
         self.store.set_meta("pages", fingerprint)
 
     def _publish_sitemaps(self, result: PublishResult) -> None:
-        """``sitemap.xml`` and ``news-sitemap.xml`` again when an article changed since the
-        last publish (a dirty key), or the news window moved on (its ids and hashes, read
-        from the main index: cheap on every run).  While a document of the run failed, they
+        """The sitemaps: the news sitemap again when the news window moved on (its ids and
+        hashes, read from the main index: cheap on every run); the sitemap index and its
+        pages when an article changed since the last publish (a dirty key), and of the
+        pages only those whose slots changed.  While a document of the run failed, they
         stay as they were, like its feeds, and are written by the next run that succeeds."""
         if result.invalid:
+            self.store.set_meta("news-sitemap", "")
             self.store.set_meta("sitemaps", "")
             return
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
@@ -355,19 +360,47 @@ class Run:
         for row in news:
             digest.update(f"\n{row.record_id} {row.content_hash}".encode())
         fingerprint = digest.hexdigest()
-        if (
-            not self.store.dirty_keys()
-            and self.store.get_meta("sitemaps") == fingerprint
-            and all((self.out_dir / name).is_file() for name in SITEMAPS)
+        if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
+            self.out_dir, NEWS_SITEMAP
         ):
-            return
-        files = {
-            SITEMAP: render_sitemap(self.store.page_dates(SITEMAP_LIMIT)),
-            NEWS_SITEMAP: render_news_sitemap(self.site, [row.article() for row in news]),
-        }
-        for name, data in files.items():
-            self._write(name, data, result)
-        self.store.set_meta("sitemaps", fingerprint)
+            articles = [row.article() for row in news]
+            self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
+            self.store.set_meta("news-sitemap", fingerprint)
+        if (
+            self.store.dirty_keys()
+            or self.store.get_meta("sitemaps") != self.config
+            or not _exists(self.out_dir, SITEMAP)
+        ):
+            self._publish_sitemap_pages(result)
+            self.store.set_meta("sitemaps", self.config)
+
+    def _publish_sitemap_pages(self, result: PublishResult) -> None:
+        """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
+        gone, then the index of them all, then the pages past the end taken away."""
+        every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
+        slots = self.store.history_keys(every)
+        pages: list[tuple[str, str]] = []
+        for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
+            chunk = slots[start : start + SITEMAP_PAGE_SIZE]
+            relpath = sitemap_relpath(len(pages) + 1)
+            text = "\n".join(f"{s.record_id} {s.content_hash} {s.live}" for s in chunk)
+            fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
+            saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
+            if saved[0] == fingerprint and _exists(self.out_dir, relpath):
+                pages.append((relpath, saved[1]))
+                continue
+            dates = self.store.page_dates([s.record_id for s in chunk if s.live])
+            self._write(relpath, render_sitemap(dates), result)
+            modified = newest(when for _, when in dates)
+            self.store.set_meta(f"sitemap:{relpath}", f"{fingerprint} {modified}")
+            pages.append((relpath, modified))
+        self._write(SITEMAP, render_sitemap_index(self.site, pages), result)
+        # Only once the index no longer names them (a run killed between leaves no link
+        # to a missing page).
+        for path in sorted(self.out_dir.glob("sitemap-*.xml")):
+            number = sitemap_number(path.name)
+            if number is not None and number > len(pages):
+                self._remove(path.name, result)
 
     def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
         """A file put in place now, or held until the whole run is known to be valid."""
@@ -414,6 +447,10 @@ class Run:
             )
             ok = False
         return ok
+
+
+def _exists(out_dir: Path, relpath: str) -> bool:
+    return (out_dir / relpath).is_file()
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

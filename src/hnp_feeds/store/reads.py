@@ -98,16 +98,19 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def page_dates(self, limit: int) -> list[tuple[str, str]]:
-        """(URL, ``updated`` in RFC 3339) of the newest ``limit`` live articles, newest
-        first (ties by id), without decoding their bodies: a sitemap's lines."""
-        rows = self._query(
-            "SELECT json_extract(a.body, '$.url'), json_extract(a.body, '$.updated')"
-            f" FROM articles a WHERE {LIVE}"
-            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
-            (limit,),
-        )
-        return [(str(url), str(updated)) for url, updated in rows]
+    def page_dates(self, record_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(URL, ``updated`` in RFC 3339) of ``record_ids``, in that order, without decoding
+        their bodies: a sitemap page's lines."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            for record_id, url, updated in self._query(
+                "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.updated')"
+                f" FROM articles WHERE record_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[str(record_id)] = (str(url), str(updated))
+        return [found[record_id] for record_id in record_ids]
 
     def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
         """Every slot of ``feed``'s RFC 5005 history (``selection.IN_HISTORY``), oldest

@@ -74,11 +74,12 @@ def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = DEFAULT_MAX_B
 
 
 #: A sitemap beside the feeds (``feeds/sitemap.xml``) is no feed: a directory's are left out.
-_SITEMAP_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?urlset\b")
+_SITEMAP_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:urlset|sitemapindex)\b")
 
 
 def _is_sitemap(path: Path) -> bool:
-    """Whether the file's root element, near its start, is a sitemaps.org ``urlset``."""
+    """Whether the file's root element, near its start, is a sitemaps.org ``urlset`` or
+    ``sitemapindex``."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     return bool(_SITEMAP_ROOT.search(head)) and b"http://www.sitemaps.org/schemas/sitemap/" in head
