@@ -54,7 +54,7 @@ from .workers import Workers
 TOMBSTONE_TTL = timedelta(days=30)
 # The formats aggregators subscribe to: the files announced to the hub.
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
-# The pages for people beside the feeds, and the sitemaps for search engines.
+# The pages for people beside the feeds.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
 #: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
 PAGE_BATCH = 32
