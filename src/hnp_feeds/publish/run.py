@@ -44,7 +44,7 @@ from ..sitemaps import (
     sitemap_number,
     sitemap_relpath,
 )
-from ..store import SQLiteStore
+from ..store import HistorySlot, SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
 from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
@@ -138,6 +138,8 @@ class Run:
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
+        #: The main feed's history as this pass read it (None: not read, or changed since).
+        self.main_history: list[HistorySlot] | None = None
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -178,7 +180,9 @@ class Run:
         failed += [feed for feed in planned if feed.slug in broken]
         if self.withheld:
             result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
+            self.main_history = None  # the withheld articles' slots are empty now
         self._publish_pages(result)
+        self.main_history = None
         self.store.finish_publish(failed, self.config, self.now)
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
@@ -211,7 +215,10 @@ class Run:
         for feed in planned:
             layout: ArchiveLayout | None = None
             if feed.archive:
-                layout = cut_history(self.site, feed, self.store.history_keys(feed))
+                slots = self.store.history_keys(feed)
+                if feed.kind == "main":  # every article's slot: the sitemap's too
+                    self.main_history = slots
+                layout = cut_history(self.site, feed, slots)
                 total = len(layout.pages)
                 pages += [
                     _PageTask(feed, page, total, fingerprint)
@@ -377,8 +384,10 @@ class Run:
     def _publish_sitemap_pages(self, result: PublishResult) -> None:
         """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
         gone, then the index of them all, then the pages past the end taken away."""
-        every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
-        slots = self.store.history_keys(every)
+        slots = self.main_history
+        if slots is None:
+            every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
+            slots = self.store.history_keys(every)
         pages: list[tuple[str, str]] = []
         for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
             chunk = slots[start : start + SITEMAP_PAGE_SIZE]
