@@ -244,7 +244,7 @@ def publish_command(
     image: PageImage = None,
 ) -> None:
     """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
-    ping the hub.  Exit 0 ok, 3 records rejected, 4 invalid (old files kept), 5 locked,
+    ping the hub.  Exit 0 ok, 3 new records rejected, 4 invalid (old files kept), 5 locked,
     6 id change refused, 2 configuration.
 
     Example (crontab):
