@@ -3,7 +3,6 @@ a catalogue are refused rather than published under the bundled sample's identit
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import feedparser
@@ -78,12 +77,3 @@ def test_sources_without_a_catalogue_are_refused_by_every_command(tmp_path: Path
     assert line.startswith("configuration error: sources given but no catalogue: ")
     assert "`hnp-feeds init`" in line and f"-c {bundled_config_path()}" in line
     assert not (tmp_path / "out").exists()
-
-
-def test_the_bundled_sample_still_builds_with_nothing_given(tmp_path: Path) -> None:
-    """What `make run` does (`hnp-feeds build --out feeds`)."""
-    result = runner.invoke(app, ["build", "--out", str(tmp_path)])
-    assert result.exit_code == ExitCode.OK, result.output
-    sample = tomllib.loads(bundled_config_path().read_text(encoding="utf-8"))
-    main = feedparser.parse((tmp_path / "tin-moi" / "atom.xml").read_bytes())
-    assert main.feed.title == sample["site"]["title"]

@@ -104,8 +104,9 @@ class ReportOps(Connection):
         with self.transaction() as db:
             for source in sorted(set(sources)):
                 db.execute(
-                    "DELETE FROM rejected WHERE source = ? AND seen_at < ? AND (record_id IS NULL"
-                    f" OR record_id NOT IN (SELECT record_id FROM articles WHERE {WITHHELD}))",
+                    "DELETE FROM rejected WHERE source = ? AND seen_at < ? AND NOT EXISTS"
+                    " (SELECT 1 FROM articles WHERE articles.record_id = rejected.record_id"
+                    f" AND {WITHHELD})",
                     (source, stamp),
                 )
             for message in dict.fromkeys(repairs):
