@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -144,6 +144,32 @@ class PageSelectors:
         return self._compiled.get(part)
 
 
+#: The keys of each table of hnp-feeds.toml (``feed``: each ``[[feed]]``; ``database.mapping``:
+#: the record fields a column may be mapped to), as docs/configuration.md lists them.
+KNOWN_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "site": (
+            "title", "base_url", "feeds_url", "tag_authority", "tag_date", "language",
+            "timezone", "description", "hub", "entries_per_feed", "archive_page_size",
+            "publish_interval_minutes", "related_count", "category_feeds", "author_feeds",
+            "tombstones", "main_slug",
+        ),
+        "input": ("sources",),
+        "store": ("path",),
+        "output": ("dir",),
+        "database": ("query", "mapping"),
+        "database.mapping": RECORD_COLUMNS,
+        "html_pages": PAGE_PARTS,
+        "feed": ("title", "slug", "description", "category", "author", "tag", "limit", "archive"),
+    }
+)  # fmt: skip
+
+
+def known_keys() -> Mapping[str, tuple[str, ...]]:
+    """Every key the catalogue accepts, by table."""
+    return KNOWN_KEYS
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Everything hnp-feeds.toml says: the site, the feeds declared by hand, the main
@@ -164,6 +190,20 @@ class Catalogue:
 def bundled_config_path() -> Path:
     """The sample portal's catalogue, shipped inside the package."""
     return Path(str(resources.files("hnp_feeds") / "data" / "sample" / "hnp-feeds.toml"))
+
+
+def catalogue_for(path: Path | None, sources: Sequence[str] = ()) -> Catalogue:
+    """The catalogue a command runs with: the file named, else the bundled sample portal,
+    which publishes only its own articles (``make run``).  Sources without a catalogue are
+    refused: they would go out under the sample's title, URLs and entry ids."""
+    if path is None and sources:
+        raise ConfigError(
+            "sources given but no catalogue: they would be published under the bundled"
+            " sample portal's title, URLs and entry ids; write one for your portal with"
+            " `hnp-feeds init` and name it with -c hnp-feeds.toml (to try the sample with"
+            f" them: -c {bundled_config_path()})"
+        )
+    return load_config(path)
 
 
 def load_config(path: Path | None = None) -> Catalogue:
@@ -248,7 +288,7 @@ def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:
             f"{where}: [database] state: the read position is kept in the store now"
             " ([store] path); remove this key"
         )
-    table = _section(raw, "database", where, ("query", "mapping"))
+    table = _section(raw, "database", where, KNOWN_KEYS["database"])
     try:
         return DatabaseSettings(table.get("query", DEFAULT_QUERY), table.get("mapping", {}))
     except ConfigError as exc:  # the settings' own checks, named for this file
@@ -256,7 +296,7 @@ def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:
 
 
 def _html_pages(raw: dict[str, Any], where: str) -> PageSelectors:
-    table = _section(raw, "html_pages", where, PAGE_PARTS)
+    table = _section(raw, "html_pages", where, KNOWN_KEYS["html_pages"])
     try:
         return PageSelectors(**table)
     except ConfigError as exc:

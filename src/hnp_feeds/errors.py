@@ -18,14 +18,23 @@ class RecordError(HnpFeedsError, ValueError):
 
     Adapters *yield* these (they do not raise them), so that one bad record never
     stops the others from being published.  ``source`` names the file or database,
-    ``position`` the line, row or page, ``reason`` what is wrong in the editors' terms.
+    ``position`` the line, row or page, ``reason`` what is wrong in the editors' terms,
+    ``raw`` the record as read (a line, a row, a page), kept with it for the operator.
     """
 
-    def __init__(self, source: str, position: str, reason: str, record_id: str | None = None):
+    def __init__(
+        self,
+        source: str,
+        position: str,
+        reason: str,
+        record_id: str | None = None,
+        raw: str = "",
+    ):
         self.source = source
         self.position = position
         self.reason = reason
         self.record_id = record_id
+        self.raw = raw
         super().__init__(f"{source}:{position}: {reason}" if position else f"{source}: {reason}")
 
     @classmethod
@@ -62,7 +71,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # nothing could be published / the store failed / `validate` found errors
     USAGE = 2  # bad options or configuration
-    REJECTED = 3  # some records were rejected; the rest were published
+    REJECTED = 3  # new rejections this run (first seen); the rest was published
     INVALID = 4  # a feed failed validation; the previous files were kept
     LOCKED = 5  # another publish is running
     IDENTITY = 6  # a change would alter a published entry id

@@ -4,14 +4,16 @@ when they are objects) as JSON in their cells, ``tags`` separated by ``;``."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
 from ..model import Article
-from .records import article_from_record
+from .records import article_from_record, keep_raw
 
 REQUIRED_COLUMNS = ("id", "title", "published")
 _JSON_CELLS = ("related", "image", "category")
@@ -59,11 +61,18 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
-                yield RecordError(
-                    source, str(start), f"row has {len(row)} cells, the header has {len(header)}"
-                )
+                reason = f"row has {len(row)} cells, the header has {len(header)}"
+                yield RecordError(source, str(start), reason, raw=_row_text(row))
                 continue
-            yield _row_to_article(dict(zip(header, row, strict=True)), source, start)
+            article = _row_to_article(dict(zip(header, row, strict=True)), source, start)
+            yield keep_raw(article, partial(_row_text, row))
+
+
+def _row_text(row: list[str]) -> str:
+    """A row as CSV text again: what ``hnp-feeds rejected`` shows of a refused row."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
 
 
 def _row_to_article(row: dict[str, str], source: str, line: int) -> Article | RecordError:

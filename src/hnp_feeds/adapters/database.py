@@ -24,6 +24,7 @@ from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -32,7 +33,7 @@ from ..config import DEFAULT_QUERY, check_mapping
 from ..config import RECORD_COLUMNS as FIELDS
 from ..errors import ConfigError, RecordError
 from ..model import Article
-from .records import article_from_record
+from .records import article_from_record, keep_raw
 
 Item = Article | RecordError
 Row = dict[str, Any]
@@ -208,7 +209,9 @@ class DatabaseSource:
                         newest, at_newest = updated, set()
                     if updated == newest:
                         at_newest.add(key)
-                yield article_from_record(record, self.source, position)
+                article = article_from_record(record, self.source, position)
+                as_text = partial(json.dumps, record, ensure_ascii=False, default=str)
+                yield keep_raw(article, as_text)
         except DatabaseReadError as exc:
             yield RecordError(self.source, "", str(exc))
             return

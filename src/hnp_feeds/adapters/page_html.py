@@ -39,7 +39,7 @@ from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
 from .page_text import NO_URL, is_byline, page_id, sidecar_for
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, keep_raw
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -602,9 +602,10 @@ def read_listed_page(
     url = entry.get("url") if isinstance(entry.get("url"), str) else None
     try:
         parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
+        article = article_from_page(parsed, entry, source)
     except RecordError as error:
-        return error
-    return article_from_page(parsed, entry, source)
+        article = error
+    return keep_raw(article, lambda: data.decode("utf-8", errors="replace"))
 
 
 _RECORD_FIELDS = ("id", "url", "category", "tags", "author", "image", "status", "related")

@@ -29,7 +29,7 @@ from ..errors import RecordError
 from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
 from ..timezone import parse_time
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, keep_raw
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -221,11 +221,17 @@ def _read_text(page: Path) -> str:
 def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError:
     source = str(page)
     try:
-        parsed = parse_page(_read_text(page), source)
-    except RecordError as error:
-        return error
+        text = _read_text(page)
     except OSError as exc:
         return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
+    return keep_raw(_text_article(text, source, entry), lambda: text)
+
+
+def _text_article(text: str, source: str, entry: Mapping[str, Any]) -> Article | RecordError:
+    try:
+        parsed = parse_page(text, source)
+    except RecordError as error:
+        return error
     url = entry.get("url")
     if not isinstance(url, str) or not url.strip():
         return RecordError(source, "", NO_URL, record_id=entry.get("id"))
@@ -288,10 +294,12 @@ def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordErr
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as exc:
-            errors.append(RecordError(str(path), str(number), f"not valid JSON: {exc.msg}"))
+            reason = f"not valid JSON: {exc.msg}"
+            errors.append(RecordError(str(path), str(number), reason, raw=line))
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("page"), str):
-            errors.append(RecordError(str(path), str(number), 'needs a "page" file name'))
+            reason = 'needs a "page" file name'
+            errors.append(RecordError(str(path), str(number), reason, raw=line))
             continue
         entries[Path(entry["page"]).name] = entry
     return entries, errors

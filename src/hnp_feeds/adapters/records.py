@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,6 +53,14 @@ class _Cleaner:
         if removed:
             self.controls[name] = self.controls.get(name, 0) + removed
         return sanitize_html(raw, base_url=base_url)
+
+
+def keep_raw(item: Article | RecordError, raw: Callable[[], str]) -> Article | RecordError:
+    """A refused record keeps the text it was read from (``raw()``: made only then), so
+    ``hnp-feeds rejected`` can show it."""
+    if isinstance(item, RecordError) and not item.raw:
+        item.raw = raw()
+    return item
 
 
 def strip_dateline(lede: str) -> str:

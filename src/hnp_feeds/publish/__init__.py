@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
+from ..errors import HnpFeedsError, error_line, exit_code_of
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
@@ -70,7 +71,11 @@ def publish(
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
-    with publish_lock(path) as lock_fd, open_store(path) as store:
+    with (
+        publish_lock(path) as lock_fd,
+        open_store(path) as store,
+        _remembered(store, "publish", moment) as done,
+    ):
         result = PublishResult()
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
@@ -79,7 +84,7 @@ def publish(
             ):
                 # An empty or all-bad export: never blank what is published.
                 result.nothing_read = True
-                return result
+                return done(result)
         # Scheduled articles whose time has come go live now: their feeds are re-planned.
         result.released = store.release_scheduled(catalogue.site, moment)
         result.scheduled = store.scheduled()
@@ -98,7 +103,7 @@ def publish(
         run.publish(result)
         if not all_or_nothing and catalogue.site.hub and store.pending_pings():
             result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
-        return result
+        return done(result)
 
 
 def build(
@@ -140,8 +145,15 @@ def ingest(
     """Read the sources into the store (under the publish lock); nothing is rendered."""
     check_page_fields(sources, page or {})
     path = store_path or catalogue.store_path
-    with publish_lock(path), open_store(path) as store:
-        return _ingest(catalogue, store, sources, reissue, _now(now), page or {})
+    moment = _now(now)
+    with (
+        publish_lock(path),
+        open_store(path) as store,
+        _remembered(store, "ingest", moment) as done,
+    ):
+        result = _ingest(catalogue, store, sources, reissue, moment, page or {})
+        done(PublishResult(result, ingest_only=True))
+        return result
 
 
 def portal_validator(site: Site, now: datetime) -> Validate:
@@ -176,7 +188,30 @@ def _ingest(
         items = read_sources(list(sources), catalogue=catalogue, marks=store.db, **given)
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
+    # Sources read whole say what is no longer wrong; a database is read incrementally.
+    read_whole = {source for source in result.sources if not is_incremental(source)}
+    result.fresh_cleaned = store.settle_reports(read_whole, cleaned, now)
     return result
+
+
+@contextmanager
+def _remembered(
+    store: SQLiteStore, command: str, now: datetime
+) -> Iterator[Callable[[PublishResult], PublishResult]]:
+    """The run kept in the store for ``hnp-feeds status``: that it started, then how it
+    ended (``done(result)``, or the error that stopped it)."""
+    store.start_run(command, now)
+
+    def done(result: PublishResult) -> PublishResult:
+        code = result.exit_code
+        store.finish_run(command, now, int(code), code.name.lower(), result.summary())
+        return result
+
+    try:
+        yield done
+    except HnpFeedsError as exc:
+        store.finish_run(command, now, int(exit_code_of(exc)), error_line(exc))
+        raise
 
 
 class _ListHandler(logging.Handler):

@@ -61,9 +61,20 @@ class PublishResult:
         return (self.ingest.rejected if self.ingest else []) + self.withheld
 
     @property
+    def new_rejected(self) -> list[RecordError]:
+        """Those of ``rejected`` first seen in this run: what is reported, and exit 3 (an
+        article is withheld once per version of its record, so each withheld is new)."""
+        return (self.ingest.fresh_rejected if self.ingest else []) + self.withheld
+
+    @property
     def cleaned(self) -> list[str]:
         """What the adapters repaired (``file:line: what``)."""
         return self.ingest.cleaned if self.ingest else []
+
+    @property
+    def new_cleaned(self) -> list[str]:
+        """Those of ``cleaned`` first seen in this run: what is reported."""
+        return self.ingest.fresh_cleaned if self.ingest else []
 
     @property
     def notes(self) -> list[str]:
@@ -78,7 +89,7 @@ class PublishResult:
             return ExitCode.IDENTITY
         if self.nothing_read or (self.all_or_nothing and self.articles == 0):
             return ExitCode.FAILED  # nothing to publish: nothing was written
-        if self.rejected:
+        if self.new_rejected:
             return ExitCode.REJECTED
         return ExitCode.OK
 
@@ -87,9 +98,11 @@ class PublishResult:
         parts = []
         if self.ingest is not None:
             i = self.ingest
+            known = len(i.rejected) - len(i.fresh_rejected)
+            rejected = f"{len(i.rejected)} rejected" + (f", {known} known" if known else "")
             parts.append(
                 f"ingested {i.seen} records ({i.added} new, {i.changed} changed, "
-                f"{i.removed} removed, {len(i.rejected)} rejected)"
+                f"{i.removed} removed, {rejected})"
             )
         if self.ingest_only:
             pass

@@ -13,6 +13,15 @@ from ..errors import StoreError
 from . import schema
 
 
+def check_version(path: Path, version: int) -> None:
+    """A store this hnp-feeds can open (an older one is migrated), else StoreError."""
+    if version > schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: store schema version {version} is newer than this "
+            f"hnp-feeds ({schema.SCHEMA_VERSION}); upgrade hnp-feeds"
+        )
+
+
 class Connection:
     """One SQLite file (WAL mode), migrated to the current schema; a context manager."""
 
@@ -66,11 +75,7 @@ class Connection:
 
     def _migrate(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
-        if version > schema.SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store schema version {version} is newer than this "
-                f"hnp-feeds ({schema.SCHEMA_VERSION}); upgrade hnp-feeds"
-            )
+        check_version(self.path, version)
         while version < schema.SCHEMA_VERSION:
             step = schema.MIGRATIONS[version]
             with self.transaction() as db:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ..errors import RecordError, StoreError
+from ..errors import RecordError, StoreError, split_where
 from ..identity import entry_id
 from ..model import Article, Site
 from ..related import RelatedIndex
@@ -24,6 +24,7 @@ from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_url, set_computed
+from .reports import clear_stored, reject
 from .state import mark_dirty
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -38,12 +39,17 @@ class IngestResult:
     unchanged: int = 0
     removed: int = 0
     rejected: list[RecordError] = field(default_factory=list)
+    #: Those of ``rejected`` first seen in this ingest: what is reported (exit 3).
+    fresh_rejected: list[RecordError] = field(default_factory=list)
+    #: The sources the records came from (their files, pages or database URLs).
+    sources: set[str] = field(default_factory=set)
     identity: list[RecordError] = field(default_factory=list)
     reissued: list[str] = field(default_factory=list)
     #: Record ids stored as scheduled (dated after ``now``): also counted as new or changed.
     scheduled: list[str] = field(default_factory=list)
-    #: What the adapters repaired on the way in: ``file:line: what``.
+    #: What the adapters repaired on the way in: ``file:line: what``; and those first seen.
     cleaned: list[str] = field(default_factory=list)
+    fresh_cleaned: list[str] = field(default_factory=list)
     #: Changed records that brought no newer ``updated`` of their own: given the time seen.
     bumped: list[str] = field(default_factory=list)
     #: New or changed articles published with no related post (nothing to link or compute).
@@ -119,12 +125,16 @@ class IngestOps(Connection):
             with self.transaction() as db:
                 for item in items:
                     if isinstance(item, RecordError):
-                        self._reject(db, item, now)
+                        result.sources.add(item.source)
+                        self._reject(db, item, now, result.fresh_rejected)
                         result.rejected.append(item)
                     else:
+                        result.sources.add(split_where(item.source)[0])
                         stored = self._upsert(db, item, site, now, wanted, result)
                         if stored is not None:
                             fresh[stored.id] = None
+                # Stored again: what was refused of these records before is fixed.
+                clear_stored(db, list(fresh), now)
                 waiting = set(result.scheduled)
                 if waiting:
                     # Not candidates before their time (nor given links: that is at release).
@@ -139,22 +149,26 @@ class IngestOps(Connection):
             raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
         return result
 
-    def _reject(self, db: sqlite3.Connection, error: RecordError, now: datetime) -> None:
-        stamp = iso(now)
-        db.execute(
-            "INSERT INTO rejected (source, position, reason, record_id, raw, first_seen, seen_at)"
-            " VALUES (?, ?, ?, ?, '', ?, ?)"
-            " ON CONFLICT (source, position, reason) DO UPDATE SET"
-            " seen_at = excluded.seen_at, times = times + 1, record_id = excluded.record_id",
-            (error.source, error.position, error.reason, error.record_id, stamp, stamp),
-        )
+    @staticmethod
+    def _reject(
+        db: sqlite3.Connection, error: RecordError, now: datetime, fresh: list[RecordError]
+    ) -> None:
+        """Keep ``error`` with the rejected records; into ``fresh`` when first seen."""
+        if reject(db, error, now):
+            fresh.append(error)
 
     def _refuse(
-        self, db: sqlite3.Connection, article: Article, reason: str, now: datetime
+        self,
+        db: sqlite3.Connection,
+        article: Article,
+        reason: str,
+        now: datetime,
+        result: IngestResult,
     ) -> RecordError:
         """A record kept out of the store (its previous version stays), kept as rejected."""
         error = RecordError.at(article.source, reason, article.id)
-        self._reject(db, error, now)
+        error.raw = article_to_json(article)
+        self._reject(db, error, now, result.fresh_rejected)
         return error
 
     def _upsert(
@@ -174,7 +188,7 @@ class IngestOps(Connection):
                 f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
                 f" (published {rfc3339(article.published)} is not)"
             )
-            result.rejected.append(self._refuse(db, article, reason, now))
+            result.rejected.append(self._refuse(db, article, reason, now, result))
             return None
         text = article_to_json(article)
         source_hash = content_hash(text)
@@ -209,7 +223,7 @@ class IngestOps(Connection):
                         f" published version is kept; to accept it, read this source again with"
                         f" --reissue {article.id}"
                     )
-                    result.identity.append(self._refuse(db, article, reason, now))
+                    result.identity.append(self._refuse(db, article, reason, now, result))
                     return None
 
         stored = article
@@ -384,7 +398,8 @@ class IngestOps(Connection):
     def withhold(self, reasons: dict[str, str], now: datetime, count: int) -> list[RecordError]:
         """Take articles whose own entry the portal policy refuses out of every feed (their
         slots in the archives stay, empty) until their record changes; each is kept with the
-        rejected records.  Returns those RecordErrors."""
+        rejected records (the article as stored for its raw text).  Returns those
+        RecordErrors: each is new, as an article is withheld once per version."""
         errors: list[RecordError] = []
         try:
             with self.transaction() as db:
@@ -398,7 +413,8 @@ class IngestOps(Connection):
                     db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
                     mark_dirty(db, selection_keys(article_from_json(row[0])))
                     error = RecordError.at(str(row[1]), reason, record_id)
-                    self._reject(db, error, now)
+                    error.raw = str(row[0])
+                    reject(db, error, now)
                     errors.append(error)
                 withheld = [error.record_id for error in errors if error.record_id]
                 if withheld:

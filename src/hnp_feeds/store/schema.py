@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -222,6 +222,32 @@ def migrate_5_to_6(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+_SCHEMA_V6_TO_V7 = """
+-- What the operator was told, so cron reports a thing once, when first seen: the repairs
+-- made to records on the way in (by source, position and a digest of what was repaired),
+-- as `rejected` keeps first_seen/seen_at for refused records.  A row leaves when its
+-- source is read again without it.
+CREATE TABLE reported_repairs (
+    source     TEXT NOT NULL,
+    position   TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (source, position, digest)
+) WITHOUT ROWID;
+-- A record stored again clears the rejections of its id.
+CREATE INDEX rejected_record ON rejected (record_id);
+"""
+
+
+def migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """Repairs and rejections reported once (``store.reports``)."""
+    for statement in _SCHEMA_V6_TO_V7.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -230,4 +256,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
