@@ -219,7 +219,7 @@ def test_bad_rows_are_reported_and_the_rest_read(cms: Path) -> None:
     with sqlite3.connect(cms) as conn:
         conn.execute(INSERT, row(6, "Ngày sai", "31/02/2022", "2022-06-20 00:00:00"))
         conn.execute(
-            INSERT, row(7, "Mã hóa h\u00c3\u00a1ng", "2022-06-20 01:00", "2022-06-20 01:00")
+            INSERT, row(7, "Tin Hµ Néi (TCVN3)", "2022-06-20 01:00", "2022-06-20 01:00")
         )
     conn.close()
     items = read_all(DatabaseSource(f"sqlite://{cms}", QUERY, MAPPING))

@@ -145,6 +145,28 @@ class PageSelectors:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """``[limits]``: how large one record may be; a record over a limit is refused at the
+    door (``file:line: title is 900 characters long (limit 500)``), the rest published.
+
+    The defaults are far above what the portal's editors write and far below what makes
+    a feed too large for readers and the validator (libxml2 refuses a text node over
+    10 MB) or a run slow (20,000 tags, 100,000 nested elements).  Lengths are characters.
+    """
+
+    content_html_chars: int = 1_000_000  # the article body, before sanitizing
+    html_depth: int = 100  # how deep its elements may nest
+    title_chars: int = 500  # the title, and each related post's title
+    summary_chars: int = 5_000  # the lede, and the image caption
+    name_chars: int = 200  # author, category (name and slug), image type
+    tags: int = 50  # how many tags
+    tag_chars: int = 100  # each tag
+    related: int = 50  # how many related posts a record gives
+    url_chars: int = 2_000  # each URL, once percent-encoded
+    id_chars: int = 200  # the record id
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """Everything hnp-feeds.toml says: the site, the feeds declared by hand, the main
     feed's slug, the sources to read and how (``[database]``, ``[html_pages]``), and
@@ -156,6 +178,7 @@ class Catalogue:
     sources: tuple[str, ...] = ()
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     html_pages: PageSelectors = field(default_factory=PageSelectors)
+    limits: Limits = field(default_factory=Limits)
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None

@@ -88,15 +88,16 @@ def catalogue_options(
 ) -> dict[str, Any]:
     """What the catalogue says about reading ``location``: the ``[database]`` query and
     mapping for database URLs (and ``marks``, where their read positions live), the
-    ``[html_pages]`` selectors for HTML pages and directories of pages.  Both were checked
-    when the catalogue was loaded."""
+    ``[html_pages]`` selectors for HTML pages and directories of pages, and for every kind
+    the ``[limits]`` a record is held to.  All were checked when the catalogue was loaded."""
     kind = kind_of(location)
+    given: dict[str, Any] = {"limits": catalogue.limits}
     if is_incremental(location):
         database = catalogue.database
-        return {"query": database.query, "mapping": database.mapping, "state": marks}
+        given |= {"query": database.query, "mapping": database.mapping, "state": marks}
     if kind in (".html", ".htm", "dir"):
-        return {"selectors": catalogue.html_pages}
-    return {}
+        given["selectors"] = catalogue.html_pages
+    return given
 
 
 def is_incremental(location: str | Path) -> bool:

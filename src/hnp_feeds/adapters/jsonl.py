@@ -40,7 +40,10 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
             except json.JSONDecodeError as exc:
                 yield RecordError(source, str(number), f"not valid JSON: {exc.msg}")
                 continue
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[...
+                yield RecordError(source, str(number), f"not readable JSON: {exc}")
+                continue
             if not isinstance(record, dict):
                 yield RecordError(source, str(number), "a record must be a JSON object")
                 continue
-            yield article_from_record(record, source, number)
+            yield article_from_record(record, source, number, options.get("limits"))

@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from ..config import Limits
 from ..config import PageSelectors as PageSelectors  # re-exported: its home before config
 from ..errors import RecordError
 from ..model import Article
@@ -581,6 +582,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
         {**sidecar, **given},
         charset=options.get("charset"),
         selectors=options.get("selectors"),
+        limits=options.get("limits"),
     )
 
 
@@ -590,6 +592,7 @@ def read_listed_page(
     *,
     charset: str | None = None,
     selectors: PageSelectors | None = None,
+    limits: Limits | None = None,
 ) -> Article | RecordError:
     """One ``.html`` page whose sidecar or manifest ``entry`` is already known (a directory
     of pages reads its manifest once for all of them)."""
@@ -604,14 +607,14 @@ def read_listed_page(
         parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
     except RecordError as error:
         return error
-    return article_from_page(parsed, entry, source)
+    return article_from_page(parsed, entry, source, limits)
 
 
 _RECORD_FIELDS = ("id", "url", "category", "tags", "author", "image", "status", "related")
 
 
 def article_from_page(
-    page: HtmlPage, entry: Mapping[str, Any], source: str
+    page: HtmlPage, entry: Mapping[str, Any], source: str, limits: Limits | None = None
 ) -> Article | RecordError:
     """The page's record, with the sidecar's fields on top, through the shared record rules."""
     url = entry.get("url") or page.base_url
@@ -630,4 +633,4 @@ def article_from_page(
     if page.image is not None:
         record["image"] = page.image
     record.update(entry)
-    return article_from_record(record, source, "")
+    return article_from_record(record, source, "", limits)

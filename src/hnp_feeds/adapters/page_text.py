@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import Limits
 from ..errors import RecordError
 from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
@@ -181,7 +182,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     page = Path(path)
     sidecar, errors = sidecar_for(page)
     yield from errors
-    yield _page_article(page, {**sidecar, **_given(options)})
+    yield _page_article(page, {**sidecar, **_given(options)}, options.get("limits"))
 
 
 def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
@@ -203,9 +204,11 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     for page in sorted({*pages, *html_pages}):
         entry = entries.get(page.name, {})
         if page in html_pages:
-            yield read_listed_page(page, entry, selectors=options.get("selectors"))
+            yield read_listed_page(
+                page, entry, selectors=options.get("selectors"), limits=options.get("limits")
+            )
         else:
-            yield _page_article(page, entry)
+            yield _page_article(page, entry, options.get("limits"))
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,7 +221,9 @@ def _read_text(page: Path) -> str:
     return page.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError:
+def _page_article(
+    page: Path, entry: Mapping[str, Any], limits: Limits | None = None
+) -> Article | RecordError:
     source = str(page)
     try:
         parsed = parse_page(_read_text(page), source)
@@ -253,7 +258,7 @@ def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError
     record.update({k: v for k, v in entry.items() if k not in ("page", "image")})
     if image is not None:
         record["image"] = image
-    return article_from_record(record, source, "")
+    return article_from_record(record, source, "", limits)
 
 
 def sidecar_for(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
