@@ -143,6 +143,8 @@ def read_sources(
     for location in locations:
         given = catalogue_options(catalogue, location, marks) if catalogue is not None else {}
         for item in read_source(location, **{**given, **options}):
+            if isinstance(item, Article) and catalogue is not None:
+                item = _own_slug(item, catalogue)
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
@@ -150,6 +152,18 @@ def read_sources(
                     yield RecordError.at(item.source, reason, item.id)
                     continue
             yield item
+
+
+def _own_slug(article: Article, catalogue: Catalogue) -> Item:
+    """``article``, or a RecordError when its category's slug is a feed of the catalogue's
+    (the main feed, a declared feed, the author feeds' prefix): two feeds, one file."""
+    slug = article.category.slug if article.category else None
+    owner = catalogue.slug_owner(slug) if slug else None
+    if owner is None:
+        return article
+    assert article.category is not None
+    reason = f"category {article.category.name!r} has the slug {slug!r} of {owner}"
+    return RecordError.at(article.source, reason, article.id)
 
 
 __all__ = [
