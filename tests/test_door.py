@@ -174,6 +174,17 @@ def test_the_same_url_under_two_ids_is_refused_for_the_second(tmp_path: Path) ->
     assert set(main_ids(out)) == {"1001", "1007"}
 
 
+def test_a_related_link_to_the_article_itself_is_removed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    own = record(7)["url"]
+    related = [{"url": own + "#binh-luan", "title": "Chính nó"}, record(7)["related"][0]]
+    article = article_from_record(record(7, related=related), "in.jsonl", 3)
+    assert isinstance(article, Article)
+    assert [link.url for link in article.related] == [record(7)["related"][0]["url"]]
+    assert "removed a related link to the article itself" in caplog.text
+
+
 def test_bidi_overrides_and_controls_are_removed_from_every_text_field(tmp_path: Path) -> None:
     rlo = "\u202e"
     changes = {"title": f"Tin {rlo}mới\u2066", "author": f"Trọng{rlo} Toàn",
@@ -282,7 +293,8 @@ def test_a_declared_feed_taking_a_stored_category_slug_is_a_configuration_error(
     assert isinstance(article, Article) and article.category is not None
     clash = catalogue(tmp_path, main_slug=article.category.slug)
     assert feeds_for(portal, [article])
-    with pytest.raises(ConfigError, match="category 'Kinh tế' of stored articles has the slug 'kinh-te' of the main feed"):
+    says = "category 'Kinh tế' of stored articles has the slug 'kinh-te' of the main feed"
+    with pytest.raises(ConfigError, match=says):
         feeds_for(clash, [article])
 
 

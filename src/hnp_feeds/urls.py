@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urldefrag, urlsplit, urlunsplit
 
 import idna
 
@@ -88,3 +88,8 @@ def _host(hostname: str) -> str:
     if len(name) > 253 or not all(len(part) <= 63 and _HOST_LABEL.match(part) for part in labels):
         raise BadUrl(f"has a host that is not a valid domain name ({hostname!r})")
     return ".".join(labels)
+
+
+def same_page(a: str, b: str) -> bool:
+    """Two URLs of one page: the same but for a fragment or a trailing slash."""
+    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")

@@ -25,7 +25,7 @@ from ..errors import RecordError
 from ..model import Article, Category, Image, Link, ListedPost, Status
 from ..text import HtmlTooDeep, clean_text, html_to_text, mojibake, sanitize_html, slugify
 from ..timezone import check_supported, localize, parse_time, to_local
-from ..urls import normalize_url
+from ..urls import normalize_url, same_page
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -162,6 +162,10 @@ def _article(
     tags = _tags(record.get("tags"), clean)
     image = _image(record.get("image"), url, clean)
     related, listed = _related(record.get("related"), clean)
+    if url is not None and any(same_page(link.url, url) for link in related):
+        # The portal policy refuses an entry that recommends itself (RelatedLinkToSelf).
+        related = tuple(link for link in related if not same_page(link.url, url))
+        log.warning("%s: removed a related link to the article itself", where)
 
     if _UNSAFE_HTML.search(_string(record, "content_html")):
         log.warning(
