@@ -253,6 +253,21 @@ def test_a_bad_byte_in_a_csv_row_loses_only_that_row(tmp_path: Path) -> None:
     assert [i.id for i in items if isinstance(i, Article)] == ["1001", "1002", "1004", "1005"]
 
 
+def test_a_long_body_in_a_csv_cell_is_read_and_one_over_the_limit_refused(tmp_path: Path) -> None:
+    body = "<p>" + "Nội dung dài. " * 15_000 + "</p>"  # 210,000 characters: over csv's 128 KiB
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,url,title,published,content_html\n"
+        f'1,https://hnp.example.vn/1.html,Một,2022-06-01 10:00,"{body}"\n'
+        f'2,https://hnp.example.vn/2.html,Hai,2022-06-02 10:00,"{body * 5}"\n',
+        encoding="utf-8",
+    )
+    first, second = read_sources([path])
+    assert isinstance(first, Article) and len(first.content_html) > 200_000
+    assert isinstance(second, RecordError) and second.where == f"{path}:3"
+    assert "content_html is 1050035 characters long (limit 1000000)" in second.reason
+
+
 def test_long_names_give_short_slugs_deterministically() -> None:
     name = "Chuyên mục " + "rất dài " * 60
     slug = slugify(name)

@@ -36,6 +36,10 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
         yield RecordError(source, "", f"cannot read the file: {exc.strerror or exc}")
         return
     text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+    # A cell may be as long as a body the limits allow and more (the door then says so):
+    # the csv module's own 128 KiB would call a long article malformed.
+    limits = options.get("limits") or Limits()
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * limits.content_html_chars))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
@@ -76,7 +80,7 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
             )
             continue
         cells = dict(zip(header, row, strict=True))
-        yield _row_to_article(cells, source, start, options.get("limits"))
+        yield _row_to_article(cells, source, start, limits)
 
 
 def _bad_byte(cells: list[str]) -> str | None:

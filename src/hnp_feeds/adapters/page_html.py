@@ -40,7 +40,7 @@ from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
 from .page_text import NO_URL, is_byline, page_id, sidecar_for
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, unreadable
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -607,6 +607,8 @@ def read_listed_page(
         parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
     except RecordError as error:
         return error
+    except Exception as exc:  # noqa: BLE001 - one page's fault is never the folder's
+        return unreadable(source, "", exc)
     return article_from_page(parsed, entry, source, limits)
 
 

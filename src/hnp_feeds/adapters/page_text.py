@@ -30,7 +30,7 @@ from ..errors import RecordError
 from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
 from ..timezone import parse_time
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, unreadable
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -231,6 +231,8 @@ def _page_article(
         return error
     except OSError as exc:
         return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - one page's fault is never the folder's
+        return unreadable(source, "", exc)
     url = entry.get("url")
     if not isinstance(url, str) or not url.strip():
         return RecordError(source, "", NO_URL, record_id=entry.get("id"))

@@ -122,8 +122,16 @@ def article_from_record(
     except _Bad as bad:
         return RecordError(source, pos, str(bad), record_id=record_id)
     except Exception as exc:  # noqa: BLE001 - one record's fault is never the batch's
-        reason = f"unreadable record ({type(exc).__name__}: {exc})"
-        return RecordError(source, pos, reason[:500], record_id=record_id)
+        return unreadable(source, pos, exc, record_id)
+
+
+def unreadable(
+    source: str, position: str, exc: Exception, record_id: str | None = None
+) -> RecordError:
+    """The RecordError of a record whose reading raised ``exc``: that record is lost, the
+    rest of the source is read."""
+    reason = f"unreadable record ({type(exc).__name__}: {exc})"
+    return RecordError(source, position, reason[:500], record_id=record_id)
 
 
 def _article(
