@@ -49,7 +49,10 @@ _TCVN3_SIGNS = (
 _TCVN3 = re.compile(rf"[^\W\d_][{_TCVN3_SIGNS}]|[{_TCVN3_SIGNS}][^\W\d_]")
 # VNI writes the marks as a second Latin-1 letter after the vowel: "Haø Noäi", "Vieät",
 # "ngöôøi" -- a vowel followed by one of these is never Vietnamese (nor French or German).
-_VNI = re.compile("[aeiouyAEIOUY\u00f4\u00f6][\u00f8\u00fb\u00f5\u00ef\u00e4\u00e5]")
+_VNI_MARKS = "\u00f8\u00fb\u00f5\u00ef\u00e4\u00e5"
+_VNI = re.compile(f"[aeiouyAEIOUY\u00f4\u00f6][{_VNI_MARKS}]")
+# A character every kind below needs: text without one is looked at once, not five times.
+_SUSPECT = re.compile(f"[\ufffd?\u00c3\u00c4\u00c6\u00ba\u00bb{_TCVN3_SIGNS}{_VNI_MARKS}]")
 #: What mis-decoded text looks like, by kind: the first match names the kind refused.
 MOJIBAKE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("U+FFFD", re.compile("\ufffd")),
@@ -105,6 +108,8 @@ def repair_mojibake(raw: str) -> str:
 
 def mojibake(text: str) -> tuple[str, str] | None:
     """The kind and the first mis-decoded run in ``text`` (with a little context), or None."""
+    if not _SUSPECT.search(text):
+        return None
     for kind, pattern in MOJIBAKE:
         found = pattern.search(text)
         if found:
