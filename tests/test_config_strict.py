@@ -178,3 +178,20 @@ def test_record_ids_and_names_that_look_like_markup_print_literally(tmp_path: Pa
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "[/b] Mục" in CliRunner().invoke(app, ["build", "-c", str(config), "-s",
                                                   str(source)]).output  # fmt: skip
+
+
+def test_a_declared_feed_given_the_slug_of_a_published_category_is_exit_2(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "export.jsonl"
+    source.write_text(json.dumps(record(2)) + "\n", encoding="utf-8")  # category the-thao
+    config = write(tmp_path, SITE + '[output]\ndir = "out"\n[store]\npath = "s.sqlite"\n')
+    first = CliRunner().invoke(app, ["publish", "-c", str(config), str(source)])
+    assert first.exit_code == ExitCode.OK, first.output
+    clash = FEED.replace('slug = "tuyen-sinh"', 'slug = "the-thao"')
+    write(tmp_path, config.read_text(encoding="utf-8") + clash)
+    again = CliRunner().invoke(app, ["publish", "-c", str(config), str(source)])
+    assert again.exit_code == ExitCode.USAGE, again.output
+    (line,) = again.output.splitlines()
+    assert "the category 'Thể thao' of stored articles has the slug 'the-thao' of the" in line
+    assert "declared feed [[feed]] #1" in line
