@@ -36,7 +36,7 @@ from hnp_feeds.urls import BadUrl, normalize_url
 from hnp_feeds.writers import FeedDocument, render_formats
 
 from .oracle import select
-from .portal import catalogue, record, write_records
+from .portal import catalogue, record
 
 NOW = localize(datetime(2022, 7, 1, 12, 0))
 GOOD = 1  # record(1): the good article every run also holds
@@ -368,7 +368,7 @@ def test_any_json_in_any_field_is_a_positioned_error_or_an_article_whose_feeds_v
 ) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         portal = catalogue(Path(scratch))
-        path = write_records(Path(scratch) / "x.jsonl", [])
+        path = Path(scratch) / "x.jsonl"  # ensure_ascii: a lone surrogate as JSON writes it
         path.write_text(json.dumps(hostile, ensure_ascii=True) + "\n", encoding="utf-8")
         (item,) = read_sources([path], catalogue=portal)
     if isinstance(item, RecordError):
