@@ -82,6 +82,8 @@ REFUSED = [
                  id="latin1-mojibake-beyond-repair"),
     pytest.param({"title": "Tin Hµ Néi h«m nay"}, "mis-encoded text in title \\(TCVN3\\)",
                  id="tcvn3"),
+    pytest.param({"author": "Phãng viªn ViÖt"}, "mis-encoded text in author \\(TCVN3\\)",
+                 id="tcvn3-capital-sign"),
     pytest.param({"title": "Tin Haø Noäi hoâm nay"}, "mis-encoded text in title \\(VNI\\)",
                  id="vni"),
     pytest.param({"title": "L?y l?i m\u00e3 b?o m?t"}, "mis-encoded text in title \\('\\?'",
@@ -210,8 +212,14 @@ def test_latin1_and_cp1252_mojibake_is_repaired_with_a_warning(
 
 
 def test_good_vietnamese_and_foreign_names_are_not_taken_for_mojibake() -> None:
-    for text in ("NGÃ\u00a0BA HUẾ", "Thủ tướng Phạm Minh Chính", "Müller, Gödel, Peña, Noël",
-                 "30°C, «lá» và ©HNP", "ƯỚC VỌNG ĐẦU NĂM"):  # fmt: skip
+    for text in (
+        "NGÃ\u00a0BA HUẾ",
+        "Thủ tướng Phạm Minh Chính",
+        "Müller, Gödel, Peña, Noël",
+        "30°C, «lá» và ©HNP",
+        "ƯỚC VỌNG ĐẦU NĂM",
+        "Ødegaard, KÖLN, Bjørn Søren",
+    ):
         article = article_from_record(record(7, title=text), "in.jsonl", 3)
         assert isinstance(article, Article), (text, article)
 

@@ -42,17 +42,21 @@ _LATIN1_UTF8 = re.compile(
     "|á[º»](?:[\u0080-\u00bf\u0152-\u2122]|[^\\W\\d_]))"
 )
 # TCVN3 (ABC) puts the toned vowels on Latin-1 signs no Vietnamese text holds:
-# "Hµ Néi" (Hà Nội), "ViÖt" (Việt), "t\u00adíng" (tướng).  A letter touching one is TCVN3.
-_TCVN3_SIGNS = (
-    "\u00a8\u00ad\u00ae\u00b5\u00b6\u00b8\u00b9\u00bc-\u00be\u00c6\u00cb\u00d6-\u00d8\u00de"
+# "Hµ Néi" (Hà Nội), "®i" (đi), "t\u00adíng" (tướng), and on capitals after a small letter:
+# "ViÖt" (Việt), "nhËn" (nhận) -- "Ødegaard" and "KÖLN" are left alone.
+_TCVN3_MARKS = "\u00a8\u00ad\u00ae\u00b5\u00b6\u00b8\u00b9\u00bc-\u00be"
+_TCVN3_CAPS = "\u00c6\u00cb\u00d6-\u00d8\u00de"
+_TCVN3 = re.compile(
+    rf"[^\W\d_][{_TCVN3_MARKS}]|[{_TCVN3_MARKS}][^\W\d_]|[a-z][{_TCVN3_CAPS}]"
 )
-_TCVN3 = re.compile(rf"[^\W\d_][{_TCVN3_SIGNS}]|[{_TCVN3_SIGNS}][^\W\d_]")
 # VNI writes the marks as a second Latin-1 letter after the vowel: "Haø Noäi", "Vieät",
 # "ngöôøi" -- a vowel followed by one of these is never Vietnamese (nor French or German).
 _VNI_MARKS = "\u00f8\u00fb\u00f5\u00ef\u00e4\u00e5"
 _VNI = re.compile(f"[aeiouyAEIOUY\u00f4\u00f6][{_VNI_MARKS}]")
 # A character every kind below needs: text without one is looked at once, not five times.
-_SUSPECT = re.compile(f"[\ufffd?\u00c3\u00c4\u00c6\u00ba\u00bb{_TCVN3_SIGNS}{_VNI_MARKS}]")
+_SUSPECT = re.compile(
+    f"[\ufffd?\u00c3\u00c4\u00c6\u00ba\u00bb{_TCVN3_MARKS}{_TCVN3_CAPS}{_VNI_MARKS}]"
+)
 #: What mis-decoded text looks like, by kind: the first match names the kind refused.
 MOJIBAKE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("U+FFFD", re.compile("\ufffd")),
