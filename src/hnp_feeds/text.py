@@ -46,9 +46,7 @@ _LATIN1_UTF8 = re.compile(
 # "ViÖt" (Việt), "nhËn" (nhận) -- "Ødegaard" and "KÖLN" are left alone.
 _TCVN3_MARKS = "\u00a8\u00ad\u00ae\u00b5\u00b6\u00b8\u00b9\u00bc-\u00be"
 _TCVN3_CAPS = "\u00c6\u00cb\u00d6-\u00d8\u00de"
-_TCVN3 = re.compile(
-    rf"[^\W\d_][{_TCVN3_MARKS}]|[{_TCVN3_MARKS}][^\W\d_]|[a-z][{_TCVN3_CAPS}]"
-)
+_TCVN3 = re.compile(rf"[^\W\d_][{_TCVN3_MARKS}]|[{_TCVN3_MARKS}][^\W\d_]|[a-z][{_TCVN3_CAPS}]")
 # VNI writes the marks as a second Latin-1 letter after the vowel: "Haø Noäi", "Vieät",
 # "ngöôøi" -- a vowel followed by one of these is never Vietnamese (nor French or German).
 _VNI_MARKS = "\u00f8\u00fb\u00f5\u00ef\u00e4\u00e5"
