@@ -71,6 +71,7 @@ FULL = {
     "output": {"dir": "out"},
     "database": {"query": "SELECT * FROM posts", "mapping": {"id": "post_id"}},
     "html_pages": {"title": "//h1", "body": "//article/p"},
+    "limits": {"title_chars": 400, "tags": 20},
     "feed": [{
         "title": "Bóng đá", "slug": "bong-da", "description": "d", "tag": "bóng đá",
         "category": "thể thao", "author": "An", "limit": 5, "archive": True,

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 from typer.testing import CliRunner
 
+from hnp_feeds.adapters import records as records_module
 from hnp_feeds.cli import app
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
@@ -156,7 +158,11 @@ def test_a_bad_csv_row_is_kept_as_its_csv_text(tmp_path: Path) -> None:
     assert kept["raw"] == '2,"Hai, không ngày",,https://hnp.example.vn/b.html'
 
 
-def test_a_withheld_article_stays_listed_until_its_record_changes(tmp_path: Path) -> None:
+def test_a_withheld_article_stays_listed_until_its_record_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The door now writes a space in a URL as %20: this is a record stored before it did.
+    monkeypatch.setattr(records_module, "normalize_url", lambda url: url.strip())
     portal = catalogue(tmp_path, related_count=1)
     records = [record(n) for n in range(4)]
     records[3] = record(3, url="https://hnp.example.vn/thoi-su/bai viet 3.html")  # a space

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .config import AUTHOR_PREFIX as AUTHOR_PREFIX  # re-exported: its home before config
 from .config import Catalogue
+from .errors import ConfigError
 from .model import Article, FeedSpec
 from .text import slugify
-
-AUTHOR_PREFIX = "tac-gia-"
 
 
 def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpec]:
@@ -35,6 +35,14 @@ def feeds_for(catalogue: Catalogue, articles: Iterable[Article]) -> list[FeedSpe
         )
     ]
     taken = {catalogue.main_slug, *(f.slug for f in catalogue.declared)}
+    for slug, name in sorted(categories.items()):
+        # The door refuses such a record; one stored before the catalogue took the slug:
+        owner = catalogue.slug_owner(slug)
+        if owner is not None and site.category_feeds:
+            raise ConfigError(
+                f"{catalogue.path}: the category {name!r} of stored articles has the slug"
+                f" {slug!r} of {owner}: give the declared feed another slug"
+            )
     if site.category_feeds:
         for slug, name in sorted(categories.items()):
             if slug and slug not in taken:

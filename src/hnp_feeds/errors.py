@@ -30,11 +30,12 @@ class RecordError(HnpFeedsError, ValueError):
         record_id: str | None = None,
         raw: str = "",
     ):
+        source, position, reason = printable(source), printable(position), printable(reason)
         self.source = source
         self.position = position
         self.reason = reason
-        self.record_id = record_id
-        self.raw = raw
+        self.record_id = printable(str(record_id)) if record_id is not None else None
+        self.raw = printable(raw)
         super().__init__(f"{source}:{position}: {reason}" if position else f"{source}: {reason}")
 
     @classmethod
@@ -46,6 +47,12 @@ class RecordError(HnpFeedsError, ValueError):
     @property
     def where(self) -> str:
         return f"{self.source}:{self.position}" if self.position else self.source
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (a bad byte of a file name, a JSON ``"\\ud800"``)
+    written as ``\\udc80``: a message and the store can always hold it as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def split_where(where: str) -> tuple[str, str]:

@@ -88,15 +88,16 @@ def catalogue_options(
 ) -> dict[str, Any]:
     """What the catalogue says about reading ``location``: the ``[database]`` query and
     mapping for database URLs (and ``marks``, where their read positions live), the
-    ``[html_pages]`` selectors for HTML pages and directories of pages.  Both were checked
-    when the catalogue was loaded."""
+    ``[html_pages]`` selectors for HTML pages and directories of pages, and for every kind
+    the ``[limits]`` a record is held to.  All were checked when the catalogue was loaded."""
     kind = kind_of(location)
+    given: dict[str, Any] = {"limits": catalogue.limits}
     if is_incremental(location):
         database = catalogue.database
-        return {"query": database.query, "mapping": database.mapping, "state": marks}
+        given |= {"query": database.query, "mapping": database.mapping, "state": marks}
     if kind in (".html", ".htm", "dir"):
-        return {"selectors": catalogue.html_pages}
-    return {}
+        given["selectors"] = catalogue.html_pages
+    return given
 
 
 def is_incremental(location: str | Path) -> bool:
@@ -142,6 +143,8 @@ def read_sources(
     for location in locations:
         given = catalogue_options(catalogue, location, marks) if catalogue is not None else {}
         for item in read_source(location, **{**given, **options}):
+            if isinstance(item, Article) and catalogue is not None:
+                item = _own_slug(item, catalogue)
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
@@ -149,6 +152,18 @@ def read_sources(
                     yield RecordError.at(item.source, reason, item.id)
                     continue
             yield item
+
+
+def _own_slug(article: Article, catalogue: Catalogue) -> Item:
+    """``article``, or a RecordError when its category's slug is a feed of the catalogue's
+    (the main feed, a declared feed, the author feeds' prefix): two feeds, one file."""
+    slug = article.category.slug if article.category else None
+    owner = catalogue.slug_owner(slug) if slug else None
+    if owner is None:
+        return article
+    assert article.category is not None
+    reason = f"category {article.category.name!r} has the slug {slug!r} of {owner}"
+    return RecordError.at(article.source, reason, article.id)
 
 
 __all__ = [

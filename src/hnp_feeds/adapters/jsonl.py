@@ -42,7 +42,11 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
             except json.JSONDecodeError as exc:
                 yield RecordError(source, str(number), f"not valid JSON: {exc.msg}", raw=line)
                 continue
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[...
+                yield RecordError(source, str(number), f"not readable JSON: {exc}", raw=line)
+                continue
             if not isinstance(record, dict):
                 yield RecordError(source, str(number), "a record must be a JSON object", raw=line)
                 continue
-            yield keep_raw(article_from_record(record, source, number), partial(str, line))
+            article = article_from_record(record, source, number, options.get("limits"))
+            yield keep_raw(article, partial(str, line))

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import Limits
 from ..errors import RecordError
 from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
 from ..timezone import parse_time
-from .records import DATELINE, article_from_record, keep_raw
+from .records import DATELINE, article_from_record, keep_raw, unreadable
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -181,7 +182,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     page = Path(path)
     sidecar, errors = sidecar_for(page)
     yield from errors
-    yield _page_article(page, {**sidecar, **_given(options)})
+    yield _page_article(page, {**sidecar, **_given(options)}, options.get("limits"))
 
 
 def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
@@ -203,9 +204,11 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     for page in sorted({*pages, *html_pages}):
         entry = entries.get(page.name, {})
         if page in html_pages:
-            yield read_listed_page(page, entry, selectors=options.get("selectors"))
+            yield read_listed_page(
+                page, entry, selectors=options.get("selectors"), limits=options.get("limits")
+            )
         else:
-            yield _page_article(page, entry)
+            yield _page_article(page, entry, options.get("limits"))
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,20 +221,26 @@ def _read_text(page: Path) -> str:
     return page.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError:
+def _page_article(
+    page: Path, entry: Mapping[str, Any], limits: Limits | None = None
+) -> Article | RecordError:
     source = str(page)
     try:
         text = _read_text(page)
     except OSError as exc:
         return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
-    return keep_raw(_text_article(text, source, entry), lambda: text)
+    return keep_raw(_text_article(text, source, entry, limits), lambda: text)
 
 
-def _text_article(text: str, source: str, entry: Mapping[str, Any]) -> Article | RecordError:
+def _text_article(
+    text: str, source: str, entry: Mapping[str, Any], limits: Limits | None
+) -> Article | RecordError:
     try:
         parsed = parse_page(text, source)
     except RecordError as error:
         return error
+    except Exception as exc:  # noqa: BLE001 - one page's fault is never the folder's
+        return unreadable(source, "", exc)
     url = entry.get("url")
     if not isinstance(url, str) or not url.strip():
         return RecordError(source, "", NO_URL, record_id=entry.get("id"))
@@ -259,7 +268,7 @@ def _text_article(text: str, source: str, entry: Mapping[str, Any]) -> Article |
     record.update({k: v for k, v in entry.items() if k not in ("page", "image")})
     if image is not None:
         record["image"] = image
-    return article_from_record(record, source, "")
+    return article_from_record(record, source, "", limits)
 
 
 def sidecar_for(page: Path) -> tuple[dict[str, Any], list[RecordError]]:

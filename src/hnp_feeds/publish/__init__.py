@@ -28,6 +28,7 @@ from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
 from ..websub import DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
+from .plan import site_feeds
 from .render import Validate
 from .result import FeedSummary, PublishResult
 from .run import NullProgress, Progress, Run
@@ -77,6 +78,9 @@ def publish(
         _remembered(store, "publish", moment) as done,
     ):
         result = PublishResult()
+        # A catalogue whose feed slugs clash with stored categories is refused before any
+        # source is read (its records would be refused at the door for the catalogue's fault).
+        site_feeds(catalogue, store)
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
             if not result.ingest.usable and (

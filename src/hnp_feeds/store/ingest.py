@@ -171,6 +171,17 @@ class IngestOps(Connection):
         self._reject(db, error, now, result.fresh_rejected)
         return error
 
+    def _url_holder(self, db: sqlite3.Connection, article: Article) -> tuple[str, str] | None:
+        """The id and source of another stored article whose URL is ``article``'s, if any."""
+        if not article.url:
+            return None
+        row = db.execute(
+            "SELECT a.record_id, a.source FROM article_urls u JOIN articles a USING (record_id)"
+            " WHERE u.url = ? AND a.record_id != ? AND json_extract(a.body, '$.url') = u.url",
+            (article.url, article.id),
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
     def _upsert(
         self,
         db: sqlite3.Connection,
@@ -187,6 +198,14 @@ class IngestOps(Connection):
             reason = (
                 f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
                 f" (published {rfc3339(article.published)} is not)"
+            )
+            result.rejected.append(self._refuse(db, article, reason, now, result))
+            return None
+        holder = self._url_holder(db, article)
+        if holder is not None:
+            reason = (
+                f"record {article.id}: url {article.url} is already the URL of record"
+                f" {holder[0]} ({holder[1]}); an article has one URL of its own"
             )
             result.rejected.append(self._refuse(db, article, reason, now, result))
             return None

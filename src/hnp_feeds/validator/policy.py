@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytz
 from lxml import etree
 
 from ..model import Site
 from ..timezone import ZONE_NAME, local_offset
+from ..urls import same_page
 from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
 from .tree import line_of as _line
@@ -417,10 +418,6 @@ def _check_unique_ids(report: Report, entries: list[etree._Element], rss: bool) 
             seen[entry_id] = _line(entry)
 
 
-def _same_page(a: str, b: str) -> bool:
-    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
-
-
 def _check_related(
     report: Report,
     related: list[tuple[str, int | None]],
@@ -443,7 +440,7 @@ def _check_related(
                 line=href_line or line,
                 value=href,
             )
-        elif any(_same_page(href, mine) for mine in own):
+        elif any(same_page(href, mine) for mine in own):
             report.error(
                 "RelatedLinkToSelf",
                 element="link",
