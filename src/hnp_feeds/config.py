@@ -144,10 +144,123 @@ class PageSelectors:
         return self._compiled.get(part)
 
 
+# ``[web]``: each key's type, least value and default (seconds may be fractions).
+_WEB_NUMBERS: dict[str, tuple[type, float, float]] = {
+    "max_depth": (int, 1, 3),
+    "delay_seconds": (float, 0, 1.0),
+    "concurrency": (int, 1, 1),
+    "connect_timeout": (float, 0.01, 5.0),
+    "read_timeout": (float, 0.01, 10.0),
+    "total_timeout": (float, 0.01, 30.0),
+    "max_page_bytes": (int, 1, 2_000_000),
+    "max_redirects": (int, 0, 5),
+    "retries": (int, 0, 2),
+    "backoff_seconds": (float, 0, 1.0),
+    "page_budget": (int, 1, 200),
+    "recheck_per_run": (int, 0, 20),
+}
+DEFAULT_NEXT_XPATH = "//a[@rel='next']/@href | //link[@rel='next']/@href"
+WEB_KEYS = ("follow_pattern", "follow_xpath", "next_xpath", "hosts", "categories", "contact",
+            "retract_on_404", *_WEB_NUMBERS)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: how a web source (an ``http(s)://`` listing page) is crawled.
+
+    Article links are the listing's ``<a href>`` on an allowed host (the start URL's and
+    ``hosts``), narrowed by ``follow_pattern`` (a regex searched in the absolute URL)
+    and ``follow_xpath`` (the anchors or hrefs of the listing to consider); the next
+    listing page is ``next_xpath``, up to ``max_depth`` pages from the start.  The rest
+    bounds the crawl (``adapters.web``): a ``contact`` for the User-Agent, the pause
+    between requests to one host, timeouts, sizes, redirects, retries, the pages one run
+    may fetch and how many known pages it re-checks.  ``categories`` maps a start URL
+    to the section its articles are filed under.  Checked when made, like the others.
+    """
+
+    follow_pattern: str | None = None
+    follow_xpath: str | None = None
+    next_xpath: str = DEFAULT_NEXT_XPATH
+    hosts: tuple[str, ...] = ()
+    categories: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    contact: str | None = None
+    retract_on_404: bool = False
+    max_depth: int = 3
+    delay_seconds: float = 1.0
+    concurrency: int = 1
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_page_bytes: int = 2_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    page_budget: int = 200
+    recheck_per_run: int = 20
+    _compiled: Mapping[str, Any] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        for name, (kind, least, _) in _WEB_NUMBERS.items():
+            value = getattr(self, name)
+            fits = isinstance(value, int | float) if kind is float else isinstance(value, int)
+            if isinstance(value, bool) or not fits or value < least:
+                what = "an integer" if kind is int else "a number"
+                raise ConfigError(f"[web] {name}: must be {what} >= {least:g}, got {value!r}")
+            object.__setattr__(self, name, kind(value))
+        compiled: dict[str, Any] = {}
+        if self.follow_pattern is not None:
+            if not isinstance(self.follow_pattern, str) or not self.follow_pattern:
+                raise ConfigError("[web] follow_pattern: must be a regular expression in a string")
+            try:
+                compiled["follow_pattern"] = re.compile(self.follow_pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"[web] follow_pattern: not a valid regular expression: {exc}:"
+                    f" {self.follow_pattern!r}"
+                ) from None
+        for name in ("follow_xpath", "next_xpath"):
+            expression = getattr(self, name)
+            if expression is None:
+                continue
+            if not isinstance(expression, str) or not expression.strip():
+                raise ConfigError(f"[web] {name}: must be an XPath expression in a string")
+            compiled[name] = compile_xpath(expression, f"[web] {name}")
+        object.__setattr__(self, "_compiled", MappingProxyType(compiled))
+        hosts = self.hosts
+        if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
+            raise ConfigError('[web] hosts: must be a list of host names ("www.hnp.vn")')
+        object.__setattr__(self, "hosts", tuple(h.lower() for h in hosts))
+        if not isinstance(self.categories, Mapping) or not all(
+            isinstance(name, str) and name and _is_http(url)
+            for url, name in self.categories.items()
+        ):
+            raise ConfigError('[web] categories: must be a table of "start URL" = "section"')
+        object.__setattr__(self, "categories", MappingProxyType(dict(self.categories)))
+        if self.contact is not None and (
+            not isinstance(self.contact, str) or not self.contact.strip() or "\n" in self.contact
+        ):
+            raise ConfigError("[web] contact: must be a URL or an e-mail address in a string")
+        if not isinstance(self.retract_on_404, bool):
+            raise ConfigError(
+                f"[web] retract_on_404: must be true or false, got {self.retract_on_404!r}"
+            )
+
+    def compiled(self, name: str) -> Any:
+        """The compiled ``follow_pattern``, ``follow_xpath`` or ``next_xpath``, or None."""
+        return self._compiled.get(name)
+
+
+def _is_http(url: Any) -> bool:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Everything hnp-feeds.toml says: the site, the feeds declared by hand, the main
-    feed's slug, the sources to read and how (``[database]``, ``[html_pages]``), and
+    feed's slug, the sources to read and how (``[database]``, ``[html_pages]``, ``[web]``), and
     where the store and the output go."""
 
     site: Site
@@ -156,6 +269,7 @@ class Catalogue:
     sources: tuple[str, ...] = ()
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     html_pages: PageSelectors = field(default_factory=PageSelectors)
+    web: WebSettings = field(default_factory=WebSettings)
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
@@ -223,6 +337,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     sources = tuple(_source(str(s), base) for s in inputs.get("sources", []))
     database = _database(raw, where, base)
     html_pages = _html_pages(raw, where)
+    web = _web(raw, where)
     # Paths written in the file are relative to it; the defaults are relative to the
     # working directory, so the bundled catalogue never writes inside the installed package.
     store_raw = raw.get("store", {}).get("path")
@@ -236,6 +351,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         sources,
         database=database,
         html_pages=html_pages,
+        web=web,
         store_path=store_path,
         out_dir=out_dir,
         path=path,
@@ -259,6 +375,16 @@ def _html_pages(raw: dict[str, Any], where: str) -> PageSelectors:
     table = _section(raw, "html_pages", where, PAGE_PARTS)
     try:
         return PageSelectors(**table)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _web(raw: dict[str, Any], where: str) -> WebSettings:
+    table: dict[str, Any] = dict(_section(raw, "web", where, WEB_KEYS))
+    if isinstance(table.get("hosts"), list):
+        table["hosts"] = tuple(table["hosts"])
+    try:
+        return WebSettings(**table)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -222,6 +222,37 @@ def migrate_5_to_6(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+_SCHEMA_V6_TO_V7 = """
+-- Web sources (adapters.web): every page fetched, by the URL asked for.  `source` is the
+-- start URL it was found from.  `etag` and `last_modified` make the next fetch
+-- conditional.  `content_hash` is of the bytes and what shaped their record, so an
+-- unchanged page gives no record.  `record` (JSON: id, url, title, published) is what the
+-- page last published, for a retraction.  A failure counts up `failures` and waits for
+-- `next_retry` (UTC ISO 8601, as `last_fetched`).
+CREATE TABLE web_pages (
+    url           TEXT PRIMARY KEY,
+    source        TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    content_hash  TEXT,
+    last_status   INTEGER,
+    last_error    TEXT,
+    last_fetched  TEXT NOT NULL,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_retry    TEXT,
+    record        TEXT
+) WITHOUT ROWID;
+CREATE INDEX web_pages_due ON web_pages (source, failures, last_fetched);
+"""
+
+
+def migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """Web sources' fetched pages remembered, for conditional and incremental crawls."""
+    for statement in _SCHEMA_V6_TO_V7.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -230,4 +261,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
