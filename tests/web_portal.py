@@ -142,6 +142,13 @@ class FakePortal:
             self.log.append(Request(at, parts.path, headers))
         if headers.get("host") != self.host:
             return _send(handler, 421, b"wrong host")
+        with self._lock:
+            doing = self.behaviour.get(parts.path, "")
+            if doing.startswith("fail:"):
+                left = int(doing.partition(":")[2])
+                self.behaviour[parts.path] = f"fail:{max(left - 1, 0)}"
+                if left > 0:
+                    return _send(handler, 500, b"busy")
         if parts.path == "/robots.txt":
             if self.robots is None:
                 return _send(handler, 404, b"no robots.txt")
@@ -149,12 +156,6 @@ class FakePortal:
         if parts.path == "/tin-tuc/":
             number = int(parse_qs(parts.query).get("trang", ["1"])[0])
             return _send(handler, 200, self.listing_page(number), "text/html; charset=utf-8")
-        doing = self.behaviour.get(parts.path, "")
-        if doing.startswith("fail:"):
-            left = int(doing.partition(":")[2])
-            if left > 0:
-                self.behaviour[parts.path] = f"fail:{left - 1}"
-                return _send(handler, 500, b"busy")
         if doing == "slow":
             time.sleep(self.slow_seconds)
         if doing == "gone":
@@ -239,6 +240,7 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
 class _Handler(BaseHTTPRequestHandler):
     portal: FakePortal
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         self.portal.respond(self)
@@ -254,7 +256,7 @@ def serving(portal: FakePortal) -> Iterator[FakePortal]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     portal.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield portal
