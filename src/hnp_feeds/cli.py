@@ -105,7 +105,8 @@ def build_command(
             "--source",
             "-s",
             help="A source to read (JSONL, CSV, a page .txt/.html, a folder of pages, a"
-            " sqlite:/postgresql: URL); repeatable. Default: the catalogue's.",
+            " sqlite:/postgresql: URL, an http(s):// listing page); repeatable."
+            " Default: the catalogue's.",
         ),
     ] = None,
     out: Annotated[
