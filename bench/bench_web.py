@@ -23,10 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fake portal of the tests
 
-from hnp_feeds.config import load_config  # noqa: E402
-from hnp_feeds.publish import publish  # noqa: E402
 from tests.portal import portal_toml  # noqa: E402
 from tests.web_portal import Article, FakePortal, serving, web_table  # noqa: E402
+
+from hnp_feeds.config import load_config  # noqa: E402
+from hnp_feeds.publish import publish  # noqa: E402
 
 
 def article(n: int) -> Article:

@@ -22,20 +22,8 @@ from hnp_feeds.model import Article, Category, Link
 from hnp_feeds.store import SQLiteStore, open_store
 
 from .portal import portal_toml
-from .web_portal import FOLLOW, ROBOTS, FakePortal, serving, web_table
+from .web_portal import CONTACT, FAST, ROBOTS, FakePortal, serving, web_table
 from .web_portal import Article as Page
-
-CONTACT = "mailto:feeds@hnp.example.vn"
-FAST: dict[str, Any] = {
-    "follow_pattern": FOLLOW,
-    "contact": CONTACT,
-    "delay_seconds": 0,
-    "connect_timeout": 0.5,
-    "read_timeout": 0.5,
-    "total_timeout": 5,
-    "retries": 1,
-    "backoff_seconds": 0.01,
-}
 
 
 def pages() -> list[Page]:

@@ -21,6 +21,18 @@ from .test_adapters_page_html import to_cp1258
 
 ROBOTS = "User-agent: *\nDisallow: /rieng/\n"
 FOLLOW = r"/bai/[^/]+\.html$"
+CONTACT = "mailto:feeds@hnp.example.vn"
+#: ``[web]`` for tests: no pause, short timeouts, one quick retry.
+FAST: dict[str, Any] = {
+    "follow_pattern": FOLLOW,
+    "contact": CONTACT,
+    "delay_seconds": 0,
+    "connect_timeout": 0.5,
+    "read_timeout": 0.5,
+    "total_timeout": 5,
+    "retries": 1,
+    "backoff_seconds": 0.01,
+}
 _MODIFIED = format_datetime(parsedate_to_datetime("Fri, 17 Jun 2022 13:22:00 GMT"), usegmt=True)
 
 
@@ -268,17 +280,7 @@ def serving(portal: FakePortal) -> Iterator[FakePortal]:
 
 def web_table(**settings: Any) -> str:
     """A ``[web]`` table for hnp-feeds.toml: fast test defaults, ``settings`` on top."""
-    values: dict[str, Any] = {
-        "follow_pattern": FOLLOW,
-        "contact": "mailto:feeds@hnp.example.vn",
-        "delay_seconds": 0,
-        "connect_timeout": 0.5,
-        "read_timeout": 0.5,
-        "total_timeout": 5,
-        "retries": 1,
-        "backoff_seconds": 0.01,
-        **settings,
-    }
+    values: dict[str, Any] = {**FAST, **settings}
     lines = ["[web]"]
     for key, value in values.items():
         if isinstance(value, bool):

@@ -103,6 +103,20 @@ def compile_xpath(expression: str, where: str) -> etree.XPath:
     return compiled
 
 
+def compile_xpaths(settings: Any, names: tuple[str, ...], table: str) -> dict[str, etree.XPath]:
+    """The XPath expressions of ``settings`` named ``names`` (None: not given), compiled,
+    or a ConfigError naming ``[table] name``."""
+    compiled: dict[str, etree.XPath] = {}
+    for name in names:
+        expression = getattr(settings, name)
+        if expression is None:
+            continue
+        if not isinstance(expression, str) or not expression.strip():
+            raise ConfigError(f"[{table}] {name}: must be an XPath expression in a string")
+        compiled[name] = compile_xpath(expression, f"[{table}] {name}")
+    return compiled
+
+
 # The parts of an article page an ``[html_pages]`` XPath may select, in reading order.
 PAGE_PARTS = ("title", "time", "lede", "body", "author", "related")
 
@@ -129,14 +143,7 @@ class PageSelectors:
     )
 
     def __post_init__(self) -> None:
-        compiled: dict[str, etree.XPath] = {}
-        for part in PAGE_PARTS:
-            expression = getattr(self, part)
-            if expression is None:
-                continue
-            if not isinstance(expression, str) or not expression.strip():
-                raise ConfigError(f"[html_pages] {part}: must be an XPath expression in a string")
-            compiled[part] = compile_xpath(expression, f"[html_pages] {part}")
+        compiled = compile_xpaths(self, PAGE_PARTS, "html_pages")
         object.__setattr__(self, "_compiled", MappingProxyType(compiled))
 
     def xpath(self, part: str) -> etree.XPath | None:
@@ -144,21 +151,14 @@ class PageSelectors:
         return self._compiled.get(part)
 
 
-# ``[web]``: each key's type, least value and default (seconds may be fractions).
-_WEB_NUMBERS: dict[str, tuple[type, float, float]] = {
-    "max_depth": (int, 1, 3),
-    "delay_seconds": (float, 0, 1.0),
-    "concurrency": (int, 1, 1),
-    "connect_timeout": (float, 0.01, 5.0),
-    "read_timeout": (float, 0.01, 10.0),
-    "total_timeout": (float, 0.01, 30.0),
-    "max_page_bytes": (int, 1, 2_000_000),
-    "max_redirects": (int, 0, 5),
-    "retries": (int, 0, 2),
-    "backoff_seconds": (float, 0, 1.0),
-    "page_budget": (int, 1, 200),
-    "recheck_per_run": (int, 0, 20),
-}
+# ``[web]``'s numbers: each key's type and least value (seconds may be fractions).
+_WEB_NUMBERS: dict[str, tuple[type, float]] = {
+    "max_depth": (int, 1), "delay_seconds": (float, 0), "concurrency": (int, 1),
+    "connect_timeout": (float, 0.01), "read_timeout": (float, 0.01),
+    "total_timeout": (float, 0.01), "max_page_bytes": (int, 1), "max_redirects": (int, 0),
+    "retries": (int, 0), "backoff_seconds": (float, 0), "page_budget": (int, 1),
+    "recheck_per_run": (int, 0),
+}  # fmt: skip
 DEFAULT_NEXT_XPATH = "//a[@rel='next']/@href | //link[@rel='next']/@href"
 WEB_KEYS = ("follow_pattern", "follow_xpath", "next_xpath", "hosts", "categories", "contact",
             "retract_on_404", *_WEB_NUMBERS)  # fmt: skip
@@ -202,7 +202,7 @@ class WebSettings:
     )
 
     def __post_init__(self) -> None:
-        for name, (kind, least, _) in _WEB_NUMBERS.items():
+        for name, (kind, least) in _WEB_NUMBERS.items():
             value = getattr(self, name)
             fits = isinstance(value, int | float) if kind is float else isinstance(value, int)
             if isinstance(value, bool) or not fits or value < least:
@@ -220,13 +220,7 @@ class WebSettings:
                     f"[web] follow_pattern: not a valid regular expression: {exc}:"
                     f" {self.follow_pattern!r}"
                 ) from None
-        for name in ("follow_xpath", "next_xpath"):
-            expression = getattr(self, name)
-            if expression is None:
-                continue
-            if not isinstance(expression, str) or not expression.strip():
-                raise ConfigError(f"[web] {name}: must be an XPath expression in a string")
-            compiled[name] = compile_xpath(expression, f"[web] {name}")
+        compiled.update(compile_xpaths(self, ("follow_xpath", "next_xpath"), "web"))
         object.__setattr__(self, "_compiled", MappingProxyType(compiled))
         hosts = self.hosts
         if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
