@@ -300,6 +300,38 @@ def test_an_endless_page_stops_at_the_byte_limit(portal: FakePortal, store: SQLi
     )
 
 
+def test_a_page_that_trickles_stops_at_the_time_limit(
+    portal: FakePortal, store: SQLiteStore
+) -> None:
+    portal.behaviour["/bai/ba-dinh.html"] = "trickle"
+    items = crawl(portal, store, total_timeout=0.3, read_timeout=2, retries=0)
+    assert len(articles(items)) == 3
+    assert errors(items)[portal.url("/bai/ba-dinh.html")].reason == (
+        "took longer than [web] total_timeout (0.3 s)"
+    )
+
+
+def test_concurrency_bounds_the_requests_in_flight_to_a_host(
+    portal: FakePortal, store: SQLiteStore
+) -> None:
+    for page in portal.articles:
+        portal.behaviour[page.path] = "slow"
+    portal.slow_seconds = 0.1
+    assert len(articles(crawl(portal, store, concurrency=2, read_timeout=2))) == 4
+    assert portal.most_in_flight <= 2
+
+
+def test_an_article_two_sections_list_is_fetched_once(
+    portal: FakePortal, store: SQLiteStore
+) -> None:
+    settings = WebSettings(**{**FAST, "max_depth": 1, "recheck_per_run": 0})
+    sections = [portal.listing, portal.url("/tin-tuc/?trang=1")]  # both list page 1
+    items = [item for start in sections for item in read_web(start, settings=settings,
+                                                             state=store.db)]  # fmt: skip
+    assert len(articles(items)) == 3
+    assert len([path for path in paths(portal) if path.startswith("/bai/")]) == 3
+
+
 def test_a_mis_decoded_page_is_rejected(portal: FakePortal, store: SQLiteStore) -> None:
     portal.behaviour["/bai/hoi-nghi.html"] = "utf8-declared-cp1258"
     items = crawl(portal, store)

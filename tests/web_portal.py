@@ -74,12 +74,16 @@ class FakePortal:
     per_page: int = 3
     robots: str | None = ROBOTS
     #: path -> what it does instead: "slow", "redirect-off", "redirect-ftp", "endless",
-    #: "gone", "utf8-declared-cp1258" (mis-decoded), or "fail:N" (500 for N requests).
+    #: "trickle" (a few bytes every 50 ms), "gone", "utf8-declared-cp1258" (mis-decoded),
+    #: or "fail:N" (500 for N requests).
     behaviour: dict[str, str] = field(default_factory=dict)
     #: Extra links on the first listing page (off-host, disallowed, navigation).
     extra_links: list[str] = field(default_factory=list)
     slow_seconds: float = 2.0
     log: list[Request] = field(default_factory=list)
+    #: Requests being answered now, and the most there were at once.
+    in_flight: int = 0
+    most_in_flight: int = 0
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -148,10 +152,19 @@ class FakePortal:
 
     def respond(self, handler: BaseHTTPRequestHandler) -> None:
         at = time.monotonic()
-        parts = urlsplit(handler.path)
         headers = {k.lower(): v for k, v in handler.headers.items()}
         with self._lock:
-            self.log.append(Request(at, parts.path, headers))
+            self.log.append(Request(at, urlsplit(handler.path).path, headers))
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            self._respond(handler, headers)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _respond(self, handler: BaseHTTPRequestHandler, headers: dict[str, str]) -> None:
+        parts = urlsplit(handler.path)
         if headers.get("host") != self.host:
             return _send(handler, 421, b"wrong host")
         with self._lock:
@@ -179,6 +192,8 @@ class FakePortal:
             return _send(handler, 302, b"", headers={"Location": "ftp://127.0.0.1/x.html"})
         if doing == "endless":
             return _endless(handler)
+        if doing == "trickle":
+            return _trickle(handler)
         found = [a for a in self.articles if a.path == parts.path]
         if not found:
             return _send(handler, 404, b"not found")
@@ -245,6 +260,21 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
     try:
         for _ in range(64 * 1024 * 1024 // len(chunk)):
             handler.wfile.write(chunk)
+    except OSError:
+        pass
+
+
+def _trickle(handler: BaseHTTPRequestHandler) -> None:
+    """An HTML page sent a few bytes every 50 ms, for five seconds at most."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.end_headers()
+    handler.close_connection = True
+    try:
+        for _ in range(100):
+            handler.wfile.write(b"<p>...</p>\n")
+            handler.wfile.flush()
+            time.sleep(0.05)
     except OSError:
         pass
 

@@ -224,7 +224,7 @@ def migrate_5_to_6(db: sqlite3.Connection) -> None:
 
 _SCHEMA_V6_TO_V7 = """
 -- Web sources (adapters.web): every page fetched, by the URL asked for.  `source` is the
--- start URL it was found from.  `etag` and `last_modified` make the next fetch
+-- start URL it was last fetched for.  `etag` and `last_modified` make the next fetch
 -- conditional.  `content_hash` is of the bytes and what shaped their record, so an
 -- unchanged page gives no record.  `record` (JSON: id, url, title, published) is what the
 -- page last published, for a retraction.  A failure counts up `failures` and waits for
@@ -242,7 +242,6 @@ CREATE TABLE web_pages (
     next_retry    TEXT,
     record        TEXT
 ) WITHOUT ROWID;
-CREATE INDEX web_pages_due ON web_pages (source, failures, last_fetched);
 """
 
 

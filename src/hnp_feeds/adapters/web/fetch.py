@@ -269,6 +269,8 @@ class PoliteClient:
                 why = f"timed out reading ([web] read_timeout {s.read_timeout:g} s)"
             except httpx.HTTPError as exc:
                 why = f"cannot fetch: {exc or type(exc).__name__}"
+            except httpx.InvalidURL as exc:
+                return Fetched(asked, url, error=f"not a valid URL: {exc}")
             return Fetched(asked, url, error=why, transient=True)
 
     def _answer(

@@ -37,8 +37,10 @@ _COLUMNS = tuple(f.name for f in fields(KnownPage))
 
 
 class PageLog:
-    """The pages of one web source (its start URL) in ``conn``; without a connection
-    (a source read on its own) nothing is remembered and every page is new."""
+    """The pages fetched by web sources, in ``conn``; ``source`` is the start URL this
+    run saves them under.  Every source sees them all, so an article two sections list
+    is one page, fetched once.  Without a connection (a source read on its own) nothing
+    is remembered and every page is new."""
 
     def __init__(self, conn: sqlite3.Connection | None, source: str) -> None:
         self.conn = conn
@@ -47,9 +49,7 @@ class PageLog:
     def known(self) -> dict[str, KnownPage]:
         if self.conn is None:
             return {}
-        rows = self.conn.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM web_pages WHERE source = ?", (self.source,)
-        )
+        rows = self.conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM web_pages")
         pages: dict[str, KnownPage] = {}
         for row in rows:
             values = dict(zip(_COLUMNS, row, strict=True))
