@@ -163,7 +163,7 @@ class WebCrawl:
         yield from errors
         if self.start not in listings:
             return  # the portal could not be read: ask for nothing more this run
-        room = self.settings.page_budget - len(listings)
+        room = self.settings.page_budget - len(listings) - len(errors)
         visits = plan(
             [url for url in found if url not in listings],
             self.log.known(),
