@@ -103,8 +103,8 @@ def catalogue_options(
     the run's ``now``.  All were checked when the catalogue was loaded."""
     kind = kind_of(location)
     if _BUILTIN.get(kind, "").startswith("web:"):
-        return {"settings": catalogue.web, "selectors": catalogue.html_pages, "state": marks,
-                "now": now}  # fmt: skip
+        selectors = catalogue.html_pages
+        return {"settings": catalogue.web, "selectors": selectors, "state": marks, "now": now}
     if is_incremental(location):
         database = catalogue.database
         return {"query": database.query, "mapping": database.mapping, "state": marks}
