@@ -253,7 +253,7 @@ def test_a_slow_page_times_out_and_the_rest_is_read(portal: FakePortal, store: S
     [error] = errors(items).values()
     assert isinstance(error, PageError)
     assert str(error) == (
-        f"{portal.url('/bai/ba-dinh.html')}: timed out reading ([web] read_timeout 0.5 s)"
+        f"{portal.url('/bai/ba-dinh.html')}: timed out reading ([web] read_timeout 1 s)"
     )
     # Tried again on the next run (a first failure waits for nothing), and read then.
     del portal.behaviour["/bai/ba-dinh.html"]
@@ -291,24 +291,24 @@ def test_a_page_failing_every_attempt_is_rejected_and_waits(
     assert failures == 2 and due == "2026-12-02T03:05:00.000000+00:00"
 
 
-def test_an_endless_page_stops_at_the_byte_limit(portal: FakePortal, store: SQLiteStore) -> None:
-    portal.behaviour["/bai/ba-dinh.html"] = "endless"
-    items = crawl(portal, store, max_page_bytes=100_000)
-    assert len(articles(items)) == 3
-    assert errors(items)[portal.url("/bai/ba-dinh.html")].reason == (
-        "larger than [web] max_page_bytes (100000 bytes)"
-    )
-
-
-def test_a_page_that_trickles_stops_at_the_time_limit(
-    portal: FakePortal, store: SQLiteStore
+@pytest.mark.parametrize(
+    ("behaviour", "limits", "reason"),
+    [
+        ("endless", {"max_page_bytes": 100_000}, "larger than [web] max_page_bytes (100000 bytes)"),
+        (
+            "trickle",  # a few bytes every 50 ms: never a read timeout, but never done
+            {"total_timeout": 0.3, "read_timeout": 2, "retries": 0},
+            "took longer than [web] total_timeout (0.3 s)",
+        ),
+    ],
+)
+def test_a_page_that_never_ends_stops_at_a_limit(
+    portal: FakePortal, store: SQLiteStore, behaviour: str, limits: dict[str, Any], reason: str
 ) -> None:
-    portal.behaviour["/bai/ba-dinh.html"] = "trickle"
-    items = crawl(portal, store, total_timeout=0.3, read_timeout=2, retries=0)
+    portal.behaviour["/bai/ba-dinh.html"] = behaviour
+    items = crawl(portal, store, **limits)
     assert len(articles(items)) == 3
-    assert errors(items)[portal.url("/bai/ba-dinh.html")].reason == (
-        "took longer than [web] total_timeout (0.3 s)"
-    )
+    assert errors(items)[portal.url("/bai/ba-dinh.html")].reason == reason
 
 
 def test_concurrency_bounds_the_requests_in_flight_to_a_host(

@@ -6,6 +6,7 @@ redirecting away, endless, gone).  Every request is logged with its time and hea
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,8 +28,8 @@ FAST: dict[str, Any] = {
     "follow_pattern": FOLLOW,
     "contact": CONTACT,
     "delay_seconds": 0,
-    "connect_timeout": 0.5,
-    "read_timeout": 0.5,
+    "connect_timeout": 1.0,
+    "read_timeout": 1.0,  # short, but long enough for a busy machine
     "total_timeout": 5,
     "retries": 1,
     "backoff_seconds": 0.01,
@@ -79,7 +80,7 @@ class FakePortal:
     behaviour: dict[str, str] = field(default_factory=dict)
     #: Extra links on the first listing page (off-host, disallowed, navigation).
     extra_links: list[str] = field(default_factory=list)
-    slow_seconds: float = 2.0
+    slow_seconds: float = 3.0  # a slow page is three times the tests' read_timeout
     log: list[Request] = field(default_factory=list)
     #: Requests being answered now, and the most there were at once.
     in_flight: int = 0
@@ -291,11 +292,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a byte limit) is what some tests want."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serving(portal: FakePortal) -> Iterator[FakePortal]:
     """The portal on 127.0.0.1 (a free port) while the block runs."""
     handler = type("Handler", (_Handler,), {"portal": portal})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     portal.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)

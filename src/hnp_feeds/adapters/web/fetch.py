@@ -4,8 +4,9 @@ limit, redirects followed by hand hop by hop (never off the allowed hosts, never
 another scheme), and retries with backoff for 5xx answers and timeouts.
 
 Requests to one host are made ``concurrency`` at a time (one, by default), and each
-starts ``delay_seconds`` (or robots.txt's longer ``Crawl-delay``) after the previous
-one to that host ended -- after it started, when more than one may be in flight.
+starts ``delay_seconds`` (or robots.txt's longer ``Crawl-delay``, up to a minute) after
+the previous one to that host ended -- after it started, when more than one may be in
+flight.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 #: robots.txt is read up to this size (RFC 9309 asks for at least 500 KiB).
 _ROBOTS_BYTES = 512 * 1024
 _DISALLOW_ALL = Protego.parse("User-agent: *\nDisallow: /\n")
+#: A longer robots.txt Crawl-delay is taken as this: the page budget must still end a run.
+_MOST_CRAWL_DELAY = 60.0
 #: Why a URL may not be asked for, or None: each redirect hop is checked with one.
 Check = Callable[[str], str | None]
 
@@ -148,7 +151,6 @@ class PoliteClient:
 
     settings: WebSettings
     hosts: frozenset[str]
-    transport: httpx.BaseTransport | None = None
     pacer: Pacer = field(init=False)
     _robots: dict[str, _Robots] = field(init=False, default_factory=dict)
     _robots_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -163,7 +165,6 @@ class PoliteClient:
             ),
             follow_redirects=False,
             verify=_tls(),
-            transport=self.transport,
         )
 
     def close(self) -> None:
@@ -199,7 +200,7 @@ class PoliteClient:
             rules = Protego.parse(fetched.body.decode("utf-8", errors="replace"))
             delay = rules.crawl_delay(ROBOTS_TOKEN)
             if delay:
-                self.pacer.slow_down(host_of(url), float(delay))
+                self.pacer.slow_down(host_of(url), min(float(delay), _MOST_CRAWL_DELAY))
             return _Robots(rules)
         if fetched.status is not None and 400 <= fetched.status < 500:
             return _Robots(Protego.parse(""))
