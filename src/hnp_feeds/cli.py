@@ -130,6 +130,8 @@ def build_command(
         hnp-feeds build -c hnp-feeds.toml -s export.jsonl -o /srv/feeds
 
         hnp-feeds build -c hnp-feeds.toml -s page.txt --url https://hnp.vn/tin/a.html
+
+        hnp-feeds build -c hnp-feeds.toml -s https://hnp.vn/tin-tuc/   # the live portal
     """
     from .publish import build
 
