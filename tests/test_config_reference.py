@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
@@ -11,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from hnp_feeds.config import ConfigError, known_keys, parse_config
+from hnp_feeds.config import ConfigError, WebSettings, known_keys, parse_config
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 _HEADING = re.compile(r"^#{2,3} `\[{1,2}([a-z_.]+)\]{1,2}`$")
-_ROW = re.compile(r"^\| `([a-z_]+)` \| ([^|]+) \| ([^|]+) \| (.+) \|$")
+_ROW = re.compile(r"^\| `([a-z0-9_]+)` \| ([^|]+) \| ([^|]+) \| (.+) \|$")
 
 
 def reference() -> dict[str, dict[str, tuple[str, str]]]:
@@ -119,7 +120,7 @@ def test_every_key_config_reads_is_a_known_key() -> None:
     # And known_keys() names nothing the parser never reads (the keys of these two are
     # checked as a whole against the known ones, not read one by one: tested below).
     for table, keys in known.items():
-        if table not in ("database.mapping", "html_pages"):
+        if table not in ("database.mapping", "html_pages", "web"):
             assert set(keys) <= {key for t, key in asked if t == table}, table
 
 
@@ -171,3 +172,23 @@ def test_the_page_selectors_accept_exactly_the_parts_listed() -> None:
     assert all(catalogue.html_pages.xpath(part) is not None for part in parts)
     with pytest.raises(ConfigError, match="unknown key headline"):
         parse_config({**base, "html_pages": {"headline": "//h1"}}, where)
+
+
+def test_the_web_settings_take_exactly_the_keys_listed_with_their_defaults() -> None:
+    documented = reference()["web"]
+    settings = {f.name: f for f in dataclasses.fields(WebSettings) if not f.name.startswith("_")}
+    assert set(settings) == set(documented)
+    defaults = WebSettings()
+    checked = 0
+    for key, (_, default) in documented.items():
+        literal = re.fullmatch(r"`(.+)`", default)
+        if literal is None or key == "next_xpath":
+            continue
+        value = tomllib.loads(f"v = {literal.group(1)}")["v"]
+        actual = getattr(defaults, key)
+        assert (list(actual) if isinstance(actual, tuple) else actual) == value, key
+        checked += 1
+    assert checked >= 15
+    where = Path("/srv/bao/hnp-feeds.toml")
+    with pytest.raises(ConfigError, match="unknown key delay "):
+        parse_config({"site": FULL["site"], "web": {"delay": 1}}, where)

@@ -131,7 +131,8 @@ def build_command(
             "--source",
             "-s",
             help="A source to read (JSONL, CSV, a page .txt/.html, a folder of pages, a"
-            " sqlite:/postgresql: URL); repeatable. Default: the catalogue's.",
+            " sqlite:/postgresql: URL, an http(s):// listing page); repeatable."
+            " Default: the catalogue's.",
         ),
     ] = None,
     out: Annotated[
@@ -155,6 +156,8 @@ def build_command(
         hnp-feeds build -c hnp-feeds.toml -s export.jsonl -o /srv/feeds
 
         hnp-feeds build -c hnp-feeds.toml -s page.txt --url https://hnp.vn/tin/a.html
+
+        hnp-feeds build -c hnp-feeds.toml -s https://hnp.vn/tin-tuc/   # the live portal
     """
     from .publish import build
 

@@ -121,6 +121,20 @@ def compile_xpath(expression: str, where: str) -> etree.XPath:
     return compiled
 
 
+def compile_xpaths(settings: Any, names: tuple[str, ...], table: str) -> dict[str, etree.XPath]:
+    """The XPath expressions of ``settings`` named ``names`` (None: not given), compiled,
+    or a ConfigError naming ``[table] name``."""
+    compiled: dict[str, etree.XPath] = {}
+    for name in names:
+        expression = getattr(settings, name)
+        if expression is None:
+            continue
+        if not isinstance(expression, str) or not expression.strip():
+            raise ConfigError(f"[{table}] {name}: must be an XPath expression in a string")
+        compiled[name] = compile_xpath(expression, f"[{table}] {name}")
+    return compiled
+
+
 # The parts of an article page an ``[html_pages]`` XPath may select, in reading order.
 PAGE_PARTS = ("title", "time", "lede", "body", "author", "related")
 
@@ -147,19 +161,112 @@ class PageSelectors:
     )
 
     def __post_init__(self) -> None:
-        compiled: dict[str, etree.XPath] = {}
-        for part in PAGE_PARTS:
-            expression = getattr(self, part)
-            if expression is None:
-                continue
-            if not isinstance(expression, str) or not expression.strip():
-                raise ConfigError(f"[html_pages] {part}: must be an XPath expression in a string")
-            compiled[part] = compile_xpath(expression, f"[html_pages] {part}")
+        compiled = compile_xpaths(self, PAGE_PARTS, "html_pages")
         object.__setattr__(self, "_compiled", MappingProxyType(compiled))
 
     def xpath(self, part: str) -> etree.XPath | None:
         """The compiled expression for ``part``, or None when the page's own rules find it."""
         return self._compiled.get(part)
+
+
+# ``[web]``'s numbers: each key's type and least value (seconds may be fractions).
+_WEB_NUMBERS: dict[str, tuple[type, float]] = {
+    "max_depth": (int, 1), "delay_seconds": (float, 0), "concurrency": (int, 1),
+    "connect_timeout": (float, 0.01), "read_timeout": (float, 0.01),
+    "total_timeout": (float, 0.01), "max_page_bytes": (int, 1), "max_redirects": (int, 0),
+    "retries": (int, 0), "backoff_seconds": (float, 0), "page_budget": (int, 1),
+    "recheck_per_run": (int, 0),
+}  # fmt: skip
+DEFAULT_NEXT_XPATH = "//a[@rel='next']/@href | //link[@rel='next']/@href"
+WEB_KEYS = ("follow_pattern", "follow_xpath", "next_xpath", "hosts", "categories", "contact",
+            "retract_on_404", *_WEB_NUMBERS)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: how a web source (an ``http(s)://`` listing page) is crawled.
+
+    Article links are the listing's ``<a href>`` on an allowed host (the start URL's and
+    ``hosts``), narrowed by ``follow_pattern`` (a regex searched in the absolute URL)
+    and ``follow_xpath`` (the anchors or hrefs of the listing to consider); the next
+    listing page is ``next_xpath``, up to ``max_depth`` pages from the start.  The rest
+    bounds the crawl (``adapters.web``): a ``contact`` for the User-Agent, the pause
+    between requests to one host, timeouts, sizes, redirects, retries, the pages one run
+    may fetch and how many known pages it re-checks.  ``categories`` maps a start URL
+    to the section its articles are filed under.  Checked when made, like the others.
+    """
+
+    follow_pattern: str | None = None
+    follow_xpath: str | None = None
+    next_xpath: str = DEFAULT_NEXT_XPATH
+    hosts: tuple[str, ...] = ()
+    categories: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    contact: str | None = None
+    retract_on_404: bool = False
+    max_depth: int = 3
+    delay_seconds: float = 1.0
+    concurrency: int = 1
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_page_bytes: int = 2_000_000
+    max_redirects: int = 5
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    page_budget: int = 200
+    recheck_per_run: int = 20
+    _compiled: Mapping[str, Any] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        for name, (kind, least) in _WEB_NUMBERS.items():
+            value = getattr(self, name)
+            fits = isinstance(value, int | float) if kind is float else isinstance(value, int)
+            if isinstance(value, bool) or not fits or value < least:
+                what = "an integer" if kind is int else "a number"
+                raise ConfigError(f"[web] {name}: must be {what} >= {least:g}, got {value!r}")
+            object.__setattr__(self, name, kind(value))
+        compiled: dict[str, Any] = {}
+        if self.follow_pattern is not None:
+            if not isinstance(self.follow_pattern, str) or not self.follow_pattern:
+                raise ConfigError("[web] follow_pattern: must be a regular expression in a string")
+            try:
+                compiled["follow_pattern"] = re.compile(self.follow_pattern)
+            except re.error as exc:
+                raise ConfigError(
+                    f"[web] follow_pattern: not a valid regular expression: {exc}:"
+                    f" {self.follow_pattern!r}"
+                ) from None
+        compiled.update(compile_xpaths(self, ("follow_xpath", "next_xpath"), "web"))
+        object.__setattr__(self, "_compiled", MappingProxyType(compiled))
+        hosts = self.hosts
+        if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
+            raise ConfigError('[web] hosts: must be a list of host names ("www.hnp.vn")')
+        object.__setattr__(self, "hosts", tuple(h.lower() for h in hosts))
+        if not isinstance(self.categories, Mapping) or not all(
+            isinstance(name, str) and name and _is_http(url)
+            for url, name in self.categories.items()
+        ):
+            raise ConfigError('[web] categories: must be a table of "start URL" = "section"')
+        object.__setattr__(self, "categories", MappingProxyType(dict(self.categories)))
+        if self.contact is not None and (
+            not isinstance(self.contact, str) or not self.contact.strip() or "\n" in self.contact
+        ):
+            raise ConfigError("[web] contact: must be a URL or an e-mail address in a string")
+        if not isinstance(self.retract_on_404, bool):
+            raise ConfigError(
+                f"[web] retract_on_404: must be true or false, got {self.retract_on_404!r}"
+            )
+
+    def compiled(self, name: str) -> Any:
+        """The compiled ``follow_pattern``, ``follow_xpath`` or ``next_xpath``, or None."""
+        return self._compiled.get(name)
+
+
+def _is_http(url: Any) -> bool:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 @dataclass(frozen=True)
@@ -187,7 +294,7 @@ class Limits:
 @dataclass(frozen=True)
 class Catalogue:
     """Everything hnp-feeds.toml says: the site, the feeds declared by hand, the main
-    feed's slug, the sources to read and how (``[database]``, ``[html_pages]``), and
+    feed's slug, the sources to read and how (``[database]``, ``[html_pages]``, ``[web]``), and
     where the store and the output go."""
 
     site: Site
@@ -197,6 +304,7 @@ class Catalogue:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     html_pages: PageSelectors = field(default_factory=PageSelectors)
     limits: Limits = field(default_factory=Limits)
+    web: WebSettings = field(default_factory=WebSettings)
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
@@ -222,7 +330,7 @@ _LIMIT_KEYS: dict[str, type] = {f.name: int for f in fields(Limits)}
 KEYS: dict[str, dict[str, type]] = {
     "": {
         "site": dict, "feed": list, "input": dict, "store": dict, "output": dict,
-        "database": dict, "html_pages": dict, "limits": dict,
+        "database": dict, "html_pages": dict, "limits": dict, "web": dict,
     },
     "site": {
         "title": str, "base_url": str, "feeds_url": str, "tag_authority": str,
@@ -241,6 +349,7 @@ KEYS: dict[str, dict[str, type]] = {
     "database": {"query": object, "mapping": object},
     "html_pages": dict.fromkeys(PAGE_PARTS, object),
     "limits": _LIMIT_KEYS,
+    "web": dict.fromkeys(WEB_KEYS, object),
 }  # fmt: skip
 
 
@@ -395,6 +504,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     database = _database(raw, where, base)
     html_pages = _html_pages(raw, where)
     limits = _limits(raw, where)
+    web = _web(raw, where)
     # Paths written in the file are relative to it; the defaults are relative to the
     # working directory, so the bundled catalogue never writes inside the installed package.
     store_raw = _checked(raw.get("store", {}), "store", f"{where}: [store]").get("path")
@@ -409,6 +519,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         database=database,
         html_pages=html_pages,
         limits=limits,
+        web=web,
         store_path=store_path,
         out_dir=out_dir,
         path=path,
@@ -455,6 +566,16 @@ def _html_pages(raw: dict[str, Any], where: str) -> PageSelectors:
     table = _checked(raw.get("html_pages", {}), "html_pages", f"{where}: [html_pages]")
     try:
         return PageSelectors(**table)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _web(raw: dict[str, Any], where: str) -> WebSettings:
+    table = dict(_checked(raw.get("web", {}), "web", f"{where}: [web]"))
+    if isinstance(table.get("hosts"), list):
+        table["hosts"] = tuple(table["hosts"])
+    try:
+        return WebSettings(**table)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 

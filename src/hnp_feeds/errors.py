@@ -55,6 +55,12 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+class PageError(RecordError):
+    """A web source's page that could not be fetched or read (``source`` is its URL): a
+    rejected record like any, tried again on a later run.  The source itself was read:
+    one page failing never stops the rest being published."""
+
+
 def split_where(where: str) -> tuple[str, str]:
     """``"file.jsonl:12"`` -> ``("file.jsonl", "12")``: an Article's ``source`` back into the
     source and position of a RecordError (a page path has no position)."""

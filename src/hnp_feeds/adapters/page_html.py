@@ -169,14 +169,7 @@ def parse_html_page(
         raise RecordError(
             source, "", f"text mis-decoded as {decoded.encoding} ({decoded.how}): {decoded.suspect}"
         )
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    try:
-        doc = cast(
-            lxml.html.HtmlElement,
-            lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=parser),
-        )
-    except (etree.ParserError, ValueError) as exc:
-        raise RecordError(source, "", f"not an HTML page: {exc}") from None
+    doc = html_document(decoded, source)
     base = _base_url(doc, url)
     for element in list(doc.iter(*_DROP)):
         _drop(element)
@@ -212,6 +205,19 @@ def parse_html_page(
         base_url=base,
         encoding=decoded.encoding,
     )
+
+
+def html_document(decoded: Decoded, source: str) -> lxml.html.HtmlElement:
+    """The decoded page parsed (comments and processing instructions left out), or a
+    RecordError naming ``source``."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        return cast(
+            lxml.html.HtmlElement,
+            lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=parser),
+        )
+    except (etree.ParserError, ValueError) as exc:
+        raise RecordError(source, "", f"not an HTML page: {exc}") from None
 
 
 def _drop(element: lxml.html.HtmlElement) -> None:

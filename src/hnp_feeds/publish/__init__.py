@@ -21,7 +21,7 @@ from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
-from ..errors import HnpFeedsError, error_line, exit_code_of
+from ..errors import HnpFeedsError, PageError, RecordError, error_line, exit_code_of
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
@@ -83,9 +83,7 @@ def publish(
         site_feeds(catalogue, store)
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
-            if not result.ingest.usable and (
-                result.ingest.rejected or not all(map(is_incremental, sources))
-            ):
+            if not result.ingest.usable and _nothing_read(sources, result.ingest.rejected):
                 # An empty or all-bad export: never blank what is published.
                 result.nothing_read = True
                 return done(result)
@@ -171,6 +169,16 @@ def portal_validator(site: Site, now: datetime) -> Validate:
     return check
 
 
+def _nothing_read(sources: Sequence[Path | str], rejected: Sequence[RecordError]) -> bool:
+    """No usable record: an empty or all-bad export, never published over what is there.
+    An incremental source that changed nothing is the normal case; one of its records
+    refused stops the run, except a web page that failed (``PageError``): the source was
+    read, and that page is tried again on a later run."""
+    if not all(map(is_incremental, sources)):
+        return True
+    return any(not isinstance(error, PageError) for error in rejected)
+
+
 def _now(now: datetime | None) -> datetime:
     return to_local(now) if now is not None else to_local(datetime.now().astimezone())
 
@@ -188,8 +196,9 @@ def _ingest(
     cleaned: list[str] = []
     given = {name: value for name, value in page.items() if value not in (None, "", ())}
     with _repairs_into(cleaned):
-        # A database source's read position is saved in the ingest's transaction.
-        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, **given)
+        # A database source's read position and a web source's fetched pages are saved in
+        # the ingest's transaction.
+        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, now=now, **given)
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
     # Sources read whole say what is no longer wrong; a database is read incrementally.
