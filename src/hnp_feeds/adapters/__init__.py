@@ -105,8 +105,8 @@ def catalogue_options(
     kind = kind_of(location)
     given: dict[str, Any] = {"limits": catalogue.limits}
     if _BUILTIN.get(kind, "").startswith("web:"):
-        selectors = catalogue.html_pages
-        return given | {"settings": catalogue.web, "selectors": selectors, "state": marks, "now": now}
+        web = {"settings": catalogue.web, "selectors": catalogue.html_pages, "now": now}
+        return given | web | {"state": marks}
     if is_incremental(location):
         database = catalogue.database
         given |= {"query": database.query, "mapping": database.mapping, "state": marks}
