@@ -3,7 +3,8 @@ serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
 
 Content types with ``charset=utf-8``, a strong ``ETag`` from the bytes, ``Last-Modified``
 from the file, 304s for ``If-None-Match``/``If-Modified-Since``, gzip on request (the
-``.gz`` sibling publish writes, or compressed on the fly), ``Cache-Control`` from the
+``.gz`` sibling publish writes when it holds the file's bytes, else compressed on the
+fly), ``Cache-Control`` from the
 publish interval (archive pages: a day, revalidated: a correction or retraction may change
 one), and nothing outside the root.  A connection idle or slow past its timeout is closed,
 and the bytes it keeps in memory are bounded (an LRU of the latest version of each file).
@@ -12,12 +13,14 @@ and the bytes it keeps in memory are bounded (an LRU of the latest version of ea
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import socket
 import sys
 import threading
 import time
+import zlib
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -120,6 +123,23 @@ class _Representation:
     data: bytes
     etag: str
     mtime: float
+    gzipped: bytes | None  # the .gz sibling, when it holds exactly ``data``
+
+
+def _sibling_of(path: Path, data: bytes) -> bytes | None:
+    """The ``.gz`` beside ``path`` if it decompresses to ``data`` (one a run killed between
+    the two writes left a version ahead, or one edited by hand, is not used)."""
+    if path.suffix not in COMPRESSIBLE_SUFFIXES:
+        return None
+    try:
+        packed = gzip_sibling(path).read_bytes()
+        return packed if gzip.decompress(packed) == data else None
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def _size(representation: _Representation) -> int:
+    return len(representation.data) + len(representation.gzipped or b"")
 
 
 def _etag_matches(header: str, etags: tuple[str, ...]) -> bool:
@@ -182,17 +202,18 @@ class PreviewServer(ThreadingHTTPServer):
                 self._cache.move_to_end(key)
                 return entry[1]
         data = path.read_bytes()
-        found = _Representation(data, strong_etag(data), stat.st_mtime)
+        found = _Representation(data, strong_etag(data), stat.st_mtime, _sibling_of(path, data))
+        held = _size(found)
         with self._lock:
             old = self._cache.pop(key, None)
             if old is not None:
-                self._cached -= len(old[1].data)
-            if len(data) <= self.cache_bytes:
+                self._cached -= _size(old[1])
+            if held <= self.cache_bytes:
                 self._cache[key] = (version, found)
-                self._cached += len(data)
+                self._cached += held
             while self._cached > self.cache_bytes:
                 _, (_, dropped) = self._cache.popitem(last=False)
-                self._cached -= len(dropped.data)
+                self._cached -= _size(dropped)
         return found
 
 
@@ -334,14 +355,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         return False
 
     def _gzipped(self, path: Path, identity: _Representation) -> bytes:
-        """The ``.gz`` sibling when it is at least as new as the file, else compress now."""
-        sibling = gzip_sibling(path)
-        try:
-            if sibling.stat().st_mtime >= identity.mtime:
-                return sibling.read_bytes()
-        except OSError:
-            pass
-        return gzip_bytes(identity.data)
+        """The ``.gz`` sibling when it holds the file's bytes, else compressed now."""
+        return identity.gzipped if identity.gzipped is not None else gzip_bytes(identity.data)
 
     def _not_found(self, send_body: bool) -> None:
         body = "404 Không tìm thấy / Not Found\n".encode()

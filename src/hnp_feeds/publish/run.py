@@ -343,7 +343,7 @@ class Run:
             self.held_removals.append(relpath)
             return
         target = self.out_dir / relpath
-        for path in (target, gzip_sibling(target)):
+        for path in (gzip_sibling(target), target):  # never a .gz without its file
             if path.exists():
                 path.unlink()
                 result.removed_files.append(path)
