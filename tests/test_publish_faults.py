@@ -5,8 +5,12 @@ the next run converges."""
 
 from __future__ import annotations
 
+import errno
+import gzip
 import os
 import signal
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,3 +87,175 @@ def assert_all_edited(out: Path, entries: int) -> None:
     assert not parsed.bozo
     titles = [entry.title for entry in parsed.entries]
     assert len(titles) == entries and all(t.endswith("đã sửa") for t in titles), titles
+
+
+# -- the disk: a real tmpfs that fills or turns read-only --
+
+
+@pytest.fixture
+def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """Mount a small tmpfs on a directory (root only; skipped where it is not allowed),
+    unmounted at the end."""
+    mounted: list[Path] = []
+
+    def mount(where: Path) -> Path:
+        where.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+        mounted.append(where)
+        return where
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(directory: Path, spare: int = 0) -> Path:
+    """Fill the file system of ``directory`` to the last byte but ``spare``; the filler."""
+    filler = directory / "filler.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    try:  # and the last partial block
+        while True:
+            os.write(fd, b"\0")
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    if spare:
+        os.truncate(filler, filler.stat().st_size - spare)
+    return filler
+
+
+def remount(where: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(where)], check=True)
+
+
+def edited_portal(tmp_path: Path, count: int = 12) -> tuple[list[str], Path]:
+    """The portal published once (its CLI arguments), the export then edited."""
+    portal_toml(tmp_path)
+    source = write_records(tmp_path / "export.jsonl", [record(n) for n in range(count)])
+    args = ["publish", "-c", str(tmp_path / "hnp-feeds.toml"), str(source)]
+    return args, source
+
+
+def edit(source: Path, count: int = 12) -> None:
+    write_records(source, [record(n, title=f"Bài viết số {n}, đã sửa") for n in range(count)])
+
+
+def assert_one_line(stderr: str, *parts: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("system error: ") and all(p in lines[0] for p in parts), lines
+
+
+def test_a_full_output_disk_is_one_line_exit_7_nothing_changed_then_converges(
+    tmp_path: Path, mount_tmpfs: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = mount_tmpfs(tmp_path / "feeds")
+    args, source = edited_portal(tmp_path)
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    filler = fill(out)
+    before = snapshot(out)
+    edit(source)
+    code, _, err = call_cli(args, capsys)
+    assert code == ExitCode.SYSTEM
+    assert_one_line(err, str(out), "No space left on device (ENOSPC)")
+    assert snapshot(out) == before  # no temporary left, no file changed
+    filler.unlink()
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    assert_all_edited(out, 12)
+    assert_gz_match(out)
+
+
+def test_a_read_only_output_is_one_line_exit_7_then_converges(
+    tmp_path: Path, mount_tmpfs: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = mount_tmpfs(tmp_path / "feeds")
+    args, source = edited_portal(tmp_path)
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    before = snapshot(out)
+    remount(out, "ro")
+    edit(source)
+    code, _, err = call_cli(args, capsys)
+    assert code == ExitCode.SYSTEM
+    assert_one_line(err, str(out), "Read-only file system (EROFS)")
+    assert snapshot(out) == before
+    remount(out, "rw")
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    assert_all_edited(out, 12)
+    assert_gz_match(out)
+
+
+def test_a_full_store_disk_names_sqlite_s_own_error_then_converges(
+    tmp_path: Path, mount_tmpfs: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite's "database or disk is full" survives the rollback that follows it (SQLite
+    has rolled back already: "cannot rollback - no transaction is active" must not hide it)."""
+    var = mount_tmpfs(tmp_path / "var")
+    args, source = edited_portal(tmp_path)
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    out = tmp_path / "feeds"
+    before = snapshot(out)
+    big = [record(n, content_html="<p>" + "Nội dung dài. " * 4000 + "</p>") for n in range(40)]
+    write_records(source, big)
+    filler = fill(var, spare=256 * 1024)  # room to open the store, not for the export
+    code, _, err = call_cli(args, capsys)
+    assert code == ExitCode.SYSTEM
+    assert_one_line(err, str(var / "hnp-feeds.sqlite"), "disk is full")
+    assert "cannot rollback" not in err
+    assert snapshot(out) == before
+    filler.unlink()
+    edit(source)
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    assert_all_edited(out, 12)
+
+
+@pytest.mark.parametrize(
+    ("number", "cause"),
+    [(errno.EACCES, "Permission denied (EACCES)"), (errno.ENAMETOOLONG, "File name too long")],
+)
+def test_a_refused_rename_is_one_line_naming_the_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    number: int,
+    cause: str,
+) -> None:
+    """Permission denied (root ignores modes, so the refusal is simulated at os.replace)
+    and a file name too long: one line naming the file, exit 7, the files kept."""
+    args, source = edited_portal(tmp_path)
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    out = tmp_path / "feeds"
+    before = snapshot(out)
+
+    def refused(src: Any, dst: Any) -> None:
+        raise OSError(number, os.strerror(number), os.fsdecode(src))
+
+    monkeypatch.setattr(os, "replace", refused)
+    edit(source)
+    code, _, err = call_cli(args, capsys)
+    assert code == ExitCode.SYSTEM
+    assert_one_line(err, cause)
+    target = err.split(": ")[1]
+    assert target.startswith(str(out)) and not Path(target).name.startswith("."), err
+    assert snapshot(out) == before
+    monkeypatch.undo()
+    assert call_cli(args, capsys)[0] == ExitCode.OK
+    assert_all_edited(out, 12)
+
+
+def assert_gz_match(out: Path) -> None:
+    for path in out.rglob("*.*"):
+        if path.suffix in (".xml", ".json", ".html", ".opml"):
+            packed = path.with_name(path.name + ".gz").read_bytes()
+            assert gzip.decompress(packed) == path.read_bytes(), path

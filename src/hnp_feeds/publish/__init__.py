@@ -21,6 +21,7 @@ from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
+from ..errors import SystemFault
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
@@ -70,7 +71,7 @@ def publish(
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
-    with publish_lock(path) as lock_fd, open_store(path) as store:
+    with system_faults(), publish_lock(path) as lock_fd, open_store(path) as store:
         result = PublishResult()
         if sources:
             result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
@@ -114,7 +115,7 @@ def build(
     """``publish`` into a fresh temporary store: every feed rendered from the sources
     (default: the catalogue's), nothing written unless every file is valid.  No hub is
     pinged: a temporary store could not retry a ping that failed."""
-    with tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
+    with system_faults(), tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
         return publish(
             catalogue,
             sources or catalogue.sources,
@@ -140,8 +141,18 @@ def ingest(
     """Read the sources into the store (under the publish lock); nothing is rendered."""
     check_page_fields(sources, page or {})
     path = store_path or catalogue.store_path
-    with publish_lock(path), open_store(path) as store:
+    with system_faults(), publish_lock(path), open_store(path) as store:
         return _ingest(catalogue, store, sources, reissue, _now(now), page or {})
+
+
+@contextmanager
+def system_faults() -> Iterator[None]:
+    """What the system refused (a lock file, a directory, a removal) as one SystemFault
+    naming the path and the cause, never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise SystemFault.of(exc) from exc
 
 
 def portal_validator(site: Site, now: datetime) -> Validate:

@@ -3,14 +3,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreSystemFault, SystemFault
 from . import schema
+
+# SQLite's primary result codes of a file system that refused (https://sqlite.org/rescode.html):
+# SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+_SYSTEM_CODES = frozenset({3, 8, 10, 13, 14})
+
+
+def store_error(path: Path, what: str, error: sqlite3.Error) -> StoreError:
+    """``error`` (what SQLite said while doing ``what``) as the store's error: a
+    StoreSystemFault when the file system refused, else a StoreError."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SYSTEM_CODES:
+        return StoreSystemFault(f"{path}: {what}: {error}")
+    return StoreError(f"{path}: {what}: {error}")
 
 
 class Connection:
@@ -26,9 +40,9 @@ class Connection:
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+            raise store_error(path, "cannot open the store", exc) from exc
         except OSError as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+            raise StoreSystemFault(str(SystemFault.of(exc))) from exc
 
     def __enter__(self) -> Self:
         return self
@@ -41,28 +55,41 @@ class Connection:
 
     # -- plumbing --
 
+    def fault(self, what: str, error: sqlite3.Error) -> StoreError:
+        """The error of this store for ``error`` raised while doing ``what``."""
+        return store_error(self.path, what, error)
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back on any error, sqlite3 errors wrapped."""
+        """One write transaction; rolled back on any error, sqlite3 errors wrapped.  The
+        error that stopped it is the one raised: SQLite may have rolled back already (a
+        full disk), and a failed ROLLBACK must not hide the cause."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+            raise self.fault("cannot start a transaction", exc) from exc
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self.fault("write failed", exc) from exc
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise self.fault("cannot commit", exc) from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: {exc}") from exc
+            raise self.fault("read failed", exc) from exc
 
     def _migrate(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
