@@ -26,7 +26,7 @@ from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
-from ..websub import DEFAULT_TIMEOUT, announce_pending
+from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .render import Validate
 from .result import FeedSummary, PublishResult
@@ -55,6 +55,7 @@ def publish(
     now: datetime | None = None,
     validate_feed: Validate | None = None,
     hub_timeout: float = DEFAULT_TIMEOUT,
+    hub_budget: float = DEFAULT_BUDGET,
     workers: int | None = None,
     all_or_nothing: bool = False,
     progress: Progress | None = None,
@@ -64,42 +65,74 @@ def publish(
 
     ``workers``: processes that render and validate (default: one per CPU, at most 4);
     ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
-    ``page``: record fields (``url``, ``id``, ...) of a single page source.
+    ``page``: record fields (``url``, ``id``, ...) of a single page source;
+    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them.
     """
     page = page or {}
     check_page_fields(sources, page)
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
-    with system_faults(), publish_lock(path) as lock_fd, open_store(path) as store:
-        result = PublishResult()
-        if sources:
-            result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
-            if not result.ingest.usable and (
-                result.ingest.rejected or not all(map(is_incremental, sources))
-            ):
-                # An empty or all-bad export: never blank what is published.
-                result.nothing_read = True
-                return result
-        # Scheduled articles whose time has come go live now: their feeds are re-planned.
-        result.released = store.release_scheduled(catalogue.site, moment)
-        result.scheduled = store.scheduled()
-        run = Run(
-            catalogue,
-            store,
-            out,
-            moment,
-            reissue,
-            validate_feed or portal_validator(catalogue.site, moment),
-            processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
-            lock_fd=lock_fd,
-            all_or_nothing=all_or_nothing,
-            progress=progress,
-        )
-        run.publish(result)
-        if not all_or_nothing and catalogue.site.hub and store.pending_pings():
-            result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
-        return result
+    with system_faults():
+        with publish_lock(path) as lock_fd, open_store(path) as store:
+            result = _publish(
+                catalogue, store, sources, out, reissue, moment, page, lock_fd,
+                validate_feed=validate_feed, workers=workers, all_or_nothing=all_or_nothing,
+                progress=progress,
+            )  # fmt: skip
+        # After the lock: a slow hub never delays the next run (a ping owed twice is
+        # harmless; one queued again meanwhile is kept, ``ping_done``).
+        if not all_or_nothing and not result.nothing_read and catalogue.site.hub:
+            with open_store(path) as store:
+                if store.pending_pings():
+                    result.pings = announce_pending(
+                        store, catalogue.site.hub, moment, hub_timeout, hub_budget
+                    )
+    return result
+
+
+def _publish(
+    catalogue: Catalogue,
+    store: SQLiteStore,
+    sources: Sequence[Path | str],
+    out: Path,
+    reissue: Sequence[str],
+    moment: datetime,
+    page: Mapping[str, Any],
+    lock_fd: int,
+    *,
+    validate_feed: Validate | None,
+    workers: int | None,
+    all_or_nothing: bool,
+    progress: Progress | None,
+) -> PublishResult:
+    """The run under the lock: ingest, release the scheduled, then ``Run.publish``."""
+    result = PublishResult()
+    if sources:
+        result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
+        if not result.ingest.usable and (
+            result.ingest.rejected or not all(map(is_incremental, sources))
+        ):
+            # An empty or all-bad export: never blank what is published.
+            result.nothing_read = True
+            return result
+    # Scheduled articles whose time has come go live now: their feeds are re-planned.
+    result.released = store.release_scheduled(catalogue.site, moment)
+    result.scheduled = store.scheduled()
+    run = Run(
+        catalogue,
+        store,
+        out,
+        moment,
+        reissue,
+        validate_feed or portal_validator(catalogue.site, moment),
+        processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
+        lock_fd=lock_fd,
+        all_or_nothing=all_or_nothing,
+        progress=progress,
+    )
+    run.publish(result)
+    return result
 
 
 def build(

@@ -121,8 +121,9 @@ class PublishResult:
         refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
         if refused:
             parts.append(f"{refused} id changes refused")
-        if self.pings is not None and (self.pings.sent or self.pings.failed):
-            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending")
+        if self.pings is not None and (self.pings.sent or self.pings.pending):
+            late = " (out of time)" if self.pings.out_of_time else ""
+            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending{late}")
         return "; ".join(parts) + f": {self.exit_code.name.lower()}"
 
     @property

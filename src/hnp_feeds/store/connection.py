@@ -60,7 +60,7 @@ class Connection:
         return store_error(self.path, what, error)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, what: str = "write failed") -> Iterator[sqlite3.Connection]:
         """One write transaction; rolled back on any error, sqlite3 errors wrapped.  The
         error that stopped it is the one raised: SQLite may have rolled back already (a
         full disk), and a failed ROLLBACK must not hide the cause."""
@@ -75,7 +75,7 @@ class Connection:
                 with contextlib.suppress(sqlite3.Error):
                     self.db.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise self.fault("write failed", exc) from exc
+                raise self.fault(what, exc) from exc
             raise
         try:
             self.db.execute("COMMIT")
@@ -100,7 +100,7 @@ class Connection:
             )
         while version < schema.SCHEMA_VERSION:
             step = schema.MIGRATIONS[version]
-            with self.transaction() as db:
+            with self.transaction(f"cannot open the store: migrating to {version + 1}") as db:
                 # Re-read inside the lock: a concurrent opener may have migrated already.
                 if int(db.execute("PRAGMA user_version").fetchone()[0]) == version:
                     step(db)

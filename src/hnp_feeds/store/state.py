@@ -31,6 +31,7 @@ class PendingPing:
     url: str
     attempts: int
     last_error: str | None
+    queued_at: str = ""  # when the change it announces was queued (a later one moves it)
 
 
 def mark_dirty(db: sqlite3.Connection, keys: Iterable[str]) -> None:
@@ -167,23 +168,31 @@ class StateOps(Connection):
             )
 
     def queue_pings(self, urls: Iterable[str], now: datetime) -> None:
+        """These feed URLs changed: a ping is owed (one already waiting is moved to
+        ``now``, so a ping sent meanwhile, outside the lock, does not settle this change)."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO pending_pings (url, queued_at) VALUES (?, ?)",
+                "INSERT INTO pending_pings (url, queued_at) VALUES (?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET queued_at = excluded.queued_at",
                 [(url, iso(now)) for url in urls],
             )
 
     def pending_pings(self) -> list[PendingPing]:
         return [
-            PendingPing(str(url), int(attempts), last_error)
-            for url, attempts, last_error in self._query(
-                "SELECT url, attempts, last_error FROM pending_pings ORDER BY queued_at, url"
+            PendingPing(str(url), int(attempts), last_error, str(queued_at))
+            for url, attempts, last_error, queued_at in self._query(
+                "SELECT url, attempts, last_error, queued_at FROM pending_pings"
+                " ORDER BY queued_at, url"
             )
         ]
 
-    def ping_done(self, url: str) -> None:
+    def ping_done(self, url: str, queued_at: str) -> None:
+        """The hub was told of the change to ``url`` queued at ``queued_at``; one queued
+        again since then still waits."""
         with self.transaction() as db:
-            db.execute("DELETE FROM pending_pings WHERE url = ?", (url,))
+            db.execute(
+                "DELETE FROM pending_pings WHERE url = ? AND queued_at = ?", (url, queued_at)
+            )
 
     def ping_failed(self, url: str, error: str, now: datetime) -> None:
         with self.transaction() as db:
