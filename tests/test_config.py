@@ -96,12 +96,17 @@ def test_bundled_sample_catalogue_loads() -> None:
     assert all(Path(source).exists() for source in catalogue.sources)
 
 
-def test_paths_in_the_file_are_relative_to_it_defaults_to_the_working_directory(
-    tmp_path: Path,
+def test_paths_in_the_file_and_the_default_store_are_relative_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A catalogue without [store] run by cron from $HOME finds the store beside it (a
+    store resolved against the working directory would be a new, empty one)."""
+    monkeypatch.chdir(tmp_path.parent)
     defaults = load_config(write(tmp_path, MINIMAL))
-    assert defaults.store_path == Path("var/hnp-feeds.sqlite")
+    assert defaults.store_path == tmp_path / "var" / "hnp-feeds.sqlite"
     assert defaults.out_dir == Path("feeds")
+    # The bundled sample's defaults stay in the working directory, never in the package.
+    assert load_config().store_path == Path("var/hnp-feeds.sqlite")
     text = MINIMAL + '\n[store]\npath = "state/db.sqlite"\n\n[output]\ndir = "public"\n'
     explicit = load_config(write(tmp_path, text))
     assert explicit.store_path == tmp_path / "state" / "db.sqlite"

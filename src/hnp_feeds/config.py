@@ -159,6 +159,11 @@ class Catalogue:
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
+    #: ``[publish]``: a run that would take more than this share of a feed's entries away
+    #: (a mass retraction, everything drafted, a truncated export) is refused unless
+    #: confirmed; feeds with fewer than ``mass_removal_min`` entries are not checked.
+    max_removed_share: float = 0.5
+    mass_removal_min: int = 10
 
 
 def bundled_config_path() -> Path:
@@ -223,10 +228,12 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     sources = tuple(_source(str(s), base) for s in inputs.get("sources", []))
     database = _database(raw, where, base)
     html_pages = _html_pages(raw, where)
-    # Paths written in the file are relative to it; the defaults are relative to the
-    # working directory, so the bundled catalogue never writes inside the installed package.
+    # Paths written in the file are relative to it, and so is the default store (cron runs
+    # from $HOME must find the same store); the bundled catalogue's defaults are relative
+    # to the working directory, so it never writes inside the installed package.
     store_raw = raw.get("store", {}).get("path")
-    store_path = base / str(store_raw) if store_raw else Path("var/hnp-feeds.sqlite")
+    store_base = Path() if _is_bundled(path) else base
+    store_path = base / str(store_raw) if store_raw else store_base / "var/hnp-feeds.sqlite"
     out_raw = raw.get("output", {}).get("dir")
     out_dir = base / str(out_raw) if out_raw else Path("feeds")
     return Catalogue(
@@ -239,7 +246,27 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         store_path=store_path,
         out_dir=out_dir,
         path=path,
+        **_publish_section(raw, where),
     )
+
+
+def _is_bundled(path: Path) -> bool:
+    try:
+        return path.resolve() == bundled_config_path().resolve()
+    except OSError:
+        return False
+
+
+def _publish_section(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``[publish]``: how much a run may take away before it is refused."""
+    table = _section(raw, "publish", where, ("max_removed_share", "mass_removal_min"))
+    share = table.get("max_removed_share", 0.5)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise ConfigError(f"{where}: [publish] max_removed_share must be a number from 0 to 1")
+    return {
+        "max_removed_share": float(share),
+        "mass_removal_min": _int(table, "mass_removal_min", f"{where}: [publish]", 10),
+    }
 
 
 def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:

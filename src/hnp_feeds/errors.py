@@ -68,6 +68,11 @@ class SystemFault(HnpFeedsError):
         return cls(f"{where}: {reason}" if where is not None else reason)
 
 
+class StoreUnusable(StoreError):
+    """The store is damaged, or lost (missing or empty) while a portal is published:
+    publishing from it would blank the feeds, so the run is refused."""
+
+
 class StoreSystemFault(StoreError, SystemFault):
     """The store's file system refused a write (SQLite: disk full, read-only, I/O error)."""
 
@@ -87,12 +92,15 @@ class ExitCode(IntEnum):
     LOCKED = 5  # another publish is running
     IDENTITY = 6  # a change would alter a published entry id
     SYSTEM = 7  # the system refused a file operation (disk full, read-only, permission)
+    STORE = 8  # the store is damaged, or lost while a portal is published: refused
+    MASS_REMOVAL = 9  # a feed would lose more than the allowed share of its entries
 
 
 #: The one table from an error to an exit code, for every command (the first match wins).
 EXIT_CODES: tuple[tuple[type[HnpFeedsError], ExitCode], ...] = (
     (ConfigError, ExitCode.USAGE),
     (LockBusy, ExitCode.LOCKED),
+    (StoreUnusable, ExitCode.STORE),
     (SystemFault, ExitCode.SYSTEM),
     (HnpFeedsError, ExitCode.FAILED),
 )
@@ -102,6 +110,7 @@ ERROR_LABELS = {
     ExitCode.USAGE: "configuration error",
     ExitCode.LOCKED: "locked",
     ExitCode.SYSTEM: "system error",
+    ExitCode.STORE: "refused",
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
-from ..errors import SystemFault
+from ..errors import StoreUnusable, SystemFault
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
@@ -30,7 +30,7 @@ from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .render import Validate
 from .result import FeedSummary, PublishResult
-from .run import NullProgress, Progress, Run
+from .run import PAGES, NullProgress, Progress, Run
 
 __all__ = [
     "FeedSummary",
@@ -58,6 +58,8 @@ def publish(
     hub_budget: float = DEFAULT_BUDGET,
     workers: int | None = None,
     all_or_nothing: bool = False,
+    allow_mass_removal: bool = False,
+    start_over: bool = False,
     progress: Progress | None = None,
     page: Mapping[str, Any] | None = None,
 ) -> PublishResult:
@@ -66,7 +68,10 @@ def publish(
     ``workers``: processes that render and validate (default: one per CPU, at most 4);
     ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
     ``page``: record fields (``url``, ``id``, ...) of a single page source;
-    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them.
+    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
+    ``allow_mass_removal``: publish a feed that loses more than ``[publish]
+    max_removed_share`` of its entries; ``start_over``: publish from a new (missing or
+    empty) store although ``out`` holds a published portal (``check_store_not_lost``).
     """
     page = page or {}
     check_page_fields(sources, page)
@@ -74,12 +79,18 @@ def publish(
     out = out_dir or catalogue.out_dir
     moment = _now(now)
     with system_faults():
-        with publish_lock(path) as lock_fd, open_store(path) as store:
-            result = _publish(
-                catalogue, store, sources, out, reissue, moment, page, lock_fd,
-                validate_feed=validate_feed, workers=workers, all_or_nothing=all_or_nothing,
-                progress=progress,
-            )  # fmt: skip
+        with publish_lock(path) as lock_fd:
+            if not start_over and not all_or_nothing:
+                check_store_not_lost(path, out)
+            with open_store(path) as store:
+                if not start_over and not all_or_nothing:
+                    check_store_not_lost(path, out, store)
+                result = _publish(
+                    catalogue, store, sources, out, reissue, moment, page, lock_fd,
+                    validate_feed=validate_feed, workers=workers,
+                    all_or_nothing=all_or_nothing, allow_mass_removal=allow_mass_removal,
+                    progress=progress,
+                )  # fmt: skip
         # After the lock: a slow hub never delays the next run (a ping owed twice is
         # harmless; one queued again meanwhile is kept, ``ping_done``).
         if not all_or_nothing and not result.nothing_read and catalogue.site.hub:
@@ -104,6 +115,7 @@ def _publish(
     validate_feed: Validate | None,
     workers: int | None,
     all_or_nothing: bool,
+    allow_mass_removal: bool,
     progress: Progress | None,
 ) -> PublishResult:
     """The run under the lock: ingest, release the scheduled, then ``Run.publish``."""
@@ -129,10 +141,36 @@ def _publish(
         processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
         lock_fd=lock_fd,
         all_or_nothing=all_or_nothing,
+        allow_mass_removal=allow_mass_removal,
         progress=progress,
     )
     run.publish(result)
     return result
+
+
+def check_store_not_lost(path: Path, out: Path, store: SQLiteStore | None = None) -> None:
+    """StoreUnusable when the store at ``path`` is missing (before it is opened) or has
+    never published (once opened: an empty or zeroed file) while ``out`` holds a published
+    portal: publishing from it would blank the feeds."""
+    if not is_published_portal(out):
+        return
+    if store is None and path.is_file() and path.stat().st_size > 0:
+        return
+    if store is not None and (store.count("feed_state") or store.count("ledger")):
+        return
+    state = "missing" if store is None else "empty"
+    raise StoreUnusable(
+        f"{path}: the store is {state} but {out} holds a published portal; publishing"
+        " from it would blank the feeds: restore the store (or check [store] path and the"
+        " working directory), or run with --start-over to rebuild the portal from the sources"
+    )
+
+
+def is_published_portal(out: Path) -> bool:
+    """Whether ``out`` holds what a publish wrote (its pages or a feed)."""
+    if any((out / name).is_file() for name in PAGES):
+        return True
+    return out.is_dir() and next(out.glob("*/atom.xml"), None) is not None
 
 
 def build(
@@ -144,6 +182,7 @@ def build(
     progress: Progress | None = None,
     workers: int | None = None,
     page: Mapping[str, Any] | None = None,
+    allow_mass_removal: bool = False,
 ) -> PublishResult:
     """``publish`` into a fresh temporary store: every feed rendered from the sources
     (default: the catalogue's), nothing written unless every file is valid.  No hub is
@@ -157,6 +196,7 @@ def build(
             now=now,
             workers=workers,
             all_or_nothing=True,
+            allow_mass_removal=allow_mass_removal,
             progress=progress,
             page=page,
         )

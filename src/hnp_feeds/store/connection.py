@@ -10,12 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from ..errors import StoreError, StoreSystemFault, SystemFault
+from ..errors import StoreError, StoreSystemFault, StoreUnusable, SystemFault
 from . import schema
 
 # SQLite's primary result codes of a file system that refused (https://sqlite.org/rescode.html):
 # SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
 _SYSTEM_CODES = frozenset({3, 8, 10, 13, 14})
+# SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged, or not a store at all.
+_DAMAGED_CODES = frozenset({11, 26})
+#: What a damaged store's message tells the operator to do.
+DAMAGED_HINT = "restore it from a backup (or move it away and run with --start-over)"
 
 
 def store_error(path: Path, what: str, error: sqlite3.Error) -> StoreError:
@@ -24,6 +28,8 @@ def store_error(path: Path, what: str, error: sqlite3.Error) -> StoreError:
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None and code & 0xFF in _SYSTEM_CODES:
         return StoreSystemFault(f"{path}: {what}: {error}")
+    if code is not None and code & 0xFF in _DAMAGED_CODES:
+        return StoreUnusable(f"{path}: the store is damaged ({error}); {DAMAGED_HINT}")
     return StoreError(f"{path}: {what}: {error}")
 
 
@@ -35,14 +41,22 @@ class Connection:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
         except sqlite3.Error as exc:
             raise store_error(path, "cannot open the store", exc) from exc
         except OSError as exc:
             raise StoreSystemFault(str(SystemFault.of(exc))) from exc
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._check()
+            self._migrate()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise store_error(path, "cannot open the store", exc) from exc
+        except BaseException:
+            self.db.close()
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -90,6 +104,20 @@ class Connection:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self.fault("read failed", exc) from exc
+
+    def _check(self) -> None:
+        """SQLite's quick check of the file's structure: a damaged store is refused at
+        open, never read as an empty one (which would blank the feeds)."""
+        found = [str(row[0]) for row in self.db.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"] and all(m.startswith("NULL value in ") for m in found):
+            # SQLite 3.40's quick_check reports NOT NULL columns of WITHOUT ROWID tables
+            # (article_tags) as NULL when they are not: the full check decides.
+            found = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check(3)")]
+        if found != ["ok"]:
+            raise StoreUnusable(
+                f"{self.path}: the store is damaged (PRAGMA quick_check: {found[0]});"
+                f" {DAMAGED_HINT}"
+            )
 
     def _migrate(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])

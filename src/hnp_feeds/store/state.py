@@ -120,9 +120,11 @@ class StateOps(Connection):
         files: Sequence[str],
         now: datetime,
         updated: datetime | None = None,
+        entries: int | None = None,
     ) -> None:
-        """A feed's files are published: remember what they hold, and the newest
-        ``updated`` of its entries (None: it has none) for the pages that list it."""
+        """A feed's files are published: remember what they hold, the newest ``updated``
+        of its entries (None: it has none) for the pages that list it, and how many live
+        entries it shows (what the next run may not take too much of)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO feed_state"
@@ -130,6 +132,11 @@ class StateOps(Connection):
                 " VALUES (?, ?, ?, ?, ?, 0)",
                 (feed.slug, spec_json(feed), fingerprint, json.dumps(list(files)), iso(now)),
             )
+            if entries is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (f"entries:{feed.slug}", str(entries)),
+                )
             key = f"updated:{feed.slug}"
             if updated is None:
                 db.execute("DELETE FROM meta WHERE key = ?", (key,))
