@@ -154,11 +154,14 @@ def check_store_not_lost(path: Path, out: Path, store: SQLiteStore | None = None
     portal: publishing from it would blank the feeds."""
     if not is_published_portal(out):
         return
-    if store is None and path.is_file() and path.stat().st_size > 0:
+    if store is None:
+        if path.is_file() and path.stat().st_size > 0:
+            return  # opened next, then asked whether it ever published
+        state = "empty" if path.exists() else "missing"
+    elif store.count("feed_state") or store.count("ledger"):
         return
-    if store is not None and (store.count("feed_state") or store.count("ledger")):
-        return
-    state = "missing" if store is None else "empty"
+    else:
+        state = "empty"
     raise StoreUnusable(
         f"{path}: the store is {state} but {out} holds a published portal; publishing"
         " from it would blank the feeds: restore the store (or check [store] path and the"

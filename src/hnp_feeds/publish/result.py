@@ -47,8 +47,8 @@ class PublishResult:
     #: (record id, when they go live): future-dated articles never reach a feed early.
     released: list[str] = field(default_factory=list)
     scheduled: list[tuple[str, datetime]] = field(default_factory=list)
-    #: Feeds refused for taking too much away: slug -> (entries shown, entries it would
-    #: show); their files (and the pages) stay until confirmed (``--allow-mass-removal``).
+    #: Feeds that would lose too much: slug -> (entries shown, entries it would show); the
+    #: run wrote nothing, until confirmed (``--allow-mass-removal``).
     mass_removal: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -79,7 +79,7 @@ class PublishResult:
         return [
             f"feed {slug}: would go from {before} to {after} entries (more than the allowed"
             " share removed: a mass retraction, everything drafted, a truncated export?);"
-            " not published, its files stay; to accept, run with --allow-mass-removal"
+            " nothing published, the files stay; to accept, run with --allow-mass-removal"
             for slug, (before, after) in sorted(self.mass_removal.items())
         ]
 
@@ -112,8 +112,11 @@ class PublishResult:
             parts.append("no usable record in the sources: nothing published, the files stay")
         elif self.all_or_nothing and self.articles == 0:
             parts.append("no article to publish: nothing written, the files stay")
-        elif self.all_or_nothing and self.mass_removal:
-            parts.append("nothing written (a feed would lose too much), the files stay")
+        elif self.mass_removal:
+            parts.append(
+                f"REFUSED: {len(self.mass_removal)} feeds would lose too much of their"
+                " entries: nothing written, the files stay"
+            )
         elif not self.planned:
             parts.append("nothing to publish")
         else:
@@ -135,8 +138,6 @@ class PublishResult:
             parts.append(f"{waiting} scheduled")
         if self.invalid:
             parts.append(f"{len(self.invalid)} files INVALID (previous kept)")
-        if self.mass_removal:
-            parts.append(f"{len(self.mass_removal)} feeds REFUSED (would remove too much)")
         refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
         if refused:
             parts.append(f"{refused} id changes refused")

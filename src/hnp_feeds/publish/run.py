@@ -152,6 +152,10 @@ class Run:
             self._publish_pages(result)
             return
         tasks, pages = self._tasks(planned, result)
+        if result.mass_removal:
+            # Refused as a whole: nothing written, the dirty keys kept, so every run is
+            # refused the same way until the export is fixed or the removal confirmed.
+            return
         self.progress.start(len(tasks) + len(pages))
         failed: list[FeedSpec] = []
         # Rendering and validating are most of the work: a few processes share them while
@@ -168,12 +172,9 @@ class Run:
                 if not self._publish_feed(task, rendered, result):
                     failed.append(task.feed)
         failed += [feed for feed in planned if feed.slug in broken]
-        # Refused for taking too much away: tried again by the next run.
-        failed += [feed for feed in planned if feed.slug in result.mass_removal]
         if self.withheld:
             result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
-        if not result.mass_removal:  # the pages would list what the refused feeds lost
-            self._publish_pages(result)
+        self._publish_pages(result)
         self.store.finish_publish(failed, self.config, self.now)
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:

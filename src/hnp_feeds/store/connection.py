@@ -114,9 +114,11 @@ class Connection:
             # (article_tags) as NULL when they are not: the full check decides.
             found = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check(3)")]
         if found != ["ok"]:
+            # One line: SQLite's report may span several ("*** in database main ***" ...).
+            lines = [line.strip() for m in found for line in m.splitlines()]
+            first = next((line for line in lines if line and not line.startswith("***")), "?")
             raise StoreUnusable(
-                f"{self.path}: the store is damaged (PRAGMA quick_check: {found[0]});"
-                f" {DAMAGED_HINT}"
+                f"{self.path}: the store is damaged (PRAGMA quick_check: {first}); {DAMAGED_HINT}"
             )
 
     def _migrate(self) -> None:
