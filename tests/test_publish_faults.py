@@ -18,31 +18,15 @@ from typing import Any
 import feedparser
 import pytest
 
-from hnp_feeds import cli
 from hnp_feeds.errors import ExitCode, error_line, exit_code_of
 from hnp_feeds.publish import publish, publish_lock, workers
 from hnp_feeds.publish.render import render_job
 from hnp_feeds.publish.workers import WorkerDied
 from hnp_feeds.timezone import localize
 
-from .portal import catalogue, portal_toml, record, write_records
+from .portal import call_cli, catalogue, portal_toml, record, snapshot, write_records
 
 NOW = localize(datetime(2022, 7, 1, 8, 0))
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-
-def call_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """The CLI in this process: exit status, stdout, stderr."""
-    try:
-        cli.app(args, prog_name="hnp-feeds")
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_a_killed_render_worker_fails_the_run_and_frees_the_lock(
@@ -158,42 +142,52 @@ def assert_one_line(stderr: str, *parts: str) -> None:
     assert lines[0].startswith("system error: ") and all(p in lines[0] for p in parts), lines
 
 
-def test_a_full_output_disk_is_one_line_exit_7_nothing_changed_then_converges(
-    tmp_path: Path, mount_tmpfs: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = mount_tmpfs(tmp_path / "feeds")
-    args, source = edited_portal(tmp_path)
-    assert call_cli(args, capsys)[0] == ExitCode.OK
-    filler = fill(out)
+def through_a_fault(
+    args: list[str],
+    source: Path,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    fault: Callable[[], object],
+    repair: Callable[[], object],
+    *said: str,
+) -> str:
+    """An edit published while ``fault`` holds: exit 7, one line saying ``said`` (returned),
+    every file as it was; after ``repair`` the next run publishes the edit, each .gz
+    matching its file."""
+    fault()
     before = snapshot(out)
     edit(source)
     code, _, err = call_cli(args, capsys)
     assert code == ExitCode.SYSTEM
-    assert_one_line(err, str(out), "No space left on device (ENOSPC)")
+    assert_one_line(err, *said)
     assert snapshot(out) == before  # no temporary left, no file changed
-    filler.unlink()
+    repair()
     assert call_cli(args, capsys)[0] == ExitCode.OK
     assert_all_edited(out, 12)
     assert_gz_match(out)
+    return err
 
 
-def test_a_read_only_output_is_one_line_exit_7_then_converges(
-    tmp_path: Path, mount_tmpfs: Callable[[Path], Path], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [("full", "No space left on device (ENOSPC)"), ("ro", "Read-only file system (EROFS)")],
+)
+def test_an_output_disk_full_or_read_only_is_one_line_exit_7_then_converges(
+    tmp_path: Path,
+    mount_tmpfs: Callable[[Path], Path],
+    capsys: pytest.CaptureFixture[str],
+    fault: str,
+    cause: str,
 ) -> None:
+    """The output directory on a real tmpfs that fills up, or is remounted read-only."""
     out = mount_tmpfs(tmp_path / "feeds")
     args, source = edited_portal(tmp_path)
     assert call_cli(args, capsys)[0] == ExitCode.OK
-    before = snapshot(out)
-    remount(out, "ro")
-    edit(source)
-    code, _, err = call_cli(args, capsys)
-    assert code == ExitCode.SYSTEM
-    assert_one_line(err, str(out), "Read-only file system (EROFS)")
-    assert snapshot(out) == before
-    remount(out, "rw")
-    assert call_cli(args, capsys)[0] == ExitCode.OK
-    assert_all_edited(out, 12)
-    assert_gz_match(out)
+    if fault == "full":
+        start, repair = (lambda: fill(out)), (out / "filler.bin").unlink
+    else:
+        start, repair = (lambda: remount(out, "ro")), (lambda: remount(out, "rw"))
+    through_a_fault(args, source, out, capsys, start, repair, str(out), cause)
 
 
 def test_a_full_store_disk_names_sqlite_s_own_error_then_converges(
@@ -236,22 +230,16 @@ def test_a_refused_rename_is_one_line_naming_the_file(
     args, source = edited_portal(tmp_path)
     assert call_cli(args, capsys)[0] == ExitCode.OK
     out = tmp_path / "feeds"
-    before = snapshot(out)
 
     def refused(src: Any, dst: Any) -> None:
         raise OSError(number, os.strerror(number), os.fsdecode(src))
 
-    monkeypatch.setattr(os, "replace", refused)
-    edit(source)
-    code, _, err = call_cli(args, capsys)
-    assert code == ExitCode.SYSTEM
-    assert_one_line(err, cause)
-    target = err.split(": ")[1]
+    err = through_a_fault(
+        args, source, out, capsys,
+        lambda: monkeypatch.setattr(os, "replace", refused), monkeypatch.undo, cause,
+    )  # fmt: skip
+    target = err.split(": ")[1]  # the file being put in place, not its temporary
     assert target.startswith(str(out)) and not Path(target).name.startswith("."), err
-    assert snapshot(out) == before
-    monkeypatch.undo()
-    assert call_cli(args, capsys)[0] == ExitCode.OK
-    assert_all_edited(out, 12)
 
 
 def assert_gz_match(out: Path) -> None:

@@ -15,27 +15,12 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from hnp_feeds import cli
 from hnp_feeds.errors import ExitCode
 
-from .portal import portal_toml, record, write_records
+from .portal import call_cli, portal_toml, record, snapshot, write_records
 from .test_publish_sources import cms, cms_catalogue
 
 COUNT = 24  # articles of the portal, all in its main feed (one partial archive page)
-
-
-def call_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        cli.app(args, prog_name="hnp-feeds")
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
 def main_entries(out: Path) -> int:
