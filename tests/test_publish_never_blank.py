@@ -164,7 +164,13 @@ def test_an_export_that_takes_most_of_a_feed_away_is_refused_until_confirmed(
     # The next cron run, with the same export, is refused again: nothing slips through.
     assert call_cli(publish_args(portal), capsys)[0] == ExitCode.MASS_REMOVAL
     assert snapshot(out) == before
-    # Confirmed: published.
+    # The export fixed: published as before.
+    write_records(portal / "export.jsonl", [record(n) for n in range(COUNT)])
+    assert call_cli(publish_args(portal), capsys)[0] == ExitCode.OK
+    assert main_entries(out) == COUNT
+    # Again, and confirmed: published.
+    write_records(portal / "export.jsonl", gone)
+    assert call_cli(publish_args(portal), capsys)[0] == ExitCode.MASS_REMOVAL
     code, _, err = call_cli(publish_args(portal, "--allow-mass-removal"), capsys)
     assert code == ExitCode.OK, err
     assert main_entries(out) == 0
@@ -253,3 +259,33 @@ def test_a_database_row_read_by_a_run_that_failed_is_published_by_the_next(
     assert "ingested 0 records" in summary  # not read again ...
     parsed = feedparser.parse((tmp_path / "feeds" / "tin-moi" / "atom.xml").read_bytes())
     assert "Quận Ba Đình tổng kết năm 2022" in {e.title for e in parsed.entries}  # ... published
+
+
+def test_a_smaller_feed_size_in_the_catalogue_is_no_mass_removal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The author feeds (no archive) go from 8 entries to 3 because the catalogue says so,
+    not because articles went: published."""
+    config = portal_toml(tmp_path, entries_per_feed=20)
+    with config.open("a", encoding="utf-8") as file:
+        file.write("[publish]\nmass_removal_min = 5\n")
+    write_records(tmp_path / "export.jsonl", [record(n) for n in range(COUNT)])
+    assert call_cli(publish_args(tmp_path), capsys)[0] == ExitCode.OK
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("entries_per_feed = 20", "entries_per_feed = 3"), "utf-8")
+    code, _, err = call_cli(publish_args(tmp_path), capsys)
+    assert code == ExitCode.OK, err
+    parsed = feedparser.parse((tmp_path / "feeds" / "tac-gia-trong-toan" / "atom.xml").read_bytes())
+    assert len(parsed.entries) == 3
+    # Retracting 5 of an author's 8 articles is a mass removal for that feed all the same.
+    config.write_text(text, "utf-8")
+    assert call_cli(publish_args(tmp_path), capsys)[0] == ExitCode.OK
+    gone = [
+        record(n, status="retracted" if n % 3 == 0 and n < 15 else "published")
+        for n in range(COUNT)
+    ]
+    write_records(tmp_path / "export.jsonl", gone)
+    code, _, err = call_cli(publish_args(tmp_path), capsys)
+    assert (
+        code == ExitCode.MASS_REMOVAL and "feed tac-gia-trong-toan: would go from 8 to 3" in err
+    ), err

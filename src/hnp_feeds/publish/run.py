@@ -217,9 +217,12 @@ class Run:
             if feed.archive:
                 layout = cut_history(self.site, feed, history)
             current = layout.current if layout is not None else feed
-            rows = self.store.select_entries(feed, current.limit or self.site.entries_per_feed)
+            limit = current.limit or self.site.entries_per_feed
+            rows = self.store.select_entries(feed, limit)
             entries = sum(slot.live for slot in history) if feed.archive else len(rows)
             before = self._published_entries(feed)
+            if not feed.archive:  # a smaller limit in the catalogue takes nothing away
+                before = min(before, limit)
             if self._removes_too_much(before, entries):
                 result.mass_removal[feed.slug] = (before, entries)
                 continue
