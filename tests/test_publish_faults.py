@@ -5,6 +5,7 @@ the next run converges."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gzip
 import os
@@ -50,7 +51,7 @@ def test_a_killed_render_worker_fails_the_run_and_frees_the_lock(
     monkeypatch.setattr(workers, "render_job", dies_in_a_worker)
     edited = [record(n, title=f"Bài viết số {n}, đã sửa") for n in range(12)]
     write_records(source, edited)
-    with pytest.raises(WorkerDied) as died:
+    with pytest.raises(WorkerDied) as died, no_hang(120):
         publish(cat, [source], now=NOW, workers=2)
     assert exit_code_of(died.value) == ExitCode.FAILED
     assert "\n" not in error_line(died.value) and "render worker died" in str(died.value)
@@ -63,6 +64,22 @@ def test_a_killed_render_worker_fails_the_run_and_frees_the_lock(
     again = publish(cat, [source], now=NOW, workers=2)
     assert again.exit_code == ExitCode.OK
     assert_all_edited(cat.out_dir, 12)
+
+
+@contextlib.contextmanager
+def no_hang(seconds: int) -> Iterator[None]:
+    """Fail (instead of waiting for ever) if the block is still running after ``seconds``."""
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError(f"still running after {seconds} s: the run hangs")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_all_edited(out: Path, entries: int) -> None:
