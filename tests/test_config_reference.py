@@ -73,6 +73,7 @@ FULL = {
     "database": {"query": "SELECT * FROM posts", "mapping": {"id": "post_id"}},
     "html_pages": {"title": "//h1", "body": "//article/p"},
     "limits": {"title_chars": 400, "tags": 20},
+    "publish": {"max_removed_share": 0.3, "mass_removal_min": 5},
     "feed": [{
         "title": "Bóng đá", "slug": "bong-da", "description": "d", "tag": "bóng đá",
         "category": "thể thao", "author": "An", "limit": 5, "archive": True,

@@ -171,7 +171,7 @@ def test_record_ids_and_names_that_look_like_markup_print_literally(tmp_path: Pa
     source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     for args in (["build", "-c", str(config), "-s", str(source)],
                  ["publish", "-c", str(config), "--store", str(tmp_path / "s.sqlite"),
-                  "-v", str(source)]):  # fmt: skip
+                  "--out", str(tmp_path / "published"), "-v", str(source)]):  # fmt: skip
         result = CliRunner().invoke(app, args)
         assert result.exit_code == ExitCode.REJECTED, result.output
         assert f"rejected {source}:1: missing title" in result.output

@@ -140,6 +140,7 @@ def build_command(
         typer.Option("--out", "-o", help="Output directory. Default: the catalogue's (feeds/)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    allow_mass_removal: MassRemovalOption = False,
     url: PageUrl = None,
     id_: PageId = None,
     category: PageCategory = None,
@@ -170,9 +171,12 @@ def build_command(
                 TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                 console=err_console, transient=True,
             ) as bar:  # fmt: skip
-                result = build(catalogue, source, out, progress=_BarProgress(bar), page=page)
+                result = build(
+                    catalogue, source, out, progress=_BarProgress(bar), page=page,
+                    allow_mass_removal=allow_mass_removal,
+                )  # fmt: skip
         else:
-            result = build(catalogue, source, out, page=page)
+            result = build(catalogue, source, out, page=page, allow_mass_removal=allow_mass_removal)
     _report(result, verbose=False, table_of=None if quiet else out or catalogue.out_dir)
     raise typer.Exit(result.exit_code)
 
@@ -189,6 +193,13 @@ ReissueOption = Annotated[
 ]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Every detail, not only the summary.")
+]
+MassRemovalOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-removal",
+        help="Publish a feed that loses more than [publish] max_removed_share of its entries.",
+    ),
 ]
 
 
@@ -238,6 +249,15 @@ def publish_command(
     no_ingest: Annotated[
         bool, typer.Option("--no-ingest", help="Publish from the store alone; read no source.")
     ] = False,
+    allow_mass_removal: MassRemovalOption = False,
+    start_over: Annotated[
+        bool,
+        typer.Option(
+            "--start-over",
+            help="Publish from a new (missing or empty) store although the output directory"
+            " holds a published portal.",
+        ),
+    ] = False,
     verbose: VerboseOption = False,
     url: PageUrl = None,
     id_: PageId = None,
@@ -248,7 +268,8 @@ def publish_command(
 ) -> None:
     """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
     ping the hub.  Exit 0 ok, 3 new records rejected, 4 invalid (old files kept), 5 locked,
-    6 id change refused, 2 configuration.
+    6 id change refused, 7 system error, 8 store lost or damaged, 9 mass removal refused,
+    2 configuration.
 
     Example (crontab):
 
@@ -261,8 +282,9 @@ def publish_command(
         chosen = () if no_ingest else (sources or catalogue.sources)
         page = _page(url, id_, category, author, tag, image)
         result = publish(
-            catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or (), page=page
-        )
+            catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or (), page=page,
+            allow_mass_removal=allow_mass_removal, start_over=start_over,
+        )  # fmt: skip
     _report(result, verbose)
     raise typer.Exit(result.exit_code)
 
@@ -438,7 +460,7 @@ def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) 
         typer.echo(f"cleaned {repair}", err=True)
     for note in result.notes:
         typer.echo(f"note {note}", err=True)
-    for message in result.identity:
+    for message in result.identity + result.mass_removal_messages:
         typer.echo(f"refused {message}", err=True)
     for relpath, report in {**result.invalid, **result.warnings}.items():
         for m in report.messages:

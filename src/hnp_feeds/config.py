@@ -308,6 +308,11 @@ class Catalogue:
     store_path: Path = Path("var/hnp-feeds.sqlite")
     out_dir: Path = Path("feeds")
     path: Path | None = None
+    #: ``[publish]``: a run that would take more than this share of a feed's entries away
+    #: (a mass retraction, everything drafted, a truncated export) is refused unless
+    #: confirmed; feeds with fewer than ``mass_removal_min`` entries are not checked.
+    max_removed_share: float = 0.5
+    mass_removal_min: int = 10
 
     def slug_owner(self, slug: str) -> str | None:
         """Which feed of the catalogue ``slug`` belongs to (the main feed, a declared feed,
@@ -330,7 +335,7 @@ _LIMIT_KEYS: dict[str, type] = {f.name: int for f in fields(Limits)}
 KEYS: dict[str, dict[str, type]] = {
     "": {
         "site": dict, "feed": list, "input": dict, "store": dict, "output": dict,
-        "database": dict, "html_pages": dict, "limits": dict, "web": dict,
+        "database": dict, "html_pages": dict, "limits": dict, "web": dict, "publish": dict,
     },
     "site": {
         "title": str, "base_url": str, "feeds_url": str, "tag_authority": str,
@@ -350,6 +355,7 @@ KEYS: dict[str, dict[str, type]] = {
     "html_pages": dict.fromkeys(PAGE_PARTS, object),
     "limits": _LIMIT_KEYS,
     "web": dict.fromkeys(WEB_KEYS, object),
+    "publish": {"max_removed_share": object, "mass_removal_min": int},
 }  # fmt: skip
 
 
@@ -505,12 +511,15 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
     html_pages = _html_pages(raw, where)
     limits = _limits(raw, where)
     web = _web(raw, where)
-    # Paths written in the file are relative to it; the defaults are relative to the
-    # working directory, so the bundled catalogue never writes inside the installed package.
+    # Paths written in the file are relative to it, and so are the default store and
+    # output (cron runs from $HOME must find the same ones); the bundled catalogue's
+    # defaults are relative to the working directory, so it never writes inside the
+    # installed package.
+    default_base = Path() if _is_bundled(path) else base
     store_raw = _checked(raw.get("store", {}), "store", f"{where}: [store]").get("path")
-    store_path = base / store_raw if store_raw else Path("var/hnp-feeds.sqlite")
+    store_path = base / store_raw if store_raw else default_base / "var/hnp-feeds.sqlite"
     out_raw = _checked(raw.get("output", {}), "output", f"{where}: [output]").get("dir")
-    out_dir = base / out_raw if out_raw else Path("feeds")
+    out_dir = base / out_raw if out_raw else default_base / "feeds"
     return Catalogue(
         site,
         declared,
@@ -523,6 +532,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         store_path=store_path,
         out_dir=out_dir,
         path=path,
+        **_publish_section(raw, where),
     )
 
 
@@ -547,6 +557,25 @@ def _slug(slug: str, label: str) -> str:
     if slug.startswith(AUTHOR_PREFIX):
         raise ConfigError(f"{label}: slug {slug!r}: {AUTHOR_PREFIX}... is the author feeds'")
     return slug
+
+
+def _is_bundled(path: Path) -> bool:
+    try:
+        return path.resolve() == bundled_config_path().resolve()
+    except OSError:
+        return False
+
+
+def _publish_section(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``[publish]``: how much a run may take away before it is refused."""
+    table = _checked(raw.get("publish", {}), "publish", f"{where}: [publish]")
+    share = table.get("max_removed_share", 0.5)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise ConfigError(f"{where}: [publish] max_removed_share must be a number from 0 to 1")
+    return {
+        "max_removed_share": float(share),
+        "mass_removal_min": _int(table, "mass_removal_min", f"{where}: [publish]", 10),
+    }
 
 
 def _database(raw: dict[str, Any], where: str, base: Path) -> DatabaseSettings:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
+from pathlib import Path
 
 
 class HnpFeedsError(Exception):
@@ -74,6 +76,29 @@ class StoreError(HnpFeedsError):
     """The SQLite store cannot be opened, migrated or written."""
 
 
+class SystemFault(HnpFeedsError):
+    """The system refused a file operation (disk full, read-only file system, permission,
+    file name too long, I/O error): one line naming the path and the cause."""
+
+    @classmethod
+    def of(cls, error: OSError, path: Path | str | None = None) -> SystemFault:
+        """``error`` as a SystemFault naming ``path`` (default: the error's own file)."""
+        where = path if path is not None else error.filename
+        cause = error.strerror or str(error)
+        code = errno.errorcode.get(error.errno or 0)
+        reason = f"{cause} ({code})" if code else cause
+        return cls(f"{where}: {reason}" if where is not None else reason)
+
+
+class StoreUnusable(StoreError):
+    """The store is damaged, or lost (missing or empty) while a portal is published:
+    publishing from it would blank the feeds, so the run is refused."""
+
+
+class StoreSystemFault(StoreError, SystemFault):
+    """The store's file system refused a write (SQLite: disk full, read-only, I/O error)."""
+
+
 class LockBusy(HnpFeedsError):
     """Another publish holds the lock."""
 
@@ -88,17 +113,27 @@ class ExitCode(IntEnum):
     INVALID = 4  # a feed failed validation; the previous files were kept
     LOCKED = 5  # another publish is running
     IDENTITY = 6  # a change would alter a published entry id
+    SYSTEM = 7  # the system refused a file operation (disk full, read-only, permission)
+    STORE = 8  # the store is damaged, or lost while a portal is published: refused
+    MASS_REMOVAL = 9  # a feed would lose more than the allowed share of its entries
 
 
 #: The one table from an error to an exit code, for every command (the first match wins).
 EXIT_CODES: tuple[tuple[type[HnpFeedsError], ExitCode], ...] = (
     (ConfigError, ExitCode.USAGE),
     (LockBusy, ExitCode.LOCKED),
+    (StoreUnusable, ExitCode.STORE),
+    (SystemFault, ExitCode.SYSTEM),
     (HnpFeedsError, ExitCode.FAILED),
 )
 
 #: How each exit code's error is introduced on stderr.
-ERROR_LABELS = {ExitCode.USAGE: "configuration error", ExitCode.LOCKED: "locked"}
+ERROR_LABELS = {
+    ExitCode.USAGE: "configuration error",
+    ExitCode.LOCKED: "locked",
+    ExitCode.SYSTEM: "system error",
+    ExitCode.STORE: "refused",
+}
 
 
 def exit_code_of(error: HnpFeedsError) -> ExitCode:
