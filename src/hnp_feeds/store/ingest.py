@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ..errors import RecordError, StoreError, split_where
+from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site
 from ..related import RelatedIndex
@@ -121,32 +121,29 @@ class IngestOps(Connection):
         result = IngestResult()
         wanted = set(reissue)
         fresh: dict[str, None] = {}  # ids of new or changed records, in input order
-        try:
-            with self.transaction() as db:
-                for item in items:
-                    if isinstance(item, RecordError):
-                        result.sources.add(item.source)
-                        self._reject(db, item, now, result.fresh_rejected)
-                        result.rejected.append(item)
-                    else:
-                        result.sources.add(split_where(item.source)[0])
-                        stored = self._upsert(db, item, site, now, wanted, result)
-                        if stored is not None:
-                            fresh[stored.id] = None
-                # Stored again: what was refused of these records before is fixed.
-                clear_stored(db, list(fresh), now)
-                waiting = set(result.scheduled)
-                if waiting:
-                    # Not candidates before their time (nor given links: that is at release).
-                    for record_id in waiting:
-                        fresh.pop(record_id, None)
-                    if self._get_meta(db, "related_index") is not None:
-                        RelatedIndex(db).remove(sorted(waiting))
-                if fresh:
-                    self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
-                    result.unrelated = self._without_related(db, list(fresh))
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
+        with self.transaction("ingest failed") as db:
+            for item in items:
+                if isinstance(item, RecordError):
+                    result.sources.add(item.source)
+                    self._reject(db, item, now, result.fresh_rejected)
+                    result.rejected.append(item)
+                else:
+                    result.sources.add(split_where(item.source)[0])
+                    stored = self._upsert(db, item, site, now, wanted, result)
+                    if stored is not None:
+                        fresh[stored.id] = None
+            # Stored again: what was refused of these records before is fixed.
+            clear_stored(db, list(fresh), now)
+            waiting = set(result.scheduled)
+            if waiting:
+                # Not candidates before their time (nor given links: that is at release).
+                for record_id in waiting:
+                    fresh.pop(record_id, None)
+                if self._get_meta(db, "related_index") is not None:
+                    RelatedIndex(db).remove(sorted(waiting))
+            if fresh:
+                self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
+                result.unrelated = self._without_related(db, list(fresh))
         return result
 
     @staticmethod
@@ -420,56 +417,50 @@ class IngestOps(Connection):
         rejected records (the article as stored for its raw text).  Returns those
         RecordErrors: each is new, as an article is withheld once per version."""
         errors: list[RecordError] = []
-        try:
-            with self.transaction() as db:
-                for record_id, reason in sorted(reasons.items()):
-                    row = db.execute(
-                        "SELECT body, source FROM articles WHERE record_id = ? AND live = 1",
-                        (record_id,),
-                    ).fetchone()
-                    if row is None:
-                        continue
-                    db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
-                    mark_dirty(db, selection_keys(article_from_json(row[0])))
-                    error = RecordError.at(str(row[1]), reason, record_id)
-                    error.raw = str(row[0])
-                    reject(db, error, now)
-                    errors.append(error)
-                withheld = [error.record_id for error in errors if error.record_id]
-                if withheld:
-                    if self._get_meta(db, "related_index") is not None:
-                        RelatedIndex(db).remove(withheld)  # no longer a candidate
-                    self._relink(db, withheld, count, None, fresh=False, candidates=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: withholding articles failed: {exc}") from exc
+        with self.transaction("withholding articles failed") as db:
+            for record_id, reason in sorted(reasons.items()):
+                row = db.execute(
+                    "SELECT body, source FROM articles WHERE record_id = ? AND live = 1",
+                    (record_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
+                mark_dirty(db, selection_keys(article_from_json(row[0])))
+                error = RecordError.at(str(row[1]), reason, record_id)
+                error.raw = str(row[0])
+                reject(db, error, now)
+                errors.append(error)
+            withheld = [error.record_id for error in errors if error.record_id]
+            if withheld:
+                if self._get_meta(db, "related_index") is not None:
+                    RelatedIndex(db).remove(withheld)  # no longer a candidate
+                self._relink(db, withheld, count, None, fresh=False, candidates=False)
         return errors
 
     def release_scheduled(self, site: Site, now: datetime) -> list[str]:
         """Scheduled articles whose time has come (``scheduled_us`` <= ``now``) become
         live as if just ingested: their feeds' keys dirty, related posts completed.
         Returns their record ids, oldest first."""
-        try:
-            with self.transaction() as db:
-                due = db.execute(
-                    "SELECT record_id, body FROM articles"
-                    " WHERE scheduled_us IS NOT NULL AND scheduled_us <= ?"
-                    " ORDER BY scheduled_us, record_id",
-                    (micros(now),),
-                ).fetchall()
-                stamp = iso(now)
-                for record_id, body in due:
-                    db.execute(
-                        "UPDATE articles SET scheduled_us = NULL, live = 1, has_url = 1,"
-                        " tombstone = 0, removed_at = NULL, deleted_when = NULL,"
-                        " last_changed = ? WHERE record_id = ?",
-                        (stamp, record_id),
-                    )
-                    mark_dirty(db, selection_keys(article_from_json(body)))
-                released = [str(record_id) for record_id, _ in due]
-                if released:
-                    self._relink(db, released, site.related_count, None, fresh=True)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: releasing scheduled articles failed: {exc}") from exc
+        with self.transaction("releasing scheduled articles failed") as db:
+            due = db.execute(
+                "SELECT record_id, body FROM articles"
+                " WHERE scheduled_us IS NOT NULL AND scheduled_us <= ?"
+                " ORDER BY scheduled_us, record_id",
+                (micros(now),),
+            ).fetchall()
+            stamp = iso(now)
+            for record_id, body in due:
+                db.execute(
+                    "UPDATE articles SET scheduled_us = NULL, live = 1, has_url = 1,"
+                    " tombstone = 0, removed_at = NULL, deleted_when = NULL,"
+                    " last_changed = ? WHERE record_id = ?",
+                    (stamp, record_id),
+                )
+                mark_dirty(db, selection_keys(article_from_json(body)))
+            released = [str(record_id) for record_id, _ in due]
+            if released:
+                self._relink(db, released, site.related_count, None, fresh=True)
         return released
 
     def scheduled(self) -> list[tuple[str, datetime]]:
