@@ -170,7 +170,7 @@ def _check_served_as(report: Report, data: bytes, content_type: str) -> None:
 def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return name.lower()
 
 

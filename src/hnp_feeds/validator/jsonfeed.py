@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Final
 
 from . import markup, values
-from .report import Level, Report
+from .report import Level, Report, tick
 from .values import Where
 
 VERSION_1_1: Final = "https://jsonfeed.org/version/1.1"
@@ -326,6 +326,7 @@ class _Checker:
             self.item(item, (*path, index))
 
     def item(self, item: JSON, path: Path) -> None:
+        tick()
         if not self.expect(item, dict, path, "items"):
             return
         assert isinstance(item, dict)

@@ -82,8 +82,11 @@ _CSS_VALUE_RE = re.compile(
 _STYLE_CHARS_RE = re.compile(
     r"""^([:,;#%.\sa-zA-Z0-9!]|\w-\w|'[\s\w]+'|"[\s\w]+"|\([\d,\s]+\))*$"""
 )
-_STYLE_DECLS_RE = re.compile(r"^(\s*[-\w]+\s*:\s*[^:;]*(;|$))*$")
-_STYLE_DECL_RE = re.compile(r"([-\w]+)\s*:\s*([^:;]*)")
+# The W3C validator's declaration pattern, ``^(\s*[-\w]+\s*:\s*[^:;]*(;|$))*$``, backtracks
+# exponentially on declarations ending in "; " (issue 13): the space after a colon could
+# go to either ``\s*`` or ``[^:;]*``.  The same language, with nothing left to backtrack.
+_STYLE_DECLS_RE = re.compile(r"^(?:\s*+[-\w]++\s*+:[^:;]*+(?:;|$))*+$")
+_STYLE_DECL_RE = re.compile(r"(?<![-\w])([-\w]++)\s*+:\s*+([^:;]*+)")
 
 MATHML_ELEMENTS = words(
     """annotation annotation-xml maction math merror mfrac mi mmultiscripts mn mo mover mpadded
@@ -249,7 +252,7 @@ def check_html(
     for script/iframe/object/embed/meta...; SecurityRiskAttr for event handlers;
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
     against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
-    before = len(report.messages)
+    before = report.count
     if _suspect(html) and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
         log(report, "warning", "BadCharacters", where)
     if "&#" in html and _C1_REFERENCE_RE.search(html):
@@ -257,13 +260,13 @@ def check_html(
     if "<?" in html and "<?import" in html.lower():
         log(report, "warning", "SecurityRisk", where, tag="?import")
     if not _HTML_HINT_RE.search(html):
-        return len(report.messages) == before
+        return report.count == before
     trimmed = html.rstrip()
     if _TAG_START_RE.search(trimmed, trimmed.rfind(">") + 1):  # a tag left open at the end
         log(report, "warning", "NotHtml", where, value=html.strip()[:80])
         return False
     if "<" not in html:
-        return len(report.messages) == before
+        return report.count == before
     if _DOCUMENT_TAG_RE.search(html):
         # <html>/<head>/<body> have no place in a fragment: not HTML that can be inlined.
         log(report, "warning", "NotHtml", where, value=html.strip()[:80])
@@ -274,10 +277,10 @@ def check_html(
         log(report, "warning", "NotHtml", where, value=html.strip()[:80])
         return False
     if root is None:
-        return len(report.messages) == before
+        return report.count == before
     body = root.find("body")
     if body is None or len(body) == 0:
-        return len(report.messages) == before
+        return report.count == before
     scope = body[0].iter()
     next(scope)  # our own wrapper div
     # Elements libxml2 moves into <head> (meta, script, style, link, title, base).
@@ -304,7 +307,7 @@ def check_html(
                     log(report, "error", "InvalidUriChar", where, value=ref)
                 else:
                     log(report, "warning", "ContainsRelRef", where, value=ref)
-    return len(report.messages) == before
+    return report.count == before
 
 
 # --------------------------------------------------------------------------- inline XHTML
@@ -322,7 +325,7 @@ def check_xhtml(
     and the same for embedded SVG and MathML.  ``known_namespaces`` maps feed vocabularies
     (Atom, RSS...) to prefixes: their elements are UndefinedElement here; other namespaces
     are UnknownNamespace.  True when clean."""
-    before = len(report.messages)
+    before = report.count
     known = known_namespaces or {}
     nodes = div.iter()
     next(nodes)
@@ -363,4 +366,4 @@ def check_xhtml(
             report.warning(
                 "UnknownNamespace", element=name, parent="div", namespace=ns, line=here["line"]
             )
-    return len(report.messages) == before
+    return report.count == before

@@ -418,7 +418,10 @@ def _check_unique_ids(report: Report, entries: list[etree._Element], rss: bool) 
 
 
 def _same_page(a: str, b: str) -> bool:
-    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
+    try:
+        return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
+    except ValueError:  # not a URL (a bad IPv6 literal): reported where it is checked
+        return a == b
 
 
 def _check_related(
@@ -433,7 +436,19 @@ def _check_related(
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
-        parts = urlsplit(href.strip())
+        try:
+            parts = urlsplit(href.strip())
+        except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
+            report.error(
+                "InvalidRelatedLink",
+                element="link",
+                parent=parent,
+                attr="href",
+                line=href_line or line,
+                value=href,
+                reason=str(exc),
+            )
+            continue
         if parts.scheme not in ("http", "https") or not parts.netloc:
             report.error(
                 "RelativeRelatedLink",

@@ -76,7 +76,7 @@ _SUBSET_BODY = re.compile(
 )
 _DOCTYPE_NAME = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+")
 # SYSTEM "system-id" | PUBLIC "public-id" "system-id"
-_EXTERNAL_ID = re.compile(rb"""\s+(?:SYSTEM|(PUBLIC)\s+(["'])([^"']*)\2)\s+(["'])([^"']*)\4""")
+_EXTERNAL_ID = re.compile(rb"""\s++(?:SYSTEM|(PUBLIC)\s++(["'])([^"']*+)\2)\s++(["'])([^"']*+)\4""")
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ def _canonical(name: str) -> str | None:
     try:
         b"".decode(name)
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name (issue 15)
         return None
 
 
