@@ -21,12 +21,19 @@ from lxml import etree
 from .policy import PortalPolicy, check_pair, check_policy
 from .report import DEFAULT_MAX_MESSAGES, DEFAULT_TIME_BUDGET, Level, Message, OutOfTime, Report
 from .report import time_budget as budget
-from .xmlparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, HUGE_MAX_DEPTH, parse_xml
+from .xmlparse import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_NODES,
+    HUGE_MAX_DEPTH,
+    parse_xml,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_MAX_MESSAGES",
+    "DEFAULT_MAX_NODES",
     "DEFAULT_TIME_BUDGET",
     "Level",
     "Message",
@@ -48,6 +55,7 @@ def validate(
     max_depth: int = DEFAULT_MAX_DEPTH,
     profile: Profile = "spec",
     policy: PortalPolicy | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
     max_messages: int = DEFAULT_MAX_MESSAGES,
     time_budget: float | None = DEFAULT_TIME_BUDGET,
 ) -> Report:
@@ -62,7 +70,8 @@ def validate(
     report = Report(max_messages=max_messages)
     try:
         with budget(time_budget):
-            _validate(report, data, base_url, max_bytes, max_depth, profile, policy)
+            limits = (max_bytes, max_depth, max_nodes)
+            _validate(report, data, base_url, limits, profile, policy)
     except OutOfTime:
         report.messages.append(
             Message(
@@ -87,11 +96,11 @@ def _validate(
     report: Report,
     data: bytes,
     base_url: str | None,
-    max_bytes: int,
-    max_depth: int,
+    limits: tuple[int, int, int],
     profile: Profile,
     policy: PortalPolicy | None,
 ) -> None:
+    max_bytes, max_depth, max_nodes = limits
     if data.lstrip()[:1] == b"{":
         report.format = "json"
         if len(data) > max_bytes:
@@ -101,12 +110,12 @@ def _validate(
             return
         from . import jsonfeed
 
-        jsonfeed.check(data, report, base_url)
+        jsonfeed.check(data, report, base_url, max_nodes)
         if profile == "portal":
             with contextlib.suppress(ValueError, RecursionError):  # the spec check said why
                 check_policy(report, json.loads(data), policy)
         return
-    tree = parse_xml(data, report, max_bytes, max_depth=max_depth)
+    tree = parse_xml(data, report, max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     if tree is None:
         return
     root = tree.getroot()

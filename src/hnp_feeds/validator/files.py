@@ -1,7 +1,7 @@
 """Validate feeds named on a command line: files, directories of feeds, http(s) URLs.
 
 Directories are searched for ``*.xml`` and ``*.json``; URLs are fetched with urllib
-(a timeout, a size cap, nothing else).  Under the portal profile, an ``atom.xml`` and
+(a timeout, a total deadline, a size cap, redirects to http(s) only, nothing else).  Under the portal profile, an ``atom.xml`` and
 ``rss.xml`` side by side are also checked to list the same entries in the same order.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -63,14 +65,74 @@ def is_url(name: str) -> bool:
     return name.startswith(("http://", "https://"))
 
 
-def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
-    """GET one feed; raises ``urllib.error.URLError`` (HTTPError included) or
-    ``OSError``.  Reads at most ``max_bytes + 1`` bytes, so the cap is noticed."""
+class _HttpOnly(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) URLs only (a feed once redirected to ``ftp://`` made
+    the validator connect there: issue 15)."""
+
+    def redirect_request(  # type: ignore[override]
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not is_url(newurl):
+            raise urllib.error.URLError(f"redirect to {newurl} refused: http(s) only")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
+
+
+_OPENER = urllib.request.build_opener(_HttpOnly)
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = 10.0,
+    deadline: float = 30.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Fetched:
+    """GET one feed, at most ``timeout`` s of silence and ``deadline`` s in all (a server
+    trickling a byte at a time included), redirects to http(s) only; raises
+    ``urllib.error.URLError`` (HTTPError included), ``TimeoutError`` or ``OSError``.
+    Reads at most ``max_bytes + 1`` bytes, so the cap is noticed."""
+    if not is_url(url):
+        raise urllib.error.URLError(f"{url}: not an http(s) URL")
+    outcome: list[Fetched | BaseException] = []
+    ends_at = time.monotonic() + deadline
+
+    def get() -> None:
+        try:
+            outcome.append(_get(url, min(timeout, deadline), ends_at, max_bytes))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=get, name="validate-fetch", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if not outcome:
+        raise TimeoutError(f"no complete answer within {deadline:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _get(url: str, timeout: float, ends_at: float, max_bytes: int) -> Fetched:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
-        data = response.read(max_bytes + 1)
+    with _OPENER.open(request, timeout=timeout) as response:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            if time.monotonic() > ends_at:
+                raise TimeoutError("the answer did not end in time")
+            chunk = response.read1(min(65536, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
         content_type = response.headers.get("Content-Type", "")
-        return Fetched(data, response.geturl(), content_type)
+        return Fetched(b"".join(chunks), response.geturl(), content_type)
 
 
 def feed_sources(names: Iterable[str]) -> list[str]:
@@ -140,7 +202,7 @@ def _check_one(
         failed = Report()
         failed.error("HttpError", value=str(exc.code), reason=f"{source}: HTTP {exc.code}")
         return failed, None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError) as exc:  # TimeoutError included
         failed = Report()
         reason = getattr(exc, "reason", None) or exc
         failed.error("IOError", reason=f"{source}: {reason}")

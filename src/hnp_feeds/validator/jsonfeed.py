@@ -18,6 +18,7 @@ from typing import Final
 from . import markup, values
 from .report import Level, Report, tick
 from .values import Where
+from .xmlparse import DEFAULT_MAX_NODES
 
 VERSION_1_1: Final = "https://jsonfeed.org/version/1.1"
 VERSION_1: Final = "https://jsonfeed.org/version/1"
@@ -104,6 +105,7 @@ def _positions(text: str) -> dict[Path, int]:
         if char == '"':
             return int(scanstring(text, at + 1)[1])
         if char in "{[":
+            tick()
             closing = "}" if char == "{" else "]"
             at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
             if text[at] == closing:
@@ -385,8 +387,18 @@ def _no_duplicate_keys(report: Report) -> Callable[[list[tuple[str, JSON]]], dic
     return hook
 
 
-def check(data: bytes, report: Report, base_url: str | None = None) -> None:
+def check(
+    data: bytes, report: Report, base_url: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
+) -> None:
     """Check one JSON Feed document; bad JSON is one error with its line and column."""
+    members = data.count(b'":')  # every member of every object, as JSON is written
+    if members > max_nodes:
+        report.error(
+            "ValidatorLimit",
+            reason=f"over {max_nodes} members (about {members}): not parsed",
+            value=str(members),
+        )
+        return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -138,6 +138,10 @@ class Report:
         self._add_kw("info", code, kw)
 
     def _add_kw(self, level: Level, code: str, kw: dict[str, str | int | None]) -> None:
+        if len(self.messages) >= self.max_messages:  # counted only: nothing to build
+            self.dropped[level] += 1
+            tick()
+            return
         line = kw.pop("line", None)
         column = kw.pop("column", None)
         params = {k: _printable(v) for k, v in kw.items() if v is not None}
