@@ -108,20 +108,19 @@ def parse_xml(
         return None
     if not 1 <= max_depth <= HUGE_MAX_DEPTH:
         raise ValueError(f"max_depth must be between 1 and {HUGE_MAX_DEPTH}, got {max_depth}")
-    # Start tags, comments and PIs, counted before anything is built (any encoding that
-    # lxml reads here writes "<" and "/" as these bytes, UTF-16 and UTF-32 aside).
-    nodes = data.count(b"<") - data.count(b"</")
+    prepared = _prepare(data, report)
+    if prepared is None:
+        return None
+    if not _doctype_is_safe(prepared.utf8, report):
+        return None
+    # Start tags, comments and PIs, counted in the UTF-8 form before anything is built.
+    nodes = prepared.utf8.count(b"<") - prepared.utf8.count(b"</")
     if nodes > max_nodes:
         report.error(
             "ValidatorLimit",
             reason=f"over {max_nodes} elements (about {nodes}): not parsed",
             value=str(nodes),
         )
-        return None
-    prepared = _prepare(data, report)
-    if prepared is None:
-        return None
-    if not _doctype_is_safe(prepared.utf8, report):
         return None
     parsed: _Parsed | Literal["unsupported"] | None = UNSUPPORTED
     if prepared.native is not None:
