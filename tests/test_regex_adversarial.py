@@ -51,7 +51,17 @@ def _module_patterns() -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
     return found
 
 
-_RE_CALLS = {"compile", "search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"}
+_RE_CALLS = {
+    "compile",
+    "search",
+    "match",
+    "fullmatch",
+    "sub",
+    "subn",
+    "findall",
+    "finditer",
+    "split",
+}
 
 
 def _literal_patterns() -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
@@ -81,7 +91,9 @@ def _literal_patterns() -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
     return found
 
 
-def _unique(*found: dict[str, re.Pattern[str] | re.Pattern[bytes]]) -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
+def _unique(
+    *found: dict[str, re.Pattern[str] | re.Pattern[bytes]],
+) -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
     """Each pattern once, under the first name it was found by."""
     seen: set[tuple[object, int]] = set()
     unique: dict[str, re.Pattern[str] | re.Pattern[bytes]] = {}
@@ -224,7 +236,7 @@ def test_pattern_is_linear_on_adversarial_strings(name: str) -> None:
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, BUDGET_SECONDS)
     try:
-        results = _run_all(pattern, strings)
+        _run_all(pattern, strings)
     except _OverBudget:
         pytest.fail(f"{name} ({pattern.pattern!r}) backtracks: over {BUDGET_SECONDS} s")
     finally:

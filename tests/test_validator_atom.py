@@ -289,7 +289,9 @@ def test_repeated_entry_id_is_a_duplicate_entry_whatever_its_updated() -> None:
     them: the W3C validator warns either way, and so do we (issue 13)."""
     same = "tag:hnp.example.vn,2022-06-17:article/1"
     for other_updated in ("2022-06-17T20:01:00+07:00", "2022-06-17T21:30:00+07:00"):
-        report = check(feed(entry(1, entry_id=same), entry(2, entry_id=same, updated=other_updated)))
+        report = check(
+            feed(entry(1, entry_id=same), entry(2, entry_id=same, updated=other_updated))
+        )
         assert find(report, "DuplicateEntries") == [
             {"element": "id", "parent": "entry", "value": same}
         ]

@@ -276,9 +276,9 @@ def html5_faults(html: str) -> tuple[str, ...]:
         name = str(data.get("name") or data.get("originalName") or "") if data else ""
         if code in _HTML5_MARKUP_ERRORS:
             faults.append(code)
-        elif code.startswith("unexpected-") and (name in _TABLE_PARTS or (
-            code.startswith("unexpected-end-tag") and name in _VOID
-        )):
+        elif code.startswith("unexpected-") and (
+            name in _TABLE_PARTS or (code.startswith("unexpected-end-tag") and name in _VOID)
+        ):
             faults.append(f"{code}: {name}")
     return tuple(dict.fromkeys(faults))
 
