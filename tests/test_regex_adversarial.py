@@ -197,13 +197,11 @@ def adversarial(pattern: re.Pattern[str] | re.Pattern[bytes]) -> Iterator[str]:
     text = source.decode("latin-1") if isinstance(source, bytes) else source
     tree = list(sre_parse.parse(text, pattern.flags & ~re.UNICODE & ~re.ASCII))
     rng = random.Random(repr(source))
-    units: set[str] = set()
+    units: list[str] = []  # the whole pattern's first, then each part's, two each
     for piece in _pieces(tree):
-        for _ in range(4):
-            unit = _generate(piece, rng, {})
-            if unit:
-                units.add(unit)
-    for unit in sorted(units, key=lambda u: (len(u), u))[:: max(1, len(units) // 12)][:12]:
+        made = {_generate(piece, rng, {}) for _ in range(4)} - {""}
+        units.extend(sorted(made, key=lambda u: (-len(u), u))[:2])
+    for unit in list(dict.fromkeys(units))[:16]:
         repeated = unit * (LENGTH // len(unit) + 1)
         for miss in NEAR_MISSES:
             yield repeated[:LENGTH] + miss
@@ -260,7 +258,7 @@ def _re2(pattern: re.Pattern[str] | re.Pattern[bytes]) -> object | None:
     options.dot_nl = bool(pattern.flags & re.S)
     try:
         return re2.compile(pattern.pattern, options=options)
-    except re2.error:
+    except (re2.error, UnicodeEncodeError):  # UnicodeEncodeError: surrogates in the pattern
         return None
 
 

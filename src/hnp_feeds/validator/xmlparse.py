@@ -80,7 +80,10 @@ _SUBSET_BODY = re.compile(
 )
 _DOCTYPE_NAME = re.compile(rb"<!DOCTYPE\s+[^\s\[>]+")
 # SYSTEM "system-id" | PUBLIC "public-id" "system-id"
-_EXTERNAL_ID = re.compile(rb"""\s++(?:SYSTEM|(PUBLIC)\s++(["'])([^"']*+)\2)\s++(["'])([^"']*+)\4""")
+# (?<!\s): never from inside a run of spaces, so a search is linear too
+_EXTERNAL_ID = re.compile(
+    rb"""(?<!\s)\s++(?:SYSTEM|(PUBLIC)\s++(["'])([^"']*+)\2)\s++(["'])([^"']*+)\4"""
+)
 
 
 @dataclass(frozen=True)
