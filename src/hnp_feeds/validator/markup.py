@@ -242,10 +242,10 @@ _HTML_PARSER = etree.HTMLParser(
 # holding one of these goes to html5lib, which is ~40x slower than libxml2.
 _TABLE_PARTS = frozenset("caption col colgroup tbody td tfoot th thead tr".split())
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# searched in the text's lowered UTF-8 bytes: ~4x quicker than in long Vietnamese text
 _HTML5_SUSPECT_RE = re.compile(
-    r"<!|</(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b"
-    r"|</?(?:caption|col|colgroup|tbody|td|tfoot|th|thead|tr)\b",
-    re.I,
+    rb"<(?:!|/(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b"
+    rb"|/?(?:caption|col|colgroup|tbody|td|tfoot|th|thead|tr)\b)"
 )
 _HTML5_MARKUP_ERRORS = frozenset(
     """eof-in-comment eof-in-comment-double-dash eof-in-comment-end-dash eof-in-doctype
@@ -255,17 +255,33 @@ _HTML5_MARKUP_ERRORS = frozenset(
 )
 
 
+def _html5_suspect(html: str) -> bool:
+    """Might libxml2 have repaired something here silently?  A comment left open, any
+    other ``<!`` (DOCTYPE, CDATA), an end tag of a void element, a table part with no
+    table around it.  A closed comment, a table, ``<br/>`` are no reason to look."""
+    low = html.encode("utf-8", "surrogatepass").lower()
+    table: bool | None = None
+    for match in _HTML5_SUSPECT_RE.finditer(low):
+        token = match.group(0)
+        if token == b"<!":
+            if low.startswith(b"<!--", match.start()) and low.find(b"-->", match.end() + 2) >= 0:
+                continue
+            return True
+        if token[1:].lstrip(b"/").decode() not in _TABLE_PARTS:
+            return True  # </br, </img, ...
+        if table is None:
+            table = b"<table" in low
+        if not table:
+            return True
+    return False
+
+
 @lru_cache(maxsize=512)
 def html5_faults(html: str) -> tuple[str, ...]:
     """The parse errors of ``html`` as a fragment in a <div> that make it no HTML to
     inline (see above), as ``code: name``; () when there are none.  Cached: a feed repeats
     the same markup in its summary and content, its RSS and Atom forms."""
-    low = html.lower()
-    table = "<table" in low
-    if not any(
-        not table or m.group(0).lstrip("</").lower() not in _TABLE_PARTS
-        for m in _HTML5_SUSPECT_RE.finditer(html)
-    ):
+    if not _html5_suspect(html):
         return ()
     import html5lib
 
