@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections.abc import Iterator
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,8 @@ from hnp_feeds.cli import app
 from hnp_feeds.validator import Report, validate
 from hnp_feeds.validator.files import fetch_url, validate_paths
 from hnp_feeds.validator.markup import dangerous_style
+
+from .local_http import serving
 
 runner = CliRunner()
 
@@ -262,15 +263,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_Handler) as base:
+        yield base
 
 
 def test_a_redirect_to_another_scheme_is_not_followed(server: str) -> None:

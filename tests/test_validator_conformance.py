@@ -68,6 +68,14 @@ def _entry(n: int, updated: str = "2022-01-01T00:00:00Z", content: str = "") -> 
     )
 
 
+def _item(item: str, ns: str = "") -> str:
+    return _RSS.format(ns=ns, channel="", item=item)
+
+
+def _channel(channel: str, ns: str = "") -> str:
+    return _RSS.format(ns=ns, channel=channel, item="")
+
+
 def _html(html: str) -> str:
     """An RSS item whose description is ``html``, escaped."""
     return _RSS.format(ns="", channel="", item=f"<description>{escape(html)}</description>")
@@ -82,6 +90,7 @@ _SVG_METADATA = (
     'xmlns:dc="http://purl.org/dc/elements/1.1/"><rdf:Description><dc:title>x</dc:title>'
     '</rdf:Description></rdf:RDF></metadata><circle r="1"/></svg></div></content>'
 )
+_IMAGE = "<image><url>{url}</url><title>t</title><link>https://a.example/</link></image>"
 _POINT = "<gml:Point><gml:pos>21.0 105.8</gml:pos></gml:Point>"
 
 ISSUE_13_CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
@@ -91,11 +100,7 @@ ISSUE_13_CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "unclosed-comment": (_html("<p>a</p><!-- left open"), "present", "NotHtml", {}),
     "bogus-doctype": (_html("<!DOCTYPE><p>x</p>"), "present", "NotHtml", {}),
     "nested-cdata": (
-        _RSS.format(
-            ns="",
-            channel="",
-            item="<description><![CDATA[<p><![CDATA[x]]]]><![CDATA[></p>]]></description>",
-        ),
+        _item("<description><![CDATA[<p><![CDATA[x]]]]><![CDATA[></p>]]></description>"),
         "present",
         "NotHtml",
         {},
@@ -107,59 +112,49 @@ ISSUE_13_CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         {},
     ),
     "image-url-without-extension": (
-        _RSS.format(
-            ns="",
-            channel="<image><url>https://a.example/logo</url><title>t</title>"
-            "<link>https://a.example/</link></image>",
-            item="",
-        ),
+        _channel(_IMAGE.format(url="https://a.example/logo")),
         "absent",
         "ImageUrlFormat",
         {},
     ),
     "image-url-of-another-type": (
-        _RSS.format(
-            ns="",
-            channel="<image><url>https://a.example/logo.pdf</url><title>t</title>"
-            "<link>https://a.example/</link></image>",
-            item="",
-        ),
+        _channel(_IMAGE.format(url="https://a.example/logo.pdf")),
         "present",
         "ImageUrlFormat",
         {},
     ),
     "html-inside-description": (
-        _RSS.format(ns="", channel="", item="<description><p>x</p></description>"),
+        _item("<description><p>x</p></description>"),
         "present",
         "UndefinedElement",
         {"element": "p", "parent": "description"},
     ),
     "image-inside-category": (
-        _RSS.format(ns="", channel="", item="<category>c<image>i</image></category>"),
+        _item("<category>c<image>i</image></category>"),
         "present",
         "UndefinedElement",
         {"element": "image", "parent": "category"},
     ),
     "misspelt-commentRSS-is-a-full-url": (
-        _RSS.format(ns=_WFW, channel="", item="<wfw:commentRSS>/c/1</wfw:commentRSS>"),
+        _item("<wfw:commentRSS>/c/1</wfw:commentRSS>", ns=_WFW),
         "present",
         "InvalidFullLink",
         {"element": "wfw:commentRSS", "parent": "item"},
     ),
     "empty-link-is-not-a-full-link": (
-        _RSS.format(ns="", channel="", item="<link/>"),
+        _item("<link/>"),
         "present",
         "InvalidFullLink",
         {"element": "link", "parent": "item"},
     ),
     "reserved-prefix-foaf": (
-        _RSS.format(ns='xmlns:foaf="http://example.com/friends/"', channel="", item=""),
+        _item("", ns='xmlns:foaf="http://example.com/friends/"'),
         "present",
         "ReservedPrefix",
         {},
     ),
     "reserved-prefix-taxo": (
-        _RSS.format(ns='xmlns:taxo="http://example.com/taxonomy"', channel="", item=""),
+        _item("", ns='xmlns:taxo="http://example.com/taxonomy"'),
         "present",
         "ReservedPrefix",
         {},
@@ -171,30 +166,28 @@ ISSUE_13_CASES: dict[str, tuple[str, str, str, dict[str, str]]] = {
         {},
     ),
     "textinput-name-with-a-space": (
-        _RSS.format(
-            ns="",
-            channel="<textInput><title>t</title><description>d</description>"
-            "<name>search terms</name><link>https://a.example/s</link></textInput>",
-            item="",
+        _channel(
+            "<textInput><title>t</title><description>d</description>"
+            "<name>search terms</name><link>https://a.example/s</link></textInput>"
         ),
         "absent",
         "InvalidFormComponentName",
         {},
     ),
     "gml-outside-georss-where": (
-        _RSS.format(ns=_GEO, channel="", item=_POINT),
+        _item(_POINT, ns=_GEO),
         "present",
         "UndefinedElement",
         {"element": "gml:Point", "parent": "item"},
     ),
     "gml-inside-georss-where": (
-        _RSS.format(ns=_GEO, channel="", item=f"<georss:where>{_POINT}</georss:where>"),
+        _item(f"<georss:where>{_POINT}</georss:where>", ns=_GEO),
         "absent",
         "UndefinedElement",
         {},
     ),
     "rss-root-in-a-foreign-namespace-is-still-judged": (
-        _RSS.format(ns='xmlns="http://example.com/ns"', channel="", item="<link>not a url</link>"),
+        _item("<link>not a url</link>", ns='xmlns="http://example.com/ns"'),
         "present",
         "InvalidUriChar",
         {"element": "link", "parent": "item"},
@@ -250,7 +243,7 @@ def test_issue_13_cases(case: str) -> None:
 def test_after_a_fatal_xml_error_there_is_nothing_more_to_say() -> None:
     """Where the reference is wrong: it goes on with follow-on messages about a document
     that is not XML; ours gives the one fault, where it is."""
-    data = _RSS.format(ns="", channel="", item="<description>a < b</description>").encode()
+    data = _item("<description>a < b</description>").encode()
     report = validate(data)
     assert [(m.code, m.line) for m in report.errors] == [("SAXError", 2)]
     assert not report.warnings
