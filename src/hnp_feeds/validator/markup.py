@@ -163,7 +163,10 @@ def _suspect(text: str) -> bool:
     regular expression over long Vietnamese text."""
     if text.isascii():
         return False
-    data = text.encode("utf-8", "surrogatepass")
+    return _suspect_utf8(text.encode("utf-8", "surrogatepass"))
+
+
+def _suspect_utf8(data: bytes) -> bool:
     return b"\xc2" in data or b"\xef\xbf\xbd" in data
 
 
@@ -255,11 +258,11 @@ _HTML5_MARKUP_ERRORS = frozenset(
 )
 
 
-def _html5_suspect(html: str) -> bool:
+def _html5_suspect(utf8: bytes) -> bool:
     """Might libxml2 have repaired something here silently?  A comment left open, any
     other ``<!`` (DOCTYPE, CDATA), an end tag of a void element, a table part with no
     table around it.  A closed comment, a table, ``<br/>`` are no reason to look."""
-    low = html.encode("utf-8", "surrogatepass").lower()
+    low = utf8.lower()
     table: bool | None = None
     for match in _HTML5_SUSPECT_RE.finditer(low):
         token = match.group(0)
@@ -276,13 +279,19 @@ def _html5_suspect(html: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=512)
-def html5_faults(html: str) -> tuple[str, ...]:
-    """The parse errors of ``html`` as a fragment in a <div> that make it no HTML to
-    inline (see above), as ``code: name``; () when there are none.  Cached: a feed repeats
-    the same markup in its summary and content, its RSS and Atom forms."""
-    if not _html5_suspect(html):
+def html5_faults(html: str, utf8: bytes | None = None) -> tuple[str, ...]:
+    """The parse errors of ``html`` (``utf8``: the same in UTF-8, when at hand) as a
+    fragment in a <div> that make it no HTML to inline (see above), as ``code: name``;
+    () when there are none."""
+    if not _html5_suspect(html.encode("utf-8", "surrogatepass") if utf8 is None else utf8):
         return ()
+    return _html5_parse_errors(html)
+
+
+@lru_cache(maxsize=512)
+def _html5_parse_errors(html: str) -> tuple[str, ...]:
+    """html5lib's verdict (see ``html5_faults``); cached, for a feed repeats the same
+    markup in its summary and content, its RSS and Atom forms."""
     import html5lib
 
     parser = html5lib.HTMLParser(strict=False)
@@ -319,7 +328,9 @@ def check_html(
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
     against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
     before = report.count
-    if _suspect(html) and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
+    utf8 = html.encode("utf-8", "surrogatepass")
+    suspect = not html.isascii() and _suspect_utf8(utf8)
+    if suspect and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
         log(report, "warning", "BadCharacters", where)
     if "&#" in html and _C1_REFERENCE_RE.search(html):
         log(report, "warning", "NotHtml", where, value=html[:80])
@@ -337,7 +348,7 @@ def check_html(
         # <html>/<head>/<body> have no place in a fragment: not HTML that can be inlined.
         log(report, "warning", "NotHtml", where, value=html.strip()[:80])
         return False
-    for fault in html5_faults(html)[:1]:
+    for fault in html5_faults(html, utf8)[:1]:
         # Judged on: SecurityRisk and the rest still matter (the W3C validator stops here).
         log(report, "warning", "NotHtml", where, value=fault)
     try:
@@ -367,7 +378,7 @@ def check_html(
         if tag not in SAFE_HTML_ELEMENTS:
             log(report, "warning", "SecurityRisk", where, tag=tag)
             continue
-        _check_attributes(report, node.attrib.items(), where)
+        _check_attributes(report, node.items(), where)
         if rel_refs and tag in ("a", "img"):
             ref = node.get("href" if tag == "a" else "src")
             if ref is not None and not is_absolute(ref.lstrip()):
