@@ -87,9 +87,12 @@ class Report:
     max_messages: int = DEFAULT_MAX_MESSAGES
     # messages past max_messages, by level: counted, not kept
     dropped: Counter[str] = field(default_factory=Counter)
+    # every code said so far, kept or counted
+    said: set[str] = field(default_factory=set)
 
     def append(self, message: Message) -> None:
         """Keep ``message``, or count it once ``max_messages`` are kept."""
+        self.said.add(message.code)
         if len(self.messages) < self.max_messages:
             self.messages.append(message)
         else:
@@ -139,6 +142,7 @@ class Report:
 
     def _add_kw(self, level: Level, code: str, kw: dict[str, str | int | None]) -> None:
         if len(self.messages) >= self.max_messages:  # counted only: nothing to build
+            self.said.add(code)
             self.dropped[level] += 1
             tick()
             return
