@@ -297,3 +297,19 @@ def test_html5lib_judges_a_document_until_it_finds_a_fault() -> None:
     report = validate(data, time_budget=None)
     assert [m.code for m in report.messages].count("NotHtml") == 1
     assert "SecurityRisk" in report.codes()
+
+
+def test_escaped_html_of_too_many_tags_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Escaped HTML is text to the XML parser: its tags escape the element cap, and one
+    29 MB content_html built a 700 MB tree (issue 15)."""
+    from hnp_feeds.validator import markup
+
+    monkeypatch.setattr(markup, "MAX_HTML_TAGS", 50)
+    html = "<p>HNP</p>" * 30
+    feed = json.loads(JSON_FEED)
+    feed["items"][0]["content_html"] = html
+    report = validate(json.dumps(feed).encode())
+    [limit] = [m for m in report.messages if m.code == "ValidatorLimit"]
+    assert limit.params["value"] == "60" and limit.params["element"] == "content_html"
+    feed["items"][0]["content_html"] = "<p>HNP</p>" * 20
+    assert "ValidatorLimit" not in validate(json.dumps(feed).encode()).codes()

@@ -91,6 +91,7 @@ def _kind(value: JSON) -> str:
 
 _WS = re.compile(r"[ \t\n\r]*")
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
 
@@ -102,8 +103,8 @@ def _positions(text: str) -> dict[Path, int]:
         at = _WS.match(text, at).end()  # type: ignore[union-attr]
         found[path] = at
         char = text[at]
-        if char == '"':
-            return int(scanstring(text, at + 1)[1])
+        if char == '"':  # skipped, not decoded: a long value would be copied whole
+            return _STRING.match(text, at).end()  # type: ignore[union-attr]
         if char in "{[":
             tick()
             closing = "}" if char == "{" else "]"

@@ -15,9 +15,10 @@ from typing import Unpack
 from lxml import etree
 
 from .namespaces import MATHML, SVG, XHTML
-from .report import Report
+from .report import Report, tick
 from .tree import line_of
 from .values import Where, first_bad_uri_char, is_absolute, log, words
+from .xmlparse import DEFAULT_MAX_NODES
 
 HTML_TAGS = words(
     """a abbr acronym address applet area article aside audio b base basefont bdi bdo big
@@ -230,6 +231,8 @@ def check_plain_text(
 
 # --------------------------------------------------------------------------- escaped HTML
 
+# Tags in one escaped HTML text (start and end tags alike): as many as a document's elements.
+MAX_HTML_TAGS = 2 * DEFAULT_MAX_NODES
 _HTML_HINT_RE = re.compile(r"[<&]")
 _TAG_START_RE = re.compile(r"<[a-zA-Z]")
 _DOCUMENT_TAG_RE = re.compile(r"<(?:html|head|body)[\s>/]", re.I)
@@ -328,6 +331,18 @@ def check_html(
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
     against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
     before = report.count
+    tick()
+    tags = html.count("<")
+    if tags > MAX_HTML_TAGS:  # a tree of each would cost ~500 bytes apiece (issue 15)
+        log(
+            report,
+            "error",
+            "ValidatorLimit",
+            where,
+            value=str(tags),
+            reason=f"escaped HTML of over {MAX_HTML_TAGS} tags: not parsed",
+        )
+        return False
     utf8 = html.encode("utf-8", "surrogatepass")
     suspect = not html.isascii() and _suspect_utf8(utf8)
     if suspect and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
@@ -369,7 +384,9 @@ def check_html(
     # Elements libxml2 moves into <head> (meta, script, style, link, title, base).
     head = root.find("head")
     extra = list(head.iter()) if head is not None else []
-    for node in [*extra, *scope]:
+    for count, node in enumerate([*extra, *scope]):
+        if not count % 4096:
+            tick()
         if not isinstance(node.tag, str):
             continue
         tag = node.tag.lower()
