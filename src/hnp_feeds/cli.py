@@ -495,6 +495,15 @@ class ValidationProfile(StrEnum):
     portal = "portal"
 
 
+class ReportFormat(StrEnum):
+    """How ``validate`` prints its report (validator.report_formats)."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+
+
 @app.command("validate")
 def validate_command(
     sources: Annotated[
@@ -504,9 +513,15 @@ def validate_command(
             metavar="PATH|DIR|URL",
         ),
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON document, for machines.")
-    ] = False,
+    form: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="text for people; json (docs/validate-report.schema.json); junit (JUnit "
+            "XML for CI test reports); github (GitHub Actions annotations).",
+        ),
+    ] = ReportFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     profile: Annotated[
         ValidationProfile, typer.Option("--profile", help="Spec rules only, or the portal's too.")
     ] = ValidationProfile.spec,
@@ -520,18 +535,16 @@ def validate_command(
         hnp-feeds validate feeds/
 
         hnp-feeds validate --profile portal --json feeds/tin-moi/ https://hnp.example.vn/feeds/rss.xml
-    """
-    import json
 
-    from .validator.files import SourceError, failed, render_text, to_json, validate_paths
+        hnp-feeds validate --format github feeds/   # in a GitHub Actions step
+    """
+    from .validator.files import SourceError, validate_paths
+    from .validator.report_formats import failed, render
 
     try:
         results = validate_paths(sources, profile.value)
     except SourceError as exc:
         typer.echo(f"usage error: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    if as_json:
-        typer.echo(json.dumps(to_json(results), ensure_ascii=False, indent=2))
-    else:
-        typer.echo(render_text(results))
+    typer.echo(render(results, "json" if as_json else form.value))
     raise typer.Exit(ExitCode.FAILED if failed(results, strict=strict) else ExitCode.OK)

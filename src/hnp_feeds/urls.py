@@ -91,5 +91,9 @@ def _host(hostname: str) -> str:
 
 
 def same_page(a: str, b: str) -> bool:
-    """Two URLs of one page: the same but for a fragment or a trailing slash."""
-    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
+    """Two URLs of one page: the same but for a fragment or a trailing slash (a string that
+    is no URL, such as a bad IPv6 literal, is the same page only as itself)."""
+    try:
+        return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
+    except ValueError:
+        return a == b

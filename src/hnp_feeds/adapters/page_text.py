@@ -54,7 +54,8 @@ def caption_html(caption: str) -> str:
 
 _TIME = r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}"
 _TITLE_LINE = re.compile(rf"^(?P<title>.*?\S)\s*\((?P<time>{_TIME})\)$")
-_LIST_ITEM = re.compile(rf"^[-•*·]?\s*(?P<title>.*?\S)\s*(?:\((?P<time>{_TIME})\))?$")
+# \s*+: spaces are never given back, or a long line that fails costs its length squared
+_LIST_ITEM = re.compile(rf"^[-•*·]?\s*+(?P<title>.*?\S)\s*+(?:\((?P<time>{_TIME})\))?$")
 _NEWER = re.compile(r"^Các bài mới đăng\s*:?$", re.IGNORECASE)
 _OLDER = re.compile(r"^Các bài đã đăng\s*:?$", re.IGNORECASE)
 # The comment form: "Bài viết Xem", "Viết bình luận", "Họ tên:(*)", "Mã xác nhận: ...".

@@ -430,24 +430,25 @@ def _check_related(
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
-        parts = urlsplit(href.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        code, reason = None, None
+        try:
+            parts = urlsplit(href.strip())
+        except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
+            code, reason = "InvalidRelatedLink", str(exc)
+        else:
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                code = "RelativeRelatedLink"
+            elif any(same_page(href, mine) for mine in own):
+                code = "RelatedLinkToSelf"
+        if code is not None:
             report.error(
-                "RelativeRelatedLink",
+                code,
                 element="link",
                 parent=parent,
                 attr="href",
                 line=href_line or line,
                 value=href,
-            )
-        elif any(same_page(href, mine) for mine in own):
-            report.error(
-                "RelatedLinkToSelf",
-                element="link",
-                parent=parent,
-                attr="href",
-                line=href_line or line,
-                value=href,
+                reason=reason,
             )
 
 
