@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from hnp_feeds import cli
 from hnp_feeds.config import Catalogue, parse_config
 from hnp_feeds.errors import RecordError
 from hnp_feeds.model import Article, FeedSpec
@@ -115,3 +118,20 @@ def articles_as_published(
             rows = store.select_entries(FeedSpec(slug="all", title="all"), 10**9)
             articles = [row.article() for row in rows]
     return articles, result.rejected
+
+
+def call_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``hnp-feeds <args>`` in this process, as its entry point runs: the exit status,
+    stdout and stderr."""
+    try:
+        cli.app(args, prog_name="hnp-feeds")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    """Every file under ``out`` (temporaries too) with its bytes."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -100,7 +100,7 @@ def test_numeric_id_becomes_text() -> None:
         ({"image": {"caption": "no url"}}, "image must be"),
         ({"image": {"url": "https://hnp.example.vn/a.jpg", "width": "wide"}}, "image width"),
         ({"title": "L?y l?i m\ufffd b?o m?t"}, "mis-encoded text in title"),
-        ({"summary": "Vi\u00c3\u00aat Nam"}, "mis-encoded text in summary"),
+        ({"summary": "H\u00c3 N\u00e1\u00bbi"}, "mis-encoded text in summary"),
         ({"content_html": "<p>b?o m?t</p>"}, "mis-encoded text in content_html"),
         ({"author": "Tr\ufffdng"}, "mis-encoded text in author"),
     ],

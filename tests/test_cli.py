@@ -40,10 +40,11 @@ def test_build_writes_the_sample_and_prints_a_summary(tmp_path: Path) -> None:
 
 
 def test_build_with_bad_records_exits_3_and_names_them(tmp_path: Path) -> None:
-    from hnp_feeds.config import load_config
+    from hnp_feeds.config import bundled_config_path, load_config
 
     sources = [*load_config().sources, BAD_RECORDS]
-    args = ["build", "--out", str(tmp_path)]
+    # The bundled sample's catalogue named, to try other records under its identity.
+    args = ["build", "-c", str(bundled_config_path()), "--out", str(tmp_path)]
     for source in sources:
         args += ["--source", str(source)]
     result = runner.invoke(app, args)

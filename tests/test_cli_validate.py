@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from functools import partial
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hnp_feeds.cli import app
+
+from .local_http import serving
 
 runner = CliRunner()
 SELF = "https://hnp.example.vn/feeds/tin-moi/atom.xml"
@@ -166,15 +167,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[str]:
     write(tmp_path / "atom.xml", CLEAN)
-    handler = partial(_QuietHandler, directory=str(tmp_path))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(partial(_QuietHandler, directory=str(tmp_path))) as base:
+        yield base
 
 
 def test_urls_are_fetched_and_http_errors_reported(feed_server: str) -> None:
@@ -241,15 +235,8 @@ class _TypedHandler(BaseHTTPRequestHandler):
     ],
 )
 def test_what_the_server_says_is_checked(content_type: str, expected: set[str]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TypedHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/{content_type}"
-        result = runner.invoke(app, ["validate", "--json", url])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_TypedHandler) as base:
+        result = runner.invoke(app, ["validate", "--json", f"{base}/{content_type}"])
     [fetched] = json.loads(result.output)["files"]
     codes = {m["code"] for m in fetched["messages"]}
     assert codes & {"UnexpectedContentType", "EncodingMismatch"} == expected

@@ -118,12 +118,19 @@ def test_bundled_sample_catalogue_loads() -> None:
     assert all(Path(source).exists() for source in catalogue.sources)
 
 
-def test_paths_in_the_file_are_relative_to_it_defaults_to_the_working_directory(
-    tmp_path: Path,
+def test_paths_in_the_file_and_the_default_store_and_output_are_relative_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A catalogue without [store] or [output] run by cron from $HOME finds the store and
+    the published feeds beside it (a store resolved against the working directory would be
+    a new, empty one, feeds written there would be served by nobody)."""
+    monkeypatch.chdir(tmp_path.parent)
     defaults = load_config(write(tmp_path, MINIMAL))
-    assert defaults.store_path == Path("var/hnp-feeds.sqlite")
-    assert defaults.out_dir == Path("feeds")
+    assert defaults.store_path == tmp_path / "var" / "hnp-feeds.sqlite"
+    assert defaults.out_dir == tmp_path / "feeds"
+    # The bundled sample's defaults stay in the working directory, never in the package.
+    assert load_config().store_path == Path("var/hnp-feeds.sqlite")
+    assert load_config().out_dir == Path("feeds")
     text = MINIMAL + '\n[store]\npath = "state/db.sqlite"\n\n[output]\ndir = "public"\n'
     explicit = load_config(write(tmp_path, text))
     assert explicit.store_path == tmp_path / "state" / "db.sqlite"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds import output
+from hnp_feeds.errors import SystemFault
 from hnp_feeds.output import remove_stale_temporaries, write_atomic
 
 
@@ -38,7 +39,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
         raise OSError("disk full")
 
     monkeypatch.setattr(output.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SystemFault, match=f"^{target}: disk full$"):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["atom.xml"]

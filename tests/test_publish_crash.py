@@ -2,7 +2,8 @@
 
 After every kill each published file must be complete and valid (and link only to files
 that are there), each ``.gz`` the compressed bytes of a complete, valid document (its
-file's, or the previous one's when the run was cut short between the two), the killed
+file's, or -- when the run was cut short between the two -- the next one's, never an older
+one: the file is then still what it was before that run), the killed
 run's render workers gone, and the store must open and be consistent; the next run that
 completes must leave every ``.gz`` matching its file; at the end an uninterrupted run must
 give the same feeds as a publish of the same records into a fresh store.
@@ -454,18 +455,20 @@ class Checker:
         self.parsed: dict[tuple[str, bytes], list[str]] = {}  # document -> files it links
         self.pending: deque[tuple[str, str, bytes]] = deque()
         self.validated = 0
+        self.previous: dict[str, bytes] = {}  # what the last look saw
 
     def look(self, where: str) -> tuple[int, set[str]]:
         """Every published file complete (archive pages too) and linking only files that
         are there; every ``.gz`` the compressed bytes of a complete document, its own file's
-        or a previous one's.  Returns how many feed files there are, and the ``.gz`` whose
-        file moved on without them (a run cut short between the two writes)."""
+        or, ahead of it, the next one's (a run cut short between the two writes: the file
+        is then as the last look saw it, so the ``.gz`` is never the older of the two).
+        Returns how many feed files there are, and the ``.gz`` ahead of their files."""
         files = {
             path.relative_to(self.out).as_posix(): path.read_bytes()
             for path in sorted(self.out.rglob("*"))
             if path.is_file() and not path.name.startswith(".")  # a killed run's temporary
         }
-        lagging = set()
+        ahead = set()
         documents = []
         for rel, data in files.items():
             if not rel.endswith(".gz"):
@@ -478,7 +481,8 @@ class Checker:
             except (OSError, EOFError, zlib.error) as exc:
                 raise AssertionError(f"{rel}: not a complete gzip file: {exc}") from None
             if inner != files[plain]:
-                lagging.add(rel)
+                assert files[plain] == self.previous.get(plain), f"{rel} is older than its file"
+                ahead.add(rel)
                 documents.append((plain, inner))
         for rel, data in documents:
             key = (rel, hashlib.sha256(data).digest())
@@ -488,8 +492,9 @@ class Checker:
                     self.pending.append((where, rel, data))
             missing = [target for target in self.parsed[key] if target not in files]
             assert not missing, f"{rel} links to files not there: {missing}"
+        self.previous = files
         feeds = [r for r in files if "/" in r and not r.endswith(".gz")]
-        return sum(1 for rel in feeds if not rel.startswith("discovery/")), lagging
+        return sum(1 for rel in feeds if not rel.startswith("discovery/")), ahead
 
     @staticmethod
     def _complete(rel: str, data: bytes) -> list[str]:
@@ -547,10 +552,10 @@ class Checker:
             pass
 
 
-def check_settled(out: Path, lagging: set[str]) -> None:
+def check_settled(out: Path, ahead: set[str]) -> None:
     """After a run that completed: every file has its ``.gz`` holding exactly its bytes,
     whatever the runs killed before it left, and no temporary is left behind."""
-    assert not lagging, f".gz left behind their files: {sorted(lagging)}"
+    assert not ahead, f".gz not matching their files: {sorted(ahead)}"
     files = [p for p in out.rglob("*") if p.is_file() and p.suffix != ".gz"]
     assert [p for p in files if p.name.startswith(".")] == [], "temporaries left"
     for path in files:
@@ -659,11 +664,11 @@ def test_publish_killed_at_many_points_never_leaves_a_broken_file(tmp_path: Path
                 assert survivors(run.pid) == [], "the killed run's workers live on"
             else:
                 assert run.returncode == ExitCode.OK
-            feeds, lagging = checker.look(str(run))
+            feeds, ahead = checker.look(str(run))
             assert feeds >= 3
             check_store(store_path, settled=not run.killed)
             if not run.killed:  # and so repaired whatever the kills before it left
-                check_settled(out, lagging)
+                check_settled(out, ahead)
 
     # An uninterrupted run finishes the work of the killed ones ...
     final = run_forked(tmp_path, source, "the final run, uninterrupted")
@@ -691,9 +696,9 @@ def test_publish_killed_at_many_points_never_leaves_a_broken_file(tmp_path: Path
 def check_published_once(out: Path) -> int:
     """What is published is complete, valid and settled; how many feed files."""
     checker = Checker(out)
-    feeds, lagging = checker.look("")
+    feeds, ahead = checker.look("")
     checker.finish()
-    check_settled(out, lagging)
+    check_settled(out, ahead)
     return feeds
 
 
@@ -752,31 +757,40 @@ def test_a_publish_started_while_one_writes_is_locked_out(tmp_path: Path) -> Non
     assert check_published_once(out) == 8 * 3
 
 
-# A kill just after each kind of file publish writes is put in place, before its .gz: an
-# archive page, a feed's current document, a page of the site.
-BETWEEN_FILE_AND_GZ = [r"R [^/]+/archive/\d+\.xml$", r"R [^/]+/feed\.json$", r"R feeds\.opml$"]
+# A kill just after the new .gz of each kind of file publish writes is put in place, before
+# the file itself: an archive page, a feed's current document, a page of the site.
+BETWEEN_GZ_AND_FILE = [
+    r"R [^/]+/archive/\d+\.xml\.gz$",
+    r"R [^/]+/feed\.json\.gz$",
+    r"R feeds\.opml\.gz$",
+]
 
 
-def test_a_gz_a_kill_left_behind_its_file_is_repaired_by_the_next_run(tmp_path: Path) -> None:
-    """Killed just after putting a file in place, before its ``.gz``: the ``.gz`` still
-    holds the previous, complete document, and the next run, rendering the same bytes for
-    that file, writes the ``.gz`` again."""
+def test_a_kill_between_a_gz_and_its_file_leaves_the_gz_ahead_and_the_next_run_completes(
+    tmp_path: Path,
+) -> None:
+    """Killed just after putting a file's new ``.gz`` in place, before the file: the file
+    still holds the previous, complete document and the ``.gz`` the new one -- never an
+    older ``.gz`` beside a newer file -- and the next run, rendering the same bytes, puts
+    the file in place."""
     portal_toml(tmp_path, entries_per_feed=20, **SITE)
     out = tmp_path / "feeds"
     source = write_records(tmp_path / "export.jsonl", round_records(0))
     assert run_forked(tmp_path, source, "the first publish").returncode == ExitCode.OK
     checker = Checker(out)
-    for round_no, only in enumerate(BETWEEN_FILE_AND_GZ, start=1):
+    checker.look("the first publish")
+    for round_no, only in enumerate(BETWEEN_GZ_AND_FILE, start=1):
         write_records(source, round_records(round_no))
         trap = Trap(1, "after", only=only)
         killed = run_forked(tmp_path, source, f"a publish killed {trap}", trap)
         with during(killed):
             assert killed.killed
-            lagging = checker.look(str(killed))[1]
-            # The situation this test is about (a kill between a file and its .gz) arose:
-            assert lagging == {killed.events[-1].removeprefix("R ") + ".gz"}
+            gz = killed.events[-1].removeprefix("R ")
+            # The situation this test is about (a kill between a .gz and its file) arose:
+            assert checker.look(str(killed))[1] == {gz}
         again = run_forked(tmp_path, source, "the next publish, of the same records")
         with during(again):
             assert again.returncode == ExitCode.OK
             check_settled(out, checker.look(str(again))[1])
+            assert gzip.decompress((out / gz).read_bytes()) == (out / gz[:-3]).read_bytes()
     checker.finish()

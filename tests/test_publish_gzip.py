@@ -13,6 +13,8 @@ import pytest
 from hnp_feeds import precompress
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
+from hnp_feeds.publish.plan import config_fingerprint
+from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -56,30 +58,59 @@ def test_every_written_file_has_a_matching_gz_that_moves_only_with_it(tmp_path: 
 
 
 class Killed(BaseException):
-    """Stands for SIGKILL between a file's rename and its sibling's."""
+    """Stands for SIGKILL (or a full disk) between two renames."""
 
 
-def test_a_gz_left_stale_by_a_killed_run_is_written_again(
+def test_a_run_cut_between_a_gz_and_its_file_leaves_the_gz_ahead_never_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Cut after the new ``.gz`` is in place and before its file: the file still holds the
+    previous complete document, the ``.gz`` the new one (never an older ``.gz`` beside a
+    newer file, which nginx ``gzip_static`` would serve); the next run completes it."""
     portal = catalogue(tmp_path)
     records = [record(n) for n in range(6)]
     publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW, workers=1)
     atom = portal.out_dir / "tin-moi" / "atom.xml"
     sibling = atom.with_name("atom.xml.gz")
-    old_gz = sibling.read_bytes()
+    old_atom = atom.read_bytes()
+    real_write = precompress.write_atomic
 
-    def killed(path: Path, data: bytes) -> bool:
-        raise Killed
+    def cut_before_the_file(path: Path, data: bytes) -> bool:
+        if path == atom:
+            assert gzip.decompress(sibling.read_bytes()) == data  # its .gz is in place
+            raise Killed
+        return real_write(path, data)
 
-    monkeypatch.setattr(precompress, "write_gzip_sibling", killed)
+    monkeypatch.setattr(precompress, "write_atomic", cut_before_the_file)
     records[0] = record(0, title="Tiêu đề mới")
     with pytest.raises(Killed):
         publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)
     monkeypatch.undo()
-    assert "Tiêu đề mới" in atom.read_text(encoding="utf-8")
-    assert sibling.read_bytes() == old_gz  # stale: the run died in between
+    assert atom.read_bytes() == old_atom
+    ahead = gzip.decompress(sibling.read_bytes())
+    assert "Tiêu đề mới".encode() in ahead and ahead != old_atom
     again = publish(portal, now=NOW, workers=1)  # no new input
     assert again.exit_code is ExitCode.OK
-    assert atom not in again.written  # the file itself was already right
+    assert atom in again.written and atom.read_bytes() == ahead
     assert gzip.decompress(sibling.read_bytes()) == atom.read_bytes()
+
+
+def test_a_gz_that_does_not_hold_its_file_is_written_again(tmp_path: Path) -> None:
+    """A ``.gz`` truncated or removed beside an unchanged file is repaired by the next run
+    that renders that file, which itself is left alone."""
+    portal = catalogue(tmp_path)
+    records = [record(n) for n in range(6)]
+    publish(portal, [write_records(tmp_path / "a.jsonl", records)], now=NOW, workers=1)
+    folder = portal.out_dir / "tin-moi"
+    atom_gz = folder / "atom.xml.gz"
+    atom_gz.write_bytes(atom_gz.read_bytes()[:20])
+    (folder / "rss.xml.gz").unlink()
+    with open_store(portal.store_path) as store:  # the feed is rendered again, unchanged
+        main = store.feed_states()["tin-moi"].spec
+        store.finish_publish([main], config_fingerprint(portal), NOW)
+    again = publish(portal, now=NOW, workers=1)
+    assert again.exit_code is ExitCode.OK and folder / "atom.xml" in again.unchanged
+    for path in portal.out_dir.rglob("*.*"):
+        if path.suffix != ".gz":
+            packed = path.with_name(path.name + ".gz").read_bytes()
+            assert gzip.decompress(packed) == path.read_bytes(), path

@@ -9,6 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from hnp_feeds.adapters import records as records_module
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import Site
 from hnp_feeds.publish import publish
@@ -53,8 +54,10 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
 
 
 def test_an_article_whose_own_entry_fails_is_withheld_and_the_rest_published(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The door now writes a space in a URL as %20: this is a record stored before it did.
+    monkeypatch.setattr(records_module, "normalize_url", lambda url: url.strip())
     portal = catalogue(tmp_path, related_count=1)
     records = [record(n) for n in range(8)]
     records[3] = record(3, url="https://hnp.example.vn/thoi-su/bai viet 3.html")  # a space

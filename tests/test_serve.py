@@ -6,7 +6,9 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -184,21 +186,25 @@ def test_gzip_on_request_compressed_on_the_fly(server: PreviewServer) -> None:
     assert status == 304
 
 
-def test_gzip_uses_the_fresh_sibling_and_ignores_a_stale_one(
+def test_gzip_uses_the_sibling_that_holds_the_file_and_ignores_another(
     server: PreviewServer, feeds: Path
 ) -> None:
+    """The sibling is sent as it is when it holds the file's bytes (whatever its mtime);
+    one holding other bytes (a run killed between the two writes left it a version ahead,
+    or the file was edited by hand) is ignored and the file compressed now."""
     path = feeds / "tin-moi" / "atom.xml"
     assert write_gzip_sibling(path, ATOM)
     assert not write_gzip_sibling(path, ATOM)  # unchanged: not rewritten
     sibling = gzip_sibling(path)
-    marker = gzip.compress(ATOM.replace(b"Tin", b"Gz!"), mtime=0)
+    marker = gzip.compress(ATOM, compresslevel=1, mtime=0)  # the same bytes, told apart
     sibling.write_bytes(marker)
-    os.utime(sibling, (MTIME + 10, MTIME + 10))
-    _, _, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip, deflate")
-    assert body == marker  # fresh sibling is what was served
     os.utime(sibling, (MTIME - 10, MTIME - 10))
+    _, _, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip, deflate")
+    assert body == marker
+    os.utime(path, (MTIME + 1, MTIME + 1))  # a new version of the file: read again
+    sibling.write_bytes(gzip.compress(ATOM.replace(b"Tin", b"Gz!"), mtime=0))
     _, _, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip")
-    assert gzip.decompress(body) == ATOM  # stale sibling ignored
+    assert gzip.decompress(body) == ATOM
 
 
 def test_accept_encoding_parsing() -> None:
@@ -321,3 +327,106 @@ def test_archive_pages_and_the_stylesheet_keep_their_types(server: PreviewServer
     (server.root / "feed.xsl").write_bytes(b'<?xml version="1.0"?><x/>')
     _, xsl, _ = request(server, "/feed.xsl", Accept=BROWSER_ACCEPT)
     assert xsl["content-type"] == "text/xsl; charset=utf-8"
+
+
+def test_if_modified_since_in_the_future_is_ignored(server: PreviewServer) -> None:
+    """A date after now is not a valid validator (RFC 9110 §13.1.3): the file is sent."""
+    future = formatdate(4_102_444_800, usegmt=True)  # 2100-01-01
+    status, _, body = request(server, "/tin-moi/rss.xml", If_Modified_Since=future)
+    assert status == 200 and body.startswith(b"<?xml")
+
+
+@pytest.fixture
+def strict_server(feeds: Path) -> Iterator[PreviewServer]:
+    """A server with short timeouts, as a test can wait for them."""
+    srv = make_server(feeds, port=0, max_age=300, idle_timeout=0.3, request_timeout=0.6)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server closed the connection (EOF or reset) before our own 10 s."""
+    sock.settimeout(10)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_an_idle_connection_is_closed(strict_server: PreviewServer) -> None:
+    host, port = strict_server.server_address[:2]
+    with socket.create_connection((str(host), port)) as sock:
+        assert _closed_by_server(sock)
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_its_answer(
+    strict_server: PreviewServer,
+) -> None:
+    host, port = strict_server.server_address[:2]
+    with socket.create_connection((str(host), port)) as sock:
+        sock.sendall(b"HEAD /tin-moi/rss.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(10)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert _closed_by_server(sock)
+
+
+def test_a_client_trickling_its_headers_is_cut_off(strict_server: PreviewServer) -> None:
+    """A byte every 50 ms keeps each read under the idle timeout; the request's own
+    deadline still ends it."""
+    host, port = strict_server.server_address[:2]
+    with socket.create_connection((str(host), port)) as sock:
+        sock.sendall(b"GET /tin-moi/rss.xml HTTP/1.1\r\n")
+        cut = False
+        for _ in range(400):  # at most 20 s
+            try:
+                sock.sendall(b"X")
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            time.sleep(0.05)
+            sock.settimeout(0)
+            try:
+                if sock.recv(1) == b"":
+                    cut = True
+                    break
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                cut = True
+                break
+        assert cut, "the trickling request was never cut off"
+    # The server still answers others.
+    assert request(strict_server, "/tin-moi/rss.xml")[0] == 200
+
+
+def test_the_cache_keeps_one_version_per_file_within_its_byte_cap(feeds: Path) -> None:
+    """Every rewrite of a file (a new mtime) replaces its cached version, and past the
+    byte cap the least recently served files leave the cache."""
+    srv = make_server(feeds, port=0, max_age=300, cache_bytes=len(ATOM) * 2)
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        path = feeds / "tin-moi" / "atom.xml"
+        for n in range(20):
+            os.utime(path, (MTIME + n, MTIME + n))
+            status, headers, body = request(srv, "/tin-moi/atom.xml")
+            assert status == 200 and body == ATOM
+            assert headers["last-modified"] == formatdate(MTIME + n, usegmt=True)
+        assert srv.cached == (1, len(ATOM))
+        for relpath in ("tin-moi/archive/1.xml", "index.html", "feeds.opml", "tin-moi/rss.xml"):
+            assert request(srv, "/" + relpath)[0] == 200
+            files, size = srv.cached
+            assert size <= len(ATOM) * 2 and files <= 4
+        # What left the cache is read again from disk, unchanged.
+        assert request(srv, "/tin-moi/atom.xml")[2] == ATOM
+    finally:
+        srv.shutdown()
+        srv.server_close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,8 +15,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from hnp_feeds.config import Catalogue
-from hnp_feeds.errors import ExitCode
-from hnp_feeds.publish import publish
+from hnp_feeds.errors import ExitCode, LockBusy
+from hnp_feeds.publish import publish, publish_lock
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.websub import PingFailed, ping
@@ -32,6 +32,7 @@ class Hub:
     def __init__(self, port: int = 0, status: int = 204, delay: float = 0.0) -> None:
         self.status = status
         self.delay = delay
+        self.on_post: Callable[[], None] = lambda: None  # called as each ping arrives
         self.requests: list[dict[str, Any]] = []
         hub = self
 
@@ -46,6 +47,7 @@ class Hub:
                         "form": parse_qs(body),
                     }
                 )
+                hub.on_post()
                 time.sleep(hub.delay)
                 self.send_response(hub.status)
                 self.send_header("Content-Length", "0")
@@ -176,3 +178,57 @@ def test_ping_failures_name_the_hub() -> None:
     url = f"http://127.0.0.1:{closed_port()}/hub"
     with pytest.raises(PingFailed, match=url):
         ping(url, "https://hnp.example.vn/feeds/tin-moi/atom.xml", timeout=2)
+
+
+def test_a_slow_hub_is_pinged_after_the_lock_within_a_budget_the_rest_next_run(
+    tmp_path: Path,
+) -> None:
+    """Each ping takes 0.3 s; the run's pings may take 0.5 s in all.  They are sent with
+    the publish lock free (the next cron run is never held up), the budget stops them, and
+    what it left unsent waits in the store for the next run, which sends it."""
+    hub = Hub(delay=0.3)
+    try:
+        portal = catalogue(tmp_path, hub=hub.url)
+        lock_free: list[bool] = []
+
+        def try_the_lock() -> None:
+            try:
+                with publish_lock(portal.store_path):
+                    lock_free.append(True)
+            except LockBusy:
+                lock_free.append(False)
+
+        hub.on_post = try_the_lock
+        source = write_records(tmp_path / "a.jsonl", [record(n) for n in range(12)])
+        result = publish(portal, [source], now=NOW, hub_timeout=5, hub_budget=0.5)
+        assert result.exit_code is ExitCode.OK and result.pings is not None
+        owed = feed_urls(portal, result.written)
+        assert lock_free and all(lock_free)
+        assert result.pings.pending > 0 and len(result.pings.sent) < 2
+        with open_store(portal.store_path) as store:
+            waiting = {p.url for p in store.pending_pings()}
+        assert waiting == owed - set(result.pings.sent)
+        hub.delay = 0.0
+        again = publish(portal, now=NOW)
+        assert again.pings is not None and set(again.pings.sent) == waiting
+        with open_store(portal.store_path) as store:
+            assert store.pending_pings() == []
+        assert set(hub.topics()) >= owed
+    finally:
+        hub.close()
+
+
+def test_a_change_queued_while_its_ping_is_in_flight_stays_owed(tmp_path: Path) -> None:
+    """Pings go out after the lock: a run that changes a feed again meanwhile queues its
+    ping anew, and the older ping's success does not settle it."""
+    url = "https://hnp.example.vn/feeds/tin-moi/atom.xml"
+    later = localize(datetime(2022, 7, 1, 8, 5))
+    with open_store(tmp_path / "store.sqlite") as store:
+        store.queue_pings([url], NOW)
+        in_flight = store.pending_pings()[0]
+        store.queue_pings([url], later)  # the next run changed the feed again
+        store.ping_done(in_flight.url, in_flight.queued_at)
+        assert [p.url for p in store.pending_pings()] == [url]
+        again = store.pending_pings()[0]
+        store.ping_done(again.url, again.queued_at)
+        assert store.pending_pings() == []

@@ -3,6 +3,7 @@ reports, and maps errors to exit codes.  No logic lives here."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from .config import Catalogue, load_config
+from .config import Catalogue, catalogue_for
 from .errors import ExitCode, HnpFeedsError, error_line, exit_code_of
 
 if TYPE_CHECKING:
@@ -27,6 +28,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from .operator import version
+
+        typer.echo(f"hnp-feeds {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Publish the HNP news portal as Atom, RSS and JSON feeds, and validate them."""
+
+
 # soft_wrap: a long "file:line: reason" stays on one line in cron mail and log files.
 console = Console(stderr=False, soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -35,7 +58,10 @@ err_console = Console(stderr=True, soft_wrap=True)
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="The catalogue (hnp-feeds.toml); default: the bundled sample portal."
+        "--config",
+        "-c",
+        help="The catalogue (hnp-feeds.toml; `hnp-feeds init` writes one). Default: the"
+        " bundled sample portal, which reads only its own articles.",
     ),
 ]
 
@@ -51,9 +77,9 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(exit_code_of(exc)) from None
 
 
-def _catalogue(config: Path | None) -> Catalogue:
+def _catalogue(config: Path | None, sources: list[str] | None = None) -> Catalogue:
     with _errors():
-        return load_config(config)
+        return catalogue_for(config, sources or ())
 
 
 def _page_option(name: str, help: str) -> Any:
@@ -105,7 +131,8 @@ def build_command(
             "--source",
             "-s",
             help="A source to read (JSONL, CSV, a page .txt/.html, a folder of pages, a"
-            " sqlite:/postgresql: URL); repeatable. Default: the catalogue's.",
+            " sqlite:/postgresql: URL, an http(s):// listing page); repeatable."
+            " Default: the catalogue's.",
         ),
     ] = None,
     out: Annotated[
@@ -113,6 +140,7 @@ def build_command(
         typer.Option("--out", "-o", help="Output directory. Default: the catalogue's (feeds/)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    allow_mass_removal: MassRemovalOption = False,
     url: PageUrl = None,
     id_: PageId = None,
     category: PageCategory = None,
@@ -129,10 +157,12 @@ def build_command(
         hnp-feeds build -c hnp-feeds.toml -s export.jsonl -o /srv/feeds
 
         hnp-feeds build -c hnp-feeds.toml -s page.txt --url https://hnp.vn/tin/a.html
+
+        hnp-feeds build -c hnp-feeds.toml -s https://hnp.vn/tin-tuc/   # the live portal
     """
     from .publish import build
 
-    catalogue = _catalogue(config)
+    catalogue = _catalogue(config, source)
     page = _page(url, id_, category, author, tag, image)
     show_bar = not quiet and sys.stderr.isatty()
     with _errors():
@@ -141,9 +171,12 @@ def build_command(
                 TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                 console=err_console, transient=True,
             ) as bar:  # fmt: skip
-                result = build(catalogue, source, out, progress=_BarProgress(bar), page=page)
+                result = build(
+                    catalogue, source, out, progress=_BarProgress(bar), page=page,
+                    allow_mass_removal=allow_mass_removal,
+                )  # fmt: skip
         else:
-            result = build(catalogue, source, out, page=page)
+            result = build(catalogue, source, out, page=page, allow_mass_removal=allow_mass_removal)
     _report(result, verbose=False, table_of=None if quiet else out or catalogue.out_dir)
     raise typer.Exit(result.exit_code)
 
@@ -160,6 +193,13 @@ ReissueOption = Annotated[
 ]
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Every detail, not only the summary.")
+]
+MassRemovalOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-removal",
+        help="Publish a feed that loses more than [publish] max_removed_share of its entries.",
+    ),
 ]
 
 
@@ -187,7 +227,7 @@ def ingest_command(
     """
     from .publish import PublishResult, ingest
 
-    catalogue = _catalogue(config)
+    catalogue = _catalogue(config, sources)
     with _errors():
         page = _page(url, id_, category, author, tag, image)
         done = ingest(catalogue, sources, store_path=store, reissue=reissue or (), page=page)
@@ -209,6 +249,15 @@ def publish_command(
     no_ingest: Annotated[
         bool, typer.Option("--no-ingest", help="Publish from the store alone; read no source.")
     ] = False,
+    allow_mass_removal: MassRemovalOption = False,
+    start_over: Annotated[
+        bool,
+        typer.Option(
+            "--start-over",
+            help="Publish from a new (missing or empty) store although the output directory"
+            " holds a published portal.",
+        ),
+    ] = False,
     verbose: VerboseOption = False,
     url: PageUrl = None,
     id_: PageId = None,
@@ -218,8 +267,9 @@ def publish_command(
     image: PageImage = None,
 ) -> None:
     """What cron runs: ingest, render only the feeds that changed, validate, write atomically,
-    ping the hub.  Exit 0 ok, 3 records rejected, 4 invalid (old files kept), 5 locked,
-    6 id change refused, 2 configuration.
+    ping the hub.  Exit 0 ok, 3 new records rejected, 4 invalid (old files kept), 5 locked,
+    6 id change refused, 7 system error, 8 store lost or damaged, 9 mass removal refused,
+    2 configuration.
 
     Example (crontab):
 
@@ -227,13 +277,14 @@ def publish_command(
     """
     from .publish import publish
 
-    catalogue = _catalogue(config)
+    catalogue = _catalogue(config, sources)
     with _errors():
         chosen = () if no_ingest else (sources or catalogue.sources)
         page = _page(url, id_, category, author, tag, image)
         result = publish(
-            catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or (), page=page
-        )
+            catalogue, chosen, store_path=store, out_dir=out, reissue=reissue or (), page=page,
+            allow_mass_removal=allow_mass_removal, start_over=start_over,
+        )  # fmt: skip
     _report(result, verbose)
     raise typer.Exit(result.exit_code)
 
@@ -286,17 +337,153 @@ def serve_command(
         raise typer.Exit(ExitCode.FAILED) from None
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document, for machines.")]
+
+
+@app.command("status")
+def status_command(
+    config: ConfigOption = None, store: StoreOption = None, as_json: JsonOption = False
+) -> None:
+    """The store at a glance: articles by standing, feeds, the last run and how it ended,
+    pending hub pings, scheduled articles, the store's path and schema version.
+
+    Example:
+
+        hnp-feeds status -c hnp-feeds.toml
+    """
+    from dataclasses import asdict
+
+    from .operator import status
+
+    catalogue = _catalogue(config)
+    with _errors():
+        found = status(catalogue, store)
+    if as_json:
+        typer.echo(json.dumps(asdict(found), ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo("\n".join(found.lines()))
+
+
+@app.command("rejected")
+def rejected_command(
+    wheres: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="With --clear: source:position, a source or a record id.", metavar="[WHERE]..."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Forget these rejected records (all if none named).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """The rejected records: source, position, reason, the raw record, first and last seen.
+    A record leaves the list by itself when it is read again fixed (or its source is read
+    without it); --clear forgets those that will not be read again.
+
+    Examples:
+
+        hnp-feeds rejected -c hnp-feeds.toml
+
+        hnp-feeds rejected -c hnp-feeds.toml --clear export.jsonl:12
+    """
+    from dataclasses import asdict
+
+    from .operator import clear_rejected, rejected, rejection_lines
+
+    catalogue = _catalogue(config)
+    with _errors():
+        if clear:
+            removed = clear_rejected(catalogue, wheres or [], store)
+            typer.echo(f"cleared {removed} rejected records")
+            return
+        found = rejected(catalogue, store)
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in found], ensure_ascii=False, indent=2))
+        return
+    for rejection in found:
+        typer.echo("\n".join(rejection_lines(rejection)))
+    typer.echo(f"{len(found)} rejected records")
+
+
+@app.command("backup")
+def backup_command(
+    dest: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """A consistent copy of the store (SQLite's backup API), safe while a publish runs.
+
+    Example (crontab, daily; see docs/deployment.md):
+
+        30 3 * * * cd /srv/hnp && hnp-feeds backup -c hnp-feeds.toml /var/backups/hnp.sqlite
+    """
+    from .operator import backup
+
+    catalogue = _catalogue(config)
+    with _errors():
+        size = backup(catalogue, dest, store)
+    typer.echo(f"backed up {store or catalogue.store_path} to {dest} ({size} bytes)")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A backup written by `hnp-feeds backup`.")],
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Put a backup in place of the store (waits for no run: exit 5 while one runs); an
+    older backup is migrated.  The next publish writes what the restored store holds.
+
+    Example:
+
+        hnp-feeds restore -c hnp-feeds.toml backups/hnp-Mon.sqlite
+    """
+    from .operator import restore
+
+    catalogue = _catalogue(config)
+    with _errors():
+        version = restore(catalogue, source, store)
+    typer.echo(f"restored {source} to {store or catalogue.store_path} (schema version {version})")
+
+
+@app.command("init")
+def init_command(
+    path: Annotated[
+        Path, typer.Argument(help="The file to write, or a directory for hnp-feeds.toml.")
+    ] = Path("hnp-feeds.toml"),
+    title: Annotated[str, typer.Option("--title", help="The portal's name.")] = "Báo của bạn",
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="The portal's home page (feeds go under feeds/).")
+    ] = "https://bao.example.vn/",
+) -> None:
+    """Write a commented hnp-feeds.toml for a new portal (never over an existing file).
+
+    Example:
+
+        hnp-feeds init --title "Tin Hà Nội" --base-url https://tin.example.vn/
+    """
+    from .scaffold import new_catalogue
+
+    with _errors():
+        written = new_catalogue(path, title=title, base_url=base_url)
+    typer.echo(f"wrote {written}: edit it, then hnp-feeds build -c {written} -o /tmp/feeds")
+
+
 def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) -> None:
-    """What every run prints: each refused record, repair and scheduled article (always:
-    nothing refused may go unnoticed), details when asked or at a terminal, the feeds table
-    (``build``), and one summary line."""
-    for record in result.rejected + (result.ingest.identity if result.ingest else []):
+    """What every run prints: each refused record and repair when first seen (once, not on
+    every cron run: ``hnp-feeds rejected`` lists them all), details when asked or at a
+    terminal, the feeds table (``build``), and one summary line."""
+    rejected = result.rejected if verbose else result.new_rejected
+    for record in rejected + (result.ingest.identity if result.ingest else []):
         typer.echo(f"rejected {record.where}: {record.reason}", err=True)
-    for repair in result.cleaned:
+    for repair in result.cleaned if verbose else result.new_cleaned:
         typer.echo(f"cleaned {repair}", err=True)
     for note in result.notes:
         typer.echo(f"note {note}", err=True)
-    for message in result.identity:
+    for message in result.identity + result.mass_removal_messages:
         typer.echo(f"refused {message}", err=True)
     for relpath, report in {**result.invalid, **result.warnings}.items():
         for m in report.messages:
@@ -331,6 +518,15 @@ class ValidationProfile(StrEnum):
     portal = "portal"
 
 
+class ReportFormat(StrEnum):
+    """How ``validate`` prints its report (validator.report_formats)."""
+
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+
+
 @app.command("validate")
 def validate_command(
     sources: Annotated[
@@ -340,9 +536,15 @@ def validate_command(
             metavar="PATH|DIR|URL",
         ),
     ],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON document, for machines.")
-    ] = False,
+    form: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="text for people; json (docs/validate-report.schema.json); junit (JUnit "
+            "XML for CI test reports); github (GitHub Actions annotations).",
+        ),
+    ] = ReportFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     profile: Annotated[
         ValidationProfile, typer.Option("--profile", help="Spec rules only, or the portal's too.")
     ] = ValidationProfile.spec,
@@ -356,18 +558,16 @@ def validate_command(
         hnp-feeds validate feeds/
 
         hnp-feeds validate --profile portal --json feeds/tin-moi/ https://hnp.example.vn/feeds/rss.xml
-    """
-    import json
 
-    from .validator.files import SourceError, failed, render_text, to_json, validate_paths
+        hnp-feeds validate --format github feeds/   # in a GitHub Actions step
+    """
+    from .validator.files import SourceError, validate_paths
+    from .validator.report_formats import failed, render
 
     try:
         results = validate_paths(sources, profile.value)
     except SourceError as exc:
         typer.echo(f"usage error: {exc}", err=True)
         raise typer.Exit(ExitCode.USAGE) from None
-    if as_json:
-        typer.echo(json.dumps(to_json(results), ensure_ascii=False, indent=2))
-    else:
-        typer.echo(render_text(results))
+    typer.echo(render(results, "json" if as_json else form.value))
     raise typer.Exit(ExitCode.FAILED if failed(results, strict=strict) else ExitCode.OK)

@@ -3,6 +3,7 @@
 Each file goes to a temporary file in the same directory, is flushed to disk and renamed
 over the old one (rename is atomic on POSIX within a file system).  A file whose bytes are
 already there is not touched, so its mtime, and the ``Last-Modified`` served from it, stay.
+A write the system refuses (disk full, read-only) is a ``SystemFault`` naming the file.
 """
 
 from __future__ import annotations
@@ -11,9 +12,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import SystemFault
+
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Put ``data`` at ``path`` atomically; False (and nothing written) when unchanged."""
+    try:
+        return _write_atomic(path, data)
+    except OSError as exc:
+        raise SystemFault.of(exc, path) from exc
+
+
+def _write_atomic(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False

@@ -6,9 +6,8 @@ same ``.gz`` and an unchanged feed leaves its sibling (and its mtime) untouched.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import os
+import zlib
 from pathlib import Path
 
 from .output import write_atomic
@@ -41,19 +40,36 @@ def write_gzip_sibling(path: Path, data: bytes) -> bool:
 
 
 def write_with_sibling(path: Path, data: bytes) -> bool:
-    """Put ``data`` at ``path`` atomically (False when the bytes were already there),
-    then its ``.gz`` sibling; a sibling older than its file (a run killed between the
-    two writes) is written again even when the file itself was unchanged."""
-    if write_atomic(path, data):
-        write_gzip_sibling(path, data)
-        return True
+    """Put ``data`` at ``path`` and its ``.gz`` sibling, atomically each; False when the
+    bytes were already there (a sibling that does not hold them is written again).
+
+    A reader never sees a file newer than its ``.gz`` (nginx ``gzip_static`` would serve
+    the stale one): a file already published gets its new ``.gz`` first, then itself; a new
+    file is put in place first, then its ``.gz`` (a ``.gz`` without its file is never left).
+    A run killed in between leaves a ``.gz`` one version ahead, which the next run's write
+    of the same bytes completes."""
+    if path.suffix not in COMPRESSIBLE_SUFFIXES:
+        return write_atomic(path, data)
     sibling = gzip_sibling(path)
     try:
-        fresh = sibling.stat().st_mtime_ns >= path.stat().st_mtime_ns
+        current = path.read_bytes()
     except FileNotFoundError:
-        fresh = False
-    if not fresh:
+        sibling.unlink(missing_ok=True)  # an orphan must not stand for the new file
+        write_atomic(path, data)
         write_gzip_sibling(path, data)
-        with contextlib.suppress(FileNotFoundError):
-            os.utime(sibling)  # rewritten or not, it now matches the file
-    return False
+        return True
+    if current == data:
+        if not holds(sibling, data):
+            write_gzip_sibling(path, data)
+        return False
+    write_gzip_sibling(path, data)
+    write_atomic(path, data)
+    return True
+
+
+def holds(sibling: Path, data: bytes) -> bool:
+    """Whether the ``.gz`` file ``sibling`` is there and decompresses to ``data``."""
+    try:
+        return gzip.decompress(sibling.read_bytes()) == data
+    except (OSError, EOFError, zlib.error):
+        return False

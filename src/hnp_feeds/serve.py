@@ -4,22 +4,31 @@ serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
 Content types with ``charset=utf-8`` (a browser gets the current Atom and RSS documents as
 ``application/xml``, so it shows them through ``feed.xsl``), a strong ``ETag`` from the
 bytes, ``Last-Modified`` from the file, 304s for ``If-None-Match``/``If-Modified-Since``,
-gzip on request (the ``.gz`` sibling publish writes, or compressed on the fly),
-``Cache-Control`` from the publish interval (archive pages: a day, revalidated: a
-correction or retraction may change one), and nothing outside the root.
+gzip on request (the ``.gz`` sibling publish writes when it holds the file's bytes, else
+compressed on the fly), ``Cache-Control`` from the publish interval (archive pages: a day,
+revalidated: a correction or retraction may change one), and nothing outside the root.  A
+connection idle or slow past its timeout is closed, and the bytes it keeps in memory are
+bounded (an LRU of the latest version of each file).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
+import io
+import socket
 import sys
 import threading
-from collections import deque
+import time
+import zlib
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from .precompress import COMPRESSIBLE_SUFFIXES, gzip_bytes, gzip_sibling
@@ -28,6 +37,12 @@ from .precompress import COMPRESSIBLE_SUFFIXES, gzip_bytes, gzip_sibling
 #: retraction or a change of a related post reaches them: cached a day, then revalidated
 #: (a 304 costs nothing), never ``immutable``.
 ARCHIVE_CACHE_CONTROL = "public, max-age=86400"
+#: Seconds a keep-alive connection may wait for its next request.
+IDLE_TIMEOUT = 15.0
+#: Seconds a request may take from its first byte to its last byte sent (a slow client).
+REQUEST_TIMEOUT = 30.0
+#: Bytes of files kept in memory, the least recently served dropped first.
+CACHE_BYTES = 64 * 1024 * 1024
 
 # By file name first (the feeds' fixed names), then by suffix.
 _TYPES_BY_NAME = {
@@ -132,6 +147,23 @@ class _Representation:
     data: bytes
     etag: str
     mtime: float
+    gzipped: bytes | None  # the .gz sibling, when it holds exactly ``data``
+
+
+def _sibling_of(path: Path, data: bytes) -> bytes | None:
+    """The ``.gz`` beside ``path`` if it decompresses to ``data`` (one a run killed between
+    the two writes left a version ahead, or one edited by hand, is not used)."""
+    if path.suffix not in COMPRESSIBLE_SUFFIXES:
+        return None
+    try:
+        packed = gzip_sibling(path).read_bytes()
+        return packed if gzip.decompress(packed) == data else None
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def _size(representation: _Representation) -> int:
+    return len(representation.data) + len(representation.gzipped or b"")
 
 
 def _etag_matches(header: str, etags: tuple[str, ...]) -> bool:
@@ -148,12 +180,25 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], root: Path, max_age: int, *, quiet: bool = True
+        self,
+        address: tuple[str, int],
+        root: Path,
+        max_age: int,
+        *,
+        quiet: bool = True,
+        idle_timeout: float = IDLE_TIMEOUT,
+        request_timeout: float = REQUEST_TIMEOUT,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.root = root.resolve()
         self.max_age = max_age
         self.quiet = quiet
-        self._cache: dict[tuple[str, int, int], _Representation] = {}
+        self.idle_timeout = idle_timeout
+        self.request_timeout = request_timeout
+        self.cache_bytes = cache_bytes
+        # path -> ((mtime_ns, size), representation): one version per file, LRU order.
+        self._cache: OrderedDict[str, tuple[tuple[int, int], _Representation]] = OrderedDict()
+        self._cached = 0  # bytes held in _cache
         #: (request path, status) of the latest responses, in order: what a test reads.
         self.served: deque[tuple[str, int]] = deque(maxlen=10_000)
         self._lock = threading.Lock()
@@ -164,17 +209,35 @@ class PreviewServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}/"
 
-    def representation(self, path: Path) -> _Representation:
-        """The file's bytes and ETag, cached by (path, mtime, size)."""
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    @property
+    def cached(self) -> tuple[int, int]:
+        """How many files and how many bytes the cache holds."""
         with self._lock:
-            found = self._cache.get(key)
-        if found is None:
-            data = path.read_bytes()
-            found = _Representation(data, strong_etag(data), stat.st_mtime)
-            with self._lock:
-                self._cache[key] = found
+            return len(self._cache), self._cached
+
+    def representation(self, path: Path) -> _Representation:
+        """The file's bytes and ETag, cached by path while its (mtime, size) stay; the
+        least recently served files leave the cache past ``cache_bytes``."""
+        stat = path.stat()
+        key, version = str(path), (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None and entry[0] == version:
+                self._cache.move_to_end(key)
+                return entry[1]
+        data = path.read_bytes()
+        found = _Representation(data, strong_etag(data), stat.st_mtime, _sibling_of(path, data))
+        held = _size(found)
+        with self._lock:
+            old = self._cache.pop(key, None)
+            if old is not None:
+                self._cached -= _size(old[1])
+            if held <= self.cache_bytes:
+                self._cache[key] = (version, found)
+                self._cached += held
+            while self._cached > self.cache_bytes:
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cached -= _size(dropped)
         return found
 
 
@@ -184,6 +247,35 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "hnp-feeds-preview"
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def handle_one_request(self) -> None:
+        """Wait ``idle_timeout`` for a request to begin, then give it ``request_timeout``
+        to be read and answered: past that the connection is shut (a slow client)."""
+        reader = cast(io.BufferedReader, self.rfile)  # rbufsize -1: buffered
+        try:
+            if not reader.peek(1):
+                self.close_connection = True
+                return
+        except OSError:  # TimeoutError: idle too long
+            self.close_connection = True
+            return
+        watchdog = threading.Timer(self.server.request_timeout, self._cut_off)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            super().handle_one_request()
+        except OSError:  # the watchdog shut the socket, or the client went away
+            self.close_connection = True
+        finally:
+            watchdog.cancel()
+
+    def _cut_off(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -290,18 +382,13 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 since = parsedate_to_datetime(if_modified_since).timestamp()
             except (TypeError, ValueError, IndexError, OverflowError):
                 return False
-            return int(identity.mtime) <= since
+            # A date in the future is invalid (RFC 9110 §13.1.3): ignored.
+            return int(identity.mtime) <= since <= time.time()
         return False
 
     def _gzipped(self, path: Path, identity: _Representation) -> bytes:
-        """The ``.gz`` sibling when it is at least as new as the file, else compress now."""
-        sibling = gzip_sibling(path)
-        try:
-            if sibling.stat().st_mtime >= identity.mtime:
-                return sibling.read_bytes()
-        except OSError:
-            pass
-        return gzip_bytes(identity.data)
+        """The ``.gz`` sibling when it holds the file's bytes, else compressed now."""
+        return identity.gzipped if identity.gzipped is not None else gzip_bytes(identity.data)
 
     def _not_found(self, send_body: bool) -> None:
         body = "404 Không tìm thấy / Not Found\n".encode()
@@ -321,12 +408,17 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    root: Path, port: int = 8000, max_age: int = 300, bind: str = "127.0.0.1"
+    root: Path,
+    port: int = 8000,
+    max_age: int = 300,
+    bind: str = "127.0.0.1",
+    **limits: Any,
 ) -> PreviewServer:
-    """A server for ``root`` bound to ``bind:port`` (port 0: any free port), not yet running."""
+    """A server for ``root`` bound to ``bind:port`` (port 0: any free port), not yet running;
+    ``limits``: ``idle_timeout``, ``request_timeout``, ``cache_bytes`` (``PreviewServer``)."""
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such directory to serve (run `hnp-feeds build`)")
-    return PreviewServer((bind, port), root, max_age)
+    return PreviewServer((bind, port), root, max_age, **limits)
 
 
 def run(root: Path, port: int = 8000, max_age: int = 300, bind: str = "127.0.0.1") -> None:

@@ -3,43 +3,86 @@
 Vietnamese text arrives in NFD as often as NFC, padded with U+00A0, sometimes with
 control characters pasted from word processors and, from the old server, with
 mis-decoded runs (``L?y l?i m\ufffd b?o m?t``).  Everything published goes through here.
+
+Mis-decoded text of the common kinds is told apart by the characters it leaves
+(``mojibake``): UTF-8 read as Latin-1 or cp1252 (``HÃ\u00a0Ná»\u0099i``) is repaired with
+ftfy, which undoes exactly that; text in the legacy TCVN3 (``Hµ Néi``) and VNI
+(``Haø Noäi``) font encodings, a ``?`` standing for a letter and U+FFFD cannot be undone
+reliably and are refused by the record checks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 
+import ftfy
 import nh3
 
 # XML 1.0 forbids C0 controls except TAB, LF, CR; we also drop C1 controls and the
-# non-characters U+FFFE/U+FFFF, which no reader shows usefully, and lone surrogates
-# (JSON "\ud800" decodes to one and then cannot be written as UTF-8).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# non-characters U+FFFE/U+FFFF, which no reader shows usefully, lone surrogates
+# (JSON "\ud800" decodes to one and then cannot be written as UTF-8) and the bidi
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which turn a title or
+# a byline around in every reader (a "Trojan Source" trick).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile("[\u200b\ufeff]")
 # "L?y l?i", "b?o m?t": a '?' standing inside a word, between letters, is a character the
 # server could not encode.  Real Vietnamese never puts '?' between two letters.
 _QUESTION_IN_WORD = re.compile(r"[^\W\d_]\?[^\W\d_]")
-# Latin-1 readings of UTF-8 Vietnamese: "Ä‘", "Æ°", "Ã¡", "áº"...
-_LATIN1_UTF8 = re.compile("(?:Ã[\u0080-\u00bf]|Ä[\u0080-\u00bf‘]|Æ[°¡]|á[º»][\u0080-\u00bf])")
+# Latin-1 and cp1252 readings of UTF-8 Vietnamese: "Ä‘", "Æ°", "Ã¡", "áº", "á»™"...
+# ("Ã" before U+00A0 alone is left out: "NGÃ\u00a0BA" is good Vietnamese; "á»" counts
+# before a letter too, for "Ná»i" whose third byte, a C1 control, was dropped.)
+_LATIN1_UTF8 = re.compile(
+    "(?:Ã[\u0080-\u009f\u00a1-\u00bf]|Ä[\u0080-\u00bf‘ƒ]|Æ[°¡]"
+    "|á[º»](?:[\u0080-\u00bf\u0152-\u2122]|[^\\W\\d_]))"
+)
+# TCVN3 (ABC) puts the toned vowels on Latin-1 signs no Vietnamese text holds:
+# "Hµ Néi" (Hà Nội), "®i" (đi), "t\u00adíng" (tướng), and on capitals after a small letter:
+# "ViÖt" (Việt), "nhËn" (nhận) -- "Ødegaard" and "KÖLN" are left alone.
+_TCVN3_MARKS = "\u00a8\u00ad\u00ae\u00b5\u00b6\u00b8\u00b9\u00bc-\u00be"
+_TCVN3_CAPS = "\u00c6\u00cb\u00d6-\u00d8\u00de"
+_TCVN3 = re.compile(rf"[^\W\d_][{_TCVN3_MARKS}]|[{_TCVN3_MARKS}][^\W\d_]|[a-z][{_TCVN3_CAPS}]")
+# VNI writes the marks as a second Latin-1 letter after the vowel: "Haø Noäi", "Vieät",
+# "ngöôøi" -- a vowel followed by one of these is never Vietnamese (nor French or German).
+_VNI_MARKS = "\u00f8\u00fb\u00f5\u00ef\u00e4\u00e5"
+_VNI = re.compile(f"[aeiouyAEIOUY\u00f4\u00f6][{_VNI_MARKS}]")
+# A character every kind below needs: text without one is looked at once, not five times.
+_SUSPECT = re.compile(
+    f"[\ufffd?\u00c3\u00c4\u00c6\u00ba\u00bb{_TCVN3_MARKS}{_TCVN3_CAPS}{_VNI_MARKS}]"
+)
+#: What mis-decoded text looks like, by kind: the first match names the kind refused.
+MOJIBAKE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("U+FFFD", re.compile("\ufffd")),
+    ("'?' for a letter", _QUESTION_IN_WORD),
+    ("UTF-8 read as Latin-1/cp1252", _LATIN1_UTF8),
+    ("TCVN3", _TCVN3),
+    ("VNI", _VNI),
+)
 
 
 @dataclass(frozen=True)
 class CleanText:
-    """Cleaned text and how many control characters were removed from it."""
+    """Cleaned text, how many control characters were removed from it and whether
+    mis-decoded UTF-8 was repaired."""
 
     text: str
     controls_removed: int = 0
+    repaired: bool = False
 
 
 def clean_text(raw: str, *, multiline: bool = False) -> CleanText:
-    """NFC, U+00A0 and runs of spaces folded to one space, control characters removed.
+    """Mojibake of UTF-8 repaired, NFC, U+00A0 and runs of spaces folded to one space,
+    control characters (and bidi overrides) removed.
 
     With ``multiline`` the line breaks are kept (each line folded on its own).
     """
-    text = unicodedata.normalize("NFC", raw)
+    repaired = repair_mojibake(raw)
+    text = unicodedata.normalize("NFC", repaired)
     text, removed = _CONTROL.subn("", text)
     text = _ZERO_WIDTH.sub("", text)
     if multiline:
@@ -47,7 +90,7 @@ def clean_text(raw: str, *, multiline: bool = False) -> CleanText:
         text = "\n".join(lines).strip()
     else:
         text = _SPACES.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
-    return CleanText(text, removed)
+    return CleanText(text, removed, repaired is not raw)
 
 
 def normalize(raw: str) -> str:
@@ -55,18 +98,42 @@ def normalize(raw: str) -> str:
     return clean_text(raw).text
 
 
-def find_mojibake(text: str) -> str | None:
-    """The first mis-decoded run in ``text`` (U+FFFD, ``L?y``-style, Latin-1 of UTF-8), or None."""
-    for pattern in (re.compile("\ufffd"), _QUESTION_IN_WORD, _LATIN1_UTF8):
+def repair_mojibake(raw: str) -> str:
+    """UTF-8 that was read as Latin-1 or cp1252 (``Ná»\u0099i``), read again as UTF-8 by
+    ftfy; ``raw`` itself (the same object) when it shows no such run or ftfy cannot undo
+    it (the record checks then refuse it)."""
+    if not _LATIN1_UTF8.search(raw):
+        return raw
+    fixed = ftfy.fix_encoding(raw)
+    return fixed if fixed != raw and not _LATIN1_UTF8.search(fixed) else raw
+
+
+def mojibake(text: str) -> tuple[str, str] | None:
+    """The kind and the first mis-decoded run in ``text`` (with a little context), or None."""
+    if not _SUSPECT.search(text):
+        return None
+    for kind, pattern in MOJIBAKE:
         found = pattern.search(text)
         if found:
             start, end = max(0, found.start() - 12), min(len(text), found.end() + 12)
-            return text[start:end]
+            return kind, text[start:end]
     return None
 
 
+def find_mojibake(text: str) -> str | None:
+    """The first mis-decoded run in ``text`` (any kind of ``MOJIBAKE``), or None."""
+    found = mojibake(text)
+    return found[1] if found else None
+
+
+#: A slug is at most this many bytes (ASCII): a feed's directory name must fit in the
+#: 255 bytes of a file name with room for the author prefix and archive suffixes.
+MAX_SLUG = 120
+
+
 def slugify(name: str) -> str:
-    """ASCII slug: Vietnamese diacritics dropped, đ/Đ -> d, words joined by '-'.
+    """ASCII slug: Vietnamese diacritics dropped, đ/Đ -> d, words joined by '-'; one longer
+    than ``MAX_SLUG`` is cut, ending in a digest of the whole.
 
     >>> slugify("Thời sự - Chính trị")
     'thoi-su-chinh-tri'
@@ -74,7 +141,12 @@ def slugify(name: str) -> str:
     text = unicodedata.normalize("NFC", name).replace("đ", "d").replace("Đ", "D")
     text = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(c for c in text if not unicodedata.combining(c)).encode("ascii", "ignore")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.decode("ascii").lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.decode("ascii").lower()).strip("-")
+    if len(slug) <= MAX_SLUG:
+        return slug
+    # Cut deterministically, with a digest of the whole so two long names stay apart.
+    digest = hashlib.sha256(slug.encode("ascii")).hexdigest()[:10]
+    return f"{slug[: MAX_SLUG - 11].rstrip('-')}-{digest}"
 
 
 _ALLOWED_TAGS = {
@@ -94,15 +166,48 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def sanitize_html(html: str, base_url: str | None = None) -> str:
+class HtmlTooDeep(ValueError):
+    """Article HTML nested deeper than the limit: refused before the sanitizer, whose time
+    grows with the square of the depth (100,000 nested ``<div>``: over a minute)."""
+
+
+# A start or end tag; void elements and those whose next sibling closes them (``<p>``,
+# ``<li>``, ``<td>``...) never nest deeper in an HTML parser, so they are not counted.
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_FLAT = frozenset(
+    "area base br col embed hr img input link meta source track wbr"
+    " p li dt dd tr td th option rp rt thead tbody tfoot colgroup caption".split()
+)
+
+
+def html_depth(html: str) -> int:
+    """How deep ``html``'s elements nest, as an HTML parser would build them (closely
+    enough to bound it; linear, no parse)."""
+    depth = deepest = 0
+    for tag in _TAG.finditer(html):
+        if tag.group(2).lower() in _FLAT:
+            continue
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def sanitize_html(html: str, base_url: str | None = None, *, max_depth: int = 100) -> str:
     """Safe article HTML: no scripts, styles, event handlers or ``javascript:`` URLs;
     relative URLs made absolute against ``base_url`` (dropped when there is none).
+    HtmlTooDeep when elements nest deeper than ``max_depth``.
 
     nh3 (the Rust ``ammonia`` sanitizer) does the work: a well-kept allow-list
     sanitizer is far safer than any hand-written regex or tree walk.
     """
+    depth = html_depth(html)
+    if depth > max_depth:
+        raise HtmlTooDeep(f"elements nested {depth} deep (limit {max_depth})")
     cleaned = nh3.clean(
-        unicodedata.normalize("NFC", _CONTROL.sub("", html)),
+        unicodedata.normalize("NFC", _CONTROL.sub("", repair_mojibake(html))),
         tags=_ALLOWED_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript"},
         attributes=_ALLOWED_ATTRIBUTES,

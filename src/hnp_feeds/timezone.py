@@ -16,6 +16,10 @@ import pytz
 ZONE_NAME = "Asia/Ho_Chi_Minh"
 LOCAL = pytz.timezone(ZONE_NAME)
 
+#: The years a record's dates may fall in: every later stage (the store's microseconds,
+#: offsets, RFC 822 and RFC 3339 writers, readers) handles these without overflow.
+SUPPORTED_YEARS = (1970, 9998)
+
 _SITE_FORM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 _NAIVE_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -41,14 +45,30 @@ def local_offset(moment: datetime) -> timedelta:
     return offset
 
 
+def check_supported(moment: datetime) -> datetime:
+    """``moment`` when its local year is within ``SUPPORTED_YEARS``, else ValueError."""
+    first, last = SUPPORTED_YEARS
+    if not first <= moment.year <= last:
+        raise ValueError(f"{moment.isoformat()} is outside the years {first} to {last}")
+    return moment
+
+
 def parse_time(text: str) -> datetime:
     """Read a time in any of the record's forms and return it aware, in Asia/Ho_Chi_Minh.
 
     Accepted: ISO 8601 with an offset (``2022-06-17T20:22:00+07:00``, ``...Z``), naive
     local ISO (``2022-06-17 20:22``) and the site's own ``20:22 17/06/2022``.  Naive
     times are local.  Raises ValueError naming the text when it is none of these, or
-    when the date does not exist (31/02).
+    when the date does not exist (31/02) or cannot be shown in Asia/Ho_Chi_Minh (year 1
+    or 9999 moved across an offset).
     """
+    try:
+        return _parse_time(text)
+    except OverflowError:
+        raise ValueError(f"date out of range {text.strip()!r}") from None
+
+
+def _parse_time(text: str) -> datetime:
     raw = text.strip()
     if not raw:
         raise ValueError("empty date")

@@ -3,10 +3,13 @@
 The hub is told with ``hub.mode=publish`` and ``hub.url=<feed URL>`` in a form-encoded
 HTTP POST (the de-facto publish ping of WebSub hubs; https://www.w3.org/TR/websub/ leaves
 it to the hub).  A ping that fails stays in the store and is retried on the next run.
+Pings are sent after the publish lock is released, within a total time budget, so a slow
+hub never delays the next cron run; what the budget left unsent waits for the next run.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +22,8 @@ from . import __version__
 from .errors import HnpFeedsError
 
 DEFAULT_TIMEOUT = 10.0
+#: Seconds all the pings of one run may take together.
+DEFAULT_BUDGET = 30.0
 USER_AGENT = f"hnp-feeds/{__version__} (WebSub publisher)"
 
 
@@ -31,7 +36,7 @@ class PingQueue(Protocol):
 
     def pending_pings(self) -> Sequence[PendingPingLike]: ...
 
-    def ping_done(self, url: str) -> None: ...
+    def ping_done(self, url: str, queued_at: str) -> None: ...
 
     def ping_failed(self, url: str, error: str, now: datetime) -> None: ...
 
@@ -40,6 +45,9 @@ class PendingPingLike(Protocol):
     @property
     def url(self) -> str: ...
 
+    @property
+    def queued_at(self) -> str: ...
+
 
 @dataclass
 class PingReport:
@@ -47,7 +55,8 @@ class PingReport:
 
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    pending: int = 0
+    pending: int = 0  # left for the next run (after a failure, or out of time)
+    out_of_time: bool = False
 
 
 def ping(hub: str, topic: str, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -75,20 +84,32 @@ def ping(hub: str, topic: str, timeout: float = DEFAULT_TIMEOUT) -> None:
 
 
 def announce_pending(
-    queue: PingQueue, hub: str, now: datetime, timeout: float = DEFAULT_TIMEOUT
+    queue: PingQueue,
+    hub: str,
+    now: datetime,
+    timeout: float = DEFAULT_TIMEOUT,
+    budget: float = DEFAULT_BUDGET,
 ) -> PingReport:
-    """Send every waiting ping, oldest first.  At the first failure the hub is taken to be
-    down: that ping is marked failed and the rest wait for the next run untouched."""
+    """Send every waiting ping, oldest first, each within ``timeout`` and all within
+    ``budget`` seconds.  At the first failure the hub is taken to be down: that ping is
+    marked failed and the rest wait for the next run untouched, as do those the budget
+    leaves unsent."""
     report = PingReport()
-    pending = [p.url for p in queue.pending_pings()]
-    for index, url in enumerate(pending):
-        try:
-            ping(hub, url, timeout)
-        except PingFailed as exc:
-            queue.ping_failed(url, str(exc), now)
-            report.failed[url] = str(exc)
+    pending = list(queue.pending_pings())
+    deadline = time.monotonic() + budget
+    for index, waiting in enumerate(pending):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            report.out_of_time = True
             report.pending = len(pending) - index
             return report
-        queue.ping_done(url)
-        report.sent.append(url)
+        try:
+            ping(hub, waiting.url, min(timeout, left))
+        except PingFailed as exc:
+            queue.ping_failed(waiting.url, str(exc), now)
+            report.failed[waiting.url] = str(exc)
+            report.pending = len(pending) - index
+            return report
+        queue.ping_done(waiting.url, waiting.queued_at)
+        report.sent.append(waiting.url)
     return report

@@ -2,10 +2,11 @@
 
 ``read_source`` picks the adapter from the location: ``.jsonl``/``.ndjson``, ``.csv``,
 a ``.txt`` or ``.html``/``.htm`` page, a directory of such pages (with an optional
-``manifest.jsonl``), and ``sqlite:``/``postgresql:`` database URLs.  Adapters
+``manifest.jsonl``), ``sqlite:``/``postgresql:`` database URLs and ``http(s)://``
+listing pages of the live portal (``web``).  Adapters
 *yield* RecordErrors so that one bad record never stops the rest.
 
-What the catalogue says about reading a kind (``[database]``, ``[html_pages]``) is
+What the catalogue says about reading a kind (``[database]``, ``[html_pages]``, ``[web]``) is
 checked when it is loaded and handed to that kind's adapter by ``read_sources``.
 
 Adding a kind: a line in ``_BUILTIN`` naming ``module:function``; the module is imported
@@ -17,6 +18,7 @@ from __future__ import annotations
 import importlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,7 +50,12 @@ _BUILTIN: dict[str, str] = {
     "sqlite:": "database:read_database",
     "postgresql:": "database:read_database",
     "postgres:": "database:read_database",
+    "http:": "web:read_web",
+    "https:": "web:read_web",
 }
+# Kinds that read only what changed since their last read, keeping where they are in
+# the store: that one yields nothing is the normal case.
+_INCREMENTAL = ("database:", "web:")
 
 
 def kind_of(location: str | Path) -> str:
@@ -84,25 +91,34 @@ def read_source(location: str | Path, **options: Any) -> Iterator[Item]:
 
 
 def catalogue_options(
-    catalogue: Catalogue, location: str | Path, marks: sqlite3.Connection | None = None
+    catalogue: Catalogue,
+    location: str | Path,
+    marks: sqlite3.Connection | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """What the catalogue says about reading ``location``: the ``[database]`` query and
     mapping for database URLs (and ``marks``, where their read positions live), the
-    ``[html_pages]`` selectors for HTML pages and directories of pages.  Both were checked
+    ``[html_pages]`` selectors for HTML pages and directories of pages, for a web source
+    ``[web]``, the selectors, ``marks`` (where fetched pages are remembered) and the run's
+    ``now``, and for every kind the ``[limits]`` a record is held to.  All were checked
     when the catalogue was loaded."""
     kind = kind_of(location)
+    given: dict[str, Any] = {"limits": catalogue.limits}
+    if _BUILTIN.get(kind, "").startswith("web:"):
+        web = {"settings": catalogue.web, "selectors": catalogue.html_pages, "now": now}
+        return given | web | {"state": marks}
     if is_incremental(location):
         database = catalogue.database
-        return {"query": database.query, "mapping": database.mapping, "state": marks}
+        given |= {"query": database.query, "mapping": database.mapping, "state": marks}
     if kind in (".html", ".htm", "dir"):
-        return {"selectors": catalogue.html_pages}
-    return {}
+        given["selectors"] = catalogue.html_pages
+    return given
 
 
 def is_incremental(location: str | Path) -> bool:
-    """A source that reads only what changed since its last read (a CMS database): that
-    it yields nothing is the normal case, not a missing or empty export."""
-    return _BUILTIN.get(kind_of(location), "").startswith("database:")
+    """A source that reads only what changed since its last read (a CMS database, a web
+    source): that it yields nothing is the normal case, not a missing or empty export."""
+    return _BUILTIN.get(kind_of(location), "").startswith(_INCREMENTAL)
 
 
 #: Record fields a single page source may be given on the command line (as a sidecar can).
@@ -131,17 +147,20 @@ def read_sources(
     *,
     catalogue: Catalogue | None = None,
     marks: sqlite3.Connection | None = None,
+    now: datetime | None = None,
     **options: Any,
 ) -> Iterator[Item]:
     """Several sources chained; an id seen twice in one run is reported the second time.
 
     With ``catalogue``, each source also gets the options the catalogue gives its kind;
     ``marks`` is the database (the store's connection) that keeps database sources' read
-    positions."""
+    positions and web sources' fetched pages; ``now`` is the run's time."""
     first_seen: dict[str, str] = {}
     for location in locations:
-        given = catalogue_options(catalogue, location, marks) if catalogue is not None else {}
+        given = catalogue_options(catalogue, location, marks, now) if catalogue is not None else {}
         for item in read_source(location, **{**given, **options}):
+            if isinstance(item, Article) and catalogue is not None:
+                item = _own_slug(item, catalogue)
             if isinstance(item, Article):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
@@ -149,6 +168,18 @@ def read_sources(
                     yield RecordError.at(item.source, reason, item.id)
                     continue
             yield item
+
+
+def _own_slug(article: Article, catalogue: Catalogue) -> Item:
+    """``article``, or a RecordError when its category's slug is a feed of the catalogue's
+    (the main feed, a declared feed, the author feeds' prefix): two feeds, one file."""
+    slug = article.category.slug if article.category else None
+    owner = catalogue.slug_owner(slug) if slug else None
+    if owner is None:
+        return article
+    assert article.category is not None
+    reason = f"category {article.category.name!r} has the slug {slug!r} of {owner}"
+    return RecordError.at(article.source, reason, article.id)
 
 
 __all__ = [

@@ -4,77 +4,113 @@ when they are objects) as JSON in their cells, ``tags`` separated by ``;``."""
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..config import Limits
 from ..errors import RecordError
 from ..model import Article
-from .records import article_from_record
+from .records import article_from_record, keep_raw
 
 REQUIRED_COLUMNS = ("id", "title", "published")
 _JSON_CELLS = ("related", "image", "category")
+# A byte that was not UTF-8, kept aside by the ``surrogateescape`` decoder.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
     """Every row of ``path`` as an Article or a RecordError naming ``path:line``.
 
-    The position is the line where the row starts (a quoted cell may span lines).
+    The position is the line where the row starts (a quoted cell may span lines).  The
+    file is decoded with each bad byte kept aside (``surrogateescape``), so a byte that is
+    not UTF-8 loses only the row that holds it.
     """
     source = str(path)
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+        data = Path(path).read_bytes()
     except OSError as exc:
         yield RecordError(source, "", f"cannot read the file: {exc.strerror or exc}")
         return
-    with handle:
-        reader = csv.reader(handle)
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+    # A cell may be as long as a body the limits allow and more (the door then says so):
+    # the csv module's own 128 KiB would call a long article malformed.
+    limits = options.get("limits") or Limits()
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * limits.content_html_chars))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield RecordError(source, "1", f"unreadable header: {exc}")
+        return
+    bad = _bad_byte(header)
+    if bad:
+        yield RecordError(source, "1", f"unreadable header: {bad}")
+        return
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        yield RecordError(source, "1", f"missing column(s): {', '.join(missing)}")
+        return
+    end = reader.line_num
+    while True:
+        start = end + 1
         try:
-            header = [name.strip() for name in next(reader)]
+            row = next(reader)
         except StopIteration:
             return
-        except (UnicodeDecodeError, csv.Error) as exc:
-            yield RecordError(source, "1", f"unreadable header: {exc}")
-            return
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
-            yield RecordError(source, "1", f"missing column(s): {', '.join(missing)}")
-            return
-        end = reader.line_num
-        while True:
-            start = end + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                yield RecordError(source, str(start), f"not UTF-8 (byte {exc.start + 1})")
-                return  # the decoder cannot resync reliably; the rest is unreadable
-            except csv.Error as exc:
-                end = reader.line_num
-                yield RecordError(source, str(start), f"malformed CSV: {exc}")
-                continue
+        except csv.Error as exc:
             end = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield RecordError(
-                    source, str(start), f"row has {len(row)} cells, the header has {len(header)}"
-                )
-                continue
-            yield _row_to_article(dict(zip(header, row, strict=True)), source, start)
+            yield RecordError(source, str(start), f"malformed CSV: {exc}")
+            continue
+        end = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        bad = _bad_byte(row)
+        if bad:
+            yield RecordError(source, str(start), bad, raw=_row_text(row))
+            continue
+        if len(row) != len(header):
+            reason = f"row has {len(row)} cells, the header has {len(header)}"
+            yield RecordError(source, str(start), reason, raw=_row_text(row))
+            continue
+        cells = dict(zip(header, row, strict=True))
+        yield keep_raw(_row_to_article(cells, source, start, limits), partial(_row_text, row))
 
 
-def _row_to_article(row: dict[str, str], source: str, line: int) -> Article | RecordError:
+def _row_text(row: list[str]) -> str:
+    """A row as CSV text again: what ``hnp-feeds rejected`` shows of a refused row."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
+
+
+def _bad_byte(cells: list[str]) -> str | None:
+    """``not UTF-8 (byte 0xE9 in cell 3)`` for the first byte the decoder kept aside."""
+    for n, cell in enumerate(cells, 1):
+        found = _ESCAPED_BYTE.search(cell)
+        if found:
+            return f"not UTF-8 (byte 0x{ord(found.group()) - 0xDC00:02X} in cell {n})"
+    return None
+
+
+def _row_to_article(
+    row: dict[str, str], source: str, line: int, limits: Limits | None
+) -> Article | RecordError:
     record: dict[str, Any] = {name: value for name, value in row.items() if value.strip()}
     for name in _JSON_CELLS:
         cell = record.get(name, "").strip()
         if cell[:1] in ("[", "{"):
             try:
                 record[name] = json.loads(cell)
-            except json.JSONDecodeError as exc:
-                return RecordError(source, str(line), f"{name}: not valid JSON: {exc.msg}")
+            except (ValueError, RecursionError) as exc:
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                return RecordError(source, str(line), f"{name}: not valid JSON: {reason}")
     if isinstance(record.get("related"), str):
         return RecordError(source, str(line), "related: expected a JSON list of {url, title}")
-    return article_from_record(record, source, line)
+    return article_from_record(record, source, line, limits)

@@ -24,15 +24,16 @@ from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from ..config import DEFAULT_QUERY, check_mapping
+from ..config import DEFAULT_QUERY, Limits, check_mapping
 from ..config import RECORD_COLUMNS as FIELDS
 from ..errors import ConfigError, RecordError
 from ..model import Article
-from .records import article_from_record
+from .records import article_from_record, keep_raw
 
 Item = Article | RecordError
 Row = dict[str, Any]
@@ -162,6 +163,7 @@ class DatabaseSource:
     state: StateStore | sqlite3.Connection | None = None
     initial_since: Any = "1970-01-01T00:00:00+00:00"
     batch_size: int = 1000
+    limits: Limits | None = None
     pending: Mark | None = field(default=None, init=False)
     kind: str = field(default="", init=False)
 
@@ -208,7 +210,9 @@ class DatabaseSource:
                         newest, at_newest = updated, set()
                     if updated == newest:
                         at_newest.add(key)
-                yield article_from_record(record, self.source, position)
+                article = article_from_record(record, self.source, position, self.limits)
+                as_text = partial(json.dumps, record, ensure_ascii=False, default=str)
+                yield keep_raw(article, as_text)
         except DatabaseReadError as exc:
             yield RecordError(self.source, "", str(exc))
             return
@@ -332,6 +336,7 @@ def read_database(location: str, **options: Any) -> Generator[Item, None, None]:
         mapping=options.get("mapping") or {},
         state=options.get("state"),
         initial_since=options.get("initial_since", "1970-01-01T00:00:00+00:00"),
+        limits=options.get("limits"),
     )
     yield from source.read()
     source.commit()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
 from ..model import Article
-from .records import article_from_record
+from .records import article_from_record, keep_raw
 
 
 def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
@@ -31,16 +32,21 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield RecordError(source, str(number), f"not UTF-8 (byte {exc.start + 1})")
+                reason = f"not UTF-8 (byte {exc.start + 1})"
+                yield RecordError(source, str(number), reason, raw=raw.decode(errors="replace"))
                 continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield RecordError(source, str(number), f"not valid JSON: {exc.msg}")
+                yield RecordError(source, str(number), f"not valid JSON: {exc.msg}", raw=line)
+                continue
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[...
+                yield RecordError(source, str(number), f"not readable JSON: {exc}", raw=line)
                 continue
             if not isinstance(record, dict):
-                yield RecordError(source, str(number), "a record must be a JSON object")
+                yield RecordError(source, str(number), "a record must be a JSON object", raw=line)
                 continue
-            yield article_from_record(record, source, number)
+            article = article_from_record(record, source, number, options.get("limits"))
+            yield keep_raw(article, partial(str, line))

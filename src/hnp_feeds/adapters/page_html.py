@@ -33,13 +33,14 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from ..config import Limits
 from ..config import PageSelectors as PageSelectors  # re-exported: its home before config
 from ..errors import RecordError
 from ..model import Article
 from ..text import clean_text, find_mojibake
 from ..timezone import parse_time
 from .page_text import NO_URL, is_byline, page_id, sidecar_for
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, keep_raw, unreadable
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -168,14 +169,7 @@ def parse_html_page(
         raise RecordError(
             source, "", f"text mis-decoded as {decoded.encoding} ({decoded.how}): {decoded.suspect}"
         )
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-    try:
-        doc = cast(
-            lxml.html.HtmlElement,
-            lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=parser),
-        )
-    except (etree.ParserError, ValueError) as exc:
-        raise RecordError(source, "", f"not an HTML page: {exc}") from None
+    doc = html_document(decoded, source)
     base = _base_url(doc, url)
     for element in list(doc.iter(*_DROP)):
         _drop(element)
@@ -211,6 +205,19 @@ def parse_html_page(
         base_url=base,
         encoding=decoded.encoding,
     )
+
+
+def html_document(decoded: Decoded, source: str) -> lxml.html.HtmlElement:
+    """The decoded page parsed (comments and processing instructions left out), or a
+    RecordError naming ``source``."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        return cast(
+            lxml.html.HtmlElement,
+            lxml.html.document_fromstring(decoded.text.encode("utf-8"), parser=parser),
+        )
+    except (etree.ParserError, ValueError) as exc:
+        raise RecordError(source, "", f"not an HTML page: {exc}") from None
 
 
 def _drop(element: lxml.html.HtmlElement) -> None:
@@ -581,6 +588,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
         {**sidecar, **given},
         charset=options.get("charset"),
         selectors=options.get("selectors"),
+        limits=options.get("limits"),
     )
 
 
@@ -590,6 +598,7 @@ def read_listed_page(
     *,
     charset: str | None = None,
     selectors: PageSelectors | None = None,
+    limits: Limits | None = None,
 ) -> Article | RecordError:
     """One ``.html`` page whose sidecar or manifest ``entry`` is already known (a directory
     of pages reads its manifest once for all of them)."""
@@ -602,16 +611,19 @@ def read_listed_page(
     url = entry.get("url") if isinstance(entry.get("url"), str) else None
     try:
         parsed = parse_html_page(data, source, url=url, charset=charset, selectors=selectors)
+        article = article_from_page(parsed, entry, source, limits)
     except RecordError as error:
-        return error
-    return article_from_page(parsed, entry, source)
+        article = error
+    except Exception as exc:  # noqa: BLE001 - one page's fault is never the folder's
+        article = unreadable(source, "", exc)
+    return keep_raw(article, lambda: data.decode("utf-8", errors="replace"))
 
 
 _RECORD_FIELDS = ("id", "url", "category", "tags", "author", "image", "status", "related")
 
 
 def article_from_page(
-    page: HtmlPage, entry: Mapping[str, Any], source: str
+    page: HtmlPage, entry: Mapping[str, Any], source: str, limits: Limits | None = None
 ) -> Article | RecordError:
     """The page's record, with the sidecar's fields on top, through the shared record rules."""
     url = entry.get("url") or page.base_url
@@ -630,4 +642,4 @@ def article_from_page(
     if page.image is not None:
         record["image"] = page.image
     record.update(entry)
-    return article_from_record(record, source, "")
+    return article_from_record(record, source, "", limits)

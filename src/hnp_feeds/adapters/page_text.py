@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import Limits
 from ..errors import RecordError
 from ..model import Article, ListedPost
 from ..text import clean_text, escape_html
 from ..timezone import parse_time
-from .records import DATELINE, article_from_record
+from .records import DATELINE, article_from_record, keep_raw, unreadable
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -53,7 +54,8 @@ def caption_html(caption: str) -> str:
 
 _TIME = r"\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}"
 _TITLE_LINE = re.compile(rf"^(?P<title>.*?\S)\s*\((?P<time>{_TIME})\)$")
-_LIST_ITEM = re.compile(rf"^[-•*·]?\s*(?P<title>.*?\S)\s*(?:\((?P<time>{_TIME})\))?$")
+# \s*+: spaces are never given back, or a long line that fails costs its length squared
+_LIST_ITEM = re.compile(rf"^[-•*·]?\s*+(?P<title>.*?\S)\s*+(?:\((?P<time>{_TIME})\))?$")
 _NEWER = re.compile(r"^Các bài mới đăng\s*:?$", re.IGNORECASE)
 _OLDER = re.compile(r"^Các bài đã đăng\s*:?$", re.IGNORECASE)
 # The comment form: "Bài viết Xem", "Viết bình luận", "Họ tên:(*)", "Mã xác nhận: ...".
@@ -181,7 +183,7 @@ def read_page(path: str | Path, **options: Any) -> Iterator[Article | RecordErro
     page = Path(path)
     sidecar, errors = sidecar_for(page)
     yield from errors
-    yield _page_article(page, {**sidecar, **_given(options)})
+    yield _page_article(page, {**sidecar, **_given(options)}, options.get("limits"))
 
 
 def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
@@ -203,9 +205,11 @@ def read_page_dir(path: str | Path, **options: Any) -> Iterator[Article | Record
     for page in sorted({*pages, *html_pages}):
         entry = entries.get(page.name, {})
         if page in html_pages:
-            yield read_listed_page(page, entry, selectors=options.get("selectors"))
+            yield read_listed_page(
+                page, entry, selectors=options.get("selectors"), limits=options.get("limits")
+            )
         else:
-            yield _page_article(page, entry)
+            yield _page_article(page, entry, options.get("limits"))
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,14 +222,26 @@ def _read_text(page: Path) -> str:
     return page.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError:
+def _page_article(
+    page: Path, entry: Mapping[str, Any], limits: Limits | None = None
+) -> Article | RecordError:
     source = str(page)
     try:
-        parsed = parse_page(_read_text(page), source)
-    except RecordError as error:
-        return error
+        text = _read_text(page)
     except OSError as exc:
         return RecordError(source, "", f"cannot read the page: {exc.strerror or exc}")
+    return keep_raw(_text_article(text, source, entry, limits), lambda: text)
+
+
+def _text_article(
+    text: str, source: str, entry: Mapping[str, Any], limits: Limits | None
+) -> Article | RecordError:
+    try:
+        parsed = parse_page(text, source)
+    except RecordError as error:
+        return error
+    except Exception as exc:  # noqa: BLE001 - one page's fault is never the folder's
+        return unreadable(source, "", exc)
     url = entry.get("url")
     if not isinstance(url, str) or not url.strip():
         return RecordError(source, "", NO_URL, record_id=entry.get("id"))
@@ -253,7 +269,7 @@ def _page_article(page: Path, entry: Mapping[str, Any]) -> Article | RecordError
     record.update({k: v for k, v in entry.items() if k not in ("page", "image")})
     if image is not None:
         record["image"] = image
-    return article_from_record(record, source, "")
+    return article_from_record(record, source, "", limits)
 
 
 def sidecar_for(page: Path) -> tuple[dict[str, Any], list[RecordError]]:
@@ -288,10 +304,12 @@ def read_manifest(path: Path) -> tuple[dict[str, dict[str, Any]], list[RecordErr
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as exc:
-            errors.append(RecordError(str(path), str(number), f"not valid JSON: {exc.msg}"))
+            reason = f"not valid JSON: {exc.msg}"
+            errors.append(RecordError(str(path), str(number), reason, raw=line))
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("page"), str):
-            errors.append(RecordError(str(path), str(number), 'needs a "page" file name'))
+            reason = 'needs a "page" file name'
+            errors.append(RecordError(str(path), str(number), reason, raw=line))
             continue
         entries[Path(entry["page"]).name] = entry
     return entries, errors

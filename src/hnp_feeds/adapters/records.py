@@ -1,24 +1,31 @@
 """One source record (a mapping in the form of DESIGN.md §1) -> ``Article`` or ``RecordError``.
 
 JSON Lines, CSV, scraped pages and the database adapter all end here, so every source
-is held to the same contract: required fields, the three date forms, absolute http(s)
-URLs, NFC text without control characters, sanitized HTML and no mis-decoded text.
+is held to the same contract, the door where a record is checked against everything the
+later stages need: required fields, the three date forms within the supported years,
+absolute http(s) URLs in the one normal form (``urls``), every text field cleaned the one
+way (``text.clean_text``: NFC, no control characters or bidi overrides, mojibake repaired
+or refused), sanitized HTML of bounded depth, and sizes within the catalogue's
+``[limits]``.  Whatever goes wrong while one record is read is that record's RecordError,
+never the batch's.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import RecordError
+from ..config import Limits
+from ..errors import RecordError, printable
 from ..model import Article, Category, Image, Link, ListedPost, Status
-from ..text import clean_text, find_mojibake, html_to_text, sanitize_html, slugify
-from ..timezone import localize, parse_time, to_local
+from ..text import HtmlTooDeep, clean_text, html_to_text, mojibake, sanitize_html, slugify
+from ..timezone import check_supported, localize, parse_time, to_local
+from ..urls import normalize_url, same_page
 
 log = logging.getLogger("hnp_feeds.adapters")
 
@@ -30,6 +37,10 @@ _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
 _UNSAFE_HTML = re.compile(
     r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE
 )
+# RFC 6838 type/subtype (an image's ``type``), parameters left out.
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+# Image sizes fit a 32-bit integer, which every reader's parser takes.
+_MAX_SIZE = 2**31 - 1
 
 
 class _Bad(Exception):
@@ -38,21 +49,58 @@ class _Bad(Exception):
 
 @dataclass
 class _Cleaner:
-    """Cleans the text fields of one record and remembers what it had to remove."""
+    """Cleans the text fields of one record, holds them to the limits, and remembers what
+    it had to remove or repair."""
 
+    limits: Limits
     controls: dict[str, int] = field(default_factory=dict)
+    repaired: list[str] = field(default_factory=list)
 
-    def text(self, name: str, raw: str, *, multiline: bool = False) -> str:
+    def text(self, name: str, raw: str, *, limit: int, multiline: bool = False) -> str:
+        """``raw`` cleaned (``text.clean_text``, the one way for every field); a text
+        longer than ``limit`` characters, or mis-decoded beyond repair, refuses the record."""
+        if len(raw) > 4 * limit:  # far too long to be worth cleaning first
+            raise _Bad(f"{name} is {len(raw)} characters long (limit {limit})")
         cleaned = clean_text(raw, multiline=multiline)
         if cleaned.controls_removed:
             self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
+        if cleaned.repaired and name not in self.repaired:
+            self.repaired.append(name)
+        if len(cleaned.text) > limit:
+            raise _Bad(f"{name} is {len(cleaned.text)} characters long (limit {limit})")
+        _refuse_mojibake(name, cleaned.text)
         return cleaned.text
 
     def html(self, name: str, raw: str, base_url: str | None) -> str:
-        removed = clean_text(raw, multiline=True).controls_removed
-        if removed:
-            self.controls[name] = self.controls.get(name, 0) + removed
-        return sanitize_html(raw, base_url=base_url)
+        limit = self.limits.content_html_chars
+        if len(raw) > limit:
+            raise _Bad(f"{name} is {len(raw)} characters long (limit {limit})")
+        cleaned = clean_text(raw, multiline=True)
+        if cleaned.controls_removed:
+            self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
+        if cleaned.repaired:
+            self.repaired.append(name)
+        try:
+            html = sanitize_html(raw, base_url=base_url, max_depth=self.limits.html_depth)
+        except HtmlTooDeep as exc:
+            raise _Bad(f"{name}: {exc}") from None
+        _refuse_mojibake(name, html_to_text(html))
+        return html
+
+
+def _refuse_mojibake(name: str, text: str) -> None:
+    found = mojibake(text)
+    if found is not None:
+        kind, run = found
+        raise _Bad(f"mis-encoded text in {name} ({kind}): {run!r}")
+
+
+def keep_raw(item: Article | RecordError, raw: Callable[[], str]) -> Article | RecordError:
+    """A refused record keeps the text it was read from (``raw()``: made only then), so
+    ``hnp-feeds rejected`` can show it."""
+    if isinstance(item, RecordError) and not item.raw:
+        item.raw = printable(raw())
+    return item
 
 
 def strip_dateline(lede: str) -> str:
@@ -61,36 +109,53 @@ def strip_dateline(lede: str) -> str:
 
 
 def article_from_record(
-    record: Mapping[str, Any], source: str, position: str | int
+    record: Mapping[str, Any],
+    source: str,
+    position: str | int,
+    limits: Limits | None = None,
 ) -> Article | RecordError:
     """Map one record to an Article, or to a RecordError naming source, position and reason.
 
-    Control characters are removed with a warning on ``hnp_feeds.adapters``; everything
-    else that is wrong (missing field, bad date, relative URL, mis-decoded text) rejects
-    the record, so that it is reported and never published.
+    Control characters are removed (and mojibake of UTF-8 repaired) with a warning on
+    ``hnp_feeds.adapters``; everything else that is wrong (missing field, bad date, bad
+    URL, mis-decoded text, a size over ``limits``) rejects the record, so that it is
+    reported and never published.  No exception escapes: whatever fails while this one
+    record is read is its RecordError.
     """
     pos = str(position)
-    where = f"{source}:{pos}" if pos else source
-    record_id = _record_id(record.get("id"))
+    record_id: str | None = None
     try:
-        article = _article(record, where, record_id)
+        record_id = _record_id(record.get("id"))
+        return _article(record, f"{source}:{pos}" if pos else source, record_id, limits or Limits())
     except _Bad as bad:
         return RecordError(source, pos, str(bad), record_id=record_id)
-    return article
+    except Exception as exc:  # noqa: BLE001 - one record's fault is never the batch's
+        return unreadable(source, pos, exc, record_id)
 
 
-def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Article:
-    clean = _Cleaner()
+def unreadable(
+    source: str, position: str, exc: Exception, record_id: str | None = None
+) -> RecordError:
+    """The RecordError of a record whose reading raised ``exc``: that record is lost, the
+    rest of the source is read."""
+    reason = f"unreadable record ({type(exc).__name__}: {exc})"
+    return RecordError(source, position, reason[:500], record_id=record_id)
+
+
+def _article(
+    record: Mapping[str, Any], where: str, record_id: str | None, limits: Limits
+) -> Article:
+    clean = _Cleaner(limits)
     if record_id is None:
         raise _Bad("missing id" if _blank(record.get("id")) else "id must be a string or a number")
-    record_id = clean.text("id", record_id)
+    record_id = clean.text("id", record_id, limit=limits.id_chars)
     if not record_id:
         raise _Bad("missing id")
 
     status = _status(record.get("status"))
-    url = _article_url(record.get("url"), status)
+    url = _article_url(record.get("url"), status, limits)
 
-    title = clean.text("title", _string(record, "title"))
+    title = clean.text("title", _string(record, "title"), limit=limits.title_chars)
     if not title:
         raise _Bad("missing title")
 
@@ -104,30 +169,19 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
 
     summary_raw = _string(record, "summary")
     if _LOOKS_LIKE_HTML.search(summary_raw):
-        summary_raw = html_to_text(summary_raw)
-    summary = strip_dateline(clean.text("summary", summary_raw))
+        summary_raw = html_to_text(summary_raw[: 4 * limits.summary_chars + 1])
+    summary = strip_dateline(clean.text("summary", summary_raw, limit=limits.summary_chars))
     content_html = clean.html("content_html", _string(record, "content_html"), url)
-    author = clean.text("author", _string(record, "author")) or None
+    author_raw = _string(record, "author")
+    author = clean.text("author", author_raw, limit=limits.name_chars) or None
     category = _category(record.get("category"), clean)
     tags = _tags(record.get("tags"), clean)
     image = _image(record.get("image"), url, clean)
     related, listed = _related(record.get("related"), clean)
-
-    texts = {
-        "title": title,
-        "summary": summary,
-        "content_html": html_to_text(content_html),
-        "author": author or "",
-        "category": category.name if category else "",
-        "tags": " ".join(tags),
-        "image caption": image.caption if image else "",
-        **{f"related[{n}] title": link.title for n, link in enumerate(related, 1)},
-        **{f"listed[{n}] title": post.title for n, post in enumerate(listed, 1)},
-    }
-    for name, value in texts.items():
-        run = find_mojibake(value)
-        if run is not None:
-            raise _Bad(f"mis-encoded text in {name}: {run!r}")
+    if url is not None and any(same_page(link.url, url) for link in related):
+        # The portal policy refuses an entry that recommends itself (RelatedLinkToSelf).
+        related = tuple(link for link in related if not same_page(link.url, url))
+        log.warning("%s: removed a related link to the article itself", where)
 
     if _UNSAFE_HTML.search(_string(record, "content_html")):
         log.warning(
@@ -136,6 +190,9 @@ def _article(record: Mapping[str, Any], where: str, record_id: str | None) -> Ar
     if clean.controls:
         fields = ", ".join(f"{name} ({n})" for name, n in clean.controls.items())
         log.warning("%s: removed control characters from %s", where, fields)
+    if clean.repaired:
+        fields = ", ".join(clean.repaired)
+        log.warning("%s: repaired UTF-8 read as Latin-1/cp1252 in %s", where, fields)
 
     return Article(
         id=record_id,
@@ -189,48 +246,56 @@ def _status(value: Any) -> Status:
     raise _Bad(f"unknown status {value!r} (expected published, draft or retracted)")
 
 
-def _absolute_url(value: str, what: str) -> str:
-    """``value`` if it is an absolute http(s) URL; otherwise a reason for the record."""
-    url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return url
-    if not parts.scheme and not parts.netloc:
-        raise _Bad(f"{what} {value!r} is relative: it must be an absolute http(s) URL")
-    raise _Bad(f"{what} {value!r} is not an absolute http(s) URL")
+def _absolute_url(value: str, what: str, limits: Limits) -> str:
+    """``value`` as a normalised absolute http(s) URL (``urls.normalize_url``); otherwise
+    a reason for the record."""
+    if len(value) > limits.url_chars:
+        raise _Bad(f"{what} is {len(value)} characters long (limit {limits.url_chars})")
+    try:
+        url = normalize_url(value)
+    except ValueError as exc:
+        raise _Bad(f"{what} {value!r} {exc}") from None
+    if len(url) > limits.url_chars:
+        raise _Bad(f"{what} is {len(url)} characters long encoded (limit {limits.url_chars})")
+    return url
 
 
-def _article_url(value: Any, status: Status) -> str | None:
+def _article_url(value: Any, status: Status, limits: Limits) -> str | None:
     if _blank(value):
         if status == "published":
             raise _Bad("missing url (an article needs one to be published)")
         return None
     if not isinstance(value, str):
         raise _Bad("url must be text")
-    return _absolute_url(value, "url")
+    return _absolute_url(value, "url", limits)
 
 
 def _time(value: Any, name: str) -> datetime | None:
     if _blank(value):
         return None
-    if isinstance(value, datetime):
-        return localize(value) if value.tzinfo is None else to_local(value)
-    if not isinstance(value, str):
-        raise _Bad(f"{name} must be a date in text, got {type(value).__name__}")
     try:
-        return parse_time(value)
-    except ValueError as exc:
+        if isinstance(value, datetime):
+            moment = localize(value) if value.tzinfo is None else to_local(value)
+        elif isinstance(value, str):
+            moment = parse_time(value)
+        else:
+            raise _Bad(f"{name} must be a date in text, got {type(value).__name__}")
+        check_supported(moment)
+    except (ValueError, OverflowError) as exc:
         raise _Bad(f"{name}: {exc}") from None
+    return moment
 
 
 def _category(value: Any, clean: _Cleaner) -> Category | None:
     if _blank(value):
         return None
+    limit = clean.limits.name_chars
     if isinstance(value, str):
-        name, slug = clean.text("category", value), ""
+        name, slug = clean.text("category", value, limit=limit), ""
     elif isinstance(value, Mapping):
-        name = clean.text("category", str(value.get("name") or ""))
-        slug = str(value.get("slug") or "")
+        name = clean.text("category", _text_of(value.get("name"), "category name"), limit=limit)
+        raw_slug = _text_of(value.get("slug"), "category slug")
+        slug = clean.text("category slug", raw_slug, limit=limit)
     else:
         raise _Bad("category must be a name or an object with slug and name")
     if not name and not slug:
@@ -239,6 +304,15 @@ def _category(value: Any, clean: _Cleaner) -> Category | None:
     if not slug:
         raise _Bad(f"category {value!r} gives an empty slug")
     return Category(slug, name or slug)
+
+
+def _text_of(value: Any, what: str) -> str:
+    """A text part of an object field: text or a number, as text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Bad(f"{what} must be text, got {type(value).__name__}")
+    return str(value)
 
 
 def _tags(value: Any, clean: _Cleaner) -> tuple[str, ...]:
@@ -250,13 +324,16 @@ def _tags(value: Any, clean: _Cleaner) -> tuple[str, ...]:
         items = list(value)
     else:
         raise _Bad("tags must be a list of names")
-    tags: list[str] = []
+    limit = clean.limits.tags
+    if len(items) > limit:
+        raise _Bad(f"{len(items)} tags (limit {limit})")
+    tags: dict[str, None] = {}
     for item in items:
         if not isinstance(item, str):
             raise _Bad(f"tag {item!r} must be text")
-        tag = clean.text("tags", item)
-        if tag and tag not in tags:
-            tags.append(tag)
+        tag = clean.text("tags", item, limit=clean.limits.tag_chars)
+        if tag:
+            tags[tag] = None
     return tuple(tags)
 
 
@@ -267,26 +344,34 @@ def _image(value: Any, base_url: str | None, clean: _Cleaner) -> Image | None:
         value = {"url": value}
     if not isinstance(value, Mapping) or _blank(value.get("url")):
         raise _Bad("image must be a URL or an object with a url")
-    raw_url = str(value["url"]).strip()
+    if not isinstance(value["url"], str):
+        raise _Bad("image url must be text")
+    raw_url = value["url"].strip()
     if base_url and not urlsplit(raw_url).scheme:
         raw_url = urljoin(base_url, raw_url)
-    url = _absolute_url(raw_url, "image url")
+    url = _absolute_url(raw_url, "image url", clean.limits)
     sizes: dict[str, int | None] = {}
     for name in ("length", "width", "height"):
         size = value.get(name)
         if _blank(size):
             sizes[name] = None
-        elif isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+        elif isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= _MAX_SIZE:
             sizes[name] = size
-        elif isinstance(size, str) and size.strip().isdigit():
+        elif isinstance(size, str) and size.strip().isdigit() and len(size.strip()) <= 10:
             sizes[name] = int(size)
         else:
-            raise _Bad(f"image {name} must be a whole number, got {size!r}")
-    media_type = value.get("type")
+            raise _Bad(f"image {name} must be a whole number up to {_MAX_SIZE}, got {size!r}")
+        if (sizes[name] or 0) > _MAX_SIZE:
+            raise _Bad(f"image {name} must be a whole number up to {_MAX_SIZE}, got {size!r}")
+    limit = clean.limits.name_chars
+    media_type = clean.text("image type", _text_of(value.get("type"), "image type"), limit=limit)
+    if media_type and not _MEDIA_TYPE.match(media_type.lower()):
+        raise _Bad(f"image type {media_type!r} is not a media type like image/jpeg")
+    caption = _text_of(value.get("caption"), "image caption")
     return Image(
         url=url,
-        caption=clean.text("image caption", str(value.get("caption") or "")),
-        type=str(media_type).strip() if media_type else None,
+        caption=clean.text("image caption", caption, limit=clean.limits.summary_chars),
+        type=media_type.lower() or None,
         length=sizes["length"],
         width=sizes["width"],
         height=sizes["height"],
@@ -300,8 +385,11 @@ def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[Liste
         return (), ()
     if not isinstance(value, list | tuple):
         raise _Bad("related must be a list of {url, title}")
-    links: list[Link] = []
-    listed: list[ListedPost] = []
+    limit = clean.limits.related
+    if len(value) > limit:
+        raise _Bad(f"{len(value)} related posts (limit {limit})")
+    links: dict[str, Link] = {}
+    listed: dict[ListedPost, None] = {}
     for n, item in enumerate(value, 1):
         if isinstance(item, str):
             item = {"url": item}
@@ -309,13 +397,14 @@ def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[Liste
             item = {"title": item.title, "published": item.published}
         if not isinstance(item, Mapping) or (_blank(item.get("url")) and _blank(item.get("title"))):
             raise _Bad(f"related[{n}] must be an object with a url or a title")
-        title = clean.text("related", str(item.get("title") or ""))
+        raw_title = _text_of(item.get("title"), f"related[{n}] title")
+        title = clean.text(f"related[{n}] title", raw_title, limit=clean.limits.title_chars)
         if _blank(item.get("url")):
             post = ListedPost(title, _time(item.get("published"), f"related[{n}] published"))
-            if post not in listed:
-                listed.append(post)
+            listed.setdefault(post, None)
             continue
-        url = _absolute_url(str(item["url"]), f"related[{n}] url")
-        if all(link.url != url for link in links):
-            links.append(Link(url, title))
-    return tuple(links), tuple(listed)
+        if not isinstance(item["url"], str):
+            raise _Bad(f"related[{n}] url must be text")
+        url = _absolute_url(item["url"], f"related[{n}] url", clean.limits)
+        links.setdefault(url, Link(url, title))
+    return tuple(links.values()), tuple(listed)

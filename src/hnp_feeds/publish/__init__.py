@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,19 +21,29 @@ from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
-from ..errors import ConfigError, StoreError
+from ..errors import (
+    ConfigError,
+    HnpFeedsError,
+    PageError,
+    RecordError,
+    StoreError,
+    StoreUnusable,
+    SystemFault,
+    error_line,
+    exit_code_of,
+)
 from ..model import Site
 from ..pages import discovery_fragment
 from ..store import IngestResult, SQLiteStore, open_store
 from ..text import slugify
 from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
-from ..websub import DEFAULT_TIMEOUT, announce_pending
+from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .plan import site_feeds
 from .render import Validate
 from .result import FeedSummary, PublishResult
-from .run import NullProgress, Progress, Run
+from .run import PAGES, NullProgress, Progress, Run
 
 __all__ = [
     "FeedSummary",
@@ -59,8 +69,11 @@ def publish(
     now: datetime | None = None,
     validate_feed: Validate | None = None,
     hub_timeout: float = DEFAULT_TIMEOUT,
+    hub_budget: float = DEFAULT_BUDGET,
     workers: int | None = None,
     all_or_nothing: bool = False,
+    allow_mass_removal: bool = False,
+    start_over: bool = False,
     progress: Progress | None = None,
     page: Mapping[str, Any] | None = None,
 ) -> PublishResult:
@@ -68,42 +81,114 @@ def publish(
 
     ``workers``: processes that render and validate (default: one per CPU, at most 4);
     ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
-    ``page``: record fields (``url``, ``id``, ...) of a single page source.
+    ``page``: record fields (``url``, ``id``, ...) of a single page source;
+    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
+    ``allow_mass_removal``: publish a feed that loses more than ``[publish]
+    max_removed_share`` of its entries; ``start_over``: publish from a new (missing or
+    empty) store although ``out`` holds a published portal (``check_store_not_lost``).
     """
     page = page or {}
     check_page_fields(sources, page)
     path = store_path or catalogue.store_path
     out = out_dir or catalogue.out_dir
     moment = _now(now)
-    with publish_lock(path) as lock_fd, open_store(path) as store:
-        result = PublishResult()
-        if sources:
-            result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
-            if not result.ingest.usable and (
-                result.ingest.rejected or not all(map(is_incremental, sources))
-            ):
-                # An empty or all-bad export: never blank what is published.
-                result.nothing_read = True
-                return result
-        # Scheduled articles whose time has come go live now: their feeds are re-planned.
-        result.released = store.release_scheduled(catalogue.site, moment)
-        result.scheduled = store.scheduled()
-        run = Run(
-            catalogue,
-            store,
-            out,
-            moment,
-            reissue,
-            validate_feed or portal_validator(catalogue.site, moment),
-            processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
-            lock_fd=lock_fd,
-            all_or_nothing=all_or_nothing,
-            progress=progress,
-        )
-        run.publish(result)
-        if not all_or_nothing and catalogue.site.hub and store.pending_pings():
-            result.pings = announce_pending(store, catalogue.site.hub, moment, hub_timeout)
-        return result
+    with system_faults():
+        with publish_lock(path) as lock_fd:
+            if not start_over and not all_or_nothing:
+                check_store_not_lost(path, out)
+            with open_store(path) as store, _remembered(store, "publish", moment) as done:
+                if not start_over and not all_or_nothing:
+                    check_store_not_lost(path, out, store)
+                result = done(_publish(
+                    catalogue, store, sources, out, reissue, moment, page, lock_fd,
+                    validate_feed=validate_feed, workers=workers,
+                    all_or_nothing=all_or_nothing, allow_mass_removal=allow_mass_removal,
+                    progress=progress,
+                ))  # fmt: skip
+        # After the lock: a slow hub never delays the next run (a ping owed twice is
+        # harmless; one queued again meanwhile is kept, ``ping_done``).
+        if not all_or_nothing and not result.nothing_read and catalogue.site.hub:
+            with open_store(path) as store:
+                if store.pending_pings():
+                    result.pings = announce_pending(
+                        store, catalogue.site.hub, moment, hub_timeout, hub_budget
+                    )
+    return result
+
+
+def _publish(
+    catalogue: Catalogue,
+    store: SQLiteStore,
+    sources: Sequence[Path | str],
+    out: Path,
+    reissue: Sequence[str],
+    moment: datetime,
+    page: Mapping[str, Any],
+    lock_fd: int,
+    *,
+    validate_feed: Validate | None,
+    workers: int | None,
+    all_or_nothing: bool,
+    allow_mass_removal: bool,
+    progress: Progress | None,
+) -> PublishResult:
+    """The run under the lock: ingest, release the scheduled, then ``Run.publish``."""
+    result = PublishResult()
+    # A catalogue whose feed slugs clash with stored categories is refused before any
+    # source is read (its records would be refused at the door for the catalogue's fault).
+    site_feeds(catalogue, store)
+    if sources:
+        result.ingest = _ingest(catalogue, store, sources, reissue, moment, page)
+        if not result.ingest.usable and _nothing_read(sources, result.ingest.rejected):
+            # An empty or all-bad export: never blank what is published.
+            result.nothing_read = True
+            return result
+    # Scheduled articles whose time has come go live now: their feeds are re-planned.
+    result.released = store.release_scheduled(catalogue.site, moment)
+    result.scheduled = store.scheduled()
+    run = Run(
+        catalogue,
+        store,
+        out,
+        moment,
+        reissue,
+        validate_feed or portal_validator(catalogue.site, moment),
+        processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
+        lock_fd=lock_fd,
+        all_or_nothing=all_or_nothing,
+        allow_mass_removal=allow_mass_removal,
+        progress=progress,
+    )
+    run.publish(result)
+    return result
+
+
+def check_store_not_lost(path: Path, out: Path, store: SQLiteStore | None = None) -> None:
+    """StoreUnusable when the store at ``path`` is missing (before it is opened) or has
+    never published (once opened: an empty or zeroed file) while ``out`` holds a published
+    portal: publishing from it would blank the feeds."""
+    if not is_published_portal(out):
+        return
+    if store is None:
+        if path.is_file() and path.stat().st_size > 0:
+            return  # opened next, then asked whether it ever published
+        state = "empty" if path.exists() else "missing"
+    elif store.count("feed_state") or store.count("ledger"):
+        return
+    else:
+        state = "empty"
+    raise StoreUnusable(
+        f"{path}: the store is {state} but {out} holds a published portal; publishing"
+        " from it would blank the feeds: restore the store (or check [store] path and the"
+        " working directory), or run with --start-over to rebuild the portal from the sources"
+    )
+
+
+def is_published_portal(out: Path) -> bool:
+    """Whether ``out`` holds what a publish wrote (its pages or a feed)."""
+    if any((out / name).is_file() for name in PAGES):
+        return True
+    return out.is_dir() and next(out.glob("*/atom.xml"), None) is not None
 
 
 def build(
@@ -115,11 +200,12 @@ def build(
     progress: Progress | None = None,
     workers: int | None = None,
     page: Mapping[str, Any] | None = None,
+    allow_mass_removal: bool = False,
 ) -> PublishResult:
     """``publish`` into a fresh temporary store: every feed rendered from the sources
     (default: the catalogue's), nothing written unless every file is valid.  No hub is
     pinged: a temporary store could not retry a ping that failed."""
-    with tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
+    with system_faults(), tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
         return publish(
             catalogue,
             sources or catalogue.sources,
@@ -128,6 +214,7 @@ def build(
             now=now,
             workers=workers,
             all_or_nothing=True,
+            allow_mass_removal=allow_mass_removal,
             progress=progress,
             page=page,
         )
@@ -145,8 +232,26 @@ def ingest(
     """Read the sources into the store (under the publish lock); nothing is rendered."""
     check_page_fields(sources, page or {})
     path = store_path or catalogue.store_path
-    with publish_lock(path), open_store(path) as store:
-        return _ingest(catalogue, store, sources, reissue, _now(now), page or {})
+    moment = _now(now)
+    with (
+        system_faults(),
+        publish_lock(path),
+        open_store(path) as store,
+        _remembered(store, "ingest", moment) as done,
+    ):
+        result = _ingest(catalogue, store, sources, reissue, moment, page or {})
+        done(PublishResult(result, ingest_only=True))
+        return result
+
+
+@contextmanager
+def system_faults() -> Iterator[None]:
+    """What the system refused (a lock file, a directory, a removal) as one SystemFault
+    naming the path and the cause, never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise SystemFault.of(exc) from exc
 
 
 def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = None) -> str:
@@ -172,9 +277,21 @@ def portal_validator(site: Site, now: datetime) -> Validate:
     policy = PortalPolicy.for_site(site, now=now)
 
     def check(data: bytes, base_url: str) -> Report:
-        return validate(data, base_url=base_url, profile="portal", policy=policy)
+        # No time budget for the run's own files: a loaded machine must never turn a
+        # good feed into a refused one (the budget guards against documents of others).
+        return validate(data, base_url=base_url, profile="portal", policy=policy, time_budget=None)
 
     return check
+
+
+def _nothing_read(sources: Sequence[Path | str], rejected: Sequence[RecordError]) -> bool:
+    """No usable record: an empty or all-bad export, never published over what is there.
+    An incremental source that changed nothing is the normal case; one of its records
+    refused stops the run, except a web page that failed (``PageError``): the source was
+    read, and that page is tried again on a later run."""
+    if not all(map(is_incremental, sources)):
+        return True
+    return any(not isinstance(error, PageError) for error in rejected)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -194,11 +311,35 @@ def _ingest(
     cleaned: list[str] = []
     given = {name: value for name, value in page.items() if value not in (None, "", ())}
     with _repairs_into(cleaned):
-        # A database source's read position is saved in the ingest's transaction.
-        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, **given)
+        # A database source's read position and a web source's fetched pages are saved in
+        # the ingest's transaction.
+        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, now=now, **given)
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
+    # Sources read whole say what is no longer wrong; a database is read incrementally.
+    read_whole = {source for source in result.sources if not is_incremental(source)}
+    result.fresh_cleaned = store.settle_reports(read_whole, cleaned, now)
     return result
+
+
+@contextmanager
+def _remembered(
+    store: SQLiteStore, command: str, now: datetime
+) -> Iterator[Callable[[PublishResult], PublishResult]]:
+    """The run kept in the store for ``hnp-feeds status``: that it started, then how it
+    ended (``done(result)``, or the error that stopped it)."""
+    store.start_run(command, now)
+
+    def done(result: PublishResult) -> PublishResult:
+        code = result.exit_code
+        store.finish_run(command, now, int(code), code.name.lower(), result.summary())
+        return result
+
+    try:
+        yield done
+    except HnpFeedsError as exc:
+        store.finish_run(command, now, int(exit_code_of(exc)), error_line(exc))
+        raise
 
 
 class _ListHandler(logging.Handler):

@@ -47,6 +47,9 @@ class PublishResult:
     #: (record id, when they go live): future-dated articles never reach a feed early.
     released: list[str] = field(default_factory=list)
     scheduled: list[tuple[str, datetime]] = field(default_factory=list)
+    #: Feeds that would lose too much: slug -> (entries shown, entries it would show); the
+    #: run wrote nothing, until confirmed (``--allow-mass-removal``).
+    mass_removal: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def rendered(self) -> list[str]:
@@ -61,9 +64,20 @@ class PublishResult:
         return (self.ingest.rejected if self.ingest else []) + self.withheld
 
     @property
+    def new_rejected(self) -> list[RecordError]:
+        """Those of ``rejected`` first seen in this run: what is reported, and exit 3 (an
+        article is withheld once per version of its record, so each withheld is new)."""
+        return (self.ingest.fresh_rejected if self.ingest else []) + self.withheld
+
+    @property
     def cleaned(self) -> list[str]:
         """What the adapters repaired (``file:line: what``)."""
         return self.ingest.cleaned if self.ingest else []
+
+    @property
+    def new_cleaned(self) -> list[str]:
+        """Those of ``cleaned`` first seen in this run: what is reported."""
+        return self.ingest.fresh_cleaned if self.ingest else []
 
     @property
     def notes(self) -> list[str]:
@@ -71,14 +85,26 @@ class PublishResult:
         return self.ingest.notes if self.ingest else []
 
     @property
+    def mass_removal_messages(self) -> list[str]:
+        """One line per feed refused for taking too much away, saying how to accept it."""
+        return [
+            f"feed {slug}: would go from {before} to {after} entries (more than the allowed"
+            " share removed: a mass retraction, everything drafted, a truncated export?);"
+            " nothing published, the files stay; to accept, run with --allow-mass-removal"
+            for slug, (before, after) in sorted(self.mass_removal.items())
+        ]
+
+    @property
     def exit_code(self) -> ExitCode:
         if self.invalid:
             return ExitCode.INVALID
         if self.identity or (self.ingest and self.ingest.identity):
             return ExitCode.IDENTITY
+        if self.mass_removal:
+            return ExitCode.MASS_REMOVAL
         if self.nothing_read or (self.all_or_nothing and self.articles == 0):
             return ExitCode.FAILED  # nothing to publish: nothing was written
-        if self.rejected:
+        if self.new_rejected:
             return ExitCode.REJECTED
         return ExitCode.OK
 
@@ -87,9 +113,11 @@ class PublishResult:
         parts = []
         if self.ingest is not None:
             i = self.ingest
+            known = len(i.rejected) - len(i.fresh_rejected)
+            rejected = f"{len(i.rejected)} rejected" + (f", {known} known" if known else "")
             parts.append(
                 f"ingested {i.seen} records ({i.added} new, {i.changed} changed, "
-                f"{i.removed} removed, {len(i.rejected)} rejected)"
+                f"{i.removed} removed, {rejected})"
             )
         if self.ingest_only:
             pass
@@ -97,6 +125,11 @@ class PublishResult:
             parts.append("no usable record in the sources: nothing published, the files stay")
         elif self.all_or_nothing and self.articles == 0:
             parts.append("no article to publish: nothing written, the files stay")
+        elif self.mass_removal:
+            parts.append(
+                f"REFUSED: {len(self.mass_removal)} feeds would lose too much of their"
+                " entries: nothing written, the files stay"
+            )
         elif not self.planned:
             parts.append("nothing to publish")
         else:
@@ -121,8 +154,9 @@ class PublishResult:
         refused = len(self.identity) + (len(self.ingest.identity) if self.ingest else 0)
         if refused:
             parts.append(f"{refused} id changes refused")
-        if self.pings is not None and (self.pings.sent or self.pings.failed):
-            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending")
+        if self.pings is not None and (self.pings.sent or self.pings.pending):
+            late = " (out of time)" if self.pings.out_of_time else ""
+            parts.append(f"hub: {len(self.pings.sent)} pinged, {self.pings.pending} pending{late}")
         return "; ".join(parts) + f": {self.exit_code.name.lower()}"
 
     @property

@@ -12,6 +12,7 @@ complete files and a store the next run picks up from.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,6 +89,8 @@ class _FeedTask:
     #: Archive pages past the end of its history (it became shorter: an article moved to
     #: another section, say): removed once the current documents no longer link them.
     dropped: tuple[int, ...] = ()
+    #: The live entries it shows, archive pages included (``Run._removes_too_much``).
+    entries: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,11 @@ class Run:
         processes: int = 1,
         lock_fd: int | None = None,
         all_or_nothing: bool = False,
+        allow_mass_removal: bool = False,
         progress: Progress | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.allow_mass_removal = allow_mass_removal
         self.site = catalogue.site
         self.store = store
         self.out_dir = out_dir
@@ -161,7 +166,12 @@ class Run:
         if not planned:  # the cron fast path; the pages, after a run killed before them
             self._publish_pages(result)
             return
-        tasks, pages = self._tasks(planned)
+        tasks, pages = self._tasks(planned, result)
+        if result.mass_removal:
+            # Refused as a whole: nothing written, the dirty keys kept, so every run is
+            # refused the same way until the export is fixed or the removal confirmed.
+            self.main_history = None
+            return
         self.progress.start(len(tasks) + len(pages))
         failed: list[FeedSpec] = []
         # Rendering and validating are most of the work: a few processes share them while
@@ -199,26 +209,44 @@ class Run:
         if self.all_or_nothing:  # a build that would show no article writes nothing
             result.articles = self.store.live_count()
         # A build writes all or nothing, and nothing when it has no article to show.
-        if self.all_or_nothing and not result.invalid and result.articles:
+        if (
+            self.all_or_nothing
+            and not result.invalid
+            and not result.mass_removal
+            and result.articles
+        ):
             for relpath, data in sorted(self.held.items()):
                 self._put(relpath, data, result)
             self.all_or_nothing = False
             for relpath in self.held_removals:
                 self._remove(relpath, result)
 
-    def _tasks(self, planned: Sequence[FeedSpec]) -> tuple[list[_FeedTask], list[_PageTask]]:
+    def _tasks(
+        self, planned: Sequence[FeedSpec], result: PublishResult
+    ) -> tuple[list[_FeedTask], list[_PageTask]]:
         """The current documents and archive pages of the planned feeds that differ from
-        what was last published."""
+        what was last published (those that would take too much away left out)."""
         states = self.store.feed_states()
         tasks: list[_FeedTask] = []
         pages: list[_PageTask] = []
         for feed in planned:
             layout: ArchiveLayout | None = None
+            history = self.store.history_keys(feed) if feed.archive else []
             if feed.archive:
-                slots = self.store.history_keys(feed)
                 if feed.kind == "main":  # every article's slot: the sitemap's too
-                    self.main_history = slots
-                layout = cut_history(self.site, feed, slots)
+                    self.main_history = history
+                layout = cut_history(self.site, feed, history)
+            current = layout.current if layout is not None else feed
+            limit = current.limit or self.site.entries_per_feed
+            rows = self.store.select_entries(feed, limit)
+            entries = sum(slot.live for slot in history) if feed.archive else len(rows)
+            before = self._published_entries(feed)
+            if not feed.archive:  # a smaller limit in the catalogue takes nothing away
+                before = min(before, limit)
+            if self._removes_too_much(before, entries):
+                result.mass_removal[feed.slug] = (before, entries)
+                continue
+            if layout is not None:
                 total = len(layout.pages)
                 pages += [
                     _PageTask(feed, page, total, fingerprint)
@@ -226,8 +254,6 @@ class Run:
                         self.store, self.out_dir, self.config, feed, layout
                     )
                 ]
-            current = layout.current if layout is not None else feed
-            rows = self.store.select_entries(feed, current.limit or self.site.entries_per_feed)
             tombs = self.store.tombstones(feed) if self.site.tombstones else []
             fingerprint = feed_fingerprint(self.config, feed, rows, tombs, layout)
             state = states.get(feed.slug)
@@ -245,8 +271,30 @@ class Run:
                 tuple(tombs),
             )
             dropped = self._pages_past(feed, len(layout.pages)) if layout is not None else ()
-            tasks.append(_FeedTask(feed, fingerprint, job, dropped))
+            tasks.append(_FeedTask(feed, fingerprint, job, dropped, entries))
         return tasks, pages
+
+    def _removes_too_much(self, before: int, entries: int) -> bool:
+        """Whether a feed that showed ``before`` entries would lose more than the allowed
+        share of them by showing ``entries`` (``[publish] max_removed_share``)."""
+        if self.allow_mass_removal or before < self.catalogue.mass_removal_min:
+            return False
+        return before - entries > before * self.catalogue.max_removed_share
+
+    def _published_entries(self, feed: FeedSpec) -> int:
+        """How many live entries ``feed`` showed when last published: remembered by the
+        store; else (a fresh store: ``build``) read from the published files, the current
+        ``feed.json`` and a full page per archive page."""
+        remembered = self.store.get_meta(f"entries:{feed.slug}")
+        if remembered is not None:
+            return int(remembered)
+        folder = self.out_dir / feed.slug
+        try:
+            items = len(json.loads((folder / "feed.json").read_bytes()).get("items", []))
+        except (OSError, ValueError, AttributeError):
+            return 0
+        pages = sum(1 for p in (folder / ARCHIVE_DIR).glob("*.xml") if p.stem.isdigit())
+        return items + pages * self.site.archive_page_size
 
     def _pages_past(self, feed: FeedSpec, total: int) -> tuple[int, ...]:
         """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
@@ -323,8 +371,9 @@ class Run:
         if task.dropped:
             self.store.forget_archive_pages(feed.slug, task.dropped)
         self.store.save_feed_state(
-            feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated
-        )
+            feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
+            entries=task.entries,
+        )  # fmt: skip
         return True
 
     def _publish_pages(self, result: PublishResult) -> None:
@@ -424,7 +473,7 @@ class Run:
             self.held_removals.append(relpath)
             return
         target = self.out_dir / relpath
-        for path in (target, gzip_sibling(target)):
+        for path in (gzip_sibling(target), target):  # never a .gz without its file
             if path.exists():
                 path.unlink()
                 result.removed_files.append(path)

@@ -1,15 +1,21 @@
-"""The render processes of one run: forked once, and only when it pays."""
+"""The render processes of one run: forked once, and only when it pays.
+
+A worker that dies (the OOM killer's SIGKILL) breaks the pool: the run stops at once with
+``WorkerDied`` (``concurrent.futures`` notices the death; ``multiprocessing.Pool`` would
+wait for the lost job for ever, holding the lock)."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import multiprocessing
-import multiprocessing.pool
 import os
 import signal
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
+from ..errors import HnpFeedsError
 from ..model import Site
 from .render import Rendered, RenderJob, Validate, render_job
 
@@ -19,6 +25,10 @@ MIN_PARALLEL_JOBS = 4
 
 # Set in the publishing process just before the workers are forked from it.
 _CONTEXT: tuple[Site, Validate] | None = None
+
+
+class WorkerDied(HnpFeedsError):
+    """A render process died (killed, out of memory): the run stops, nothing more written."""
 
 
 def _render_in_worker(job: RenderJob) -> Rendered:
@@ -39,7 +49,7 @@ class Workers:
         self.processes = processes
         self.lock_fd = lock_fd
         self.parallel = processes >= 2 and work >= MIN_PARALLEL_JOBS and _can_fork()
-        self.pool: multiprocessing.pool.Pool | None = None
+        self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Workers:
         global _CONTEXT
@@ -49,8 +59,7 @@ class Workers:
     def __exit__(self, *exc: object) -> None:
         global _CONTEXT
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.shutdown(wait=True, cancel_futures=True)
         _CONTEXT = None
 
     def render(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
@@ -59,9 +68,23 @@ class Workers:
             return (render_job(job, self.site, self.validate) for job in jobs)
         if self.pool is None:
             _warm_up()
-            context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(self.processes, _worker_start, (os.getpid(), self.lock_fd))
-        return self.pool.imap(_render_in_worker, jobs)
+            self.pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_worker_start,
+                initargs=(os.getpid(), self.lock_fd),
+            )
+        return _results(self.pool, jobs)
+
+
+def _results(pool: ProcessPoolExecutor, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
+    try:
+        yield from pool.map(_render_in_worker, jobs)
+    except BrokenProcessPool:
+        raise WorkerDied(
+            "a render worker died (killed, or out of memory?); the run stopped, the files"
+            " not yet written keep their previous version; the next run takes it up"
+        ) from None
 
 
 def _worker_start(parent: int, lock_fd: int | None) -> None:

@@ -6,7 +6,8 @@ owed, and per feed a fingerprint of what was last published, so that a cron run 
 renders what changed.  A module per job: ``schema`` (SQL and migrations), ``codec`` (the
 stored form of an article), ``connection`` (opening, transactions, errors), ``ingest``
 (the ingest policy), ``links`` (related posts as references to the articles they point
-to), ``reads`` (queries), ``state`` (what publishing remembers).
+to), ``reads`` (queries), ``reports`` (what the operator is told, once), ``state`` (what
+publishing remembers), ``backup`` (a consistent copy with SQLite's backup API).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 from .codec import article_from_json, article_to_json, content_hash
 from .ingest import IngestOps, IngestResult
 from .reads import EntryRow, HistorySlot, ReadOps
+from .reports import Rejection, ReportOps, Run
 from .schema import SCHEMA_VERSION
 from .state import FeedState, PendingPing, StateOps
 
 
-class SQLiteStore(IngestOps, ReadOps, StateOps):
+class SQLiteStore(IngestOps, ReadOps, ReportOps, StateOps):
     """The store in one SQLite file (WAL mode); use as a context manager."""
 
 
@@ -36,6 +38,8 @@ __all__ = [
     "HistorySlot",
     "IngestResult",
     "PendingPing",
+    "Rejection",
+    "Run",
     "SQLiteStore",
     "article_from_json",
     "article_to_json",

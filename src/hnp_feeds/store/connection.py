@@ -3,14 +3,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreSystemFault, StoreUnusable, SystemFault
 from . import schema
+
+# SQLite's primary result codes of a file system that refused (https://sqlite.org/rescode.html):
+# SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+_SYSTEM_CODES = frozenset({3, 8, 10, 13, 14})
+# SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged, or not a store at all.
+_DAMAGED_CODES = frozenset({11, 26})
+#: What a damaged store's message tells the operator to do.
+DAMAGED_HINT = "restore it from a backup (or move it away and run with --start-over)"
+
+
+def store_error(path: Path, what: str, error: sqlite3.Error) -> StoreError:
+    """``error`` (what SQLite said while doing ``what``) as the store's error: a
+    StoreSystemFault when the file system refused, else a StoreError."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _SYSTEM_CODES:
+        return StoreSystemFault(f"{path}: {what}: {error}")
+    if code is not None and code & 0xFF in _DAMAGED_CODES:
+        return StoreUnusable(f"{path}: the store is damaged ({error}); {DAMAGED_HINT}")
+    return StoreError(f"{path}: {what}: {error}")
+
+
+def check_version(path: Path, version: int) -> None:
+    """A store this hnp-feeds can open (an older one is migrated), else StoreError."""
+    if version > schema.SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: store schema version {version} is newer than this "
+            f"hnp-feeds ({schema.SCHEMA_VERSION}); upgrade hnp-feeds"
+        )
 
 
 class Connection:
@@ -21,14 +50,22 @@ class Connection:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise store_error(path, "cannot open the store", exc) from exc
+        except OSError as exc:
+            raise StoreSystemFault(str(SystemFault.of(exc))) from exc
+        try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self._check()
             self._migrate()
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+            self.db.close()
+            raise store_error(path, "cannot open the store", exc) from exc
+        except BaseException:
+            self.db.close()
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -41,39 +78,64 @@ class Connection:
 
     # -- plumbing --
 
+    def fault(self, what: str, error: sqlite3.Error) -> StoreError:
+        """The error of this store for ``error`` raised while doing ``what``."""
+        return store_error(self.path, what, error)
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back on any error, sqlite3 errors wrapped."""
+    def transaction(self, what: str = "write failed") -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error, sqlite3 errors wrapped.  The
+        error that stopped it is the one raised: SQLite may have rolled back already (a
+        full disk), and a failed ROLLBACK must not hide the cause."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+            raise self.fault("cannot start a transaction", exc) from exc
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self.fault(what, exc) from exc
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise self.fault("cannot commit", exc) from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: {exc}") from exc
+            raise self.fault("read failed", exc) from exc
+
+    def _check(self) -> None:
+        """SQLite's quick check of the file's structure: a damaged store is refused at
+        open, never read as an empty one (which would blank the feeds)."""
+        found = [str(row[0]) for row in self.db.execute("PRAGMA quick_check(3)")]
+        if found != ["ok"] and all(m.startswith("NULL value in ") for m in found):
+            # SQLite 3.40's quick_check reports NOT NULL columns of WITHOUT ROWID tables
+            # (article_tags) as NULL when they are not: the full check decides.
+            found = [str(row[0]) for row in self.db.execute("PRAGMA integrity_check(3)")]
+        if found != ["ok"]:
+            # One line: SQLite's report may span several ("*** in database main ***" ...).
+            lines = [line.strip() for m in found for line in m.splitlines()]
+            first = next((line for line in lines if line and not line.startswith("***")), "?")
+            raise StoreUnusable(
+                f"{self.path}: the store is damaged (PRAGMA quick_check: {first}); {DAMAGED_HINT}"
+            )
 
     def _migrate(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
-        if version > schema.SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store schema version {version} is newer than this "
-                f"hnp-feeds ({schema.SCHEMA_VERSION}); upgrade hnp-feeds"
-            )
+        check_version(self.path, version)
         while version < schema.SCHEMA_VERSION:
             step = schema.MIGRATIONS[version]
-            with self.transaction() as db:
+            with self.transaction(f"cannot open the store: migrating to {version + 1}") as db:
                 # Re-read inside the lock: a concurrent opener may have migrated already.
                 if int(db.execute("PRAGMA user_version").fetchone()[0]) == version:
                     step(db)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from ..errors import RecordError, StoreError
+from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site
 from ..related import RelatedIndex
@@ -24,6 +24,7 @@ from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_url, set_computed
+from .reports import clear_stored, reject
 from .state import mark_dirty
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -38,12 +39,17 @@ class IngestResult:
     unchanged: int = 0
     removed: int = 0
     rejected: list[RecordError] = field(default_factory=list)
+    #: Those of ``rejected`` first seen in this ingest: what is reported (exit 3).
+    fresh_rejected: list[RecordError] = field(default_factory=list)
+    #: The sources the records came from (their files, pages or database URLs).
+    sources: set[str] = field(default_factory=set)
     identity: list[RecordError] = field(default_factory=list)
     reissued: list[str] = field(default_factory=list)
     #: Record ids stored as scheduled (dated after ``now``): also counted as new or changed.
     scheduled: list[str] = field(default_factory=list)
-    #: What the adapters repaired on the way in: ``file:line: what``.
+    #: What the adapters repaired on the way in: ``file:line: what``; and those first seen.
     cleaned: list[str] = field(default_factory=list)
+    fresh_cleaned: list[str] = field(default_factory=list)
     #: Changed records that brought no newer ``updated`` of their own: given the time seen.
     bumped: list[str] = field(default_factory=list)
     #: New or changed articles published with no related post (nothing to link or compute).
@@ -115,47 +121,63 @@ class IngestOps(Connection):
         result = IngestResult()
         wanted = set(reissue)
         fresh: dict[str, None] = {}  # ids of new or changed records, in input order
-        try:
-            with self.transaction() as db:
-                for item in items:
-                    if isinstance(item, RecordError):
-                        self._reject(db, item, now)
-                        result.rejected.append(item)
-                    else:
-                        stored = self._upsert(db, item, site, now, wanted, result)
-                        if stored is not None:
-                            fresh[stored.id] = None
-                waiting = set(result.scheduled)
-                if waiting:
-                    # Not candidates before their time (nor given links: that is at release).
-                    for record_id in waiting:
-                        fresh.pop(record_id, None)
-                    if self._get_meta(db, "related_index") is not None:
-                        RelatedIndex(db).remove(sorted(waiting))
-                if fresh:
-                    self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
-                    result.unrelated = self._without_related(db, list(fresh))
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: ingest failed: {exc}") from exc
+        with self.transaction("ingest failed") as db:
+            for item in items:
+                if isinstance(item, RecordError):
+                    result.sources.add(item.source)
+                    self._reject(db, item, now, result.fresh_rejected)
+                    result.rejected.append(item)
+                else:
+                    result.sources.add(split_where(item.source)[0])
+                    stored = self._upsert(db, item, site, now, wanted, result)
+                    if stored is not None:
+                        fresh[stored.id] = None
+            # Stored again: what was refused of these records before is fixed.
+            clear_stored(db, list(fresh), now)
+            waiting = set(result.scheduled)
+            if waiting:
+                # Not candidates before their time (nor given links: that is at release).
+                for record_id in waiting:
+                    fresh.pop(record_id, None)
+                if self._get_meta(db, "related_index") is not None:
+                    RelatedIndex(db).remove(sorted(waiting))
+            if fresh:
+                self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
+                result.unrelated = self._without_related(db, list(fresh))
         return result
 
-    def _reject(self, db: sqlite3.Connection, error: RecordError, now: datetime) -> None:
-        stamp = iso(now)
-        db.execute(
-            "INSERT INTO rejected (source, position, reason, record_id, raw, first_seen, seen_at)"
-            " VALUES (?, ?, ?, ?, '', ?, ?)"
-            " ON CONFLICT (source, position, reason) DO UPDATE SET"
-            " seen_at = excluded.seen_at, times = times + 1, record_id = excluded.record_id",
-            (error.source, error.position, error.reason, error.record_id, stamp, stamp),
-        )
+    @staticmethod
+    def _reject(
+        db: sqlite3.Connection, error: RecordError, now: datetime, fresh: list[RecordError]
+    ) -> None:
+        """Keep ``error`` with the rejected records; into ``fresh`` when first seen."""
+        if reject(db, error, now):
+            fresh.append(error)
 
     def _refuse(
-        self, db: sqlite3.Connection, article: Article, reason: str, now: datetime
+        self,
+        db: sqlite3.Connection,
+        article: Article,
+        reason: str,
+        now: datetime,
+        result: IngestResult,
     ) -> RecordError:
         """A record kept out of the store (its previous version stays), kept as rejected."""
         error = RecordError.at(article.source, reason, article.id)
-        self._reject(db, error, now)
+        error.raw = article_to_json(article)
+        self._reject(db, error, now, result.fresh_rejected)
         return error
+
+    def _url_holder(self, db: sqlite3.Connection, article: Article) -> tuple[str, str] | None:
+        """The id and source of another stored article whose URL is ``article``'s, if any."""
+        if not article.url:
+            return None
+        row = db.execute(
+            "SELECT a.record_id, a.source FROM article_urls u JOIN articles a USING (record_id)"
+            " WHERE u.url = ? AND a.record_id != ? AND json_extract(a.body, '$.url') = u.url",
+            (article.url, article.id),
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row is not None else None
 
     def _upsert(
         self,
@@ -174,7 +196,15 @@ class IngestOps(Connection):
                 f"record {article.id}: updated {rfc3339(article.updated)} is in the future"
                 f" (published {rfc3339(article.published)} is not)"
             )
-            result.rejected.append(self._refuse(db, article, reason, now))
+            result.rejected.append(self._refuse(db, article, reason, now, result))
+            return None
+        holder = self._url_holder(db, article)
+        if holder is not None:
+            reason = (
+                f"record {article.id}: url {article.url} is already the URL of record"
+                f" {holder[0]} ({holder[1]}); an article has one URL of its own"
+            )
+            result.rejected.append(self._refuse(db, article, reason, now, result))
             return None
         text = article_to_json(article)
         source_hash = content_hash(text)
@@ -209,7 +239,7 @@ class IngestOps(Connection):
                         f" published version is kept; to accept it, read this source again with"
                         f" --reissue {article.id}"
                     )
-                    result.identity.append(self._refuse(db, article, reason, now))
+                    result.identity.append(self._refuse(db, article, reason, now, result))
                     return None
 
         stored = article
@@ -384,57 +414,53 @@ class IngestOps(Connection):
     def withhold(self, reasons: dict[str, str], now: datetime, count: int) -> list[RecordError]:
         """Take articles whose own entry the portal policy refuses out of every feed (their
         slots in the archives stay, empty) until their record changes; each is kept with the
-        rejected records.  Returns those RecordErrors."""
+        rejected records (the article as stored for its raw text).  Returns those
+        RecordErrors: each is new, as an article is withheld once per version."""
         errors: list[RecordError] = []
-        try:
-            with self.transaction() as db:
-                for record_id, reason in sorted(reasons.items()):
-                    row = db.execute(
-                        "SELECT body, source FROM articles WHERE record_id = ? AND live = 1",
-                        (record_id,),
-                    ).fetchone()
-                    if row is None:
-                        continue
-                    db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
-                    mark_dirty(db, selection_keys(article_from_json(row[0])))
-                    error = RecordError.at(str(row[1]), reason, record_id)
-                    self._reject(db, error, now)
-                    errors.append(error)
-                withheld = [error.record_id for error in errors if error.record_id]
-                if withheld:
-                    if self._get_meta(db, "related_index") is not None:
-                        RelatedIndex(db).remove(withheld)  # no longer a candidate
-                    self._relink(db, withheld, count, None, fresh=False, candidates=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: withholding articles failed: {exc}") from exc
+        with self.transaction("withholding articles failed") as db:
+            for record_id, reason in sorted(reasons.items()):
+                row = db.execute(
+                    "SELECT body, source FROM articles WHERE record_id = ? AND live = 1",
+                    (record_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                db.execute("UPDATE articles SET live = 0 WHERE record_id = ?", (record_id,))
+                mark_dirty(db, selection_keys(article_from_json(row[0])))
+                error = RecordError.at(str(row[1]), reason, record_id)
+                error.raw = str(row[0])
+                reject(db, error, now)
+                errors.append(error)
+            withheld = [error.record_id for error in errors if error.record_id]
+            if withheld:
+                if self._get_meta(db, "related_index") is not None:
+                    RelatedIndex(db).remove(withheld)  # no longer a candidate
+                self._relink(db, withheld, count, None, fresh=False, candidates=False)
         return errors
 
     def release_scheduled(self, site: Site, now: datetime) -> list[str]:
         """Scheduled articles whose time has come (``scheduled_us`` <= ``now``) become
         live as if just ingested: their feeds' keys dirty, related posts completed.
         Returns their record ids, oldest first."""
-        try:
-            with self.transaction() as db:
-                due = db.execute(
-                    "SELECT record_id, body FROM articles"
-                    " WHERE scheduled_us IS NOT NULL AND scheduled_us <= ?"
-                    " ORDER BY scheduled_us, record_id",
-                    (micros(now),),
-                ).fetchall()
-                stamp = iso(now)
-                for record_id, body in due:
-                    db.execute(
-                        "UPDATE articles SET scheduled_us = NULL, live = 1, has_url = 1,"
-                        " tombstone = 0, removed_at = NULL, deleted_when = NULL,"
-                        " last_changed = ? WHERE record_id = ?",
-                        (stamp, record_id),
-                    )
-                    mark_dirty(db, selection_keys(article_from_json(body)))
-                released = [str(record_id) for record_id, _ in due]
-                if released:
-                    self._relink(db, released, site.related_count, None, fresh=True)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: releasing scheduled articles failed: {exc}") from exc
+        with self.transaction("releasing scheduled articles failed") as db:
+            due = db.execute(
+                "SELECT record_id, body FROM articles"
+                " WHERE scheduled_us IS NOT NULL AND scheduled_us <= ?"
+                " ORDER BY scheduled_us, record_id",
+                (micros(now),),
+            ).fetchall()
+            stamp = iso(now)
+            for record_id, body in due:
+                db.execute(
+                    "UPDATE articles SET scheduled_us = NULL, live = 1, has_url = 1,"
+                    " tombstone = 0, removed_at = NULL, deleted_when = NULL,"
+                    " last_changed = ? WHERE record_id = ?",
+                    (stamp, record_id),
+                )
+                mark_dirty(db, selection_keys(article_from_json(body)))
+            released = [str(record_id) for record_id, _ in due]
+            if released:
+                self._relink(db, released, site.related_count, None, fresh=True)
         return released
 
     def scheduled(self) -> list[tuple[str, datetime]]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -88,11 +88,17 @@ CREATE TABLE dirty (
 """
 
 
-def migrate_0_to_1(db: sqlite3.Connection) -> None:
-    """An empty file becomes a version 1 store."""
-    for statement in _SCHEMA_V1.split(";"):
+def _execute_all(db: sqlite3.Connection, script: str) -> None:
+    """Each statement of ``script`` in the caller's transaction (``executescript`` would
+    commit it first)."""
+    for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+def migrate_0_to_1(db: sqlite3.Connection) -> None:
+    """An empty file becomes a version 1 store."""
+    _execute_all(db, _SCHEMA_V1)
 
 
 def migrate_1_to_2(db: sqlite3.Connection) -> None:
@@ -127,9 +133,7 @@ CREATE TABLE archive_pages (
 
 def migrate_2_to_3(db: sqlite3.Connection) -> None:
     """Archive pages published incrementally: history without bodies, page fingerprints."""
-    for statement in _SCHEMA_V2_TO_V3.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    _execute_all(db, _SCHEMA_V2_TO_V3)
 
 
 _SCHEMA_V3_TO_V4 = """
@@ -144,9 +148,7 @@ CREATE INDEX articles_scheduled ON articles (scheduled_us) WHERE scheduled_us IS
 
 def migrate_3_to_4(db: sqlite3.Connection) -> None:
     """Scheduled (future-dated) articles kept out of the feeds until their time."""
-    for statement in _SCHEMA_V3_TO_V4.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    _execute_all(db, _SCHEMA_V3_TO_V4)
 
 
 _SCHEMA_V4_TO_V5 = """
@@ -217,9 +219,59 @@ CREATE INDEX articles_history_category
 def migrate_5_to_6(db: sqlite3.Connection) -> None:
     """Related posts kept as references to the articles they point to (``store.links``)."""
     db.create_function("title_key", 1, title_key, deterministic=True)
-    for statement in _SCHEMA_V5_TO_V6.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    _execute_all(db, _SCHEMA_V5_TO_V6)
+
+
+_SCHEMA_V6_TO_V7 = """
+-- What the operator was told, so cron reports a thing once, when first seen: the repairs
+-- made to records on the way in (by source, position and a digest of what was repaired),
+-- as `rejected` keeps first_seen/seen_at for refused records.  A row leaves when its
+-- source is read again without it.
+CREATE TABLE reported_repairs (
+    source     TEXT NOT NULL,
+    position   TEXT NOT NULL,
+    digest     TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    PRIMARY KEY (source, position, digest)
+) WITHOUT ROWID;
+-- A record stored again clears the rejections of its id.
+CREATE INDEX rejected_record ON rejected (record_id);
+"""
+
+
+_SCHEMA_V7_TO_V8 = """
+-- Web sources (adapters.web): every page fetched, by the URL asked for.  `source` is the
+-- start URL it was last fetched for.  `etag` and `last_modified` make the next fetch
+-- conditional.  `content_hash` is of the bytes and what shaped their record, so an
+-- unchanged page gives no record.  `record` (JSON: id, url, title, published) is what the
+-- page last published, for a retraction.  A failure counts up `failures` and waits for
+-- `next_retry` (UTC ISO 8601, as `last_fetched`).
+CREATE TABLE web_pages (
+    url           TEXT PRIMARY KEY,
+    source        TEXT NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    content_hash  TEXT,
+    last_status   INTEGER,
+    last_error    TEXT,
+    last_fetched  TEXT NOT NULL,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    next_retry    TEXT,
+    record        TEXT
+) WITHOUT ROWID;
+"""
+
+
+def migrate_6_to_7(db: sqlite3.Connection) -> None:
+    """Repairs and rejections reported once (``store.reports``)."""
+    _execute_all(db, _SCHEMA_V6_TO_V7)
+
+
+def migrate_7_to_8(db: sqlite3.Connection) -> None:
+    """Web sources' fetched pages remembered, for conditional and incremental crawls."""
+    _execute_all(db, _SCHEMA_V7_TO_V8)
 
 
 # Step N -> N+1; each runs in one transaction together with the new user_version.
@@ -230,4 +282,6 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
+    7: migrate_7_to_8,
 }

@@ -31,6 +31,7 @@ class PendingPing:
     url: str
     attempts: int
     last_error: str | None
+    queued_at: str = ""  # when the change it announces was queued (a later one moves it)
 
 
 def mark_dirty(db: sqlite3.Connection, keys: Iterable[str]) -> None:
@@ -119,9 +120,11 @@ class StateOps(Connection):
         files: Sequence[str],
         now: datetime,
         updated: datetime | None = None,
+        entries: int | None = None,
     ) -> None:
-        """A feed's files are published: remember what they hold, and the newest
-        ``updated`` of its entries (None: it has none) for the pages that list it."""
+        """A feed's files are published: remember what they hold, the newest ``updated``
+        of its entries (None: it has none) for the pages that list it, and how many live
+        entries it shows (what the next run may not take too much of)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO feed_state"
@@ -129,6 +132,11 @@ class StateOps(Connection):
                 " VALUES (?, ?, ?, ?, ?, 0)",
                 (feed.slug, spec_json(feed), fingerprint, json.dumps(list(files)), iso(now)),
             )
+            if entries is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (f"entries:{feed.slug}", str(entries)),
+                )
             key = f"updated:{feed.slug}"
             if updated is None:
                 db.execute("DELETE FROM meta WHERE key = ?", (key,))
@@ -167,23 +175,31 @@ class StateOps(Connection):
             )
 
     def queue_pings(self, urls: Iterable[str], now: datetime) -> None:
+        """These feed URLs changed: a ping is owed (one already waiting is moved to
+        ``now``, so a ping sent meanwhile, outside the lock, does not settle this change)."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO pending_pings (url, queued_at) VALUES (?, ?)",
+                "INSERT INTO pending_pings (url, queued_at) VALUES (?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET queued_at = excluded.queued_at",
                 [(url, iso(now)) for url in urls],
             )
 
     def pending_pings(self) -> list[PendingPing]:
         return [
-            PendingPing(str(url), int(attempts), last_error)
-            for url, attempts, last_error in self._query(
-                "SELECT url, attempts, last_error FROM pending_pings ORDER BY queued_at, url"
+            PendingPing(str(url), int(attempts), last_error, str(queued_at))
+            for url, attempts, last_error, queued_at in self._query(
+                "SELECT url, attempts, last_error, queued_at FROM pending_pings"
+                " ORDER BY queued_at, url"
             )
         ]
 
-    def ping_done(self, url: str) -> None:
+    def ping_done(self, url: str, queued_at: str) -> None:
+        """The hub was told of the change to ``url`` queued at ``queued_at``; one queued
+        again since then still waits."""
         with self.transaction() as db:
-            db.execute("DELETE FROM pending_pings WHERE url = ?", (url,))
+            db.execute(
+                "DELETE FROM pending_pings WHERE url = ? AND queued_at = ?", (url, queued_at)
+            )
 
     def ping_failed(self, url: str, error: str, now: datetime) -> None:
         with self.transaction() as db:

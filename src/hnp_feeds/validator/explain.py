@@ -27,8 +27,8 @@ EXPLANATIONS: Mapping[str, str] = {
     "defines stay undefined.",
     "InvalidDoctype": "The DOCTYPE does not match the feed's version (an RSS 0.91 DTD on "
     "another version).",
-    "ValidatorLimit": "The document exceeds a safety limit (size or nesting depth) and was "
-    "not parsed.",
+    "ValidatorLimit": "The document exceeds a safety limit (size, nesting depth or the time "
+    "budget) and was not fully checked.",
     "MissingNamespace": "The element is in no namespace but needs one (Atom: "
     'xmlns="http://www.w3.org/2005/Atom").',
     "NotInANamespace": "An element that has to be in a namespace is not.",
@@ -256,6 +256,11 @@ EXPLANATIONS: Mapping[str, str] = {
     "EntryIdsDiffer": "The Atom and RSS versions of the feed do not list the same entry ids "
     "in the same order.",
     "TooManyEntries": "More entries than the feed's configured limit.",
+    "InvalidRelatedLink": "A related link that is not a URL at all (it cannot be parsed).",
+    "TooManyMessages": "More faults than a report keeps: the first ones are listed, the "
+    "rest counted.",
+    "InternalError": "The validator itself failed on this document (a fault of ours, please "
+    "report it); the document was not fully checked.",
     "DuplicateEntryId": "Two entries of one document share an id: aggregators keep only one "
     "of them.",
 }

@@ -83,6 +83,10 @@ class Extensions:
             parent=parent,
             line=line_of(element),
         )
+        if uri == namespaces.GML:
+            # GML geometry belongs inside georss:where (GeoRSS-GML), not here (issue 13)
+            emit(self.report, "error", "UndefinedElement", element, parent=parent)
+            return
         context = Ext(self, element, parent)
         vocabulary = VOCABULARIES.get(uri)
         if vocabulary is None:

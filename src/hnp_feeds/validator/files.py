@@ -1,23 +1,27 @@
 """Validate feeds named on a command line: files, directories of feeds, http(s) URLs.
 
 Directories are searched for ``*.xml`` and ``*.json``; URLs are fetched with urllib
-(a timeout, a size cap, nothing else).  Under the portal profile, an ``atom.xml`` and
-``rss.xml`` side by side are also checked to list the same entries in the same order.
+(a timeout, a total deadline, a size cap, redirects to http(s) only, nothing else).
+Under the portal profile, an ``atom.xml`` and ``rss.xml`` side by side are also checked
+to list the same entries in the same order.
 """
 
 from __future__ import annotations
 
 import codecs
+import http.client
 import re
+import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ..errors import HnpFeedsError
 from . import Profile, validate
-from .explain import explain
 from .policy import PortalPolicy, check_pair
 from .report import Report
 from .xmlparse import DEFAULT_MAX_BYTES, declared_encoding
@@ -63,14 +67,74 @@ def is_url(name: str) -> bool:
     return name.startswith(("http://", "https://"))
 
 
-def fetch_url(url: str, *, timeout: float = 15.0, max_bytes: int = DEFAULT_MAX_BYTES) -> Fetched:
-    """GET one feed; raises ``urllib.error.URLError`` (HTTPError included) or
-    ``OSError``.  Reads at most ``max_bytes + 1`` bytes, so the cap is noticed."""
+class _HttpOnly(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) URLs only (a feed once redirected to ``ftp://`` made
+    the validator connect there: issue 15)."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not is_url(newurl):
+            raise urllib.error.URLError(f"redirect to {newurl} refused: http(s) only")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnly)
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = 10.0,
+    deadline: float = 30.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Fetched:
+    """GET one feed, at most ``timeout`` s of silence and ``deadline`` s in all (a server
+    trickling a byte at a time included), redirects to http(s) only; raises
+    ``urllib.error.URLError`` (HTTPError included), ``TimeoutError`` or ``OSError``.
+    Reads at most ``max_bytes + 1`` bytes, so the cap is noticed."""
+    if not is_url(url):
+        raise urllib.error.URLError(f"{url}: not an http(s) URL")
+    outcome: list[Fetched | BaseException] = []
+    ends_at = time.monotonic() + deadline
+
+    def get() -> None:
+        try:
+            outcome.append(_get(url, min(timeout, deadline), ends_at, max_bytes))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=get, name="validate-fetch", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if not outcome:
+        raise TimeoutError(f"no complete answer within {deadline:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _get(url: str, timeout: float, ends_at: float, max_bytes: int) -> Fetched:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
-        data = response.read(max_bytes + 1)
+    with _OPENER.open(request, timeout=timeout) as response:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            if time.monotonic() > ends_at:
+                raise TimeoutError("the answer did not end in time")
+            chunk = response.read1(min(65536, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
         content_type = response.headers.get("Content-Type", "")
-        return Fetched(data, response.geturl(), content_type)
+        return Fetched(b"".join(chunks), response.geturl(), content_type)
 
 
 #: A sitemap beside the feeds (``feeds/sitemap.xml``) is no feed: a directory's are left out.
@@ -154,7 +218,7 @@ def _check_one(
         failed = Report()
         failed.error("HttpError", value=str(exc.code), reason=f"{source}: HTTP {exc.code}")
         return failed, None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError) as exc:  # TimeoutError included
         failed = Report()
         reason = getattr(exc, "reason", None) or exc
         failed.error("IOError", reason=f"{source}: {reason}")
@@ -184,7 +248,7 @@ def _check_served_as(report: Report, data: bytes, content_type: str) -> None:
 def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return name.lower()
 
 
@@ -199,78 +263,3 @@ def _check_pairs(results: list[FileReport], read: dict[str, bytes]) -> None:
             continue
         for message in check_pair(atom_bytes, read[rss_source]):
             by_source[rss_source].report.messages.append(message)
-
-
-# -- what the command prints ---------------------------------------------------------------
-
-
-def failed(results: Sequence[FileReport], *, strict: bool = False) -> bool:
-    """True when some feed has an error (or, when strict, a warning)."""
-    return any(r.report.errors or (strict and r.report.warnings) for r in results)
-
-
-def to_json(results: Sequence[FileReport]) -> dict[str, object]:
-    """The machine form: one object per feed, each message with its explanation."""
-    return {
-        "files": [
-            {
-                "source": r.source,
-                "format": r.report.format,
-                "ok": r.report.ok,
-                "messages": [
-                    {**m.to_dict(), "explanation": explain(m.code)} for m in r.report.messages
-                ],
-            }
-            for r in results
-        ],
-        "summary": {
-            "files": len(results),
-            "failed": sum(1 for r in results if not r.report.ok),
-            "errors": sum(len(r.report.errors) for r in results),
-            "warnings": sum(len(r.report.warnings) for r in results),
-        },
-    }
-
-
-def render_text(results: Sequence[FileReport]) -> str:
-    """The human form: messages grouped by feed, ``line:column``, the code with where it
-    applies, and the code's one-line explanation under it.  Info messages are left out."""
-    lines: list[str] = []
-    for result in results:
-        shown = [m for m in result.report.messages if m.level != "info"]
-        if not shown:
-            lines.append(f"{result.source}: ok ({result.report.format})")
-            continue
-        lines.append(f"{result.source}: {_count(result.report)}")
-        for m in shown:
-            place = f"{m.line or '-'}:{m.column or '-'}"
-            lines.append(f"  {place:>9}  {m.level:<7}  {m.code}{_where(m.params)}")
-            lines.append(f"  {'':>9}  {'':<7}  {explain(m.code)}")
-    errors = sum(len(r.report.errors) for r in results)
-    warnings = sum(len(r.report.warnings) for r in results)
-    with_errors = sum(1 for r in results if not r.report.ok)
-    lines.append(
-        f"{len(results)} feed{'s' * (len(results) != 1)} checked, {with_errors} with errors: "
-        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-    )
-    return "\n".join(lines)
-
-
-def _count(report: Report) -> str:
-    errors, warnings = len(report.errors), len(report.warnings)
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-
-
-def _where(params: Mapping[str, str]) -> str:
-    """`` (updated in entry, href) "value"``: the message's parameters, briefly."""
-    place = params.get("element", "")
-    if params.get("parent"):
-        place = f"{place} in {params['parent']}" if place else params["parent"]
-    if params.get("attr"):
-        place = f"{place}, @{params['attr']}" if place else f"@{params['attr']}"
-    text = f" ({place})" if place else ""
-    detail = params.get("value") or params.get("reason")
-    if detail:
-        detail = detail if len(detail) <= 80 else detail[:77] + "..."
-        text += f' "{detail}"'
-    return text

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Final
 
 from . import markup, values
-from .report import Level, Report
+from .report import Level, Report, tick
 from .values import Where
+from .xmlparse import DEFAULT_MAX_NODES
 
 VERSION_1_1: Final = "https://jsonfeed.org/version/1.1"
 VERSION_1: Final = "https://jsonfeed.org/version/1"
@@ -90,6 +91,7 @@ def _kind(value: JSON) -> str:
 
 _WS = re.compile(r"[ \t\n\r]*")
 scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
 
@@ -101,9 +103,10 @@ def _positions(text: str) -> dict[Path, int]:
         at = _WS.match(text, at).end()  # type: ignore[union-attr]
         found[path] = at
         char = text[at]
-        if char == '"':
-            return int(scanstring(text, at + 1)[1])
+        if char == '"':  # skipped, not decoded: a long value would be copied whole
+            return _STRING.match(text, at).end()  # type: ignore[union-attr]
         if char in "{[":
+            tick()
             closing = "}" if char == "{" else "]"
             at = _WS.match(text, at + 1).end()  # type: ignore[union-attr]
             if text[at] == closing:
@@ -326,6 +329,7 @@ class _Checker:
             self.item(item, (*path, index))
 
     def item(self, item: JSON, path: Path) -> None:
+        tick()
         if not self.expect(item, dict, path, "items"):
             return
         assert isinstance(item, dict)
@@ -384,8 +388,18 @@ def _no_duplicate_keys(report: Report) -> Callable[[list[tuple[str, JSON]]], dic
     return hook
 
 
-def check(data: bytes, report: Report, base_url: str | None = None) -> None:
+def check(
+    data: bytes, report: Report, base_url: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
+) -> None:
     """Check one JSON Feed document; bad JSON is one error with its line and column."""
+    members = data.count(b'":')  # every member of every object, as JSON is written
+    if members > max_nodes:
+        report.error(
+            "ValidatorLimit",
+            reason=f"over {max_nodes} members (about {members}): not parsed",
+            value=str(members),
+        )
+        return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

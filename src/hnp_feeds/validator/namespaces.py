@@ -49,6 +49,7 @@ CONVERSATIONS = "http://conversationsnetwork.org/rssNamespace-1.0/"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 GBASE = "http://base.google.com/ns/1.0"
 GDATA = "http://schemas.google.com/g/2005"
+GML = "http://www.opengis.net/gml"
 
 #: namespace URI -> the prefix messages use for it, whatever the document calls it
 PREFIXES: dict[str, str] = {
@@ -93,15 +94,45 @@ PREFIXES: dict[str, str] = {
 # Second spellings of a namespace: named by its prefix, but not the one the prefix means.
 _ALTERNATES = frozenset({APP_DRAFT, MEDIA_MISSPELT, ITUNES_CASED})
 
+#: prefixes the W3C validator also reserves, for vocabularies this one does not check
+_RESERVED_ELSEWHERE = {
+    "ag": "http://purl.org/rss/1.0/modules/aggregation/",
+    "annotate": "http://purl.org/rss/1.0/modules/annotate/",
+    "at": "http://purl.org/atompub/tombstones/1.0",
+    "cf": "http://www.microsoft.com/schemas/rss/core/2005",
+    "cp": "http://my.theinfo.org/changed/1.0/rss/",
+    "email": "http://purl.org/rss/1.0/modules/email/",
+    "fm": "http://freshmeat.net/rss/fm/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "gd": GDATA,
+    "gml": GML,
+    "image": "http://purl.org/rss/1.0/modules/image/",
+    "l": "http://purl.org/rss/1.0/modules/link/",
+    "pingback": "http://madskills.com/public/xml/rss/module/pingback/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "ref": "http://purl.org/rss/1.0/modules/reference/",
+    "reqv": "http://purl.org/rss/1.0/modules/richequiv/",
+    "rss091": "http://purl.org/rss/1.0/modules/rss091#",
+    "search": "http://purl.org/rss/1.0/modules/search/",
+    "ss": "http://purl.org/rss/1.0/modules/servicestatus/",
+    "sse": "http://www.microsoft.com/schemas/rss/sse",
+    "sub": "http://purl.org/rss/1.0/modules/subscription/",
+    "taxo": "http://purl.org/rss/1.0/modules/taxonomy/",
+    "wiki": "http://purl.org/rss/1.0/modules/wiki/",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "xsl": "http://www.w3.org/1999/XSL/Transform",
+}
+
 #: prefix -> the namespace everyone means by it (readers that go by prefix assume it)
 RESERVED_PREFIXES: dict[str, str] = {
-    prefix: uri for uri, prefix in PREFIXES.items() if uri not in _ALTERNATES
+    **_RESERVED_ELSEWHERE,
+    **{prefix: uri for uri, prefix in PREFIXES.items() if uri not in _ALTERNATES},
 }
 
 #: known vocabularies without a prefix of their own (their elements are let through)
 OTHER_KNOWN = frozenset(
     """http://a9.com/-/spec/opensearchrss/1.0/ http://creativecommons.org/ns#
-    http://www.microsoft.com/schemas/rss/sse http://www.opengis.net/gml
+    http://www.microsoft.com/schemas/rss/sse
     http://www.w3.org/2000/01/rdf-schema# http://xmlns.com/foaf/0.1/
     http://my.theinfo.org/changed/1.0/rss/ http://www.opml.org/spec2
     http://purl.org/syndication/atomtriples/1 http://www.w3.org/2005/Atom/app
@@ -110,7 +141,7 @@ OTHER_KNOWN = frozenset(
 #: known, but the validator does not check them: UnsupportedNamespace (info), not Unknown
 UNSUPPORTED = frozenset({GDATA})
 #: every namespace the validator knows; an element of any other is UnknownNamespace
-KNOWN = frozenset(PREFIXES) | OTHER_KNOWN | UNSUPPORTED
+KNOWN = frozenset(PREFIXES) | OTHER_KNOWN | UNSUPPORTED | {GML}
 
 #: vocabularies of feeds themselves, whose elements never belong inside XHTML content
 FEED_VOCABULARIES = frozenset({ATOM, APP, APP_DRAFT, DC, DCTERMS, RSS1, FH, THR})

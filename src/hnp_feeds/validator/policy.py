@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urlsplit
 
 import pytz
 from lxml import etree
 
 from ..model import Site
 from ..timezone import ZONE_NAME, local_offset
+from ..urls import same_page
 from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
 from .tree import line_of as _line
@@ -417,10 +418,6 @@ def _check_unique_ids(report: Report, entries: list[etree._Element], rss: bool) 
             seen[entry_id] = _line(entry)
 
 
-def _same_page(a: str, b: str) -> bool:
-    return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
-
-
 def _check_related(
     report: Report,
     related: list[tuple[str, int | None]],
@@ -433,24 +430,25 @@ def _check_related(
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
-        parts = urlsplit(href.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        code, reason = None, None
+        try:
+            parts = urlsplit(href.strip())
+        except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
+            code, reason = "InvalidRelatedLink", str(exc)
+        else:
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                code = "RelativeRelatedLink"
+            elif any(same_page(href, mine) for mine in own):
+                code = "RelatedLinkToSelf"
+        if code is not None:
             report.error(
-                "RelativeRelatedLink",
+                code,
                 element="link",
                 parent=parent,
                 attr="href",
                 line=href_line or line,
                 value=href,
-            )
-        elif any(_same_page(href, mine) for mine in own):
-            report.error(
-                "RelatedLinkToSelf",
-                element="link",
-                parent=parent,
-                attr="href",
-                line=href_line or line,
-                value=href,
+                reason=reason,
             )
 
 

@@ -61,7 +61,9 @@ ATTRIBUTES: Final = {
     "enclosure": frozenset({"url", "length", "type"}),
     "guid": frozenset({"isPermaLink"}),
 }
-_FORM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
+_FORM_NAME_START = re.compile(r"[A-Za-z]")
+#: channel children that hold elements; the others hold text only
+_CONTAINERS: Final = frozenset({"image", "textInput", "skipHours", "skipDays", "cloud"})
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
 _XML_ATTRIBUTE = f"{{{ns.XML}}}"
 
@@ -264,11 +266,19 @@ class _RssChecker:
                 self.report, "warning", "SlashDate", channel, name="lastBuildDate", parent="channel"
             )
 
+    def leaf(self, el: etree._Element, name: str) -> None:
+        """RSS 2.0's elements of text hold no elements: each one in them is
+        UndefinedElement (``<description><p>...</p></description>``, unescaped HTML)."""
+        for child in iter_elements(el):
+            self.err("UndefinedElement", child, qname(child), name)
+
     def channel_child(self, el: etree._Element, name: str) -> None:
         if name not in CHANNEL_ONCE and name != "category":
             self.err("NoBlink" if name == "blink" else "UndefinedElement", el, name, "channel")
             return
         self.foreign_attrs(el, ATTRIBUTES.get(name, frozenset()))
+        if name not in _CONTAINERS:
+            self.leaf(el, name)
         if name == "title":
             self.not_blank(el, name, "channel")
             self.plain(el, name, "channel")
@@ -331,10 +341,13 @@ class _RssChecker:
             if name not in IMAGE_CHILDREN:
                 self.err("UndefinedElement", child, name, "image")
                 continue
+            self.leaf(child, name)
             value = text_of(child).strip()
             if name == "url":
                 self.url(child, name, "image")
-                if not _IMAGE_FORMATS.search(value.split("?", 1)[0]):
+                # as the W3C validator: a name with no extension may well be an image
+                last = value.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+                if "." in last and not _IMAGE_FORMATS.search(last):
                     self.warn("ImageUrlFormat", child, name, "image", value=value)
             elif name == "link":
                 self.url(child, name, "image")
@@ -372,13 +385,18 @@ class _RssChecker:
             elif name not in TEXTINPUT_CHILDREN:
                 self.err("UndefinedElement", child, name, "textInput")
             elif name == "link":
+                self.leaf(child, name)
                 self.url(child, name, "textInput")
             elif name == "name":
-                if not _FORM_NAME.match(text_of(child).strip()):
+                self.leaf(child, name)
+                # RSS 2.0 gives it no syntax: only a name that cannot start a form
+                # control's name is refused, as by the W3C validator ("a b" passes).
+                if not _FORM_NAME_START.match(text_of(child).strip()):
                     self.err(
                         "InvalidFormComponentName", child, name, "textInput", value=text_of(child)
                     )
             else:
+                self.leaf(child, name)
                 self.plain(child, name, "textInput")
         for required, code in (
             ("title", "MissingTitle"),
@@ -494,6 +512,7 @@ class _RssChecker:
             self.err("UndefinedElement", el, name, "item")
             return
         self.foreign_attrs(el, ATTRIBUTES.get(name, frozenset()))
+        self.leaf(el, name)
         if name == "title":
             self.not_blank(el, name, "item")
             self.plain(el, name, "item")
@@ -579,15 +598,11 @@ class _RssChecker:
 def check(tree: etree._ElementTree, report: Report, base_url: str | None) -> None:
     """Check an RSS 2.0 document whose root is ``rss`` (in no namespace, as it must be)."""
     root = tree.getroot()
-    if namespace_of(root):
-        emit(
-            report,
-            "error",
-            "InvalidNamespace",
-            root,
-            name="rss",
-            parent="root",
-            value=namespace_of(root),
-        )
-        return
+    foreign = namespace_of(root)
+    if foreign:
+        emit(report, "error", "InvalidNamespace", root, name="rss", parent="root", value=foreign)
+        # Judged on, as an Atom feed in the wrong namespace is: as if in none.
+        prefix = f"{{{foreign}}}"
+        for el in list(root.iter(f"{prefix}*")):
+            el.tag = str(el.tag)[len(prefix) :]
     _RssChecker(report, base_url).rss(root)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from .namespaces import ATOM, PREFIXES, XML
-from .report import Level, Report
+from .report import Level, Report, tick
 
 
 def split_tag(tag: str) -> tuple[str, str]:
@@ -96,12 +96,15 @@ def line_of(element: etree._Element) -> int | None:
 
 
 def elements(children: etree._Element) -> list[etree._Element]:
-    """The child elements (no comments or processing instructions)."""
+    """The child elements (no comments or processing instructions).  Checks the time
+    budget: every walk over the document passes here."""
+    tick()
     return [child for child in children if isinstance(child.tag, str)]
 
 
 def iter_elements(children: etree._Element) -> Iterator[etree._Element]:
-    """The child elements, lazily."""
+    """The child elements, lazily (checking the time budget, as ``elements`` does)."""
+    tick()
     return (child for child in children if isinstance(child.tag, str))
 
 

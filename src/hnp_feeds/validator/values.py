@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Final, NamedTuple, TypedDict, Unpack, cast
 from urllib.parse import quote, unquote, urljoin
 
@@ -403,6 +404,14 @@ class Fault(NamedTuple):
 def uri_fault(
     value: str, *, iri: bool = True, full: bool = False, error: str | None = None
 ) -> Fault | None:
+    """``_uri_fault``, remembered for short values: a feed repeats its URLs (an entry's
+    link is another's related link, in Atom and RSS alike; issue 14)."""
+    if len(value) > 300:
+        return _uri_fault(value, iri, full, error)
+    return _remembered_uri_fault(value, iri, full, error)
+
+
+def _uri_fault(value: str, iri: bool, full: bool, error: str | None) -> Fault | None:
     """Why ``value`` is not a URI reference (an IRI unless ``iri=False``: RSS URLs and the
     extensions' are URIs; absolute when ``full``), or None: InvalidTAG, InvalidURN,
     InvalidUUID, InvalidUriChar (also for a ``%`` that encodes nothing),
@@ -432,6 +441,9 @@ def uri_fault(
     if scheme and scheme.isalpha() and scheme not in IANA_SCHEMES:
         return Fault("warning", "SchemeNotIANARegistered", {"value": scheme})
     return None
+
+
+_remembered_uri_fault = lru_cache(maxsize=4096)(_uri_fault)
 
 
 def check_uri(

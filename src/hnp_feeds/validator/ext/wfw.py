@@ -7,9 +7,9 @@ from . import Ext, Vocabulary
 
 
 def _check_wfw(x: Ext) -> None:
-    if x.local == "commentRSS":
+    if x.local == "commentRSS":  # the misspelt form: still a URL (issue 13)
         x.warn("CommentRSS")
-    elif x.local in ("comment", "commentRss"):
+    if x.local in ("comment", "commentRss", "commentRSS"):
         x.full_url()
 
 
