@@ -53,15 +53,26 @@ bench: $(DEVSTAMP)
 golden: $(DEVSTAMP)
 	$(BIN)/python -m tests.regenerate_golden
 
-## make screenshot: build the sample, serve it, photograph index.html in headless Chromium
-##   (build/screenshot.png at 1280 wide, build/screenshot-mobile.png at 390 wide)
+## make screenshot: build the sample, serve it, photograph index.html and a feed (tin-moi's
+##   Atom, shown through feed.xsl) in headless Chromium at 1280 and 390 px wide:
+##   build/screenshot{,-mobile}.png (index.html), build/screenshot-feed{,-mobile}.png.
+##   Chromium 156 lays its XSLT deprecation banner over the feed's page, as its users see it;
+##   make screenshot FEED_SHOT_FLAGS=--disable-features=GenerateXSLTWarningBanner: without.
 CHROMIUM ?= /usr/bin/chromium
 CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync
 SHOT_PORT ?= 8765
+FEED_SHOT_FLAGS ?=
+SHOT_URL := http://127.0.0.1:$(SHOT_PORT)/
+SHOTS := build/screenshot.png build/screenshot-mobile.png \
+	build/screenshot-feed.png build/screenshot-feed-mobile.png
 
 $(CHROMIUM):
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# shot NAME URL WIDTH HEIGHT: one photograph, in a fresh profile.
+shot = $(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d -p $$profile) \
+	--window-size=$(3),$(4) --screenshot=$(1) $(2) 2>/dev/null
 
 screenshot: $(STAMP) | $(CHROMIUM)
 	mkdir -p build
@@ -69,13 +80,13 @@ screenshot: $(STAMP) | $(CHROMIUM)
 	$(BIN)/hnp-feeds serve --dir build/feeds --port $(SHOT_PORT) 2>build/serve.log & \
 	server=$$!; profile=$$(mktemp -d); trap 'kill $$server 2>/dev/null; rm -rf $$profile' EXIT; \
 	for i in $$(seq 50); do sleep 0.2; $(BIN)/python -c "import urllib.request as u; \
-		u.urlopen('http://127.0.0.1:$(SHOT_PORT)/')" 2>/dev/null && break; done; \
+		u.urlopen('$(SHOT_URL)')" 2>/dev/null && break; done; \
 	kill -0 $$server || { cat build/serve.log; exit 1; }; \
-	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$profile --window-size=1280,2400 \
-		--screenshot=build/screenshot.png http://127.0.0.1:$(SHOT_PORT)/ 2>/dev/null && \
-	$(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$profile --window-size=390,1600 \
-		--screenshot=build/screenshot-mobile.png http://127.0.0.1:$(SHOT_PORT)/ 2>/dev/null
-	@ls -l build/screenshot.png build/screenshot-mobile.png
+	$(call shot,build/screenshot.png,$(SHOT_URL),1280,2400) && \
+	$(call shot,build/screenshot-mobile.png,$(SHOT_URL),390,1600) && \
+	$(call shot,build/screenshot-feed.png,$(FEED_SHOT_FLAGS) $(SHOT_URL)tin-moi/atom.xml,1280,2000) && \
+	$(call shot,build/screenshot-feed-mobile.png,$(FEED_SHOT_FLAGS) $(SHOT_URL)tin-moi/atom.xml,390,1600)
+	@ls -l $(SHOTS)
 
 ## make test-clients: feedparser and SimplePie read every bundled feed; differences reported
 SIMPLEPIE := /usr/share/php/simplepie/autoloader.php

@@ -32,6 +32,9 @@ SITE = Site(
     description="Tin tức mới nhất của cổng thông tin HNP",
     hub="https://hub.example.net/",
     entries_per_feed=4,
+    icon="https://hnp.example.vn/icon-512.png",
+    logo="https://hnp.example.vn/logo.png",
+    rights="© Báo HNP. Ghi rõ nguồn khi đăng lại.",
 )
 
 MAIN = FeedSpec(slug="tin-moi", title="Báo HNP", description="Tin mới nhất", archive=True)

@@ -18,6 +18,7 @@ from .clients.fidelity import (
     read_with_simplepie,
     records_by_id,
     simplepie_available,
+    simplepie_dump,
 )
 from .portal import articles_as_published
 
@@ -41,3 +42,22 @@ def test_simplepie_reads_every_xml_document_like_the_records(tmp_path: Path) -> 
             if known_fault(difference, published.get(difference.entry)) is None:
                 unexplained.append(str(difference))
     assert unexplained == []
+
+
+def test_simplepie_sees_the_portals_logo_and_rights_through_the_stylesheet(
+    tmp_path: Path,
+) -> None:
+    catalogue = load_config()
+    assert build(catalogue, out_dir=tmp_path).exit_code is ExitCode.OK
+    files = ["tin-moi/atom.xml", "tin-moi/rss.xml"]
+    assert all(b"<?xml-stylesheet" in (tmp_path / f).read_bytes() for f in files)
+    site = catalogue.site
+    for relpath, seen in simplepie_dump(tmp_path, files).items():
+        assert seen["ok"], (relpath, seen["error"])
+        assert (seen["title"], seen["image"], seen["copyright"]) == (
+            site.title,
+            site.logo,
+            site.rights,
+        ), relpath
+        labels = {c["label"] for item in seen["items"] for c in item["categories"]}
+        assert "Thời sự" in labels, relpath  # the Vietnamese name, not the slug

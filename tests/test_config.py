@@ -46,6 +46,7 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
     assert site.entries_per_feed == 50
     assert site.archive_page_size == 50  # defaults to entries_per_feed
     assert site.hub is None
+    assert (site.icon, site.logo, site.rights, site.tag_feed_min_articles) == (None, None, "", None)
     assert catalogue.sources == (str(tmp_path / "articles.jsonl"),)
     (feed,) = catalogue.declared
     assert (feed.slug, feed.kind, feed.tag, feed.limit) == (
@@ -65,6 +66,13 @@ def test_minimal_catalogue_gets_defaults_and_declared_feed(tmp_path: Path) -> No
         (('tag = "Tuyển sinh"', ""), "category, author or tag"),
         (("limit = 20", "limit = 0"), "limit"),
         (('title = "Hà Nội Plus"', ""), "title"),
+        (('tag_date = "2008-01-01"', 'tag_date = "2008-01-01"\nicon = "icon.png"'), "icon"),
+        (('tag_date = "2008-01-01"', 'tag_date = "2008-01-01"\nlogo = "ftp://x/l.png"'), "logo"),
+        (('tag_date = "2008-01-01"', 'tag_date = "2008-01-01"\nrights = 2024'), "rights"),
+        (
+            ('tag_date = "2008-01-01"', 'tag_date = "2008-01-01"\ntag_feed_min_articles = 0'),
+            "tag_feed_min_articles",
+        ),
     ],
 )
 def test_bad_catalogue_names_the_problem(
@@ -75,6 +83,20 @@ def test_bad_catalogue_names_the_problem(
         load_config(path)
     assert needle in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+def test_the_portals_face_and_tag_feeds_are_read(tmp_path: Path) -> None:
+    face = (
+        'tag_date = "2008-01-01"\nicon = "https://hnp.example.vn/i.png"\n'
+        'logo = "https://hnp.example.vn/l.png"\nrights = "© HNP"\ntag_feed_min_articles = 3'
+    )
+    site = load_config(write(tmp_path, MINIMAL.replace('tag_date = "2008-01-01"', face))).site
+    assert (site.icon, site.logo, site.rights, site.tag_feed_min_articles) == (
+        "https://hnp.example.vn/i.png",
+        "https://hnp.example.vn/l.png",
+        "© HNP",
+        3,
+    )
 
 
 def test_duplicate_slugs_are_refused(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """feeds/index.html, parsed with lxml.html: every feed with its subscribe links and latest
-entries, the discovery <link> lines, Vietnamese, escaped, deterministic, no script."""
+entries, its URL with a copy button, the discovery <link> lines, Vietnamese, escaped,
+deterministic, one small script (the copy buttons)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_every_feed_has_a_card_with_three_subscribe_links(
     assert len(listed) >= 10
     cards = page.xpath("//main//article")
     assert [c.get("id") for c in cards] == [
-        f"feed-{f.slug}" for kind in ("main", "category", "author", "custom")
+        f"feed-{f.slug}" for kind in ("main", "category", "author", "tag", "custom")
         for f, _ in listed if f.kind == kind
     ]  # fmt: skip
     for feed, _ in listed:
@@ -90,7 +91,22 @@ def test_head_announces_the_main_feed_and_the_opml(
         ("text/x-opml", "feeds.opml"),
     ]
     assert page.xpath("//meta[@name='viewport']")
-    assert not page.xpath("//script")
+    (script,) = page.xpath("//script")
+    assert script.get("src") is None and "clipboard" in script.text_content()
+
+
+def test_every_card_shows_its_feed_url_with_a_copy_button_and_the_page_says_which_format(
+    sample: tuple[Catalogue, list[tuple[FeedSpec, Sequence[Article]]]], page: lxml.html.HtmlElement
+) -> None:
+    catalogue, listed = sample
+    for feed, _ in listed:
+        (field,) = page.xpath(f"//*[@id='feed-{feed.slug}']//p[@class='copy']/input")
+        assert field.get("value") == f"{catalogue.site.feeds_url}{feed.slug}/atom.xml"
+        assert field.get("readonly") is not None
+        (button,) = page.xpath(f"//*[@id='feed-{feed.slug}']//p[@class='copy']/button")
+        assert button.get("data-copy") == field.get("id")
+    header = page.xpath("//header")[0].text_content()
+    assert "Nên chọn định dạng nào? Atom" in header
 
 
 def test_snippet_block_holds_every_feeds_link_lines(
@@ -131,9 +147,9 @@ def _hostile_page() -> bytes:
 
 def test_text_and_urls_are_escaped() -> None:
     data = _hostile_page()
-    assert b"<script>" not in data and b"<b>" not in data
+    assert data.count(b"<script>") == 1 and b"<b>" not in data  # only the copy buttons'
     page = lxml.html.fromstring(data)
-    assert not page.xpath("//script | //b")
+    assert not page.xpath("//b") and "alert" not in page.xpath("//script")[0].text_content()
     assert page.xpath("//h3")[0].text_content() == HOSTILE
     links = page.xpath("//ol[@class='entries']//a")
     assert [a.get("href") for a in links] == [

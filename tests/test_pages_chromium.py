@@ -1,5 +1,7 @@
-"""feeds/index.html opened in headless Chromium through the preview server: it loads with
-no console message and no failed request, and the DOM Chromium built holds every feed."""
+"""The pages people open, in headless Chromium through the preview server: index.html, an
+Atom feed and an RSS feed (shown through feed.xsl).  Each loads with no console message
+(but Chromium's own notice that XSLT is deprecated, on the feeds) and no failed request,
+and the DOM Chromium built holds what the page must show."""
 
 from __future__ import annotations
 
@@ -81,6 +83,39 @@ def test_page_loads_cleanly_and_shows_every_feed(server: PreviewServer) -> None:
     for card in dom.xpath("//main//article"):
         assert len(card.xpath(".//p[@class='subscribe']/a")) == 3
         assert card.xpath(".//ol/li/a"), card.get("id")
+
+
+#: What Chromium (since 143) logs on every page an XSLT renders: its notice, not our fault.
+XSLT_NOTICE = "XSLTProcessor and XSLT Processing Instructions have been deprecated by all browsers"
+
+
+@pytest.mark.parametrize("filename", ["atom.xml", "rss.xml"])
+def test_a_feed_opened_in_the_browser_is_a_page_with_its_url_and_entries(
+    server: PreviewServer, filename: str
+) -> None:
+    catalogue = load_config()
+    server.served.clear()
+    done = chromium("--dump-dom", f"{server.url}tin-moi/{filename}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    assert [line for line in console if XSLT_NOTICE not in line] == []
+    assert sorted(path for path, _ in server.served) == ["/feed.xsl", f"/tin-moi/{filename}"]
+    assert all(status == 200 for _, status in server.served), server.served
+
+    dom = lxml.html.fromstring(done.stdout)
+    assert dom.get("lang") == "vi"
+    assert dom.findtext(".//h1") == catalogue.site.title
+    (field,) = dom.xpath("//input[@id='feed-url']")
+    assert field.get("value") == f"{catalogue.site.feeds_url}tin-moi/{filename}"
+    assert dom.xpath("//button[@id='copy-button']")[0].text_content() == "Sao chép đường dẫn"
+    assert "Cách đăng ký" in done.stdout
+    articles, _ = articles_as_published(catalogue)
+    newest = articles[: catalogue.site.entries_per_feed]
+    entries = dom.xpath("//ol[@class='entries']/li")
+    assert [li.xpath("string(.//h3/a)") for li in entries] == [a.title for a in newest]
+    assert [li.xpath("string(.//h3/a/@href)") for li in entries] == [a.url for a in newest]
+    first = entries[0].xpath("string(.//p[@class='meta'])")
+    assert first.startswith(newest[0].published.strftime("%H:%M %d/%m/%Y"))
 
 
 def test_screenshot_is_produced(server: PreviewServer, tmp_path: Path) -> None:

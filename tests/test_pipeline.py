@@ -51,14 +51,18 @@ def portals(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=portals(), page_size=st.sampled_from([3, 5, 100]))
-@example(records=[record(0, status="draft")], page_size=3)
+@given(
+    records=portals(),
+    page_size=st.sampled_from([3, 5, 100]),
+    tag_feeds=st.sampled_from([{}, {"tag_feed_min_articles": 2}]),
+)
+@example(records=[record(0, status="draft")], page_size=3, tag_feeds={})
 def test_build_and_a_first_publish_write_the_same_bytes(
-    records: list[dict[str, Any]], page_size: int
+    records: list[dict[str, Any]], page_size: int, tag_feeds: dict[str, int]
 ) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        portal = catalogue(root, archive_page_size=page_size, related_count=1)
+        portal = catalogue(root, archive_page_size=page_size, related_count=1, **tag_feeds)
         source = write_records(root / "export.jsonl", records)
         built = build(portal, [source], root / "built", now=NOW, workers=1)
         published = publish(

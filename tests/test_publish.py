@@ -70,7 +70,7 @@ def test_a_first_publish_writes_every_feed_valid(portal: Catalogue, tmp_path: Pa
     }  # fmt: skip
     for path, data in published_files(portal).items():
         rel = path.relative_to(portal.out_dir).as_posix()
-        if rel in ("index.html", "feeds.opml"):
+        if "/" not in rel or rel.startswith("discovery/"):  # the pages, sitemaps, fragments
             continue
         report = validate(data, base_url=portal.site.feeds_url + rel)
         assert report.ok, (rel, report.errors)
@@ -143,7 +143,13 @@ def test_a_new_article_renders_only_the_feeds_that_select_it(
     result = run(portal, tmp_path, [*records, fresh])
     assert sorted(result.rendered) == ["bong-da", "kinh-te", "tac-gia-minh-ha", "tin-moi"]
     assert entries(portal, "bong-da")[0].link == fresh["url"]
-    assert len(result.written) == 12 + 2  # its four feeds, index.html and feeds.opml
+    # Its four feeds, index.html, feeds.opml, the sitemaps' index and its last page, and the
+    # news sitemap (it is in the news window).
+    pages = sorted(p.name for p in result.written if p.parent == portal.out_dir)
+    assert pages == [
+        "feeds.opml", "index.html", "news-sitemap.xml", "sitemap-1.xml", "sitemap.xml"
+    ]  # fmt: skip
+    assert len(result.written) == 12 + 5
 
 
 def test_a_retracted_article_leaves_every_feed_with_an_atom_tombstone_when_asked(

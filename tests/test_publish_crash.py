@@ -488,18 +488,24 @@ class Checker:
             key = (rel, hashlib.sha256(data).digest())
             if key not in self.parsed:
                 self.parsed[key] = self._complete(rel, data)
-                if "/" in rel:
+                if "/" in rel and not rel.startswith("discovery/"):  # a feed document
                     self.pending.append((where, rel, data))
             missing = [target for target in self.parsed[key] if target not in files]
             assert not missing, f"{rel} links to files not there: {missing}"
         self.previous = files
-        return sum(1 for rel in files if "/" in rel and not rel.endswith(".gz")), ahead
+        feeds = [r for r in files if "/" in r and not r.endswith(".gz")]
+        return sum(1 for rel in feeds if not rel.startswith("discovery/")), ahead
 
     @staticmethod
     def _complete(rel: str, data: bytes) -> list[str]:
         """``data`` is a whole document (feeds: with entries); the files it links."""
-        if rel.endswith(".html"):
+        if rel.startswith("discovery/"):  # <link> lines, each whole
+            lines = data.decode().splitlines()
+            assert data.endswith(b"\n") and lines, rel
+            assert all(line.startswith("<link ") and line.endswith(">") for line in lines), rel
+        elif rel.endswith(".html"):
             assert data.rstrip().endswith(b"</html>"), rel
+        if rel.endswith(".html"):
             links = re.findall(rb'href="' + re.escape(FEEDS_URL.encode()) + rb'([^"#?]+)"', data)
             return sorted({link.decode() for link in links})
         if rel.endswith(".json"):
@@ -514,6 +520,14 @@ class Checker:
             raise AssertionError(f"{rel}: not a complete XML document: {exc}") from None
         if rel.endswith(".opml"):
             assert root.tag == "opml", rel
+        elif "/" not in rel:  # the sitemaps: every entry whole; the index names its pages
+            sitemaps = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+            assert root.tag in (f"{sitemaps}urlset", f"{sitemaps}sitemapindex"), rel
+            assert all(len(url) >= 1 and url[0].tag == f"{sitemaps}loc" for url in root), rel
+            if root.tag == f"{sitemaps}sitemapindex":
+                return sorted(
+                    loc.text.removeprefix(FEEDS_URL) for loc in root.iter(f"{sitemaps}loc")
+                )
         else:
             entries = root.findall(f"{ATOM}entry") if root.tag == f"{ATOM}feed" else None
             entries = root.findall("channel/item") if entries is None else entries
@@ -554,7 +568,7 @@ def check_settled(out: Path, ahead: set[str]) -> None:
 def check_readable(out: Path) -> None:
     """An aggregator's parser (feedparser) reads every feed document, with entries."""
     for path in out.rglob("*.*"):
-        if path.suffix == ".xml":
+        if path.suffix == ".xml" and path.parent != out:  # the sitemaps are no feeds
             parsed = feedparser.parse(path.read_bytes())
             rel = path.relative_to(out).as_posix()
             assert not parsed.bozo and (parsed.entries or "/archive/" in rel), rel

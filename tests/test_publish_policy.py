@@ -70,10 +70,13 @@ def test_an_article_whose_own_entry_fails_is_withheld_and_the_rest_published(
     assert not first.invalid  # every document was published without it
     main = feedparser.parse((portal.out_dir / "tin-moi" / "atom.xml").read_bytes())
     assert len(main.entries) == 7 and all("1003" not in e.id for e in main.entries)
-    for path in portal.out_dir.rglob("*.xml"):
+    for path in portal.out_dir.rglob("*/*.xml"):  # the feeds (the sitemaps are none)
         relpath = path.relative_to(portal.out_dir).as_posix()
         assert validate(path.read_bytes(), portal.site.feeds_url + relpath).ok, relpath
         assert b"bai viet 3" not in path.read_bytes(), relpath  # nor recommended anywhere
+    sitemaps = [p.read_bytes() for p in portal.out_dir.glob("*sitemap*.xml")]
+    assert len(sitemaps) == 3 and not [s for s in sitemaps if b"bai viet 3" in s]  # nor listed
+    assert b"bai-viet-2.html" in (portal.out_dir / "sitemap-1.xml").read_bytes()
     with open_store(portal.store_path) as store:  # kept with the rejected records
         assert [(p, "InvalidUriChar" in r) for _, p, r, _ in store.rejected()] == [("4", True)]
     # The next run with the same export: nothing new, said once.

@@ -175,7 +175,7 @@ def test_gzip_on_request_compressed_on_the_fly(server: PreviewServer) -> None:
     status, headers, body = request(server, "/tin-moi/atom.xml", Accept_Encoding="gzip")
     assert status == 200
     assert headers["content-encoding"] == "gzip"
-    assert headers["vary"] == "Accept-Encoding"
+    assert headers["vary"] == "Accept, Accept-Encoding"  # atom.xml: browsers get another type
     assert gzip.decompress(body) == ATOM
     _, plain, _ = request(server, "/tin-moi/atom.xml")
     assert "content-encoding" not in plain
@@ -290,6 +290,43 @@ def test_cli_serve_help_has_an_example() -> None:
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
     assert "hnp-feeds serve --port" in result.output
+
+
+# What Chromium 156, Firefox and feedparser 6 send when they fetch a feed.
+BROWSER_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+)
+FEEDPARSER_ACCEPT = (
+    "application/atom+xml,application/rdf+xml,application/rss+xml,application/x-netcdf,"
+    "application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1"
+)
+
+
+@pytest.mark.parametrize("relpath", ["/tin-moi/atom.xml", "/tin-moi/rss.xml"])
+def test_a_browser_gets_the_feed_as_xml_so_it_applies_the_stylesheet(
+    server: PreviewServer, relpath: str
+) -> None:
+    status, page, body = request(server, relpath, Accept=BROWSER_ACCEPT)
+    assert status == 200
+    assert page["content-type"] == "application/xml; charset=utf-8"
+    assert page["vary"] == "Accept, Accept-Encoding"
+    _, reader, same = request(server, relpath, Accept=FEEDPARSER_ACCEPT)
+    assert reader["content-type"].startswith(("application/atom+xml", "application/rss+xml"))
+    assert same == body
+    assert reader["etag"] != page["etag"]  # two representations, two validators
+    status, _, _ = request(server, relpath, Accept=BROWSER_ACCEPT, If_None_Match=page["etag"])
+    assert status == 304
+    _, anyone, _ = request(server, relpath, Accept="*/*")
+    assert anyone["content-type"] == reader["content-type"]
+
+
+def test_archive_pages_and_the_stylesheet_keep_their_types(server: PreviewServer) -> None:
+    _, archive, _ = request(server, "/tin-moi/archive/1.xml", Accept=BROWSER_ACCEPT)
+    assert archive["content-type"] == "application/atom+xml; charset=utf-8"
+    assert archive["vary"] == "Accept-Encoding"
+    (server.root / "feed.xsl").write_bytes(b'<?xml version="1.0"?><x/>')
+    _, xsl, _ = request(server, "/feed.xsl", Accept=BROWSER_ACCEPT)
+    assert xsl["content-type"] == "text/xsl; charset=utf-8"
 
 
 def test_if_modified_since_in_the_future_is_ignored(server: PreviewServer) -> None:

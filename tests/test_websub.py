@@ -84,11 +84,12 @@ def closed_port() -> int:
 
 
 def feed_urls(portal: Catalogue, written: list[Path]) -> set[str]:
-    """The public URLs of the feed documents among ``written`` (not index.html, OPML)."""
+    """The public URLs of the feed documents among ``written`` (not the pages, OPML and
+    sitemaps at the top of the output, which no hub is told of)."""
     return {
         portal.site.feeds_url + p.relative_to(portal.out_dir).as_posix()
         for p in written
-        if p.suffix in (".xml", ".json") and p.name != "feeds.opml"
+        if p.suffix in (".xml", ".json") and p.parent != portal.out_dir
     }
 
 

@@ -115,7 +115,12 @@ def test_entry_fields(parsed: feedparser.FeedParserDict) -> None:
     ]
     content = entry.content[0]
     assert content.type == "text/html"
-    assert content.value.startswith("<p>Hội chợ có hơn 300 gian hàng &amp; nhiều hoạt động.</p>")
+    # The lead image first (the body lacks it: readers that ignore media:* still show it).
+    assert content.value.startswith(
+        '<figure><img alt="Toàn cảnh hội chợ" src="https://hnp.example.vn/anh/12345.jpg" />'
+        "<figcaption>Toàn cảnh hội chợ</figcaption></figure>"
+        "<p>Hội chợ có hơn 300 gian hàng &amp; nhiều hoạt động.</p>"
+    )
     assert content.value.endswith(
         "<p><strong>Bài liên quan</strong></p><ul>"
         '<li><a href="https://hnp.example.vn/tin-tuc/12001.html">Hà Nội mở rộng phố đi bộ</a></li>'

@@ -78,7 +78,8 @@ def test_creator_content_and_categories(parsed: feedparser.FeedParserDict) -> No
     assert entry.author == "Trọng Toàn"  # dc:creator
     assert entry.summary == "HNP - Sáng 17/6, Hội chợ Xuân khai mạc tại Hà Nội."
     html = entry.content[0].value  # content:encoded
-    assert html.startswith("<p>Hội chợ có hơn 300 gian hàng &amp; nhiều hoạt động.</p>")
+    assert html.startswith("<figure><img ")  # the lead image, which the body lacks
+    assert "</figure><p>Hội chợ có hơn 300 gian hàng &amp; nhiều hoạt động.</p>" in html
     assert "<p><strong>Bài liên quan</strong></p><ul>" in html
     assert '<a href="https://hnp.example.vn/tin-tuc/12002.html">Giá vàng tăng mạnh</a>' in html
     assert [t.term for t in entry.tags] == ["Kinh tế", "Hội chợ", "Hà Nội"]

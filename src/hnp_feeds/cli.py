@@ -289,6 +289,29 @@ def publish_command(
     raise typer.Exit(result.exit_code)
 
 
+@app.command("snippet")
+def snippet_command(
+    section: Annotated[
+        str, typer.Argument(help="A feed's slug (the-thao, tac-gia-..., chu-de-...) or a name.")
+    ],
+    config: ConfigOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Print the <link rel="alternate"> lines a section's page carries in its <head> (the
+    same lines publish writes to feeds/discovery/<slug>.html).
+
+    Example:
+
+        hnp-feeds snippet -c hnp-feeds.toml the-thao
+    """
+    from .publish import discovery
+
+    catalogue = _catalogue(config)
+    with _errors():
+        lines = discovery(catalogue, section, store_path=store)
+    typer.echo(lines, nl=False)
+
+
 @app.command("serve")
 def serve_command(
     config: ConfigOption = None,

@@ -342,7 +342,8 @@ KEYS: dict[str, dict[str, type]] = {
         "tag_date": str, "language": str, "timezone": str, "description": str, "hub": str,
         "main_slug": str, "entries_per_feed": int, "archive_page_size": int,
         "publish_interval_minutes": int, "related_count": int, "category_feeds": bool,
-        "author_feeds": bool, "tombstones": bool,
+        "author_feeds": bool, "tombstones": bool, "icon": str, "logo": str, "rights": str,
+        "tag_feed_min_articles": int,
     },
     "feed": {
         "slug": str, "title": str, "description": str, "category": str, "author": str,
@@ -484,6 +485,14 @@ def parse_config(raw: dict[str, Any], path: Path) -> Catalogue:
         category_feeds=_bool(site_raw, "category_feeds", where, True),
         author_feeds=_bool(site_raw, "author_feeds", where, True),
         tombstones=_bool(site_raw, "tombstones", where, False),
+        icon=_optional_url(site_raw, "icon", where),
+        logo=_optional_url(site_raw, "logo", where),
+        rights=_str(site_raw, "rights", where, ""),
+        tag_feed_min_articles=(
+            _int(site_raw, "tag_feed_min_articles", where, 1)
+            if "tag_feed_min_articles" in site_raw
+            else None
+        ),
     )
     if site.timezone != "Asia/Ho_Chi_Minh":
         raise ConfigError(f"{where}: [site] timezone: only Asia/Ho_Chi_Minh is supported")

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 Status = Literal["published", "draft", "retracted"]
-FeedKind = Literal["main", "category", "author", "custom"]
+FeedKind = Literal["main", "category", "author", "tag", "custom"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,13 @@ class Site:
     #: of five common readers acts on one, and the W3C validator warns on every feed that
     #: has one (docs/readers-edits-and-retractions.md).
     tombstones: bool = False
+    #: The portal's face in every feed: Atom ``icon``/``logo``/``rights``, RSS ``<image>``
+    #: and ``<copyright>``, JSON Feed ``favicon``/``icon`` (absolute URLs; rights is text).
+    icon: str | None = None
+    logo: str | None = None
+    rights: str = ""
+    #: A feed of its own for every tag of at least this many live articles (None: none).
+    tag_feed_min_articles: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """``feeds/feeds.opml``: every feed of the portal in one OPML 2.0 file, so a reader
 subscribes to all of them (or a group) at once.  http://opml.org/spec2.opml
 
-Outlines are grouped as on the page for people: the main feed, categories, authors, then
-the feeds declared by hand.  Output is deterministic: no build time, the date is the
+Outlines are grouped as on the page for people: the main feed, categories, authors, tags,
+then the feeds declared by hand.  Output is deterministic: no build time, the date is the
 newest article's.
 """
 
@@ -25,6 +25,7 @@ GROUPS: tuple[tuple[FeedKind, str], ...] = (
     ("main", "Tin mới nhất"),
     ("category", "Chuyên mục"),
     ("author", "Tác giả"),
+    ("tag", "Chủ đề"),
     ("custom", "Chủ đề khác"),
 )
 

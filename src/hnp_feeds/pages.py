@@ -1,7 +1,8 @@
 """``feeds/index.html``: the page for people.  Every feed with its latest entries and
-Atom/RSS/JSON subscribe links, and the ``<link rel="alternate">`` lines a site template
-needs for feed discovery.  Vietnamese, responsive, one inline stylesheet, no script: it
-reads the same in any browser and needs no XSLT.  Deterministic: no build time.
+Atom/RSS/JSON subscribe links, its URL with a copy button, which format to pick, and the
+``<link rel="alternate">`` lines a site template needs for feed discovery.  Vietnamese,
+responsive, one inline stylesheet and a few lines of script (the copy buttons; the page
+reads the same without).  Deterministic: no build time.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from importlib import resources
 from urllib.parse import urlsplit
 
 from .catalogue import newest_first
@@ -17,7 +19,7 @@ from .model import Article, FeedSpec, Site
 from .opml import grouped, render_opml
 from .timezone import rfc3339, site_form
 from .writers import feed_url
-from .writers.common import ATOM_TYPE, JSON_TYPE, RSS_TYPE
+from .writers.common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, STYLESHEET
 
 LATEST = 5
 LATEST_MAIN = 9
@@ -79,9 +81,37 @@ p.empty{color:var(--muted);font-style:italic;margin:.4rem 0 0}
 pre.snippet{background:var(--code);border:1px solid var(--line);border-radius:.5rem;
 padding:.9rem;overflow:auto;max-height:30rem;font-size:.82rem;line-height:1.5;white-space:pre}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace}
+p.copy{display:flex;gap:.4rem;margin:0 0 .6rem}
+p.copy input{flex:1 1 auto;min-width:0;font:inherit;font-size:.8rem;padding:.25rem .45rem;
+border:1px solid var(--line);border-radius:.35rem;background:var(--code);color:var(--text)}
+p.copy button{font:inherit;font-size:.8rem;font-weight:600;padding:.25rem .7rem;border:0;
+border-radius:.35rem;background:var(--accent);color:var(--accent-text);cursor:pointer}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.88rem;
 padding:1rem 0 2rem}
 @media (max-width:30rem){body{font-size:15px}article.feed{padding:.85rem}}
+"""
+
+
+#: Which format to pick, said once at the top of the page.
+FORMAT_ADVICE = (
+    "Nên chọn định dạng nào? Atom nếu bạn không chắc: mọi trình đọc tin đều hiểu; RSS cho"
+    " các ứng dụng cũ chỉ đọc RSS; JSON Feed cho các ứng dụng hỗ trợ định dạng này. Ba"
+    " định dạng có cùng các bài. Nút “Sao chép” lấy đường dẫn Atom của nguồn tin."
+)
+
+# The copy buttons: the field's URL to the clipboard (selected, for Ctrl+C, without one).
+_COPY_SCRIPT = """
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  field.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).then(function () {
+      button.textContent = "Đã sao chép";
+    }, function () {});
+  }
+});
 """
 
 
@@ -136,6 +166,7 @@ def render_index(
         f"<p>{escape(_intro(site))}</p>",
         '<p>Đăng ký tất cả cùng lúc: <a href="feeds.opml" type="text/x-opml">tải tệp OPML</a>'
         " và nhập vào trình đọc tin của bạn.</p>",
+        f"<p>{escape(FORMAT_ADVICE)}</p>",
         '<nav class="jump" aria-label="Mục lục">',
     ]
     for kind, heading, _members in groups:
@@ -162,10 +193,29 @@ def render_index(
         " Tệp Atom và RSS mở được bằng mọi trình đọc tin; JSON Feed dành cho các ứng dụng"
         " hỗ trợ định dạng này.</p>",
         "</div></footer>",
+        f"<script>{_COPY_SCRIPT.strip()}</script>",
         "</body>",
         "</html>",
     ]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+DISCOVERY_DIR = "discovery"
+
+
+def discovery_fragment(site: Site, feed: FeedSpec, main: FeedSpec | None) -> str:
+    """The ``<link rel="alternate">`` lines a page of the portal carries in its ``<head>``
+    for ``feed`` (a section's page: its own feed first, then the main feed's)."""
+    lines = alternate_links(site, feed)
+    if main is not None and main.slug != feed.slug:
+        lines += alternate_links(site, main)
+    return "\n".join(lines) + "\n"
+
+
+def feed_stylesheet() -> bytes:
+    """``feed.xsl``: the XSLT that shows an Atom or RSS feed opened in a browser as a page
+    for people (what a feed is, its URL to copy, how to subscribe, its entries)."""
+    return (resources.files("hnp_feeds") / "data" / STYLESHEET).read_bytes()
 
 
 def site_files(
@@ -173,11 +223,20 @@ def site_files(
     feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
     updated: datetime | None,
 ) -> dict[str, bytes]:
-    """``index.html`` and ``feeds.opml`` for every feed (each with the newest entries the
-    page shows); ``updated``, the newest ``updated`` of every feed's current document."""
+    """``index.html``, ``feeds.opml`` and ``feed.xsl`` for every feed (each with the newest
+    entries the page shows); ``updated``, the newest ``updated`` of every feed's current
+    document; and ``discovery/<slug>.html``, each feed's ``discovery_fragment``."""
+    main = next((feed for feed, _ in feeds if feed.kind == "main"), None)
     return {
         "index.html": render_index(catalogue, feeds, updated=updated),
         "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
+        STYLESHEET: feed_stylesheet(),
+        **{
+            f"{DISCOVERY_DIR}/{feed.slug}.html": discovery_fragment(
+                catalogue.site, feed, main
+            ).encode()
+            for feed, _ in feeds
+        },
     }
 
 
@@ -204,6 +263,12 @@ def _feed_card(site: Site, feed: FeedSpec, entries: Sequence[Article]) -> list[s
             f'title="{escape(f"{feed.title} ({label})")}">{label}</a>'
         )
     out.append("</p>")
+    url = feed_url(site, feed.slug, "atom.xml")
+    out.append(
+        f'<p class="copy"><input type="text" readonly id="url-{escape(feed.slug)}" '
+        f'value="{escape(url)}" aria-label="{escape(f"Đường dẫn Atom: {feed.title}")}">'
+        f'<button type="button" data-copy="url-{escape(feed.slug)}">Sao chép</button></p>'
+    )
     if not entries:
         out.append('<p class="empty">Chưa có bài viết.</p>')
     else:
@@ -237,6 +302,7 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
             "main": "mọi trang",
             "category": "trang chuyên mục",
             "author": "trang tác giả",
+            "tag": "trang của thẻ",
             "custom": "trang chủ đề",
         }[feed.kind]
         # "--" may not appear inside an HTML comment.
@@ -248,7 +314,9 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
         '<h2 id="ma-nhung-tieu-de">Mã nhúng cho trang web</h2>',
         "<p>Dán các dòng tương ứng vào phần <code>&lt;head&gt;</code> của mẫu trang để trình"
         " duyệt và trình đọc tin tự tìm thấy nguồn tin: dòng của nguồn tin chính trên mọi"
-        " trang, dòng của chuyên mục hay tác giả trên trang tương ứng.</p>",
+        " trang, dòng của chuyên mục hay tác giả trên trang tương ứng. Mỗi nguồn tin cũng có"
+        " sẵn các dòng của nó trong tệp <code>discovery/&lt;tên&gt;.html</code>, để mẫu trang"
+        " chèn vào.</p>",
         f'<pre class="snippet"><code>{escape(chr(10).join(lines))}</code></pre>',
         "</section>",
     ]

@@ -13,7 +13,9 @@ from pathlib import Path
 from .output import write_atomic
 
 # Text the portal publishes: worth compressing.  Images and archives already are.
-COMPRESSIBLE_SUFFIXES = frozenset({".xml", ".json", ".html", ".opml", ".css", ".txt", ".svg"})
+COMPRESSIBLE_SUFFIXES = frozenset(
+    {".xml", ".json", ".html", ".opml", ".css", ".txt", ".svg", ".xsl"}
+)
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -1,13 +1,14 @@
 """The preview server behind ``hnp-feeds serve``: ``feeds/`` over HTTP, the way production
 serves it (docs/nginx.md), so aggregators' conditional GET can be tried locally.
 
-Content types with ``charset=utf-8``, a strong ``ETag`` from the bytes, ``Last-Modified``
-from the file, 304s for ``If-None-Match``/``If-Modified-Since``, gzip on request (the
-``.gz`` sibling publish writes when it holds the file's bytes, else compressed on the
-fly), ``Cache-Control`` from the
-publish interval (archive pages: a day, revalidated: a correction or retraction may change
-one), and nothing outside the root.  A connection idle or slow past its timeout is closed,
-and the bytes it keeps in memory are bounded (an LRU of the latest version of each file).
+Content types with ``charset=utf-8`` (a browser gets the current Atom and RSS documents as
+``application/xml``, so it shows them through ``feed.xsl``), a strong ``ETag`` from the
+bytes, ``Last-Modified`` from the file, 304s for ``If-None-Match``/``If-Modified-Since``,
+gzip on request (the ``.gz`` sibling publish writes when it holds the file's bytes, else
+compressed on the fly), ``Cache-Control`` from the publish interval (archive pages: a day,
+revalidated: a correction or retraction may change one), and nothing outside the root.  A
+connection idle or slow past its timeout is closed, and the bytes it keeps in memory are
+bounded (an LRU of the latest version of each file).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ _TYPES_BY_SUFFIX = {
     ".html": "text/html; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".xsl": "text/xsl; charset=utf-8",
     ".json": "application/json; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
@@ -64,12 +66,34 @@ _TYPES_BY_SUFFIX = {
 }
 
 
-def content_type(relpath: str) -> str:
-    """The ``Content-Type`` of a published file, from its path under the root."""
+#: What a browser is sent for a current Atom or RSS document: browsers apply the feed's
+#: XSLT (``feed.xsl``) only to a document of an XML type; Chromium shows
+#: application/atom+xml and application/rss+xml as plain text (docs/nginx.md).
+BROWSER_FEED_TYPE = "application/xml; charset=utf-8"
+_VIEWED = ("atom.xml", "rss.xml")
+
+
+def wants_page(accept: str | None) -> bool:
+    """A browser's navigation: ``Accept`` names text/html and no feed type.  Feed readers
+    name the feed types or send ``*/*``; browsers send ``text/html,...``."""
+    types = {item.split(";", 1)[0].strip().lower() for item in (accept or "").split(",")}
+    return "text/html" in types and not types & {"application/atom+xml", "application/rss+xml"}
+
+
+def is_viewed(relpath: str) -> bool:
+    """A current Atom or RSS document: the one a browser is shown through ``feed.xsl``."""
+    return relpath.rsplit("/", 1)[-1] in _VIEWED and not is_archive_page(relpath)
+
+
+def content_type(relpath: str, accept: str | None = None) -> str:
+    """The ``Content-Type`` of a published file, from its path under the root; a current
+    Atom or RSS document is sent to a browser (``wants_page``) as ``BROWSER_FEED_TYPE``."""
     parts = relpath.split("/")
     name = parts[-1]
     if is_archive_page(relpath):
         return _TYPES_BY_NAME["atom.xml"]
+    if is_viewed(relpath) and wants_page(accept):
+        return BROWSER_FEED_TYPE
     if name in _TYPES_BY_NAME:
         return _TYPES_BY_NAME[name]
     suffix = Path(name).suffix.lower()
@@ -307,20 +331,28 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 return
             relpath += "index.html"
         identity = self.server.representation(path)
+        accept = self.headers.get("Accept")
         headers = {
-            "Content-Type": content_type(relpath),
+            "Content-Type": content_type(relpath, accept),
             "Last-Modified": formatdate(identity.mtime, usegmt=True),
             "Cache-Control": cache_control(relpath, self.server.max_age),
             "X-Content-Type-Options": "nosniff",
         }
         compressible = path.suffix in COMPRESSIBLE_SUFFIXES
-        gzip_etag = identity.etag[:-1] + '-gzip"'
+        # The browser's variant of a feed differs in its type: its own validators.
+        etag = identity.etag
+        if is_viewed(relpath) and wants_page(accept):
+            etag = etag[:-1] + '-page"'
+        gzip_etag = etag[:-1] + '-gzip"'
         use_gzip = compressible and accepts_gzip(self.headers.get("Accept-Encoding"))
-        if compressible:
-            headers["Vary"] = "Accept-Encoding"
-        headers["ETag"] = gzip_etag if use_gzip else identity.etag
+        vary = (["Accept"] if is_viewed(relpath) else []) + (
+            ["Accept-Encoding"] if compressible else []
+        )
+        if vary:
+            headers["Vary"] = ", ".join(vary)
+        headers["ETag"] = gzip_etag if use_gzip else etag
 
-        if self._not_modified(identity, (identity.etag, gzip_etag)):
+        if self._not_modified(identity, (etag, gzip_etag)):
             self.send_response(HTTPStatus.NOT_MODIFIED)
             for name in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
                 if name in headers:

@@ -222,11 +222,11 @@ def simplepie_available() -> str | None:
     return None
 
 
-def read_with_simplepie(out_dir: Path, relpaths: Sequence[str]) -> dict[str, list[Reading]]:
-    """Run ``simplepie_dump.php`` over the XML documents; relative path -> readings."""
-    xml = [r for r in relpaths if format_of(r) != "json"]
+def simplepie_dump(out_dir: Path, relpaths: Sequence[str]) -> dict[str, Any]:
+    """What ``simplepie_dump.php`` prints for the XML documents: relative path -> its
+    title, image, copyright and items as SimplePie read them."""
     done = subprocess.run(
-        ["php", str(SIMPLEPIE_DUMP), *xml],
+        ["php", str(SIMPLEPIE_DUMP), *relpaths],
         cwd=out_dir,
         capture_output=True,
         text=True,
@@ -235,7 +235,14 @@ def read_with_simplepie(out_dir: Path, relpaths: Sequence[str]) -> dict[str, lis
     )
     if done.returncode != 0:
         raise RuntimeError(f"simplepie_dump.php failed: {done.stderr[-2000:]}")
-    dumped = json.loads(done.stdout)
+    dumped: dict[str, Any] = json.loads(done.stdout)
+    return dumped
+
+
+def read_with_simplepie(out_dir: Path, relpaths: Sequence[str]) -> dict[str, list[Reading]]:
+    """Run ``simplepie_dump.php`` over the XML documents; relative path -> readings."""
+    xml = [r for r in relpaths if format_of(r) != "json"]
+    dumped = simplepie_dump(out_dir, xml)
     readings: dict[str, list[Reading]] = {}
     for relpath in xml:
         result = dumped[relpath]

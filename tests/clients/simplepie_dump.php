@@ -73,6 +73,8 @@ foreach (array_slice($argv, 1) as $path) {
         'ok' => (bool) $ok,
         'error' => $feed->error(),
         'title' => $feed->get_title(),
+        'image' => $feed->get_image_url(),
+        'copyright' => $feed->get_copyright(),
         'items' => $items,
     );
 }

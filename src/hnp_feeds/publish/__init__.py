@@ -22,16 +22,20 @@ from typing import Any
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
 from ..errors import (
+    ConfigError,
     HnpFeedsError,
     PageError,
     RecordError,
+    StoreError,
     StoreUnusable,
     SystemFault,
     error_line,
     exit_code_of,
 )
 from ..model import Site
+from ..pages import discovery_fragment
 from ..store import IngestResult, SQLiteStore, open_store
+from ..text import slugify
 from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
@@ -47,6 +51,7 @@ __all__ = [
     "Progress",
     "PublishResult",
     "build",
+    "discovery",
     "ingest",
     "portal_validator",
     "publish",
@@ -247,6 +252,23 @@ def system_faults() -> Iterator[None]:
         yield
     except OSError as exc:
         raise SystemFault.of(exc) from exc
+
+
+def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = None) -> str:
+    """The ``<link rel="alternate">`` lines the page of ``section`` (a feed's slug, or a
+    category's name) carries: what publish writes to ``discovery/<slug>.html``, from the
+    store's feeds."""
+    path = store_path or catalogue.store_path
+    if not path.is_file():
+        raise StoreError(f"{path}: no store yet; run hnp-feeds publish first")
+    with open_store(path) as store:
+        feeds = site_feeds(catalogue, store)
+    by_slug = {feed.slug: feed for feed in feeds}
+    feed = by_slug.get(section) or by_slug.get(slugify(section))
+    if feed is None:
+        raise ConfigError(f"no feed {section!r}; the feeds are: {', '.join(by_slug)}")
+    main = next((f for f in feeds if f.kind == "main"), None)
+    return discovery_fragment(catalogue.site, feed, main)
 
 
 def portal_validator(site: Site, now: datetime) -> Validate:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from ..archive import ArchiveLayout, ArchivePage, archive_relpath
-from ..catalogue import feeds_for
+from ..catalogue import feeds_of
 from ..config import Catalogue
-from ..model import Article, Category, FeedSpec, Tombstone
+from ..model import FeedSpec, Tombstone
 from ..selection import feed_keys
 from ..store import EntryRow, SQLiteStore, content_hash
-from ..timezone import localize
 
 
 def config_fingerprint(catalogue: Catalogue) -> str:
@@ -28,19 +26,12 @@ def spec_text(feed: FeedSpec) -> str:
 
 
 def site_feeds(catalogue: Catalogue, store: SQLiteStore) -> list[FeedSpec]:
-    """Every feed of the site now, in the catalogue's order (``feeds_for``, the one
-    definition of which feeds exist, given one stand-in article per live section)."""
+    """Every feed of the site now, in the catalogue's order (``feeds_of``, the one
+    definition of which feeds exist, given the store's live sections)."""
     categories, authors = store.live_sections()
-    epoch = localize(datetime(2000, 1, 1))
-    stubs = [
-        Article(id="", title="", published=epoch, updated=epoch, category=Category(s, n))
-        for s, n in sorted(categories.items())
-    ]
-    stubs += [
-        Article(id="", title="", published=epoch, updated=epoch, author=n)
-        for _, n in sorted(authors.items())
-    ]
-    return feeds_for(catalogue, stubs)
+    least = catalogue.site.tag_feed_min_articles
+    tags = store.live_tags(least) if least else {}
+    return feeds_of(catalogue, categories, authors, tags)
 
 
 def feeds_to_plan(
@@ -59,9 +50,10 @@ def feeds_to_plan(
     if not (full or dirty or redo):
         return []
     feeds = {feed.slug: feed for feed in site_feeds(catalogue, store)}
-    # A category or author feed whose last article went stays published, emptied.
+    # A category, author or tag feed whose articles went (or too many of them, for a tag)
+    # stays published, and is kept up to date: its subscribers are not left with a 404.
     for slug, state in states.items():
-        if slug not in feeds and state.spec.kind in ("category", "author"):
+        if slug not in feeds and state.spec.kind in ("category", "author", "tag"):
             feeds[slug] = state.spec
     return [
         feed

@@ -32,7 +32,20 @@ from ..model import FeedSpec
 from ..output import remove_stale_temporaries
 from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
-from ..store import SQLiteStore
+from ..sitemaps import (
+    NEWS_LIMIT,
+    NEWS_SITEMAP,
+    NEWS_WINDOW,
+    SITEMAP,
+    SITEMAP_PAGE_SIZE,
+    newest,
+    render_news_sitemap,
+    render_sitemap,
+    render_sitemap_index,
+    sitemap_number,
+    sitemap_relpath,
+)
+from ..store import HistorySlot, SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
 from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
@@ -43,7 +56,7 @@ TOMBSTONE_TTL = timedelta(days=30)
 # The formats aggregators subscribe to: the files announced to the hub.
 ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
 # The pages for people beside the feeds.
-PAGES = ("index.html", "feeds.opml")
+PAGES = ("index.html", "feeds.opml", "feed.xsl")
 #: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
 PAGE_BATCH = 32
 
@@ -130,6 +143,8 @@ class Run:
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
+        #: The main feed's history as this pass read it (None: not read, or changed since).
+        self.main_history: list[HistorySlot] | None = None
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -155,6 +170,7 @@ class Run:
         if result.mass_removal:
             # Refused as a whole: nothing written, the dirty keys kept, so every run is
             # refused the same way until the export is fixed or the removal confirmed.
+            self.main_history = None
             return
         self.progress.start(len(tasks) + len(pages))
         failed: list[FeedSpec] = []
@@ -174,7 +190,9 @@ class Run:
         failed += [feed for feed in planned if feed.slug in broken]
         if self.withheld:
             result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
+            self.main_history = None  # the withheld articles' slots are empty now
         self._publish_pages(result)
+        self.main_history = None
         self.store.finish_publish(failed, self.config, self.now)
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
@@ -215,6 +233,8 @@ class Run:
             layout: ArchiveLayout | None = None
             history = self.store.history_keys(feed) if feed.archive else []
             if feed.archive:
+                if feed.kind == "main":  # every article's slot: the sitemap's too
+                    self.main_history = history
                 layout = cut_history(self.site, feed, history)
             current = layout.current if layout is not None else feed
             limit = current.limit or self.site.entries_per_feed
@@ -357,8 +377,10 @@ class Run:
         return True
 
     def _publish_pages(self, result: PublishResult) -> None:
-        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
-        written (a fingerprint of every feed's fingerprint says so)."""
+        """``index.html``, ``feeds.opml``, ``feed.xsl`` and the discovery fragments again
+        when any feed changed since they were written (a fingerprint of every feed's
+        fingerprint says so); then the sitemaps."""
+        self._publish_sitemaps(result)
         states = self.store.feed_states()
         digest = hashlib.sha256(self.config.encode())
         for slug in sorted(states):
@@ -378,6 +400,65 @@ class Run:
         for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
             self._write(name, data, result)
         self.store.set_meta("pages", fingerprint)
+
+    def _publish_sitemaps(self, result: PublishResult) -> None:
+        """The sitemaps: the news sitemap again when the news window moved on (its ids and
+        hashes, read from the main index: cheap on every run); the sitemap index and its
+        pages when an article changed since the last publish (a dirty key), and of the
+        pages only those whose slots changed.  While a document of the run failed, they
+        stay as they were, like its feeds, and are written by the next run that succeeds."""
+        if result.invalid:
+            self.store.set_meta("news-sitemap", "")
+            self.store.set_meta("sitemaps", "")
+            return
+        news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
+        digest = hashlib.sha256(self.config.encode())
+        for row in news:
+            digest.update(f"\n{row.record_id} {row.content_hash}".encode())
+        fingerprint = digest.hexdigest()
+        if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
+            self.out_dir, NEWS_SITEMAP
+        ):
+            articles = [row.article() for row in news]
+            self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
+            self.store.set_meta("news-sitemap", fingerprint)
+        if (
+            self.store.dirty_keys()
+            or self.store.get_meta("sitemaps") != self.config
+            or not _exists(self.out_dir, SITEMAP)
+        ):
+            self._publish_sitemap_pages(result)
+            self.store.set_meta("sitemaps", self.config)
+
+    def _publish_sitemap_pages(self, result: PublishResult) -> None:
+        """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
+        gone, then the index of them all, then the pages past the end taken away."""
+        slots = self.main_history
+        if slots is None:
+            every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
+            slots = self.store.history_keys(every)
+        pages: list[tuple[str, str]] = []
+        for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
+            chunk = slots[start : start + SITEMAP_PAGE_SIZE]
+            relpath = sitemap_relpath(len(pages) + 1)
+            text = "\n".join(f"{s.record_id} {s.content_hash} {s.live}" for s in chunk)
+            fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
+            saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
+            if saved[0] == fingerprint and _exists(self.out_dir, relpath):
+                pages.append((relpath, saved[1]))
+                continue
+            dates = self.store.page_dates([s.record_id for s in chunk if s.live])
+            self._write(relpath, render_sitemap(dates), result)
+            modified = newest(when for _, when in dates)
+            self.store.set_meta(f"sitemap:{relpath}", f"{fingerprint} {modified}")
+            pages.append((relpath, modified))
+        self._write(SITEMAP, render_sitemap_index(self.site, pages), result)
+        # Only once the index no longer names them (a run killed between leaves no link
+        # to a missing page).
+        for path in sorted(self.out_dir.glob("sitemap-*.xml")):
+            number = sitemap_number(path.name)
+            if number is not None and number > len(pages):
+                self._remove(path.name, result)
 
     def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
         """A file put in place now, or held until the whole run is known to be valid."""
@@ -424,6 +505,10 @@ class Run:
             )
             ok = False
         return ok
+
+
+def _exists(out_dir: Path, relpath: str) -> bool:
+    return (out_dir / relpath).is_file()
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

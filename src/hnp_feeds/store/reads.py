@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ..model import Article, FeedSpec, Tombstone
-from ..selection import IN_HISTORY, LIVE, where
+from ..selection import IN_HISTORY, LIVE, slug, where
 from ..timezone import to_local
-from .codec import article_from_json, content_hash
+from .codec import article_from_json, content_hash, micros
 from .connection import Connection
 
 
@@ -45,6 +45,23 @@ class ReadOps(Connection):
         """Categories (slug -> name) and authors (slug -> name) of the live articles."""
         return self._distinct("category"), self._distinct("author")
 
+    def live_tags(self, least: int) -> dict[str, str]:
+        """Tags (slug -> name) of at least ``least`` live articles; the name as the live
+        article of the smallest record id writes it (``catalogue.feeds_for``'s choice)."""
+        rows = self._query(
+            "SELECT t.tag_slug, MIN(t.record_id) FROM article_tags t"
+            " JOIN articles a ON a.record_id = t.record_id WHERE a.live = 1"
+            " GROUP BY t.tag_slug HAVING COUNT(*) >= ? ORDER BY t.tag_slug",
+            (least,),
+        )
+        found: dict[str, str] = {}
+        for tag_slug, record_id in rows:
+            article = self.article(str(record_id))
+            names = [tag for tag in article.tags if slug(tag) == tag_slug] if article else []
+            if names:
+                found[str(tag_slug)] = names[0]
+        return found
+
     def _distinct(self, column: str) -> dict[str, str]:
         # A loose index scan: one seek per distinct slug on (live, <x>_slug, <x>_name),
         # so 200 authors cost 200 seeks, not a pass over 100,000 articles.
@@ -69,6 +86,31 @@ class ReadOps(Connection):
             [*params, limit],
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def published_since(self, since: datetime, limit: int) -> list[EntryRow]:
+        """The live articles published at or after ``since``, newest first (ties by id),
+        at most ``limit``: from the main index."""
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            f" WHERE {LIVE} AND a.published_us >= ?"
+            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            (micros(since), limit),
+        )
+        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def page_dates(self, record_ids: Sequence[str]) -> list[tuple[str, str]]:
+        """(URL, ``updated`` in RFC 3339) of ``record_ids``, in that order, without decoding
+        their bodies: a sitemap page's lines."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(record_ids), 500):
+            chunk = list(record_ids[start : start + 500])
+            for record_id, url, updated in self._query(
+                "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.updated')"
+                f" FROM articles WHERE record_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[str(record_id)] = (str(url), str(updated))
+        return [found[record_id] for record_id in record_ids]
 
     def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
         """Every slot of ``feed``'s RFC 5005 history (``selection.IN_HISTORY``), oldest

@@ -137,6 +137,18 @@ def _get(url: str, timeout: float, ends_at: float, max_bytes: int) -> Fetched:
         return Fetched(b"".join(chunks), response.geturl(), content_type)
 
 
+#: A sitemap beside the feeds (``feeds/sitemap.xml``) is no feed: a directory's are left out.
+_SITEMAP_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:urlset|sitemapindex)\b")
+
+
+def _is_sitemap(path: Path) -> bool:
+    """Whether the file's root element, near its start, is a sitemaps.org ``urlset`` or
+    ``sitemapindex``."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return bool(_SITEMAP_ROOT.search(head)) and b"http://www.sitemaps.org/schemas/sitemap/" in head
+
+
 def feed_sources(names: Iterable[str]) -> list[str]:
     """Every source to check, in a stable order: URLs as given, files as given,
     directories expanded (recursively) to their feed files.  Raises SourceError."""
@@ -148,7 +160,9 @@ def feed_sources(names: Iterable[str]) -> list[str]:
         path = Path(name)
         if path.is_dir():
             found = sorted(
-                str(p) for p in path.rglob("*") if p.suffix in FEED_SUFFIXES and p.is_file()
+                str(p)
+                for p in path.rglob("*")
+                if p.suffix in FEED_SUFFIXES and p.is_file() and not _is_sitemap(p)
             )
             if not found:
                 raise SourceError(f"{name}: no *.xml or *.json feed files in this directory")

@@ -22,6 +22,7 @@ from .common import (
     feed_url,
     moment,
     require_url,
+    stylesheet_href,
     summary_of,
 )
 from .document import FeedDocument
@@ -44,6 +45,8 @@ def render_atom(site: Site, document: FeedDocument) -> bytes:
     fg.register_extension(NAME, AtomFeedExtension, AtomEntryExtension, atom=True, rss=False)
     fg.hnp.archive = is_archive
     fg.hnp.tombstones = document.tombstones
+    if not is_archive:  # a page for people in a browser (feedview); archives are for readers
+        fg.hnp.stylesheet = stylesheet_href(f"{feed.slug}/atom.xml")
     fg.id(_archive_id(site, feed, self_url) if is_archive else feed_id(site, feed.slug))
     fg.title(feed.title)
     if feed.description or site.description:
@@ -55,6 +58,12 @@ def render_atom(site: Site, document: FeedDocument) -> bytes:
     # Without arguments feedgen writes its own name, URL and version: the bytes would change
     # with every feedgen upgrade.
     fg.generator(GENERATOR)
+    if site.icon:
+        fg.icon(site.icon)
+    if site.logo:
+        fg.logo(site.logo)
+    if site.rights:
+        fg.rights(site.rights)
     fg.link(href=self_url, rel="self", type=ATOM_TYPE)
     fg.link(href=site.base_url, rel="alternate", type="text/html")
     if site.hub:

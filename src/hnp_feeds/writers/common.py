@@ -16,6 +16,9 @@ SUMMARY_CHARS = 300
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 JSON_TYPE = "application/feed+json"
+#: The XSLT that shows a feed to people in a browser, at the root of the output directory
+#: (``feedview``); the current Atom and RSS documents point to it.
+STYLESHEET = "feed.xsl"
 # A fixed table rather than the mimetypes module, whose answers depend on the machine.
 _IMAGE_TYPES = {
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
@@ -91,9 +94,28 @@ def related_html(related: Sequence[Link]) -> str:
     return f"<p><strong>{RELATED_HEADING}</strong></p><ul>{items}</ul>"
 
 
+def stylesheet_href(relpath: str) -> str:
+    """The ``xml-stylesheet`` href of the document at ``relpath`` (``tin-moi/atom.xml``):
+    relative, so it stays on the document's own origin (browsers apply no XSLT from
+    another one), on the portal and in the preview server alike."""
+    return "../" * relpath.count("/") + STYLESHEET
+
+
+def lead_image_html(article: Article) -> str:
+    """The lead image as a ``<figure>``, for readers that ignore ``media:*`` and
+    enclosures; empty when there is none or the body already shows it."""
+    image, body = article.image, article.content_html
+    if image is None or image.url in body or escape_html(image.url) in body:
+        return ""
+    alt = escape_html(image.caption)
+    caption = f"<figcaption>{alt}</figcaption>" if image.caption else ""
+    return f'<figure><img src="{escape_html(image.url)}" alt="{alt}">{caption}</figure>'
+
+
 def content_of(article: Article) -> str:
-    """The full HTML content of an entry: the article body, then its related posts."""
-    return article.content_html + related_html(article.related)
+    """The full HTML content of an entry: the lead image when the body lacks it, the
+    article body, then its related posts."""
+    return lead_image_html(article) + article.content_html + related_html(article.related)
 
 
 def category_terms(article: Article) -> list[tuple[str, str]]:

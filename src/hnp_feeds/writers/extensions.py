@@ -16,6 +16,9 @@ The faults worked around here, each pinned by tests/test_writers_feedgen_workaro
 - RSS ``<author>`` needs an e-mail; feedgen silently drops authors without one.  The portal's
   bylines are names, so RSS items carry ``dc:creator`` instead.
 - No support for ``fh:archive`` (RFC 5005) or for ``media:*`` outside its own media:group.
+- No way to give a document an ``xml-stylesheet`` processing instruction: it is put
+  before the root element here (the extensions get the root; feedgen serializes the whole
+  document, so the PI comes right after the XML declaration).
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ def _attrs(pairs: Sequence[tuple[str, str | int | None]]) -> dict[str, str]:
     return {name: str(value) for name, value in pairs if value not in (None, "")}
 
 
+def _add_stylesheet(root: etree._Element, href: str | None) -> None:
+    """``<?xml-stylesheet type="text/xsl" href="..."?>`` before the root element."""
+    if href:
+        root.addprevious(
+            etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{href}"')
+        )
+
+
 def _media_thumbnail(parent: etree._Element, image: Image) -> None:
     etree.SubElement(
         parent,
@@ -55,11 +66,13 @@ def _media_thumbnail(parent: etree._Element, image: Image) -> None:
 
 class AtomFeedExtension:
     """Atom document level: the media, (archive pages) fh and (with tombstones) at
-    namespaces, ``<fh:archive/>`` and RFC 6721 ``<at:deleted-entry ref when/>``."""
+    namespaces, ``<fh:archive/>``, RFC 6721 ``<at:deleted-entry ref when/>`` and the
+    browser's stylesheet."""
 
     def __init__(self) -> None:
         self.archive = False
         self.tombstones: Sequence[Tombstone] = ()
+        self.stylesheet: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         namespaces = {"media": MEDIA_NS}
@@ -70,6 +83,7 @@ class AtomFeedExtension:
         return namespaces
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
+        _add_stylesheet(feed, self.stylesheet)
         if self.archive:
             # RFC 5005 §4: an archive document is marked so readers do not subscribe to it.
             etree.SubElement(feed, f"{{{FH_NS}}}archive")
@@ -133,11 +147,12 @@ class AtomEntryExtension:
 
 
 class RssFeedExtension:
-    """RSS channel level: the dc, dcterms and media namespaces and the WebSub
-    ``atom:link rel="hub"``."""
+    """RSS channel level: the dc, dcterms and media namespaces, the WebSub
+    ``atom:link rel="hub"`` and the browser's stylesheet."""
 
     def __init__(self) -> None:
         self.hub: str | None = None
+        self.stylesheet: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": DC_NS, "dcterms": DCTERMS_NS, "media": MEDIA_NS}
@@ -146,6 +161,7 @@ class RssFeedExtension:
         return feed
 
     def extend_rss(self, rss: etree._Element) -> etree._Element:
+        _add_stylesheet(rss, self.stylesheet)
         channel = rss.find("channel")
         if self.hub and channel is not None:
             hub = etree.Element(f"{{{ATOM_NS}}}link", _attrs([("rel", "hub"), ("href", self.hub)]))

@@ -38,6 +38,9 @@ def render_json(site: Site, document: FeedDocument) -> bytes:
     }
     if feed.description or site.description:
         out["description"] = feed.description or site.description
+    if site.icon:  # JSON Feed 1.1 asks for a square image for both
+        out["icon"] = site.icon
+        out["favicon"] = site.icon
     out["language"] = site.language
     out["authors"] = [{"name": site.title, "url": site.base_url}]
     if site.hub:

@@ -21,6 +21,7 @@ from .common import (
     image_type,
     moment,
     require_url,
+    stylesheet_href,
     summary_of,
 )
 from .document import FeedDocument
@@ -37,6 +38,7 @@ def render_rss(site: Site, document: FeedDocument) -> bytes:
     fg: Any = FeedGenerator()
     fg.register_extension(NAME, RssFeedExtension, RssEntryExtension, atom=False, rss=True)
     fg.hnp.hub = site.hub
+    fg.hnp.stylesheet = stylesheet_href(f"{feed.slug}/rss.xml")
     fg.title(feed.title)
     fg.description(feed.description or site.description or feed.title)
     fg.language(site.language)
@@ -44,6 +46,11 @@ def render_rss(site: Site, document: FeedDocument) -> bytes:
     fg.updated(moment(feed_updated(site, shown)))
     fg.generator(GENERATOR)
     fg.ttl(site.publish_interval_minutes)
+    if site.rights:
+        fg.copyright(site.rights)
+    if site.logo:
+        # RSS 2.0 <image>: its title and link are the channel's, as the spec asks.
+        fg.image(url=site.logo, title=feed.title, link=site.base_url)
     fg.link(href=feed_url(site, feed.slug, "rss.xml"), rel="self", type=RSS_TYPE)
     # feedgen takes the channel <link> from the *last* link given, whatever its rel:
     # the site's home page must come last.
