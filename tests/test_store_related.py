@@ -9,7 +9,6 @@ from typing import Any
 import feedparser
 
 from hnp_feeds.errors import ExitCode
-from hnp_feeds.model import Article
 from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
@@ -92,28 +91,6 @@ def test_explicit_links_come_first_and_retracted_articles_are_not_offered(
     assert hrefs[0] == explicit["url"]
     assert records[1]["url"] not in hrefs  # retracted
     assert set(hrefs[1:]) == {records[0]["url"], records[2]["url"]}
-
-
-def test_per_term_frequencies_give_the_links_of_the_whole_vocabulary() -> None:
-    import sqlite3
-
-    from hnp_feeds.adapters import read_sources
-    from hnp_feeds.config import load_config
-    from hnp_feeds.related import RelatedIndex
-    from hnp_feeds.store.ingest import _FewArticlesIndex
-
-    catalogue = load_config()
-    articles = [a for a in read_sources(catalogue.sources) if isinstance(a, Article)]
-    conn = sqlite3.connect(":memory:")
-    whole = RelatedIndex(conn)
-    whole.add(articles)
-    few = _FewArticlesIndex(conn)
-    compared = 0
-    for article in articles:
-        if article.status == "published" and len(article.related) < 5:
-            assert few.related_for(article, 5) == whole.related_for(article, 5), article.id
-            compared += 1
-    assert compared > 20
 
 
 def test_a_related_post_is_a_reference_to_the_article_it_points_to(tmp_path: Path) -> None:
