@@ -45,7 +45,9 @@ def linked(articles: list[Article], n: int, window_days: float | None) -> dict[s
     index.add(articles)
     owner = {a.url: a.id for a in articles}
     done = index.related_many(articles, n)
-    return {a.id: [owner[link.url] for link in links] for a, links in zip(articles, done)}
+    return {
+        a.id: [owner[link.url] for link in links] for a, links in zip(articles, done, strict=True)
+    }
 
 
 def judged() -> list[dict[str, object]]:
@@ -111,7 +113,7 @@ def test_generated_portal_links_stay_in_their_topic() -> None:
     index = RelatedIndex(conn)
     index.add(portal.articles)
     done = index.related_many(portal.articles, 5)
-    related = {a.url or "": links for a, links in zip(portal.articles, done)}
+    related = {a.url or "": links for a, links in zip(portal.articles, done, strict=True)}
     precision, count = portal.precision(related)
     assert count > 1000
     assert precision >= 0.9

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS related_docs (
 CREATE TABLE IF NOT EXISTS related_terms (
     id INTEGER PRIMARY KEY,
     df INTEGER NOT NULL,
+    chunks INTEGER NOT NULL DEFAULT 0,
     docs BLOB NOT NULL,
     weights BLOB NOT NULL
 );
@@ -69,7 +70,8 @@ CREATE TABLE IF NOT EXISTS related_postings (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS related_corpus (
     id INTEGER PRIMARY KEY CHECK (id = 0),
-    docs INTEGER NOT NULL
+    docs INTEGER NOT NULL,
+    runs INTEGER NOT NULL DEFAULT 0
 );
 """
 
@@ -245,7 +247,8 @@ class RelatedIndex:
         starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
         ends = np.r_[starts[1:], len(term_ids)]
         known = self._known(term_ids[starts])
-        new, more = [], []
+        new: list[tuple[int, int, bytes, bytes]] = []
+        more: list[tuple[int, int, bytes, bytes]] = []
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
             term = int(term_ids[s])
             posting = (term, e - s, docs[s:e].tobytes(), weights[s:e].tobytes())
@@ -253,17 +256,20 @@ class RelatedIndex:
         self.conn.executemany(  # a new term: its postings in its row
             "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
         )
-        for term, count, *blobs in more:  # a known one: a chunk more
-            self.conn.execute("UPDATE related_terms SET df = df + ? WHERE id = ?", (count, term))
-            (chunk,) = self.conn.execute(
-                "SELECT coalesce(max(chunk), 0) + 1 FROM related_postings WHERE term_id = ?",
-                (term,),
+        if more:  # known terms: a chunk more each, numbered by this run
+            (run,) = self.conn.execute(
+                "UPDATE related_corpus SET runs = runs + 1 WHERE id = 0 RETURNING runs"
             ).fetchone()
-            self.conn.execute(
-                "INSERT INTO related_postings (term_id, chunk, docs, weights) VALUES (?, ?, ?, ?)",
-                (term, chunk, *blobs),
+            self.conn.executemany(
+                "UPDATE related_terms SET df = df + ?, chunks = chunks + 1 WHERE id = ?",
+                [(count, term) for term, count, _, _ in more],
             )
-            if chunk >= _MAX_CHUNKS:  # added to by many cron runs: its chunks made one
+            self.conn.executemany(
+                "INSERT INTO related_postings (term_id, chunk, docs, weights) VALUES (?, ?, ?, ?)",
+                [(term, run, docs, weights) for term, _, docs, weights in more],
+            )
+            crowded = self._crowded([term for term, *_ in more])
+            for term in crowded:  # added to by many cron runs: its chunks made one
                 self._rewrite(term, set())
         self._count(len(doc_rows))
 
@@ -271,15 +277,21 @@ class RelatedIndex:
         """Which of these terms the index has."""
         if self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None:
             return set()
+        return self._terms_where(term_ids.tolist(), "1")
+
+    def _crowded(self, term_ids: list[int]) -> set[int]:
+        """Which of these terms have many chunks of postings."""
+        return self._terms_where(term_ids, f"chunks >= {_MAX_CHUNKS}")
+
+    def _terms_where(self, term_ids: list[int], condition: str) -> set[int]:
         found: set[int] = set()
-        wanted = term_ids.tolist()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(term_ids), 500):
+            chunk = term_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found.update(
                 int(row[0])
                 for row in self.conn.execute(
-                    f"SELECT id FROM related_terms WHERE id IN ({marks})", chunk
+                    f"SELECT id FROM related_terms WHERE id IN ({marks}) AND {condition}", chunk
                 )
             )
         return found
@@ -291,9 +303,12 @@ class RelatedIndex:
         """The article's rowid: its second of publication, then a slot chosen by its id."""
         slot = zlib.crc32(article.id.encode("utf-8")) & _SLOTS
         base = math.floor(article.published) << 16
-        while base + slot in taken or self.conn.execute(
-            "SELECT 1 FROM related_docs WHERE rowid = ?", (base + slot,)
-        ).fetchone():
+        while (
+            base + slot in taken
+            or self.conn.execute(
+                "SELECT 1 FROM related_docs WHERE rowid = ?", (base + slot,)
+            ).fetchone()
+        ):
             slot = (slot + 1) & _SLOTS
         taken.add(base + slot)
         return base + slot
@@ -319,7 +334,7 @@ class RelatedIndex:
         keep = ~np.isin(docs, np.fromiter(gone, dtype=_ID, count=len(gone)))
         self.conn.execute("DELETE FROM related_postings WHERE term_id = ?", (term,))
         self.conn.execute(
-            "UPDATE related_terms SET df = ?, docs = ?, weights = ? WHERE id = ?",
+            "UPDATE related_terms SET df = ?, chunks = 0, docs = ?, weights = ? WHERE id = ?",
             (int(keep.sum()), docs[keep].tobytes(), weights[keep].tobytes(), term),
         )
 
@@ -396,21 +411,26 @@ class RelatedIndex:
         vector = vectors([query.article])
         docs_count = self._documents()
         ceiling = _ceiling(docs_count)
-        found_terms = []
-        hashes = term_hashes(vector.names)[vector.cols]
-        for term, weight in zip(hashes.tolist(), vector.weights.tolist(), strict=True):
-            row = self.conn.execute("SELECT df FROM related_terms WHERE id = ?", (term,)).fetchone()
-            if row is not None and 2 <= row[0] <= ceiling:
-                found_terms.append((term, term, int(row[0]), weight))
+        hashes = term_hashes(vector.names)[vector.cols].tolist()
+        marks = ",".join("?" * len(hashes))
+        df = dict(
+            self.conn.execute(
+                f"SELECT id, df FROM related_terms WHERE id IN ({marks}) AND df BETWEEN 2 AND ?",
+                [*hashes, ceiling],
+            ).fetchall()
+        )
+        found_terms = [
+            (term, weight)
+            for term, weight in zip(hashes, vector.weights.tolist(), strict=True)
+            if term in df
+        ]
         if not found_terms:
             return []
-        factors = np.array([w for *_, w in found_terms], dtype=np.float64) * _idf_squared(
-            np.array([df for _, _, df, _ in found_terms], dtype=np.int64), docs_count
+        factors = np.array([w for _, w in found_terms], dtype=np.float64) * _idf_squared(
+            np.array([df[t] for t, _ in found_terms], dtype=np.int64), docs_count
         )
-        best = sorted(
-            zip((-factors).tolist(), [t[1] for t in found_terms], strict=True)
-        )[:QUERY_TERMS]
-        rows = [(term_id, -minus) for minus, term_id in best]
+        best = sorted(zip((-factors).tolist(), [t for t, _ in found_terms], strict=True))
+        rows = [(term_id, -minus) for minus, term_id in best[:QUERY_TERMS]]
         docs_parts, score_parts = [], []
         newest = (math.floor(query.published) << 16) + _SLOTS
         oldest = self._oldest(query.published)
@@ -425,20 +445,24 @@ class RelatedIndex:
             return []
         unique, where = np.unique(docs, return_inverse=True)
         scores = np.bincount(where, weights=np.concatenate(score_parts))
-        hopeful = scores * CATEGORY_BOOST >= THRESHOLD - 1e-9
+        hopeful = unique[scores * CATEGORY_BOOST >= THRESHOLD - 1e-9].tolist()
+        score_of = dict(zip(unique.tolist(), scores.tolist(), strict=True))
         found = []
-        for rowid, raw in zip(unique[hopeful].tolist(), scores[hopeful].tolist(), strict=True):
-            article_id, url, title, category, published = self.conn.execute(
-                "SELECT article_id, url, title, category, published FROM related_docs"
-                " WHERE rowid = ?",
-                (rowid,),
-            ).fetchone()
-            if article_id == query.article.id or not oldest <= published <= query.published:
-                continue
-            same = query.category is not None and category == query.category
-            score = float(np.round(raw * (CATEGORY_BOOST if same else 1.0), 9))
-            if score >= THRESHOLD:
-                found.append(_Candidate(score, published, article_id, url, title))
+        for start in range(0, len(hopeful), 500):
+            chunk = hopeful[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for rowid, article_id, url, title, category, published in self.conn.execute(
+                "SELECT rowid, article_id, url, title, category, published FROM related_docs"
+                f" WHERE rowid IN ({marks})",
+                chunk,
+            ):
+                if article_id == query.article.id or not oldest <= published <= query.published:
+                    continue
+                same = query.category is not None and category == query.category
+                boost = CATEGORY_BOOST if same else 1.0
+                score = float(np.round(score_of[rowid] * boost, 9))
+                if score >= THRESHOLD:
+                    found.append(_Candidate(score, published, article_id, url, title))
         found.sort(key=lambda c: (-c.score, -c.published, c.article_id))
         return found[: query.wanted]
 

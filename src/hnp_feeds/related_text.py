@@ -39,8 +39,9 @@ STOP_SYLLABLES = frozenset(
     """.split()
 )
 
-#: How much one occurrence counts: a title word twice a lede word, a syllable a quarter of a word, a tag
-#: (an editor chose it) eight times (calibrated on tests/data/related_pairs.jsonl).
+#: How much one occurrence counts: a title word twice a lede word, a syllable a quarter
+#: of a word, a tag (an editor chose it) eight times (calibrated on the labelled pairs,
+#: tests/data/related_pairs.jsonl: below, weak matches and true ones overlap).
 TITLE_WEIGHT = 2
 SUMMARY_WEIGHT = 1
 SYLLABLE_WEIGHT = 0.25
@@ -82,7 +83,9 @@ class Vectors:
         start, end = np.searchsorted(self.rows, [row, row + 1])
         return {
             self.names[c]: w
-            for c, w in zip(self.cols[start:end].tolist(), self.weights[start:end].tolist())
+            for c, w in zip(
+                self.cols[start:end].tolist(), self.weights[start:end].tolist(), strict=True
+            )
         }
 
 
@@ -102,7 +105,9 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     or among many: each weight depends on its own article only, and the length is summed
     from exact quarters)."""
     texts = [
-        text.replace(_MARK, " ") for article in articles for text in (article.title, article.summary)
+        text.replace(_MARK, " ")
+        for article in articles
+        for text in (article.title, article.summary)
     ]
     tokens = _SEPARATE.sub(f" {_BREAK} ", normal(f" {_MARK} ".join(texts))).split()
     tokens.append(_MARK)
@@ -151,7 +156,9 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     term_keys, cols = np.unique(unique % span, return_inverse=True)
     names = [
         words[a] if b == size else f"{words[a]} {words[b]}"
-        for a, b in zip((term_keys // (size + 1)).tolist(), (term_keys % (size + 1)).tolist())
+        for a, b in zip(
+            (term_keys // (size + 1)).tolist(), (term_keys % (size + 1)).tolist(), strict=True
+        )
     ]
     length = np.bincount(rows, weights=raw, minlength=len(articles))
     weights = np.sqrt(raw / length[rows]).astype(np.float32)
