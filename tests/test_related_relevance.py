@@ -23,6 +23,7 @@ import pytest
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.config import load_config
 from hnp_feeds.model import Article, Category, Link
+from hnp_feeds import related
 from hnp_feeds.related import RelatedIndex
 from hnp_feeds.timezone import localize
 
@@ -120,7 +121,12 @@ def test_generated_portal_links_stay_in_their_topic() -> None:
     assert portal.coverage(related) >= 0.6
 
 
-def test_one_pass_and_the_postings_give_the_same_links() -> None:
+@pytest.mark.parametrize("block", [64, 4096])
+def test_one_pass_and_the_postings_give_the_same_links(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # By blocks of time (each against its own window of candidates) or all in one.
+    monkeypatch.setattr(related, "_BLOCK", block)
     portal = generate(800, seed=11)
     conn = sqlite3.connect(":memory:")
     index = RelatedIndex(conn)
