@@ -25,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.topics import generate  # noqa: E402
+
 from hnp_feeds.model import Link  # noqa: E402
 from hnp_feeds.related import QUERY_TERMS, THRESHOLD, WINDOW_DAYS, RelatedIndex  # noqa: E402
-from tests.topics import generate  # noqa: E402
 
 RELATED = 5
 CRON = 10

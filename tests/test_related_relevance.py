@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from hnp_feeds import related
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.config import load_config
 from hnp_feeds.model import Article, Category, Link
-from hnp_feeds import related
 from hnp_feeds.related import RelatedIndex
 from hnp_feeds.timezone import localize
 
