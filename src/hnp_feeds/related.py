@@ -41,7 +41,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from .model import Article, Link
-from .related_text import Vectors, term_hashes, vectors
+from .related_text import term_hashes, vectors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -120,6 +120,20 @@ def _ceiling(docs: int) -> int:
     return max(10, int(docs * CEILING_SHARE))
 
 
+def _hashed(
+    articles: Sequence[_Doc], batch: int = 5000
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """The terms of ``articles`` as (article, term id, weight) entries, read a few
+    thousand articles at a time (their text in one piece each: memory stays small)."""
+    rows, terms, weights = [], [], []
+    for start in range(0, len(articles), batch):
+        found = vectors(articles[start : start + batch])
+        rows.append(found.rows + start)
+        terms.append(term_hashes(found.names)[found.cols])
+        weights.append(found.weights)
+    return np.concatenate(rows), np.concatenate(terms), np.concatenate(weights)
+
+
 def _candidate(article: Article) -> bool:
     return article.status == "published" and bool(article.url)
 
@@ -191,7 +205,7 @@ class RelatedIndex:
             self._remove_rows(self._rows_of(list(given)))
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
-                self._insert(candidates, vectors(candidates))
+                self._insert(candidates, *_hashed(candidates))
         return len(given)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -212,9 +226,16 @@ class RelatedIndex:
             ]
         return found
 
-    def _insert(self, articles: list[_Doc], found: Vectors) -> None:
-        term_ids = term_hashes(found.names)[found.cols]
-        bounds = np.searchsorted(found.rows, np.arange(len(articles) + 1))
+    def _insert(
+        self,
+        articles: list[_Doc],
+        entry_rows: npt.NDArray[np.int64],
+        term_ids: npt.NDArray[np.int64],
+        entry_weights: npt.NDArray[np.float32],
+    ) -> None:
+        """Index these articles: entry k says ``articles[entry_rows[k]]`` has the term
+        ``term_ids[k]`` with weight ``entry_weights[k]`` (grouped by article, in order)."""
+        bounds = np.searchsorted(entry_rows, np.arange(len(articles) + 1))
         taken: set[int] = set()
         doc_rows = []
         rowids = np.zeros(len(articles), dtype=_ID)
@@ -232,7 +253,7 @@ class RelatedIndex:
                     article.category,
                     article.published,
                     term_ids[start:end].tobytes(),
-                    found.weights[start:end].tobytes(),
+                    entry_weights[start:end].tobytes(),
                 )
             )
         self.conn.executemany(
@@ -242,8 +263,8 @@ class RelatedIndex:
         )
         order = np.argsort(term_ids, kind="stable")
         term_ids = term_ids[order]
-        docs = rowids[found.rows][order]
-        weights = found.weights[order]
+        docs = rowids[entry_rows][order]
+        weights = entry_weights[order]
         starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
         ends = np.r_[starts[1:], len(term_ids)]
         known = self._known(term_ids[starts])
