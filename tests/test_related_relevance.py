@@ -160,6 +160,10 @@ def test_an_article_with_nothing_telling_gets_nothing() -> None:
     index = RelatedIndex(conn)
     index.add([*portal.articles, lonely])
     assert index.related_for(lonely, 5) == ()
+    # Indexed alone (a cron run of it): no candidate, no fault.
+    alone = RelatedIndex(sqlite3.connect(":memory:"))
+    alone.add([lonely])
+    assert alone.related_for(lonely, 5) == ()
     # Its explicit links are kept as they are.
     own = (Link("https://example.org/a", "A"),)
     assert index.related_for(replace(lonely, related=own), 5) == own

@@ -236,6 +236,8 @@ class RelatedIndex:
     ) -> None:
         """Index these articles: entry k says ``articles[entry_rows[k]]`` has the term
         ``term_ids[k]`` with weight ``entry_weights[k]`` (grouped by article, in order)."""
+        if not len(term_ids):
+            return  # nothing to say, none of them: no candidate
         bounds = np.searchsorted(entry_rows, np.arange(len(articles) + 1))
         taken: set[int] = set()
         doc_rows = []
