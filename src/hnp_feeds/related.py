@@ -13,9 +13,10 @@ telling when another article has it and at most 5 % of the portal (at least 10) 
 those, the ``QUERY_TERMS`` that can say the most (weight × idf², ties by the term's id)
 count.  The score is boosted by ``CATEGORY_BOOST`` in the same category (a weak signal:
 it never makes a link of its own), rounded to 9 decimals, and a candidate below
-``THRESHOLD`` is none: no related post is better than an irrelevant one.  Candidates are published, not retracted,
-not the article itself, not newer than it and at most a year older; ties are broken by
-time (newest first) then id, so the same input always gives the same links.
+``THRESHOLD`` is none: no related post is better than an irrelevant one.  Candidates are
+published, not retracted, not the article itself, not newer than it and at most a year
+older; ties are broken by time (newest first) then id, so the same input always gives
+the same links.
 
 Two ways to the same numbers: ``RelatedIndex.related_many`` scores a large batch (a first
 ingest) against the whole index in one pass of sparse matrix products (scipy), block by
