@@ -159,6 +159,8 @@ def test_terms_keep_tone_marks_and_leave_out_function_words() -> None:
     # A tag weighs most, a pair more than its syllables; the vector has length 1.
     assert found["#cốm làng vòng"] > found["trung ương"] > found["ương"]
     assert abs(sum(w * w for w in found.values()) - 1) < 1e-6  # float32
+    # A two-syllable word as common as a function word is no pair term.
+    assert set(terms(article("s", "Đưa vào sử dụng", 2))) == {"đưa", "sử", "dụng"}
     # Not a candidate: nothing to say.
     assert terms(article("y", "và của là", 2)) == {}
 

@@ -39,6 +39,16 @@ STOP_SYLLABLES = frozenset(
     """.split()
 )
 
+#: Words of two syllables as common in news as function words ("put into use", "take
+#: part", "said"): they are no pair terms (their syllables still count, a little).
+STOP_PAIRS = frozenset(
+    pair.replace("_", " ")
+    for pair in """
+    sử_dụng đưa_vào tham_gia thực_hiện tổ_chức triển_khai cho_biết hiện_nay thời_gian
+    hoạt_động phát_triển đầu_tiên vừa_qua bao_gồm trở_lại diễn_ra
+    """.split()
+)
+
 #: How much one occurrence counts: a title word twice a lede word, a syllable a quarter
 #: of a word, a tag (an editor chose it) eight times (calibrated on the labelled pairs,
 #: tests/data/related_pairs.jsonl: below, weak matches and true ones overlap).
@@ -138,6 +148,14 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     # a key is (article, first, second), second = size for a syllable or a tag
     single = np.flatnonzero(valid)
     double = np.flatnonzero(valid[:-1] & valid[1:])
+    stop_pairs = [
+        index[a] * (size + 1) + index[b]
+        for a, b in (pair.split() for pair in STOP_PAIRS)
+        if a in index and b in index
+    ]
+    if stop_pairs:
+        said = codes[double] * (size + 1) + codes[double + 1]
+        double = double[~np.isin(said, np.array(stop_pairs, dtype=np.int64))]
     tagged = np.array(tag_rows, dtype=np.int64)
     span = size * (size + 1)
     keys = np.concatenate(
