@@ -1,140 +1,104 @@
-"""How long computed related posts take for a 100,000-article portal.
+"""Related posts: how fast, and how relevant, on generated portals with known topics.
 
-The portal is generated here, deterministically: Vietnamese-like syllables drawn with a
-Zipf law (as real text), 60 topics spread over 12 categories, each with its own words and
-tags, ten years of articles.  Measured on an in-memory ``RelatedIndex``, as ingest uses it:
-indexing every article (FTS5), then the related posts of every article (5 each, none
-explicit), and the share of links that stay in the article's own topic (a rough check
-that the neighbours make sense).
+The portal is ``tests/topics.py``'s (Vietnamese-like two-syllable words, a Zipf common
+vocabulary with function words, stories of about 40 articles each, one article in ten
+about nothing in particular).  Related posts are computed as the store computes them at
+ingest (``store.ingest._complete_related``): ``RelatedIndex.add`` of every article into
+a SQLite file, one ``snapshot``, ``related_many`` by chunks of 2,000 (one pass of sparse
+products); then a cron run: 10 new articles added and scored from the postings.
 
-    .venv/bin/python bench/bench_related.py [articles] [sampled]   # default 100000 2000
+    .venv/bin/python bench/bench_related.py [sizes...]     # default 10000 100000
 
-Related posts are computed for ``sampled`` articles spread evenly over the portal (every
-article when ``sampled`` is 0) and the whole-portal time is extrapolated from them, so
-that ``make bench`` stays within minutes.  Cron computes them only at ingest, for new
-or changed articles.
+Prints, per size: the CPU and wall time of the first ingest's related posts, articles/s,
+the growth from the previous size; the ms for +10 articles; the share of computed links
+that stay in their topic (precision) and of articles given one (coverage).
 """
 
 from __future__ import annotations
 
-import random
+import os
 import sqlite3
 import sys
+import tempfile
 import time
-from datetime import datetime, timedelta
+from pathlib import Path
 
-from hnp_feeds.model import Article, Category
-from hnp_feeds.related import WINDOW_DAYS, RelatedIndex
-from hnp_feeds.timezone import localize
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.topics import generate  # noqa: E402
+
+from hnp_feeds.model import Link  # noqa: E402
+from hnp_feeds.related import QUERY_TERMS, THRESHOLD, WINDOW_DAYS, RelatedIndex  # noqa: E402
 
 RELATED = 5
-ONSETS = "b c ch d đ g gi h k kh l m n ng nh p ph qu r s t th tr v x".split()
-RHYMES = (
-    "a ai am an ang anh ao au ay e em en eo ê ênh êt i ia im in inh it o oa oan oi "
-    "om on ong ô ôi ông ơ ơi ơn u ua uân ui um un ung uy ư ưa ưng ươc ươi ương"
-).split()
-TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-CATEGORIES = [
-    Category(f"muc-{n}", name)
-    for n, name in enumerate(
-        [
-            "Thời sự",
-            "Kinh tế",
-            "Xã hội",
-            "Văn hóa",
-            "Giáo dục",
-            "Y tế",
-            "Thể thao",
-            "Pháp luật",
-            "Quốc tế",
-            "Khoa học",
-            "Đô thị",
-            "Du lịch",
-        ]  # fmt: skip
-    )
-]
+CRON = 10
+CHUNK = 2000
 
 
-def syllables(rng: random.Random, count: int) -> list[str]:
-    """``count`` distinct syllables, e.g. "nhương", "thổ"."""
-    seen: dict[str, None] = {}
-    while len(seen) < count:
-        syllable = rng.choice(ONSETS) + rng.choice(RHYMES)
-        tone = rng.choice(TONES)
-        seen[syllable[:1] + tone + syllable[1:] if tone and len(syllable) == 1 else
-             syllable + tone] = None  # fmt: skip
-    return list(seen)
+class Clock:
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        lap = (wall - self.wall, cpu - self.cpu)
+        self.wall, self.cpu = wall, cpu
+        return lap
 
 
-def portal(size: int, seed: int = 2022) -> list[tuple[Article, int]]:
-    """``size`` articles, oldest first, each with its topic number."""
-    rng = random.Random(seed)
-    vocabulary = syllables(rng, 5000)
-    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]  # Zipf
-    topics = []
-    for topic in range(60):
-        firsts, seconds = rng.sample(vocabulary[300:], 12), rng.sample(vocabulary[300:], 12)
-        words = [f"{a} {b}" for a, b in zip(firsts, seconds, strict=True)]
-        tags = words[:4]
-        topics.append((CATEGORIES[topic % len(CATEGORIES)], words, tags))
-    start = localize(datetime(2013, 1, 1, 6, 0))
-    step = timedelta(days=3650) / size
-    articles = []
-    for n in range(size):
-        topic = rng.randrange(len(topics))
-        category, words, tags = topics[topic]
-
-        def text(common: int, topical: int, words: list[str] = words) -> str:
-            parts = rng.choices(vocabulary, weights, k=common) + rng.sample(words, topical)
-            rng.shuffle(parts)
-            return " ".join(parts)
-
-        moment = start + step * n
-        article = Article(
-            id=str(100000 + n),
-            title=text(6, 2).capitalize(),
-            published=moment,
-            updated=moment,
-            url=f"https://hnp.example.vn/bai/{100000 + n}.htm",
-            summary="HNP - " + text(30, 3) + ".",
-            category=category if rng.random() > 0.05 else rng.choice(CATEGORIES),
-            tags=tuple(rng.sample(tags, rng.randint(0, 2))),
-        )
-        articles.append((article, topic))
-    return articles
+def run(size: int, folder: Path) -> tuple[float, float]:
+    portal = generate(size + CRON)
+    first, cron = portal.articles[:size], portal.articles[size:]
+    path = folder / f"related-{size}.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    index = RelatedIndex(conn)
+    related: dict[str, tuple[Link, ...]] = {}
+    clock = Clock()
+    conn.execute("BEGIN")
+    index.add(first)
+    indexed = clock.lap()
+    snapshot = index.snapshot()
+    for start in range(0, size, CHUNK):
+        chunk = first[start : start + CHUNK]
+        for article, links in zip(chunk, index.related_many(chunk, RELATED, snapshot), strict=True):
+            related[article.url or ""] = links
+    conn.execute("COMMIT")
+    scored = clock.lap()
+    wall, cpu = indexed[0] + scored[0], indexed[1] + scored[1]
+    print(f"  {size:>7,} articles: first ingest {wall:6.2f} s wall, {cpu:6.2f} s CPU"
+          f" = {size / cpu:7,.0f} articles/s (CPU; index {indexed[1]:.2f} s,"
+          f" related {scored[1]:.2f} s)", flush=True)  # fmt: skip
+    clock.lap()
+    conn.execute("BEGIN")
+    index.add(cron)
+    for article, links in zip(cron, index.related_many(cron, RELATED), strict=True):
+        related[article.url or ""] = links
+    conn.execute("COMMIT")
+    wall_cron, cpu_cron = clock.lap()
+    precision, links = portal.precision(related)
+    print(f"           +{CRON} articles (cron, from the postings): {1e3 * wall_cron:6.1f} ms wall,"
+          f" {1e3 * cpu_cron:6.1f} ms CPU", flush=True)  # fmt: skip
+    print(f"           links {links:,}: in the article's own topic {precision:.1%};"
+          f" articles given one {portal.coverage(related):.1%};"
+          f" store {path.stat().st_size / 1e6:.0f} MB", flush=True)  # fmt: skip
+    conn.close()
+    return cpu, size / cpu
 
 
 def main() -> None:
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    sampled = int(sys.argv[2]) if len(sys.argv) > 2 else 2_000
-    t0 = time.perf_counter()
-    generated = portal(size)
-    topic_of = {a.url: topic for a, topic in generated}
-    t1 = time.perf_counter()
-    conn = sqlite3.connect(":memory:")
-    index = RelatedIndex(conn)
-    index.add(a for a, _ in generated)
-    t2 = time.perf_counter()
-    same_topic = total = 0
-    step = max(1, size // sampled) if sampled else 1
-    chosen = generated[::step]
-    for article, topic in chosen:
-        links = index.related_for(article, RELATED)
-        total += len(links)
-        same_topic += sum(topic_of[link.url] == topic for link in links)
-    t3 = time.perf_counter()
-    print(f"related posts, {size:,} articles over 10 years, {RELATED} each, "
-          f"look-back {WINDOW_DAYS:.0f} days (SQLite {sqlite3.sqlite_version})")  # fmt: skip
-    print(f"  generate portal          {t1 - t0:8.2f} s")
-    print(f"  index (FTS5)             {t2 - t1:8.2f} s   {1e6 * (t2 - t1) / size:7.1f} µs/article")
-    per_article = (t3 - t2) / len(chosen)
-    print(
-        f"  related for {len(chosen):,} of them {t3 - t2:6.2f} s   "
-        f"{1e3 * per_article:7.2f} ms/article"
-    )
-    print(f"  related for all (est.)   {per_article * size:8.2f} s")
-    print(f"  index + related (est.)   {t2 - t1 + per_article * size:8.2f} s")
-    print(f"  links found {total:,}; in the article's own topic {same_topic / max(total, 1):.1%}")
+    sizes = [int(arg) for arg in sys.argv[1:]] or [10_000, 100_000]
+    print(f"related posts, {RELATED} each: TF-IDF over syllables, pairs and tags, threshold"
+          f" {THRESHOLD}, {QUERY_TERMS} terms per article, look-back {WINDOW_DAYS:.0f} days;"
+          f" load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)  # fmt: skip
+    previous: tuple[int, float] | None = None
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            cpu, _ = run(size, Path(folder))
+            if previous is not None:
+                print(f"           growth: {size / previous[0]:.0f}x the articles,"
+                      f" {cpu / previous[1]:.1f}x the CPU time", flush=True)  # fmt: skip
+            previous = (size, cpu)
 
 
 if __name__ == "__main__":

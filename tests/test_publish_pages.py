@@ -139,8 +139,13 @@ def test_a_folder_whose_pages_list_each_other_links_them_and_a_later_page_comple
     feed = entries(out)
     flowers, prices = feed["Chợ hoa ngày Tết đông vui"], feed["Giá hoa Tết ổn định"]
     assert related(flowers) == [("https://hnp.example.vn/doi-song/b.html", prices.title)]
-    # Listed with other quotes: the title key matches, the link carries the real title.
-    assert related(prices) == [("https://hnp.example.vn/doi-song/a.html", flowers.title)]
+    # Listed with quotes the article's title does not have: not matched (title_key makes
+    # quote variants one, it does not drop them), and no computed link is close enough
+    # (two syllables in common) to stand in for it.
+    assert "related post 'Chợ hoa ngày Tết “đông vui”' (08:15 24/01/2022) not known yet" in (
+        first.output
+    )
+    assert related(prices) == []
     assert "Bài liên quan" in flowers.content[0].value
 
     # The page it waited for arrives: the earlier entry gains its link, its feeds are

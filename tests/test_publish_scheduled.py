@@ -98,8 +98,9 @@ def test_a_scheduled_article_waits_then_goes_live_in_its_feeds(
         assert released is not None
         assert entry_id(portal.site, released) == eid
         assert store.ledger_ids(["1012"]) == {"1012": eid}
-        # Related posts computed at release, as at ingest (explicit link first).
-        assert len(released.related) == portal.site.related_count
+        # Related posts computed at release, as at ingest (explicit link first; only
+        # those close enough: the slots need not all be filled).
+        assert 1 < len(released.related) <= portal.site.related_count
     related = sqlite3.connect(portal.store_path)
     assert related.execute("SELECT 1 FROM related_docs WHERE article_id = '1012'").fetchall()
     related.close()
@@ -154,7 +155,7 @@ def test_a_version_3_store_is_migrated_to_scheduled_articles(
     assert "scheduled_us" not in {row[1] for row in raw.execute("PRAGMA table_info(articles)")}
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 8
+        assert store.schema_version == SCHEMA_VERSION == 9
         assert store.scheduled() == []
         assert store.release_scheduled(portal.site, NOW) == []
         assert len(store.select_entries(FeedSpec("tin-moi", "Tin mới"), 10)) == 5

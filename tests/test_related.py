@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from hnp_feeds.model import Article, Category, Link
-from hnp_feeds.related import WINDOW_DAYS, RelatedIndex, tokens
+from hnp_feeds.related import WINDOW_DAYS, RelatedIndex
+from hnp_feeds.related_text import STOP_SYLLABLES, terms
 from hnp_feeds.timezone import localize
 
 BASE = "https://hanoi.example.vn/bai/"
@@ -138,9 +139,30 @@ def urls(links: tuple[Link, ...]) -> list[str]:
     return [link.url.removeprefix(BASE) for link in links]
 
 
-def test_tokens_fold_diacritics_like_fts5() -> None:
-    assert tokens("Ngập úng ở Hà Nội, COVID-19") == ["ngap", "ung", "o", "ha", "noi", "covid", "19"]
-    assert tokens("Đảng") == ["đang"]
+def test_terms_keep_tone_marks_and_leave_out_function_words() -> None:
+    # Tone marks kept: cốm (rice flakes), cơm (rice), gốm (pottery) are three words;
+    # function words, numbers and punctuation end a run: no pair across them.
+    said = terms(article("t", "Cốm, cơm và gốm: Hà Nội mở thêm 3 tuyến xe buýt của thành phố", 2))
+    assert set(said) == {
+        *("cốm", "cơm", "gốm", "hà", "nội", "mở", "tuyến", "xe", "buýt", "thành", "phố"),
+        *("hà nội", "nội mở", "tuyến xe", "xe buýt", "thành phố"),
+    }
+    # Decomposed input (a combining tone mark) is the same word as composed.
+    assert set(terms(article("d", "Co\u0302\u0301m", 2))) == {"cốm"}
+    assert {"và", "của", "là", "các", "những", "được"} <= STOP_SYLLABLES
+    found = terms(
+        article("x", "Trung ương họp", 2, summary="HNP - Trung học.", tags=("Cốm  Làng Vòng",))
+    )
+    # Syllables, syllable pairs, the tag as ONE term; "HNP" is no term.
+    assert {"trung", "ương", "trung ương", "trung học", "#cốm làng vòng"} <= set(found)
+    assert "hnp" not in found and "cốm" not in found and "trung ương họp" not in found
+    # A tag weighs most, a pair more than its syllables; the vector has length 1.
+    assert found["#cốm làng vòng"] > found["trung ương"] > found["ương"]
+    assert abs(sum(w * w for w in found.values()) - 1) < 1e-6  # float32
+    # A two-syllable word as common as a function word is no pair term.
+    assert set(terms(article("s", "Đưa vào sử dụng", 2))) == {"đưa", "sử", "dụng"}
+    # Not a candidate: nothing to say.
+    assert terms(article("y", "và của là", 2)) == {}
 
 
 def test_obvious_neighbours_are_found() -> None:
@@ -180,8 +202,8 @@ def test_explicit_links_come_first_and_are_not_repeated() -> None:
     got = done["gd-2"].related
     assert got[:2] == explicit
     assert urls(got)[2] == "gd-1"
-    assert len(got) == 4
-    assert len({link.url for link in got}) == 4
+    # Nothing else is about the exam: the fourth slot stays empty rather than filled.
+    assert len(got) == 3
 
 
 def test_enough_explicit_links_are_kept_as_they_are() -> None:
@@ -214,13 +236,14 @@ def test_deterministic_ties_whatever_the_input_order() -> None:
     assert urls(first) == ["t1", "t3", "t5", "t0"]
 
 
-def test_category_fallback_when_text_finds_nothing() -> None:
+def test_no_related_post_rather_than_an_irrelevant_one() -> None:
+    # Same category, no word in common: the newest posts of the category are not offered.
     portal = [
         article("g1", "Gặp gỡ", 2, category=GIAO_DUC),
         article("g2", "Chào xuân", 3, category=GIAO_DUC),
         article("g3", "Tin vắn", 4, category=GIAO_DUC),
     ]
-    assert urls(by_id(complete_related(portal, 5))["g3"].related) == ["g2", "g1"]
+    assert by_id(complete_related(portal, 5))["g3"].related == ()
 
 
 def test_index_in_a_real_database_file(tmp_path: Path) -> None:

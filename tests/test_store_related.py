@@ -9,7 +9,6 @@ from typing import Any
 import feedparser
 
 from hnp_feeds.errors import ExitCode
-from hnp_feeds.model import Article
 from hnp_feeds.publish import publish
 from hnp_feeds.timezone import localize
 
@@ -94,28 +93,6 @@ def test_explicit_links_come_first_and_retracted_articles_are_not_offered(
     assert set(hrefs[1:]) == {records[0]["url"], records[2]["url"]}
 
 
-def test_per_term_frequencies_give_the_links_of_the_whole_vocabulary() -> None:
-    import sqlite3
-
-    from hnp_feeds.adapters import read_sources
-    from hnp_feeds.config import load_config
-    from hnp_feeds.related import RelatedIndex
-    from hnp_feeds.store.ingest import _FewArticlesIndex
-
-    catalogue = load_config()
-    articles = [a for a in read_sources(catalogue.sources) if isinstance(a, Article)]
-    conn = sqlite3.connect(":memory:")
-    whole = RelatedIndex(conn)
-    whole.add(articles)
-    few = _FewArticlesIndex(conn)
-    compared = 0
-    for article in articles:
-        if article.status == "published" and len(article.related) < 5:
-            assert few.related_for(article, 5) == whole.related_for(article, 5), article.id
-            compared += 1
-    assert compared > 20
-
-
 def test_a_related_post_is_a_reference_to_the_article_it_points_to(tmp_path: Path) -> None:
     portal = catalogue(tmp_path, related_count=1)
     target = record(1, title="Bài gốc")
@@ -143,3 +120,41 @@ def test_a_related_post_is_a_reference_to_the_article_it_points_to(tmp_path: Pat
     # A link to another site stays as given.
     outside = {**referrer, "related": [{"url": "https://example.org/x", "title": "Ngoài"}]}
     assert run([moved, outside, *others], 20) == [("https://example.org/x", "Ngoài")]
+
+
+def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    portal = catalogue(tmp_path, related_count=2)
+    first = [
+        story(0, f"{FLOOD} ở Quảng Bình", published="2022-06-01 08:00"),
+        story(3, f"{FLOOD} ở Huế", published="2022-06-04 08:00"),
+        story(6, f"{FLOOD} ở Quảng Nam", published="2022-06-10 08:00"),
+    ]
+    result = publish(portal, [write_records(tmp_path / "a.jsonl", first)], now=NOW)
+    assert result.exit_code is ExitCode.OK, result.summary()
+    atom = portal.out_dir / "tin-moi" / "atom.xml"
+    before = related_of(atom.read_bytes(), first[2]["url"])
+    assert before
+    # As a version 8 store left it: the FTS5 index, no tables of the new model.
+    db = sqlite3.connect(portal.store_path, isolation_level=None)
+    for table in ("related_docs", "related_terms", "related_postings", "related_corpus"):
+        db.execute(f"DROP TABLE {table}")
+    db.execute("CREATE VIRTUAL TABLE related_fts USING fts5(title, summary, tags, pairs)")
+    db.execute("CREATE TABLE related_docs (rowid INTEGER PRIMARY KEY, article_id TEXT)")
+    db.execute("PRAGMA user_version = 8")
+    db.close()
+    later = story(9, f"{FLOOD} ở Hà Tĩnh", published="2022-06-20 08:00")
+    again = publish(portal, [write_records(tmp_path / "a.jsonl", [*first, later])], now=NOW)
+    assert again.exit_code is ExitCode.OK, again.summary()
+    assert related_of(atom.read_bytes(), first[2]["url"]) == before  # published: kept
+    # The next ingest indexed every stored article again: the new one finds them.
+    newest = {href for href, _ in related_of(atom.read_bytes(), later["url"])}
+    assert newest and newest <= {r["url"] for r in first}
+    db = sqlite3.connect(portal.store_path)
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    assert "related_fts" not in tables and "related_terms" in tables
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 9
+    db.close()

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site
-from ..related import RelatedIndex
+from ..related import FEW_ARTICLES, RelatedIndex
 from ..selection import article_slugs, placement, selection_keys
 from ..text import title_key
 from ..timezone import rfc3339, to_local
@@ -65,41 +65,6 @@ class IngestResult:
     def usable(self) -> int:
         """Records that were read and stored (or already stored as they are)."""
         return self.added + self.changed + self.unchanged + self.removed
-
-
-# --- related posts for the articles of one ingest ----------------------------------------
-
-#: Up to this many new or changed articles, related posts look up document frequencies
-#: term by term instead of reading the whole vocabulary (0.4 s for 100,000 articles).
-FEW_ARTICLES = 200
-
-
-class _TermCounts(dict[str, int]):
-    """Document frequencies of the index, read one term at a time when first asked."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        super().__init__()
-        self.conn = conn
-
-    def __missing__(self, term: str) -> int:
-        row = self.conn.execute("SELECT doc FROM related_vocab WHERE term = ?", (term,)).fetchone()
-        count = int(row[0]) if row else 0
-        self[term] = count
-        return count
-
-    def get(self, term: str, default: int | None = 0) -> int:  # type: ignore[override]
-        return self[term]
-
-
-class _FewArticlesIndex(RelatedIndex):
-    """``RelatedIndex`` for a cron ingest of a few articles into a large index: the same
-    links, with frequencies looked up per term (``_TermCounts``)."""
-
-    def _frequencies(self) -> dict[str, int]:
-        if self._doc_freq is None:
-            self._doc_freq = _TermCounts(self.conn)
-            self._doc_count = self.conn.execute("SELECT count(*) FROM related_fts").fetchone()[0]
-        return self._doc_freq
 
 
 class IngestOps(Connection):
@@ -389,7 +354,7 @@ class IngestOps(Connection):
         when one of them goes away.  The whole batch is indexed first; articles are read
         back in chunks so a large first ingest stays small in memory.  Inside the ingest
         transaction (``RelatedIndex`` joins it rather than committing)."""
-        index = RelatedIndex(db) if len(ids) > FEW_ARTICLES else _FewArticlesIndex(db)
+        index = RelatedIndex(db)
         if self._get_meta(db, "related_index") is None:
             # A store filled before related posts were computed here: index what it holds.
             skip = set(index_them)
@@ -402,11 +367,15 @@ class IngestOps(Connection):
             )
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
         index.add(article for chunk in self._chunks(db, index_them) for article in chunk)
-        for chunk in self._chunks(db, ids):
-            for article in chunk:
-                if article.status != "published" or len(article.related) >= count:
-                    continue
-                computed = index.related_for(article, count)[len(article.related) :]
+        # Many articles (a first ingest): scored against the whole index in memory, by
+        # blocks; a few (a cron run) from the postings of their own words.
+        snapshot = index.snapshot() if len(ids) > FEW_ARTICLES else None
+        for chunk in self._chunks(db, ids, size=2000):
+            asking = [a for a in chunk if a.status == "published" and len(a.related) < count]
+            for article, links in zip(
+                asking, index.related_many(asking, count, snapshot), strict=True
+            ):
+                computed = links[len(article.related) :]
                 if computed:
                     set_computed(db, article.id, computed)
                     derive(db, [article.id], keep=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -274,6 +274,23 @@ def migrate_7_to_8(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V7_TO_V8)
 
 
+_SCHEMA_V8_TO_V9 = """
+-- Related posts: the FTS5 index (tone marks folded away) gives way to related.py's own
+-- tables (related_docs, related_terms, related_postings, related_corpus, created by
+-- RelatedIndex).  Dropping the mark makes the next ingest index every stored article
+-- again: links computed before stay as they are (published, never chosen again).
+DROP TABLE IF EXISTS related_vocab;
+DROP TABLE IF EXISTS related_fts;
+DROP TABLE IF EXISTS related_docs;
+DELETE FROM meta WHERE key = 'related_index';
+"""
+
+
+def migrate_8_to_9(db: sqlite3.Connection) -> None:
+    """Related posts from the new text model: the old full-text index dropped."""
+    _execute_all(db, _SCHEMA_V8_TO_V9)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -284,4 +301,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }
