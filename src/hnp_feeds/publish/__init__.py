@@ -10,17 +10,22 @@ runs only its first step.  A module per job: ``plan`` (which feeds and documents
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import validator as validator_package
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
+from ..digest import source_digest
 from ..errors import (
     HnpFeedsError,
     PageError,
@@ -31,7 +36,7 @@ from ..errors import (
     exit_code_of,
 )
 from ..model import Site
-from ..store import IngestResult, SQLiteStore, open_store
+from ..store import IngestResult, SQLiteStore, content_hash, open_store
 from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
@@ -71,6 +76,7 @@ def publish(
     start_over: bool = False,
     progress: Progress | None = None,
     page: Mapping[str, Any] | None = None,
+    entry_cache: bool = True,
 ) -> PublishResult:
     """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
 
@@ -80,7 +86,9 @@ def publish(
     ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
     ``allow_mass_removal``: publish a feed that loses more than ``[publish]
     max_removed_share`` of its entries; ``start_over``: publish from a new (missing or
-    empty) store although ``out`` holds a published portal (``check_store_not_lost``).
+    empty) store although ``out`` holds a published portal (``check_store_not_lost``);
+    ``entry_cache``: assemble documents from the entries the store keeps rendered and
+    checked (``render``); False renders and validates every document whole.
     """
     page = page or {}
     check_page_fields(sources, page)
@@ -98,7 +106,7 @@ def publish(
                     catalogue, store, sources, out, reissue, moment, page, lock_fd,
                     validate_feed=validate_feed, workers=workers,
                     all_or_nothing=all_or_nothing, allow_mass_removal=allow_mass_removal,
-                    progress=progress,
+                    progress=progress, entry_cache=entry_cache,
                 ))  # fmt: skip
         # After the lock: a slow hub never delays the next run (a ping owed twice is
         # harmless; one queued again meanwhile is kept, ``ping_done``).
@@ -126,6 +134,7 @@ def _publish(
     all_or_nothing: bool,
     allow_mass_removal: bool,
     progress: Progress | None,
+    entry_cache: bool,
 ) -> PublishResult:
     """The run under the lock: ingest, release the scheduled, then ``Run.publish``."""
     result = PublishResult()
@@ -153,6 +162,7 @@ def _publish(
         all_or_nothing=all_or_nothing,
         allow_mass_removal=allow_mass_removal,
         progress=progress,
+        entry_cache=entry_cache,
     )
     run.publish(result)
     return result
@@ -252,12 +262,28 @@ def system_faults() -> Iterator[None]:
 def portal_validator(site: Site, now: datetime) -> Validate:
     """Spec and portal policy at the run's ``now``: offsets of the site's zone, no later
     date, related links, page sizes (``PortalPolicy``)."""
-    policy = PortalPolicy.for_site(site, now=now)
+    return PortalValidator(PortalPolicy.for_site(site, now=now))
 
-    def check(data: bytes, base_url: str) -> Report:
-        return validate(data, base_url=base_url, profile="portal", policy=policy)
 
-    return check
+@dataclass(frozen=True)
+class PortalValidator:
+    """``validate`` with the portal's policy; a ``render.KnownValidator``: its verdicts
+    on entries are kept, under the validator's source and the policy but its ``now`` (an
+    entry not later than one run's time is not later than any later run's)."""
+
+    policy: PortalPolicy
+
+    @functools.cached_property
+    def version(self) -> str:
+        timeless = dataclasses.replace(self.policy, now=None)
+        source = source_digest(Path(validator_package.__file__).parent, ("lxml",))
+        return f"{source} {content_hash(repr(timeless))}"
+
+    def entries_allowed(self, archive: bool) -> int:
+        return self.policy.max_archive_entries if archive else self.policy.max_entries
+
+    def __call__(self, data: bytes, base_url: str, /) -> Report:
+        return validate(data, base_url=base_url, profile="portal", policy=self.policy)
 
 
 def _nothing_read(sources: Sequence[Path | str], rejected: Sequence[RecordError]) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -274,6 +274,28 @@ def migrate_7_to_8(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V7_TO_V8)
 
 
+_SCHEMA_V8_TO_V9 = """
+-- Entries rendered once (writers.fragments): per article and format the bytes of its
+-- entry, under the key they were rendered for (the writers' version, the site, the
+-- stored body). `checked` is set once the validator found the entry clean: a digest of
+-- the validator's version and these bytes.  One row per article and format: a new
+-- version of the article replaces it.
+CREATE TABLE entry_cache (
+    record_id TEXT NOT NULL,
+    format    TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    bytes     BLOB NOT NULL,
+    checked   TEXT,
+    PRIMARY KEY (record_id, format)
+) WITHOUT ROWID;
+"""
+
+
+def migrate_8_to_9(db: sqlite3.Connection) -> None:
+    """Entries rendered and checked once, kept for the documents that show them again."""
+    _execute_all(db, _SCHEMA_V8_TO_V9)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -284,4 +306,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }

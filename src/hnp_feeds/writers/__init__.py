@@ -4,6 +4,7 @@ feedgen (Atom, RSS) is used only inside this package.  Every writer is determini
 same input gives the same bytes, and no writer reads the clock.
 
     files = render_formats(site, FeedDocument(feed, entries))   # "<slug>/atom.xml": bytes, ...
+    assemble(site, document, "atom.xml", known).data           # the same, from entries kept
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..model import Site
 from .atom import render_atom
 from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, feed_url
 from .document import ArchiveLinks, FeedDocument
+from .fragments import Assembled, assemble, entry_key, join, site_key
 from .jsonfeed import render_json
 from .rss import render_rss
 
@@ -39,11 +41,16 @@ def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
 __all__ = [
     "FORMATS",
     "ArchiveLinks",
+    "Assembled",
     "FeedDocument",
     "Render",
+    "assemble",
+    "entry_key",
+    "join",
     "feed_url",
     "render_atom",
     "render_formats",
     "render_json",
     "render_rss",
+    "site_key",
 ]
