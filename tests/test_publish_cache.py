@@ -67,7 +67,7 @@ def test_cron_runs_with_the_cache_write_the_bytes_of_whole_renders(
         assert formats == {"atom.xml", "rss.xml", "feed.json"}  # the cache was used
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records=portals(), page_size=st.sampled_from([3, 5, 100]))
 def test_a_first_publish_with_the_cache_writes_the_bytes_of_whole_renders(
     records: list[dict[str, Any]], page_size: int

@@ -22,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import validator as validator_package
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
 from ..digest import source_digest
@@ -276,8 +275,12 @@ class PortalValidator:
     @functools.cached_property
     def version(self) -> str:
         timeless = dataclasses.replace(self.policy, now=None)
-        source = source_digest(Path(validator_package.__file__).parent, ("lxml",))
+        source = source_digest(("validator", "model.py", "timezone.py", "urls.py"), ("lxml",))
         return f"{source} {content_hash(repr(timeless))}"
+
+    @property
+    def now(self) -> datetime | None:
+        return self.policy.now
 
     def entries_allowed(self, archive: bool) -> int:
         return self.policy.max_archive_entries if archive else self.policy.max_entries

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from ..archive import archive_relpath
@@ -45,10 +45,15 @@ Validate = Callable[[bytes, str], Report]
 @runtime_checkable
 class KnownValidator(Protocol):
     """A validator whose verdicts on entries may be kept: ``version`` changes with
-    anything that could change a verdict; ``entries_allowed`` is its bound on entries."""
+    anything that could change a verdict but its ``now`` (no date may be later: an entry
+    checked is checked again when it is later than ``now``, a clock set back);
+    ``entries_allowed`` is its bound on entries."""
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def now(self) -> datetime | None: ...
 
     def entries_allowed(self, archive: bool) -> int: ...
 
@@ -170,7 +175,7 @@ class _EntryCache:
         articles = [article for article, _ in done.pieces]
         if len(articles) > self.validator.entries_allowed(document.is_archive_page):
             return False
-        if _repeats(self.site, articles):
+        if _repeats(self.site, articles) or _later(articles, self.validator.now):
             return False
         filename = self.names[relpath]
         unchecked = [
@@ -207,6 +212,12 @@ class _EntryCache:
 
 def _clean(report: Report) -> bool:
     return report.ok and not report.warnings
+
+
+def _later(articles: Sequence[Article], now: datetime | None) -> bool:
+    """Whether an entry is dated later than ``now`` (the clock, when None)."""
+    moment = now or datetime.now(UTC)
+    return any(a.published > moment or a.updated > moment for a in articles)
 
 
 def _repeats(site: Site, articles: Sequence[Article]) -> bool:

@@ -21,7 +21,6 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..digest import source_digest
 from ..model import Article, Site
@@ -53,8 +52,11 @@ _WRITERS = {"atom.xml": render_atom, "rss.xml": render_rss, "feed.json": render_
 
 
 #: Part of every entry key: what an entry's bytes depend on besides the entry and the
-#: site, the writers' source and the libraries that serialise (an edit is a new cache).
-WRITER_VERSION = source_digest(Path(__file__).parent, ("feedgen", "lxml"))
+#: site: the source of the writers and of what they call (ids, text, times) and the
+#: libraries that serialise; an edit of any of them is a new cache.
+WRITER_VERSION = source_digest(
+    ("writers", "identity.py", "text.py", "timezone.py", "model.py"), ("feedgen", "lxml")
+)
 
 
 def site_key(site: Site) -> str:
