@@ -1,13 +1,14 @@
 """Entries rendered and checked once (issue 14.3): publishing with and without the cache.
 
-    .venv/bin/python bench/bench_cache.py [--articles N]
+    .venv/bin/python bench/bench_cache.py [--articles N (5,000)] [--keep]
 
 On ``bench_publish``'s portal (generated into bench/out/cache/, git-ignored), ingested
 once; then for each of "whole" (``entry_cache=False``: every document rendered by feedgen
 and validated whole) and "cached", each in a fresh process on its own copy of the store:
 the first full publish; a publish after +10 articles, three times; and a full publish
-again with the cache filled (the output directory lost).  Wall seconds, in process (no
-interpreter start-up), with the machine's load beside them.
+again with the cache filled (the output directory lost).  Wall and CPU seconds (the
+process and its render workers), in process (no interpreter start-up), with the
+machine's load beside them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,14 +40,22 @@ def phase(name: str, variant: str) -> dict[str, Any]:
         shutil.rmtree(out, ignore_errors=True)
     sources = [OUT / f"{name}.jsonl"] if name.startswith("add10_") else []
     started = time.perf_counter()
+    cpu = _cpu()
     done = publish(
         catalogue, sources, store_path=store, out_dir=out, entry_cache=variant == "cached"
     )
     return {
         "seconds": round(time.perf_counter() - started, 3),
+        "cpu": round(_cpu() - cpu, 3),
         "files": len(done.written),
         "outcome": done.exit_code.name,
     }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its children waited for (the render workers)."""
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in used)
 
 
 def run_phase(name: str, variant: str) -> dict[str, Any]:
@@ -66,8 +76,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--phase")
     parser.add_argument("--variant")
-    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--articles", type=int, default=5_000)
     parser.add_argument("--keep", action="store_true", help="reuse the ingested store")
+    parser.add_argument("--variants", default="whole,cached")
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(phase(args.phase, args.variant)))
@@ -83,7 +94,7 @@ def main() -> int:
         started = time.perf_counter()
         ingest(load_config(OUT / "hnp-feeds.toml"), [OUT / "base.jsonl"], store_path=ingested)
         print(f"ingested {args.articles:,} articles in {time.perf_counter() - started:.0f} s")
-    for variant in ("whole", "cached"):
+    for variant in args.variants.split(","):
         shutil.rmtree(OUT / f"feeds-{variant}", ignore_errors=True)
         for suffix in ("", "-wal", "-shm"):
             (OUT / f"{variant}.sqlite{suffix}").unlink(missing_ok=True)
