@@ -9,24 +9,14 @@ same input gives the same bytes, and no writer reads the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..model import Site
 from .atom import render_atom
-from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, feed_url
+from .common import feed_url
 from .document import ArchiveLinks, FeedDocument
+from .formats import FORMATS, Render
 from .fragments import Assembled, assemble, entry_key, join, site_key
 from .jsonfeed import render_json
 from .rss import render_rss
-
-Render = Callable[[Site, FeedDocument], bytes]
-
-#: file name -> (render function, media type), for each format every feed is published in.
-FORMATS: dict[str, tuple[Render, str]] = {
-    "atom.xml": (render_atom, ATOM_TYPE),
-    "rss.xml": (render_rss, RSS_TYPE),
-    "feed.json": (render_json, JSON_TYPE),
-}
 
 
 def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:

@@ -24,11 +24,9 @@ from dataclasses import dataclass
 
 from ..digest import source_digest
 from ..model import Article, Site
-from .atom import render_atom
 from .common import shown_of
 from .document import FeedDocument
-from .jsonfeed import render_json
-from .rss import render_rss
+from .formats import FORMATS
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,6 @@ _LAYOUTS = {
     "rss.xml": _Layout(b"\n    <item>", _RSS_END, b"", b"", _RSS_END),
     "feed.json": _Layout(b"\n    {", b"[]\n}\n", b"[\n", b",\n", b"\n  ]\n}\n"),
 }
-_WRITERS = {"atom.xml": render_atom, "rss.xml": render_rss, "feed.json": render_json}
 
 
 #: Part of every entry key: what an entry's bytes depend on besides the entry and the
@@ -89,7 +86,7 @@ def assemble(
 ) -> Assembled:
     """``document`` in the format of ``filename`` from the fragments ``known`` (article id
     -> bytes) and those of the other entries, rendered now."""
-    render = _WRITERS[filename]
+    render = FORMATS[filename][0]
     shown = shown_of(site, document, filename)
     head = render(site, document, ())
     missing = [article for article in shown if article.id not in known]
@@ -138,7 +135,7 @@ def _cut(
     site: Site, document: FeedDocument, filename: str, articles: Sequence[Article], head: bytes
 ) -> list[bytes] | None:
     layout = _LAYOUTS[filename]
-    data = _WRITERS[filename](site, document, articles)
+    data = FORMATS[filename][0](site, document, articles)
     prefix = head[: len(head) - len(layout.empty_tail)] + layout.open
     if not (data.startswith(prefix) and data.endswith(layout.close)):
         return None
