@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from hnp_feeds.errors import RecordError
 from hnp_feeds.model import Article, FeedSpec
 from hnp_feeds.publish import ingest
 from hnp_feeds.store import open_store
+from hnp_feeds.writers import atom as atom_writer
+from hnp_feeds.writers import rss as rss_writer
 
 CATEGORIES = [("thoi-su", "Thời sự"), ("kinh-te", "Kinh tế"), ("the-thao", "Thể thao")]
 AUTHORS = ["Trọng Toàn", "Minh Hà", "Lan Anh"]
@@ -135,3 +138,15 @@ def call_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def snapshot(out: Path) -> dict[str, bytes]:
     """Every file under ``out`` (temporaries too) with its bytes."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def write_local_mean_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer fault: the Atom and RSS writers print times at +07:07, as
+    ``replace(tzinfo=pytz.timezone(...))`` would (the zone's local mean time)."""
+    zone = timezone(timedelta(hours=7, minutes=7))
+
+    def moment(value: datetime) -> datetime:
+        return value.astimezone(zone)
+
+    for module in (atom_writer, rss_writer):
+        monkeypatch.setattr(module, "moment", moment)

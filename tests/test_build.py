@@ -12,9 +12,8 @@ import pytest
 from hnp_feeds.config import Catalogue, load_config
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import build
-from hnp_feeds.publish import render as render_module
 
-from .portal import articles_as_published
+from .portal import articles_as_published, write_local_mean_time
 
 BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
 
@@ -122,16 +121,7 @@ def test_an_invalid_feed_writes_nothing_and_keeps_the_old_files(
     main_atom = tmp_path / "tin-moi" / "atom.xml"
     before = main_atom.read_bytes()
 
-    real_render = render_module.render_formats
-
-    def broken_render(*args: object, **kwargs: object) -> dict[str, bytes]:
-        files = real_render(*args, **kwargs)  # type: ignore[arg-type]
-        return {
-            path: data.replace(b"<updated>", b"<updated>yesterday ", 1)
-            for path, data in files.items()
-        }
-
-    monkeypatch.setattr(render_module, "render_formats", broken_render)
+    write_local_mean_time(monkeypatch)
     result = build(catalogue, out_dir=tmp_path)
     assert result.invalid
     assert not result.written

@@ -17,6 +17,7 @@ from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
 from hnp_feeds.store import open_store
 from hnp_feeds.store.reports import RAW_LIMIT
+from hnp_feeds.store.schema import SCHEMA_VERSION
 from tests.portal import catalogue, portal_toml, record, write_records
 
 runner = CliRunner()
@@ -66,7 +67,9 @@ def test_a_week_of_cron_with_a_bad_record_that_gets_fixed(tmp_path: Path) -> Non
     assert state["last_run"]["command"] == "publish" and state["last_run"]["exit_code"] == 3
     assert state["last_run"]["outcome"] == "rejected" and state["unfinished"] is None
     assert state["articles"]["in the feeds"] == 6 and state["rejected"] == 1
-    assert state["schema_version"] == 9 and state["store_path"].endswith("hnp-feeds.sqlite")
+    assert state["schema_version"] == SCHEMA_VERSION and state["store_path"].endswith(
+        "hnp-feeds.sqlite"
+    )
 
     # Every five minutes until Wednesday: the same export, nothing said again, exit 0.
     for run in range(2, 5):

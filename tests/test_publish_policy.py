@@ -11,15 +11,12 @@ import pytest
 
 from hnp_feeds.adapters import records as records_module
 from hnp_feeds.errors import ExitCode
-from hnp_feeds.model import Site
 from hnp_feeds.publish import publish
-from hnp_feeds.publish import render as render_module
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
-from hnp_feeds.writers import FeedDocument
 
-from .portal import catalogue, record, write_records
+from .portal import catalogue, record, write_local_mean_time, write_records
 
 NOW = localize(datetime(2022, 7, 1, 8, 0))
 OLD = 1_000_000_000
@@ -36,13 +33,7 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
     for path in files:
         os.utime(path, (OLD, OLD))
 
-    real = render_module.render_formats
-
-    def pytz_replace(site: Site, document: FeedDocument) -> dict[str, bytes]:
-        """What ``replace(tzinfo=pytz.timezone(...))`` would have written: +07:07."""
-        return {k: v.replace(b"+07:00", b"+07:07") for k, v in real(site, document).items()}
-
-    monkeypatch.setattr(render_module, "render_formats", pytz_replace)
+    write_local_mean_time(monkeypatch)
     records[3] = record(3, title="Bài viết đã sửa")
     result = publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)
     assert result.exit_code is ExitCode.INVALID

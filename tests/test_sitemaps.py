@@ -26,12 +26,11 @@ from hnp_feeds.cli import app
 from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import PublishResult, publish
-from hnp_feeds.publish import render as render_module
 from hnp_feeds.publish import run as publish_run
 from hnp_feeds.sitemaps import NEWS_LIMIT, NEWS_WINDOW, SITEMAP_PAGE_SIZE
 from hnp_feeds.timezone import localize
 
-from .portal import catalogue, record, write_records
+from .portal import catalogue, record, write_local_mean_time, write_records
 
 SCHEMAS = Path(__file__).parent / "data" / "schemas"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -218,20 +217,13 @@ def test_while_a_feed_fails_the_sitemaps_wait_and_the_next_good_run_writes_them(
 ) -> None:
     portal, records = published
     before = (portal.out_dir / "sitemap-1.xml").read_bytes()
-    real = render_module.render_formats
-    monkeypatch.setattr(  # a writer's fault: every document fails the portal policy
-        render_module,
-        "render_formats",
-        lambda site, document: {
-            k: v.replace(b"+07:00", b"+07:07") for k, v in real(site, document).items()
-        },
-    )
+    write_local_mean_time(monkeypatch)  # a writer fault: every document fails the policy
     records[0] = {**records[0], "updated": "2022-06-30 10:00"}
     source = write_records(tmp_path / "export.jsonl", records)
     failed = publish(portal, [source], store_path=tmp_path / "s.sqlite", now=NOW, workers=1)
     assert failed.exit_code is ExitCode.INVALID
     assert (portal.out_dir / "sitemap-1.xml").read_bytes() == before
-    monkeypatch.setattr(render_module, "render_formats", real)
+    monkeypatch.undo()
     fixed = publish(portal, [source], store_path=tmp_path / "s.sqlite", now=NOW, workers=1)
     assert fixed.exit_code is ExitCode.OK, fixed.summary()
     assert (

@@ -10,17 +10,21 @@ runs only its first step.  A module per job: ``plan`` (which feeds and documents
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
+from ..digest import source_digest
 from ..errors import (
     ConfigError,
     HnpFeedsError,
@@ -34,7 +38,7 @@ from ..errors import (
 )
 from ..model import Site
 from ..pages import discovery_fragment
-from ..store import IngestResult, SQLiteStore, open_store
+from ..store import IngestResult, SQLiteStore, content_hash, open_store
 from ..text import slugify
 from ..timezone import to_local
 from ..validator import PortalPolicy, Report, validate
@@ -76,6 +80,7 @@ def publish(
     start_over: bool = False,
     progress: Progress | None = None,
     page: Mapping[str, Any] | None = None,
+    entry_cache: bool = True,
 ) -> PublishResult:
     """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
 
@@ -85,7 +90,9 @@ def publish(
     ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
     ``allow_mass_removal``: publish a feed that loses more than ``[publish]
     max_removed_share`` of its entries; ``start_over``: publish from a new (missing or
-    empty) store although ``out`` holds a published portal (``check_store_not_lost``).
+    empty) store although ``out`` holds a published portal (``check_store_not_lost``);
+    ``entry_cache``: assemble documents from the entries the store keeps rendered and
+    checked (``render``); False renders and validates every document whole.
     """
     page = page or {}
     check_page_fields(sources, page)
@@ -103,7 +110,7 @@ def publish(
                     catalogue, store, sources, out, reissue, moment, page, lock_fd,
                     validate_feed=validate_feed, workers=workers,
                     all_or_nothing=all_or_nothing, allow_mass_removal=allow_mass_removal,
-                    progress=progress,
+                    progress=progress, entry_cache=entry_cache,
                 ))  # fmt: skip
         # After the lock: a slow hub never delays the next run (a ping owed twice is
         # harmless; one queued again meanwhile is kept, ``ping_done``).
@@ -131,6 +138,7 @@ def _publish(
     all_or_nothing: bool,
     allow_mass_removal: bool,
     progress: Progress | None,
+    entry_cache: bool,
 ) -> PublishResult:
     """The run under the lock: ingest, release the scheduled, then ``Run.publish``."""
     result = PublishResult()
@@ -158,6 +166,7 @@ def _publish(
         all_or_nothing=all_or_nothing,
         allow_mass_removal=allow_mass_removal,
         progress=progress,
+        entry_cache=entry_cache,
     )
     run.publish(result)
     return result
@@ -274,14 +283,36 @@ def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = N
 def portal_validator(site: Site, now: datetime) -> Validate:
     """Spec and portal policy at the run's ``now``: offsets of the site's zone, no later
     date, related links, page sizes (``PortalPolicy``)."""
-    policy = PortalPolicy.for_site(site, now=now)
+    return PortalValidator(PortalPolicy.for_site(site, now=now))
 
-    def check(data: bytes, base_url: str) -> Report:
+
+@dataclass(frozen=True)
+class PortalValidator:
+    """``validate`` with the portal's policy; a ``render.KnownValidator``: its verdicts
+    on entries are kept, under the validator's source and the policy but its ``now`` (an
+    entry not later than one run's time is not later than any later run's)."""
+
+    policy: PortalPolicy
+
+    @functools.cached_property
+    def version(self) -> str:
+        timeless = dataclasses.replace(self.policy, now=None)
+        source = source_digest(("validator", "model.py", "timezone.py", "urls.py"), ("lxml",))
+        return f"{source} {content_hash(repr(timeless))}"
+
+    @property
+    def now(self) -> datetime | None:
+        return self.policy.now
+
+    def entries_allowed(self, archive: bool) -> int:
+        return self.policy.max_archive_entries if archive else self.policy.max_entries
+
+    def __call__(self, data: bytes, base_url: str, /) -> Report:
         # No time budget for the run's own files: a loaded machine must never turn a
         # good feed into a refused one (the budget guards against documents of others).
-        return validate(data, base_url=base_url, profile="portal", policy=policy, time_budget=None)
-
-    return check
+        return validate(
+            data, base_url=base_url, profile="portal", policy=self.policy, time_budget=None
+        )
 
 
 def _nothing_read(sources: Sequence[Path | str], rejected: Sequence[RecordError]) -> bool:

@@ -2,23 +2,62 @@
 
 A job carries its entries as the store keeps them (JSON bodies), so a worker gets plain
 data and gives back bytes and reports; what a run writes is decided by the parent.
+
+With the entries the store keeps rendered (``store.CachedEntry``) a document is assembled
+from them (``writers.assemble``: the same bytes), and an entry is checked once: a
+document whose every entry was found clean before (in the same bytes, by the same
+validator) is not walked again when its own parts are clean: its head (the document
+without entries) and what only the whole shows (ids, links and dates used twice, too many
+entries).  Anything else, and every document of a validator that is not a
+``KnownValidator``, is validated whole, as without a cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 from ..archive import archive_relpath
 from ..identity import entry_id
-from ..model import FeedSpec, Site, Tombstone
-from ..store import article_from_json
+from ..model import Article, FeedSpec, Site, Tombstone
+from ..store import CachedEntry, article_from_json
 from ..validator import Report
 from ..validator.explain import explain
-from ..writers import ArchiveLinks, FeedDocument, render_atom, render_formats
+from ..writers import (
+    FORMATS,
+    ArchiveLinks,
+    Assembled,
+    FeedDocument,
+    assemble,
+    entry_key,
+    join,
+    render_atom,
+    render_formats,
+    site_key,
+)
 
 Validate = Callable[[bytes, str], Report]
+
+
+@runtime_checkable
+class KnownValidator(Protocol):
+    """A validator whose verdicts on entries may be kept: ``version`` changes with
+    anything that could change a verdict but its ``now`` (no date may be later: an entry
+    checked is checked again when it is later than ``now``, a clock set back);
+    ``entries_allowed`` is its bound on entries."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def now(self) -> datetime | None: ...
+
+    def entries_allowed(self, archive: bool) -> int: ...
+
+    def __call__(self, data: bytes, base_url: str, /) -> Report: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +70,9 @@ class RenderJob:
     archive: ArchiveLinks | None = None
     tombstones: tuple[Tombstone, ...] = ()
     page: int | None = None
+    #: The entries kept for its articles by (record id, format); None: every document
+    #: rendered and validated whole (``culprits``, a run without the cache).
+    cached: Mapping[tuple[str, str], CachedEntry] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,27 +85,152 @@ class Rendered:
     invalid: dict[str, Report]
     warnings: dict[str, Report]
     updated: datetime | None  # the newest ``updated`` of its entries
+    #: Entries rendered, or found clean, now: to keep (``store.save_cached_entries``).
+    cache: tuple[CachedEntry, ...] = ()
 
 
 def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     """Render one job through the writers and validate each file it gives."""
     entries = tuple(article_from_json(body, source) for body, source in job.bodies)
     document = FeedDocument(job.feed, entries, job.archive, job.tombstones)
-    if job.page is None:
-        files = render_formats(site, document)
+    cache: _EntryCache | None = None
+    assembled: dict[str, Assembled] = {}
+    if job.cached is None:
+        if job.page is None:
+            files = render_formats(site, document)
+        else:
+            files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
     else:
-        files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
+        cache = _EntryCache(job, entries, site, validate)
+        assembled = {relpath: cache.assemble(document, relpath) for relpath in cache.names}
+        files = {relpath: done.data for relpath, done in assembled.items()}
     invalid: dict[str, Report] = {}
     warnings: dict[str, Report] = {}
     for relpath, data in sorted(files.items()):
-        report = validate(data, site.feeds_url + relpath)
+        url = site.feeds_url + relpath
+        if cache is not None and cache.known_clean(document, relpath, assembled[relpath], url):
+            continue
+        report = validate(data, url)
         if not report.ok:
             invalid[relpath] = report
         elif report.warnings:
             warnings[relpath] = report
+        elif cache is not None:
+            cache.found_clean(relpath, assembled[relpath])
     ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
-    return Rendered(ids, files, invalid, warnings, updated)
+    kept = cache.changed() if cache is not None else ()
+    return Rendered(ids, files, invalid, warnings, updated, kept)
+
+
+class _EntryCache:
+    """The entries of one job as kept, and what is to be kept after it."""
+
+    def __init__(
+        self, job: RenderJob, entries: Sequence[Article], site: Site, validate: Validate
+    ) -> None:
+        self.cached = job.cached or {}
+        self.site = site
+        self.own = site_key(site)
+        self.bodies = {
+            article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)
+        }
+        if job.page is not None:
+            self.names = {archive_relpath(job.feed.slug, job.page): "atom.xml"}
+        else:
+            self.names = {f"{job.feed.slug}/{filename}": filename for filename in FORMATS}
+        self.validator = validate if isinstance(validate, KnownValidator) else None
+        self.current: dict[tuple[str, str], CachedEntry] = {}  # under today's keys
+        self.rows: dict[tuple[str, str], CachedEntry] = {}  # rendered or checked now
+
+    def assemble(self, document: FeedDocument, relpath: str) -> Assembled:
+        """One file of the document, from the entries kept under their current key."""
+        filename = self.names[relpath]
+        keys = {rid: entry_key(self.own, filename, body) for rid, body in self.bodies.items()}
+        known: dict[str, bytes] = {}
+        for record_id, key in keys.items():
+            hit = self.cached.get((record_id, filename))
+            if hit is not None and hit.key == key:
+                known[record_id] = hit.data
+                self.current[(record_id, filename)] = hit
+        done = assemble(self.site, document, filename, known)
+        for record_id, fragment in done.new.items():
+            row = CachedEntry(record_id, filename, keys[record_id], fragment, None)
+            self.current[(record_id, filename)] = self.rows[(record_id, filename)] = row
+        return done
+
+    def _checked(self, data: bytes) -> str | None:
+        """What ``checked`` says of an entry of these bytes found clean by this validator."""
+        if self.validator is None:
+            return None
+        digest = hashlib.sha256(self.validator.version.encode() + b"\0" + data)
+        return digest.hexdigest()
+
+    def known_clean(self, document: FeedDocument, relpath: str, done: Assembled, url: str) -> bool:
+        """Whether ``done`` needs no walk: nothing used twice, within the validator's
+        bound, its head clean, and every entry found clean in these bytes: before, or now
+        in the head with the entries not checked yet (the new ones of a cron run)."""
+        if self.validator is None:
+            return False
+        articles = [article for article, _ in done.pieces]
+        if len(articles) > self.validator.entries_allowed(document.is_archive_page):
+            return False
+        if _repeats(self.site, articles) or _later(articles, self.validator.now):
+            return False
+        filename = self.names[relpath]
+        unchecked = [
+            (article, fragment)
+            for article, fragment in done.pieces
+            if self.current[(article.id, filename)].checked != self._checked(fragment)
+        ]
+        if unchecked and len(unchecked) == len(done.pieces):
+            return False  # as much work as the whole
+        if not _clean(self.validator(done.head, url)):
+            return False
+        if unchecked:
+            probe = join(filename, done.head, [fragment for _, fragment in unchecked])
+            if not _clean(self.validator(probe, url)):
+                return False
+            self._mark(filename, unchecked)
+        return True
+
+    def found_clean(self, relpath: str, done: Assembled) -> None:
+        """``done`` was validated whole and found clean: so is each of its entries."""
+        self._mark(self.names[relpath], done.pieces)
+
+    def _mark(self, filename: str, pieces: Sequence[tuple[Article, bytes]]) -> None:
+        for article, fragment in pieces:
+            checked = self._checked(fragment)
+            row = self.current[(article.id, filename)]
+            if checked is not None and row.checked != checked:
+                row = row._replace(checked=checked)
+                self.current[(article.id, filename)] = self.rows[(article.id, filename)] = row
+
+    def changed(self) -> tuple[CachedEntry, ...]:
+        return tuple(self.rows[key] for key in sorted(self.rows))
+
+
+def _clean(report: Report) -> bool:
+    return report.ok and not report.warnings
+
+
+def _later(articles: Sequence[Article], now: datetime | None) -> bool:
+    """Whether an entry is dated later than ``now`` (the clock, when None)."""
+    moment = now or datetime.now(UTC)
+    return any(a.published > moment or a.updated > moment for a in articles)
+
+
+def _repeats(site: Site, articles: Sequence[Article]) -> bool:
+    """Whether two entries share an id, a link or an ``updated`` time: the rules that
+    judge those look at the whole document."""
+    for values in (
+        [entry_id(site, a) for a in articles],
+        [a.url for a in articles],
+        [a.updated for a in articles],
+    ):
+        if len(set(values)) != len(values):
+            return True
+    return False
 
 
 def culprits(job: RenderJob, site: Site, validate: Validate) -> dict[str, str]:

@@ -11,6 +11,7 @@ complete files and a store the next run picks up from.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from ..sitemaps import (
     sitemap_relpath,
 )
 from ..store import HistorySlot, SQLiteStore
+from ..writers import FORMATS
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
 from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
@@ -91,6 +93,7 @@ class _FeedTask:
     dropped: tuple[int, ...] = ()
     #: The live entries it shows, archive pages included (``Run._removes_too_much``).
     entries: int = 0
+    record_ids: tuple[str, ...] = ()  # of the job's entries
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,10 @@ class Run:
         all_or_nothing: bool = False,
         allow_mass_removal: bool = False,
         progress: Progress | None = None,
+        entry_cache: bool = True,
     ) -> None:
         self.catalogue = catalogue
+        self.entry_cache = entry_cache
         self.allow_mass_removal = allow_mass_removal
         self.site = catalogue.site
         self.store = store
@@ -183,8 +188,10 @@ class Run:
             broken = self._publish_archive_pages(pages, workers, result)
             # A feed with a page that failed keeps its previous current documents too.
             kept = [task for task in tasks if task.feed.slug not in broken]
-            for task, rendered in zip(kept, workers.render([t.job for t in kept]), strict=True):
+            jobs = self._with_cache([t.job for t in kept], [t.record_ids for t in kept])
+            for task, rendered in zip(kept, workers.render(jobs), strict=True):
                 self.progress.advance(task.feed.slug)
+                self._keep_entries(rendered)
                 if not self._publish_feed(task, rendered, result):
                     failed.append(task.feed)
         failed += [feed for feed in planned if feed.slug in broken]
@@ -271,8 +278,31 @@ class Run:
                 tuple(tombs),
             )
             dropped = self._pages_past(feed, len(layout.pages)) if layout is not None else ()
-            tasks.append(_FeedTask(feed, fingerprint, job, dropped, entries))
+            ids = tuple(row.record_id for row in rows)
+            tasks.append(_FeedTask(feed, fingerprint, job, dropped, entries, ids))
         return tasks, pages
+
+    def _keep_entries(self, rendered: Rendered) -> None:
+        """Keep the entries a document was assembled from, unless it failed validation:
+        what a faulty render made is never reused (the next run renders it again)."""
+        if not rendered.invalid:
+            self.store.save_cached_entries(rendered.cache)
+
+    def _with_cache(
+        self, jobs: Sequence[RenderJob], record_ids: Sequence[Sequence[str]]
+    ) -> list[RenderJob]:
+        """The jobs with the entries the store keeps for their articles (``render``)."""
+        if not self.entry_cache:
+            return list(jobs)
+        kept = self.store.cached_entries([rid for ids in record_ids for rid in ids])
+        by_key = {(entry.record_id, entry.format): entry for entry in kept}
+        return [
+            dataclasses.replace(
+                job,
+                cached={(rid, f): e for rid in ids for f in FORMATS if (e := by_key.get((rid, f)))},
+            )
+            for job, ids in zip(jobs, record_ids, strict=True)
+        ]
 
     def _removes_too_much(self, before: int, entries: int) -> bool:
         """Whether a feed that showed ``before`` entries would lose more than the allowed
@@ -311,18 +341,22 @@ class Run:
         broken: set[str] = set()
         for start in range(0, len(tasks), PAGE_BATCH):
             batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
-            jobs = [
-                RenderJob(
-                    t.feed,
-                    tuple((r.body, r.source) for r in self.store.entry_rows(t.page.record_ids)),
-                    page_links(self.site, t.feed, t.page.number, t.total),
-                    page=t.page.number,
-                )
-                for t in batch
-            ]
+            jobs = self._with_cache(
+                [
+                    RenderJob(
+                        t.feed,
+                        tuple((r.body, r.source) for r in self.store.entry_rows(t.page.record_ids)),
+                        page_links(self.site, t.feed, t.page.number, t.total),
+                        page=t.page.number,
+                    )
+                    for t in batch
+                ],
+                [t.page.record_ids for t in batch],
+            )
             done: dict[str, dict[int, str]] = {}
             for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
                 self.progress.advance(f"{task.feed.slug} {task.page.number}")
+                self._keep_entries(rendered)
                 slug = task.feed.slug
                 if slug in broken:
                     continue

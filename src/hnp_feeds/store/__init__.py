@@ -7,13 +7,15 @@ renders what changed.  A module per job: ``schema`` (SQL and migrations), ``code
 stored form of an article), ``connection`` (opening, transactions, errors), ``ingest``
 (the ingest policy), ``links`` (related posts as references to the articles they point
 to), ``reads`` (queries), ``reports`` (what the operator is told, once), ``state`` (what
-publishing remembers), ``backup`` (a consistent copy with SQLite's backup API).
+publishing remembers), ``cache`` (entries rendered once), ``backup`` (a consistent copy
+with SQLite's backup API).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .cache import CachedEntry, CacheOps
 from .codec import article_from_json, article_to_json, content_hash
 from .ingest import IngestOps, IngestResult
 from .reads import EntryRow, HistorySlot, ReadOps
@@ -22,7 +24,7 @@ from .schema import SCHEMA_VERSION
 from .state import FeedState, PendingPing, StateOps
 
 
-class SQLiteStore(IngestOps, ReadOps, ReportOps, StateOps):
+class SQLiteStore(IngestOps, ReadOps, ReportOps, StateOps, CacheOps):
     """The store in one SQLite file (WAL mode); use as a context manager."""
 
 
@@ -33,6 +35,7 @@ def open_store(path: Path) -> SQLiteStore:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CachedEntry",
     "EntryRow",
     "FeedState",
     "HistorySlot",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -286,9 +286,31 @@ DELETE FROM meta WHERE key = 'related_index';
 """
 
 
+_SCHEMA_V9_TO_V10 = """
+-- Entries rendered once (writers.fragments): per article and format the bytes of its
+-- entry, under the key they were rendered for (the writers' version, the site, the
+-- stored body). `checked` is set once the validator found the entry clean: a digest of
+-- the validator's version and these bytes.  One row per article and format: a new
+-- version of the article replaces it.
+CREATE TABLE entry_cache (
+    record_id TEXT NOT NULL,
+    format    TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    bytes     BLOB NOT NULL,
+    checked   TEXT,
+    PRIMARY KEY (record_id, format)
+) WITHOUT ROWID;
+"""
+
+
 def migrate_8_to_9(db: sqlite3.Connection) -> None:
     """Related posts from the new text model: the old full-text index dropped."""
     _execute_all(db, _SCHEMA_V8_TO_V9)
+
+
+def migrate_9_to_10(db: sqlite3.Connection) -> None:
+    """Entries rendered and checked once, kept for the documents that show them again."""
+    _execute_all(db, _SCHEMA_V9_TO_V10)
 
 
 # Step N -> N+1; each runs in one transaction together with the new user_version.
@@ -302,4 +324,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: migrate_6_to_7,
     7: migrate_7_to_8,
     8: migrate_8_to_9,
+    9: migrate_9_to_10,
 }

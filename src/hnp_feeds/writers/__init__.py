@@ -4,27 +4,19 @@ feedgen (Atom, RSS) is used only inside this package.  Every writer is determini
 same input gives the same bytes, and no writer reads the clock.
 
     files = render_formats(site, FeedDocument(feed, entries))   # "<slug>/atom.xml": bytes, ...
+    assemble(site, document, "atom.xml", known).data           # the same, from entries kept
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..model import Site
 from .atom import render_atom
-from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE, feed_url
+from .common import feed_url
 from .document import ArchiveLinks, FeedDocument
+from .formats import FORMATS, Render
+from .fragments import Assembled, assemble, entry_key, join, site_key
 from .jsonfeed import render_json
 from .rss import render_rss
-
-Render = Callable[[Site, FeedDocument], bytes]
-
-#: file name -> (render function, media type), for each format every feed is published in.
-FORMATS: dict[str, tuple[Render, str]] = {
-    "atom.xml": (render_atom, ATOM_TYPE),
-    "rss.xml": (render_rss, RSS_TYPE),
-    "feed.json": (render_json, JSON_TYPE),
-}
 
 
 def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
@@ -39,11 +31,16 @@ def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
 __all__ = [
     "FORMATS",
     "ArchiveLinks",
+    "Assembled",
     "FeedDocument",
     "Render",
+    "assemble",
+    "entry_key",
+    "join",
     "feed_url",
     "render_atom",
     "render_formats",
     "render_json",
     "render_rss",
+    "site_key",
 ]

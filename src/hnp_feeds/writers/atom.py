@@ -7,6 +7,7 @@ https://www.rfc-editor.org/rfc/rfc6721
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -17,11 +18,11 @@ from .common import (
     ATOM_TYPE,
     category_terms,
     content_of,
-    entries_of,
     feed_updated,
     feed_url,
     moment,
     require_url,
+    shown_of,
     stylesheet_href,
     summary_of,
 )
@@ -31,14 +32,17 @@ from .extensions import NAME, AtomEntryExtension, AtomFeedExtension
 GENERATOR = "hnp-feeds"
 
 
-def render_atom(site: Site, document: FeedDocument) -> bytes:
+def render_atom(
+    site: Site, document: FeedDocument, entries: Sequence[Article] | None = None
+) -> bytes:
     """The Atom document: a feed's newest entries, or one RFC 5005 archive page; with its
-    archive links and RFC 6721 tombstones."""
+    archive links and RFC 6721 tombstones.  ``entries``: write these instead of the ones
+    the document shows (its head stays the document's: ``writers.fragments``)."""
     feed, archive = document.feed, document.archive
     is_archive = document.is_archive_page
     if archive is not None and archive.is_archive and not archive.self_url:
         raise ValueError(f"feed {feed.slug!r}: an archive page needs its own self_url")
-    shown = entries_of(site, feed, document.entries, keep_all=is_archive)
+    shown = shown_of(site, document, "atom.xml")
     self_url = (archive.self_url if archive else None) or feed_url(site, feed.slug, "atom.xml")
 
     fg: Any = FeedGenerator()
@@ -76,7 +80,7 @@ def render_atom(site: Site, document: FeedDocument) -> bytes:
         if archive.next_archive:
             fg.link(href=archive.next_archive, rel="next-archive", type=ATOM_TYPE)
 
-    for article in shown:
+    for article in shown if entries is None else entries:
         # feedgen prepends by default, which would reverse our newest-first order.
         fe: Any = fg.add_entry(order="append")
         _fill_entry(site, fe, article)

@@ -10,6 +10,7 @@ from ..catalogue import newest_first
 from ..model import Article, FeedSpec, Image, Link, Site
 from ..text import escape_html, html_to_text, slugify
 from ..timezone import localize, to_local
+from .document import FeedDocument
 
 RELATED_HEADING = "Bài liên quan"
 SUMMARY_CHARS = 300
@@ -40,6 +41,13 @@ def entries_of(
     if keep_all:
         return ordered
     return ordered[: feed.limit or site.entries_per_feed]
+
+
+def shown_of(site: Site, document: FeedDocument, filename: str) -> list[Article]:
+    """The entries the document shows in the format of ``filename``: an Atom archive
+    page all of its own, every other document its newest (``entries_of``)."""
+    keep_all = filename == "atom.xml" and document.is_archive_page
+    return entries_of(site, document.feed, document.entries, keep_all=keep_all)
 
 
 def feed_updated(site: Site, entries: Sequence[Article]) -> datetime:

@@ -6,6 +6,7 @@ https://www.jsonfeed.org/version/1.1/
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..identity import entry_id
@@ -14,9 +15,9 @@ from ..timezone import rfc3339
 from .common import (
     category_terms,
     content_of,
-    entries_of,
     feed_url,
     require_url,
+    shown_of,
     summary_of,
 )
 from .document import FeedDocument
@@ -26,10 +27,13 @@ VERSION = "https://jsonfeed.org/version/1.1"
 EXTENSION = "_hnp"
 
 
-def render_json(site: Site, document: FeedDocument) -> bytes:
-    """The JSON Feed document of a feed: the same entries and ids as its Atom and RSS."""
+def render_json(
+    site: Site, document: FeedDocument, entries: Sequence[Article] | None = None
+) -> bytes:
+    """The JSON Feed document of a feed: the same entries and ids as its Atom and RSS
+    (``entries``: as ``render_atom``)."""
     feed = document.feed
-    shown = entries_of(site, feed, document.entries)
+    shown = shown_of(site, document, "feed.json")
     out: dict[str, Any] = {
         "version": VERSION,
         "title": feed.title,
@@ -45,7 +49,7 @@ def render_json(site: Site, document: FeedDocument) -> bytes:
     out["authors"] = [{"name": site.title, "url": site.base_url}]
     if site.hub:
         out["hubs"] = [{"type": "WebSub", "url": site.hub}]
-    out["items"] = [_item(site, article) for article in shown]
+    out["items"] = [_item(site, article) for article in (shown if entries is None else entries)]
     return (json.dumps(out, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
 
 

@@ -5,6 +5,7 @@ https://www.rssboard.org/rss-specification
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from feedgen.feed import FeedGenerator
@@ -15,12 +16,12 @@ from .common import (
     RSS_TYPE,
     category_terms,
     content_of,
-    entries_of,
     feed_updated,
     feed_url,
     image_type,
     moment,
     require_url,
+    shown_of,
     stylesheet_href,
     summary_of,
 )
@@ -30,10 +31,13 @@ from .extensions import NAME, RssEntryExtension, RssFeedExtension
 GENERATOR = "hnp-feeds"
 
 
-def render_rss(site: Site, document: FeedDocument) -> bytes:
-    """The RSS 2.0 document of a feed: its newest items, newest first."""
+def render_rss(
+    site: Site, document: FeedDocument, entries: Sequence[Article] | None = None
+) -> bytes:
+    """The RSS 2.0 document of a feed: its newest items, newest first (``entries``: as
+    ``render_atom``)."""
     feed = document.feed
-    shown = entries_of(site, feed, document.entries)
+    shown = shown_of(site, document, "rss.xml")
 
     fg: Any = FeedGenerator()
     fg.register_extension(NAME, RssFeedExtension, RssEntryExtension, atom=False, rss=True)
@@ -56,7 +60,7 @@ def render_rss(site: Site, document: FeedDocument) -> bytes:
     # the site's home page must come last.
     fg.link(href=site.base_url, rel="alternate")
 
-    for article in shown:
+    for article in shown if entries is None else entries:
         # feedgen prepends by default, which would reverse our newest-first order.
         fe: Any = fg.add_entry(order="append")
         _fill_item(site, fe, article)

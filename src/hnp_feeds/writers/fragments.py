@@ -1,0 +1,147 @@
+"""A document assembled from its entries rendered once (issue 14.3): byte for byte what
+the writer gives for the whole document.
+
+Every writer serialises a document as its head, then its entries one after the other,
+then the closing of the root; an entry's bytes depend on the entry and the site only (not
+on the feed, the page or the place in the document: lxml indents by depth and feedgen
+declares the namespaces on the root, the same for every document of a format).  So
+
+    document = head[: -len(empty_tail)] + open + sep.join(entry fragments) + close
+
+where ``head`` is the document written without entries.  The fragments of the entries
+not known yet are cut out of one document written with them alone (its head is the
+document's own), at the line each entry starts on; when the count of those lines is not
+the count of entries (an RSS ``content:encoded`` CDATA section holding the very text
+``\\n    <item>``), each such entry is written alone in a document of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..digest import source_digest
+from ..model import Article, Site
+from .common import shown_of
+from .document import FeedDocument
+from .formats import FORMATS
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the entries sit in one format's bytes."""
+
+    marker: bytes  # starts every entry, after the newline ending what comes before it
+    empty_tail: bytes  # how the document without entries ends
+    open: bytes  # before the first entry, in place of ``empty_tail``
+    sep: bytes  # between two entries
+    close: bytes  # after the last entry
+
+
+_RSS_END = b"  </channel>\n</rss>\n"
+_LAYOUTS = {
+    "atom.xml": _Layout(b"\n  <entry>", b"</feed>\n", b"", b"", b"</feed>\n"),
+    "rss.xml": _Layout(b"\n    <item>", _RSS_END, b"", b"", _RSS_END),
+    "feed.json": _Layout(b"\n    {", b"[]\n}\n", b"[\n", b",\n", b"\n  ]\n}\n"),
+}
+
+
+#: Part of every entry key: what an entry's bytes depend on besides the entry and the
+#: site: the source of the writers and of what they call (ids, text, times) and the
+#: libraries that serialise; an edit of any of them is a new cache.
+WRITER_VERSION = source_digest(
+    ("writers", "identity.py", "text.py", "timezone.py", "model.py"), ("feedgen", "lxml")
+)
+
+
+def site_key(site: Site) -> str:
+    """The part of an entry key that stands for the site (ids, URLs of the entries)."""
+    return hashlib.sha256(repr(site).encode()).hexdigest()[:16]
+
+
+def entry_key(site: str, filename: str, body: str) -> str:
+    """The cache key of one entry in one format: the writers' version, the site (its
+    ``site_key``) and the stored body of the article (everything the entry shows, its
+    related links' current URLs and titles included)."""
+    text = f"{WRITER_VERSION}\n{site}\n{filename}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """One document assembled: its bytes, its head (the document without entries), the
+    fragments rendered for it (article id -> bytes, to keep) and every entry it shows
+    with its fragment, in document order."""
+
+    data: bytes
+    head: bytes
+    new: dict[str, bytes]
+    pieces: list[tuple[Article, bytes]]
+
+
+def assemble(
+    site: Site, document: FeedDocument, filename: str, known: Mapping[str, bytes]
+) -> Assembled:
+    """``document`` in the format of ``filename`` from the fragments ``known`` (article id
+    -> bytes) and those of the other entries, rendered now."""
+    render = FORMATS[filename][0]
+    shown = shown_of(site, document, filename)
+    head = render(site, document, ())
+    missing = [article for article in shown if article.id not in known]
+    new = _fragments(site, document, filename, missing, head) if missing else {}
+    pieces = [(article, known.get(article.id) or new[article.id]) for article in shown]
+    data = join(filename, head, [fragment for _, fragment in pieces])
+    return Assembled(data, head, new, pieces)
+
+
+def join(filename: str, head: bytes, fragments: Sequence[bytes]) -> bytes:
+    """A document of the format of ``filename``: its ``head`` (the document without
+    entries) with these entry fragments, in this order."""
+    if not fragments:
+        return head
+    layout = _LAYOUTS[filename]
+    if not head.endswith(layout.empty_tail):
+        raise ValueError(f"{filename}: a document without entries ends unexpectedly")
+    return b"".join(
+        (
+            head[: len(head) - len(layout.empty_tail)],
+            layout.open,
+            layout.sep.join(fragments),
+            layout.close,
+        )
+    )
+
+
+def _fragments(
+    site: Site, document: FeedDocument, filename: str, articles: Sequence[Article], head: bytes
+) -> dict[str, bytes]:
+    """The fragments of ``articles``: cut from one document holding them all, or (when it
+    cannot be cut safely) each from a document holding it alone."""
+    cut = _cut(site, document, filename, articles, head)
+    if cut is not None:
+        return dict(zip((a.id for a in articles), cut, strict=True))
+    found: dict[str, bytes] = {}
+    for article in articles:
+        alone = _cut(site, document, filename, (article,), head)
+        if alone is None:
+            raise ValueError(f"{filename}: entry {article.id!r} cannot be cut from its document")
+        found[article.id] = alone[0]
+    return found
+
+
+def _cut(
+    site: Site, document: FeedDocument, filename: str, articles: Sequence[Article], head: bytes
+) -> list[bytes] | None:
+    layout = _LAYOUTS[filename]
+    data = FORMATS[filename][0](site, document, articles)
+    prefix = head[: len(head) - len(layout.empty_tail)] + layout.open
+    if not (data.startswith(prefix) and data.endswith(layout.close)):
+        return None
+    region = data[len(prefix) : len(data) - len(layout.close)]
+    starts = [m.start() for m in re.finditer(re.escape(layout.marker), b"\n" + region)]
+    if len(starts) != len(articles) or starts[:1] != [0]:
+        return None
+    ends = [start - len(layout.sep) for start in starts[1:]] + [len(region)]
+    return [region[start:end] for start, end in zip(starts, ends, strict=True)]

@@ -1,0 +1,131 @@
+"""Entries rendered and checked once (issue 14.3): documents assembled from the entries the
+store keeps are byte for byte those rendered whole, run after run, through edits,
+retractions, URL changes and moves; and kept entries of other writers are never used."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hnp_feeds.publish import PublishResult, publish
+from hnp_feeds.writers import fragments
+
+from .portal import catalogue, write_records
+from .test_history import START, article, steps
+from .test_pipeline import NOW, files_of, portals
+
+
+def _outcome(result: PublishResult) -> tuple[Any, ...]:
+    """What a run says, beside the files it writes."""
+    return (
+        result.exit_code,
+        {path: [m.to_dict() for m in r.messages] for path, r in result.invalid.items()},
+        {path: [m.to_dict() for m in r.messages] for path, r in result.warnings.items()},
+        sorted(result.withheld),
+    )
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    page_size=st.sampled_from([2, 3, 4]),
+    workers=st.sampled_from([1, 2]),
+)
+def test_cron_runs_with_the_cache_write_the_bytes_of_whole_renders(
+    seed: int, page_size: int, workers: int
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        portal = catalogue(root, archive_page_size=page_size, entries_per_feed=3, related_count=1)
+        for day, state in enumerate(steps(seed, days=4)):
+            records = [article(n, version) for n, version in sorted(state.items())]
+            source = write_records(root / "e.jsonl", records)
+            now = START + timedelta(days=41 + day)
+            runs = {}
+            for cached in (True, False):
+                name = "cached" if cached else "whole"
+                runs[name] = publish(
+                    portal,
+                    [source],
+                    store_path=root / f"{name}.sqlite",
+                    out_dir=root / name,
+                    now=now,
+                    workers=workers,
+                    entry_cache=cached,
+                )
+            assert _outcome(runs["cached"]) == _outcome(runs["whole"]), day
+            assert files_of(root / "cached") == files_of(root / "whole"), day
+        with sqlite3.connect(root / "cached.sqlite") as db:
+            formats = {row[0] for row in db.execute("SELECT format FROM entry_cache")}
+        assert formats == {"atom.xml", "rss.xml", "feed.json"}  # the cache was used
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=portals(), page_size=st.sampled_from([3, 5, 100]))
+def test_a_first_publish_with_the_cache_writes_the_bytes_of_whole_renders(
+    records: list[dict[str, Any]], page_size: int
+) -> None:
+    """Random portals with colliding times, drafts, tags: the same bytes and reports."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        portal = catalogue(root, archive_page_size=page_size, related_count=1)
+        source = write_records(root / "export.jsonl", records)
+        runs = [
+            publish(
+                portal,
+                [source],
+                store_path=root / f"{cached}.sqlite",
+                out_dir=root / str(cached),
+                now=NOW,
+                workers=1,
+                entry_cache=cached,
+            )
+            for cached in (True, False)
+        ]
+        assert _outcome(runs[0]) == _outcome(runs[1])
+        assert files_of(root / "True") == files_of(root / "False")
+
+
+def _tamper(store: Path) -> int:
+    """Every kept Atom entry shows another title; how many were changed."""
+    with sqlite3.connect(store) as db:
+        changed = db.execute(
+            "UPDATE entry_cache SET bytes = CAST(replace(CAST(bytes AS TEXT), '<title>',"
+            " '<title>Đã sửa trong kho ') AS BLOB) WHERE format = 'atom.xml'"
+        ).rowcount
+    return changed
+
+
+def _remove_documents(out: Path) -> None:
+    for path in out.rglob("*.xml"):
+        path.unlink()
+
+
+def test_entries_kept_by_other_writers_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
+    records = [article(n, {}) for n in range(8)]
+    source = write_records(tmp_path / "e.jsonl", records)
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
+    whole = files_of(out)
+    # The kept entries are used: a change made to them in the store shows.
+    assert _tamper(store) > 0
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
+    shown = files_of(out)
+    assert "Đã sửa trong kho".encode() in shown["tin-moi/atom.xml"]
+    assert shown != whole
+    # Other writers (a new version of any writer's source) render their entries again.
+    monkeypatch.setattr(fragments, "WRITER_VERSION", fragments.WRITER_VERSION + "-next")
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
+    assert files_of(out) == whole
