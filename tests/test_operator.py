@@ -66,7 +66,7 @@ def test_a_week_of_cron_with_a_bad_record_that_gets_fixed(tmp_path: Path) -> Non
     assert state["last_run"]["command"] == "publish" and state["last_run"]["exit_code"] == 3
     assert state["last_run"]["outcome"] == "rejected" and state["unfinished"] is None
     assert state["articles"]["in the feeds"] == 6 and state["rejected"] == 1
-    assert state["schema_version"] == 8 and state["store_path"].endswith("hnp-feeds.sqlite")
+    assert state["schema_version"] == 9 and state["store_path"].endswith("hnp-feeds.sqlite")
 
     # Every five minutes until Wednesday: the same export, nothing said again, exit 0.
     for run in range(2, 5):

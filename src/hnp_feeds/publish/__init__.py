@@ -288,8 +288,11 @@ def _ingest(
     given = {name: value for name, value in page.items() if value not in (None, "", ())}
     with _repairs_into(cleaned):
         # A database source's read position and a web source's fetched pages are saved in
-        # the ingest's transaction.
-        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, now=now, **given)
+        # the ingest's transaction; a raw record the store has read before is skipped.
+        items = read_sources(
+            list(sources), catalogue=catalogue, marks=store.db, now=now,
+            known=store.raw_hashes(), **given,
+        )  # fmt: skip
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
     # Sources read whole say what is no longer wrong; a database is read incrementally.

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -274,6 +274,19 @@ def migrate_7_to_8(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V7_TO_V8)
 
 
+_SCHEMA_V8_TO_V9 = """
+-- The digest of the raw record an article was last read from (its JSON line's bytes, its
+-- CSV row, `adapters.records.RawDigest`): the same raw record is skipped before it is
+-- parsed.  NULL until the article is read again from such a source.
+ALTER TABLE articles ADD COLUMN raw_hash TEXT
+"""
+
+
+def migrate_8_to_9(db: sqlite3.Connection) -> None:
+    """Raw records read once: an unchanged JSON line or CSV row is skipped unparsed."""
+    _execute_all(db, _SCHEMA_V8_TO_V9)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -284,4 +297,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }
