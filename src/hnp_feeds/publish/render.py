@@ -7,12 +7,13 @@ data and gives back bytes and reports; what a run writes is decided by the paren
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import FeedSpec, Site, Tombstone
+from ..precompress import compressible, gzip_bytes
 from ..store import article_from_json
 from ..validator import Report
 from ..validator.explain import explain
@@ -43,6 +44,8 @@ class Rendered:
     invalid: dict[str, Report]
     warnings: dict[str, Report]
     updated: datetime | None  # the newest ``updated`` of its entries
+    #: The ``.gz`` sibling of each valid file that gets one, compressed where rendered.
+    gz: dict[str, bytes] = field(default_factory=dict)
 
 
 def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
@@ -63,7 +66,12 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
             warnings[relpath] = report
     ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
-    return Rendered(ids, files, invalid, warnings, updated)
+    gz = (
+        {}
+        if invalid
+        else {name: gzip_bytes(data) for name, data in files.items() if compressible(name)}
+    )
+    return Rendered(ids, files, invalid, warnings, updated, gz)
 
 
 def culprits(job: RenderJob, site: Site, validate: Validate) -> dict[str, str]:
