@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
@@ -33,13 +33,15 @@ from ..errors import (
 from ..model import Site
 from ..store import IngestResult, SQLiteStore, open_store
 from ..timezone import to_local
-from ..validator import PortalPolicy, Report, validate
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .plan import site_feeds
-from .render import Validate
 from .result import FeedSummary, PublishResult
 from .run import PAGES, NullProgress, Progress, Run
+
+if TYPE_CHECKING:
+    from ..validator import PortalPolicy, Report
+    from .render import Validate
 
 __all__ = [
     "FeedSummary",
@@ -251,11 +253,16 @@ def system_faults() -> Iterator[None]:
 
 def portal_validator(site: Site, now: datetime) -> Validate:
     """Spec and portal policy at the run's ``now``: offsets of the site's zone, no later
-    date, related links, page sizes (``PortalPolicy``)."""
-    policy = PortalPolicy.for_site(site, now=now)
+    date, related links, page sizes (``PortalPolicy``).  The validator (and lxml) is
+    loaded by the first document checked: a run with nothing to render never loads it."""
+    policies: list[PortalPolicy] = []
 
     def check(data: bytes, base_url: str) -> Report:
-        return validate(data, base_url=base_url, profile="portal", policy=policy)
+        from ..validator import PortalPolicy, validate
+
+        if not policies:
+            policies.append(PortalPolicy.for_site(site, now=now))
+        return validate(data, base_url=base_url, profile="portal", policy=policies[0])
 
     return check
 

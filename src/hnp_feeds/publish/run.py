@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..archive import (
     ARCHIVE_DIR,
@@ -34,9 +34,11 @@ from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
 from ..store import SQLiteStore
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
-from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
-from .workers import Workers
+
+if TYPE_CHECKING:  # rendering (the writers, the validator, the workers) only when there is some
+    from .render import Rendered, RenderJob, Validate
+    from .workers import Workers
 
 #: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
 TOMBSTONE_TTL = timedelta(days=30)
@@ -169,6 +171,8 @@ class Run:
             # Refused as a whole: nothing written, the dirty keys kept, so every run is
             # refused the same way until the export is fixed or the removal confirmed.
             return
+        from .workers import Workers
+
         self.progress.start(len(tasks) + len(pages))
         failed: list[FeedSpec] = []
         # Rendering and validating are most of the work: a few processes share them while
@@ -194,6 +198,8 @@ class Run:
         """A document failed: its entries that fail alone are withheld at the end of the
         pass (and the document published without them); else the document keeps its old
         files."""
+        from .render import culprits
+
         result.invalid.update(rendered.invalid)
         found = culprits(job, self.site, self.validate)
         if found:
@@ -222,6 +228,8 @@ class Run:
     ) -> tuple[list[_FeedTask], list[_PageTask]]:
         """The current documents and archive pages of the planned feeds that differ from
         what was last published (those that would take too much away left out)."""
+        from .render import RenderJob
+
         states = self.store.feed_states()
         tasks: list[_FeedTask] = []
         pages: list[_PageTask] = []
@@ -302,6 +310,8 @@ class Run:
     ) -> set[str]:
         """Render, validate and write archive pages, a batch at a time (bodies read from
         the store per batch); the slugs of feeds with a page that failed."""
+        from .render import RenderJob
+
         broken: set[str] = set()
         for start in range(0, len(tasks), PAGE_BATCH):
             batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
