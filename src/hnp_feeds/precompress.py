@@ -14,7 +14,7 @@ from .output import write_atomic
 
 # Text the portal publishes: worth compressing.  Images and archives already are.
 COMPRESSIBLE_SUFFIXES = frozenset({".xml", ".json", ".html", ".opml", ".css", ".txt", ".svg"})
-#: zlib's default: on the portal's feeds level 9 takes about twice the time for under 1 %.
+#: zlib's default: on the sample portal's feeds level 9 costs 30 % more CPU for 0.3 % less.
 GZIP_LEVEL = 6
 
 
