@@ -7,6 +7,7 @@ import gzip
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,11 +76,11 @@ def test_a_run_cut_between_a_gz_and_its_file_leaves_the_gz_ahead_never_behind(
     old_atom = atom.read_bytes()
     real_write = precompress.write_atomic
 
-    def cut_before_the_file(path: Path, data: bytes) -> bool:
+    def cut_before_the_file(path: Path, data: bytes, *rest: Any) -> bool:
         if path == atom:
             assert gzip.decompress(sibling.read_bytes()) == data  # its .gz is in place
             raise Killed
-        return real_write(path, data)
+        return real_write(path, data, *rest)
 
     monkeypatch.setattr(precompress, "write_atomic", cut_before_the_file)
     records[0] = record(0, title="Tiêu đề mới")

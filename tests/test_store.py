@@ -13,7 +13,7 @@ import pytest
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue
-from hnp_feeds.errors import RecordError, StoreError
+from hnp_feeds.errors import RecordError, StoreError, StoreUnusable
 from hnp_feeds.identity import entry_id
 from hnp_feeds.model import Article, Category, FeedSpec, Image, Link
 from hnp_feeds.store import (
@@ -249,7 +249,7 @@ def test_a_version_1_store_is_migrated_with_its_data(
     monkeypatch.undo()
     fill_old_store(path, tmp_path, portal, [record(n) for n in range(6)])
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.schema_version == SCHEMA_VERSION == 11
         assert store.count("articles") == 6
         categories, authors = store.live_sections()
         assert len(categories) == 3 and len(authors) == 3
@@ -290,7 +290,7 @@ def test_a_version_2_store_is_migrated_to_archive_history_without_bodies(
     assert "has_url" not in {row[1] for row in raw.execute("PRAGMA table_info(articles)")}
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 10
+        assert store.schema_version == SCHEMA_VERSION == 11
         main = FeedSpec("tin-moi", "Tin mới", archive=True)
         slots = store.history_keys(main)
         assert {s.record_id for s in slots} == {str(1000 + n) for n in (0, 1, 2, 3, 6, 7, 8)}
@@ -336,3 +336,51 @@ def test_edits_of_one_run_get_distinct_times_never_after_the_run(
         assert article is not None
         times.append(article.updated)
     assert len(set(times)) == 3 and all(t < later and t.microsecond for t in times)
+
+
+def test_the_full_check_runs_only_when_the_file_is_not_as_a_clean_close_left_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PRAGMA quick_check`` reads the whole file (seconds on 100,000 articles): a store
+    this program closed cleanly is not read whole again; one changed by anything else, or
+    left with a WAL by a run that did not close, is checked, and refused when damaged."""
+    from hnp_feeds.store.connection import Connection
+
+    checks: list[Path] = []
+    real_check = Connection.full_check
+
+    def counting(self: Connection) -> None:
+        checks.append(self.path)
+        real_check(self)
+
+    monkeypatch.setattr(Connection, "full_check", counting)
+    path = tmp_path / "store.sqlite"
+    with open_store(path) as store:
+        store.set_meta("k", "v")
+    assert len(checks) == 1  # a new file: checked
+    with open_store(path) as store:
+        assert store.get_meta("k") == "v"
+    assert len(checks) == 1  # as the last close left it: not read whole
+    # Another program changes the file (a copy, a restore, a disk fault): checked again.
+    data = bytearray(path.read_bytes())
+    path.write_bytes(bytes(data))
+    with open_store(path):
+        pass
+    assert len(checks) == 2
+    # A run that never closed leaves its WAL: checked.
+    crashed = sqlite3.connect(path, isolation_level=None)
+    crashed.execute("PRAGMA journal_mode=WAL")
+    crashed.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('k', 'w')")
+    with open_store(path) as store:
+        assert store.get_meta("k") == "w"
+    assert len(checks) == 3
+    crashed.close()
+    # Damage is found whenever the file changed, and refused.
+    with open_store(path):
+        pass
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page : 2 * page] = bytes(range(256)) * (page // 256)
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreUnusable, match="damaged"):
+        open_store(path)

@@ -143,7 +143,8 @@ def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published
     db = sqlite3.connect(portal.store_path, isolation_level=None)
     for table in ("related_docs", "related_terms", "related_postings", "related_corpus"):
         db.execute(f"DROP TABLE {table}")
-    db.execute("DROP TABLE entry_cache")  # (a later step's)
+    db.execute("DROP TABLE entry_cache")  # (later steps')
+    db.execute("ALTER TABLE articles DROP COLUMN raw_hash")
     db.execute("CREATE VIRTUAL TABLE related_fts USING fts5(title, summary, tags, pairs)")
     db.execute("CREATE TABLE related_docs (rowid INTEGER PRIMARY KEY, article_id TEXT)")
     db.execute("PRAGMA user_version = 8")

@@ -1,5 +1,8 @@
 """The ``hnp-feeds`` command: each command parses options, calls one library function,
-reports, and maps errors to exit codes.  No logic lives here."""
+reports, and maps errors to exit codes.  No logic lives here.
+
+A command imports what it uses when it runs (the pipeline, the validator, rich): a cron
+``publish`` with nothing to do never loads the writers, the validator or lxml."""
 
 from __future__ import annotations
 
@@ -12,15 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from rich.text import Text
 
 from .config import Catalogue, catalogue_for
 from .errors import ExitCode, HnpFeedsError, error_line, exit_code_of
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from .publish import PublishResult
 
 app = typer.Typer(
@@ -48,11 +49,6 @@ def main(
     ] = False,
 ) -> None:
     """Publish the HNP news portal as Atom, RSS and JSON feeds, and validate them."""
-
-
-# soft_wrap: a long "file:line: reason" stays on one line in cron mail and log files.
-console = Console(stderr=False, soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 
 ConfigOption = Annotated[
@@ -167,9 +163,12 @@ def build_command(
     show_bar = not quiet and sys.stderr.isatty()
     with _errors():
         if show_bar:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             with Progress(
                 TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-                console=err_console, transient=True,
+                console=Console(stderr=True, soft_wrap=True), transient=True,
             ) as bar:  # fmt: skip
                 result = build(
                     catalogue, source, out, progress=_BarProgress(bar), page=page,
@@ -501,13 +500,18 @@ def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) 
         for url, error in result.pings.failed.items() if result.pings else []:
             typer.echo(f"hub ping failed for {url}: {error}")
     if table_of is not None and result.feeds:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(title=Text(f"Feeds in {table_of}"))  # Text: never read as markup
         table.add_column("feed")
         table.add_column("title")
         table.add_column("entries", justify="right")
         for feed in result.feeds:
             table.add_row(Text(feed.slug), Text(feed.title), str(feed.entries))
-        console.print(table)
+        # soft_wrap: a long line stays on one line in cron mail and log files.
+        Console(soft_wrap=True).print(table)
     typer.echo(result.summary())
 
 

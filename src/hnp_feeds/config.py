@@ -23,17 +23,19 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from lxml import etree
 
 from .errors import ConfigError
 from .model import FeedSpec, Site
 from .text import MAX_SLUG, slugify
+
+if TYPE_CHECKING:
+    from lxml import etree  # imported when an [html_pages] XPath is compiled
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TAG_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
@@ -101,12 +103,20 @@ _XPATH_NAMES = frozenset(
 _XPATH_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
 _XPATH_CALL = re.compile(r"(?<![\w.:$@-])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
 _XPATH_PREFIX = re.compile(r"(?<![\w.:$-])@?([A-Za-z_][\w.-]*):(?!:)")
-_EMPTY_PAGE = etree.fromstring("<html><head/><body/></html>")
+
+
+@cache
+def _empty_page() -> etree._Element:
+    from lxml import etree
+
+    return etree.fromstring("<html><head/><body/></html>")
 
 
 def compile_xpath(expression: str, where: str) -> etree.XPath:
     """An XPath expression compiled, its names looked up and tried once on an empty page,
     or a ConfigError naming ``where``."""
+    from lxml import etree
+
     bare = _XPATH_LITERAL.sub('""', expression)
     faults = [f"unknown function {n}()" for n in _XPATH_CALL.findall(bare) if n not in _XPATH_NAMES]
     faults += [f"undefined namespace prefix {p}" for p in _XPATH_PREFIX.findall(bare) if p != "xml"]
@@ -115,7 +125,7 @@ def compile_xpath(expression: str, where: str) -> etree.XPath:
         if faults:
             raise etree.XPathError(faults[0])
         compiled = etree.XPath(expression)
-        compiled(_EMPTY_PAGE)
+        compiled(_empty_page())
     except etree.XPathError as exc:
         raise ConfigError(f"{where}: not a valid XPath expression: {exc}: {expression!r}") from None
     return compiled
@@ -178,6 +188,7 @@ _WEB_NUMBERS: dict[str, tuple[type, float]] = {
     "recheck_per_run": (int, 0),
 }  # fmt: skip
 DEFAULT_NEXT_XPATH = "//a[@rel='next']/@href | //link[@rel='next']/@href"
+_WEB_XPATHS = ("follow_xpath", "next_xpath")
 WEB_KEYS = ("follow_pattern", "follow_xpath", "next_xpath", "hosts", "categories", "contact",
             "retract_on_404", *_WEB_NUMBERS)  # fmt: skip
 
@@ -215,9 +226,7 @@ class WebSettings:
     backoff_seconds: float = 1.0
     page_budget: int = 200
     recheck_per_run: int = 20
-    _compiled: Mapping[str, Any] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
+    _compiled: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         for name, (kind, least) in _WEB_NUMBERS.items():
@@ -238,8 +247,11 @@ class WebSettings:
                     f"[web] follow_pattern: not a valid regular expression: {exc}:"
                     f" {self.follow_pattern!r}"
                 ) from None
-        compiled.update(compile_xpaths(self, ("follow_xpath", "next_xpath"), "web"))
-        object.__setattr__(self, "_compiled", MappingProxyType(compiled))
+        # The default next_xpath is ours and good: compiled (with lxml) when a web source
+        # is read, not by every command that loads the catalogue.
+        given = ("follow_xpath",) if self.next_xpath == DEFAULT_NEXT_XPATH else _WEB_XPATHS
+        compiled.update(compile_xpaths(self, given, "web"))
+        object.__setattr__(self, "_compiled", compiled)
         hosts = self.hosts
         if isinstance(hosts, str) or not all(isinstance(h, str) and h for h in hosts):
             raise ConfigError('[web] hosts: must be a list of host names ("www.hnp.vn")')
@@ -261,6 +273,8 @@ class WebSettings:
 
     def compiled(self, name: str) -> Any:
         """The compiled ``follow_pattern``, ``follow_xpath`` or ``next_xpath``, or None."""
+        if name == "next_xpath" and name not in self._compiled:
+            self._compiled.update(compile_xpaths(self, (name,), "web"))
         return self._compiled.get(name)
 
 

@@ -57,7 +57,9 @@ class Article:
     ``published``/``updated`` are aware datetimes in Asia/Ho_Chi_Minh; text is NFC;
     ``content_html`` is already sanitized; ``related`` keeps the site's order; ``listed``
     are related posts known by title only (the store resolves them into ``related``).
-    ``source`` says where the record came from (``file.jsonl:12``), for reports.
+    ``source`` says where the record came from (``file.jsonl:12``), for reports;
+    ``raw_hash`` is the digest of the raw record it was read from (``adapters.records.
+    RawDigest``), kept by the store so that the same raw record is skipped next time.
     """
 
     id: str
@@ -75,12 +77,23 @@ class Article:
     listed: tuple[ListedPost, ...] = ()
     status: Status = "published"
     source: str = field(default="", compare=False)
+    raw_hash: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         for name in ("published", "updated"):
             value: datetime = getattr(self, name)
             if value.tzinfo is None or value.utcoffset() is None:
                 raise ValueError(f"Article.{name} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A raw record the store has read before, byte for byte and under the same rules:
+    skipped by the adapter before it is parsed, cleaned or sanitized.  It still counts as
+    seen, as the record ``id`` (its duplicates are refused, its source was read whole)."""
+
+    id: str
+    source: str
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from lxml import etree
-
 from .config import Catalogue
 from .model import FeedKind, FeedSpec
 from .timezone import rfc822
@@ -49,6 +47,8 @@ def render_opml(
     ``updated`` (the newest article's time) becomes ``dateModified``; without it the
     element is left out rather than filled with the clock.
     """
+    from lxml import etree  # only when the pages are written again
+
     site = catalogue.site
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")

@@ -15,15 +15,27 @@ from pathlib import Path
 from .errors import SystemFault
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Put ``data`` at ``path`` atomically; False (and nothing written) when unchanged."""
+def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> bool:
+    """Put ``data`` at ``path`` atomically; False (and nothing written) when unchanged.
+
+    The rename is made durable by syncing the directory: now, or, given ``unsynced``, by
+    the caller once for all the files it wrote there (``sync_dirs``), before it records
+    them as published."""
     try:
-        return _write_atomic(path, data)
+        return _write_atomic(path, data, unsynced)
     except OSError as exc:
         raise SystemFault.of(exc, path) from exc
 
 
-def _write_atomic(path: Path, data: bytes) -> bool:
+def sync_dirs(unsynced: set[Path]) -> None:
+    """Sync each directory of ``unsynced`` once (the renames into it become durable), and
+    empty it."""
+    for directory in sorted(unsynced):
+        _fsync_dir(directory)
+    unsynced.clear()
+
+
+def _write_atomic(path: Path, data: bytes, unsynced: set[Path] | None) -> bool:
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
@@ -41,7 +53,10 @@ def _write_atomic(path: Path, data: bytes) -> bool:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if unsynced is None:
+        _fsync_dir(path.parent)
+    else:
+        unsynced.add(path.parent)
     return True
 
 

@@ -16,11 +16,18 @@ from .output import write_atomic
 COMPRESSIBLE_SUFFIXES = frozenset(
     {".xml", ".json", ".html", ".opml", ".css", ".txt", ".svg", ".xsl"}
 )
+#: zlib's default: on the sample portal's feeds level 9 costs 30 % more CPU for 0.3 % less.
+GZIP_LEVEL = 6
 
 
 def gzip_bytes(data: bytes) -> bytes:
-    """Deterministic gzip (no file name, mtime 0, level 9)."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
+    """Deterministic gzip (no file name, mtime 0, ``GZIP_LEVEL``)."""
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
+
+def compressible(name: str) -> bool:
+    """Whether a file of this name gets a ``.gz`` sibling (by its suffix)."""
+    return Path(name).suffix in COMPRESSIBLE_SUFFIXES
 
 
 def gzip_sibling(path: Path) -> Path:
@@ -28,18 +35,23 @@ def gzip_sibling(path: Path) -> Path:
     return path.with_name(path.name + ".gz")
 
 
-def write_gzip_sibling(path: Path, data: bytes) -> bool:
-    """Write ``<path>.gz`` holding ``data`` compressed, atomically; False when unchanged.
+def write_gzip_sibling(
+    path: Path, data: bytes, gz: bytes | None = None, unsynced: set[Path] | None = None
+) -> bool:
+    """Write ``<path>.gz`` holding ``data`` compressed (``gz``, when already compressed
+    by a render worker), atomically; False when unchanged.
 
     Call it with the same bytes just written to ``path``.  Files that do not compress
     (by suffix) get no sibling.
     """
     if path.suffix not in COMPRESSIBLE_SUFFIXES:
         return False
-    return write_atomic(gzip_sibling(path), gzip_bytes(data))
+    return write_atomic(gzip_sibling(path), gz or gzip_bytes(data), unsynced)
 
 
-def write_with_sibling(path: Path, data: bytes) -> bool:
+def write_with_sibling(
+    path: Path, data: bytes, gz: bytes | None = None, unsynced: set[Path] | None = None
+) -> bool:
     """Put ``data`` at ``path`` and its ``.gz`` sibling, atomically each; False when the
     bytes were already there (a sibling that does not hold them is written again).
 
@@ -47,23 +59,26 @@ def write_with_sibling(path: Path, data: bytes) -> bool:
     the stale one): a file already published gets its new ``.gz`` first, then itself; a new
     file is put in place first, then its ``.gz`` (a ``.gz`` without its file is never left).
     A run killed in between leaves a ``.gz`` one version ahead, which the next run's write
-    of the same bytes completes."""
+    of the same bytes completes.
+
+    ``gz``: ``data`` already compressed (``gzip_bytes``, in a render worker);
+    ``unsynced``: see ``write_atomic``."""
     if path.suffix not in COMPRESSIBLE_SUFFIXES:
-        return write_atomic(path, data)
+        return write_atomic(path, data, unsynced)
     sibling = gzip_sibling(path)
     try:
         current = path.read_bytes()
     except FileNotFoundError:
         sibling.unlink(missing_ok=True)  # an orphan must not stand for the new file
-        write_atomic(path, data)
-        write_gzip_sibling(path, data)
+        write_atomic(path, data, unsynced)
+        write_gzip_sibling(path, data, gz, unsynced)
         return True
     if current == data:
         if not holds(sibling, data):
-            write_gzip_sibling(path, data)
+            write_gzip_sibling(path, data, gz, unsynced)
         return False
-    write_gzip_sibling(path, data)
-    write_atomic(path, data)
+    write_gzip_sibling(path, data, gz, unsynced)
+    write_atomic(path, data, unsynced)
     return True
 
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from .model import Article, Site
 from .timezone import rfc3339
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 SITEMAP = "sitemap.xml"
 NEWS_SITEMAP = "news-sitemap.xml"
@@ -58,6 +60,8 @@ def newest(dates: Iterable[str]) -> str:
 def render_sitemap_index(site: Site, pages: Sequence[tuple[str, str]]) -> bytes:
     """The sitemap index: each page (its path under the output directory, its newest
     ``lastmod`` or "" when every slot of it is empty) by its public URL."""
+    from lxml import etree  # loaded when a sitemap is written, not by a no-op run
+
     root = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})  # type: ignore[dict-item]
     for relpath, modified in pages:
         entry = etree.SubElement(root, f"{{{SITEMAP_NS}}}sitemap")
@@ -69,6 +73,8 @@ def render_sitemap_index(site: Site, pages: Sequence[tuple[str, str]]) -> bytes:
 
 def render_sitemap(pages: Sequence[tuple[str, str]]) -> bytes:
     """The sitemap of ``pages``: (URL, last modification in RFC 3339) each, in that order."""
+    from lxml import etree  # loaded when a sitemap is written, not by a no-op run
+
     root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})  # type: ignore[dict-item]
     for url, modified in pages:
         entry = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
@@ -79,6 +85,8 @@ def render_sitemap(pages: Sequence[tuple[str, str]]) -> bytes:
 
 def render_news_sitemap(site: Site, articles: Sequence[Article]) -> bytes:
     """The Google News sitemap of ``articles`` (those of the window, newest first)."""
+    from lxml import etree  # loaded when a sitemap is written, not by a no-op run
+
     namespaces = {None: SITEMAP_NS, "news": NEWS_NS}
     root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap=namespaces)  # type: ignore[arg-type]
     for article in articles:
@@ -96,6 +104,8 @@ def render_news_sitemap(site: Site, articles: Sequence[Article]) -> bytes:
 
 
 def _serialize(root: etree._Element) -> bytes:
+    from lxml import etree
+
     etree.indent(root, space="  ")
     data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return data + b"\n"

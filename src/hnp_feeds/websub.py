@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
-from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import Request, urlopen
 
 from . import __version__
 from .errors import HnpFeedsError
@@ -61,6 +59,9 @@ class PingReport:
 
 def ping(hub: str, topic: str, timeout: float = DEFAULT_TIMEOUT) -> None:
     """POST ``hub.mode=publish&hub.url=topic`` to ``hub``; PingFailed unless it answers 2xx."""
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen  # http.client, email: only to ping
+
     body = urlencode({"hub.mode": "publish", "hub.url": topic}).encode("ascii")
     request = Request(
         hub,

@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 from ..config import Catalogue
 from ..errors import ConfigError, RecordError
-from ..model import Article
+from ..model import Article, Unchanged
 
-Item = Article | RecordError
+Item = Article | RecordError | Unchanged
 #: The logger adapters say what they repaired on (``publish`` collects it per run).
 ADAPTER_LOG = __name__
 
@@ -53,6 +53,8 @@ _BUILTIN: dict[str, str] = {
     "http:": "web:read_web",
     "https:": "web:read_web",
 }
+# Kinds that skip a raw record the store has read before (option ``known``).
+_SKIPS_UNCHANGED = (".jsonl", ".ndjson", ".csv")
 # Kinds that read only what changed since their last read, keeping where they are in
 # the store: that one yields nothing is the normal case.
 _INCREMENTAL = ("database:", "web:")
@@ -148,20 +150,25 @@ def read_sources(
     catalogue: Catalogue | None = None,
     marks: sqlite3.Connection | None = None,
     now: datetime | None = None,
+    known: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Iterator[Item]:
     """Several sources chained; an id seen twice in one run is reported the second time.
 
     With ``catalogue``, each source also gets the options the catalogue gives its kind;
     ``marks`` is the database (the store's connection) that keeps database sources' read
-    positions and web sources' fetched pages; ``now`` is the run's time."""
+    positions and web sources' fetched pages; ``now`` is the run's time; ``known``: the
+    digests of the raw records the store holds, which JSON Lines and CSV sources skip as
+    ``Unchanged`` (``records.RawDigest``)."""
     first_seen: dict[str, str] = {}
     for location in locations:
         given = catalogue_options(catalogue, location, marks, now) if catalogue is not None else {}
+        if known is not None and kind_of(location) in _SKIPS_UNCHANGED:
+            given["known"] = known
         for item in read_source(location, **{**given, **options}):
             if isinstance(item, Article) and catalogue is not None:
                 item = _own_slug(item, catalogue)
-            if isinstance(item, Article):
+            if not isinstance(item, RecordError):
                 where = first_seen.setdefault(item.id, item.source)
                 if where != item.source:
                     reason = f"duplicate id {item.id!r}, first seen at {where}"

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import RecordError
-from ..model import Article
-from .records import article_from_record, keep_raw
+from ..model import Article, Unchanged
+from .records import RawDigest, article_from_record, keep_raw
 
 REQUIRED_COLUMNS = ("id", "title", "published")
 _JSON_CELLS = ("related", "image", "category")
@@ -23,8 +23,10 @@ _JSON_CELLS = ("related", "image", "category")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
-def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
-    """Every row of ``path`` as an Article or a RecordError naming ``path:line``.
+def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError | Unchanged]:
+    """Every row of ``path`` as an Article or a RecordError naming ``path:line``; a row
+    the store has read before under the same header (option ``known``, see ``RawDigest``)
+    is ``Unchanged``, before its cells are read.
 
     The position is the line where the row starts (a quoted cell may span lines).  The
     file is decoded with each bad byte kept aside (``surrogateescape``), so a byte that is
@@ -57,6 +59,7 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
     if missing:
         yield RecordError(source, "1", f"missing column(s): {', '.join(missing)}")
         return
+    digests = RawDigest(__name__, limits, options.get("known") or {}, _cells_bytes(header))
     end = reader.line_num
     while True:
         start = end + 1
@@ -79,8 +82,19 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
             reason = f"row has {len(row)} cells, the header has {len(header)}"
             yield RecordError(source, str(start), reason, raw=_row_text(row))
             continue
+        raw_hash = digests.of(_cells_bytes(row))
+        skipped = digests.unchanged(raw_hash, f"{source}:{start}")
+        if skipped is not None:
+            yield skipped
+            continue
         cells = dict(zip(header, row, strict=True))
-        yield keep_raw(_row_to_article(cells, source, start, limits), partial(_row_text, row))
+        article = _row_to_article(cells, source, start, limits, raw_hash)
+        yield keep_raw(article, partial(_row_text, row))
+
+
+def _cells_bytes(cells: list[str]) -> bytes:
+    """A row's cells as bytes to digest (JSON: no two rows give the same bytes)."""
+    return json.dumps(cells).encode()
 
 
 def _row_text(row: list[str]) -> str:
@@ -100,7 +114,7 @@ def _bad_byte(cells: list[str]) -> str | None:
 
 
 def _row_to_article(
-    row: dict[str, str], source: str, line: int, limits: Limits | None
+    row: dict[str, str], source: str, line: int, limits: Limits | None, raw_hash: str
 ) -> Article | RecordError:
     record: dict[str, Any] = {name: value for name, value in row.items() if value.strip()}
     for name in _JSON_CELLS:
@@ -113,4 +127,4 @@ def _row_to_article(
                 return RecordError(source, str(line), f"{name}: not valid JSON: {reason}")
     if isinstance(record.get("related"), str):
         return RecordError(source, str(line), "related: expected a JSON list of {url, title}")
-    return article_from_record(record, source, line, limits)
+    return article_from_record(record, source, line, limits, raw_hash)

@@ -9,17 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecordError
-from ..model import Article
-from .records import article_from_record, keep_raw
+from ..model import Article, Unchanged
+from .records import RawDigest, article_from_record, keep_raw
 
 
-def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordError]:
+def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordError | Unchanged]:
     """Every line of ``path`` as an Article or a RecordError naming ``path:line``.
 
     A line that is not UTF-8, not JSON or not an object is reported on its own;
-    blank lines are skipped.
+    blank lines are skipped.  A line whose bytes the store has read before (option
+    ``known``, see ``RawDigest``) is ``Unchanged``, before it is decoded or parsed.
     """
     source = str(path)
+    digests = RawDigest(__name__, options.get("limits"), options.get("known") or {})
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, generator-friendly
     except OSError as exc:
@@ -29,6 +31,11 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
         for number, raw in enumerate(handle, 1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
+            raw_hash = digests.of(raw.rstrip(b"\r\n"))
+            skipped = digests.unchanged(raw_hash, f"{source}:{number}")
+            if skipped is not None:
+                yield skipped
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -48,5 +55,6 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
             if not isinstance(record, dict):
                 yield RecordError(source, str(number), "a record must be a JSON object", raw=line)
                 continue
-            article = article_from_record(record, source, number, options.get("limits"))
+            limits = options.get("limits")
+            article = article_from_record(record, source, number, limits, raw_hash)
             yield keep_raw(article, partial(str, line))

@@ -12,8 +12,10 @@ never the batch's.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,12 +24,13 @@ from urllib.parse import urljoin, urlsplit
 
 from ..config import Limits
 from ..errors import RecordError, printable
-from ..model import Article, Category, Image, Link, ListedPost, Status
+from ..model import Article, Category, Image, Link, ListedPost, Status, Unchanged
 from ..text import HtmlTooDeep, clean_text, html_to_text, mojibake, sanitize_html, slugify
 from ..timezone import check_supported, localize, parse_time, to_local
 from ..urls import normalize_url, same_page
 
 log = logging.getLogger("hnp_feeds.adapters")
+_PACKAGE = __name__.partition(".")[0]
 
 STATUSES: tuple[Status, ...] = ("published", "draft", "retracted")
 # "HNP - ", "HNP– ", "HNP —\u00a0": the portal's dateline in front of every lede.
@@ -95,6 +98,42 @@ def _refuse_mojibake(name: str, text: str) -> None:
         raise _Bad(f"mis-encoded text in {name} ({kind}): {run!r}")
 
 
+class RawDigest:
+    """The digest of a raw record (a JSON line's bytes, a CSV row's cells) under the rules
+    it is read by: the ``[limits]`` and the code of the door (the reader's module, this
+    one and what it calls), so an upgrade or a new limit reads every record again, once.
+    ``known`` maps the digests the store holds to their record ids
+    (``SQLiteStore.raw_hashes``): a record found there is ``Unchanged``, never adapted."""
+
+    #: The modules, besides the reader's own, whose code decides what a record becomes.
+    RULES = tuple(f"{_PACKAGE}.{name}" for name in ("model", "text", "timezone", "urls"))
+
+    def __init__(
+        self, reader: str, limits: Limits | None, known: Mapping[str, str], context: bytes = b""
+    ) -> None:
+        """``reader``: the adapter module's name; ``context``: what else a record is read
+        with (a CSV file's header)."""
+        # SHA-256: the fastest of hashlib's digests where the CPU has SHA instructions.
+        rules = hashlib.sha256(repr(limits or Limits()).encode())
+        rules.update(context)
+        for name in (*self.RULES, __name__, reader):
+            with open(str(sys.modules[name].__file__), "rb") as code:  # imported: in use
+                rules.update(code.read())
+        self._rules = rules
+        self.known = known
+
+    def of(self, raw: bytes) -> str:
+        """The digest of one raw record."""
+        digest = self._rules.copy()
+        digest.update(raw)
+        return digest.hexdigest()[:32]
+
+    def unchanged(self, raw_hash: str, source: str) -> Unchanged | None:
+        """``Unchanged`` when the store has read this very record (``raw_hash``) before."""
+        record_id = self.known.get(raw_hash)
+        return None if record_id is None else Unchanged(record_id, source)
+
+
 def keep_raw(item: Article | RecordError, raw: Callable[[], str]) -> Article | RecordError:
     """A refused record keeps the text it was read from (``raw()``: made only then), so
     ``hnp-feeds rejected`` can show it."""
@@ -113,6 +152,7 @@ def article_from_record(
     source: str,
     position: str | int,
     limits: Limits | None = None,
+    raw_hash: str = "",
 ) -> Article | RecordError:
     """Map one record to an Article, or to a RecordError naming source, position and reason.
 
@@ -126,7 +166,8 @@ def article_from_record(
     record_id: str | None = None
     try:
         record_id = _record_id(record.get("id"))
-        return _article(record, f"{source}:{pos}" if pos else source, record_id, limits or Limits())
+        where = f"{source}:{pos}" if pos else source
+        return _article(record, where, record_id, limits or Limits(), raw_hash)
     except _Bad as bad:
         return RecordError(source, pos, str(bad), record_id=record_id)
     except Exception as exc:  # noqa: BLE001 - one record's fault is never the batch's
@@ -143,7 +184,7 @@ def unreadable(
 
 
 def _article(
-    record: Mapping[str, Any], where: str, record_id: str | None, limits: Limits
+    record: Mapping[str, Any], where: str, record_id: str | None, limits: Limits, raw_hash: str
 ) -> Article:
     clean = _Cleaner(limits)
     if record_id is None:
@@ -210,6 +251,7 @@ def _article(
         listed=listed,
         status=status,
         source=where,
+        raw_hash=raw_hash,
     )
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
@@ -41,13 +41,15 @@ from ..pages import discovery_fragment
 from ..store import IngestResult, SQLiteStore, content_hash, open_store
 from ..text import slugify
 from ..timezone import to_local
-from ..validator import PortalPolicy, Report, validate
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .plan import site_feeds
-from .render import Validate
 from .result import FeedSummary, PublishResult
 from .run import PAGES, NullProgress, Progress, Run
+
+if TYPE_CHECKING:
+    from ..validator import PortalPolicy, Report
+    from .render import Validate
 
 __all__ = [
     "FeedSummary",
@@ -283,16 +285,25 @@ def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = N
 def portal_validator(site: Site, now: datetime) -> Validate:
     """Spec and portal policy at the run's ``now``: offsets of the site's zone, no later
     date, related links, page sizes (``PortalPolicy``)."""
-    return PortalValidator(PortalPolicy.for_site(site, now=now))
+    return PortalValidator(site, now)
 
 
 @dataclass(frozen=True)
 class PortalValidator:
     """``validate`` with the portal's policy; a ``render.KnownValidator``: its verdicts
     on entries are kept, under the validator's source and the policy but its ``now`` (an
-    entry not later than one run's time is not later than any later run's)."""
+    entry not later than one run's time is not later than any later run's).  The
+    validator (and lxml) is loaded by the first document checked: a run with nothing to
+    render never loads it."""
 
-    policy: PortalPolicy
+    site: Site
+    now: datetime
+
+    @functools.cached_property
+    def policy(self) -> PortalPolicy:
+        from ..validator import PortalPolicy
+
+        return PortalPolicy.for_site(self.site, now=self.now)
 
     @functools.cached_property
     def version(self) -> str:
@@ -300,14 +311,12 @@ class PortalValidator:
         source = source_digest(("validator", "model.py", "timezone.py", "urls.py"), ("lxml",))
         return f"{source} {content_hash(repr(timeless))}"
 
-    @property
-    def now(self) -> datetime | None:
-        return self.policy.now
-
     def entries_allowed(self, archive: bool) -> int:
         return self.policy.max_archive_entries if archive else self.policy.max_entries
 
     def __call__(self, data: bytes, base_url: str, /) -> Report:
+        from ..validator import validate
+
         # No time budget for the run's own files: a loaded machine must never turn a
         # good feed into a refused one (the budget guards against documents of others).
         return validate(
@@ -343,8 +352,11 @@ def _ingest(
     given = {name: value for name, value in page.items() if value not in (None, "", ())}
     with _repairs_into(cleaned):
         # A database source's read position and a web source's fetched pages are saved in
-        # the ingest's transaction.
-        items = read_sources(list(sources), catalogue=catalogue, marks=store.db, now=now, **given)
+        # the ingest's transaction; a raw record the store has read before is skipped.
+        items = read_sources(
+            list(sources), catalogue=catalogue, marks=store.db, now=now,
+            known=store.raw_hashes(), **given,
+        )  # fmt: skip
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned
     # Sources read whole say what is no longer wrong; a database is read incrementally.

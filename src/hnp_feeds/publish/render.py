@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
+from ..precompress import compressible, gzip_bytes
 from ..store import CachedEntry, article_from_json
 from ..validator import Report
 from ..validator.explain import explain
@@ -87,6 +88,8 @@ class Rendered:
     updated: datetime | None  # the newest ``updated`` of its entries
     #: Entries rendered, or found clean, now: to keep (``store.save_cached_entries``).
     cache: tuple[CachedEntry, ...] = ()
+    #: The ``.gz`` sibling of each valid file that gets one, compressed where rendered.
+    gz: dict[str, bytes] = field(default_factory=dict)
 
 
 def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
@@ -120,7 +123,12 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
     kept = cache.changed() if cache is not None else ()
-    return Rendered(ids, files, invalid, warnings, updated, kept)
+    gz = (
+        {}
+        if invalid
+        else {name: gzip_bytes(data) for name, data in files.items() if compressible(name)}
+    )
+    return Rendered(ids, files, invalid, warnings, updated, kept, gz)
 
 
 class _EntryCache:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, RecordError
 from ..store import IngestResult
-from ..validator import Report
-from ..websub import PingReport
+
+if TYPE_CHECKING:
+    from ..validator import Report
+    from ..websub import PingReport
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..archive import (
     ARCHIVE_DIR,
@@ -30,7 +30,7 @@ from ..archive import (
 )
 from ..config import Catalogue
 from ..model import FeedSpec
-from ..output import remove_stale_temporaries
+from ..output import remove_stale_temporaries, sync_dirs
 from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
 from ..sitemaps import (
@@ -47,18 +47,23 @@ from ..sitemaps import (
     sitemap_relpath,
 )
 from ..store import HistorySlot, SQLiteStore
-from ..writers import FORMATS
+from ..writers import FEED_FILES
 from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
-from .render import Rendered, RenderJob, Validate, culprits
 from .result import FeedSummary, PublishResult
-from .workers import Workers
+
+if TYPE_CHECKING:  # rendering (the writers, the validator, the workers) only when there is some
+    from .render import Rendered, RenderJob, Validate
+    from .workers import Workers
 
 #: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
 TOMBSTONE_TTL = timedelta(days=30)
 # The formats aggregators subscribe to: the files announced to the hub.
-ANNOUNCED = ("atom.xml", "rss.xml", "feed.json")
+ANNOUNCED = FEED_FILES
 # The pages for people beside the feeds.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
+#: The store's meta key present while a run writes files: a run that finds it set (the
+#: last one was killed while writing) removes the temporary files it may have left.
+WRITING = "writing"
 #: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
 PAGE_BATCH = 32
 
@@ -144,7 +149,12 @@ class Run:
         self.all_or_nothing = all_or_nothing
         self.progress = progress or NullProgress()
         self.config = config_fingerprint(catalogue)
-        self.held: dict[str, bytes] = {}  # all_or_nothing: files that wait for the end
+        # all_or_nothing: files (and their .gz) that wait for the end
+        self.held: dict[str, tuple[bytes, bytes | None]] = {}
+        # Directories written into whose renames are not durable yet: synced once each,
+        # before the store records what they hold (``_sync``).
+        self.unsynced: set[Path] = set()
+        self.writing = False  # the store says this run (or a killed one) is writing
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
@@ -153,7 +163,10 @@ class Run:
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
-        remove_stale_temporaries(self.out_dir)
+        # Only a run killed while writing leaves temporaries: no walk of every file else.
+        self.writing = self.store.get_meta(WRITING) is not None
+        if self.writing or self.all_or_nothing:
+            remove_stale_temporaries(self.out_dir)
         self.store.expire_tombstones(self.now - TOMBSTONE_TTL)
         self._pass(result)
         if self.withheld:
@@ -164,6 +177,8 @@ class Run:
             self.withheld, self.withheld_from = {}, set()
             self._pass(result)
         self._finish(result)
+        if self.writing:
+            self.store.delete_meta(WRITING)
 
     def _pass(self, result: PublishResult) -> None:
         planned = feeds_to_plan(self.catalogue, self.store, self.out_dir, self.config)
@@ -177,6 +192,8 @@ class Run:
             # refused the same way until the export is fixed or the removal confirmed.
             self.main_history = None
             return
+        from .workers import Workers
+
         self.progress.start(len(tasks) + len(pages))
         failed: list[FeedSpec] = []
         # Rendering and validating are most of the work: a few processes share them while
@@ -206,6 +223,8 @@ class Run:
         """A document failed: its entries that fail alone are withheld at the end of the
         pass (and the document published without them); else the document keeps its old
         files."""
+        from .render import culprits
+
         result.invalid.update(rendered.invalid)
         found = culprits(job, self.site, self.validate)
         if found:
@@ -222,17 +241,20 @@ class Run:
             and not result.mass_removal
             and result.articles
         ):
-            for relpath, data in sorted(self.held.items()):
-                self._put(relpath, data, result)
+            for relpath, (data, gz) in sorted(self.held.items()):
+                self._put(relpath, data, result, gz)
             self.all_or_nothing = False
             for relpath in self.held_removals:
                 self._remove(relpath, result)
+        self._sync()
 
     def _tasks(
         self, planned: Sequence[FeedSpec], result: PublishResult
     ) -> tuple[list[_FeedTask], list[_PageTask]]:
         """The current documents and archive pages of the planned feeds that differ from
         what was last published (those that would take too much away left out)."""
+        from .render import RenderJob
+
         states = self.store.feed_states()
         tasks: list[_FeedTask] = []
         pages: list[_PageTask] = []
@@ -299,7 +321,9 @@ class Run:
         return [
             dataclasses.replace(
                 job,
-                cached={(rid, f): e for rid in ids for f in FORMATS if (e := by_key.get((rid, f)))},
+                cached={
+                    (rid, f): e for rid in ids for f in FEED_FILES if (e := by_key.get((rid, f)))
+                },
             )
             for job, ids in zip(jobs, record_ids, strict=True)
         ]
@@ -338,6 +362,8 @@ class Run:
     ) -> set[str]:
         """Render, validate and write archive pages, a batch at a time (bodies read from
         the store per batch); the slugs of feeds with a page that failed."""
+        from .render import RenderJob
+
         broken: set[str] = set()
         for start in range(0, len(tasks), PAGE_BATCH):
             batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
@@ -370,8 +396,9 @@ class Run:
                     continue
                 self.store.add_to_ledger(rendered.ids, self.now)
                 for relpath, data in rendered.files.items():
-                    self._write(relpath, data, result)
+                    self._write(relpath, data, result, rendered.gz.get(relpath))
                 done.setdefault(slug, {})[task.page.number] = task.fingerprint
+            self._sync()
             for slug, written in done.items():
                 self.store.save_archive_pages(slug, written)
         return broken
@@ -399,9 +426,10 @@ class Run:
         if self.site.hub and announced and not self.all_or_nothing:
             self.store.queue_pings(announced, self.now)
         for relpath, data in sorted(rendered.files.items()):
-            self._write(relpath, data, result)
+            self._write(relpath, data, result, rendered.gz.get(relpath))
         for number in task.dropped:
             self._remove(archive_relpath(feed.slug, number), result)
+        self._sync()
         if task.dropped:
             self.store.forget_archive_pages(feed.slug, task.dropped)
         self.store.save_feed_state(
@@ -423,6 +451,7 @@ class Run:
         if self.store.get_meta("pages") == fingerprint and all(
             (self.out_dir / name).is_file() for name in PAGES
         ):
+            self._sync()  # the sitemaps'
             return
         feeds = site_feeds(self.catalogue, self.store)
         # The pages show a few newest entries per feed: read no more than that.
@@ -433,6 +462,7 @@ class Run:
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
         for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
             self._write(name, data, result)
+        self._sync()
         self.store.set_meta("pages", fingerprint)
 
     def _publish_sitemaps(self, result: PublishResult) -> None:
@@ -494,12 +524,18 @@ class Run:
             if number is not None and number > len(pages):
                 self._remove(path.name, result)
 
-    def _write(self, relpath: str, data: bytes, result: PublishResult) -> None:
+    def _write(
+        self, relpath: str, data: bytes, result: PublishResult, gz: bytes | None = None
+    ) -> None:
         """A file put in place now, or held until the whole run is known to be valid."""
         if self.all_or_nothing:
-            self.held[relpath] = data
+            self.held[relpath] = (data, gz)
         else:
-            self._put(relpath, data, result)
+            self._put(relpath, data, result, gz)
+
+    def _sync(self) -> None:
+        """The renames of this run made durable: each directory written into synced once."""
+        sync_dirs(self.unsynced)
 
     def _remove(self, relpath: str, result: PublishResult) -> None:
         """A published file and its ``.gz`` taken away, now or once the run is known valid."""
@@ -512,10 +548,16 @@ class Run:
                 path.unlink()
                 result.removed_files.append(path)
 
-    def _put(self, relpath: str, data: bytes, result: PublishResult) -> None:
-        """One file and its ``.gz`` sibling put in place (see ``write_with_sibling``)."""
+    def _put(
+        self, relpath: str, data: bytes, result: PublishResult, gz: bytes | None = None
+    ) -> None:
+        """One file and its ``.gz`` sibling (``gz``, when compressed by the renderer) put
+        in place (see ``write_with_sibling``); its directory synced by ``_sync``."""
+        if not self.writing:
+            self.store.set_meta(WRITING, self.now.isoformat())
+            self.writing = True
         target = self.out_dir / relpath
-        if write_with_sibling(target, data):
+        if write_with_sibling(target, data, gz, self.unsynced):
             result.written.append(target)
             result.bytes_written += len(data)
         else:

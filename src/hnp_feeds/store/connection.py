@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +49,7 @@ class Connection:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.failed = False  # an sqlite3 error was met: the store is not known good at close
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -75,11 +78,14 @@ class Connection:
 
     def close(self) -> None:
         self.db.close()
+        if not self.failed:
+            self._remember_good()
 
     # -- plumbing --
 
     def fault(self, what: str, error: sqlite3.Error) -> StoreError:
         """The error of this store for ``error`` raised while doing ``what``."""
+        self.failed = True
         return store_error(self.path, what, error)
 
     @contextmanager
@@ -114,9 +120,60 @@ class Connection:
         except sqlite3.Error as exc:
             raise self.fault("read failed", exc) from exc
 
+    # -- known good: the structure checked once, not at every open --
+
+    @property
+    def _stamp_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".checked")
+
+    def _file_stamp(self) -> dict[str, int] | None:
+        """The file as it is now (inode, size, mtime), or None when a WAL file is beside it
+        (a run that did not close, or one still open: its pages are not settled)."""
+        try:
+            wal = os.stat(f"{self.path}-wal")
+            if wal.st_size:
+                return None
+        except FileNotFoundError:
+            pass
+        try:
+            found = os.stat(self.path)
+        except OSError:
+            return None
+        return {"ino": found.st_ino, "size": found.st_size, "mtime_ns": found.st_mtime_ns}
+
+    def _remember_good(self) -> None:
+        """After a clean close: the file as this process left it, checked at open and
+        changed only by its transactions (``<store>.checked``)."""
+        stamp = self._file_stamp()
+        with contextlib.suppress(OSError):
+            if stamp is None:
+                self._stamp_path.unlink(missing_ok=True)
+            else:
+                self._stamp_path.write_text(json.dumps(stamp), encoding="utf-8")
+
+    def _known_good(self) -> bool:
+        """Whether the file is exactly as the last clean close left it."""
+        try:
+            remembered = json.loads(self._stamp_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return remembered is not None and remembered == self._file_stamp()
+
     def _check(self) -> None:
         """SQLite's quick check of the file's structure: a damaged store is refused at
-        open, never read as an empty one (which would blank the feeds)."""
+        open, never read as an empty one (which would blank the feeds).  Read whole (seconds
+        on a large store), so only when the file is not as the last clean close left it:
+        changed by anything else (a copy, a restore, a disk fault), or left by a run that
+        did not close (its WAL file is there)."""
+        if self._known_good():
+            return
+        with contextlib.suppress(OSError):
+            self._stamp_path.unlink(missing_ok=True)
+        self.full_check()
+
+    def full_check(self) -> None:
+        """``PRAGMA quick_check`` (and ``integrity_check`` where it errs): StoreUnusable
+        when the file is damaged."""
         found = [str(row[0]) for row in self.db.execute("PRAGMA quick_check(3)")]
         if found != ["ok"] and all(m.startswith("NULL value in ") for m in found):
             # SQLite 3.40's quick_check reports NOT NULL columns of WITHOUT ROWID tables
@@ -153,6 +210,10 @@ class Connection:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     @staticmethod
     def _get_meta(db: sqlite3.Connection, key: str) -> str | None:

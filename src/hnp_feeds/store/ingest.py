@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
-from ..model import Article, Site
+from ..model import Article, Site, Unchanged
 from ..related import FEW_ARTICLES, RelatedIndex
 from ..selection import article_slugs, placement, selection_keys
 from ..text import title_key
@@ -72,7 +72,7 @@ class IngestOps(Connection):
 
     def ingest(
         self,
-        items: Iterable[Article | RecordError],
+        items: Iterable[Article | RecordError | Unchanged],
         site: Site,
         now: datetime,
         reissue: Sequence[str] = (),
@@ -80,6 +80,7 @@ class IngestOps(Connection):
         """Upsert records in one transaction: unchanged ones change nothing, changed ones
         move ``updated``, retracted ones leave the feeds (with a tombstone if they had
         been published), bad ones are kept in ``rejected`` and the rest still go in.
+        A raw record skipped by its adapter (``Unchanged``) counts as unchanged.
 
         ``reissue`` holds record ids or published entry ids whose id may change.
         """
@@ -92,6 +93,9 @@ class IngestOps(Connection):
                     result.sources.add(item.source)
                     self._reject(db, item, now, result.fresh_rejected)
                     result.rejected.append(item)
+                elif isinstance(item, Unchanged):
+                    result.sources.add(split_where(item.source)[0])
+                    result.unchanged += 1
                 else:
                     result.sources.add(split_where(item.source)[0])
                     stored = self._upsert(db, item, site, now, wanted, result)
@@ -174,10 +178,16 @@ class IngestOps(Connection):
         text = article_to_json(article)
         source_hash = content_hash(text)
         old = db.execute(
-            "SELECT source_hash, status, body, live, tombstone FROM articles WHERE record_id = ?",
+            "SELECT source_hash, status, body, live, tombstone, raw_hash FROM articles"
+            " WHERE record_id = ?",
             (article.id,),
         ).fetchone()
         if old is not None and old[0] == source_hash:
+            if article.raw_hash and article.raw_hash != old[5]:  # read again as it is next time
+                db.execute(
+                    "UPDATE articles SET raw_hash = ? WHERE record_id = ?",
+                    (article.raw_hash, article.id),
+                )
             result.unchanged += 1
             return None
         # A ledger row only exists for an article already stored.
@@ -249,8 +259,8 @@ class IngestOps(Connection):
             "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
             " published_us, category_slug, category_name, author_slug, author_name, body,"
             " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
-            " scheduled_us, title_key, own_related, computed_related)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+            " scheduled_us, title_key, own_related, computed_related, raw_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
             " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
             " content_hash = excluded.content_hash, status = excluded.status,"
             " live = excluded.live, published_us = excluded.published_us,"
@@ -261,7 +271,7 @@ class IngestOps(Connection):
             " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
             " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us,"
             " title_key = excluded.title_key, own_related = excluded.own_related,"
-            " computed_related = NULL",
+            " computed_related = NULL, raw_hash = excluded.raw_hash",
             (
                 stored.id,
                 source_hash,
@@ -284,6 +294,7 @@ class IngestOps(Connection):
                 micros(max(stored.published, stored.updated)) if scheduled else None,
                 title_key(stored.title),
                 own_links_json(stored),
+                article.raw_hash or None,
             ),
         )
         remember_url(db, stored)
@@ -379,6 +390,16 @@ class IngestOps(Connection):
                 if computed:
                     set_computed(db, article.id, computed)
                     derive(db, [article.id], keep=True)
+
+    def raw_hashes(self) -> dict[str, str]:
+        """The digest of the raw record each article was last read from, to its record id
+        (``adapters.records.RawDigest``): what a JSON Lines or CSV source skips unparsed."""
+        return {
+            str(raw_hash): str(record_id)
+            for raw_hash, record_id in self._query(
+                "SELECT raw_hash, record_id FROM articles WHERE raw_hash IS NOT NULL"
+            )
+        }
 
     def withhold(self, reasons: dict[str, str], now: datetime, count: int) -> list[RecordError]:
         """Take articles whose own entry the portal policy refuses out of every feed (their

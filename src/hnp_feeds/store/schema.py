@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -303,6 +303,14 @@ CREATE TABLE entry_cache (
 """
 
 
+_SCHEMA_V10_TO_V11 = """
+-- The digest of the raw record an article was last read from (its JSON line's bytes, its
+-- CSV row, `adapters.records.RawDigest`): the same raw record is skipped before it is
+-- parsed.  NULL until the article is read again from such a source.
+ALTER TABLE articles ADD COLUMN raw_hash TEXT
+"""
+
+
 def migrate_8_to_9(db: sqlite3.Connection) -> None:
     """Related posts from the new text model: the old full-text index dropped."""
     _execute_all(db, _SCHEMA_V8_TO_V9)
@@ -311,6 +319,11 @@ def migrate_8_to_9(db: sqlite3.Connection) -> None:
 def migrate_9_to_10(db: sqlite3.Connection) -> None:
     """Entries rendered and checked once, kept for the documents that show them again."""
     _execute_all(db, _SCHEMA_V9_TO_V10)
+
+
+def migrate_10_to_11(db: sqlite3.Connection) -> None:
+    """Raw records read once: an unchanged JSON line or CSV row is skipped unparsed."""
+    _execute_all(db, _SCHEMA_V10_TO_V11)
 
 
 # Step N -> N+1; each runs in one transaction together with the new user_version.
@@ -325,4 +338,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: migrate_7_to_8,
     8: migrate_8_to_9,
     9: migrate_9_to_10,
+    10: migrate_10_to_11,
 }

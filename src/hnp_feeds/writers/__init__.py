@@ -5,22 +5,52 @@ same input gives the same bytes, and no writer reads the clock.
 
     files = render_formats(site, FeedDocument(feed, entries))   # "<slug>/atom.xml": bytes, ...
     assemble(site, document, "atom.xml", known).data           # the same, from entries kept
+
+The writers (and feedgen, lxml) are imported when first used: a run that renders nothing,
+or a module that needs only ``feed_url`` or ``ArchiveLinks``, never loads them.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ..model import Site
-from .atom import render_atom
-from .common import feed_url
+from .common import FEED_FILES, feed_url
 from .document import ArchiveLinks, FeedDocument
-from .formats import FORMATS, Render
-from .fragments import Assembled, assemble, entry_key, join, site_key
-from .jsonfeed import render_json
-from .rss import render_rss
+
+if TYPE_CHECKING:
+    from .atom import render_atom
+    from .formats import FORMATS, Render
+    from .fragments import Assembled, assemble, entry_key, join, site_key
+    from .jsonfeed import render_json
+    from .rss import render_rss
+
+#: Names this package gives, from the modules that load feedgen: imported on first use.
+_LAZY = {
+    "render_atom": ".atom",
+    "render_rss": ".rss",
+    "render_json": ".jsonfeed",
+    "FORMATS": ".formats",
+    "Render": ".formats",
+    "Assembled": ".fragments",
+    "assemble": ".fragments",
+    "entry_key": ".fragments",
+    "join": ".fragments",
+    "site_key": ".fragments",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
     """A feed's current document in every format: ``{"<slug>/atom.xml": ..., ...}``."""
+    from .formats import FORMATS
+
     slug = document.feed.slug
     return {
         f"{slug}/{filename}": render(site, document)
@@ -29,6 +59,7 @@ def render_formats(site: Site, document: FeedDocument) -> dict[str, bytes]:
 
 
 __all__ = [
+    "FEED_FILES",
     "FORMATS",
     "ArchiveLinks",
     "Assembled",

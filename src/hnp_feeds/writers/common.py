@@ -17,6 +17,8 @@ SUMMARY_CHARS = 300
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 JSON_TYPE = "application/feed+json"
+#: The file each feed is published as, one per format (``formats.FORMATS``), in this order.
+FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 #: The XSLT that shows a feed to people in a browser, at the root of the output directory
 #: (``feedview``); the current Atom and RSS documents point to it.
 STYLESHEET = "feed.xsl"

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from ..model import Article, Site
 from .atom import render_atom
-from .common import ATOM_TYPE, JSON_TYPE, RSS_TYPE
+from .common import ATOM_TYPE, FEED_FILES, JSON_TYPE, RSS_TYPE
 from .document import FeedDocument
 from .jsonfeed import render_json
 from .rss import render_rss
@@ -21,8 +21,10 @@ class Render(Protocol):
     ) -> bytes: ...
 
 
-FORMATS: dict[str, tuple[Render, str]] = {
-    "atom.xml": (render_atom, ATOM_TYPE),
-    "rss.xml": (render_rss, RSS_TYPE),
-    "feed.json": (render_json, JSON_TYPE),
-}
+FORMATS: dict[str, tuple[Render, str]] = dict(
+    zip(
+        FEED_FILES,
+        [(render_atom, ATOM_TYPE), (render_rss, RSS_TYPE), (render_json, JSON_TYPE)],
+        strict=True,
+    )
+)

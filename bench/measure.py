@@ -1,0 +1,94 @@
+"""How the benches measure a command: wall time of a fresh process (start-up included) and
+the peak RSS of its whole process tree (the command and every worker it forks), polled
+from /proc, beside the machine's load average.
+
+    from measure import load_average, run_measured
+    done = run_measured(["hnp-feeds", "publish", "-c", "hnp-feeds.toml"], cwd=portal)
+    done.seconds, done.peak_tree_mb, done.returncode, done.stdout
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Seconds between two looks at the process tree's memory.
+POLL = 0.01
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    returncode: int
+    stdout: str
+    stderr: str
+    #: The largest sum of the RSS of the process and all its descendants seen at once.
+    peak_tree_mb: float
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, and its CPUs."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def bench_env() -> dict[str, str]:
+    """The environment of a measured command: bytecode cached as in production (a
+    ``PYTHONDONTWRITEBYTECODE`` of the shell would compile every module at every start)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def run_measured(
+    args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Measured:
+    """Run ``args`` to its end; its wall time and the peak RSS of its process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=cwd, env=env or bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_rss(pid) for pid in _tree(process.pid)))
+            time.sleep(POLL)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    return Measured(seconds, process.returncode, stdout, stderr, peak / 2**20)

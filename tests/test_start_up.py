@@ -1,0 +1,69 @@
+"""Starting fast (issue 14, item 5): a command imports only what it uses.  A cron
+``publish`` with nothing to do opens the store, sees nothing to do and exits without
+loading the writers (feedgen), the validator (lxml), rich, httpx or pydantic.  A property
+of the imports, checked in a fresh interpreter, not a timing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .portal import portal_toml, record, write_records
+
+#: Modules (and their submodules) a no-op run must not load.
+HEAVY = (
+    "feedgen",
+    "lxml",
+    "hnp_feeds.validator",
+    "hnp_feeds.writers.atom",
+    "hnp_feeds.writers.rss",
+    "rich",
+    "httpx",
+    "pydantic",
+    "ftfy",
+    "multiprocessing",
+    "urllib.request",
+)
+
+_PROBE = """
+import json, sys
+from hnp_feeds.cli import app
+try:
+    app(sys.argv[1:], prog_name="hnp-feeds")
+except SystemExit as exc:
+    code = exc.code
+heavy = %r
+loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
+print(json.dumps({"code": code, "loaded": loaded}))
+"""
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """``hnp-feeds <args>`` in a fresh interpreter: its exit code, the HEAVY modules loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE % (HEAVY,), *args],
+        cwd=cwd, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return int(result["code"] or 0), list(result["loaded"])
+
+
+def test_a_publish_with_nothing_to_do_loads_no_writer_validator_or_ui(tmp_path: Path) -> None:
+    config = portal_toml(tmp_path)
+    export = write_records(tmp_path / "export.jsonl", [record(n) for n in range(6)])
+    code, loaded = _run(["publish", "-c", str(config), str(export)], tmp_path)
+    assert code == 0
+    # The first publish rendered and validated: the probe sees what it would catch.
+    assert "feedgen" in loaded and "lxml.etree" in loaded
+    assert _run(["publish", "-c", str(config)], tmp_path) == (0, [])
+    # The whole export again, unchanged: read, skipped, nothing rendered.
+    assert _run(["publish", "-c", str(config), str(export)], tmp_path) == (0, [])
+
+
+def test_help_loads_no_pydantic_nor_the_pipeline(tmp_path: Path) -> None:
+    code, loaded = _run(["--help"], tmp_path)
+    assert code == 0
+    assert [m for m in loaded if m.partition(".")[0] != "rich"] == []
