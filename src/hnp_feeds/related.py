@@ -42,6 +42,7 @@ from scipy import sparse
 
 from .model import Article, Link
 from .related_text import term_hashes, vectors
+from .sql import select_in
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -216,17 +217,8 @@ class RelatedIndex:
             self._remove_rows(self._rows_of(list(ids)))
 
     def _rows_of(self, ids: list[str]) -> list[int]:
-        found: list[int] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found += [
-                int(row[0])
-                for row in self.conn.execute(
-                    f"SELECT rowid FROM related_docs WHERE article_id IN ({marks})", chunk
-                )
-            ]
-        return found
+        sql = "SELECT rowid FROM related_docs WHERE article_id IN ({marks})"
+        return [int(row[0]) for row in select_in(self.conn, sql, ids)]
 
     def _insert(
         self,

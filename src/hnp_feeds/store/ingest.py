@@ -19,6 +19,7 @@ from ..identity import entry_id
 from ..model import Article, Site, Unchanged
 from ..related import FEW_ARTICLES, RelatedIndex
 from ..selection import article_slugs, placement, selection_keys
+from ..sql import select_in
 from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
@@ -310,19 +311,11 @@ class IngestOps(Connection):
     @staticmethod
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
         """Which of these articles are in the feeds with no related post at all."""
-        found: list[str] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found += [
-                str(row[0])
-                for row in db.execute(
-                    f"SELECT record_id FROM articles WHERE record_id IN ({marks}) AND live = 1"
-                    " AND json_array_length(body, '$.related') = 0",
-                    chunk,
-                )
-            ]
-        return found
+        sql = (
+            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND live = 1"
+            " AND json_array_length(body, '$.related') = 0"
+        )
+        return [str(row[0]) for row in select_in(db, sql, ids)]
 
     def _relink(
         self,
