@@ -339,7 +339,8 @@ def test_if_modified_since_in_the_future_is_ignored(server: PreviewServer) -> No
 @pytest.fixture
 def strict_server(feeds: Path) -> Iterator[PreviewServer]:
     """A server with short timeouts, as a test can wait for them."""
-    srv = make_server(feeds, port=0, max_age=300, idle_timeout=0.3, request_timeout=0.6)
+    # Short, yet far above what answering one small file takes on a loaded machine.
+    srv = make_server(feeds, port=0, max_age=300, idle_timeout=0.5, request_timeout=2.0)
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield srv
@@ -372,8 +373,8 @@ def test_an_idle_keep_alive_connection_is_closed_after_its_answer(
         sock.sendall(b"HEAD /tin-moi/rss.xml HTTP/1.1\r\nHost: x\r\n\r\n")
         sock.settimeout(10)
         answer = b""
-        while b"\r\n\r\n" not in answer:
-            answer += sock.recv(4096)
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(4096)):
+            answer += chunk
         assert answer.startswith(b"HTTP/1.1 200")
         assert _closed_by_server(sock)
 
