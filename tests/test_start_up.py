@@ -25,6 +25,9 @@ HEAVY = (
     "ftfy",
     "multiprocessing",
     "urllib.request",
+    "numpy",
+    "scipy",
+    "hnp_feeds.related",
 )
 
 _PROBE = """

@@ -13,11 +13,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site, Unchanged
-from ..related import FEW_ARTICLES, RelatedIndex
 from ..selection import article_slugs, placement, selection_keys
 from ..sql import select_in
 from ..text import title_key
@@ -28,7 +28,18 @@ from .links import dependents, derive, own_links_json, remember_url, set_compute
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
+if TYPE_CHECKING:
+    from ..related import RelatedIndex
+
 _MICROSECOND = timedelta(microseconds=1)
+
+
+def _related_index(db: sqlite3.Connection) -> RelatedIndex:
+    """The related-posts index, imported when first needed: numpy and scipy are loaded
+    only by a run that computes related posts, never by a no-op cron run."""
+    from ..related import RelatedIndex
+
+    return RelatedIndex(db)
 
 
 @dataclass
@@ -110,7 +121,7 @@ class IngestOps(Connection):
                 for record_id in waiting:
                     fresh.pop(record_id, None)
                 if self._get_meta(db, "related_index") is not None:
-                    RelatedIndex(db).remove(sorted(waiting))
+                    _related_index(db).remove(sorted(waiting))
             if fresh:
                 self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
                 result.unrelated = self._without_related(db, list(fresh))
@@ -358,7 +369,9 @@ class IngestOps(Connection):
         when one of them goes away.  The whole batch is indexed first; articles are read
         back in chunks so a large first ingest stays small in memory.  Inside the ingest
         transaction (``RelatedIndex`` joins it rather than committing)."""
-        index = RelatedIndex(db)
+        from ..related import FEW_ARTICLES
+
+        index = _related_index(db)
         if self._get_meta(db, "related_index") is None:
             # A store filled before related posts were computed here: index what it holds.
             skip = set(index_them)
@@ -417,7 +430,7 @@ class IngestOps(Connection):
             withheld = [error.record_id for error in errors if error.record_id]
             if withheld:
                 if self._get_meta(db, "related_index") is not None:
-                    RelatedIndex(db).remove(withheld)  # no longer a candidate
+                    _related_index(db).remove(withheld)  # no longer a candidate
                 self._relink(db, withheld, count, None, fresh=False, candidates=False)
         return errors
 
