@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hnp_feeds import cli
+from hnp_feeds.adapters import records as records_module
 from hnp_feeds.config import Catalogue, parse_config
 from hnp_feeds.errors import RecordError
 from hnp_feeds.model import Article, FeedSpec
@@ -150,3 +151,10 @@ def write_local_mean_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module in (atom_writer, rss_writer):
         monkeypatch.setattr(module, "moment", moment)
+
+
+def record_with_a_space_in_its_url(monkeypatch: pytest.MonkeyPatch, n: int) -> dict[str, Any]:
+    """Record ``n`` with a space in its URL as a store filled before the door wrote it as
+    %20 holds it (the door's URL rule patched out): its entry fails the portal policy."""
+    monkeypatch.setattr(records_module, "normalize_url", lambda url: url.strip())
+    return record(n, url=f"https://hnp.example.vn/thoi-su/bai viet {n}.html")

@@ -9,14 +9,19 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from hnp_feeds.adapters import records as records_module
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
 from hnp_feeds.store import open_store
 from hnp_feeds.timezone import localize
 from hnp_feeds.validator import validate
 
-from .portal import catalogue, record, write_local_mean_time, write_records
+from .portal import (
+    catalogue,
+    record,
+    record_with_a_space_in_its_url,
+    write_local_mean_time,
+    write_records,
+)
 
 NOW = localize(datetime(2022, 7, 1, 8, 0))
 OLD = 1_000_000_000
@@ -47,11 +52,9 @@ def test_a_feed_with_local_mean_time_offsets_is_refused_and_the_old_files_stay(
 def test_an_article_whose_own_entry_fails_is_withheld_and_the_rest_published(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The door now writes a space in a URL as %20: this is a record stored before it did.
-    monkeypatch.setattr(records_module, "normalize_url", lambda url: url.strip())
     portal = catalogue(tmp_path, related_count=1)
     records = [record(n) for n in range(8)]
-    records[3] = record(3, url="https://hnp.example.vn/thoi-su/bai viet 3.html")  # a space
+    records[3] = record_with_a_space_in_its_url(monkeypatch, 3)
     source = write_records(tmp_path / "a.jsonl", records)
     first = publish(portal, [source], now=NOW, workers=1)
     assert first.exit_code is ExitCode.REJECTED, first.summary()

@@ -68,16 +68,8 @@ class _FeedSync:
 
     def related(self, el: etree._Element) -> None:
         line = _line(el)
-        link = el.get("link")
-        if link is None:
-            self.report.error(
-                "MissingAttribute",
-                element="sx:related",
-                parent="sx_sharing",
-                attr="link",
-                line=line,
-            )
-        else:
+        link = self.required(el, "link", "sx:related", "sx_sharing", line)
+        if link is not None:
             values.check_uri(
                 self.report,
                 link,
@@ -88,16 +80,8 @@ class _FeedSync:
                 iri=False,
                 error="InvalidFullLink",  # the W3C's code here, for non-ASCII too
             )
-        kind = el.get("type")
-        if kind is None:
-            self.report.error(
-                "MissingAttribute",
-                element="sx:related",
-                parent="sx_sharing",
-                attr="type",
-                line=line,
-            )
-        elif kind not in RELATED_TYPES:
+        kind = self.required(el, "type", "sx:related", "sx_sharing", line)
+        if kind is not None and kind not in RELATED_TYPES:
             self.report.error(
                 "InvalidSseType", element="type", parent="sx_related", value=kind, line=line
             )
@@ -113,27 +97,11 @@ class _FeedSync:
 
     def sync(self, el: etree._Element, parent: str) -> None:
         line = _line(el)
-        sync_id = el.get("id")
-        if sync_id is None:
-            self.report.error(
-                "MissingAttribute", element="sx:sync", parent=parent, attr="id", line=line
-            )
-        elif not values.is_nss(sync_id):
-            self.report.error(
-                "InvalidNSS", element="id", parent="sx_sync", value=sync_id, line=line
-            )
-        elif sync_id in self.sync_ids:
-            self.report.error(
-                "DuplicateValue", element="id", parent="sx_sync", value=sync_id, line=line
-            )
-        else:
-            self.sync_ids.add(sync_id)
-        updates = el.get("updates")
-        if updates is None:
-            self.report.error(
-                "MissingAttribute", element="sx:sync", parent=parent, attr="updates", line=line
-            )
-        else:
+        sync_id = self.required(el, "id", "sx:sync", parent, line)
+        if sync_id is not None:
+            self.unique_id(sync_id, line)
+        updates = self.required(el, "updates", "sx:sync", parent, line)
+        if updates is not None:
             self.positive(updates, "updates", "sx_sync", line)
         for flag in ("deleted", "noconflicts"):
             value = el.get(flag)
@@ -149,16 +117,8 @@ class _FeedSync:
 
     def history(self, el: etree._Element) -> None:
         line = _line(el)
-        sequence = el.get("sequence")
-        if sequence is None:
-            self.report.error(
-                "MissingAttribute",
-                element="sx:history",
-                parent="sx_sync",
-                attr="sequence",
-                line=line,
-            )
-        else:
+        sequence = self.required(el, "sequence", "sx:history", "sx_sync", line)
+        if sequence is not None:
             self.positive(sequence, "sequence", "sx_history", line)
         when, by = el.get("when"), el.get("by")
         if when is None and by is None:
@@ -186,6 +146,30 @@ class _FeedSync:
                 self.report.error(
                     "InvalidNSS", element="by", parent="sx_history", value=by, line=line
                 )
+
+    def unique_id(self, sync_id: str, line: int | None) -> None:
+        """An sx:sync id: a namespace-specific string, used once in the document."""
+        if not values.is_nss(sync_id):
+            self.report.error(
+                "InvalidNSS", element="id", parent="sx_sync", value=sync_id, line=line
+            )
+        elif sync_id in self.sync_ids:
+            self.report.error(
+                "DuplicateValue", element="id", parent="sx_sync", value=sync_id, line=line
+            )
+        else:
+            self.sync_ids.add(sync_id)
+
+    def required(
+        self, el: etree._Element, attr: str, element: str, parent: str, line: int | None
+    ) -> str | None:
+        """The value of attribute ``attr``; a MissingAttribute error when it is absent."""
+        value = el.get(attr)
+        if value is None:
+            self.report.error(
+                "MissingAttribute", element=element, parent=parent, attr=attr, line=line
+            )
+        return value
 
     def positive(self, value: str, element: str, parent: str, line: int | None) -> None:
         """A positive 31-bit integer (sequence numbers, update counts)."""
