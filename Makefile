@@ -23,9 +23,9 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/hnp-feeds build --out feeds
 
-## make test: the whole test suite
+## make test: the whole test suite, one pytest-xdist worker per core, a test file per worker
 test: $(DEVSTAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 ## make postgres: start Debian's PostgreSQL on 127.0.0.1:5432 with role/database hnp/hnp_test
 ## for the database adapter's tests (installs it with apt-get when missing; needs root)
