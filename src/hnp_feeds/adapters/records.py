@@ -25,7 +25,15 @@ from urllib.parse import urljoin, urlsplit
 from ..config import Limits
 from ..errors import RecordError, printable
 from ..model import Article, Category, Image, Link, ListedPost, Status, Unchanged
-from ..text import HtmlTooDeep, clean_text, html_to_text, mojibake, sanitize_html, slugify
+from ..text import (
+    HtmlTooDeep,
+    clean_text,
+    html_mojibake,
+    html_to_text,
+    mojibake,
+    sanitize_html,
+    slugify,
+)
 from ..timezone import check_supported, localize, parse_time, to_local
 from ..urls import normalize_url, same_page
 
@@ -71,7 +79,7 @@ class _Cleaner:
             self.repaired.append(name)
         if len(cleaned.text) > limit:
             raise _Bad(f"{name} is {len(cleaned.text)} characters long (limit {limit})")
-        _refuse_mojibake(name, cleaned.text)
+        _refuse_mojibake(name, mojibake(cleaned.text))
         return cleaned.text
 
     def html(self, name: str, raw: str, base_url: str | None) -> str:
@@ -87,12 +95,12 @@ class _Cleaner:
             html = sanitize_html(raw, base_url=base_url, max_depth=self.limits.html_depth)
         except HtmlTooDeep as exc:
             raise _Bad(f"{name}: {exc}") from None
-        _refuse_mojibake(name, html_to_text(html))
+        _refuse_mojibake(name, html_mojibake(html))
         return html
 
 
-def _refuse_mojibake(name: str, text: str) -> None:
-    found = mojibake(text)
+def _refuse_mojibake(name: str, found: tuple[str, str] | None) -> None:
+    """``found`` (``text.mojibake``: its kind and run) refuses the record."""
     if found is not None:
         kind, run = found
         raise _Bad(f"mis-encoded text in {name} ({kind}): {run!r}")
