@@ -10,6 +10,7 @@ the same value, the same exception and message.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -22,6 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds import text
+from hnp_feeds.adapters.records import _unsafe_html
 from hnp_feeds.text import clean_text, html_mojibake, html_to_text, mojibake, sanitize_html
 from hnp_feeds.timezone import LOCAL, localize, to_local
 from hnp_feeds.urls import _normalize, normalize_url, same_page
@@ -72,7 +74,9 @@ def test_clean_text_of_clean_text_is_the_full_work(raw: str, multiline: bool) ->
 _HTML_PIECES = [
     "<p>", "</p>", "<b>", "</b>", "<script>", "</script>", "<style>", "</style>", "<!--",
     "-->", "<textarea>", "</textarea>", "<table>", "<tr>", "<td>", "<img src=x.png>",
-    '<a href="/bai-2.html">', '<a href="https://hnp.example.vn/?q=1">', "</a>",
+    '<a href="/bai-2.html">', "<A HREF=x.html>", "<SCRIPT>", "< iframe", "onclick =",
+    " ONload=", "javascript :", "JavaScript:", "ſcript", "=", ":",
+    '<a href="https://hnp.example.vn/?q=1">', "</a>",
     "<q cite=ban.html>", "</q>", "<div data-SRC=x>", "</div>", "&amp;", "&amp", "&lt;",
     "&nbsp;", "&quot;", "&Atilde;", "&#65533;", "&#0;", "&#x303;", "&AMP;", "&", "A", "o",
     "a", "x", " ", "?", "\u0303", "\u0308", "\u0302", "õ", "Ã", "Ä", "º", "\x00", "\r\n",
@@ -113,6 +117,7 @@ def _sanitize_reference(html: str, base_url: str | None) -> str:
 @example(html="<p>x</p>", base_url="https://xn--zz.vn/bai.html")
 @example(html='<a href="/b">x</a>', base_url="https://hnp.example.vn/a/")
 @example(html="<img src=x.png>", base_url="https://hnp.example.vn/a/")
+@example(html="<A HREF=x.html>x</A>", base_url="https://hnp.example.vn/a/")
 def test_sanitize_html_and_its_text_are_plain_nh3_calls(html: str, base_url: str | None) -> None:
     sanitized = outcome(lambda: sanitize_html(html, base_url=base_url))
     assert sanitized == outcome(lambda: _sanitize_reference(html, base_url))
@@ -129,6 +134,20 @@ def test_mojibake_of_html_is_that_of_its_text(html: str, sanitized: bool) -> Non
     if sanitized:
         html = sanitize_html(html)
     assert html_mojibake(html) == mojibake(html_to_text(html))
+
+
+def _unsafe_reference(html: str) -> bool:
+    """What the door warned of before: one pattern of the three."""
+    unsafe = r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:"
+    return re.search(unsafe, html, re.IGNORECASE) is not None
+
+
+@FAST
+@given(html=htmls)
+@example(html="<p onclick=x>")
+@example(html="<a href='javascript:x'>")
+def test_the_unsafe_html_warning_is_that_of_the_one_pattern(html: str) -> None:
+    assert _unsafe_html(html) == _unsafe_reference(html)
 
 
 # --- URLs ------------------------------------------------------------------------------------

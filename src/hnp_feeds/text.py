@@ -269,8 +269,9 @@ _SANITIZER: dict[str, Any] = {
 # several times what cleaning an article's HTML does.
 _NO_BASE = nh3.Cleaner(**_SANITIZER, url_relative="deny")
 _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"})
-# The allowed attributes whose URLs nh3 resolves against the base (href, src; cite too).
-_URL_ATTRIBUTE = re.compile("href|src|cite", re.IGNORECASE)
+# The allowed attributes whose URLs nh3 resolves against the base (href, src; cite too),
+# as an HTML parser reads attribute names: ASCII letters in any case.
+_URL_ATTRIBUTES = ("href", "src", "cite")
 
 
 def _sanitizer(html: str, base_url: str | None) -> Any:
@@ -278,7 +279,8 @@ def _sanitizer(html: str, base_url: str | None) -> Any:
     ``html`` has no URL to resolve (the same output), once nh3 has taken the base."""
     if not base_url:
         return _NO_BASE
-    if _URL_ATTRIBUTE.search(html) is None and _takes_base(_origin(base_url)):
+    lowered = html.lower()
+    if not any(name in lowered for name in _URL_ATTRIBUTES) and _takes_base(_origin(base_url)):
         return _NO_BASE
     # One of its own (this one raises nh3's ValueError for a base it cannot parse).
     return nh3.Cleaner(**_SANITIZER, url_relative=("rewrite_with_base", base_url))

@@ -44,10 +44,11 @@ STATUSES: tuple[Status, ...] = ("published", "draft", "retracted")
 # "HNP - ", "HNP– ", "HNP —\u00a0": the portal's dateline in front of every lede.
 DATELINE = re.compile(r"^\s*HNP\s*[-\u2013\u2014]\s*")
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
-# What the sanitizer will take out and the editors should hear about.
-_UNSAFE_HTML = re.compile(
-    r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE
-)
+# What the sanitizer will take out and the editors should hear about: a script-like element,
+# an event handler, a javascript: URL (the last two looked for only where "=" or ":" is).
+_UNSAFE_ELEMENT = re.compile(r"<\s*(?:script|iframe|object|embed|style)\b", re.IGNORECASE)
+_EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+_JAVASCRIPT_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 # RFC 6838 type/subtype (an image's ``type``), parameters left out.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 # Image sizes fit a 32-bit integer, which every reader's parser takes.
@@ -232,7 +233,7 @@ def _article(
         related = tuple(link for link in related if not same_page(link.url, url))
         log.warning("%s: removed a related link to the article itself", where)
 
-    if _UNSAFE_HTML.search(_string(record, "content_html")):
+    if _unsafe_html(_string(record, "content_html")):
         log.warning(
             "%s: removed scripts, event handlers or javascript: URLs from content_html", where
         )
@@ -260,6 +261,15 @@ def _article(
         status=status,
         source=where,
         raw_hash=raw_hash,
+    )
+
+
+def _unsafe_html(html: str) -> bool:
+    """``html`` holds what the sanitizer takes out (``_UNSAFE_ELEMENT``...)."""
+    return bool(
+        _UNSAFE_ELEMENT.search(html)
+        or ("=" in html and _EVENT_HANDLER.search(html))
+        or (":" in html and _JAVASCRIPT_URL.search(html))
     )
 
 
