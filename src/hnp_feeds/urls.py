@@ -26,6 +26,17 @@ _HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
 _FORBIDDEN = re.compile("[\x00-\x20\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 
+# A URL already in the normal form (what ``normalize_url`` gives back unchanged): http(s),
+# a host of lower-case labels, no port, no user; path, query and fragment of characters
+# that stay as they are, each "%" starting an escape, no empty "?" or "#".
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})"
+_NORMAL = re.compile(
+    r"https?://(?P<host>[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*)"
+    rf"(?:/{_PCHAR}*)?(?:\?(?:{_PCHAR}|\?)+)?(?:#(?:{_PCHAR}|\?)+)?"
+)
+
+
 class BadUrl(ValueError):
     """A URL that cannot be published; the message says why in the editors' terms."""
 
@@ -37,6 +48,14 @@ def normalize_url(raw: str) -> str:
     'https://xn--h-ni-0na4517b.vn/tin%20t%E1%BB%A9c/a.html?q=%22x%22'
     """
     text = raw.strip()
+    normal = _NORMAL.fullmatch(text)
+    if normal is not None and len(normal["host"]) <= 253:
+        return text  # the common case: one look, nothing to parse
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
+    """``normalize_url`` of a stripped ``text``, parsed."""
     inner = _FORBIDDEN.search(text.replace(" ", "%20"))
     if inner is not None:
         raise BadUrl(f"holds the control character U+{ord(inner.group()):04X}")
@@ -93,6 +112,8 @@ def _host(hostname: str) -> str:
 def same_page(a: str, b: str) -> bool:
     """Two URLs of one page: the same but for a fragment or a trailing slash (a string that
     is no URL, such as a bad IPv6 literal, is the same page only as itself)."""
+    if "#" not in a and "#" not in b:  # urldefrag gives either back as it is
+        return a.rstrip("/") == b.rstrip("/")
     try:
         return urldefrag(a)[0].rstrip("/") == urldefrag(b)[0].rstrip("/")
     except ValueError:

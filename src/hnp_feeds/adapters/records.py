@@ -25,7 +25,15 @@ from urllib.parse import urljoin, urlsplit
 from ..config import Limits
 from ..errors import RecordError, printable
 from ..model import Article, Category, Image, Link, ListedPost, Status, Unchanged
-from ..text import HtmlTooDeep, clean_text, html_to_text, mojibake, sanitize_html, slugify
+from ..text import (
+    HtmlTooDeep,
+    clean_text,
+    html_mojibake,
+    html_to_text,
+    mojibake,
+    sanitize_html,
+    slugify,
+)
 from ..timezone import check_supported, localize, parse_time, to_local
 from ..urls import normalize_url, same_page
 
@@ -36,10 +44,11 @@ STATUSES: tuple[Status, ...] = ("published", "draft", "retracted")
 # "HNP - ", "HNP– ", "HNP —\u00a0": the portal's dateline in front of every lede.
 DATELINE = re.compile(r"^\s*HNP\s*[-\u2013\u2014]\s*")
 _LOOKS_LIKE_HTML = re.compile(r"<[A-Za-z/!]")
-# What the sanitizer will take out and the editors should hear about.
-_UNSAFE_HTML = re.compile(
-    r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE
-)
+# What the sanitizer will take out and the editors should hear about: a script-like element,
+# an event handler, a javascript: URL (the last two looked for only where "=" or ":" is).
+_UNSAFE_ELEMENT = re.compile(r"<\s*(?:script|iframe|object|embed|style)\b", re.IGNORECASE)
+_EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+_JAVASCRIPT_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 # RFC 6838 type/subtype (an image's ``type``), parameters left out.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 # Image sizes fit a 32-bit integer, which every reader's parser takes.
@@ -71,7 +80,7 @@ class _Cleaner:
             self.repaired.append(name)
         if len(cleaned.text) > limit:
             raise _Bad(f"{name} is {len(cleaned.text)} characters long (limit {limit})")
-        _refuse_mojibake(name, cleaned.text)
+        _refuse_mojibake(name, mojibake(cleaned.text))
         return cleaned.text
 
     def html(self, name: str, raw: str, base_url: str | None) -> str:
@@ -87,12 +96,12 @@ class _Cleaner:
             html = sanitize_html(raw, base_url=base_url, max_depth=self.limits.html_depth)
         except HtmlTooDeep as exc:
             raise _Bad(f"{name}: {exc}") from None
-        _refuse_mojibake(name, html_to_text(html))
+        _refuse_mojibake(name, html_mojibake(html))
         return html
 
 
-def _refuse_mojibake(name: str, text: str) -> None:
-    found = mojibake(text)
+def _refuse_mojibake(name: str, found: tuple[str, str] | None) -> None:
+    """``found`` (``text.mojibake``: its kind and run) refuses the record."""
     if found is not None:
         kind, run = found
         raise _Bad(f"mis-encoded text in {name} ({kind}): {run!r}")
@@ -224,7 +233,7 @@ def _article(
         related = tuple(link for link in related if not same_page(link.url, url))
         log.warning("%s: removed a related link to the article itself", where)
 
-    if _UNSAFE_HTML.search(_string(record, "content_html")):
+    if _unsafe_html(_string(record, "content_html")):
         log.warning(
             "%s: removed scripts, event handlers or javascript: URLs from content_html", where
         )
@@ -252,6 +261,15 @@ def _article(
         status=status,
         source=where,
         raw_hash=raw_hash,
+    )
+
+
+def _unsafe_html(html: str) -> bool:
+    """``html`` holds what the sanitizer takes out (``_UNSAFE_ELEMENT``...)."""
+    return bool(
+        _UNSAFE_ELEMENT.search(html)
+        or ("=" in html and _EVENT_HANDLER.search(html))
+        or (":" in html and _JAVASCRIPT_URL.search(html))
     )
 
 
