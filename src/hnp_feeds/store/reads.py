@@ -14,6 +14,9 @@ from ..timezone import to_local
 from .codec import article_from_json, content_hash, micros
 from .connection import Connection
 
+#: Later than any publication time: no slot changed.
+_NEVER = 2**63 - 1
+
 
 @dataclass(frozen=True)
 class EntryRow:
@@ -35,6 +38,16 @@ class HistorySlot(NamedTuple):
 
     record_id: str
     content_hash: str
+    live: int
+
+
+class HistoryTail(NamedTuple):
+    """The end of a feed's history (``ReadOps.history_tail``): ``slots`` are those from
+    slot ``start`` on; ``size`` slots in all, ``live`` of them live."""
+
+    start: int
+    slots: list[HistorySlot]
+    size: int
     live: int
 
 
@@ -125,6 +138,31 @@ class ReadOps(Connection):
             params,
         )
         return list(map(HistorySlot._make, rows))
+
+    def history_tail(self, feed: FeedSpec, unit: int) -> HistoryTail:
+        """The end of ``feed``'s history that may differ from what the last publish saw,
+        in whole units of ``unit`` slots (archive or sitemap pages): from the unit before
+        the one holding the oldest slot changed since (``history_since``; the last units
+        when none changed; the whole history after a migration).  The slots before it are
+        as they were, in the same places, and the units they fill are as published, their
+        links included (the unit before is read: it may gain its ``next``).  Counted from
+        the index alone; only the tail is read into Python."""
+        clause, params = where(feed)
+        marked = self._query("SELECT published_us FROM history_since")
+        since = int(marked[0][0]) if marked else _NEVER
+        size, live, before = self._query(
+            "SELECT COUNT(*), COALESCE(SUM(a.live), 0), COALESCE(SUM(a.published_us < ?), 0)"
+            f" FROM articles a WHERE {IN_HISTORY}{clause}",
+            [since, *params],
+        )[0]
+        start = max(0, int(before) // unit - 1) * unit
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash, a.live FROM articles a"
+            f" WHERE {IN_HISTORY}{clause}"
+            " ORDER BY a.published_us, a.record_id LIMIT -1 OFFSET ?",
+            [*params, start],
+        )
+        return HistoryTail(start, list(map(HistorySlot._make, rows)), int(size), int(live))
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""
