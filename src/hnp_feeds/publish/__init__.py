@@ -38,7 +38,7 @@ from ..errors import (
 )
 from ..model import Site
 from ..pages import discovery_fragment
-from ..store import IngestResult, SQLiteStore, content_hash, open_store
+from ..store import IngestResult, RawRecords, SQLiteStore, content_hash, open_store
 from ..text import slugify
 from ..timezone import to_local
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
@@ -355,7 +355,7 @@ def _ingest(
         # the ingest's transaction; a raw record the store has read before is skipped.
         items = read_sources(
             list(sources), catalogue=catalogue, marks=store.db, now=now,
-            known=store.raw_hashes(), **given,
+            known=RawRecords(store, store.raw_hashes), **given,
         )  # fmt: skip
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned

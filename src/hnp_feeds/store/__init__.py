@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import CachedEntry, CacheOps
 from .codec import article_from_json, article_to_json, content_hash
 from .ingest import IngestOps, IngestResult
-from .reads import EntryRow, HistorySlot, HistoryTail, ReadOps
+from .reads import EntryRow, HistorySlot, HistoryTail, RawRecords, ReadOps
 from .reports import Rejection, ReportOps, Run
 from .schema import SCHEMA_VERSION
 from .state import FeedState, PendingPing, StateOps
@@ -42,6 +42,7 @@ __all__ = [
     "HistoryTail",
     "IngestResult",
     "PendingPing",
+    "RawRecords",
     "Rejection",
     "Run",
     "SQLiteStore",

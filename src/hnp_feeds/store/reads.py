@@ -3,7 +3,7 @@ and what an operator inspects."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -49,6 +49,48 @@ class HistoryTail(NamedTuple):
     slots: list[HistorySlot]
     size: int
     live: int
+
+
+class RawRecords(Mapping[str, str]):
+    """The raw records the store has read, digest -> record id (``raw_hashes``), for a
+    source to skip those it gives again: looked up one by one (the digests' index) while
+    few are asked, as for a cron run's ten new lines; all read at once after ``BULK``
+    (the whole export)."""
+
+    BULK = 500
+
+    def __init__(self, store: Connection, everything: Callable[[], dict[str, str]]) -> None:
+        self.store = store
+        self.everything = everything
+        self.asked = 0
+        self.all: dict[str, str] | None = None
+
+    def __getitem__(self, raw_hash: str) -> str:
+        if self.all is None and self.asked < self.BULK:
+            self.asked += 1
+            rows = self.store._query(
+                "SELECT record_id FROM articles WHERE raw_hash = ? LIMIT 1", (raw_hash,)
+            )
+            if not rows:
+                raise KeyError(raw_hash)
+            return str(rows[0][0])
+        return self._all()[raw_hash]
+
+    def __bool__(self) -> bool:  # without reading them all
+        if self.all is not None:
+            return bool(self.all)
+        return bool(self.store._query("SELECT 1 FROM articles WHERE raw_hash IS NOT NULL LIMIT 1"))
+
+    def _all(self) -> dict[str, str]:
+        if self.all is None:
+            self.all = self.everything()
+        return self.all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 class ReadOps(Connection):
