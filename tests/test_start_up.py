@@ -28,6 +28,7 @@ HEAVY = (
     "numpy",
     "scipy",
     "hnp_feeds.related",
+    "importlib.metadata",  # the validator's version (its source and lxml's) only when used
 )
 
 _PROBE = """
