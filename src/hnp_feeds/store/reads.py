@@ -65,16 +65,24 @@ class RawRecords(Mapping[str, str]):
         self.asked = 0
         self.all: dict[str, str] | None = None
 
+    def get(self, raw_hash: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The record id read from ``raw_hash`` (``default`` if none): once per line of
+        a whole export, so without ``Mapping``'s detour through ``KeyError``."""
+        if self.all is not None:
+            return self.all.get(raw_hash, default)
+        if self.asked >= self.BULK:
+            return self._all().get(raw_hash, default)
+        self.asked += 1
+        rows = self.store._query(
+            "SELECT record_id FROM articles WHERE raw_hash = ? LIMIT 1", (raw_hash,)
+        )
+        return str(rows[0][0]) if rows else default
+
     def __getitem__(self, raw_hash: str) -> str:
-        if self.all is None and self.asked < self.BULK:
-            self.asked += 1
-            rows = self.store._query(
-                "SELECT record_id FROM articles WHERE raw_hash = ? LIMIT 1", (raw_hash,)
-            )
-            if not rows:
-                raise KeyError(raw_hash)
-            return str(rows[0][0])
-        return self._all()[raw_hash]
+        found = self.get(raw_hash)
+        if found is None:
+            raise KeyError(raw_hash)
+        return found
 
     def __bool__(self) -> bool:  # without reading them all
         if self.all is not None:
