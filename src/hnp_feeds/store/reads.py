@@ -196,7 +196,7 @@ class ReadOps(Connection):
         when none changed; the whole history after a migration).  The slots before it are
         as they were, in the same places, and the units they fill are as published, their
         links included (the unit before is read: it may gain its ``next``).  Counted from
-        the index alone; only the tail is read into Python."""
+        the index alone; only the tail is read, from ``since`` on and back."""
         clause, params = where(feed)
         marked = self._query("SELECT published_us FROM history_since")
         since = int(marked[0][0]) if marked else _NEVER
@@ -206,13 +206,19 @@ class ReadOps(Connection):
             [since, *params],
         )[0]
         start = max(0, int(before) // unit - 1) * unit
-        rows = self._query(
-            "SELECT a.record_id, a.content_hash, a.live FROM articles a"
-            f" WHERE {IN_HISTORY}{clause}"
-            " ORDER BY a.published_us, a.record_id LIMIT -1 OFFSET ?",
-            [*params, start],
+        # Walked from ``since`` both ways: back to ``start``, then on to the end.
+        columns = f"SELECT a.record_id, a.content_hash, a.live FROM articles a WHERE {IN_HISTORY}"
+        older = self._query(
+            f"{columns}{clause} AND a.published_us < ?"
+            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, since, int(before) - start],
         )
-        return HistoryTail(start, list(map(HistorySlot._make, rows)), int(size), int(live))
+        newer = self._query(
+            f"{columns}{clause} AND a.published_us >= ? ORDER BY a.published_us, a.record_id",
+            [*params, since],
+        )
+        slots = list(map(HistorySlot._make, [*reversed(older), *newer]))
+        return HistoryTail(start, slots, int(size), int(live))
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""
