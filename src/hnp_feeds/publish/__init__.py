@@ -37,7 +37,6 @@ from ..errors import (
     exit_code_of,
 )
 from ..model import Site
-from ..pages import discovery_fragment
 from ..store import IngestResult, RawRecords, SQLiteStore, content_hash, open_store
 from ..text import slugify
 from ..timezone import to_local
@@ -279,6 +278,8 @@ def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = N
     if feed is None:
         raise ConfigError(f"no feed {section!r}; the feeds are: {', '.join(by_slug)}")
     main = next((f for f in feeds if f.kind == "main"), None)
+    from ..pages import discovery_fragment
+
     return discovery_fragment(catalogue.site, feed, main)
 
 

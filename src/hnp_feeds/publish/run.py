@@ -31,7 +31,6 @@ from ..archive import (
 from ..config import Catalogue
 from ..model import FeedSpec
 from ..output import remove_stale_temporaries, sync_dirs
-from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
@@ -120,6 +119,8 @@ class _PageTask:
 
 def _shown(feed: FeedSpec) -> int:
     """How many entries of ``feed`` the index page shows (``pages.render_index``)."""
+    from ..pages import LATEST, LATEST_MAIN
+
     return LATEST_MAIN if feed.kind == "main" else LATEST
 
 
@@ -476,6 +477,8 @@ class Run:
         ):
             self._sync()  # the sitemaps'
             return
+        from ..pages import site_files  # the pages (and the OPML writer) only when written
+
         feeds = site_feeds(self.catalogue, self.store)
         # The pages show a few newest entries per feed: read no more than that.
         listed = [
