@@ -503,13 +503,13 @@ class Run:
             return
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
-        for row in news:
-            digest.update(f"\n{row.record_id} {row.content_hash}".encode())
+        for record_id, content_hash in news:
+            digest.update(f"\n{record_id} {content_hash}".encode())
         fingerprint = digest.hexdigest()
         if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
             self.out_dir, NEWS_SITEMAP
         ):
-            articles = [row.article() for row in news]
+            articles = [row.article() for row in self.store.entry_rows([rid for rid, _ in news])]
             self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
             self.store.set_meta("news-sitemap", fingerprint)
         if (

@@ -150,16 +150,17 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def published_since(self, since: datetime, limit: int) -> list[EntryRow]:
+    def published_since(self, since: datetime, limit: int) -> list[tuple[str, str]]:
         """The live articles published at or after ``since``, newest first (ties by id),
-        at most ``limit``: from the main index."""
+        at most ``limit``: their ids and content hashes, without their bodies (every run
+        asks; ``entry_rows`` reads them when they changed)."""
         rows = self._query(
-            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            "SELECT a.record_id, a.content_hash FROM articles a"
             f" WHERE {LIVE} AND a.published_us >= ?"
             " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
             (micros(since), limit),
         )
-        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [(str(record_id), str(digest)) for record_id, digest in rows]
 
     def page_dates(self, record_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(URL, ``updated`` in RFC 3339) of ``record_ids``, in that order, without decoding
