@@ -14,7 +14,7 @@ from hnp_feeds.config import Limits
 from hnp_feeds.errors import RecordError
 from hnp_feeds.model import Article, Unchanged
 from hnp_feeds.publish import ingest, publish
-from hnp_feeds.store import open_store
+from hnp_feeds.store import RawRecords, open_store
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -42,6 +42,23 @@ def test_a_jsonl_line_read_before_is_unchanged_before_it_is_parsed(tmp_path: Pat
     assert items == [Unchanged(str(1000 + n), f"{export}:{n + 1}") for n in range(5)]
     # Without what the store knows, the same lines are Articles again.
     assert all(isinstance(item, Article) for item in read_source(export))
+
+
+def test_a_few_lines_are_looked_up_one_by_one_many_from_every_digest_read_once(
+    tmp_path: Path,
+) -> None:
+    cat = catalogue(tmp_path)
+    export = write_records(tmp_path / "export.jsonl", [record(n) for n in range(5)])
+    ingest(cat, [export], now=NOW)
+    expected = [Unchanged(str(1000 + n), f"{export}:{n + 1}") for n in range(5)]
+    with open_store(_store(tmp_path)) as store:
+        few = RawRecords(store, store.raw_hashes)
+        assert list(read_source(export, known=few)) == expected
+        assert few.all is None and few.get("0" * 32) is None  # never read whole
+        many = RawRecords(store, store.raw_hashes)
+        many.BULK = 2
+        assert list(read_source(export, known=many)) == expected
+        assert many.all == store.raw_hashes() and len(many) == 5
 
 
 def test_only_the_changed_line_is_read_and_an_unchanged_one_is_still_seen(

@@ -28,6 +28,9 @@ HEAVY = (
     "numpy",
     "scipy",
     "hnp_feeds.related",
+    "importlib.metadata",  # the validator's version (its source and lxml's) only when used
+    "hnp_feeds.pages",  # index.html and the discovery fragments only when written
+    "hnp_feeds.opml",
 )
 
 _PROBE = """

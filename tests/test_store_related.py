@@ -144,6 +144,10 @@ def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published
     for table in ("related_docs", "related_terms", "related_postings", "related_corpus"):
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE entry_cache")  # (later steps')
+    db.execute("DROP INDEX articles_raw_hash")
+    for trigger in ("insert", "delete", "update"):
+        db.execute(f"DROP TRIGGER articles_history_{trigger}")
+    db.execute("DROP TABLE history_since")
     db.execute("ALTER TABLE articles DROP COLUMN raw_hash")
     db.execute("CREATE VIRTUAL TABLE related_fts USING fts5(title, summary, tags, pairs)")
     db.execute("CREATE TABLE related_docs (rowid INTEGER PRIMARY KEY, article_id TEXT)")

@@ -71,15 +71,26 @@ class ArchiveLayout:
 
     current: FeedSpec
     links: ArchiveLinks | None
+    #: The full pages cut, numbered from ``skipped + 1`` (those before were not read).
     pages: tuple[ArchivePage, ...]
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        """How many full pages the history fills."""
+        return self.skipped + len(self.pages)
 
 
-def cut_history(site: Site, feed: FeedSpec, slots: Sequence[Slot]) -> ArchiveLayout:
-    """The one archive cutter: ``slots`` (the feed's history, oldest first) into pages."""
+def cut_history(site: Site, feed: FeedSpec, slots: Sequence[Slot], start: int = 0) -> ArchiveLayout:
+    """The one archive cutter: ``slots`` (the feed's history, oldest first) into pages;
+    ``start``: the slots before ``slots`` (whole pages, not read: ``store.history_tail``)."""
     size = site.archive_page_size
-    full = len(slots) // size
+    skipped, rest = divmod(start, size)
+    if rest:
+        raise ValueError(f"a history read from slot {start}, not from a page's first")
+    full = (start + len(slots)) // size
     base = feed.limit or site.entries_per_feed
-    remainder = sum(1 for slot in slots[full * size :] if slot.live)
+    remainder = sum(1 for slot in slots[full * size - start :] if slot.live)
     limit = max(base, remainder)
     current = feed if limit == base else dataclasses.replace(feed, limit=limit)
     links = None
@@ -89,10 +100,10 @@ def cut_history(site: Site, feed: FeedSpec, slots: Sequence[Slot]) -> ArchiveLay
             prev_archive=archive_url(site, feed.slug, full),
         )
     pages = tuple(
-        ArchivePage(number, tuple(slots[(number - 1) * size : number * size]))
-        for number in range(1, full + 1)
+        ArchivePage(number, tuple(slots[(number - 1) * size - start : number * size - start]))
+        for number in range(skipped + 1, full + 1)
     )
-    return ArchiveLayout(current, links, pages)
+    return ArchiveLayout(current, links, pages, skipped)
 
 
 def page_links(site: Site, feed: FeedSpec, number: int, pages: int) -> ArchiveLinks:

@@ -24,7 +24,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -436,6 +435,8 @@ def _toml_type(value: Any) -> str:
 
 def bundled_config_path() -> Path:
     """The sample portal's catalogue, shipped inside the package."""
+    from importlib import resources
+
     return Path(str(resources.files("hnp_feeds") / "data" / "sample" / "hnp-feeds.toml"))
 
 

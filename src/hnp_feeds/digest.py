@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 #: The package's own directory.
@@ -22,6 +21,8 @@ def source_digest(paths: Sequence[str], libraries: Sequence[str] = ()) -> str:
         for path in files:
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
+    if libraries:  # importlib.metadata only then: it is slow to import
+        from importlib import metadata
     for library in libraries:
         digest.update(f"\n{library} {metadata.version(library)}".encode())
     return digest.hexdigest()[:16]

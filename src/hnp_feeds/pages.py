@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from importlib import resources
 from urllib.parse import urlsplit
 
 from .catalogue import newest_first
@@ -215,6 +214,8 @@ def discovery_fragment(site: Site, feed: FeedSpec, main: FeedSpec | None) -> str
 def feed_stylesheet() -> bytes:
     """``feed.xsl``: the XSLT that shows an Atom or RSS feed opened in a browser as a page
     for people (what a feed is, its URL to copy, how to subscribe, its entries)."""
+    from importlib import resources
+
     return (resources.files("hnp_feeds") / "data" / STYLESHEET).read_bytes()
 
 

@@ -37,8 +37,7 @@ from ..errors import (
     exit_code_of,
 )
 from ..model import Site
-from ..pages import discovery_fragment
-from ..store import IngestResult, SQLiteStore, content_hash, open_store
+from ..store import IngestResult, RawRecords, SQLiteStore, content_hash, open_store
 from ..text import slugify
 from ..timezone import to_local
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
@@ -279,6 +278,8 @@ def discovery(catalogue: Catalogue, section: str, *, store_path: Path | None = N
     if feed is None:
         raise ConfigError(f"no feed {section!r}; the feeds are: {', '.join(by_slug)}")
     main = next((f for f in feeds if f.kind == "main"), None)
+    from ..pages import discovery_fragment
+
     return discovery_fragment(catalogue.site, feed, main)
 
 
@@ -355,7 +356,7 @@ def _ingest(
         # the ingest's transaction; a raw record the store has read before is skipped.
         items = read_sources(
             list(sources), catalogue=catalogue, marks=store.db, now=now,
-            known=store.raw_hashes(), **given,
+            known=RawRecords(store, store.raw_hashes), **given,
         )  # fmt: skip
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned

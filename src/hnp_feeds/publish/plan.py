@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..archive import ArchiveLayout, ArchivePage, archive_relpath
+from ..archive import ARCHIVE_DIR, ArchiveLayout, ArchivePage, archive_relpath
 from ..catalogue import feeds_of
 from ..config import Catalogue
 from ..model import FeedSpec, Tombstone
@@ -74,7 +75,7 @@ def feed_fingerprint(
     digest.update(config.encode())
     digest.update(spec_text(feed).encode())
     if layout is not None:
-        digest.update(f"\narchive {layout.current.limit} {len(layout.pages)}".encode())
+        digest.update(f"\narchive {layout.current.limit} {layout.total}".encode())
     for row in rows:
         digest.update(f"\ne {row.record_id} {row.content_hash}".encode())
     for tomb in tombs:
@@ -97,7 +98,7 @@ def pages_to_render(
     gone, newest first: a page gains its ``next-archive`` link only once the page it points
     to is there."""
     written = store.archive_pages(feed.slug)
-    total = len(layout.pages)
+    total = layout.total
     todo = []
     for page in reversed(layout.pages):
         fingerprint = page_fingerprint(config, feed, page, total)
@@ -107,3 +108,17 @@ def pages_to_render(
         ):
             todo.append((page, fingerprint))
     return todo
+
+
+def pages_in_place(store: SQLiteStore, out_dir: Path, slug: str, pages: int) -> bool:
+    """Whether archive pages 1 to ``pages`` of ``slug`` are all written (remembered, and
+    their files there): what ``pages_to_render`` would find unchanged when their slots are."""
+    if not pages:
+        return True
+    written = store.archive_pages(slug)
+    folder = out_dir / slug / ARCHIVE_DIR
+    try:
+        files = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+    except OSError:
+        return False
+    return all(number in written and f"{number}.xml" in files for number in range(1, pages + 1))

@@ -176,8 +176,8 @@ class _EntryCache:
 
     def known_clean(self, document: FeedDocument, relpath: str, done: Assembled, url: str) -> bool:
         """Whether ``done`` needs no walk: nothing used twice, within the validator's
-        bound, its head clean, and every entry found clean in these bytes: before, or now
-        in the head with the entries not checked yet (the new ones of a cron run)."""
+        bound, and its head clean with every entry found clean in these bytes: before, or
+        now in the head with the entries not checked yet (the new ones of a cron run)."""
         if self.validator is None:
             return False
         articles = [article for article, _ in done.pieces]
@@ -193,13 +193,12 @@ class _EntryCache:
         ]
         if unchecked and len(unchecked) == len(done.pieces):
             return False  # as much work as the whole
-        if not _clean(self.validator(done.head, url)):
+        # One walk: the head with the entries not checked yet (alone when there are none);
+        # every rule of the head runs on it.
+        probe = join(filename, done.head, [fragment for _, fragment in unchecked])
+        if not _clean(self.validator(probe, url)):
             return False
-        if unchecked:
-            probe = join(filename, done.head, [fragment for _, fragment in unchecked])
-            if not _clean(self.validator(probe, url)):
-                return False
-            self._mark(filename, unchecked)
+        self._mark(filename, unchecked)
         return True
 
     def found_clean(self, relpath: str, done: Assembled) -> None:

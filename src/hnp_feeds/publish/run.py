@@ -31,7 +31,6 @@ from ..archive import (
 from ..config import Catalogue
 from ..model import FeedSpec
 from ..output import remove_stale_temporaries, sync_dirs
-from ..pages import LATEST, LATEST_MAIN, site_files
 from ..precompress import gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
@@ -46,9 +45,16 @@ from ..sitemaps import (
     sitemap_number,
     sitemap_relpath,
 )
-from ..store import HistorySlot, SQLiteStore
+from ..store import FeedState, HistorySlot, SQLiteStore
 from ..writers import FEED_FILES
-from .plan import config_fingerprint, feed_fingerprint, feeds_to_plan, pages_to_render, site_feeds
+from .plan import (
+    config_fingerprint,
+    feed_fingerprint,
+    feeds_to_plan,
+    pages_in_place,
+    pages_to_render,
+    site_feeds,
+)
 from .result import FeedSummary, PublishResult
 
 if TYPE_CHECKING:  # rendering (the writers, the validator, the workers) only when there is some
@@ -113,6 +119,8 @@ class _PageTask:
 
 def _shown(feed: FeedSpec) -> int:
     """How many entries of ``feed`` the index page shows (``pages.render_index``)."""
+    from ..pages import LATEST, LATEST_MAIN
+
     return LATEST_MAIN if feed.kind == "main" else LATEST
 
 
@@ -181,6 +189,7 @@ class Run:
             self.store.delete_meta(WRITING)
 
     def _pass(self, result: PublishResult) -> None:
+        changes = self.store.history_changes()  # what this pass reads of the history
         planned = feeds_to_plan(self.catalogue, self.store, self.out_dir, self.config)
         result.planned = sorted({*result.planned, *(feed.slug for feed in planned)})
         if not planned:  # the cron fast path; the pages, after a run killed before them
@@ -217,7 +226,7 @@ class Run:
             self.main_history = None  # the withheld articles' slots are empty now
         self._publish_pages(result)
         self.main_history = None
-        self.store.finish_publish(failed, self.config, self.now)
+        self.store.finish_publish(failed, self.config, self.now, changes)
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
         """A document failed: its entries that fail alone are withheld at the end of the
@@ -256,19 +265,18 @@ class Run:
         from .render import RenderJob
 
         states = self.store.feed_states()
+        same_config = self.store.get_meta("config") == self.config
         tasks: list[_FeedTask] = []
         pages: list[_PageTask] = []
         for feed in planned:
             layout: ArchiveLayout | None = None
-            history = self.store.history_keys(feed) if feed.archive else []
+            live = 0
             if feed.archive:
-                if feed.kind == "main":  # every article's slot: the sitemap's too
-                    self.main_history = history
-                layout = cut_history(self.site, feed, history)
+                layout, live = self._history(feed, states.get(feed.slug), same_config)
             current = layout.current if layout is not None else feed
             limit = current.limit or self.site.entries_per_feed
             rows = self.store.select_entries(feed, limit)
-            entries = sum(slot.live for slot in history) if feed.archive else len(rows)
+            entries = live if feed.archive else len(rows)
             before = self._published_entries(feed)
             if not feed.archive:  # a smaller limit in the catalogue takes nothing away
                 before = min(before, limit)
@@ -276,7 +284,7 @@ class Run:
                 result.mass_removal[feed.slug] = (before, entries)
                 continue
             if layout is not None:
-                total = len(layout.pages)
+                total = layout.total
                 pages += [
                     _PageTask(feed, page, total, fingerprint)
                     for page, fingerprint in pages_to_render(
@@ -299,10 +307,26 @@ class Run:
                 layout.links if layout is not None else None,
                 tuple(tombs),
             )
-            dropped = self._pages_past(feed, len(layout.pages)) if layout is not None else ()
+            dropped = self._pages_past(feed, layout.total) if layout is not None else ()
             ids = tuple(row.record_id for row in rows)
             tasks.append(_FeedTask(feed, fingerprint, job, dropped, entries, ids))
         return tasks, pages
+
+    def _history(
+        self, feed: FeedSpec, state: FeedState | None, same_config: bool
+    ) -> tuple[ArchiveLayout, int]:
+        """How ``feed``'s history is cut, and its live slots.  Read from its end
+        (``store.history_tail``) when the pages before it are as the last publish left
+        them: the same catalogue and feed, published and in place; else whole."""
+        if same_config and state is not None and not state.stale and state.spec == feed:
+            tail = self.store.history_tail(feed, self.site.archive_page_size)
+            layout = cut_history(self.site, feed, tail.slots, tail.start)
+            if pages_in_place(self.store, self.out_dir, feed.slug, layout.skipped):
+                return layout, tail.live
+        history = self.store.history_keys(feed)
+        if feed.kind == "main":  # every article's slot: the sitemap's too
+            self.main_history = history
+        return cut_history(self.site, feed, history), sum(slot.live for slot in history)
 
     def _keep_entries(self, rendered: Rendered) -> None:
         """Keep the entries a document was assembled from, unless it failed validation:
@@ -453,6 +477,8 @@ class Run:
         ):
             self._sync()  # the sitemaps'
             return
+        from ..pages import site_files  # the pages (and the OPML writer) only when written
+
         feeds = site_feeds(self.catalogue, self.store)
         # The pages show a few newest entries per feed: read no more than that.
         listed = [
@@ -477,13 +503,13 @@ class Run:
             return
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
-        for row in news:
-            digest.update(f"\n{row.record_id} {row.content_hash}".encode())
+        for record_id, content_hash in news:
+            digest.update(f"\n{record_id} {content_hash}".encode())
         fingerprint = digest.hexdigest()
         if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
             self.out_dir, NEWS_SITEMAP
         ):
-            articles = [row.article() for row in news]
+            articles = [row.article() for row in self.store.entry_rows([rid for rid, _ in news])]
             self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
             self.store.set_meta("news-sitemap", fingerprint)
         if (
@@ -497,11 +523,7 @@ class Run:
     def _publish_sitemap_pages(self, result: PublishResult) -> None:
         """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
         gone, then the index of them all, then the pages past the end taken away."""
-        slots = self.main_history
-        if slots is None:
-            every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
-            slots = self.store.history_keys(every)
-        pages: list[tuple[str, str]] = []
+        pages, slots = self._sitemap_history()
         for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
             chunk = slots[start : start + SITEMAP_PAGE_SIZE]
             relpath = sitemap_relpath(len(pages) + 1)
@@ -523,6 +545,26 @@ class Run:
             number = sitemap_number(path.name)
             if number is not None and number > len(pages):
                 self._remove(path.name, result)
+
+    def _sitemap_history(self) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
+        """The sitemap pages (path, newest date) known unchanged, and the slots of the main
+        history after them: its end (``store.history_tail``) when the pages before it are
+        as this configuration wrote them and in place; else every slot."""
+        if self.main_history is not None:
+            return [], self.main_history
+        every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
+        if self.store.get_meta("sitemaps") == self.config:
+            tail = self.store.history_tail(every, SITEMAP_PAGE_SIZE)
+            kept = []
+            for number in range(1, tail.start // SITEMAP_PAGE_SIZE + 1):
+                relpath = sitemap_relpath(number)
+                saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
+                if len(saved) < 2 or not _exists(self.out_dir, relpath):
+                    break
+                kept.append((relpath, saved[1]))
+            else:
+                return kept, tail.slots
+        return [], self.store.history_keys(every)
 
     def _write(
         self, relpath: str, data: bytes, result: PublishResult, gz: bytes | None = None

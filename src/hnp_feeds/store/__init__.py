@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import CachedEntry, CacheOps
 from .codec import article_from_json, article_to_json, content_hash
 from .ingest import IngestOps, IngestResult
-from .reads import EntryRow, HistorySlot, ReadOps
+from .reads import EntryRow, HistorySlot, HistoryTail, RawRecords, ReadOps
 from .reports import Rejection, ReportOps, Run
 from .schema import SCHEMA_VERSION
 from .state import FeedState, PendingPing, StateOps
@@ -39,8 +39,10 @@ __all__ = [
     "EntryRow",
     "FeedState",
     "HistorySlot",
+    "HistoryTail",
     "IngestResult",
     "PendingPing",
+    "RawRecords",
     "Rejection",
     "Run",
     "SQLiteStore",

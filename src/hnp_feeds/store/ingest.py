@@ -323,7 +323,7 @@ class IngestOps(Connection):
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
         """Which of these articles are in the feeds with no related post at all."""
         sql = (
-            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND live = 1"
+            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND +live = 1"
             " AND json_array_length(body, '$.related') = 0"
         )
         return [str(row[0]) for row in select_in(db, sql, ids)]

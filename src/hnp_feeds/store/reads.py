@@ -3,7 +3,7 @@ and what an operator inspects."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -13,6 +13,9 @@ from ..selection import IN_HISTORY, LIVE, slug, where
 from ..timezone import to_local
 from .codec import article_from_json, content_hash, micros
 from .connection import Connection
+
+#: Later than any publication time: no slot changed.
+_NEVER = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,66 @@ class HistorySlot(NamedTuple):
     record_id: str
     content_hash: str
     live: int
+
+
+class HistoryTail(NamedTuple):
+    """The end of a feed's history (``ReadOps.history_tail``): ``slots`` are those from
+    slot ``start`` on; ``size`` slots in all, ``live`` of them live."""
+
+    start: int
+    slots: list[HistorySlot]
+    size: int
+    live: int
+
+
+class RawRecords(Mapping[str, str]):
+    """The raw records the store has read, digest -> record id (``raw_hashes``), for a
+    source to skip those it gives again: looked up one by one (the digests' index) while
+    few are asked, as for a cron run's ten new lines; all read at once after ``BULK``
+    (the whole export)."""
+
+    BULK = 500
+
+    def __init__(self, store: Connection, everything: Callable[[], dict[str, str]]) -> None:
+        self.store = store
+        self.everything = everything
+        self.asked = 0
+        self.all: dict[str, str] | None = None
+
+    def get(self, raw_hash: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """The record id read from ``raw_hash`` (``default`` if none): once per line of
+        a whole export, so without ``Mapping``'s detour through ``KeyError``."""
+        if self.all is not None:
+            return self.all.get(raw_hash, default)
+        if self.asked >= self.BULK:
+            return self._all().get(raw_hash, default)
+        self.asked += 1
+        rows = self.store._query(
+            "SELECT record_id FROM articles WHERE raw_hash = ? LIMIT 1", (raw_hash,)
+        )
+        return str(rows[0][0]) if rows else default
+
+    def __getitem__(self, raw_hash: str) -> str:
+        found = self.get(raw_hash)
+        if found is None:
+            raise KeyError(raw_hash)
+        return found
+
+    def __bool__(self) -> bool:  # without reading them all
+        if self.all is not None:
+            return bool(self.all)
+        return bool(self.store._query("SELECT 1 FROM articles WHERE raw_hash IS NOT NULL LIMIT 1"))
+
+    def _all(self) -> dict[str, str]:
+        if self.all is None:
+            self.all = self.everything()
+        return self.all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 class ReadOps(Connection):
@@ -87,16 +150,17 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    def published_since(self, since: datetime, limit: int) -> list[EntryRow]:
+    def published_since(self, since: datetime, limit: int) -> list[tuple[str, str]]:
         """The live articles published at or after ``since``, newest first (ties by id),
-        at most ``limit``: from the main index."""
+        at most ``limit``: their ids and content hashes, without their bodies (every run
+        asks; ``entry_rows`` reads them when they changed)."""
         rows = self._query(
-            "SELECT a.record_id, a.content_hash, a.body, a.source FROM articles a"
+            "SELECT a.record_id, a.content_hash FROM articles a"
             f" WHERE {LIVE} AND a.published_us >= ?"
             " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
             (micros(since), limit),
         )
-        return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [(str(record_id), str(digest)) for record_id, digest in rows]
 
     def page_dates(self, record_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(URL, ``updated`` in RFC 3339) of ``record_ids``, in that order, without decoding
@@ -125,6 +189,37 @@ class ReadOps(Connection):
             params,
         )
         return list(map(HistorySlot._make, rows))
+
+    def history_tail(self, feed: FeedSpec, unit: int) -> HistoryTail:
+        """The end of ``feed``'s history that may differ from what the last publish saw,
+        in whole units of ``unit`` slots (archive or sitemap pages): from the unit before
+        the one holding the oldest slot changed since (``history_since``; the last units
+        when none changed; the whole history after a migration).  The slots before it are
+        as they were, in the same places, and the units they fill are as published, their
+        links included (the unit before is read: it may gain its ``next``).  Counted from
+        the index alone; only the tail is read, from ``since`` on and back."""
+        clause, params = where(feed)
+        marked = self._query("SELECT published_us FROM history_since")
+        since = int(marked[0][0]) if marked else _NEVER
+        size, live, before = self._query(
+            "SELECT COUNT(*), COALESCE(SUM(a.live), 0), COALESCE(SUM(a.published_us < ?), 0)"
+            f" FROM articles a WHERE {IN_HISTORY}{clause}",
+            [since, *params],
+        )[0]
+        start = max(0, int(before) // unit - 1) * unit
+        # Walked from ``since`` both ways: back to ``start``, then on to the end.
+        columns = f"SELECT a.record_id, a.content_hash, a.live FROM articles a WHERE {IN_HISTORY}"
+        older = self._query(
+            f"{columns}{clause} AND a.published_us < ?"
+            " ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, since, int(before) - start],
+        )
+        newer = self._query(
+            f"{columns}{clause} AND a.published_us >= ? ORDER BY a.published_us, a.record_id",
+            [*params, since],
+        )
+        slots = list(map(HistorySlot._make, [*reversed(older), *newer]))
+        return HistoryTail(start, slots, int(size), int(live))
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""

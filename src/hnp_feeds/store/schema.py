@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..text import title_key
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -90,10 +90,14 @@ CREATE TABLE dirty (
 
 def _execute_all(db: sqlite3.Connection, script: str) -> None:
     """Each statement of ``script`` in the caller's transaction (``executescript`` would
-    commit it first)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    commit it first); a trigger's body is part of its statement."""
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                db.execute(statement)
+            statement = ""
 
 
 def migrate_0_to_1(db: sqlite3.Connection) -> None:
@@ -326,6 +330,50 @@ def migrate_10_to_11(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V10_TO_V11)
 
 
+_SCHEMA_V11_TO_V12 = """
+-- The oldest publication time whose history slots changed since the last publish
+-- (`published_us`; no row: none changed): archive and sitemap pages older than the page
+-- before it are not read again (`reads.history_tail`).  Kept by triggers, so every
+-- writer of articles is counted (`changes`); cleared when a publish finishes unless
+-- something changed while it ran.  A migrated store has its whole history read once.
+CREATE TABLE history_since (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    published_us INTEGER NOT NULL,
+    changes      INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO history_since (id, published_us) VALUES (1, -9223372036854775808);
+CREATE TRIGGER articles_history_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO history_since (id, published_us) VALUES (1, new.published_us)
+    ON CONFLICT (id) DO UPDATE SET published_us = min(published_us, excluded.published_us),
+    changes = changes + 1;
+END;
+CREATE TRIGGER articles_history_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO history_since (id, published_us) VALUES (1, old.published_us)
+    ON CONFLICT (id) DO UPDATE SET published_us = min(published_us, excluded.published_us),
+    changes = changes + 1;
+END;
+CREATE TRIGGER articles_history_update AFTER UPDATE ON articles
+WHEN old.content_hash IS NOT new.content_hash OR old.live IS NOT new.live
+    OR old.has_url IS NOT new.has_url OR old.status IS NOT new.status
+    OR old.published_us IS NOT new.published_us OR old.record_id IS NOT new.record_id
+    OR old.category_slug IS NOT new.category_slug OR old.author_slug IS NOT new.author_slug
+BEGIN
+    INSERT INTO history_since (id, published_us)
+    VALUES (1, min(old.published_us, new.published_us))
+    ON CONFLICT (id) DO UPDATE SET published_us = min(published_us, excluded.published_us),
+    changes = changes + 1;
+END;
+-- A raw record looked up by its digest: a cron run reading ten lines asks for ten.
+CREATE INDEX articles_raw_hash ON articles (raw_hash, record_id) WHERE raw_hash IS NOT NULL;
+"""
+
+
+def migrate_11_to_12(db: sqlite3.Connection) -> None:
+    """A cron run reads what changed: the history from its oldest change on, the raw
+    records it is given by their digests."""
+    _execute_all(db, _SCHEMA_V11_TO_V12)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -339,4 +387,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     8: migrate_8_to_9,
     9: migrate_9_to_10,
     10: migrate_10_to_11,
+    11: migrate_11_to_12,
 }

@@ -155,11 +155,23 @@ class StateOps(Connection):
         ]
         return max(stamps, default=None)
 
+    def history_changes(self) -> int:
+        """How many changes of history slots ``history_since`` counts (0: none since the
+        last publish): given back to ``finish_publish`` by the run that read them."""
+        rows = self._query("SELECT changes FROM history_since")
+        return int(rows[0][0]) if rows else 0
+
     def finish_publish(
-        self, stale: Sequence[FeedSpec], config_fingerprint: str, now: datetime
+        self,
+        stale: Sequence[FeedSpec],
+        config_fingerprint: str,
+        now: datetime,
+        history_changes: int = 0,
     ) -> None:
         """End of a publish, in one transaction: dirty keys cleared, feeds that failed
-        marked stale so the next run tries them again, the configuration remembered."""
+        marked stale so the next run tries them again, the configuration remembered, the
+        history taken as published (``history_since``, when no slot changed since the run
+        read ``history_changes``)."""
         with self.transaction() as db:
             for feed in stale:
                 db.execute(
@@ -169,6 +181,8 @@ class StateOps(Connection):
                     (feed.slug, spec_json(feed), iso(now)),
                 )
             db.execute("DELETE FROM dirty")
+            # What changed while this run published is read again by the next one.
+            db.execute("DELETE FROM history_since WHERE changes = ?", (history_changes,))
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
                 (config_fingerprint,),
