@@ -98,7 +98,7 @@ class _AtomChecker:
 
     def check_attrs(self, el: etree._Element, name: str, parent: str) -> None:
         allowed = ALLOWED_ATTRS.get(name, frozenset())
-        for attr in map(str, el.attrib):
+        for attr in map(str, el.keys()):
             if attr.startswith("{"):
                 continue
             if attr not in allowed:

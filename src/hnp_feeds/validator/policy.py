@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,12 +88,19 @@ class PortalPolicy:
 
     def offset_at(self, moment: datetime) -> timedelta:
         """The zone's UTC offset in force at that instant (1960: +08:00)."""
-        if self.zone == ZONE_NAME:
-            return local_offset(moment)
-        zone = pytz.timezone(self.zone)
-        offset = zone.normalize(moment.astimezone(zone)).utcoffset()
-        assert offset is not None
-        return offset
+        return _offset_at(self.zone, moment)
+
+
+@lru_cache(maxsize=4096)
+def _offset_at(zone_name: str, moment: datetime) -> timedelta:
+    """``PortalPolicy.offset_at``, remembered by instant (aware datetimes hash and compare
+    as instants): a feed repeats its dates, an entry's updated and published alike."""
+    if zone_name == ZONE_NAME:
+        return local_offset(moment)
+    zone = pytz.timezone(zone_name)
+    offset = zone.normalize(moment.astimezone(zone)).utcoffset()
+    assert offset is not None
+    return offset
 
 
 def check_policy(report: Report, document: Any, policy: PortalPolicy | None = None) -> None:
@@ -151,6 +159,34 @@ def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
 
 
 def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
+    if _all_clean(root):
+        # Nothing to say about any text: only the dates are read, in document order.
+        for element in root.iter(*_DATE_READERS):
+            text = element.text
+            if text:
+                moment = _DATE_READERS[element.tag](text.strip())
+                if moment is not None:
+                    _check_date(report, moment, text.strip(), _where(element), policy, now)
+    else:
+        _check_xml_texts(report, root, policy, now)
+    _check_entries(report, root, policy)
+
+
+def _all_clean(root: etree._Element) -> bool:
+    """Is every text, tail and attribute value of the document clean (``_clean``)?  One
+    look at all of them joined by a line feed, which neither composes with a neighbour
+    under NFC nor is a control character here: each part is clean exactly when the
+    whole is."""
+    whole = "\n".join([*root.itertext(), *_ATTRIBUTE_VALUES(root)])
+    return _clean(whole)
+
+
+_ATTRIBUTE_VALUES = etree.XPath("//@*")
+
+
+def _check_xml_texts(
+    report: Report, root: etree._Element, policy: PortalPolicy, now: datetime
+) -> None:
     # One pass over every element; where-parameters are built only for a fault found.
     for element in root.iter(etree.Element):
         tag = element.tag
@@ -170,6 +206,9 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
             moment = reader(text.strip())
             if moment is not None:
                 _check_date(report, moment, text.strip(), _where(element), policy, now)
+
+
+def _check_entries(report: Report, root: etree._Element, policy: PortalPolicy) -> None:
     if root.tag == f"{{{ATOM}}}feed":
         _check_id(report, root.findtext(f"{{{ATOM}}}id"), "id", "feed", _line(root))
         entries = root.findall(f"{{{ATOM}}}entry")
@@ -430,16 +469,9 @@ def _check_related(
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
-        code, reason = None, None
-        try:
-            parts = urlsplit(href.strip())
-        except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
-            code, reason = "InvalidRelatedLink", str(exc)
-        else:
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                code = "RelativeRelatedLink"
-            elif any(same_page(href, mine) for mine in own):
-                code = "RelatedLinkToSelf"
+        code, reason = _related_fault(href)
+        if code is None and any(_same_page(href, mine) for mine in own):
+            code = "RelatedLinkToSelf"
         if code is not None:
             report.error(
                 code,
@@ -450,6 +482,22 @@ def _check_related(
                 value=href,
                 reason=reason,
             )
+
+
+@lru_cache(maxsize=4096)
+def _related_fault(href: str) -> tuple[str | None, str | None]:
+    """Why a related link is no absolute http(s) URL (code, reason), or (None, None);
+    remembered, as ``_same_page`` is: an article is many entries' related post."""
+    try:
+        parts = urlsplit(href.strip())
+    except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
+        return "InvalidRelatedLink", str(exc)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "RelativeRelatedLink", None
+    return None, None
+
+
+_same_page = lru_cache(maxsize=4096)(same_page)
 
 
 def _check_stable(

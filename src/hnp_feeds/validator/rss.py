@@ -61,6 +61,9 @@ ATTRIBUTES: Final = {
     "enclosure": frozenset({"url", "length", "type"}),
     "guid": frozenset({"isPermaLink"}),
 }
+#: what a channel / an item may hold once, its own elements and the extensions'
+_CHANNEL_ONCE_ALL: Final = CHANNEL_ONCE | ext.CHANNEL_ONCE
+_ITEM_ONCE_ALL: Final = ITEM_ONCE | ext.ITEM_ONCE
 _FORM_NAME_START = re.compile(r"[A-Za-z]")
 #: channel children that hold elements; the others hold text only
 _CONTAINERS: Final = frozenset({"image", "textInput", "skipHours", "skipDays", "cloud"})
@@ -212,7 +215,7 @@ class _RssChecker:
         has_self = False
         slash_comments = False
         for child in iter_elements(channel):
-            name = self.counted(child, "channel", CHANNEL_ONCE | ext.CHANNEL_ONCE, seen)
+            name = self.counted(child, "channel", _CHANNEL_ONCE_ALL, seen)
             if name == "item":
                 item_seen = True
                 slash_comments |= self.item(child)
@@ -462,7 +465,7 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         description_seen = False
         for child in iter_elements(item):
-            name = self.counted(child, "item", ITEM_ONCE | ext.ITEM_ONCE, seen)
+            name = self.counted(child, "item", _ITEM_ONCE_ALL, seen)
             if name == "description":
                 description_seen = True
             if namespace_of(child):

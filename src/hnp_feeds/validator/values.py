@@ -467,6 +467,13 @@ def resolve(base: str | None, ref: str) -> str:
     """``ref`` resolved against ``base`` (``xml:base`` chain or the document's URL)."""
     if not base:
         return ref
+    return _resolved(base, ref)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(base: str, ref: str) -> str:
+    """``urljoin``, remembered: a document resolves its few bases against the same
+    references again and again (its links, an entry's in Atom and RSS alike; issue 14)."""
     try:
         return urljoin(base, ref)
     except ValueError:
