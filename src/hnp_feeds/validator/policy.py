@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytz
@@ -27,7 +27,15 @@ from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
 from .tree import line_of as _line
 from .tree import local_name, split_tag
-from .values import is_tag_uri, parse_rfc822, parse_rfc3339, parse_w3cdtf
+from .values import (
+    MEMO_MAX_CHARS,
+    MEMO_SIZE,
+    is_tag_uri,
+    parse_rfc822,
+    parse_rfc3339,
+    parse_w3cdtf,
+    remembered,
+)
 from .xmlparse import parse_xml
 
 
@@ -91,7 +99,7 @@ class PortalPolicy:
         return _offset_at(self.zone, moment)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def _offset_at(zone_name: str, moment: datetime) -> timedelta:
     """``PortalPolicy.offset_at``, remembered by instant (aware datetimes hash and compare
     as instants): a feed repeats its dates, an entry's updated and published alike."""
@@ -177,7 +185,8 @@ def _all_clean(root: etree._Element) -> bool:
     look at all of them joined by a line feed, which neither composes with a neighbour
     under NFC nor is a control character here: each part is clean exactly when the
     whole is."""
-    whole = "\n".join([*root.itertext(), *_ATTRIBUTE_VALUES(root)])
+    parts = cast(list[str], [*root.itertext(), *cast(list[str], _ATTRIBUTE_VALUES(root))])
+    whole = "\n".join(parts)
     return _clean(whole)
 
 
@@ -484,7 +493,7 @@ def _check_related(
             )
 
 
-@lru_cache(maxsize=4096)
+@remembered
 def _related_fault(href: str) -> tuple[str | None, str | None]:
     """Why a related link is no absolute http(s) URL (code, reason), or (None, None);
     remembered, as ``_same_page`` is: an article is many entries' related post."""
@@ -497,7 +506,13 @@ def _related_fault(href: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-_same_page = lru_cache(maxsize=4096)(same_page)
+def _same_page(a: str, b: str) -> bool:
+    if len(a) + len(b) > 2 * MEMO_MAX_CHARS:
+        return same_page(a, b)
+    return _remembered_same_page(a, b)
+
+
+_remembered_same_page = lru_cache(maxsize=MEMO_SIZE)(same_page)
 
 
 def _check_stable(

@@ -22,14 +22,15 @@ def split_tag(tag: str) -> tuple[str, str]:
             split = (uri, local)
         else:
             split = ("", tag)
-        if len(_SPLIT) < _SPLIT_MAX:
+        if len(_SPLIT) < _MEMO_TAGS and len(tag) <= _MEMO_TAG_CHARS:
             _SPLIT[tag] = split
     return split
 
 
 # A document names few tags, each many times: split once (bounded for hostile ones).
 _SPLIT: dict[str, tuple[str, str]] = {}
-_SPLIT_MAX = 4096
+_MEMO_TAGS = 4096
+_MEMO_TAG_CHARS = 300
 
 
 def namespace_of(element: etree._Element) -> str:
@@ -63,7 +64,7 @@ def qname(element: etree._Element) -> str:
     if prefix is None:  # the document's own prefix: not the same in every document
         prefix = element.prefix
         return f"{prefix}:{local}" if prefix else local
-    if len(_QNAMES) < _SPLIT_MAX:
+    if len(_QNAMES) < _MEMO_TAGS and len(tag) <= _MEMO_TAG_CHARS:
         _QNAMES[tag] = f"{prefix}:{local}"
     return f"{prefix}:{local}"
 

@@ -13,15 +13,16 @@ stripped, Atom's exact (it reports surrounding whitespace itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache
-from typing import Final, NamedTuple, TypedDict, Unpack, cast
+from functools import lru_cache, update_wrapper
+from typing import Final, Generic, NamedTuple, TypedDict, TypeVar, Unpack, cast
 from urllib.parse import quote, unquote, urljoin
 
 from .report import Level, Report
 
 Param = str | int | None
+T = TypeVar("T")
 
 
 class Where(TypedDict, total=False):
@@ -33,6 +34,30 @@ class Where(TypedDict, total=False):
     line: int | None
     column: int | None
     path: str
+
+
+class remembered(Generic[T]):  # noqa: N801 - a decorator, named like functools'
+    """A pure function of one string, its results remembered for short values: a feed
+    repeats its dates, ids, types and URLs (issue 14).  Long values, rare and perhaps
+    hostile, are never kept; ``cache_clear`` empties the memo."""
+
+    def __init__(self, function: Callable[[str], T]) -> None:
+        self._function = function
+        self._cached = lru_cache(maxsize=MEMO_SIZE)(function)
+        update_wrapper(self, function)
+
+    def __call__(self, value: str) -> T:
+        if len(value) > MEMO_MAX_CHARS:
+            return self._function(value)
+        return self._cached(value)
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+
+#: How many values a memo keeps, and the longest value it keeps.
+MEMO_SIZE = 4096
+MEMO_MAX_CHARS = 300
 
 
 def words(text: str) -> frozenset[str]:
@@ -127,6 +152,7 @@ def _instant(
         return None
 
 
+@remembered
 def parse_rfc3339(value: str) -> datetime | None:
     """The aware datetime an RFC 3339 date-time denotes, or None when it is not one (a
     leap second is read as :59)."""
@@ -257,6 +283,7 @@ def _strip_comments(value: str) -> str:
     return "".join(out)
 
 
+@remembered
 def parse_rfc822(value: str) -> tuple[str | None, datetime | None]:
     """(fault, instant): the fault None for a good date, else InvalidRFC2822Date,
     IncorrectDOW or ProblematicalRFC822Date (obsolete syntax, still read); the instant
@@ -356,6 +383,7 @@ IANA_SCHEMES: Final = words(
 )
 
 
+@remembered
 def is_tag_uri(value: str) -> bool:
     """RFC 4151 ``tag:authority,date:specific`` with a real calendar date."""
     if not _TAG_RE.match(value):
@@ -406,7 +434,7 @@ def uri_fault(
 ) -> Fault | None:
     """``_uri_fault``, remembered for short values: a feed repeats its URLs (an entry's
     link is another's related link, in Atom and RSS alike; issue 14)."""
-    if len(value) > 300:
+    if len(value) > MEMO_MAX_CHARS:
         return _uri_fault(value, iri, full, error)
     return _remembered_uri_fault(value, iri, full, error)
 
@@ -443,7 +471,7 @@ def _uri_fault(value: str, iri: bool, full: bool, error: str | None) -> Fault | 
     return None
 
 
-_remembered_uri_fault = lru_cache(maxsize=4096)(_uri_fault)
+_remembered_uri_fault = lru_cache(maxsize=MEMO_SIZE)(_uri_fault)
 
 
 def check_uri(
@@ -467,17 +495,21 @@ def resolve(base: str | None, ref: str) -> str:
     """``ref`` resolved against ``base`` (``xml:base`` chain or the document's URL)."""
     if not base:
         return ref
-    return _resolved(base, ref)
+    if len(base) + len(ref) > 2 * MEMO_MAX_CHARS:
+        return _join(base, ref)
+    return _remembered_join(base, ref)
 
 
-@lru_cache(maxsize=4096)
-def _resolved(base: str, ref: str) -> str:
-    """``urljoin``, remembered: a document resolves its few bases against the same
-    references again and again (its links, an entry's in Atom and RSS alike; issue 14)."""
+def _join(base: str, ref: str) -> str:
     try:
         return urljoin(base, ref)
     except ValueError:
         return ref
+
+
+# A document resolves its few bases against the same references again and again (its
+# links, an entry's in Atom and RSS alike; issue 14).
+_remembered_join = lru_cache(maxsize=MEMO_SIZE)(_join)
 
 
 _DEFAULT_PORTS = {
@@ -595,6 +627,7 @@ _TOKEN = r"[^\s()<>,;:\\\"/\[\]?=]+"
 _MIME_RE = re.compile(rf'^{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:"(?:\\"|[^"])*"|{_TOKEN}))*$')
 
 
+@remembered
 def is_mime_type(value: str) -> bool:
     """``type/subtype`` with optional ``; name=value`` parameters."""
     return bool(_MIME_RE.match(value))
@@ -623,6 +656,7 @@ ISO639_1 = words(
 _LANG_RE = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
 
 
+@remembered
 def is_language(value: str) -> bool:
     """An RFC 3066 / BCP 47 tag whose primary subtag is an ISO 639 code (``vi``, ``en-US``)."""
     if not _LANG_RE.match(value):
