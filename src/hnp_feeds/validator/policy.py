@@ -111,15 +111,22 @@ def _offset_at(zone_name: str, moment: datetime) -> timedelta:
     return offset
 
 
-def check_policy(report: Report, document: Any, policy: PortalPolicy | None = None) -> None:
+def check_policy(
+    report: Report,
+    document: Any,
+    policy: PortalPolicy | None = None,
+    *,
+    source: bytes | None = None,
+) -> None:
     """Add the portal-policy messages for one parsed document: an lxml tree (Atom, RSS)
-    or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone."""
+    or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone.
+    ``source``, the XML document's bytes when at hand, makes the text rules quicker."""
     policy = policy or PortalPolicy()
     now = policy.now or datetime.now(UTC)
     if isinstance(document, etree._ElementTree):
         document = document.getroot()
     if isinstance(document, etree._Element):
-        _check_xml(report, document, policy, now)
+        _check_xml(report, document, policy, now, source)
     elif isinstance(document, dict):
         _check_json(report, document, policy, now)
 
@@ -166,8 +173,14 @@ def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
 # -- XML (Atom and RSS) ----------------------------------------------------------------
 
 
-def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
-    if _all_clean(root):
+def _check_xml(
+    report: Report,
+    root: etree._Element,
+    policy: PortalPolicy,
+    now: datetime,
+    source: bytes | None,
+) -> None:
+    if _source_clean(root, source) or _all_clean(root):
         # Nothing to say about any text: only the dates are read, in document order.
         for element in root.iter(*_DATE_READERS):
             text = element.text
@@ -191,6 +204,37 @@ def _all_clean(root: etree._Element) -> bool:
 
 
 _ATTRIBUTE_VALUES = etree.XPath("//@*")
+
+
+def _source_clean(root: etree._Element, source: bytes | None) -> bool:
+    """``_all_clean`` judged on the document's UTF-8 bytes themselves, quicker: each text
+    and attribute value is a part of them but for what the parser puts in place of a
+    reference, so only a source with no character reference, no DOCTYPE (no entities of
+    its own) and no U+0338 (which composes with the ``<`` of ``&lt;``, the ``>`` of
+    ``&gt;``) is judged so.  A part of NFC text is NFC, and holds no character the whole
+    does not.  False: look closer."""
+    if source is None or (root.getroottree().docinfo.encoding or "").lower() != "utf-8":
+        return False
+    declared = _DECLARED_ENCODING.match(source)
+    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    if b"&#" in source or b"<!DOCTYPE" in source or b"\xcc\xb8" in source:
+        return False
+    if source.translate(None, _NOT_CONTROL) or b"\xef\xbf\xbd" in source:
+        return False  # a C0 control or DEL; U+FFFD
+    if b"\xc2" in source and _C1_UTF8.search(source):
+        return False
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+# The bytes that are not those of _CONTROL's C0 controls and DEL (C1 is two bytes in UTF-8).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (9, 10, 13) or b == 0x7F))
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 def _check_xml_texts(
