@@ -95,14 +95,14 @@ class _RssChecker:
             self.err("UnexpectedText", el, qname(el), parent)
 
     def foreign_attrs(self, el: etree._Element, allowed: frozenset[str]) -> None:
-        parent = el.getparent()
-        for attr in map(str, el.attrib):
+        for attr in map(str, el.keys()):
             if attr in allowed:
                 continue
             if attr.startswith("{"):
                 if attr.startswith(_XML_ATTRIBUTE):
                     continue
                 if not self.rssboard_profile:
+                    parent = el.getparent()
                     self.warn(
                         "UseOfExtensionAttr",
                         el,
@@ -272,8 +272,9 @@ class _RssChecker:
     def leaf(self, el: etree._Element, name: str) -> None:
         """RSS 2.0's elements of text hold no elements: each one in them is
         UndefinedElement (``<description><p>...</p></description>``, unescaped HTML)."""
-        for child in iter_elements(el):
-            self.err("UndefinedElement", child, qname(child), name)
+        if len(el):
+            for child in iter_elements(el):
+                self.err("UndefinedElement", child, qname(child), name)
 
     def channel_child(self, el: etree._Element, name: str) -> None:
         if name not in CHANNEL_ONCE and name != "category":

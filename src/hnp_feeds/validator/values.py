@@ -627,7 +627,6 @@ _TOKEN = r"[^\s()<>,;:\\\"/\[\]?=]+"
 _MIME_RE = re.compile(rf'^{_TOKEN}/{_TOKEN}(?:\s*;\s*{_TOKEN}=(?:"(?:\\"|[^"])*"|{_TOKEN}))*$')
 
 
-@remembered
 def is_mime_type(value: str) -> bool:
     """``type/subtype`` with optional ``; name=value`` parameters."""
     return bool(_MIME_RE.match(value))
@@ -656,7 +655,6 @@ ISO639_1 = words(
 _LANG_RE = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
 
 
-@remembered
 def is_language(value: str) -> bool:
     """An RFC 3066 / BCP 47 tag whose primary subtag is an ISO 639 code (``vi``, ``en-US``)."""
     if not _LANG_RE.match(value):
