@@ -30,6 +30,7 @@ from .tree import local_name, split_tag
 from .values import (
     MEMO_MAX_CHARS,
     MEMO_SIZE,
+    is_plain_http_url,
     is_tag_uri,
     parse_rfc822,
     parse_rfc3339,
@@ -541,8 +542,11 @@ def _check_related(
 def _related_fault(href: str) -> tuple[str | None, str | None]:
     """Why a related link is no absolute http(s) URL (code, reason), or (None, None);
     remembered, as ``_same_page`` is: an article is many entries' related post."""
+    href = href.strip()
+    if is_plain_http_url(href):
+        return None, None
     try:
-        parts = urlsplit(href.strip())
+        parts = urlsplit(href)
     except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
         return "InvalidRelatedLink", str(exc)
     if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -410,14 +410,26 @@ def is_absolute(value: str) -> bool:
 
 
 def first_bad_uri_char(value: str, *, iri: bool = True) -> str | None:
-    """The first character a URI (or, with ``iri``, an IRI) may not contain, if any."""
-    for c in value:
-        if c in _URI_CHARS:
-            continue
-        if ord(c) >= 0xA0 and iri and not c.isspace():
-            continue
-        return c
-    return None
+    """The first character a URI (or, with ``iri``, an IRI) may not contain, if any: one
+    outside ``_URI_CHARS``, where an IRI also allows U+00A0 and above but for spaces."""
+    found = (_BAD_IRI_CHAR if iri else _BAD_URI_CHAR).search(value)
+    return found.group() if found is not None else None
+
+
+_URI_CLASS = "".join(re.escape(c) for c in sorted(_URI_CHARS))
+_BAD_URI_CHAR = re.compile(f"[^{_URI_CLASS}]")
+_BAD_IRI_CHAR = re.compile(rf"[^{_URI_CLASS}\u00a0-\U0010ffff]|(?=[\u00a0-\U0010ffff])\s")
+# An absolute http(s) URL with a host, and nothing urllib would rewrite or refuse in it
+# (no query, fragment, params, brackets, spaces or controls; a host of printable ASCII):
+# it resolves to itself against any base, and is a link to a web page as it stands.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[^/?#;\[\]\x00-\x20\x7f-\U0010ffff]+(?:/[^?#;\[\]\x00-\x20\x7f]*)?"
+)
+
+
+def is_plain_http_url(value: str) -> bool:
+    """Is ``value`` such a URL (``_PLAIN_HTTP_URL``)?"""
+    return _PLAIN_HTTP_URL.fullmatch(value) is not None
 
 
 class Fault(NamedTuple):
@@ -493,7 +505,7 @@ def check_uri(
 
 def resolve(base: str | None, ref: str) -> str:
     """``ref`` resolved against ``base`` (``xml:base`` chain or the document's URL)."""
-    if not base:
+    if not base or is_plain_http_url(ref):
         return ref
     if len(base) + len(ref) > 2 * MEMO_MAX_CHARS:
         return _join(base, ref)
