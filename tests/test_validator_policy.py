@@ -274,6 +274,31 @@ def test_attribute_values_and_mixed_content_are_checked_too() -> None:
     assert fffd.params["element"] == "p"  # the text after <b> is the paragraph's
 
 
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Gia&#x309;i thưởng", "NotNFC"),  # a reference to a combining mark after "a"
+        ("Tin&#x85; mới", "ControlCharacter"),
+        ("Tin&#xFFFD; mới", "ReplacementCharacter"),
+        ("a &lt;\u0338 b", "NotNFC"),  # "<" and U+0338 compose: only in the parsed text
+        ("Tin\x7f mới", "ControlCharacter"),
+    ],
+)
+def test_the_text_rules_judge_the_parsed_text_not_the_bytes(title: str, code: str) -> None:
+    """Where the bytes and the parsed text differ (a reference, what an entity stands for),
+    the text is what is judged, in Atom and RSS alike."""
+    assert code in policy_codes(atom_feed(atom_entry(title=title)))
+    assert code in policy_codes(rss_feed(rss_item().replace(TITLE, title)))
+
+
+def test_text_in_another_encoding_is_judged_as_decoded() -> None:
+    """Good UTF-8 declared Latin-1 is read as Latin-1: "ộ" (E1 BB 99) is "á»" and a C1
+    control."""
+    data = atom_feed(atom_entry(1))
+    assert "ControlCharacter" not in policy_codes(data)
+    assert "ControlCharacter" in policy_codes(data.replace(b'"utf-8"', b'"iso-8859-1"'))
+
+
 def test_the_build_time_must_be_aware() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         PortalPolicy(now=datetime(2026, 11, 26, 12, 0))

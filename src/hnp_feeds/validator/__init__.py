@@ -133,4 +133,4 @@ def _validate(
     else:
         report.error("UndefinedElement", element=str(root.tag), parent="root")
     if profile == "portal":
-        check_policy(report, tree, policy)
+        check_policy(report, tree, policy, source=data)

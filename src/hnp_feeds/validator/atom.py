@@ -98,7 +98,7 @@ class _AtomChecker:
 
     def check_attrs(self, el: etree._Element, name: str, parent: str) -> None:
         allowed = ALLOWED_ATTRS.get(name, frozenset())
-        for attr in map(str, el.attrib):
+        for attr in map(str, el.keys()):
             if attr.startswith("{"):
                 continue
             if attr not in allowed:
@@ -206,9 +206,10 @@ class _AtomChecker:
         scope: _Scope,
         allowed: frozenset[str],
         single: frozenset[str],
+        split: tuple[str, str] | None = None,
     ) -> None:
-        """One child of a feed, entry or source."""
-        ns, name = _local(str(child.tag))
+        """One child of a feed, entry or source (``split``: its tag's, when at hand)."""
+        ns, name = split or _local(str(child.tag))
         if ns != self.ns:
             self.foreign(child, scope)
             return
@@ -224,7 +225,9 @@ class _AtomChecker:
         scope.seen.add(name)
         child_base = self.base_of(child, base, scope.name)
         self.check_attrs(child, name, scope.name)
-        if name in ("author", "contributor"):
+        if name == "link":  # the commonest first
+            self.link(child, child_base, scope)
+        elif name in ("author", "contributor"):
             if name == "author":
                 scope.has_author = True
             self.person(child, name, scope.name)
@@ -243,8 +246,6 @@ class _AtomChecker:
                 )
         elif name == "id":
             self.atom_id(child, scope)
-        elif name == "link":
-            self.link(child, child_base, scope)
         elif name in ("updated", "published"):
             value = self.whitespace(child, name, scope.name)
             self.no_children(child, name)
@@ -306,7 +307,7 @@ class _AtomChecker:
                 source_has_author = any(
                     _local(str(c.tag)) == (self.ns, "author") for c in _elements(child)
                 )
-            self.container_child(child, base, scope, ENTRY_CHILDREN, ENTRY_SINGLE)
+            self.container_child(child, base, scope, ENTRY_CHILDREN, ENTRY_SINGLE, (ns, name))
         self.container_end(el, scope, missing="MissingElement")
         feed_author = feed_scope is not None and feed_scope.has_author
         if not (scope.has_author or feed_author or source_has_author):

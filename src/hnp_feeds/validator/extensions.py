@@ -75,14 +75,15 @@ class Extensions:
         """One foreign element; ``parent`` is how messages name its parent (``channel``,
         ``item``, ``entry``...)."""
         uri = namespace_of(element)
-        namespaces.check_vocabulary(
-            self.report,
-            uri,
-            self.namespaces_said,
-            element=qname(element),
-            parent=parent,
-            line=line_of(element),
-        )
+        if uri and uri not in self.namespaces_said:  # said once per namespace
+            namespaces.check_vocabulary(
+                self.report,
+                uri,
+                self.namespaces_said,
+                element=qname(element),
+                parent=parent,
+                line=line_of(element),
+            )
         if uri == namespaces.GML:
             # GML geometry belongs inside georss:where (GeoRSS-GML), not here (issue 13)
             emit(self.report, "error", "UndefinedElement", element, parent=parent)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from html.entities import name2codepoint
+from itertools import chain
 from typing import Unpack
 
 from lxml import etree
@@ -384,7 +385,7 @@ def check_html(
     # Elements libxml2 moves into <head> (meta, script, style, link, title, base).
     head = root.find("head")
     extra = list(head.iter()) if head is not None else []
-    for count, node in enumerate([*extra, *scope]):
+    for count, node in enumerate(chain(extra, scope)):
         if not count % 4096:
             tick()
         if not isinstance(node.tag, str):
@@ -398,7 +399,9 @@ def check_html(
         if tag not in SAFE_HTML_ELEMENTS:
             log(report, "warning", "SecurityRisk", where, tag=tag)
             continue
-        _check_attributes(report, node.items(), where)
+        attributes = node.items()
+        if attributes:
+            _check_attributes(report, attributes, where)
         if rel_refs and tag in ("a", "img"):
             ref = node.get("href" if tag == "a" else "src")
             if ref is not None and not is_absolute(ref.lstrip()):

@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytz
@@ -26,7 +27,16 @@ from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
 from .tree import line_of as _line
 from .tree import local_name, split_tag
-from .values import is_tag_uri, parse_rfc822, parse_rfc3339, parse_w3cdtf
+from .values import (
+    MEMO_MAX_CHARS,
+    MEMO_SIZE,
+    is_plain_http_url,
+    is_tag_uri,
+    parse_rfc822,
+    parse_rfc3339,
+    parse_w3cdtf,
+    remembered,
+)
 from .xmlparse import parse_xml
 
 
@@ -87,23 +97,37 @@ class PortalPolicy:
 
     def offset_at(self, moment: datetime) -> timedelta:
         """The zone's UTC offset in force at that instant (1960: +08:00)."""
-        if self.zone == ZONE_NAME:
-            return local_offset(moment)
-        zone = pytz.timezone(self.zone)
-        offset = zone.normalize(moment.astimezone(zone)).utcoffset()
-        assert offset is not None
-        return offset
+        return _offset_at(self.zone, moment)
 
 
-def check_policy(report: Report, document: Any, policy: PortalPolicy | None = None) -> None:
+@lru_cache(maxsize=MEMO_SIZE)
+def _offset_at(zone_name: str, moment: datetime) -> timedelta:
+    """``PortalPolicy.offset_at``, remembered by instant (aware datetimes hash and compare
+    as instants): a feed repeats its dates, an entry's updated and published alike."""
+    if zone_name == ZONE_NAME:
+        return local_offset(moment)
+    zone = pytz.timezone(zone_name)
+    offset = zone.normalize(moment.astimezone(zone)).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def check_policy(
+    report: Report,
+    document: Any,
+    policy: PortalPolicy | None = None,
+    *,
+    source: bytes | None = None,
+) -> None:
     """Add the portal-policy messages for one parsed document: an lxml tree (Atom, RSS)
-    or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone."""
+    or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone.
+    ``source``, the XML document's bytes when at hand, makes the text rules quicker."""
     policy = policy or PortalPolicy()
     now = policy.now or datetime.now(UTC)
     if isinstance(document, etree._ElementTree):
         document = document.getroot()
     if isinstance(document, etree._Element):
-        _check_xml(report, document, policy, now)
+        _check_xml(report, document, policy, now, source)
     elif isinstance(document, dict):
         _check_json(report, document, policy, now)
 
@@ -150,7 +174,73 @@ def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
 # -- XML (Atom and RSS) ----------------------------------------------------------------
 
 
-def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: datetime) -> None:
+def _check_xml(
+    report: Report,
+    root: etree._Element,
+    policy: PortalPolicy,
+    now: datetime,
+    source: bytes | None,
+) -> None:
+    if _source_clean(root, source) or _all_clean(root):
+        # Nothing to say about any text: only the dates are read, in document order.
+        for element in root.iter(*_DATE_READERS):
+            text = element.text
+            if text:
+                moment = _DATE_READERS[element.tag](text.strip())
+                if moment is not None:
+                    _check_date(report, moment, text.strip(), _where(element), policy, now)
+    else:
+        _check_xml_texts(report, root, policy, now)
+    _check_entries(report, root, policy)
+
+
+def _all_clean(root: etree._Element) -> bool:
+    """Is every text, tail and attribute value of the document clean (``_clean``)?  One
+    look at all of them joined by a line feed, which neither composes with a neighbour
+    under NFC nor is a control character here: each part is clean exactly when the
+    whole is."""
+    parts = cast(list[str], [*root.itertext(), *cast(list[str], _ATTRIBUTE_VALUES(root))])
+    whole = "\n".join(parts)
+    return _clean(whole)
+
+
+_ATTRIBUTE_VALUES = etree.XPath("//@*")
+
+
+def _source_clean(root: etree._Element, source: bytes | None) -> bool:
+    """``_all_clean`` judged on the document's UTF-8 bytes themselves, quicker: each text
+    and attribute value is a part of them but for what the parser puts in place of a
+    reference, so only a source with no character reference, no DOCTYPE (no entities of
+    its own) and no U+0338 (which composes with the ``<`` of ``&lt;``, the ``>`` of
+    ``&gt;``) is judged so.  A part of NFC text is NFC, and holds no character the whole
+    does not.  False: look closer."""
+    if source is None or (root.getroottree().docinfo.encoding or "").lower() != "utf-8":
+        return False
+    declared = _DECLARED_ENCODING.match(source)
+    if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    if b"&#" in source or b"<!DOCTYPE" in source or b"\xcc\xb8" in source:
+        return False
+    if source.translate(None, _NOT_CONTROL) or b"\xef\xbf\xbd" in source:
+        return False  # a C0 control or DEL; U+FFFD
+    if b"\xc2" in source and _C1_UTF8.search(source):
+        return False
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+_DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+# The bytes that are not those of _CONTROL's C0 controls and DEL (C1 is two bytes in UTF-8).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (9, 10, 13) or b == 0x7F))
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _check_xml_texts(
+    report: Report, root: etree._Element, policy: PortalPolicy, now: datetime
+) -> None:
     # One pass over every element; where-parameters are built only for a fault found.
     for element in root.iter(etree.Element):
         tag = element.tag
@@ -170,6 +260,9 @@ def _check_xml(report: Report, root: etree._Element, policy: PortalPolicy, now: 
             moment = reader(text.strip())
             if moment is not None:
                 _check_date(report, moment, text.strip(), _where(element), policy, now)
+
+
+def _check_entries(report: Report, root: etree._Element, policy: PortalPolicy) -> None:
     if root.tag == f"{{{ATOM}}}feed":
         _check_id(report, root.findtext(f"{{{ATOM}}}id"), "id", "feed", _line(root))
         entries = root.findall(f"{{{ATOM}}}entry")
@@ -430,16 +523,9 @@ def _check_related(
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
     for href, href_line in related:
-        code, reason = None, None
-        try:
-            parts = urlsplit(href.strip())
-        except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
-            code, reason = "InvalidRelatedLink", str(exc)
-        else:
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                code = "RelativeRelatedLink"
-            elif any(same_page(href, mine) for mine in own):
-                code = "RelatedLinkToSelf"
+        code, reason = _related_fault(href)
+        if code is None and any(_same_page(href, mine) for mine in own):
+            code = "RelatedLinkToSelf"
         if code is not None:
             report.error(
                 code,
@@ -450,6 +536,31 @@ def _check_related(
                 value=href,
                 reason=reason,
             )
+
+
+@remembered
+def _related_fault(href: str) -> tuple[str | None, str | None]:
+    """Why a related link is no absolute http(s) URL (code, reason), or (None, None);
+    remembered, as ``_same_page`` is: an article is many entries' related post."""
+    href = href.strip()
+    if is_plain_http_url(href):
+        return None, None
+    try:
+        parts = urlsplit(href)
+    except ValueError as exc:  # a bad IPv6 literal, "https://[host/..." (issue 15)
+        return "InvalidRelatedLink", str(exc)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "RelativeRelatedLink", None
+    return None, None
+
+
+def _same_page(a: str, b: str) -> bool:
+    if len(a) + len(b) > 2 * MEMO_MAX_CHARS:
+        return same_page(a, b)
+    return _remembered_same_page(a, b)
+
+
+_remembered_same_page = lru_cache(maxsize=MEMO_SIZE)(same_page)
 
 
 def _check_stable(

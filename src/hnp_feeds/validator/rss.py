@@ -61,6 +61,9 @@ ATTRIBUTES: Final = {
     "enclosure": frozenset({"url", "length", "type"}),
     "guid": frozenset({"isPermaLink"}),
 }
+#: what a channel / an item may hold once, its own elements and the extensions'
+_CHANNEL_ONCE_ALL: Final = CHANNEL_ONCE | ext.CHANNEL_ONCE
+_ITEM_ONCE_ALL: Final = ITEM_ONCE | ext.ITEM_ONCE
 _FORM_NAME_START = re.compile(r"[A-Za-z]")
 #: channel children that hold elements; the others hold text only
 _CONTAINERS: Final = frozenset({"image", "textInput", "skipHours", "skipDays", "cloud"})
@@ -92,14 +95,14 @@ class _RssChecker:
             self.err("UnexpectedText", el, qname(el), parent)
 
     def foreign_attrs(self, el: etree._Element, allowed: frozenset[str]) -> None:
-        parent = el.getparent()
-        for attr in map(str, el.attrib):
+        for attr in map(str, el.keys()):
             if attr in allowed:
                 continue
             if attr.startswith("{"):
                 if attr.startswith(_XML_ATTRIBUTE):
                     continue
                 if not self.rssboard_profile:
+                    parent = el.getparent()
                     self.warn(
                         "UseOfExtensionAttr",
                         el,
@@ -212,7 +215,7 @@ class _RssChecker:
         has_self = False
         slash_comments = False
         for child in iter_elements(channel):
-            name = self.counted(child, "channel", CHANNEL_ONCE | ext.CHANNEL_ONCE, seen)
+            name = self.counted(child, "channel", _CHANNEL_ONCE_ALL, seen)
             if name == "item":
                 item_seen = True
                 slash_comments |= self.item(child)
@@ -269,8 +272,9 @@ class _RssChecker:
     def leaf(self, el: etree._Element, name: str) -> None:
         """RSS 2.0's elements of text hold no elements: each one in them is
         UndefinedElement (``<description><p>...</p></description>``, unescaped HTML)."""
-        for child in iter_elements(el):
-            self.err("UndefinedElement", child, qname(child), name)
+        if len(el):
+            for child in iter_elements(el):
+                self.err("UndefinedElement", child, qname(child), name)
 
     def channel_child(self, el: etree._Element, name: str) -> None:
         if name not in CHANNEL_ONCE and name != "category":
@@ -462,7 +466,7 @@ class _RssChecker:
         seen: Counter[str] = Counter()
         description_seen = False
         for child in iter_elements(item):
-            name = self.counted(child, "item", ITEM_ONCE | ext.ITEM_ONCE, seen)
+            name = self.counted(child, "item", _ITEM_ONCE_ALL, seen)
             if name == "description":
                 description_seen = True
             if namespace_of(child):

@@ -15,10 +15,22 @@ from .report import Level, Report, tick
 
 def split_tag(tag: str) -> tuple[str, str]:
     """``{uri}local`` -> (uri, local); a tag in no namespace -> ("", tag)."""
-    if tag.startswith("{"):
-        uri, _, local = tag[1:].partition("}")
-        return uri, local
-    return "", tag
+    split = _SPLIT.get(tag)
+    if split is None:
+        if tag.startswith("{"):
+            uri, _, local = tag[1:].partition("}")
+            split = (uri, local)
+        else:
+            split = ("", tag)
+        if len(_SPLIT) < _MEMO_TAGS and len(tag) <= _MEMO_TAG_CHARS:
+            _SPLIT[tag] = split
+    return split
+
+
+# A document names few tags, each many times: split once (bounded for hostile ones).
+_SPLIT: dict[str, tuple[str, str]] = {}
+_MEMO_TAGS = 4096
+_MEMO_TAG_CHARS = 300
 
 
 def namespace_of(element: etree._Element) -> str:
@@ -42,11 +54,23 @@ def qname(element: etree._Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
         return ""
+    known = _QNAMES.get(tag)
+    if known is not None:
+        return known
     if not tag.startswith("{"):
         return tag
     uri, local = tag[1:].split("}", 1)
-    prefix = PREFIXES.get(uri) or element.prefix
-    return f"{prefix}:{local}" if prefix else local
+    prefix = PREFIXES.get(uri)
+    if prefix is None:  # the document's own prefix: not the same in every document
+        prefix = element.prefix
+        return f"{prefix}:{local}" if prefix else local
+    if len(_QNAMES) < _MEMO_TAGS and len(tag) <= _MEMO_TAG_CHARS:
+        _QNAMES[tag] = f"{prefix}:{local}"
+    return f"{prefix}:{local}"
+
+
+# The qnames of tags in known namespaces, which depend on the tag alone.
+_QNAMES: dict[str, str] = {}
 
 
 def atom_qname(element: etree._Element) -> str:
@@ -84,6 +108,8 @@ def text_of(element: etree._Element) -> str:
 
 def own_text(element: etree._Element) -> str:
     """The character data directly inside the element, not inside its children."""
+    if len(element) == 0:
+        return element.text or ""
     parts = [element.text or ""]
     parts.extend(child.tail or "" for child in element)
     return "".join(parts)

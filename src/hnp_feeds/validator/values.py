@@ -13,15 +13,16 @@ stripped, Atom's exact (it reports surrounding whitespace itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache
-from typing import Final, NamedTuple, TypedDict, Unpack, cast
+from functools import lru_cache, update_wrapper
+from typing import Final, Generic, NamedTuple, TypedDict, TypeVar, Unpack, cast
 from urllib.parse import quote, unquote, urljoin
 
 from .report import Level, Report
 
 Param = str | int | None
+T = TypeVar("T")
 
 
 class Where(TypedDict, total=False):
@@ -33,6 +34,30 @@ class Where(TypedDict, total=False):
     line: int | None
     column: int | None
     path: str
+
+
+class remembered(Generic[T]):  # noqa: N801 - a decorator, named like functools'
+    """A pure function of one string, its results remembered for short values: a feed
+    repeats its dates, ids, types and URLs (issue 14).  Long values, rare and perhaps
+    hostile, are never kept; ``cache_clear`` empties the memo."""
+
+    def __init__(self, function: Callable[[str], T]) -> None:
+        self._function = function
+        self._cached = lru_cache(maxsize=MEMO_SIZE)(function)
+        update_wrapper(self, function)
+
+    def __call__(self, value: str) -> T:
+        if len(value) > MEMO_MAX_CHARS:
+            return self._function(value)
+        return self._cached(value)
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+
+#: How many values a memo keeps, and the longest value it keeps.
+MEMO_SIZE = 4096
+MEMO_MAX_CHARS = 300
 
 
 def words(text: str) -> frozenset[str]:
@@ -127,6 +152,7 @@ def _instant(
         return None
 
 
+@remembered
 def parse_rfc3339(value: str) -> datetime | None:
     """The aware datetime an RFC 3339 date-time denotes, or None when it is not one (a
     leap second is read as :59)."""
@@ -257,6 +283,7 @@ def _strip_comments(value: str) -> str:
     return "".join(out)
 
 
+@remembered
 def parse_rfc822(value: str) -> tuple[str | None, datetime | None]:
     """(fault, instant): the fault None for a good date, else InvalidRFC2822Date,
     IncorrectDOW or ProblematicalRFC822Date (obsolete syntax, still read); the instant
@@ -356,6 +383,7 @@ IANA_SCHEMES: Final = words(
 )
 
 
+@remembered
 def is_tag_uri(value: str) -> bool:
     """RFC 4151 ``tag:authority,date:specific`` with a real calendar date."""
     if not _TAG_RE.match(value):
@@ -382,14 +410,26 @@ def is_absolute(value: str) -> bool:
 
 
 def first_bad_uri_char(value: str, *, iri: bool = True) -> str | None:
-    """The first character a URI (or, with ``iri``, an IRI) may not contain, if any."""
-    for c in value:
-        if c in _URI_CHARS:
-            continue
-        if ord(c) >= 0xA0 and iri and not c.isspace():
-            continue
-        return c
-    return None
+    """The first character a URI (or, with ``iri``, an IRI) may not contain, if any: one
+    outside ``_URI_CHARS``, where an IRI also allows U+00A0 and above but for spaces."""
+    found = (_BAD_IRI_CHAR if iri else _BAD_URI_CHAR).search(value)
+    return found.group() if found is not None else None
+
+
+_URI_CLASS = "".join(re.escape(c) for c in sorted(_URI_CHARS))
+_BAD_URI_CHAR = re.compile(f"[^{_URI_CLASS}]")
+_BAD_IRI_CHAR = re.compile(rf"[^{_URI_CLASS}\u00a0-\U0010ffff]|(?=[\u00a0-\U0010ffff])\s")
+# An absolute http(s) URL with a host, and nothing urllib would rewrite or refuse in it
+# (no query, fragment, params, brackets, spaces or controls; a host of printable ASCII):
+# it resolves to itself against any base, and is a link to a web page as it stands.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[^/?#;\[\]\x00-\x20\x7f-\U0010ffff]+(?:/[^?#;\[\]\x00-\x20\x7f]*)?"
+)
+
+
+def is_plain_http_url(value: str) -> bool:
+    """Is ``value`` such a URL (``_PLAIN_HTTP_URL``)?"""
+    return _PLAIN_HTTP_URL.fullmatch(value) is not None
 
 
 class Fault(NamedTuple):
@@ -406,7 +446,7 @@ def uri_fault(
 ) -> Fault | None:
     """``_uri_fault``, remembered for short values: a feed repeats its URLs (an entry's
     link is another's related link, in Atom and RSS alike; issue 14)."""
-    if len(value) > 300:
+    if len(value) > MEMO_MAX_CHARS:
         return _uri_fault(value, iri, full, error)
     return _remembered_uri_fault(value, iri, full, error)
 
@@ -443,7 +483,7 @@ def _uri_fault(value: str, iri: bool, full: bool, error: str | None) -> Fault | 
     return None
 
 
-_remembered_uri_fault = lru_cache(maxsize=4096)(_uri_fault)
+_remembered_uri_fault = lru_cache(maxsize=MEMO_SIZE)(_uri_fault)
 
 
 def check_uri(
@@ -465,12 +505,23 @@ def check_uri(
 
 def resolve(base: str | None, ref: str) -> str:
     """``ref`` resolved against ``base`` (``xml:base`` chain or the document's URL)."""
-    if not base:
+    if not base or is_plain_http_url(ref):
         return ref
+    if len(base) + len(ref) > 2 * MEMO_MAX_CHARS:
+        return _join(base, ref)
+    return _remembered_join(base, ref)
+
+
+def _join(base: str, ref: str) -> str:
     try:
         return urljoin(base, ref)
     except ValueError:
         return ref
+
+
+# A document resolves its few bases against the same references again and again (its
+# links, an entry's in Atom and RSS alike; issue 14).
+_remembered_join = lru_cache(maxsize=MEMO_SIZE)(_join)
 
 
 _DEFAULT_PORTS = {
