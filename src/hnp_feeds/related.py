@@ -92,6 +92,8 @@ WINDOW_DAYS = 365.0
 #: Up to this many articles at once are scored from the postings; more, by one pass.
 FEW_ARTICLES = 200
 _BLOCK = 2048
+#: At most this many (article, candidate) pairs scored at once: memory stays bounded.
+_PAIRS = 2_000_000
 _SLOTS = 0xFFFF
 _MAX_CHUNKS = 8
 _ID = np.dtype("<i8")
@@ -124,7 +126,7 @@ def _ceiling(docs: int) -> int:
 
 
 def _hashed(
-    articles: Sequence[_Doc], batch: int = 5000
+    articles: Sequence[Entry], batch: int = 5000
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The terms of ``articles`` as (article, term id, weight) entries, read a few
     thousand articles at a time (their text in one piece each: memory stays small)."""
@@ -142,8 +144,9 @@ def _candidate(article: Article) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Doc:
-    """What the index keeps of a candidate (not its body)."""
+class Entry:
+    """What the index keeps of a candidate (not its body): a published article with a
+    URL, ``published`` in seconds since 1970."""
 
     id: str
     url: str
@@ -154,7 +157,7 @@ class _Doc:
     published: float
 
     @classmethod
-    def of(cls, article: Article) -> _Doc:
+    def of(cls, article: Article) -> Entry:
         category = article.category.slug if article.category else None
         moment = article.published.timestamp()
         return cls(article.id, article.url or "", article.title, article.summary, article.tags,
@@ -198,12 +201,16 @@ class RelatedIndex:
 
     # --- the index -------------------------------------------------------------------
 
-    def add(self, articles: Iterable[Article]) -> int:
-        """Index (or re-index) articles by id; returns how many were given."""
-        given: dict[str, _Doc | None] = {}
+    def add(self, articles: Iterable[Article | Entry]) -> int:
+        """Index (or re-index) articles by id (an ``Entry`` is a candidate as it is);
+        returns how many were given."""
+        given: dict[str, Entry | None] = {}
         for article in articles:
             given.pop(article.id, None)  # the last version of an id given twice
-            given[article.id] = _Doc.of(article) if _candidate(article) else None
+            if isinstance(article, Entry):
+                given[article.id] = article
+            else:
+                given[article.id] = Entry.of(article) if _candidate(article) else None
         with _transaction(self.conn):
             self._remove_rows(self._rows_of(list(given)))
             candidates = [doc for doc in given.values() if doc is not None]
@@ -222,7 +229,7 @@ class RelatedIndex:
 
     def _insert(
         self,
-        articles: list[_Doc],
+        articles: list[Entry],
         entry_rows: npt.NDArray[np.int64],
         term_ids: npt.NDArray[np.int64],
         entry_weights: npt.NDArray[np.float32],
@@ -316,7 +323,7 @@ class RelatedIndex:
     def _count(self, change: int) -> None:
         self.conn.execute("UPDATE related_corpus SET docs = docs + ? WHERE id = 0", (change,))
 
-    def _free_rowid(self, article: _Doc, taken: set[int]) -> int:
+    def _free_rowid(self, article: Entry, taken: set[int]) -> int:
         """The article's rowid: its second of publication, then a slot chosen by its id."""
         slot = zlib.crc32(article.id.encode("utf-8")) & _SLOTS
         base = math.floor(article.published) << 16
@@ -498,14 +505,18 @@ class RelatedIndex:
         published = np.array([q.published for q in indexed], dtype=np.float64)
         window = math.inf if self.window_days is None else self.window_days * 86400
         wanted = max((q.wanted for q in indexed), default=0)
-        for start in range(0, len(indexed), _BLOCK):
-            end = min(start + _BLOCK, len(indexed))
-            # The candidates of this block: published in its window (the snapshot is in
-            # time order, so they are one slice of it).
+        start = 0
+        while start < len(indexed):
+            # The candidates of a block: published in its window (the snapshot is in time
+            # order, so they are one slice of it); no more pairs at once than ``_PAIRS``.
             low = int(np.searchsorted(corpus.published, published[start] - window, "left"))
+            end = min(start + _BLOCK, len(indexed))
             high = int(np.searchsorted(corpus.published, published[end - 1], "right"))
+            end = min(end, start + max(1, _PAIRS // max(1, high - low)))
             scores = (query_matrix[start:end] @ corpus.matrix[low:high].T.tocsr()).tocoo()
-            qrow, col, raw = scores.row, scores.col + low, scores.data
+            hopeful = scores.data * CATEGORY_BOOST >= THRESHOLD - 1e-9  # the rest: none
+            qrow, col, raw = scores.row[hopeful], scores.col[hopeful] + low, scores.data[hopeful]
+            del scores
             qpub, dpub = published[start:end][qrow], corpus.published[col]
             qcat = corpus.category[rows[start:end]][qrow]
             boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), CATEGORY_BOOST, 1.0)
@@ -534,6 +545,7 @@ class RelatedIndex:
                             value, moment, corpus.article_ids[c], corpus.urls[c], corpus.titles[c]
                         )
                     )
+            start = end
         return found
 
 
