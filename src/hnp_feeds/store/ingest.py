@@ -37,6 +37,8 @@ _MICROSECOND = timedelta(microseconds=1)
 
 #: Articles read, linked and given related posts at once.
 _RELATED_CHUNK = 2000
+#: Articles given to the related-posts index at once (their text read from the store).
+_INDEX_CHUNK = 5000
 
 
 def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Article]:
@@ -515,9 +517,11 @@ class IngestOps(Connection):
                 )
                 if record_id not in skip
             ]
-            index.add(_index_entries(db, every))
+            index_them = [*every, *index_them]
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
-        index.add(_index_entries(db, index_them))
+        with index.bulk():
+            for start in range(0, len(index_them), _INDEX_CHUNK):
+                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK]))
         return index
 
     @staticmethod
