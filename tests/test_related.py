@@ -303,10 +303,11 @@ def index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     its row depends on the articles read with it)."""
     tables = ["related_terms", "related_postings", "related_corpus"]
     rows = {table: sorted(conn.execute(f"SELECT * FROM {table}")) for table in tables}
-    rows["related_docs"] = sorted(
-        (*row[:6], frozenset(zip(np.frombuffer(row[6], "<i8"), np.frombuffer(row[7], "<f4"))))
-        for row in conn.execute("SELECT * FROM related_docs")
-    )
+    rows["related_docs"] = []
+    for row in conn.execute("SELECT * FROM related_docs"):
+        terms = zip(np.frombuffer(row[6], "<i8"), np.frombuffer(row[7], "<f4"), strict=True)
+        rows["related_docs"].append((*row[:6], frozenset(terms)))
+    rows["related_docs"].sort()
     return rows
 
 

@@ -20,7 +20,7 @@ from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site, Unchanged
 from ..selection import article_slugs, placement, selection_keys
-from ..sql import select_in
+from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
@@ -47,19 +47,16 @@ def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Artic
     one without a URL: the index drops it) as the article."""
     from ..related import Entry
 
-    found = {
-        str(row[0]): row[1:]
-        for row in select_in(
-            db,
-            "SELECT record_id, url, title, summary, tags, category_slug, published_us,"
-            " CASE WHEN status = 'published' AND url != '' THEN NULL ELSE body END FROM"
-            " (SELECT record_id, status, category_slug, published_us, body,"
-            " json_extract(body, '$.url') AS url, json_extract(body, '$.title') AS title,"
-            " json_extract(body, '$.summary') AS summary, json_extract(body, '$.tags') AS tags"
-            " FROM articles WHERE record_id IN ({marks}))",
-            ids,
-        )
-    }
+    found = select_keyed(
+        db,
+        "SELECT record_id, url, title, summary, tags, category_slug, published_us,"
+        " CASE WHEN status = 'published' AND url != '' THEN NULL ELSE body END FROM"
+        " (SELECT record_id, status, category_slug, published_us, body,"
+        " json_extract(body, '$.url') AS url, json_extract(body, '$.title') AS title,"
+        " json_extract(body, '$.summary') AS summary, json_extract(body, '$.tags') AS tags"
+        " FROM articles WHERE record_id IN ({marks}))",
+        ids,
+    )
     return [
         article_from_json(body)
         if body is not None
@@ -279,15 +276,12 @@ class IngestOps(Connection):
         if not run.articles:
             return []
         ids = [article.id for article in run.articles]
-        olds = {
-            str(row[0]): row[1:]
-            for row in select_in(
-                db,
-                "SELECT record_id, source_hash, status, body, live, tombstone, raw_hash"
-                " FROM articles WHERE record_id IN ({marks})",
-                ids,
-            )
-        }
+        olds = select_keyed(
+            db,
+            "SELECT record_id, source_hash, status, body, live, tombstone, raw_hash"
+            " FROM articles WHERE record_id IN ({marks})",
+            ids,
+        )
         ledgers = {
             str(record_id): str(entry)
             for record_id, entry in select_in(

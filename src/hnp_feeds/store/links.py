@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from ..model import Article, Link, ListedPost
 from ..selection import selection_keys
-from ..sql import select_in
+from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import site_form
 from .codec import article_from_json, article_to_json, content_hash, micros
@@ -142,15 +142,12 @@ def _derive_chunk(
     done: Derived,
     stored: dict[str, Article],
 ) -> None:
-    rows = {
-        str(row[0]): row[1:]
-        for row in select_in(
-            db,
-            "SELECT record_id, body, own_related, computed_related, source FROM articles"
-            " WHERE record_id IN ({marks})",
-            record_ids,
-        )
-    }
+    rows = select_keyed(
+        db,
+        "SELECT record_id, body, own_related, computed_related, source FROM articles"
+        " WHERE record_id IN ({marks})",
+        record_ids,
+    )
     known: dict[tuple[str, str, int], str] = {}
     if keep:
         known = {
