@@ -446,9 +446,10 @@ class IngestOps(Connection):
 
     @staticmethod
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
-        """Which of these articles are in the feeds with no related post at all."""
+        """Which of these articles are in the feeds with no related post at all.  (``+live``:
+        found by id; SQLite would search every live article by ``live`` instead.)"""
         sql = (
-            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND live = 1"
+            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND +live = 1"
             " AND json_array_length(body, '$.related') = 0"
         )
         return [str(row[0]) for row in select_in(db, sql, ids)]

@@ -257,12 +257,12 @@ def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     of ``record_ids``, each one's by record id."""
     ids = list(dict.fromkeys(record_ids))
     of: dict[str, set[str]] = {}
-    for sql in (
+    for sql in (  # ``+a.live``: by id, not every live article (SQLite's choice otherwise)
         "SELECT target_id, record_id FROM related_refs WHERE target_id IN ({marks})",
         "SELECT a.record_id, u.record_id FROM url_refs u JOIN article_urls a ON a.url = u.url"
         " WHERE a.record_id IN ({marks})",
         "SELECT a.record_id, p.record_id FROM pending_listed p JOIN articles a"
-        " ON a.title_key = p.title_key WHERE a.record_id IN ({marks}) AND a.live = 1",
+        " ON a.title_key = p.title_key WHERE a.record_id IN ({marks}) AND +a.live = 1",
     ):
         for changed, other in select_in(db, sql, ids):
             of.setdefault(str(changed), set()).add(str(other))
