@@ -146,3 +146,25 @@ def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
             if whole and "LIMIT 1" not in sql.upper() and "related_corpus" not in sql:
                 scans.append(f"{sql}: {plan}")
     assert not scans, "\n".join(scans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-06-17T20:22:00+07:00",
+        "1975-06-12T23:00:00+07:00",  # the zone's last change (+08 -> +07)
+        "1975-06-12T23:59:59+08:00",
+        "1970-01-01T08:00:00+08:00",
+        "1960-01-01T00:00:00+08:00",
+        "2022-06-17T13:22:00+00:00",  # another offset: converted
+        "9998-12-31T23:59:59.999999+07:00",
+    ],
+)
+def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
+    """The codec skips pytz for a time after the zone's last change: the same value,
+    offset, zone object and text as converting it."""
+    from hnp_feeds.store.codec import _read_local
+    from hnp_feeds.timezone import to_local
+
+    fast, slow = _read_local(text), to_local(datetime.fromisoformat(text))
+    assert (fast, fast.isoformat(), fast.tzinfo) == (slow, slow.isoformat(), slow.tzinfo)
