@@ -568,9 +568,11 @@ class RelatedIndex:
             end = min(start + _BLOCK, len(indexed))
             high = int(np.searchsorted(corpus.published, published[end - 1], "right"))
             end = min(end, start + max(1, _PAIRS // max(1, high - low)))
-            scores = (query_matrix[start:end] @ corpus.matrix[low:high].T.tocsr()).tocoo()
+            # Candidates × block (the block's few terms transposed, not the window's), each
+            # score summed over the terms in the order of their ids, as block × candidates.
+            scores = (corpus.matrix[low:high] @ query_matrix[start:end].T.tocsr()).tocoo()
             hopeful = scores.data * CATEGORY_BOOST >= THRESHOLD - 1e-9  # the rest: none
-            qrow, col, raw = scores.row[hopeful], scores.col[hopeful] + low, scores.data[hopeful]
+            qrow, col, raw = scores.col[hopeful], scores.row[hopeful] + low, scores.data[hopeful]
             del scores
             qpub, dpub = published[start:end][qrow], corpus.published[col]
             qcat = corpus.category[rows[start:end]][qrow]
@@ -682,6 +684,7 @@ class Snapshot:
             shape=(len(ids), len(term_ids)),
         )
         del columns, weight_pieces
+        matrix.sort_indices()  # each article's terms in the order of their ids
         slugs = {slug: n for n, slug in enumerate(sorted({c for c in categories if c}))}
         id_rank = np.empty(len(ids), dtype=np.int64)
         id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
