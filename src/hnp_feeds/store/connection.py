@@ -61,7 +61,6 @@ class Connection:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA cache_size=-65536")
             self._check()
             self._migrate()
         except sqlite3.Error as exc:
