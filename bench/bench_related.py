@@ -3,9 +3,11 @@
 The portal is ``tests/topics.py``'s (Vietnamese-like two-syllable words, a Zipf common
 vocabulary with function words, stories of about 40 articles each, one article in ten
 about nothing in particular).  Related posts are computed as the store computes them at
-ingest (``store.ingest._complete_related``): ``RelatedIndex.add`` of every article into
-a SQLite file, one ``snapshot``, ``related_many`` by chunks of 2,000 (one pass of sparse
-products); then a cron run: 10 new articles added and scored from the postings.
+ingest: ``RelatedIndex.add`` of every article into a SQLite file (in bulk, 5,000 at a
+time), one ``snapshot``, ``related_many`` by chunks of 2,000 (one pass of sparse
+products); then a cron run: 10 new articles added and scored from the postings.  Then
+the same articles through the store's own ingest (``SQLiteStore.ingest``: rows, links,
+related posts, one transaction), first all, then the 10 more.
 
     .venv/bin/python bench/bench_related.py [sizes...]     # default 10000 100000
 
@@ -16,19 +18,29 @@ that stay in their topic (precision) and of articles given one (coverage).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.topics import generate  # noqa: E402
+from tests.topics import Portal, generate  # noqa: E402
 
+from hnp_feeds.config import parse_config  # noqa: E402
 from hnp_feeds.model import Link  # noqa: E402
 from hnp_feeds.related import QUERY_TERMS, THRESHOLD, WINDOW_DAYS, RelatedIndex  # noqa: E402
+from hnp_feeds.store import open_store  # noqa: E402
+
+SITE = {
+    "title": "Báo HNP", "base_url": "https://hnp.example.vn/",
+    "feeds_url": "https://hnp.example.vn/feeds/", "tag_authority": "hnp.example.vn",
+    "tag_date": "2008-01-01", "description": "Tin tức HNP", "related_count": 5,
+}  # fmt: skip
 
 RELATED = 5
 CRON = 10
@@ -56,7 +68,9 @@ def run(size: int, folder: Path) -> tuple[float, float]:
     related: dict[str, tuple[Link, ...]] = {}
     clock = Clock()
     conn.execute("BEGIN")
-    index.add(first)
+    with index.bulk():
+        for start in range(0, size, 5000):
+            index.add(first[start : start + 5000])
     indexed = clock.lap()
     snapshot = index.snapshot()
     for start in range(0, size, CHUNK):
@@ -83,7 +97,36 @@ def run(size: int, folder: Path) -> tuple[float, float]:
           f" articles given one {portal.coverage(related):.1%};"
           f" store {path.stat().st_size / 1e6:.0f} MB", flush=True)  # fmt: skip
     conn.close()
+    run_store(portal, size, folder)
     return cpu, size / cpu
+
+
+def run_store(portal: Portal, size: int, folder: Path) -> None:
+    """The same articles through the store's ingest (what ``hnp-feeds ingest`` does after
+    the adapters): the first ``size``, then 10 more."""
+    site = parse_config(
+        {"site": SITE, "store": {"path": "store.sqlite"}, "output": {"dir": "feeds"}},
+        folder / "hnp-feeds.toml",
+    ).site
+    now = portal.articles[-1].published + timedelta(days=1)
+    first, cron = portal.articles[:size], portal.articles[size:]
+    with open_store(folder / f"store-{size}.sqlite") as store:
+        clock = Clock()
+        store.ingest(first, site, now)
+        wall, cpu = clock.lap()
+        store.ingest(cron, site, now)
+        wall_cron, cpu_cron = clock.lap()
+        related = {
+            str(url): tuple(Link(u, t) for u, t in json.loads(given))
+            for url, given in store.db.execute(
+                "SELECT json_extract(body, '$.url'), json_extract(body, '$.related') FROM articles"
+            )
+        }
+    precision, links = portal.precision(related)
+    print(f"           store ingest (rows, links, related): {wall:6.2f} s wall, {cpu:6.2f} s CPU"
+          f" = {size / cpu:7,.0f} articles/s; +{CRON}: {1e3 * wall_cron:6.1f} ms wall,"
+          f" {1e3 * cpu_cron:6.1f} ms CPU; in topic {precision:.1%} of {links:,} links",
+          flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hnp_feeds.model import Article, Category, Link
@@ -295,3 +296,45 @@ def test_autocommit_store_connection_and_the_callers_transaction(tmp_path: Path)
 def test_never_more_than_asked_when_computing(n: int) -> None:
     done = complete_related(PORTAL, n)
     assert all(len(a.related) <= n for a in done)
+
+
+def index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """The index's rows; an article's terms as a set of (term, weight) (their order in
+    its row depends on the articles read with it)."""
+    tables = ["related_terms", "related_postings", "related_corpus"]
+    rows = {table: sorted(conn.execute(f"SELECT * FROM {table}")) for table in tables}
+    rows["related_docs"] = []
+    for row in conn.execute("SELECT * FROM related_docs"):
+        terms = zip(np.frombuffer(row[6], "<i8"), np.frombuffer(row[7], "<f4"), strict=True)
+        rows["related_docs"].append((*row[:6], frozenset(terms)))
+    rows["related_docs"].sort()
+    return rows
+
+
+def test_bulk_adds_write_what_one_add_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first ingest gives the index its articles a few thousand at a time, in bulk: the
+    rows (postings written by parts of the term ids) and the links are one add's."""
+    from hnp_feeds import related
+
+    from .topics import generate
+
+    articles = generate(300, seed=5).articles
+    one = RelatedIndex(sqlite3.connect(":memory:"))
+    one.add(articles)
+    monkeypatch.setattr(related, "_PART_ENTRIES", 100)  # parts even for so few
+    monkeypatch.setattr(related, "_LOAD_PIECE", 7)
+    bulk = RelatedIndex(sqlite3.connect(":memory:"))
+    with bulk.bulk():
+        for start in range(0, len(articles), 70):
+            bulk.add(articles[start : start + 70])
+    assert index_rows(bulk.conn) == index_rows(one.conn)
+    expected = one.related_many(articles, 3, one.snapshot())
+    assert bulk.related_many(articles, 3, bulk.snapshot()) == expected
+    assert sum(map(len, expected)) > 100
+    # An article given again in the same bulk: its first postings are written first.
+    again = RelatedIndex(sqlite3.connect(":memory:"))
+    with again.bulk():
+        again.add(articles[:200])
+        again.add([replace(articles[10], title="Bài khác hẳn"), *articles[200:]])
+    one.add([replace(articles[10], title="Bài khác hẳn")])
+    assert again.related_many(articles, 3) == one.related_many(articles, 3)

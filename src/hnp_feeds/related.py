@@ -92,10 +92,19 @@ WINDOW_DAYS = 365.0
 #: Up to this many articles at once are scored from the postings; more, by one pass.
 FEW_ARTICLES = 200
 _BLOCK = 2048
+#: At most this many (article, candidate) pairs scored at once: memory stays bounded.
+_PAIRS = 2_000_000
+#: Postings of more entries than this are written in ``_PARTS`` parts (by term id).
+_PART_ENTRIES = 1_000_000
+_PARTS = 16
+_LOAD_PIECE = 10_000
 _SLOTS = 0xFFFF
 _MAX_CHUNKS = 8
 _ID = np.dtype("<i8")
 _WEIGHT = np.dtype("<f4")
+
+
+_Postings = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]
 
 
 @contextmanager
@@ -124,7 +133,7 @@ def _ceiling(docs: int) -> int:
 
 
 def _hashed(
-    articles: Sequence[_Doc], batch: int = 5000
+    articles: Sequence[Entry], batch: int = 5000
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The terms of ``articles`` as (article, term id, weight) entries, read a few
     thousand articles at a time (their text in one piece each: memory stays small)."""
@@ -142,8 +151,9 @@ def _candidate(article: Article) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Doc:
-    """What the index keeps of a candidate (not its body)."""
+class Entry:
+    """What the index keeps of a candidate (not its body): a published article with a
+    URL, ``published`` in seconds since 1970."""
 
     id: str
     url: str
@@ -154,7 +164,7 @@ class _Doc:
     published: float
 
     @classmethod
-    def of(cls, article: Article) -> _Doc:
+    def of(cls, article: Article) -> Entry:
         category = article.category.slug if article.category else None
         moment = article.published.timestamp()
         return cls(article.id, article.url or "", article.title, article.summary, article.tags,
@@ -190,6 +200,9 @@ class RelatedIndex:
     def __init__(self, conn: sqlite3.Connection, window_days: float | None = WINDOW_DAYS) -> None:
         self.conn = conn
         self.window_days = window_days
+        # Postings not yet written (inside ``bulk``), and the rowids of their articles.
+        self._pending: list[_Postings] | None = None
+        self._pending_rows: set[int] = set()
         with _transaction(conn):  # executescript() would commit the caller's transaction
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -198,14 +211,21 @@ class RelatedIndex:
 
     # --- the index -------------------------------------------------------------------
 
-    def add(self, articles: Iterable[Article]) -> int:
-        """Index (or re-index) articles by id; returns how many were given."""
-        given: dict[str, _Doc | None] = {}
+    def add(self, articles: Iterable[Article | Entry]) -> int:
+        """Index (or re-index) articles by id (an ``Entry`` is a candidate as it is);
+        returns how many were given."""
+        given: dict[str, Entry | None] = {}
         for article in articles:
             given.pop(article.id, None)  # the last version of an id given twice
-            given[article.id] = _Doc.of(article) if _candidate(article) else None
+            if isinstance(article, Entry):
+                given[article.id] = article
+            else:
+                given[article.id] = Entry.of(article) if _candidate(article) else None
         with _transaction(self.conn):
-            self._remove_rows(self._rows_of(list(given)))
+            rows = self._rows_of(list(given))
+            if self._pending_rows.intersection(rows):
+                self._flush()  # indexed in this bulk before: its postings are written first
+            self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
                 self._insert(candidates, *_hashed(candidates))
@@ -222,7 +242,7 @@ class RelatedIndex:
 
     def _insert(
         self,
-        articles: list[_Doc],
+        articles: list[Entry],
         entry_rows: npt.NDArray[np.int64],
         term_ids: npt.NDArray[np.int64],
         entry_weights: npt.NDArray[np.float32],
@@ -257,44 +277,86 @@ class RelatedIndex:
             " terms, weights) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             doc_rows,
         )
-        order = np.argsort(term_ids, kind="stable")
-        term_ids = term_ids[order]
-        docs = rowids[entry_rows][order]
-        weights = entry_weights[order]
-        starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
-        ends = np.r_[starts[1:], len(term_ids)]
-        known = self._known(term_ids[starts])
-        new: list[tuple[int, int, bytes, bytes]] = []
-        more: list[tuple[int, int, bytes, bytes]] = []
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            term = int(term_ids[s])
-            posting = (term, e - s, docs[s:e].tobytes(), weights[s:e].tobytes())
-            (more if term in known else new).append(posting)
-        self.conn.executemany(  # a new term: its postings in its row
-            "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
-        )
-        if more:  # known terms: a chunk more each, numbered by this run
-            (run,) = self.conn.execute(
-                "UPDATE related_corpus SET runs = runs + 1 WHERE id = 0 RETURNING runs"
-            ).fetchone()
-            self.conn.executemany(
-                "UPDATE related_terms SET df = df + ?, chunks = chunks + 1 WHERE id = ?",
-                [(count, term) for term, count, _, _ in more],
-            )
-            self.conn.executemany(
-                "INSERT INTO related_postings (term_id, chunk, docs, weights) VALUES (?, ?, ?, ?)",
-                [(term, run, docs, weights) for term, _, docs, weights in more],
-            )
-            crowded = self._crowded([term for term, *_ in more])
-            for term in crowded:  # added to by many cron runs: its chunks made one
-                self._rewrite(term, set())
         self._count(len(doc_rows))
+        docs = rowids[entry_rows]
+        if self._pending is None:
+            self._write_postings(docs, term_ids, entry_weights)
+        else:
+            self._pending.append((docs, term_ids, entry_weights))
+            self._pending_rows.update(int(rowid) for rowid, *_ in doc_rows)
 
-    def _known(self, term_ids: npt.NDArray[np.int64]) -> set[int]:
-        """Which of these terms the index has."""
-        if self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None:
-            return set()
-        return self._terms_where(term_ids.tolist(), "1")
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many ``add`` calls as one (a first ingest, a few thousand articles at a time):
+        the postings of all they index written once, at the end, as one ``add`` of them
+        all writes them; memory holds only their terms, not their text."""
+        self._pending = []
+        try:
+            yield
+            self._flush()
+        finally:
+            self._pending = None
+            self._pending_rows = set()
+
+    def _flush(self) -> None:
+        if self._pending:
+            docs, terms, weights = (
+                np.concatenate(parts) for parts in zip(*self._pending, strict=True)
+            )
+            self._pending.clear()
+            self._pending_rows.clear()
+            self._write_postings(docs, terms, weights)
+
+    def _write_postings(
+        self,
+        entry_docs: npt.NDArray[np.int64],
+        entry_terms: npt.NDArray[np.int64],
+        entry_weights: npt.NDArray[np.float32],
+    ) -> None:
+        """Entry k: the article of rowid ``entry_docs[k]`` has term ``entry_terms[k]`` with
+        weight ``entry_weights[k]``; each term's postings in the entries' order.  Many
+        entries are written by parts (terms of one part of the hash space at a time)."""
+        parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
+        run: int | None = None
+        empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
+        for part in range(parts):
+            if parts == 1:
+                term_ids, docs, weights = entry_terms, entry_docs, entry_weights
+            else:
+                mine = (entry_terms & (parts - 1)) == part
+                term_ids, docs, weights = entry_terms[mine], entry_docs[mine], entry_weights[mine]
+            order = np.argsort(term_ids, kind="stable")
+            term_ids, docs, weights = term_ids[order], docs[order], weights[order]
+            del order
+            starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
+            ends = np.r_[starts[1:], len(term_ids)]
+            known = set() if empty else self._terms_where(term_ids[starts].tolist(), "1")
+            new: list[tuple[int, int, bytes, bytes]] = []
+            more: list[tuple[int, int, bytes, bytes]] = []
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                term = int(term_ids[s])
+                posting = (term, e - s, docs[s:e].tobytes(), weights[s:e].tobytes())
+                (more if term in known else new).append(posting)
+            self.conn.executemany(  # a new term: its postings in its row
+                "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
+            )
+            if more:  # known terms: a chunk more each, numbered by this run
+                if run is None:
+                    (run,) = self.conn.execute(
+                        "UPDATE related_corpus SET runs = runs + 1 WHERE id = 0 RETURNING runs"
+                    ).fetchone()
+                self.conn.executemany(
+                    "UPDATE related_terms SET df = df + ?, chunks = chunks + 1 WHERE id = ?",
+                    [(count, term) for term, count, _, _ in more],
+                )
+                self.conn.executemany(
+                    "INSERT INTO related_postings (term_id, chunk, docs, weights)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(term, run, docs, weights) for term, _, docs, weights in more],
+                )
+                crowded = self._crowded([term for term, *_ in more])
+                for term in crowded:  # added to by many cron runs: its chunks made one
+                    self._rewrite(term, set())
 
     def _crowded(self, term_ids: list[int]) -> set[int]:
         """Which of these terms have many chunks of postings."""
@@ -316,7 +378,7 @@ class RelatedIndex:
     def _count(self, change: int) -> None:
         self.conn.execute("UPDATE related_corpus SET docs = docs + ? WHERE id = 0", (change,))
 
-    def _free_rowid(self, article: _Doc, taken: set[int]) -> int:
+    def _free_rowid(self, article: Entry, taken: set[int]) -> int:
         """The article's rowid: its second of publication, then a slot chosen by its id."""
         slot = zlib.crc32(article.id.encode("utf-8")) & _SLOTS
         base = math.floor(article.published) << 16
@@ -498,14 +560,20 @@ class RelatedIndex:
         published = np.array([q.published for q in indexed], dtype=np.float64)
         window = math.inf if self.window_days is None else self.window_days * 86400
         wanted = max((q.wanted for q in indexed), default=0)
-        for start in range(0, len(indexed), _BLOCK):
-            end = min(start + _BLOCK, len(indexed))
-            # The candidates of this block: published in its window (the snapshot is in
-            # time order, so they are one slice of it).
+        start = 0
+        while start < len(indexed):
+            # The candidates of a block: published in its window (the snapshot is in time
+            # order, so they are one slice of it); no more pairs at once than ``_PAIRS``.
             low = int(np.searchsorted(corpus.published, published[start] - window, "left"))
+            end = min(start + _BLOCK, len(indexed))
             high = int(np.searchsorted(corpus.published, published[end - 1], "right"))
-            scores = (query_matrix[start:end] @ corpus.matrix[low:high].T.tocsr()).tocoo()
-            qrow, col, raw = scores.row, scores.col + low, scores.data
+            end = min(end, start + max(1, _PAIRS // max(1, high - low)))
+            # Candidates × block (the block's few terms transposed, not the window's), each
+            # score summed over the terms in the order of their ids, as block × candidates.
+            scores = (corpus.matrix[low:high] @ query_matrix[start:end].T.tocsr()).tocoo()
+            hopeful = scores.data * CATEGORY_BOOST >= THRESHOLD - 1e-9  # the rest: none
+            qrow, col, raw = scores.col[hopeful], scores.row[hopeful] + low, scores.data[hopeful]
+            del scores
             qpub, dpub = published[start:end][qrow], corpus.published[col]
             qcat = corpus.category[rows[start:end]][qrow]
             boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), CATEGORY_BOOST, 1.0)
@@ -534,6 +602,7 @@ class RelatedIndex:
                             value, moment, corpus.article_ids[c], corpus.urls[c], corpus.titles[c]
                         )
                     )
+            start = end
         return found
 
 
@@ -576,7 +645,12 @@ class Snapshot:
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> Snapshot:
         ids, urls, titles, published, categories = [], [], [], [], []
-        term_parts, weight_parts = [], []
+        lengths: list[int] = []
+        # Read in pieces, each made one array: memory holds the terms once, not per row.
+        term_pieces: list[npt.NDArray[np.int64]] = []
+        weight_pieces: list[npt.NDArray[np.float32]] = []
+        term_parts: list[bytes] = []
+        weight_parts: list[bytes] = []
         for article_id, url, title, category, moment, blob, weights in conn.execute(
             "SELECT article_id, url, title, category, published, terms, weights"
             " FROM related_docs ORDER BY published, rowid"
@@ -586,22 +660,31 @@ class Snapshot:
             titles.append(title)
             published.append(moment)
             categories.append(category)
-            term_parts.append(np.frombuffer(blob, dtype=_ID))
-            weight_parts.append(np.frombuffer(weights, dtype=_WEIGHT))
-        lengths = np.fromiter(map(len, term_parts), dtype=np.int64, count=len(term_parts))
-        indptr = np.r_[0, np.cumsum(lengths)]
-        hashes = np.concatenate(term_parts) if term_parts else np.empty(0, _ID)
+            lengths.append(len(blob) // _ID.itemsize)
+            term_parts.append(blob)
+            weight_parts.append(weights)
+            if len(term_parts) == _LOAD_PIECE:
+                term_pieces.append(np.frombuffer(b"".join(term_parts), dtype=_ID))
+                weight_pieces.append(np.frombuffer(b"".join(weight_parts), dtype=_WEIGHT))
+                term_parts, weight_parts = [], []
+        term_pieces.append(np.frombuffer(b"".join(term_parts), dtype=_ID))
+        weight_pieces.append(np.frombuffer(b"".join(weight_parts), dtype=_WEIGHT))
+        del term_parts, weight_parts
+        hashes = np.concatenate(term_pieces)
+        del term_pieces
+        indptr = np.r_[0, np.cumsum(np.array(lengths, dtype=np.int64))]
         # Columns in the order of the terms' ids (ties between terms are broken by id).
-        term_ids, columns = np.unique(hashes, return_inverse=True)
+        term_ids = np.unique(hashes)
+        columns = np.searchsorted(term_ids, hashes).astype(np.int32)
+        del hashes
         df = np.bincount(columns, minlength=len(term_ids)).astype(np.int64)
+        index_type = np.int32 if len(columns) < 2**31 else np.int64
         matrix = sparse.csr_matrix(
-            (
-                np.concatenate(weight_parts) if weight_parts else np.empty(0, _WEIGHT),
-                columns.astype(np.int64),
-                indptr,
-            ),
+            (np.concatenate(weight_pieces), columns.astype(index_type), indptr.astype(index_type)),
             shape=(len(ids), len(term_ids)),
         )
+        del columns, weight_pieces
+        matrix.sort_indices()  # each article's terms in the order of their ids
         slugs = {slug: n for n, slug in enumerate(sorted({c for c in categories if c}))}
         id_rank = np.empty(len(ids), dtype=np.int64)
         id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))

@@ -18,3 +18,8 @@ def select_in(db: sqlite3.Connection, sql: str, ids: Sequence[Any]) -> list[Any]
         chunk = list(ids[start : start + CHUNK])
         rows += db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
     return rows
+
+
+def select_keyed(db: sqlite3.Connection, sql: str, ids: Sequence[Any]) -> dict[str, Any]:
+    """``select_in`` as a mapping: each row's first column (as text) to the rest of it."""
+    return {str(row[0]): row[1:] for row in select_in(db, sql, ids)}

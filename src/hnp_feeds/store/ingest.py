@@ -9,6 +9,7 @@ Related posts are completed here, once, for new and changed articles.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,19 +20,53 @@ from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Site, Unchanged
 from ..selection import article_slugs, placement, selection_keys
-from ..sql import select_in
+from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
-from .links import dependents, derive, own_links_json, remember_url, set_computed
+from .links import dependents, derive, own_links_json, remember_urls, set_computed
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
 if TYPE_CHECKING:
-    from ..related import RelatedIndex
+    from ..related import Entry, RelatedIndex, Snapshot
 
 _MICROSECOND = timedelta(microseconds=1)
+
+
+#: Articles read, linked and given related posts at once.
+_RELATED_CHUNK = 2000
+#: Articles given to the related-posts index at once (their text read from the store).
+_INDEX_CHUNK = 5000
+
+
+def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Article]:
+    """What the related-posts index is given of these stored articles, in their order: a
+    candidate's ``Entry`` read from the store's columns (not decoded), any other (a draft,
+    one without a URL: the index drops it) as the article."""
+    from ..related import Entry
+
+    found = select_keyed(
+        db,
+        "SELECT record_id, url, title, summary, tags, category_slug, published_us,"
+        " CASE WHEN status = 'published' AND url != '' THEN NULL ELSE body END FROM"
+        " (SELECT record_id, status, category_slug, published_us, body,"
+        " json_extract(body, '$.url') AS url, json_extract(body, '$.title') AS title,"
+        " json_extract(body, '$.summary') AS summary, json_extract(body, '$.tags') AS tags"
+        " FROM articles WHERE record_id IN ({marks}))",
+        ids,
+    )
+    return [
+        article_from_json(body)
+        if body is not None
+        else Entry(
+            record_id, url, title, summary, tuple(json.loads(tags)), category, published / 1_000_000
+        )  # fmt: skip
+        for record_id in ids
+        if record_id in found
+        for url, title, summary, tags, category, published, body in [found[record_id]]
+    ]
 
 
 def _related_index(db: sqlite3.Connection) -> RelatedIndex:
@@ -40,6 +75,78 @@ def _related_index(db: sqlite3.Connection) -> RelatedIndex:
     from ..related import RelatedIndex
 
     return RelatedIndex(db)
+
+
+#: Records stored together (their rows read in one query, written in one).
+RUN = 500
+_CACHE_KB = 65536
+
+
+class _Run:
+    """Records to store together: none of them could change what another finds in the
+    store (no two share an id or a URL)."""
+
+    def __init__(self) -> None:
+        self.articles: list[Article] = []
+        self.ids: set[str] = set()
+        self.urls: set[str] = set()
+
+    def takes(self, article: Article) -> bool:
+        return (
+            len(self.articles) < RUN
+            and article.id not in self.ids
+            and not (article.url and article.url in self.urls)
+        )
+
+    def add(self, article: Article) -> None:
+        self.articles.append(article)
+        self.ids.add(article.id)
+        if article.url:
+            self.urls.add(article.url)
+
+
+_INSERT_ARTICLE = (
+    "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
+    " published_us, category_slug, category_name, author_slug, author_name, body,"
+    " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
+    " scheduled_us, title_key, own_related, computed_related, raw_hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+    " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
+    " content_hash = excluded.content_hash, status = excluded.status,"
+    " live = excluded.live, published_us = excluded.published_us,"
+    " category_slug = excluded.category_slug, category_name = excluded.category_name,"
+    " author_slug = excluded.author_slug, author_name = excluded.author_name,"
+    " body = excluded.body, source = excluded.source,"
+    " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
+    " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
+    " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us,"
+    " title_key = excluded.title_key, own_related = excluded.own_related,"
+    " computed_related = NULL, raw_hash = excluded.raw_hash"
+)
+
+
+@dataclass
+class _Writes:
+    """What a run of records writes, done together by ``done``."""
+
+    rows: list[tuple[object, ...]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)  # stored (new or changed)
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    retagged: list[tuple[str]] = field(default_factory=list)  # stored before: old tags go
+    tags: list[tuple[str, str]] = field(default_factory=list)
+    raw_hashes: list[tuple[str, str]] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    stamp: str = ""  # the run's time, as the store keeps it
+
+    def done(self, db: sqlite3.Connection) -> None:
+        db.executemany("UPDATE articles SET raw_hash = ? WHERE record_id = ?", self.raw_hashes)
+        db.executemany(_INSERT_ARTICLE, self.rows)
+        remember_urls(db, self.urls)
+        db.executemany("DELETE FROM article_tags WHERE record_id = ?", self.retagged)
+        db.executemany(
+            "INSERT OR IGNORE INTO article_tags (record_id, tag_slug) VALUES (?, ?)", self.tags
+        )
+        mark_dirty(db, self.touched)
 
 
 @dataclass
@@ -99,20 +206,29 @@ class IngestOps(Connection):
         result = IngestResult()
         wanted = set(reissue)
         fresh: dict[str, None] = {}  # ids of new or changed records, in input order
+        # An ingest reads back much of what it writes in one transaction: a page cache of
+        # 64 MB (SQLite's default is 2 MB) keeps it from the WAL file.
+        self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
         with self.transaction("ingest failed") as db:
+            run = _Run()
             for item in items:
+                if isinstance(item, Unchanged):
+                    result.sources.add(split_where(item.source)[0])
+                    result.unchanged += 1
+                    continue
+                if isinstance(item, RecordError) or not run.takes(item):
+                    # A record of the run could change what this one finds: stored first
+                    # (and a rejection is reported in the order of the records).
+                    fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
+                    run = _Run()
                 if isinstance(item, RecordError):
                     result.sources.add(item.source)
                     self._reject(db, item, now, result.fresh_rejected)
                     result.rejected.append(item)
-                elif isinstance(item, Unchanged):
-                    result.sources.add(split_where(item.source)[0])
-                    result.unchanged += 1
                 else:
                     result.sources.add(split_where(item.source)[0])
-                    stored = self._upsert(db, item, site, now, wanted, result)
-                    if stored is not None:
-                        fresh[stored.id] = None
+                    run.add(item)
+            fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
             # Stored again: what was refused of these records before is fixed.
             clear_stored(db, list(fresh), now)
             waiting = set(result.scheduled)
@@ -149,16 +265,57 @@ class IngestOps(Connection):
         self._reject(db, error, now, result.fresh_rejected)
         return error
 
-    def _url_holder(self, db: sqlite3.Connection, article: Article) -> tuple[str, str] | None:
-        """The id and source of another stored article whose URL is ``article``'s, if any."""
-        if not article.url:
-            return None
-        row = db.execute(
-            "SELECT a.record_id, a.source FROM article_urls u JOIN articles a USING (record_id)"
-            " WHERE u.url = ? AND a.record_id != ? AND json_extract(a.body, '$.url') = u.url",
-            (article.url, article.id),
-        ).fetchone()
-        return (str(row[0]), str(row[1])) if row is not None else None
+    def _store_run(
+        self,
+        db: sqlite3.Connection,
+        run: _Run,
+        site: Site,
+        now: datetime,
+        reissue: set[str],
+        result: IngestResult,
+    ) -> list[str]:
+        """Store a run of records (no two with the same id or URL): what the store holds
+        of them read in one query per table, each decided in order as if alone, the
+        writes done together.  Returns the ids of those new or changed."""
+        if not run.articles:
+            return []
+        ids = [article.id for article in run.articles]
+        olds = select_keyed(
+            db,
+            "SELECT record_id, source_hash, status, body, live, tombstone, raw_hash"
+            " FROM articles WHERE record_id IN ({marks})",
+            ids,
+        )
+        ledgers = {
+            str(record_id): str(entry)
+            for record_id, entry in select_in(
+                db, "SELECT record_id, entry_id FROM ledger WHERE record_id IN ({marks})", ids
+            )
+        }
+        holders = {
+            str(url): (str(record_id), str(source))
+            for url, record_id, source in select_in(
+                db,
+                "SELECT u.url, a.record_id, a.source FROM article_urls u JOIN articles a"
+                " USING (record_id) WHERE u.url IN ({marks})"
+                " AND json_extract(a.body, '$.url') = u.url",
+                list(run.urls),
+            )
+        }
+        writes = _Writes(stamp=iso(now))
+        stored: list[str] = []
+        for article in run.articles:
+            holder = holders.get(article.url or "")
+            if holder is not None and (holder[0] == article.id or holder[0] in writes.ids):
+                holder = None  # its own URL, or its holder's new version has another
+            kept = self._upsert(
+                db, article, site, now, reissue, result,
+                olds.get(article.id), ledgers.get(article.id), holder, writes,
+            )  # fmt: skip
+            if kept is not None:
+                stored.append(kept)
+        writes.done(db)
+        return stored
 
     def _upsert(
         self,
@@ -168,8 +325,14 @@ class IngestOps(Connection):
         now: datetime,
         reissue: set[str],
         result: IngestResult,
-    ) -> Article | None:
-        """Store one record; the article as stored when it is new or changed, else None."""
+        old: Sequence[object] | None,
+        ledger: str | None,
+        holder: tuple[str, str] | None,
+        writes: _Writes,
+    ) -> str | None:
+        """Decide one record given what the store holds of it (``old``: its row, ``ledger``:
+        its published entry id, ``holder``: another article that has its URL), its writes
+        into ``writes``; its id when it is new or changed, else None."""
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
@@ -179,7 +342,6 @@ class IngestOps(Connection):
             )
             result.rejected.append(self._refuse(db, article, reason, now, result))
             return None
-        holder = self._url_holder(db, article)
         if holder is not None:
             reason = (
                 f"record {article.id}: url {article.url} is already the URL of record"
@@ -189,40 +351,24 @@ class IngestOps(Connection):
             return None
         text = article_to_json(article)
         source_hash = content_hash(text)
-        old = db.execute(
-            "SELECT source_hash, status, body, live, tombstone, raw_hash FROM articles"
-            " WHERE record_id = ?",
-            (article.id,),
-        ).fetchone()
         if old is not None and old[0] == source_hash:
             if article.raw_hash and article.raw_hash != old[5]:  # read again as it is next time
-                db.execute(
-                    "UPDATE articles SET raw_hash = ? WHERE record_id = ?",
-                    (article.raw_hash, article.id),
-                )
+                writes.raw_hashes.append((article.raw_hash, article.id))
             result.unchanged += 1
             return None
-        # A ledger row only exists for an article already stored.
-        ledger = (
-            None
-            if old is None
-            else db.execute(
-                "SELECT entry_id FROM ledger WHERE record_id = ?", (article.id,)
-            ).fetchone()
-        )
         if ledger is not None and article.status == "published":
             new_id = entry_id(site, article)
-            if new_id != ledger[0]:
-                if article.id in reissue or ledger[0] in reissue:
+            if new_id != ledger:
+                if article.id in reissue or ledger in reissue:
                     db.execute(
                         "UPDATE ledger SET entry_id = ?, reissued_from = ? WHERE record_id = ?",
-                        (new_id, ledger[0], article.id),
+                        (new_id, ledger, article.id),
                     )
                     result.reissued.append(article.id)
                 else:
                     reason = (
                         f"record {article.id}: this change would alter the published entry id"
-                        f" {ledger[0]} to {new_id} (first publication date changed?); the"
+                        f" {ledger} to {new_id} (first publication date changed?); the"
                         f" published version is kept; to accept it, read this source again with"
                         f" --reissue {article.id}"
                     )
@@ -234,7 +380,7 @@ class IngestOps(Connection):
         touched = set() if scheduled else selection_keys(article)
         was_live = False
         if old is not None:
-            previous = article_from_json(old[2])
+            previous = article_from_json(str(old[2]))
             was_live = bool(old[3])
             if not scheduled or was_live or old[4]:
                 touched |= selection_keys(previous)
@@ -257,7 +403,7 @@ class IngestOps(Connection):
         deleted_when: str | None = None
         if not live and published_before and (was_live or (old is not None and old[4])):
             tombstone = 1
-            removed_at = iso(now)
+            removed_at = writes.stamp
             deleted_when = iso(max(stored.updated, to_local(now.replace(microsecond=0))))
             result.removed += 1
         elif old is None:
@@ -266,24 +412,8 @@ class IngestOps(Connection):
             result.changed += 1
         if scheduled:
             result.scheduled.append(stored.id)
-        stamp = iso(now)
-        db.execute(
-            "INSERT INTO articles (record_id, source_hash, content_hash, status, live,"
-            " published_us, category_slug, category_name, author_slug, author_name, body,"
-            " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
-            " scheduled_us, title_key, own_related, computed_related, raw_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
-            " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
-            " content_hash = excluded.content_hash, status = excluded.status,"
-            " live = excluded.live, published_us = excluded.published_us,"
-            " category_slug = excluded.category_slug, category_name = excluded.category_name,"
-            " author_slug = excluded.author_slug, author_name = excluded.author_name,"
-            " body = excluded.body, source = excluded.source,"
-            " last_changed = excluded.last_changed, tombstone = excluded.tombstone,"
-            " removed_at = excluded.removed_at, deleted_when = excluded.deleted_when,"
-            " has_url = excluded.has_url, scheduled_us = excluded.scheduled_us,"
-            " title_key = excluded.title_key, own_related = excluded.own_related,"
-            " computed_related = NULL, raw_hash = excluded.raw_hash",
+        stamp = writes.stamp
+        writes.rows.append(
             (
                 stored.id,
                 source_hash,
@@ -307,21 +437,21 @@ class IngestOps(Connection):
                 title_key(stored.title),
                 own_links_json(stored),
                 article.raw_hash or None,
-            ),
+            )
         )
-        remember_url(db, stored)
+        writes.ids.add(stored.id)
+        if stored.url:
+            writes.urls.append((stored.url, stored.id))
         if old is not None:
-            db.execute("DELETE FROM article_tags WHERE record_id = ?", (stored.id,))
-        db.executemany(
-            "INSERT OR IGNORE INTO article_tags (record_id, tag_slug) VALUES (?, ?)",
-            [(stored.id, tag) for tag in slugs["tag"]],
-        )
-        mark_dirty(db, touched)
-        return stored
+            writes.retagged.append((stored.id,))
+        writes.tags += [(stored.id, tag) for tag in slugs["tag"]]
+        writes.touched |= touched
+        return stored.id
 
     @staticmethod
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
-        """Which of these articles are in the feeds with no related post at all."""
+        """Which of these articles are in the feeds with no related post at all.  (``+live``:
+        found by id; SQLite would search every live article by ``live`` instead.)"""
         sql = (
             "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND +live = 1"
             " AND json_array_length(body, '$.related') = 0"
@@ -342,60 +472,85 @@ class IngestOps(Connection):
         are new or changed, so their links are found again) or changed standing (released,
         withheld): their own links, those of every entry that refers to them (a new URL or
         title shows there, a retraction leaves it), and computed ones where too few or one
-        of them went away (``store.links``)."""
-        first = derive(db, changed, keep=not fresh, notes=notes)
+        of them went away (``store.links``).
+
+        Those that refer to them first: what they show of ``changed`` is its URL, title
+        and standing, never its links (so ``changed`` are read once, each chunk's links
+        derived, then completed)."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
-        lost = sorted((first.lost_computed | again.lost_computed) - ids)
-        for record_id in lost:
-            db.execute(
-                "UPDATE articles SET computed_related = NULL WHERE record_id = ?", (record_id,)
-            )
+        lost = sorted(again.lost_computed - ids)
+        db.executemany(
+            "UPDATE articles SET computed_related = NULL WHERE record_id = ?",
+            [(record_id,) for record_id in lost],
+        )
         derive(db, lost, keep=True)
         # Those left with fewer than ``count`` (a related post went away) get computed ones.
         fewer = sorted(again.changed - ids - set(lost))
-        index_them = changed if candidates else []  # a withheld article is no candidate
-        self._complete_related(db, [*changed, *lost, *fewer], count, index_them=index_them)
+        # a withheld article is no candidate
+        index = self._related_index_with(db, changed if candidates else [])
+        from ..related import FEW_ARTICLES
 
+        # Many articles (a first ingest): scored against the whole index in memory, by
+        # blocks; a few (a cron run) from the postings of their own words.
+        many = len(changed) + len(lost) + len(fewer) > FEW_ARTICLES
+        snapshot = index.snapshot() if many else None
+        for chunk in self._chunks(db, changed, size=_RELATED_CHUNK):
+            stored = {article.id: article for article in chunk}
+            derive(db, stored, keep=not fresh, notes=notes, stored=stored)
+            self._complete_related(db, index, list(stored.values()), count, snapshot)
+        for chunk in self._chunks(db, [*lost, *fewer], size=_RELATED_CHUNK):
+            self._complete_related(db, index, chunk, count, snapshot)
+
+    def _related_index_with(self, db: sqlite3.Connection, index_them: list[str]) -> RelatedIndex:
+        """The related-posts index with ``index_them`` (new, changed or released articles)
+        indexed again (retracted ones and drafts are never candidates); a store filled
+        before related posts were computed here first gets all it holds."""
+        index = _related_index(db)
+        if self._get_meta(db, "related_index") is None:
+            skip = set(index_them)
+            every = [
+                str(record_id)
+                for (record_id,) in db.execute(
+                    "SELECT record_id FROM articles WHERE scheduled_us IS NULL"
+                )
+                if record_id not in skip
+            ]
+            index_them = [*every, *index_them]
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
+        with index.bulk():
+            for start in range(0, len(index_them), _INDEX_CHUNK):
+                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK]))
+        return index
+
+    @staticmethod
     def _complete_related(
-        self, db: sqlite3.Connection, ids: list[str], count: int, index_them: list[str]
+        db: sqlite3.Connection,
+        index: RelatedIndex,
+        articles: list[Article],
+        count: int,
+        snapshot: Snapshot | None,
     ) -> None:
-        """Index ``index_them`` (new, changed or released articles) for related posts
-        (retracted ones and drafts are never candidates), then give each published one of
-        ``ids`` with fewer than ``count`` related links computed ones after its own.
+        """Give each published one of ``articles`` (as stored) with fewer than ``count``
+        related links computed ones after its own.
 
         Computed once, at ingest: candidates are never newer than the article, so later
         articles do not change its links and its feeds stay byte-stable; chosen again only
-        when one of them goes away.  The whole batch is indexed first; articles are read
-        back in chunks so a large first ingest stays small in memory.  Inside the ingest
-        transaction (``RelatedIndex`` joins it rather than committing)."""
-        from ..related import FEW_ARTICLES
-
-        index = _related_index(db)
-        if self._get_meta(db, "related_index") is None:
-            # A store filled before related posts were computed here: index what it holds.
-            skip = set(index_them)
-            index.add(
-                article_from_json(body)
-                for record_id, body in db.execute(
-                    "SELECT record_id, body FROM articles WHERE scheduled_us IS NULL"
-                )
-                if record_id not in skip
-            )
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
-        index.add(article for chunk in self._chunks(db, index_them) for article in chunk)
-        # Many articles (a first ingest): scored against the whole index in memory, by
-        # blocks; a few (a cron run) from the postings of their own words.
-        snapshot = index.snapshot() if len(ids) > FEW_ARTICLES else None
-        for chunk in self._chunks(db, ids, size=2000):
-            asking = [a for a in chunk if a.status == "published" and len(a.related) < count]
+        when one of them goes away.  Inside the ingest transaction (``RelatedIndex`` joins
+        it rather than committing)."""
+        asking = [a for a in articles if a.status == "published" and len(a.related) < count]
+        chosen = [
+            (article.id, links[len(article.related) :])
             for article, links in zip(
                 asking, index.related_many(asking, count, snapshot), strict=True
-            ):
-                computed = links[len(article.related) :]
-                if computed:
-                    set_computed(db, article.id, computed)
-                    derive(db, [article.id], keep=True)
+            )
+            if len(links) > len(article.related)
+        ]
+        set_computed(db, chosen)
+        derive(
+            db, [record_id for record_id, _ in chosen], keep=True,
+            stored={article.id: article for article in asking},
+        )  # fmt: skip
 
     def raw_hashes(self) -> dict[str, str]:
         """The digest of the raw record each article was last read from, to its record id

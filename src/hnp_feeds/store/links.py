@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from ..model import Article, Link, ListedPost
 from ..selection import selection_keys
+from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import site_form
 from .codec import article_from_json, article_to_json, content_hash, micros
@@ -42,13 +43,10 @@ def own_links_json(article: Article) -> str:
     return json.dumps([[link.url, link.title] for link in article.related], ensure_ascii=False)
 
 
-def remember_url(db: sqlite3.Connection, article: Article) -> None:
-    """``article``'s URL is its own from now on (links to it become references)."""
-    if article.url:
-        db.execute(
-            "INSERT OR REPLACE INTO article_urls (url, record_id) VALUES (?, ?)",
-            (article.url, article.id),
-        )
+def remember_urls(db: sqlite3.Connection, owners: Iterable[tuple[str, str]]) -> None:
+    """Each (URL, record id): the URL is the record's own from now on (links to it become
+    references)."""
+    db.executemany("INSERT OR REPLACE INTO article_urls (url, record_id) VALUES (?, ?)", owners)
 
 
 @dataclass
@@ -67,27 +65,24 @@ class _Target:
     live: bool
 
 
-def _target(db: sqlite3.Connection, record_id: str) -> _Target | None:
-    row = db.execute(
-        "SELECT json_extract(body, '$.url'), json_extract(body, '$.title'), live"
-        " FROM articles WHERE record_id = ?",
-        (record_id,),
-    ).fetchone()
-    return None if row is None else _Target(str(row[0] or ""), str(row[1]), bool(row[2]))
+def _targets(db: sqlite3.Connection, record_ids: Iterable[str]) -> dict[str, _Target]:
+    """What a link to each of these articles shows (those stored)."""
+    sql = (
+        "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.title'), live"
+        " FROM articles WHERE record_id IN ({marks})"
+    )
+    return {
+        str(record_id): _Target(str(url or ""), str(title), bool(live))
+        for record_id, url, title, live in select_in(db, sql, list(dict.fromkeys(record_ids)))
+    }
 
 
-def _show(db: sqlite3.Connection, target_id: str, links: list[Link]) -> bool:
-    """The link to a referred article as it is now, unless it is not live."""
-    target = _target(db, target_id)
-    if target is None or not target.live or not target.url:
-        return False
-    links.append(Link(target.url, target.title))
-    return True
-
-
-def _url_owner(db: sqlite3.Connection, url: str) -> str | None:
-    row = db.execute("SELECT record_id FROM article_urls WHERE url = ?", (url,)).fetchone()
-    return None if row is None else str(row[0])
+def _url_owners(db: sqlite3.Connection, urls: Iterable[str]) -> dict[str, str]:
+    """The article each of these URLs is, or was, the URL of (those known)."""
+    sql = "SELECT url, record_id FROM article_urls WHERE url IN ({marks})"
+    return {
+        str(url): str(record_id) for url, record_id in select_in(db, sql, list(dict.fromkeys(urls)))
+    }
 
 
 def _describe(post: ListedPost) -> str:
@@ -113,126 +108,179 @@ def _match(db: sqlite3.Connection, article: Article, post: ListedPost) -> tuple[
     )
 
 
+#: Records whose links are derived together (their parts read in one query per table).
+_CHUNK = 500
+
+
 def derive(
     db: sqlite3.Connection,
     record_ids: Iterable[str],
     *,
     keep: bool,
     notes: list[str] | None = None,
+    stored: dict[str, Article] | None = None,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
     (a new or changed record) each part is found again by its URL or title.  What cannot
-    be linked is appended to ``notes`` (None: say nothing)."""
+    be linked is appended to ``notes`` (None: say nothing).  ``stored``: some of these
+    articles as the store holds them, not read again, and kept so (their new links).
+    (A record's links depend on its own parts and its targets' URL, title and standing,
+    never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
-    for record_id in dict.fromkeys(record_ids):
-        row = db.execute(
-            "SELECT body, own_related, computed_related, source FROM articles WHERE record_id = ?",
-            (record_id,),
-        ).fetchone()
-        if row is None:
-            continue
-        article = article_from_json(row[0], row[3])
+    ids = list(dict.fromkeys(record_ids))
+    for start in range(0, len(ids), _CHUNK):
+        _derive_chunk(db, ids[start : start + _CHUNK], keep, notes, done, stored or {})
+    return done
+
+
+def _derive_chunk(
+    db: sqlite3.Connection,
+    record_ids: list[str],
+    keep: bool,
+    notes: list[str] | None,
+    done: Derived,
+    stored: dict[str, Article],
+) -> None:
+    rows = select_keyed(
+        db,
+        "SELECT record_id, body, own_related, computed_related, source FROM articles"
+        " WHERE record_id IN ({marks})",
+        record_ids,
+    )
+    known: dict[tuple[str, str, int], str] = {}
+    if keep:
         known = {
-            (str(kind), int(position)): str(target)
-            for kind, position, target in db.execute(
-                "SELECT kind, position, target_id FROM related_refs WHERE record_id = ?",
-                (record_id,),
+            (str(record_id), str(kind), int(position)): str(target)
+            for record_id, kind, position, target in select_in(
+                db,
+                "SELECT record_id, kind, position, target_id FROM related_refs"
+                " WHERE record_id IN ({marks})",
+                record_ids,
             )
         }
+    parts: list[tuple[str, Article, tuple[Link, ...], list[str]]] = []
+    for record_id in record_ids:
+        if record_id not in rows:
+            continue
+        body, own_json, computed_json, source = rows[record_id]
+        article = stored.get(record_id) or article_from_json(body, source)
         own = (
-            tuple(Link(url, title) for url, title in json.loads(row[1]))
-            if row[1] is not None
+            tuple(Link(url, title) for url, title in json.loads(own_json))
+            if own_json is not None
             else article.related  # stored before references: its links were its own
         )
-        computed = [str(target) for target in json.loads(row[2] or "[]")]
-        links: list[Link] = []
-        refs: list[tuple[str, int, str]] = []
-        loose_urls: list[str] = []
-        waiting: list[str] = []
-
+        computed = [str(target) for target in json.loads(computed_json or "[]")]
+        parts.append((record_id, article, own, computed))
+    owners = _url_owners(db, (link.url for _, _, own, _ in parts for link in own))
+    refs: list[tuple[str, str, int, str]] = []
+    loose_urls: list[tuple[str, str]] = []
+    waiting: list[tuple[str, str]] = []
+    shown: list[tuple[str, Article, list[str | Link]]] = []
+    for record_id, article, own, computed in parts:
+        # The links in order: a Link as given, or the id of the article it refers to.
+        links: list[str | Link] = []
         for position, link in enumerate(own):
-            target_id = (known.get(("own", position)) if keep else None) or _url_owner(db, link.url)
+            target_id = (known.get((record_id, "own", position)) if keep else None) or (
+                owners.get(link.url)
+            )
             if target_id is not None and target_id != record_id:
-                refs.append(("own", position, target_id))
-                _show(db, target_id, links)
+                refs.append((record_id, "own", position, target_id))
+                links.append(target_id)
             else:
                 links.append(link)
-                loose_urls.append(link.url)
+                loose_urls.append((link.url, record_id))
         for position, post in enumerate(article.listed):
-            target_id = known.get(("listed", position)) if keep else None
+            target_id = known.get((record_id, "listed", position)) if keep else None
             problem = ""
             if target_id is None:
                 target_id, problem = _match(db, article, post)
             if target_id is not None:
-                refs.append(("listed", position, target_id))
-                _show(db, target_id, links)
+                refs.append((record_id, "listed", position, target_id))
+                links.append(target_id)
                 continue
             if not problem:
-                waiting.append(title_key(post.title))
+                waiting.append((title_key(post.title), record_id))
                 problem = "not known yet; linked once an article of that title is read"
             if notes is not None:
                 notes.append(f"{article.source or record_id}: {_describe(post)} {problem}")
         for position, target_id in enumerate(computed):
-            refs.append(("computed", position, target_id))
-            if not _show(db, target_id, links):
-                done.lost_computed.add(record_id)
-
-        db.execute("DELETE FROM related_refs WHERE record_id = ?", (record_id,))
-        db.executemany(
-            "INSERT INTO related_refs (record_id, kind, position, target_id) VALUES (?, ?, ?, ?)",
-            [(record_id, kind, position, target) for kind, position, target in refs],
-        )
-        db.execute("DELETE FROM url_refs WHERE record_id = ?", (record_id,))
-        db.executemany(
-            "INSERT OR IGNORE INTO url_refs (url, record_id) VALUES (?, ?)",
-            [(url, record_id) for url in loose_urls],
-        )
-        db.execute("DELETE FROM pending_listed WHERE record_id = ?", (record_id,))
-        db.executemany(
-            "INSERT OR IGNORE INTO pending_listed (title_key, record_id) VALUES (?, ?)",
-            [(key, record_id) for key in waiting],
-        )
+            refs.append((record_id, "computed", position, target_id))
+            links.append(target_id)
+        shown.append((record_id, article, links))
+    targets = _targets(db, (t for _, _, links in shown for t in links if isinstance(t, str)))
+    computed_ids = {(r, t) for r, kind, _, t in refs if kind == "computed"}
+    bodies: list[tuple[str, str, str]] = []
+    touched: set[str] = set()
+    for record_id, article, links in shown:
         unique: dict[str, Link] = {}
-        for link in links:
-            if link.url != article.url:
-                unique.setdefault(link.url, link)
+        for part in links:
+            if isinstance(part, str):
+                target = targets.get(part)
+                if target is None or not target.live or not target.url:
+                    # The link to a referred article is shown only while it is live.
+                    if (record_id, part) in computed_ids:
+                        done.lost_computed.add(record_id)
+                    continue
+                part = Link(target.url, target.title)
+            if part.url != article.url:
+                unique.setdefault(part.url, part)
         related = tuple(unique.values())
         if related != article.related:
-            body = article_to_json(replace(article, related=related))
-            db.execute(
-                "UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?",
-                (body, content_hash(body), record_id),
-            )
-            mark_dirty(db, selection_keys(article))
+            article = replace(article, related=related)
+            if record_id in stored:
+                stored[record_id] = article
+            body = article_to_json(article)
+            bodies.append((body, content_hash(body), record_id))
+            touched |= selection_keys(article)
             done.changed.add(record_id)
-    return done
+    gone = [(record_id,) for record_id, _, _ in shown]
+    db.executemany("DELETE FROM related_refs WHERE record_id = ?", gone)
+    db.executemany(
+        "INSERT INTO related_refs (record_id, kind, position, target_id) VALUES (?, ?, ?, ?)",
+        refs,
+    )
+    db.executemany("DELETE FROM url_refs WHERE record_id = ?", gone)
+    db.executemany("INSERT OR IGNORE INTO url_refs (url, record_id) VALUES (?, ?)", loose_urls)
+    db.executemany("DELETE FROM pending_listed WHERE record_id = ?", gone)
+    db.executemany(
+        "INSERT OR IGNORE INTO pending_listed (title_key, record_id) VALUES (?, ?)", waiting
+    )
+    db.executemany("UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?", bodies)
+    mark_dirty(db, touched)
 
 
 def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     """The records whose related links a change of these articles (their URL, title, or
     whether they are live) can alter: those that refer to them, those that name one of
-    their URLs, and those whose listed post waits for one of their titles."""
+    their URLs, and those whose listed post waits for one of their titles.  In the order
+    of ``record_ids``, each one's by record id."""
+    ids = list(dict.fromkeys(record_ids))
+    of: dict[str, set[str]] = {}
+    for sql in (  # ``+a.live``: by id, not every live article (SQLite's choice otherwise)
+        "SELECT target_id, record_id FROM related_refs WHERE target_id IN ({marks})",
+        "SELECT a.record_id, u.record_id FROM url_refs u JOIN article_urls a ON a.url = u.url"
+        " WHERE a.record_id IN ({marks})",
+        "SELECT a.record_id, p.record_id FROM pending_listed p JOIN articles a"
+        " ON a.title_key = p.title_key WHERE a.record_id IN ({marks}) AND +a.live = 1",
+    ):
+        for changed, other in select_in(db, sql, ids):
+            of.setdefault(str(changed), set()).add(str(other))
     found: dict[str, None] = {}
-    for record_id in record_ids:
-        for (other,) in db.execute(
-            "SELECT record_id FROM related_refs WHERE target_id = ?1"
-            " UNION SELECT u.record_id FROM url_refs u JOIN article_urls a ON a.url = u.url"
-            " WHERE a.record_id = ?1"
-            " UNION SELECT p.record_id FROM pending_listed p JOIN articles a"
-            " ON a.title_key = p.title_key WHERE a.record_id = ?1 AND a.live = 1"
-            " ORDER BY 1",
-            (record_id,),
-        ):
+    for record_id in ids:
+        for other in sorted(of.get(record_id, ())):
             if other != record_id:
-                found[str(other)] = None
+                found[other] = None
     return list(found)
 
 
-def set_computed(db: sqlite3.Connection, record_id: str, links: Iterable[Link]) -> None:
-    """The related posts ``related.py`` chose for a record, kept as article ids."""
-    ids = [owner for link in links if (owner := _url_owner(db, link.url)) is not None]
-    db.execute(
-        "UPDATE articles SET computed_related = ? WHERE record_id = ?",
-        (json.dumps(ids) if ids else None, record_id),
-    )
+def set_computed(db: sqlite3.Connection, chosen: Iterable[tuple[str, Iterable[Link]]]) -> None:
+    """The related posts ``related.py`` chose for records (record id, links), kept as
+    article ids."""
+    given = [(record_id, list(links)) for record_id, links in chosen]
+    owners = _url_owners(db, (link.url for _, links in given for link in links))
+    rows = []
+    for record_id, links in given:
+        ids = [owners[link.url] for link in links if link.url in owners]
+        rows.append((json.dumps(ids) if ids else None, record_id))
+    db.executemany("UPDATE articles SET computed_related = ? WHERE record_id = ?", rows)

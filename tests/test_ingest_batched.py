@@ -1,0 +1,170 @@
+"""The store's ingest works on runs of records and chunks of articles at once; what it
+stores is exactly what one record at a time stores, and a cron run of a few new records
+reads only the rows it needs."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hnp_feeds.publish import ingest
+from hnp_feeds.store import ingest as store_ingest
+from hnp_feeds.store import links
+from hnp_feeds.timezone import localize
+
+from .portal import catalogue, record, write_records
+
+NOW = localize(datetime(2022, 7, 1, 8, 0))
+TOPICS = [
+    "Lũ lụt miền Trung gây ngập úng diện rộng",
+    "Giá vàng hôm nay tăng mạnh trên thị trường",
+    "Đội tuyển bóng đá thắng lớn ở vòng loại",
+    "Cốm làng Vòng vào mùa thu Hà Nội",
+]
+TABLES = [
+    "articles", "article_tags", "article_urls", "related_refs", "url_refs", "pending_listed",
+    "dirty", "rejected", "ledger", "related_docs", "related_terms", "related_postings",
+]  # fmt: skip
+
+
+def random_portal(seed: int, size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A first export and a later one of a small portal with what a run must not mix up:
+    a record given twice, two records with one URL, links to records before and after,
+    drafts, a date in the future; later, changed, retracted and new records."""
+    rng = random.Random(seed)
+
+    def story(n: int) -> dict[str, Any]:
+        topic = rng.choice(TOPICS)
+        others = rng.sample(range(size + 5), 2)
+        return record(
+            n,
+            title=f"{topic} ({n})",
+            summary=f"HNP - {topic}, tin số {n}.",
+            tags=[topic.split()[0]],
+            related=[
+                {"url": record(other)["url"], "title": f"Bài {other}"}
+                for other in others[: rng.randrange(3)]
+            ],
+        )
+
+    first = [story(n) for n in range(size)]
+    first.append({**first[3], "title": "Bài 3 viết lại"})  # the same id again
+    first.append({**story(size), "url": first[5]["url"]})  # another record, the same URL
+    first.append({**story(size + 1), "status": "draft"})
+    first.append({**story(size + 2), "updated": "2031-01-01 08:00"})  # refused
+    later = [dict(item) for item in first[:size]]
+    for n in rng.sample(range(size), 4):
+        later[n]["title"] = f"{later[n]['title']} (cập nhật)"
+    later[rng.randrange(8, size)]["status"] = "retracted"
+    # Record 1 moves to a new URL; record 7, later in the same export, takes its old one.
+    later[1]["url"] = later[1]["url"].replace(".html", "-moi.html")
+    later[7]["url"] = first[1]["url"]
+    later += [story(size + 3), story(size + 4)]
+    return first, later
+
+
+def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as db:
+        return {table: sorted(db.execute(f"SELECT * FROM {table}")) for table in TABLES}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    portal = catalogue(tmp_path, related_count=3)
+    first, later = random_portal(seed, 40)
+    sources = [
+        write_records(tmp_path / "a.jsonl", first),
+        write_records(tmp_path / "b.jsonl", later),
+    ]
+
+    def run(store: Path) -> list[dict[str, str]]:
+        results = [ingest(portal, [source], store_path=store, now=NOW) for source in sources]
+        return [{f.name: repr(getattr(r, f.name)) for f in fields(r)} for r in results]
+
+    together = run(tmp_path / "together.sqlite")
+    monkeypatch.setattr(store_ingest, "RUN", 1)
+    monkeypatch.setattr(store_ingest, "_RELATED_CHUNK", 1)
+    monkeypatch.setattr(links, "_CHUNK", 1)
+    alone = run(tmp_path / "alone.sqlite")
+    assert together == alone
+    assert "is already the URL of record" in together[0]["rejected"]
+    assert "in the future" in together[0]["rejected"]
+    assert int(together[1]["changed"]) >= 5 and int(together[1]["added"]) == 2
+    assert "is already the URL" not in together[1]["rejected"]
+    assert stored(tmp_path / "together.sqlite") == stored(tmp_path / "alone.sqlite")
+
+
+def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
+    """Ten new records: every statement of the store's ingest finds its rows by key; none
+    reads a whole table of articles, links or the related-posts index (SQLite's own plan
+    says so)."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, _ = random_portal(7, 60)
+    store = tmp_path / "store.sqlite"
+    ingest(portal, [write_records(tmp_path / "a.jsonl", first[:60])], store_path=store, now=NOW)
+    new = [
+        record(100 + n, title=f"{TOPICS[n % 4]} ({100 + n})", summary=f"HNP - {TOPICS[n % 4]}.")
+        for n in range(10)
+    ]
+    statements: list[str] = []
+    original = store_ingest.IngestOps.ingest
+
+    def traced(self: store_ingest.IngestOps, *args: Any, **kwargs: Any) -> Any:
+        self.db.set_trace_callback(statements.append)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            self.db.set_trace_callback(None)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_ingest.IngestOps, "ingest", traced)
+        result = ingest(
+            portal, [write_records(tmp_path / "b.jsonl", new)], store_path=store, now=NOW
+        )
+    assert result.added == 10
+    with sqlite3.connect(store) as db:
+        related = db.execute(
+            "SELECT count(*) FROM articles WHERE computed_related IS NOT NULL"
+            " AND CAST(record_id AS INTEGER) >= 1100"
+        ).fetchone()[0]
+        assert related > 0  # they were given related posts
+        scans = []
+        for sql in dict.fromkeys(statements):
+            if not sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
+                continue
+            plan = " | ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            # A search by standing alone (``live=?``) reads every live article.
+            whole = "SCAN" in plan or "(live=?)" in plan
+            if whole and "LIMIT 1" not in sql.upper() and "related_corpus" not in sql:
+                scans.append(f"{sql}: {plan}")
+    assert not scans, "\n".join(scans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-06-17T20:22:00+07:00",
+        "1975-06-12T23:00:00+07:00",  # the zone's last change (+08 -> +07)
+        "1975-06-12T23:59:59+08:00",
+        "1970-01-01T08:00:00+08:00",
+        "1960-01-01T00:00:00+08:00",
+        "2022-06-17T13:22:00+00:00",  # another offset: converted
+        "9998-12-31T23:59:59.999999+07:00",
+    ],
+)
+def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
+    """The codec skips pytz for a time after the zone's last change: the same value,
+    offset, zone object and text as converting it."""
+    from hnp_feeds.store.codec import _read_local
+    from hnp_feeds.timezone import to_local
+
+    fast, slow = _read_local(text), to_local(datetime.fromisoformat(text))
+    assert (fast, fast.isoformat(), fast.tzinfo) == (slow, slow.isoformat(), slow.tzinfo)
