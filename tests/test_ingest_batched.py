@@ -161,10 +161,9 @@ def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
     ],
 )
 def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
-    """The codec skips pytz for a time after the zone's last change: the same value,
-    offset, zone object and text as converting it."""
-    from hnp_feeds.store.codec import _read_local
-    from hnp_feeds.timezone import to_local
+    """The store's times skip pytz's conversion after the zone's last change: the same
+    value, offset, zone object and text as converting them."""
+    from hnp_feeds.timezone import from_iso, to_local
 
-    fast, slow = _read_local(text), to_local(datetime.fromisoformat(text))
+    fast, slow = from_iso(text), to_local(datetime.fromisoformat(text))
     assert (fast, fast.isoformat(), fast.tzinfo) == (slow, slow.isoformat(), slow.tzinfo)

@@ -8,14 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..model import Article, Category, FeedSpec, Image, Link, ListedPost, Status
-from ..timezone import LOCAL, ZONE_NAME, to_local
+from ..timezone import ZONE_NAME, from_iso, to_local
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
-#: The zone's last change of offset (pytz's table; none known: every time converted): a
-#: stored time after it, at the offset in force since, is read without converting it.
-_STEADY_SINCE = getattr(LOCAL, "_utc_transition_times", [None])[-1]
-_STEADY = to_local(datetime(9000, 1, 1, tzinfo=UTC)) if _STEADY_SINCE is not None else None
 
 
 def article_to_json(article: Article) -> str:
@@ -66,8 +62,8 @@ def article_from_json(text: str, source: str = "") -> Article:
     return Article(
         id=raw["id"],
         title=raw["title"],
-        published=_read_local(raw["published"]),
-        updated=_read_local(raw["updated"]),
+        published=from_iso(raw["published"]),
+        updated=from_iso(raw["updated"]),
         url=raw["url"],
         summary=raw["summary"],
         content_html=raw["content_html"],
@@ -77,25 +73,12 @@ def article_from_json(text: str, source: str = "") -> Article:
         image=Image(**image) if image else None,
         related=tuple(Link(url, title) for url, title in raw["related"]),
         listed=tuple(
-            ListedPost(title, _read_local(when) if when else None)
+            ListedPost(title, from_iso(when) if when else None)
             for title, when in raw.get("listed", ())
         ),
         status=status,
         source=source,
     )
-
-
-def _read_local(text: str) -> datetime:
-    """A time as the store wrote it, in Asia/Ho_Chi_Minh: ``to_local`` of it, the same
-    value without the zone's conversion when it is after the zone's last change."""
-    moment = datetime.fromisoformat(text)
-    if (
-        _STEADY is not None
-        and moment.utcoffset() == _STEADY.utcoffset()
-        and moment.replace(tzinfo=None) - _STEADY.utcoffset() >= _STEADY_SINCE  # type: ignore[operator]
-    ):
-        return moment.replace(tzinfo=_STEADY.tzinfo)
-    return to_local(moment)
 
 
 def _local_iso(moment: datetime) -> str:
