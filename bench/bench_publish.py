@@ -14,10 +14,10 @@ the whole export with 10 new records; a no-op run with no source and with the wh
 unchanged export (bytes written, mtimes kept); the naive cron job.  Each cron figure is
 the median of three runs.
 
-The filled store of ``--articles`` (its first ingest takes long while related posts are
-computed one article at a time) is kept in bench/out/cache/<generator parameters>/
-(git-ignored) with the time its ingest took; delete that folder to measure it again
-(and after changing how records are ingested).
+The filled store of ``--articles`` is kept in bench/out/cache/<generator parameters,
+digest of the ingest's code>/ (git-ignored) with the time its ingest took: a change to
+the code a first ingest runs (adapters, store, related posts, text, URLs, time) measures
+it again; delete bench/out/cache to measure it again anyway.
 """
 
 from __future__ import annotations
@@ -183,15 +183,35 @@ def growth(sizes: list[int]) -> list[tuple[int, Measured, Measured]]:
     return found
 
 
+#: The code a first ingest runs: a cached store (and the time its ingest took) is used only
+#: while these are the same, so the figure printed is always the current code's.
+INGEST_CODE = ["adapters", "store", "related.py", "related_text.py", "text.py", "urls.py",
+               "timezone.py", "model.py", "sql.py"]  # fmt: skip
+
+
+def ingest_code_digest() -> str:
+    import hashlib
+
+    package = HERE.parent / "src" / "hnp_feeds"
+    digest = hashlib.sha256()
+    for name in INGEST_CODE:
+        path = package / name
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def cached_store(articles: int) -> tuple[Path, dict[str, Any]]:
     """The folder holding the generated portal of ``articles`` and its filled store
     (``store.sqlite``), built (slow: the first ingest) when not cached yet."""
     key = "-".join(f"{name}{value}" for name, value in sorted(GENERATOR.items()))
-    cache = HERE / "out" / "cache" / f"{articles}-{key}"
+    cache = HERE / "out" / "cache" / f"{articles}-{key}-ingest{ingest_code_digest()}"
     meta = cache / "ingest.json"
     if meta.is_file() and (cache / "store.sqlite").is_file():
         return cache, json.loads(meta.read_text())
-    shutil.rmtree(cache, ignore_errors=True)
+    for stale in cache.parent.glob(f"{articles}-{key}*"):  # older code's stores
+        shutil.rmtree(stale, ignore_errors=True)
     generate(cache, articles)
     print(f"  building the {articles:,}-article store (first ingest; cached for later runs)",
           flush=True)  # fmt: skip
