@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hnp_feeds.config import Catalogue
 from hnp_feeds.publish import PublishResult, publish
 from hnp_feeds.writers import fragments
 
@@ -82,20 +83,30 @@ def test_a_first_publish_with_the_cache_writes_the_bytes_of_whole_renders(
         root = Path(scratch)
         portal = catalogue(root, archive_page_size=page_size, related_count=1)
         source = write_records(root / "export.jsonl", records)
-        runs = [
-            publish(
-                portal,
-                [source],
-                store_path=root / f"{cached}.sqlite",
-                out_dir=root / str(cached),
-                now=NOW,
-                workers=workers,
-                entry_cache=cached,
-            )
-            for cached in (True, False)
-        ]
-        assert _outcome(runs[0]) == _outcome(runs[1])
-        assert files_of(root / "True") == files_of(root / "False")
+        runs = _first_publishes(portal, source, root, workers)
+        assert _outcome(runs[True][0]) == _outcome(runs[False][0])
+        assert runs[True][1] == runs[False][1]
+
+
+def _first_publishes(
+    portal: Catalogue, source: Path, root: Path, workers: int
+) -> dict[bool, tuple[PublishResult, dict[str, bytes]]]:
+    """A first publish of ``source`` with the cache (True) and without: each run's result
+    and files."""
+    runs = {}
+    for cached in (True, False):
+        out = root / str(cached)
+        result = publish(
+            portal,
+            [source],
+            store_path=root / f"{cached}.sqlite",
+            out_dir=out,
+            now=NOW,
+            workers=workers,
+            entry_cache=cached,
+        )
+        runs[cached] = (result, files_of(out))
+    return runs
 
 
 def test_a_first_publish_renders_each_entry_once_per_format(
@@ -113,21 +124,9 @@ def test_a_first_publish_renders_each_entry_once_per_format(
         cut.extend((filename, a.id) for a in articles)
         return whole(site, document, filename, articles, head)
 
-    out: dict[bool, dict[str, bytes]] = {}
-    for cached in (True, False):
-        with monkeypatch.context() as patch:
-            patch.setattr(fragments, "_fragments", counted)
-            publish(
-                portal,
-                [source],
-                store_path=tmp_path / f"{cached}.sqlite",
-                out_dir=tmp_path / str(cached),
-                now=NOW,
-                workers=1,
-                entry_cache=cached,
-            )
-        out[cached] = files_of(tmp_path / str(cached))
-    assert out[True] == out[False]
+    monkeypatch.setattr(fragments, "_fragments", counted)
+    runs = _first_publishes(portal, source, tmp_path, workers=1)
+    assert runs[True][1] == runs[False][1]
     assert cut, "the documents were assembled from entries"
     assert len(cut) == len(set(cut)), sorted(k for k in set(cut) if cut.count(k) > 1)
     assert {filename for filename, _ in cut} == {"atom.xml", "rss.xml", "feed.json"}
