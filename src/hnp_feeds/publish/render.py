@@ -104,6 +104,7 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     """Render one job through the writers and validate each file it gives."""
     entries = tuple(article_from_json(body, source) for body, source in job.bodies)
     document = FeedDocument(job.feed, entries, job.archive, job.tombstones)
+    ids = {article.id: entry_id(site, article) for article in entries}
     cache: _EntryCache | None = None
     assembled: dict[str, Assembled] = {}
     if job.cached is None:
@@ -112,7 +113,7 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
         else:
             files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
     else:
-        cache = _EntryCache(job, entries, site, validate)
+        cache = _EntryCache(job, entries, ids, site, validate)
         assembled = {relpath: cache.assemble(document, relpath) for relpath in cache.names}
         files = {relpath: done.data for relpath, done in assembled.items()}
     invalid: dict[str, Report] = {}
@@ -128,7 +129,6 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
             warnings[relpath] = report
         elif cache is not None:
             cache.found_clean(relpath, assembled[relpath])
-    ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
     kept = cache.changed() if cache is not None else ()
     gz = (
@@ -143,9 +143,15 @@ class _EntryCache:
     """The entries of one job as kept, and what is to be kept after it."""
 
     def __init__(
-        self, job: RenderJob, entries: Sequence[Article], site: Site, validate: Validate
+        self,
+        job: RenderJob,
+        entries: Sequence[Article],
+        ids: Mapping[str, str],
+        site: Site,
+        validate: Validate,
     ) -> None:
         self.cached = job.cached or {}
+        self.ids = ids  # article id -> entry id
         self.site = site
         self.own = site_key(site)
         self.bodies = {
@@ -184,7 +190,7 @@ class _EntryCache:
         articles = [article for article, _ in done.pieces]
         if len(articles) > self.validator.entries_allowed(document.is_archive_page):
             return False
-        if _repeats(self.site, articles) or _later(articles, self.validator.now):
+        if _repeats(self.ids, articles) or _later(articles, self.validator.now):
             return False
         filename = self.names[relpath]
         unchecked = [
@@ -281,7 +287,8 @@ def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[Cache
     done = assemble(site, FeedDocument(feed, entries), job.filename, {})
     validator = validate if isinstance(validate, KnownValidator) else None
     if validator is not None:
-        if _repeats(site, entries) or _later(entries, validator.now):
+        ids = {article.id: entry_id(site, article) for article in entries}
+        if _repeats(ids, entries) or _later(entries, validator.now):
             return ()
         url = site.feeds_url + f"{job.feed.slug}/{job.filename}"
         if not _clean(validator(done.data, url)):
@@ -310,11 +317,11 @@ def _later(articles: Sequence[Article], now: datetime | None) -> bool:
     return any(a.published > moment or a.updated > moment for a in articles)
 
 
-def _repeats(site: Site, articles: Sequence[Article]) -> bool:
-    """Whether two entries share an id, a link or an ``updated`` time: the rules that
-    judge those look at the whole document."""
+def _repeats(ids: Mapping[str, str], articles: Sequence[Article]) -> bool:
+    """Whether two entries share an id (``ids``: article id -> entry id), a link or an
+    ``updated`` time: the rules that judge those look at the whole document."""
     for values in (
-        [entry_id(site, a) for a in articles],
+        [ids[a.id] for a in articles],
         [a.url for a in articles],
         [a.updated for a in articles],
     ):
