@@ -278,21 +278,21 @@ def shared_entries(
 
 
 def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[CachedEntry, ...]:
-    """The entries of ``job`` rendered, and checked by a ``KnownValidator``: to keep.
-    Nothing when their document is not clean (an entry refused, a warning, two entries
-    sharing an id, a link or a time): the documents that show them render and check
-    them whole, as without sharing, and say what is wrong where it is."""
+    """The entries of ``job`` rendered and checked by ``validate`` (a ``KnownValidator``):
+    to keep.  Nothing when their document is not clean (an entry refused, a warning, two
+    entries sharing an id, a link or a time) or the validator keeps no verdicts: the
+    documents that show them render and check them whole, as without sharing, and say
+    what is wrong where it is."""
+    if not isinstance(validate, KnownValidator):
+        return ()
     entries = tuple(article_from_json(body, source) for body, source in job.bodies)
+    ids = {article.id: entry_id(site, article) for article in entries}
+    if _repeats(ids, entries) or _later(entries, validate.now):
+        return ()
     feed = dataclasses.replace(job.feed, limit=len(entries))  # shows them all
     done = assemble(site, FeedDocument(feed, entries), job.filename, {})
-    validator = validate if isinstance(validate, KnownValidator) else None
-    if validator is not None:
-        ids = {article.id: entry_id(site, article) for article in entries}
-        if _repeats(ids, entries) or _later(entries, validator.now):
-            return ()
-        url = site.feeds_url + f"{job.feed.slug}/{job.filename}"
-        if not _clean(validator(done.data, url)):
-            return ()
+    if not _clean(validate(done.data, site.feeds_url + f"{job.feed.slug}/{job.filename}")):
+        return ()
     own = site_key(site)
     bodies = {article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)}
     return tuple(
@@ -301,7 +301,7 @@ def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[Cache
             job.filename,
             entry_key(own, job.filename, bodies[article.id]),
             fragment,
-            _checked(validator, fragment),
+            _checked(validate, fragment),
         )
         for article, fragment in done.pieces
     )

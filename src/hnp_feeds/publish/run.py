@@ -331,10 +331,10 @@ class Run:
 
         kept = self.store.cached_entries([rid for ids in record_ids for rid in ids])
         by_key = {(entry.record_id, entry.format): entry for entry in kept}
-        size = SHARED_CHUNK
-        if isinstance(self.validate, KnownValidator):
-            size = min(size, self.validate.entries_allowed(False))
-        shared = shared_entries(self.site, jobs, record_ids, by_key, size)
+        shared = []
+        if isinstance(self.validate, KnownValidator):  # whose verdicts on entries are kept
+            size = min(SHARED_CHUNK, self.validate.entries_allowed(False))
+            shared = shared_entries(self.site, jobs, record_ids, by_key, size)
         for rows in workers.render_entries(shared):
             self.store.save_cached_entries(rows)
             by_key.update(((entry.record_id, entry.format), entry) for entry in rows)
