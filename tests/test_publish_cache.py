@@ -116,7 +116,7 @@ def test_a_first_publish_renders_each_entry_once_per_format(
     its entry is rendered once per format for all of them, and the files are those of a
     run without the cache."""
     portal = catalogue(tmp_path, archive_page_size=4, entries_per_feed=3, related_count=1)
-    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(30)])
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(16)])
     cut: list[tuple[str, str]] = []
     whole = fragments._fragments
 
