@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hnp_feeds.config import Catalogue
 from hnp_feeds.publish import PublishResult, publish
 from hnp_feeds.writers import fragments
 
@@ -68,29 +69,67 @@ def test_cron_runs_with_the_cache_write_the_bytes_of_whole_renders(
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(records=portals(), page_size=st.sampled_from([3, 5, 100]))
+@given(
+    records=portals(),
+    page_size=st.sampled_from([3, 5, 100]),
+    workers=st.sampled_from([1, 2]),
+)
 def test_a_first_publish_with_the_cache_writes_the_bytes_of_whole_renders(
-    records: list[dict[str, Any]], page_size: int
+    records: list[dict[str, Any]], page_size: int, workers: int
 ) -> None:
-    """Random portals with colliding times, drafts, tags: the same bytes and reports."""
+    """Random portals with colliding times, drafts, tags: the same bytes and reports,
+    the entries the documents share rendered once, in this process or in workers."""
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         portal = catalogue(root, archive_page_size=page_size, related_count=1)
         source = write_records(root / "export.jsonl", records)
-        runs = [
-            publish(
-                portal,
-                [source],
-                store_path=root / f"{cached}.sqlite",
-                out_dir=root / str(cached),
-                now=NOW,
-                workers=1,
-                entry_cache=cached,
-            )
-            for cached in (True, False)
-        ]
-        assert _outcome(runs[0]) == _outcome(runs[1])
-        assert files_of(root / "True") == files_of(root / "False")
+        runs = _first_publishes(portal, source, root, workers)
+        assert _outcome(runs[True][0]) == _outcome(runs[False][0])
+        assert runs[True][1] == runs[False][1]
+
+
+def _first_publishes(
+    portal: Catalogue, source: Path, root: Path, workers: int
+) -> dict[bool, tuple[PublishResult, dict[str, bytes]]]:
+    """A first publish of ``source`` with the cache (True) and without: each run's result
+    and files."""
+    runs = {}
+    for cached in (True, False):
+        out = root / str(cached)
+        result = publish(
+            portal,
+            [source],
+            store_path=root / f"{cached}.sqlite",
+            out_dir=out,
+            now=NOW,
+            workers=workers,
+            entry_cache=cached,
+        )
+        runs[cached] = (result, files_of(out))
+    return runs
+
+
+def test_a_first_publish_renders_each_entry_once_per_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An article is in the main, its category's, its author's documents and archive pages:
+    its entry is rendered once per format for all of them, and the files are those of a
+    run without the cache."""
+    portal = catalogue(tmp_path, archive_page_size=4, entries_per_feed=3, related_count=1)
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(16)])
+    cut: list[tuple[str, str]] = []
+    whole = fragments._fragments
+
+    def counted(site: Any, document: Any, filename: str, articles: Any, head: bytes) -> Any:
+        cut.extend((filename, a.id) for a in articles)
+        return whole(site, document, filename, articles, head)
+
+    monkeypatch.setattr(fragments, "_fragments", counted)
+    runs = _first_publishes(portal, source, tmp_path, workers=1)
+    assert runs[True][1] == runs[False][1]
+    assert cut, "the documents were assembled from entries"
+    assert len(cut) == len(set(cut)), sorted(k for k in set(cut) if cut.count(k) > 1)
+    assert {filename for filename, _ in cut} == {"atom.xml", "rss.xml", "feed.json"}
 
 
 def _tamper(store: Path) -> int:

@@ -10,10 +10,17 @@ validator) is not walked again when its own parts are clean: its head (the docum
 without entries) and what only the whole shows (ids, links and dates used twice, too many
 entries).  Anything else, and every document of a validator that is not a
 ``KnownValidator``, is validated whole, as without a cache.
+
+An entry that several documents of one batch show and the store does not keep yet (a
+first publish: an article is in the main, its category's and its author's documents) is
+rendered once per format and checked once before them (``shared_entries``,
+``render_entries``), in a document of its own with others; the documents are then
+assembled from it as from any kept entry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +35,7 @@ from ..store import CachedEntry, article_from_json
 from ..validator import Report
 from ..validator.explain import explain
 from ..writers import (
+    FEED_FILES,
     FORMATS,
     ArchiveLinks,
     Assembled,
@@ -96,6 +104,7 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     """Render one job through the writers and validate each file it gives."""
     entries = tuple(article_from_json(body, source) for body, source in job.bodies)
     document = FeedDocument(job.feed, entries, job.archive, job.tombstones)
+    ids = {article.id: entry_id(site, article) for article in entries}
     cache: _EntryCache | None = None
     assembled: dict[str, Assembled] = {}
     if job.cached is None:
@@ -104,7 +113,7 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
         else:
             files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
     else:
-        cache = _EntryCache(job, entries, site, validate)
+        cache = _EntryCache(job, entries, ids, site, validate)
         assembled = {relpath: cache.assemble(document, relpath) for relpath in cache.names}
         files = {relpath: done.data for relpath, done in assembled.items()}
     invalid: dict[str, Report] = {}
@@ -120,7 +129,6 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
             warnings[relpath] = report
         elif cache is not None:
             cache.found_clean(relpath, assembled[relpath])
-    ids = {article.id: entry_id(site, article) for article in entries}
     updated = max((article.updated for article in entries), default=None)
     kept = cache.changed() if cache is not None else ()
     gz = (
@@ -135,9 +143,15 @@ class _EntryCache:
     """The entries of one job as kept, and what is to be kept after it."""
 
     def __init__(
-        self, job: RenderJob, entries: Sequence[Article], site: Site, validate: Validate
+        self,
+        job: RenderJob,
+        entries: Sequence[Article],
+        ids: Mapping[str, str],
+        site: Site,
+        validate: Validate,
     ) -> None:
         self.cached = job.cached or {}
+        self.ids = ids  # article id -> entry id
         self.site = site
         self.own = site_key(site)
         self.bodies = {
@@ -167,13 +181,6 @@ class _EntryCache:
             self.current[(record_id, filename)] = self.rows[(record_id, filename)] = row
         return done
 
-    def _checked(self, data: bytes) -> str | None:
-        """What ``checked`` says of an entry of these bytes found clean by this validator."""
-        if self.validator is None:
-            return None
-        digest = hashlib.sha256(self.validator.version.encode() + b"\0" + data)
-        return digest.hexdigest()
-
     def known_clean(self, document: FeedDocument, relpath: str, done: Assembled, url: str) -> bool:
         """Whether ``done`` needs no walk: nothing used twice, within the validator's
         bound, and its head clean with every entry found clean in these bytes: before, or
@@ -183,13 +190,13 @@ class _EntryCache:
         articles = [article for article, _ in done.pieces]
         if len(articles) > self.validator.entries_allowed(document.is_archive_page):
             return False
-        if _repeats(self.site, articles) or _later(articles, self.validator.now):
+        if _repeats(self.ids, articles) or _later(articles, self.validator.now):
             return False
         filename = self.names[relpath]
         unchecked = [
             (article, fragment)
             for article, fragment in done.pieces
-            if self.current[(article.id, filename)].checked != self._checked(fragment)
+            if self.current[(article.id, filename)].checked != _checked(self.validator, fragment)
         ]
         if unchecked and len(unchecked) == len(done.pieces):
             return False  # as much work as the whole
@@ -207,7 +214,7 @@ class _EntryCache:
 
     def _mark(self, filename: str, pieces: Sequence[tuple[Article, bytes]]) -> None:
         for article, fragment in pieces:
-            checked = self._checked(fragment)
+            checked = _checked(self.validator, fragment)
             row = self.current[(article.id, filename)]
             if checked is not None and row.checked != checked:
                 row = row._replace(checked=checked)
@@ -215,6 +222,88 @@ class _EntryCache:
 
     def changed(self) -> tuple[CachedEntry, ...]:
         return tuple(self.rows[key] for key in sorted(self.rows))
+
+
+def _checked(validator: KnownValidator | None, data: bytes) -> str | None:
+    """What ``checked`` says of an entry of these bytes found clean by ``validator``."""
+    if validator is None:
+        return None
+    return hashlib.sha256(validator.version.encode() + b"\0" + data).hexdigest()
+
+
+@dataclass(frozen=True)
+class EntryJob:
+    """Entries to render in one format and check, together in one document with the
+    head of ``feed`` (each entry's bytes and verdict are its own, whatever the document)."""
+
+    feed: FeedSpec
+    filename: str
+    bodies: tuple[tuple[str, str], ...]  # (stored JSON, source) of each entry
+
+
+def shared_entries(
+    site: Site,
+    jobs: Sequence[RenderJob],
+    record_ids: Sequence[Sequence[str]],
+    kept: Mapping[tuple[str, str], CachedEntry],
+    size: int,
+) -> list[EntryJob]:
+    """The entries that more than one of ``jobs`` (their ``record_ids``) shows in a
+    format and that ``kept`` lacks under their current key, by ``size`` in a document,
+    in the order the jobs first show them: each to render once, before the jobs."""
+    own = site_key(site)
+    wanted: dict[tuple[str, str], tuple[FeedSpec, tuple[str, str]]] = {}
+    shown: dict[tuple[str, str], int] = {}
+    for job, ids in zip(jobs, record_ids, strict=True):
+        formats = ("atom.xml",) if job.page is not None else FEED_FILES
+        for record_id, entry in zip(ids, job.bodies, strict=True):
+            for filename in formats:
+                at = (record_id, filename)
+                shown[at] = shown.get(at, 0) + 1
+                if at not in wanted:
+                    wanted[at] = (job.feed, entry)
+    todo: dict[str, list[tuple[FeedSpec, tuple[str, str]]]] = {name: [] for name in FEED_FILES}
+    for (record_id, filename), (feed, entry) in wanted.items():
+        if shown[(record_id, filename)] < 2:
+            continue
+        hit = kept.get((record_id, filename))
+        if hit is None or hit.key != entry_key(own, filename, entry[0]):
+            todo[filename].append((feed, entry))
+    return [
+        EntryJob(chunk[0][0], filename, tuple(entry for _, entry in chunk))
+        for filename, entries in todo.items()
+        for chunk in (entries[start : start + size] for start in range(0, len(entries), size))
+    ]
+
+
+def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[CachedEntry, ...]:
+    """The entries of ``job`` rendered and checked by ``validate`` (a ``KnownValidator``):
+    to keep.  Nothing when their document is not clean (an entry refused, a warning, two
+    entries sharing an id, a link or a time) or the validator keeps no verdicts: the
+    documents that show them render and check them whole, as without sharing, and say
+    what is wrong where it is."""
+    if not isinstance(validate, KnownValidator):
+        return ()
+    entries = tuple(article_from_json(body, source) for body, source in job.bodies)
+    ids = {article.id: entry_id(site, article) for article in entries}
+    if _repeats(ids, entries) or _later(entries, validate.now):
+        return ()
+    feed = dataclasses.replace(job.feed, limit=len(entries))  # shows them all
+    done = assemble(site, FeedDocument(feed, entries), job.filename, {})
+    if not _clean(validate(done.data, site.feeds_url + f"{job.feed.slug}/{job.filename}")):
+        return ()
+    own = site_key(site)
+    bodies = {article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)}
+    return tuple(
+        CachedEntry(
+            article.id,
+            job.filename,
+            entry_key(own, job.filename, bodies[article.id]),
+            fragment,
+            _checked(validate, fragment),
+        )
+        for article, fragment in done.pieces
+    )
 
 
 def _clean(report: Report) -> bool:
@@ -227,11 +316,11 @@ def _later(articles: Sequence[Article], now: datetime | None) -> bool:
     return any(a.published > moment or a.updated > moment for a in articles)
 
 
-def _repeats(site: Site, articles: Sequence[Article]) -> bool:
-    """Whether two entries share an id, a link or an ``updated`` time: the rules that
-    judge those look at the whole document."""
+def _repeats(ids: Mapping[str, str], articles: Sequence[Article]) -> bool:
+    """Whether two entries share an id (``ids``: article id -> entry id), a link or an
+    ``updated`` time: the rules that judge those look at the whole document."""
     for values in (
-        [entry_id(site, a) for a in articles],
+        [ids[a.id] for a in articles],
         [a.url for a in articles],
         [a.updated for a in articles],
     ):

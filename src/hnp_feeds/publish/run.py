@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Protocol
 from ..archive import (
     ARCHIVE_DIR,
     ArchiveLayout,
-    ArchivePage,
     archive_relpath,
     cut_history,
     page_links,
@@ -70,8 +69,11 @@ PAGES = ("index.html", "feeds.opml", "feed.xsl")
 #: The store's meta key present while a run writes files: a run that finds it set (the
 #: last one was killed while writing) removes the temporary files it may have left.
 WRITING = "writing"
-#: Archive pages rendered (in the workers) between two writes: bounds the bodies in memory.
-PAGE_BATCH = 32
+#: Documents rendered (in the workers) between two writes: bounds the bodies and the
+#: rendered files in memory.
+BATCH = 32
+#: Entries rendered and checked together, once, for the documents of a batch sharing them.
+SHARED_CHUNK = 50
 
 
 class Progress(Protocol):
@@ -109,10 +111,12 @@ class _FeedTask:
 
 @dataclass(frozen=True)
 class _PageTask:
-    """An archive page to render again, before its bodies are read."""
+    """An archive page to render again, before its bodies are read: its number and the
+    entries it shows (not its slots: every page of a first publish waits here)."""
 
     feed: FeedSpec
-    page: ArchivePage
+    number: int
+    record_ids: tuple[str, ...]
     total: int
     fingerprint: str
 
@@ -195,31 +199,37 @@ class Run:
         if not planned:  # the cron fast path; the pages, after a run killed before them
             self._publish_pages(result)
             return
-        tasks, pages = self._tasks(planned, result)
-        if result.mass_removal:
-            # Refused as a whole: nothing written, the dirty keys kept, so every run is
-            # refused the same way until the export is fixed or the removal confirmed.
-            self.main_history = None
-            return
         from .workers import Workers
 
-        self.progress.start(len(tasks) + len(pages))
-        failed: list[FeedSpec] = []
         # Rendering and validating are most of the work: a few processes share them while
-        # this one writes, in order, whatever has come back.  Archive pages first, so the
-        # current documents never link to a page not yet there.
-        with Workers(
-            self.site, self.validate, self.processes, len(tasks) + len(pages), self.lock_fd
-        ) as workers:
+        # this one writes, in order, whatever has come back.  They are forked before the
+        # histories are read when many feeds are planned: a worker begins as a copy of
+        # this process.  Archive pages first, so the current documents never link to a
+        # page not yet there.
+        with Workers(self.site, self.validate, self.processes, self.lock_fd) as workers:
+            workers.start(len(planned))
+            tasks, pages = self._tasks(planned, result)
+            if result.mass_removal:
+                # Refused as a whole: nothing written, the dirty keys kept, so every run is
+                # refused the same way until the export is fixed or the removal confirmed.
+                self.main_history = None
+                return
+            self.progress.start(len(tasks) + len(pages))
+            failed: list[FeedSpec] = []
+            workers.start(len(tasks) + len(pages))
             broken = self._publish_archive_pages(pages, workers, result)
             # A feed with a page that failed keeps its previous current documents too.
             kept = [task for task in tasks if task.feed.slug not in broken]
-            jobs = self._with_cache([t.job for t in kept], [t.record_ids for t in kept])
-            for task, rendered in zip(kept, workers.render(jobs), strict=True):
-                self.progress.advance(task.feed.slug)
-                self._keep_entries(rendered)
-                if not self._publish_feed(task, rendered, result):
-                    failed.append(task.feed)
+            for start in range(0, len(kept), BATCH):
+                batch = kept[start : start + BATCH]
+                jobs = self._with_cache(
+                    [t.job for t in batch], [t.record_ids for t in batch], workers
+                )
+                for task, rendered in zip(batch, workers.render(jobs), strict=True):
+                    self.progress.advance(task.feed.slug)
+                    self._keep_entries(rendered)
+                    if not self._publish_feed(task, rendered, result):
+                        failed.append(task.feed)
         failed += [feed for feed in planned if feed.slug in broken]
         if self.withheld:
             result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
@@ -286,7 +296,7 @@ class Run:
             if layout is not None:
                 total = layout.total
                 pages += [
-                    _PageTask(feed, page, total, fingerprint)
+                    _PageTask(feed, page.number, page.record_ids, total, fingerprint)
                     for page, fingerprint in pages_to_render(
                         self.store, self.out_dir, self.config, feed, layout
                     )
@@ -335,13 +345,23 @@ class Run:
             self.store.save_cached_entries(rendered.cache)
 
     def _with_cache(
-        self, jobs: Sequence[RenderJob], record_ids: Sequence[Sequence[str]]
+        self, jobs: Sequence[RenderJob], record_ids: Sequence[Sequence[str]], workers: Workers
     ) -> list[RenderJob]:
-        """The jobs with the entries the store keeps for their articles (``render``)."""
+        """The jobs with the entries the store keeps for their articles (``render``), the
+        entries more than one of them shows rendered and checked once first, and kept."""
         if not self.entry_cache:
             return list(jobs)
+        from .render import KnownValidator, shared_entries
+
         kept = self.store.cached_entries([rid for ids in record_ids for rid in ids])
         by_key = {(entry.record_id, entry.format): entry for entry in kept}
+        shared = []
+        if isinstance(self.validate, KnownValidator):  # whose verdicts on entries are kept
+            size = min(SHARED_CHUNK, self.validate.entries_allowed(False))
+            shared = shared_entries(self.site, jobs, record_ids, by_key, size)
+        for rows in workers.render_entries(shared):
+            self.store.save_cached_entries(rows)
+            by_key.update(((entry.record_id, entry.format), entry) for entry in rows)
         return [
             dataclasses.replace(
                 job,
@@ -389,23 +409,24 @@ class Run:
         from .render import RenderJob
 
         broken: set[str] = set()
-        for start in range(0, len(tasks), PAGE_BATCH):
-            batch = [t for t in tasks[start : start + PAGE_BATCH] if t.feed.slug not in broken]
+        for start in range(0, len(tasks), BATCH):
+            batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
             jobs = self._with_cache(
                 [
                     RenderJob(
                         t.feed,
-                        tuple((r.body, r.source) for r in self.store.entry_rows(t.page.record_ids)),
-                        page_links(self.site, t.feed, t.page.number, t.total),
-                        page=t.page.number,
+                        tuple((r.body, r.source) for r in self.store.entry_rows(t.record_ids)),
+                        page_links(self.site, t.feed, t.number, t.total),
+                        page=t.number,
                     )
                     for t in batch
                 ],
-                [t.page.record_ids for t in batch],
+                [t.record_ids for t in batch],
+                workers,
             )
             done: dict[str, dict[int, str]] = {}
             for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
-                self.progress.advance(f"{task.feed.slug} {task.page.number}")
+                self.progress.advance(f"{task.feed.slug} {task.number}")
                 self._keep_entries(rendered)
                 slug = task.feed.slug
                 if slug in broken:
@@ -421,7 +442,7 @@ class Run:
                 self.store.add_to_ledger(rendered.ids, self.now)
                 for relpath, data in rendered.files.items():
                     self._write(relpath, data, result, rendered.gz.get(relpath))
-                done.setdefault(slug, {})[task.page.number] = task.fingerprint
+                done.setdefault(slug, {})[task.number] = task.fingerprint
             self._sync()
             for slug, written in done.items():
                 self.store.save_archive_pages(slug, written)

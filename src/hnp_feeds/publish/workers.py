@@ -11,13 +11,18 @@ import ctypes
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from ..errors import HnpFeedsError
 from ..model import Site
-from .render import Rendered, RenderJob, Validate, render_job
+from ..store import CachedEntry
+from .render import EntryJob, Rendered, RenderJob, Validate, render_entries, render_job
+
+Job = TypeVar("Job")
+Done = TypeVar("Done")
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Below this many jobs, forking workers costs more than it saves.
@@ -33,22 +38,24 @@ class WorkerDied(HnpFeedsError):
 
 def _render_in_worker(job: RenderJob) -> Rendered:
     assert _CONTEXT is not None
-    site, validate = _CONTEXT
-    return render_job(job, site, validate)
+    return render_job(job, *_CONTEXT)
+
+
+def _entries_in_worker(job: EntryJob) -> tuple[CachedEntry, ...]:
+    assert _CONTEXT is not None
+    return render_entries(job, *_CONTEXT)
 
 
 class Workers:
-    """``render`` maps jobs to results in order: in ``processes`` forked workers when there
-    is enough work (and more than one is wanted), in this process otherwise."""
+    """``render`` and ``render_entries`` map jobs to results in order: in ``processes``
+    forked workers once ``start`` was told of enough work (and more than one process is
+    wanted), in this process otherwise."""
 
-    def __init__(
-        self, site: Site, validate: Validate, processes: int, work: int, lock_fd: int | None
-    ) -> None:
+    def __init__(self, site: Site, validate: Validate, processes: int, lock_fd: int | None) -> None:
         self.site = site
         self.validate = validate
         self.processes = processes
         self.lock_fd = lock_fd
-        self.parallel = processes >= 2 and work >= MIN_PARALLEL_JOBS and _can_fork()
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Workers:
@@ -62,24 +69,41 @@ class Workers:
             self.pool.shutdown(wait=True, cancel_futures=True)
         _CONTEXT = None
 
+    def start(self, work: int) -> None:
+        """Fork the workers now if ``work`` jobs are coming and they pay: as early as it is
+        known, since each worker's memory begins as a copy of this process's."""
+        if self.pool is not None or self.processes < 2 or work < MIN_PARALLEL_JOBS:
+            return
+        if not _can_fork():
+            return
+        _warm_up()
+        self.pool = ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_worker_start,
+            initargs=(os.getpid(), self.lock_fd),
+        )
+        # The pool forks its workers at its first job, not when it is made: one now.
+        self.pool.submit(int)
+
     def render(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
-        """Each job rendered and validated, results in order, as they come."""
-        if not self.parallel or len(jobs) < 2:
+        """Each document rendered and validated, results in order, as they come."""
+        if self.pool is None or len(jobs) < 2:
             return (render_job(job, self.site, self.validate) for job in jobs)
-        if self.pool is None:
-            _warm_up()
-            self.pool = ProcessPoolExecutor(
-                self.processes,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_worker_start,
-                initargs=(os.getpid(), self.lock_fd),
-            )
-        return _results(self.pool, jobs)
+        return _results(self.pool, _render_in_worker, jobs)
+
+    def render_entries(self, jobs: Sequence[EntryJob]) -> Iterator[tuple[CachedEntry, ...]]:
+        """The entries of each job rendered and checked (``render.render_entries``)."""
+        if self.pool is None or len(jobs) < 2:
+            return (render_entries(job, self.site, self.validate) for job in jobs)
+        return _results(self.pool, _entries_in_worker, jobs)
 
 
-def _results(pool: ProcessPoolExecutor, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
+def _results(
+    pool: ProcessPoolExecutor, work: Callable[[Job], Done], jobs: Sequence[Job]
+) -> Iterator[Done]:
     try:
-        yield from pool.map(_render_in_worker, jobs)
+        yield from pool.map(work, jobs)
     except BrokenProcessPool:
         raise WorkerDied(
             "a render worker died (killed, or out of memory?); the run stopped, the files"
