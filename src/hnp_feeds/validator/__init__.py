@@ -110,10 +110,13 @@ def _validate(
             return
         from . import jsonfeed
 
-        jsonfeed.check(data, report, base_url, max_nodes)
+        feed = jsonfeed.check(data, report, base_url, max_nodes)
         if profile == "portal":
+            # The spec check's reading of the text is json.loads's of the bytes (a
+            # document it read has no BOM and no NUL: the same UTF-8 text, the same dicts).
             with contextlib.suppress(ValueError, RecursionError):  # the spec check said why
-                check_policy(report, json.loads(data), policy)
+                document = feed if feed is not None else json.loads(data)
+                check_policy(report, document, policy, source=data)
         return
     tree = parse_xml(data, report, max_bytes, max_depth=max_depth, max_nodes=max_nodes)
     if tree is None:

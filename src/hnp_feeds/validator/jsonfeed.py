@@ -390,8 +390,10 @@ def _no_duplicate_keys(report: Report) -> Callable[[list[tuple[str, JSON]]], dic
 
 def check(
     data: bytes, report: Report, base_url: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
-) -> None:
-    """Check one JSON Feed document; bad JSON is one error with its line and column."""
+) -> JSON | None:
+    """Check one JSON Feed document; bad JSON is one error with its line and column.
+    The document as ``json.loads`` reads it (for the policy's rules), None when
+    it was not read."""
     members = data.count(b'":')  # every member of every object, as JSON is written
     if members > max_nodes:
         report.error(
@@ -399,24 +401,25 @@ def check(
             reason=f"over {max_nodes} members (about {members}): not parsed",
             value=str(members),
         )
-        return
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         report.error("UnicodeError", value=str(exc), reason="JSON Feed must be UTF-8")
-        return
+        return None
     try:
         feed = json.loads(text, object_pairs_hook=_no_duplicate_keys(report))
     except json.JSONDecodeError as exc:
         report.error("InvalidJSON", line=exc.lineno, column=exc.colno, value=exc.msg)
-        return
+        return None
     except (RecursionError, ValueError) as exc:
         report.error(
             "ValidatorLimit", value=str(exc)[:200], reason="JSON nested or sized beyond limits"
         )
-        return
+        return None
     try:
         positions = _positions(text)
     except RecursionError:
         positions = {}
     _Checker(report, text, positions).feed(feed)
+    return feed

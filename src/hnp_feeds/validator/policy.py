@@ -121,7 +121,7 @@ def check_policy(
 ) -> None:
     """Add the portal-policy messages for one parsed document: an lxml tree (Atom, RSS)
     or the decoded JSON of a JSON Feed.  Documents of other shapes are left alone.
-    ``source``, the XML document's bytes when at hand, makes the text rules quicker."""
+    ``source``, the document's bytes when at hand, makes the text rules quicker."""
     policy = policy or PortalPolicy()
     now = policy.now or datetime.now(UTC)
     if isinstance(document, etree._ElementTree):
@@ -129,7 +129,7 @@ def check_policy(
     if isinstance(document, etree._Element):
         _check_xml(report, document, policy, now, source)
     elif isinstance(document, dict):
-        _check_json(report, document, policy, now)
+        _check_json(report, document, policy, now, source)
 
 
 def check_pair(atom_bytes: bytes, rss_bytes: bytes) -> list[Message]:
@@ -212,14 +212,30 @@ def _source_clean(root: etree._Element, source: bytes | None) -> bool:
     and attribute value is a part of them but for what the parser puts in place of a
     reference, so only a source with no character reference, no DOCTYPE (no entities of
     its own) and no U+0338 (which composes with the ``<`` of ``&lt;``, the ``>`` of
-    ``&gt;``) is judged so.  A part of NFC text is NFC, and holds no character the whole
-    does not.  False: look closer."""
+    ``&gt;``) is judged so (``_utf8_clean``).  False: look closer."""
     if source is None or (root.getroottree().docinfo.encoding or "").lower() != "utf-8":
         return False
     declared = _DECLARED_ENCODING.match(source)
     if declared is not None and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         return False
-    if b"&#" in source or b"<!DOCTYPE" in source or b"\xcc\xb8" in source:
+    return _utf8_clean(source, _XML_ESCAPES)
+
+
+# What makes a part of the source differ from the text read from it in other ways than
+# those _utf8_clean allows for: XML's character references and entities, and U+0338.
+_XML_ESCAPES = (b"&#", b"<!DOCTYPE", b"\xcc\xb8")
+# JSON's escapes of any character (\u) and of controls (\b, \f); its others (\" \\ \/
+# \n \r \t) stand for an ASCII character that composes with nothing and is no control
+# here, in place of one that would compose with what follows only in text not NFC.
+_JSON_ESCAPES = (b"\\u", b"\\b", b"\\f")
+
+
+def _utf8_clean(source: bytes, escapes: tuple[bytes, ...]) -> bool:
+    """Is every string read from ``source`` (UTF-8 bytes) clean (``_clean``), as far as
+    the bytes show: none of ``escapes``, no control, no U+FFFD, valid UTF-8 and NFC.
+    A part of NFC text is NFC, and holds no character the whole does not.  False: look
+    closer."""
+    if any(escape in source for escape in escapes):
         return False
     if source.translate(None, _NOT_CONTROL) or b"\xef\xbf\xbd" in source:
         return False  # a C0 control or DEL; U+FFFD
@@ -326,11 +342,16 @@ def _check_rss_item(report: Report, item: etree._Element, policy: PortalPolicy) 
 
 
 def _check_json(
-    report: Report, document: dict[str, Any], policy: PortalPolicy, now: datetime
+    report: Report,
+    document: dict[str, Any],
+    policy: PortalPolicy,
+    now: datetime,
+    source: bytes | None,
 ) -> None:
-    for path, text in _json_strings(document, "feed", "root"):
-        if not _clean(text):
-            _check_text(report, text, path)
+    if source is None or not _utf8_clean(source, _JSON_ESCAPES):
+        for path, text in _json_strings(document, "feed", "root"):
+            if not _clean(text):
+                _check_text(report, text, path)
     items = document.get("items")
     if not isinstance(items, list):
         return
