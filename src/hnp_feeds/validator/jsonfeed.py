@@ -408,7 +408,7 @@ def check(
         report.error("UnicodeError", value=str(exc), reason="JSON Feed must be UTF-8")
         return None
     try:
-        feed = json.loads(text, object_pairs_hook=_no_duplicate_keys(report))
+        feed: JSON = json.loads(text, object_pairs_hook=_no_duplicate_keys(report))
     except json.JSONDecodeError as exc:
         report.error("InvalidJSON", line=exc.lineno, column=exc.colno, value=exc.msg)
         return None

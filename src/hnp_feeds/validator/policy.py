@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -188,7 +188,7 @@ def _check_xml(
             if text:
                 moment = _DATE_READERS[element.tag](text.strip())
                 if moment is not None:
-                    _check_date(report, moment, text.strip(), _where(element), policy, now)
+                    _check_date(report, moment, text.strip(), partial(_where, element), policy, now)
     else:
         _check_xml_texts(report, root, policy, now)
     _check_entries(report, root, policy)
@@ -275,7 +275,7 @@ def _check_xml_texts(
         if reader is not None and text:
             moment = reader(text.strip())
             if moment is not None:
-                _check_date(report, moment, text.strip(), _where(element), policy, now)
+                _check_date(report, moment, text.strip(), partial(_where, element), policy, now)
 
 
 def _check_entries(report: Report, root: etree._Element, policy: PortalPolicy) -> None:
@@ -307,35 +307,35 @@ def _check_entries(report: Report, root: etree._Element, policy: PortalPolicy) -
 
 def _check_atom_entry(report: Report, entry: etree._Element, policy: PortalPolicy) -> None:
     entry_id = entry.findtext(f"{{{ATOM}}}id")
-    _check_id(report, entry_id, "id", "entry", _line(entry))
-    own = {
-        link.get("href", "")
-        for link in entry.iterfind(f"{{{ATOM}}}link")
-        if link.get("rel", "alternate") == "alternate"
-    }
-    related = [
-        (link.get("href", ""), _line(link))
-        for link in entry.iterfind(f"{{{ATOM}}}link")
-        if link.get("rel") == "related"
-    ]
-    _check_related(report, related, own, "entry", _line(entry))
-    _check_stable(report, entry_id, own, "entry", _line(entry), policy)
+    line = _line(entry)
+    _check_id(report, entry_id, "id", "entry", line)
+    own: set[str] = set()
+    related: list[tuple[str, etree._Element | None]] = []
+    for link in entry.iterfind(f"{{{ATOM}}}link"):  # one look at each: alternate, related
+        rel = link.get("rel")
+        if rel is None or rel == "alternate":
+            own.add(link.get("href", ""))
+        elif rel == "related":
+            related.append((link.get("href", ""), link))
+    _check_related(report, related, own, "entry", line)
+    _check_stable(report, entry_id, own, "entry", line, policy)
 
 
 def _check_rss_item(report: Report, item: etree._Element, policy: PortalPolicy) -> None:
     guid = item.find("guid")
     guid_text = guid.text if guid is not None else None
-    _check_id(report, guid_text, "guid", "item", _line(item))
+    line = _line(item)
+    _check_id(report, guid_text, "guid", "item", line)
     own = {(item.findtext("link") or "").strip()} - {""}
     if guid is not None and guid.get("isPermaLink", "true") == "true" and guid_text:
         own.add(guid_text.strip())
-    related = [
-        (link.get("href", ""), _line(link))
+    related: list[tuple[str, etree._Element | None]] = [
+        (link.get("href", ""), link)
         for link in item.iterfind(f"{{{ATOM}}}link")
         if link.get("rel") == "related"
     ]
-    _check_related(report, related, own, "item", _line(item))
-    _check_stable(report, guid_text, own, "item", _line(item), policy)
+    _check_related(report, related, own, "item", line)
+    _check_stable(report, guid_text, own, "item", line, policy)
 
 
 # -- JSON Feed ---------------------------------------------------------------------------
@@ -363,15 +363,14 @@ def _check_json(
             if isinstance(value, str):
                 moment = parse_rfc3339(value.strip())
                 if moment is not None:
-                    _check_date(
-                        report, moment, value, {"element": name, "parent": "item"}, policy, now
-                    )
+                    where = {"element": name, "parent": "item"}
+                    _check_date(report, moment, value, where.copy, policy, now)
         item_id = item.get("id")
         _check_id(report, item_id if isinstance(item_id, str) else None, "id", "item", None)
         own = {str(item.get(key)) for key in ("url", "external_url") if item.get(key)}
         extension = item.get("_hnp")
         links = extension.get("related") if isinstance(extension, dict) else None
-        related: list[tuple[str, int | None]] = []
+        related: list[tuple[str, etree._Element | None]] = []
         for link in links if isinstance(links, list) else []:
             href = link.get("url") if isinstance(link, dict) else link
             related.append((href if isinstance(href, str) else "", None))
@@ -462,23 +461,25 @@ def _check_date(
     report: Report,
     moment: datetime,
     text: str,
-    where: Mapping[str, str | int | None],
+    where: Callable[[], Mapping[str, str | int | None]],
     policy: PortalPolicy,
     now: datetime,
 ) -> None:
+    """OffsetNotLocal, FutureDate; ``where`` gives the place's parameters, asked only
+    for a fault (most dates have none)."""
     want = policy.offset_at(moment)
     got = moment.utcoffset()
     if got != want:
         report.error(
             "OffsetNotLocal",
-            **where,
+            **where(),
             value=text,
             reason=f"offset {_offset(got)}, but {policy.zone} was {_offset(want)} then",
         )
     if moment > now:
         report.error(
             "FutureDate",
-            **where,
+            **where(),
             value=text,
             reason=f"after the build time {now.isoformat(timespec='seconds')}",
         )
@@ -534,20 +535,23 @@ def _check_unique_ids(report: Report, entries: list[etree._Element], rss: bool) 
 
 def _check_related(
     report: Report,
-    related: list[tuple[str, int | None]],
+    related: list[tuple[str, etree._Element | None]],
     own: set[str],
     parent: str,
     line: int | None,
     value: str | None = None,
 ) -> None:
+    """MissingRelatedLink, or why a related link (its href, and its element when it has
+    one: the line is looked up for a fault only) is none."""
     if not related:
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
-    for href, href_line in related:
+    for href, element in related:
         code, reason = _related_fault(href)
         if code is None and any(_same_page(href, mine) for mine in own):
             code = "RelatedLinkToSelf"
         if code is not None:
+            href_line = _line(element) if element is not None else None
             report.error(
                 code,
                 element="link",
