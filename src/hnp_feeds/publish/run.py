@@ -54,6 +54,7 @@ from .plan import (
     pages_in_place,
     pages_to_render,
     site_feeds,
+    spec_text,
 )
 from .result import FeedSummary, PublishResult
 
@@ -115,13 +116,6 @@ class _PageTask:
     page: ArchivePage
     total: int
     fingerprint: str
-
-
-def _shown(feed: FeedSpec) -> int:
-    """How many entries of ``feed`` the index page shows (``pages.render_index``)."""
-    from ..pages import LATEST, LATEST_MAIN
-
-    return LATEST_MAIN if feed.kind == "main" else LATEST
 
 
 class Run:
@@ -463,9 +457,10 @@ class Run:
         return True
 
     def _publish_pages(self, result: PublishResult) -> None:
-        """``index.html``, ``feeds.opml``, ``feed.xsl`` and the discovery fragments again
-        when any feed changed since they were written (a fingerprint of every feed's
-        fingerprint says so); then the sitemaps."""
+        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
+        written (a fingerprint of every feed's fingerprint says so), of the index's cards
+        only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
+        fragments when the list of feeds changed; first the sitemaps."""
         self._publish_sitemaps(result)
         states = self.store.feed_states()
         digest = hashlib.sha256(self.config.encode())
@@ -477,19 +472,52 @@ class Run:
         ):
             self._sync()  # the sitemaps'
             return
-        from ..pages import site_files  # the pages (and the OPML writer) only when written
+        # The pages (and the OPML writer) only when written.
+        from ..pages import fixed_files, fixed_names, listing_files
 
         feeds = site_feeds(self.catalogue, self.store)
-        # The pages show a few newest entries per feed: read no more than that.
-        listed = [
-            (feed, [row.article() for row in self.store.select_entries(feed, _shown(feed))])
-            for feed in feeds
-        ]
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
+        cards = self._cards(feeds)
+        for name, data in sorted(
+            listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards).items()
+        ):
             self._write(name, data, result)
+        # The stylesheet and the discovery fragments change with the list of feeds alone.
+        digest = hashlib.sha256(self.config.encode())
+        for feed in feeds:
+            digest.update(f"\n{spec_text(feed)}".encode())
+        fixed = digest.hexdigest()
+        if self.store.get_meta("fixed-pages") != fixed or not all(
+            _exists(self.out_dir, name) for name in fixed_names(feeds)
+        ):
+            for name, data in sorted(fixed_files(self.catalogue, feeds).items()):
+                self._write(name, data, result)
         self._sync()
+        self.store.set_meta("fixed-pages", fixed)
         self.store.set_meta("pages", fingerprint)
+
+    def _cards(self, feeds: Sequence[FeedSpec]) -> dict[str, str]:
+        """Each feed's card on the index page: as last written when made from the same
+        entries (their ids and content hashes, the feed and the catalogue), else made from
+        them now; only the feeds whose entries changed are read and decoded."""
+        from ..pages import feed_card, shown
+
+        kept = self.store.index_cards()
+        cards: dict[str, str] = {}
+        made: dict[str, tuple[str, str]] = {}
+        for feed in feeds:
+            keys = self.store.newest_keys(feed, shown(feed))
+            text = "\n".join([self.config, spec_text(feed), *(f"{r} {h}" for r, h in keys)])
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            old = kept.get(feed.slug)
+            if old is not None and old[0] == digest:
+                cards[feed.slug] = old[1]
+                continue
+            rows = self.store.entry_rows([record_id for record_id, _ in keys])
+            cards[feed.slug] = feed_card(self.site, feed, [row.article() for row in rows])
+            made[feed.slug] = (digest, cards[feed.slug])
+        self.store.save_index_cards(made, set(kept) - set(cards))
+        return cards
 
     def _publish_sitemaps(self, result: PublishResult) -> None:
         """The sitemaps: the news sitemap again when the news window moved on (its ids and

@@ -150,6 +150,16 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
+    def newest_keys(self, feed: FeedSpec, limit: int) -> list[tuple[str, str]]:
+        """The ids and content hashes of ``select_entries(feed, limit)``, without bodies."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash FROM articles a"
+            f" WHERE {LIVE}{clause} ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [(str(record_id), str(digest)) for record_id, digest in rows]
+
     def published_since(self, since: datetime, limit: int) -> list[tuple[str, str]]:
         """The live articles published at or after ``since``, newest first (ties by id),
         at most ``limit``: their ids and content hashes, without their bodies (every run

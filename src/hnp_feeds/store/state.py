@@ -155,6 +155,25 @@ class StateOps(Connection):
         ]
         return max(stamps, default=None)
 
+    def index_cards(self) -> dict[str, tuple[str, str]]:
+        """The feeds' cards on the index page as last written: slug -> (what they were
+        made from, a digest; the card)."""
+        found: dict[str, tuple[str, str]] = {}
+        for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'card:%'"):
+            digest, _, card = str(value).partition("\n")
+            found[str(key)[len("card:") :]] = (digest, card)
+        return found
+
+    def save_index_cards(self, made: dict[str, tuple[str, str]], gone: Iterable[str]) -> None:
+        """The cards of the index page just written (``index_cards``): those ``made`` by
+        this run kept, those of the feeds ``gone`` from it forgotten."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM meta WHERE key = ?", [(f"card:{s}",) for s in gone])
+            db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(f"card:{slug}", f"{digest}\n{card}") for slug, (digest, card) in made.items()],
+            )
+
     def history_changes(self) -> int:
         """How many changes of history slots ``history_since`` counts (0: none since the
         last publish): given back to ``finish_publish`` by the run that read them."""
