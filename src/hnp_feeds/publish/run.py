@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,7 +46,7 @@ from ..sitemaps import (
     sitemap_number,
     sitemap_relpath,
 )
-from ..store import FeedState, HistorySlot, SQLiteStore
+from ..store import FeedState, HistoryMark, HistorySlot, HistoryTail, SQLiteStore
 from ..writers import FEED_FILES
 from .plan import (
     config_fingerprint,
@@ -162,6 +163,9 @@ class Run:
         self.withheld_from: set[str] = set()  # the files that failed because of them
         #: The main feed's history as this pass read it (None: not read, or changed since).
         self.main_history: list[HistorySlot] | None = None
+        #: The history marks of this pass (None: none read yet) and of the last publish.
+        self.marks: dict[str, HistoryMark] | None = None
+        self.last_marks: dict[str, HistoryMark] = {}
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -220,7 +224,8 @@ class Run:
             self.main_history = None  # the withheld articles' slots are empty now
         self._publish_pages(result)
         self.main_history = None
-        self.store.finish_publish(failed, self.config, self.now, changes)
+        self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
+        self.marks = None
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
         """A document failed: its entries that fail alone are withheld at the end of the
@@ -313,7 +318,7 @@ class Run:
         (``store.history_tail``) when the pages before it are as the last publish left
         them: the same catalogue and feed, published and in place; else whole."""
         if same_config and state is not None and not state.stale and state.spec == feed:
-            tail = self.store.history_tail(feed, self.site.archive_page_size)
+            tail = self._tail(feed, self.site.archive_page_size)
             layout = cut_history(self.site, feed, tail.slots, tail.start)
             if pages_in_place(self.store, self.out_dir, feed.slug, layout.skipped):
                 return layout, tail.live
@@ -321,6 +326,18 @@ class Run:
         if feed.kind == "main":  # every article's slot: the sitemap's too
             self.main_history = history
         return cut_history(self.site, feed, history), sum(slot.live for slot in history)
+
+    def _tail(self, feed: FeedSpec, unit: int) -> HistoryTail:
+        """``store.history_tail``, counted from the mark the last publish left for ``feed``
+        and ``unit``; its new mark kept for ``finish_publish``."""
+        name = f"{feed.slug}:{unit}"
+        if self.marks is None:
+            self.marks = {}
+            self.last_marks = self.store.history_marks()
+        tail = self.store.history_tail(feed, unit, self.last_marks.get(name))
+        if tail.mark is not None:
+            self.marks[name] = tail.mark
+        return tail
 
     def _keep_entries(self, rendered: Rendered) -> None:
         """Keep the entries a document was assembled from, unless it failed validation:
@@ -371,7 +388,11 @@ class Run:
     def _pages_past(self, feed: FeedSpec, total: int) -> tuple[int, ...]:
         """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
         folder = self.out_dir / feed.slug / ARCHIVE_DIR
-        on_disk = {int(p.stem) for p in folder.glob("*.xml") if p.stem.isdigit()}
+        try:  # names, not paths: the main feed's folder holds a file per page and its .gz
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            names = []
+        on_disk = {int(n[:-4]) for n in names if n.endswith(".xml") and n[:-4].isdigit()}
         written = set(self.store.archive_pages(feed.slug)) | on_disk
         return tuple(sorted(number for number in written if number > total))
 
@@ -582,7 +603,7 @@ class Run:
             return [], self.main_history
         every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
         if self.store.get_meta("sitemaps") == self.config:
-            tail = self.store.history_tail(every, SITEMAP_PAGE_SIZE)
+            tail = self._tail(every, SITEMAP_PAGE_SIZE)
             kept = []
             for number in range(1, tail.start // SITEMAP_PAGE_SIZE + 1):
                 relpath = sitemap_relpath(number)

@@ -13,6 +13,10 @@ from ..model import FeedSpec
 from ..timezone import to_local
 from .codec import iso, spec_json
 from .connection import Connection
+from .reads import HistoryMark
+
+#: The meta keys of the ``HistoryMark`` s a publish leaves.
+_MARK = "history-mark:"
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,14 @@ class StateOps(Connection):
                 [(f"card:{slug}", f"{digest}\n{card}") for slug, (digest, card) in made.items()],
             )
 
+    def history_marks(self) -> dict[str, HistoryMark]:
+        """The ``HistoryMark`` each history read by the last publish left (name -> it):
+        true while ``history_tail`` finds them so."""
+        return {
+            str(key)[len(_MARK) :]: HistoryMark(*json.loads(str(value)))
+            for key, value in self._query(f"SELECT key, value FROM meta WHERE key LIKE '{_MARK}%'")
+        }
+
     def history_changes(self) -> int:
         """How many changes of history slots ``history_since`` counts (0: none since the
         last publish): given back to ``finish_publish`` by the run that read them."""
@@ -186,12 +198,20 @@ class StateOps(Connection):
         config_fingerprint: str,
         now: datetime,
         history_changes: int = 0,
+        marks: dict[str, HistoryMark] | None = None,
     ) -> None:
         """End of a publish, in one transaction: dirty keys cleared, feeds that failed
         marked stale so the next run tries them again, the configuration remembered, the
         history taken as published (``history_since``, when no slot changed since the run
-        read ``history_changes``)."""
+        read ``history_changes``) and the ``marks`` its reads left kept in place of the
+        last run's (a mark not made again may count a change that the history no longer
+        shows)."""
         with self.transaction() as db:
+            db.execute(f"DELETE FROM meta WHERE key LIKE '{_MARK}%'")
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(f"{_MARK}{name}", json.dumps(list(m))) for name, m in (marks or {}).items()],
+            )
             for feed in stale:
                 db.execute(
                     "INSERT INTO feed_state (slug, spec, fingerprint, files, published_at, stale)"
