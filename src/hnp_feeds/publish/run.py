@@ -11,11 +11,12 @@ complete files and a store the next run picks up from.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,8 +32,8 @@ from ..archive import (
 )
 from ..config import Catalogue
 from ..model import FeedSpec
-from ..output import remove_stale_temporaries, sync_dirs
-from ..precompress import gzip_sibling, write_with_sibling
+from ..output import Writes, remove_stale_temporaries, sync_dirs
+from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
     NEWS_SITEMAP,
@@ -158,6 +159,7 @@ class Run:
         # before the store records what they hold (``_sync``).
         self.unsynced: set[Path] = set()
         self.writing = False  # the store says this run (or a killed one) is writing
+        self.writes: Writes | None = None  # where ``_put`` adds files (``_together``)
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
@@ -249,8 +251,9 @@ class Run:
             and not result.mass_removal
             and result.articles
         ):
-            for relpath, (data, gz) in sorted(self.held.items()):
-                self._put(relpath, data, result, gz)
+            with self._together():
+                for relpath, (data, gz) in sorted(self.held.items()):
+                    self._put(relpath, data, result, gz)
             self.all_or_nothing = False
             for relpath in self.held_removals:
                 self._remove(relpath, result)
@@ -419,24 +422,25 @@ class Run:
                 [t.page.record_ids for t in batch],
             )
             done: dict[str, dict[int, str]] = {}
-            for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
-                self.progress.advance(f"{task.feed.slug} {task.page.number}")
-                self._keep_entries(rendered)
-                slug = task.feed.slug
-                if slug in broken:
-                    continue
-                result.warnings.update(rendered.warnings)
-                if rendered.invalid:
-                    self._refused(job, rendered, result)
-                    broken.add(slug)
-                    continue
-                if not self._check_identity(task.feed, rendered.ids, result):
-                    broken.add(slug)
-                    continue
-                self.store.add_to_ledger(rendered.ids, self.now)
-                for relpath, data in rendered.files.items():
-                    self._write(relpath, data, result, rendered.gz.get(relpath))
-                done.setdefault(slug, {})[task.page.number] = task.fingerprint
+            with self._together():
+                for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
+                    self.progress.advance(f"{task.feed.slug} {task.page.number}")
+                    self._keep_entries(rendered)
+                    slug = task.feed.slug
+                    if slug in broken:
+                        continue
+                    result.warnings.update(rendered.warnings)
+                    if rendered.invalid:
+                        self._refused(job, rendered, result)
+                        broken.add(slug)
+                        continue
+                    if not self._check_identity(task.feed, rendered.ids, result):
+                        broken.add(slug)
+                        continue
+                    self.store.add_to_ledger(rendered.ids, self.now)
+                    for relpath, data in rendered.files.items():
+                        self._write(relpath, data, result, rendered.gz.get(relpath))
+                    done.setdefault(slug, {})[task.page.number] = task.fingerprint
             self._sync()
             for slug, written in done.items():
                 self.store.save_archive_pages(slug, written)
@@ -464,8 +468,9 @@ class Run:
         self.store.add_to_ledger(rendered.ids, self.now)
         if self.site.hub and announced and not self.all_or_nothing:
             self.store.queue_pings(announced, self.now)
-        for relpath, data in sorted(rendered.files.items()):
-            self._write(relpath, data, result, rendered.gz.get(relpath))
+        with self._together():
+            for relpath, data in sorted(rendered.files.items()):
+                self._write(relpath, data, result, rendered.gz.get(relpath))
         for number in task.dropped:
             self._remove(archive_relpath(feed.slug, number), result)
         self._sync()
@@ -499,10 +504,7 @@ class Run:
         feeds = site_feeds(self.catalogue, self.store)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
         cards = self._cards(feeds)
-        for name, data in sorted(
-            listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards).items()
-        ):
-            self._write(name, data, result)
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards)
         # The stylesheet and the discovery fragments change with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
         for feed in feeds:
@@ -511,7 +513,9 @@ class Run:
         if self.store.get_meta("fixed-pages") != fixed or not all(
             _exists(self.out_dir, name) for name in fixed_names(feeds)
         ):
-            for name, data in sorted(fixed_files(self.catalogue, feeds).items()):
+            listing.update(fixed_files(self.catalogue, feeds))
+        with self._together():
+            for name, data in sorted(listing.items()):
                 self._write(name, data, result)
         self._sync()
         self.store.set_meta("fixed-pages", fixed)
@@ -624,6 +628,17 @@ class Run:
         else:
             self._put(relpath, data, result, gz)
 
+    @contextlib.contextmanager
+    def _together(self) -> Iterator[None]:
+        """The files ``_put`` within put in place together at its end (``output.Writes``:
+        flushed at once, renamed in order)."""
+        with Writes(self.unsynced) as writes:
+            self.writes = writes
+            try:
+                yield
+            finally:
+                self.writes = None
+
     def _sync(self) -> None:
         """The renames of this run made durable: each directory written into synced once."""
         sync_dirs(self.unsynced)
@@ -643,12 +658,17 @@ class Run:
         self, relpath: str, data: bytes, result: PublishResult, gz: bytes | None = None
     ) -> None:
         """One file and its ``.gz`` sibling (``gz``, when compressed by the renderer) put
-        in place (see ``write_with_sibling``); its directory synced by ``_sync``."""
+        in place (see ``add_with_sibling``): now, or with the others of ``_together``; its
+        directory synced by ``_sync``."""
         if not self.writing:
             self.store.set_meta(WRITING, self.now.isoformat())
             self.writing = True
         target = self.out_dir / relpath
-        if write_with_sibling(target, data, gz, self.unsynced):
+        if self.writes is not None:
+            changed = add_with_sibling(self.writes, target, data, gz)
+        else:
+            changed = write_with_sibling(target, data, gz, self.unsynced)
+        if changed:
             result.written.append(target)
             result.bytes_written += len(data)
         else:
