@@ -47,8 +47,8 @@ class Writes:
     commits them in one go, where one after the other each waits for its own commit); a
     run killed anywhere leaves each file old or new, complete, as with one at a time.
     Used as a context: the files go in place at its end (and every ``_STAGED`` files),
-    unless it ends in an error (then none that was not yet, and no temporary file stays).  ``unsynced``: see
-    ``write_atomic``."""
+    unless it ends in an error (then none that was not yet, and no temporary file stays).
+    ``unsynced``: see ``write_atomic``."""
 
     def __init__(self, unsynced: set[Path] | None = None) -> None:
         self.unsynced = unsynced
@@ -88,8 +88,7 @@ class Writes:
         """Every file added put in place (see the class)."""
         try:
             if len(self.staged) > 1:
-                with ThreadPoolExecutor(min(len(self.staged), _FLUSHERS)) as flushers:
-                    list(flushers.map(_flush, self.staged))
+                list(_flushers().map(_flush, self.staged))
             else:
                 for file in self.staged:
                     _flush(file)
@@ -121,6 +120,29 @@ class Writes:
                 os.close(fd)
             Path(tmp_name).unlink(missing_ok=True)
         self.staged = []
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _flushers() -> ThreadPoolExecutor:
+    """The threads that flush files: started once (each start costs a wait for the
+    scheduler, on a loaded machine a millisecond), stopped before this process forks."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="hnp-feeds-flush")
+    return _pool
+
+
+def _stop_flushers() -> None:
+    """No thread of the pool lives on in a forked child (the render workers)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
+os.register_at_fork(before=_stop_flushers)
 
 
 def _flush(file: tuple[Path, str, int]) -> None:
