@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from ..model import Article, FeedSpec, Tombstone
 from ..selection import IN_HISTORY, LIVE, slug, where
-from ..timezone import to_local
+from ..timezone import from_iso
 from .codec import article_from_json, content_hash, micros
 from .connection import Connection
 
@@ -292,7 +292,7 @@ class ReadOps(Connection):
             params,
         )
         return [
-            Tombstone(str(ref), to_local(datetime.fromisoformat(str(when))), str(record_id))
+            Tombstone(str(ref), from_iso(str(when)), str(record_id))
             for ref, when, record_id in rows
         ]
 

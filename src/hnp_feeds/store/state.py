@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import FeedSpec
-from ..timezone import to_local
+from ..timezone import from_iso
 from .codec import iso, spec_json
 from .connection import Connection
 from .reads import HistoryMark
@@ -153,7 +153,7 @@ class StateOps(Connection):
         """The newest ``updated`` of what the feeds ``slugs`` last published."""
         wanted = {f"updated:{slug}" for slug in slugs}
         stamps = [
-            to_local(datetime.fromisoformat(str(value)))
+            from_iso(str(value))
             for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'updated:%'")
             if key in wanted
         ]
