@@ -457,17 +457,18 @@ class Run:
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
-        announced = [
-            self.site.feeds_url + relpath
-            for relpath, data in sorted(rendered.files.items())
-            if relpath.rsplit("/", 1)[-1] in ANNOUNCED
-            and not _same_bytes(self.out_dir / relpath, data)
-        ]
         # The ids are in the ledger and the pings queued *before* the files appear, so
         # a run killed in between neither forgets an id nor loses a ping.
         self.store.add_to_ledger(rendered.ids, self.now)
-        if self.site.hub and announced and not self.all_or_nothing:
-            self.store.queue_pings(announced, self.now)
+        if self.site.hub and not self.all_or_nothing:  # (no hub: the old files not read)
+            announced = [
+                self.site.feeds_url + relpath
+                for relpath, data in sorted(rendered.files.items())
+                if relpath.rsplit("/", 1)[-1] in ANNOUNCED
+                and not _same_bytes(self.out_dir / relpath, data)
+            ]
+            if announced:
+                self.store.queue_pings(announced, self.now)
         with self._together():
             for relpath, data in sorted(rendered.files.items()):
                 self._write(relpath, data, result, rendered.gz.get(relpath))
