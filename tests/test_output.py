@@ -9,7 +9,7 @@ import pytest
 
 from hnp_feeds import output
 from hnp_feeds.errors import SystemFault
-from hnp_feeds.output import remove_stale_temporaries, write_atomic
+from hnp_feeds.output import Writes, remove_stale_temporaries, write_atomic
 
 
 def test_write_creates_directories_and_reports_a_change(tmp_path: Path) -> None:
@@ -51,3 +51,36 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
     (tmp_path / "tin-moi" / "atom.xml").write_bytes(b"whole")
     assert remove_stale_temporaries(tmp_path) == 1
     assert [p.name for p in (tmp_path / "tin-moi").iterdir()] == ["atom.xml"]
+
+
+def test_files_written_together_are_flushed_first_then_renamed_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Writes``: every file's bytes on disk before the first rename (flushed at once),
+    the renames in the order the files were added; unchanged ones not written."""
+    (tmp_path / "same.xml").write_bytes(b"same")
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("F " + Path(os.readlink(f"/proc/self/fd/{fd}")).name.split(".")[1])
+        real_fsync(fd)
+
+    def replace(source: str, target: str) -> None:
+        events.append(f"R {Path(target).stem}")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    names = ["c", "a", "same", "b"]
+    unsynced: set[Path] = set()
+    with Writes(unsynced) as writes:
+        added = [writes.add(tmp_path / f"{name}.xml", name.encode()) for name in names]
+        assert not events  # nothing flushed or renamed before the end
+    assert added == [True, True, False, True]
+    assert sorted(events[:3]) == ["F a", "F b", "F c"]
+    assert events[3:] == ["R c", "R a", "R b"]
+    assert unsynced == {tmp_path}  # the directory synced by the caller, once
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        f"{name}.xml": name.encode() for name in names
+    }

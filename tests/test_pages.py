@@ -14,7 +14,7 @@ import pytest
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue, load_config
 from hnp_feeds.model import Article, Category, FeedSpec, Site
-from hnp_feeds.pages import alternate_links, render_index
+from hnp_feeds.pages import alternate_links, feed_card, render_index
 from hnp_feeds.timezone import localize
 
 from .oracle import select
@@ -181,3 +181,15 @@ def test_a_feed_without_entries_says_so() -> None:
         page.xpath("//*[@id='feed-trong']//p[@class='empty']")[0].text_content()
         == "Chưa có bài viết."
     )
+
+
+def test_cards_made_before_give_the_page_rendered_from_the_entries(
+    sample: tuple[Catalogue, list[tuple[FeedSpec, Sequence[Article]]]],
+) -> None:
+    """What a cron run does: the cards of the feeds that did not change kept, their
+    entries not read; the page is byte for byte the one rendered from every entry."""
+    catalogue, listed = sample
+    kept = {feed.slug: feed_card(catalogue.site, feed, entries) for feed, entries in listed[::2]}
+    partial = [(feed, [] if feed.slug in kept else entries) for feed, entries in listed]
+    assert render_index(catalogue, partial, cards=kept) == render_index(catalogue, listed)
+    assert render_index(catalogue, partial) != render_index(catalogue, listed)

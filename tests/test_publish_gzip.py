@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hnp_feeds import precompress
+from hnp_feeds import output
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
 from hnp_feeds.publish.plan import config_fingerprint
@@ -74,15 +74,16 @@ def test_a_run_cut_between_a_gz_and_its_file_leaves_the_gz_ahead_never_behind(
     atom = portal.out_dir / "tin-moi" / "atom.xml"
     sibling = atom.with_name("atom.xml.gz")
     old_atom = atom.read_bytes()
-    real_write = precompress.write_atomic
+    real_replace = os.replace
 
-    def cut_before_the_file(path: Path, data: bytes, *rest: Any) -> bool:
-        if path == atom:
-            assert gzip.decompress(sibling.read_bytes()) == data  # its .gz is in place
+    def cut_before_the_file(source: str, target: Any) -> None:
+        if Path(target) == atom:
+            new = Path(source).read_bytes()
+            assert gzip.decompress(sibling.read_bytes()) == new  # its .gz is in place
             raise Killed
-        return real_write(path, data, *rest)
+        real_replace(source, target)
 
-    monkeypatch.setattr(precompress, "write_atomic", cut_before_the_file)
+    monkeypatch.setattr(output.os, "replace", cut_before_the_file)
     records[0] = record(0, title="Tiêu đề mới")
     with pytest.raises(Killed):
         publish(portal, [write_records(tmp_path / "b.jsonl", records)], now=NOW, workers=1)

@@ -8,11 +8,18 @@ A write the system refuses (disk full, read-only) is a ``SystemFault`` naming th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import SystemFault
+
+#: Threads that flush the files of one ``Writes`` to disk at once.
+_FLUSHERS = 8
+#: Files a ``Writes`` holds open at most: the first ones put in place when it has that many.
+_STAGED = 64
 
 
 def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> bool:
@@ -21,10 +28,8 @@ def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> 
     The rename is made durable by syncing the directory: now, or, given ``unsynced``, by
     the caller once for all the files it wrote there (``sync_dirs``), before it records
     them as published."""
-    try:
-        return _write_atomic(path, data, unsynced)
-    except OSError as exc:
-        raise SystemFault.of(exc, path) from exc
+    with Writes(unsynced) as writes:
+        return writes.add(path, data)
 
 
 def sync_dirs(unsynced: set[Path]) -> None:
@@ -35,29 +40,117 @@ def sync_dirs(unsynced: set[Path]) -> None:
     unsynced.clear()
 
 
-def _write_atomic(path: Path, data: bytes, unsynced: set[Path] | None) -> bool:
+class Writes:
+    """Files put in place together, each as ``write_atomic`` puts one: written to a
+    temporary file beside it, flushed to disk, renamed over it, in the order they were
+    added.  All are flushed before the first rename, at once (in threads: the file system
+    commits them in one go, where one after the other each waits for its own commit); a
+    run killed anywhere leaves each file old or new, complete, as with one at a time.
+    Used as a context: the files go in place at its end (and every ``_STAGED`` files),
+    unless it ends in an error (then none that was not yet, and no temporary file stays).
+    ``unsynced``: see ``write_atomic``."""
+
+    def __init__(self, unsynced: set[Path] | None = None) -> None:
+        self.unsynced = unsynced
+        self.staged: list[tuple[Path, str, int]] = []  # target, temporary file, open fd
+
+    def __enter__(self) -> Writes:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+    def add(self, path: Path, data: bytes) -> bool:
+        """``data`` to go to ``path``; False (nothing to write) when already there."""
+        try:
+            try:
+                if path.stat().st_size == len(data) and path.read_bytes() == data:
+                    return False
+            except FileNotFoundError:
+                pass
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            self.staged.append((path, tmp_name, fd))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError as exc:
+            self.discard()
+            raise SystemFault.of(exc, path) from exc
+        if len(self.staged) >= _STAGED:
+            self.commit()
+        return True
+
+    def commit(self) -> None:
+        """Every file added put in place (see the class)."""
+        try:
+            if len(self.staged) > 1:
+                list(_flushers().map(_flush, self.staged))
+            else:
+                for file in self.staged:
+                    _flush(file)
+        except BaseException:
+            self.discard()
+            raise
+        staged, self.staged = self.staged, []
+        for _, _, fd in staged:
+            os.close(fd)
+        for done, (path, tmp_name, _) in enumerate(staged):
+            try:
+                os.chmod(tmp_name, 0o644)
+                os.replace(tmp_name, path)
+            except BaseException as exc:
+                for _, later, _ in staged[done:]:
+                    Path(later).unlink(missing_ok=True)
+                if isinstance(exc, OSError):
+                    raise SystemFault.of(exc, path) from exc
+                raise
+            if self.unsynced is None:
+                _fsync_dir(path.parent)
+            else:
+                self.unsynced.add(path.parent)
+
+    def discard(self) -> None:
+        """The files added and not in place yet forgotten (their temporary files gone)."""
+        for _, tmp_name, fd in self.staged:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            Path(tmp_name).unlink(missing_ok=True)
+        self.staged = []
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _flushers() -> ThreadPoolExecutor:
+    """The threads that flush files: started once (each start costs a wait for the
+    scheduler, on a loaded machine a millisecond), stopped before this process forks."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="hnp-feeds-flush")
+    return _pool
+
+
+def _stop_flushers() -> None:
+    """No thread of the pool lives on in a forked child (the render workers)."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
+os.register_at_fork(before=_stop_flushers)
+
+
+def _flush(file: tuple[Path, str, int]) -> None:
+    path, _, fd = file
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    if unsynced is None:
-        _fsync_dir(path.parent)
-    else:
-        unsynced.add(path.parent)
-    return True
+        os.fsync(fd)
+    except OSError as exc:
+        raise SystemFault.of(exc, path) from exc
 
 
 def _fsync_dir(directory: Path) -> None:

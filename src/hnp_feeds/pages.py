@@ -7,7 +7,7 @@ reads the same without).  Deterministic: no build time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
@@ -131,12 +131,16 @@ def render_index(
     updated: datetime | None = None,
     latest: int = LATEST,
     latest_main: int = LATEST_MAIN,
+    cards: Mapping[str, str] | None = None,
 ) -> bytes:
     """The page for people: ``feeds`` (each with its entries) grouped as in the OPML; the
-    main feed shows its ``latest_main`` newest entries across the page, the others ``latest``."""
+    main feed shows its ``latest_main`` newest entries across the page, the others ``latest``.
+    ``cards``: feeds' ``feed_card`` made before (slug -> it), their entries not needed."""
     site = catalogue.site
-    entries_of = {
-        feed.slug: newest_first(entries)[: latest_main if feed.kind == "main" else latest]
+    made = cards or {}
+    card_of = {
+        feed.slug: made.get(feed.slug)
+        or feed_card(site, feed, entries, latest=latest, latest_main=latest_main)
         for feed, entries in feeds
     }
     groups = grouped(feed for feed, _ in feeds)
@@ -180,7 +184,7 @@ def render_index(
             '<div class="grid">',
         ]
         for feed in members:
-            out.extend(_feed_card(site, feed, entries_of[feed.slug]))
+            out.append(card_of[feed.slug])
         out += ["</div>", "</section>"]
     out.extend(_snippet_section(site, [feed for _, _, members in groups for feed in members]))
     out.append("</main>")
@@ -227,18 +231,44 @@ def site_files(
     """``index.html``, ``feeds.opml`` and ``feed.xsl`` for every feed (each with the newest
     entries the page shows); ``updated``, the newest ``updated`` of every feed's current
     document; and ``discovery/<slug>.html``, each feed's ``discovery_fragment``."""
-    main = next((feed for feed, _ in feeds if feed.kind == "main"), None)
     return {
-        "index.html": render_index(catalogue, feeds, updated=updated),
+        **listing_files(catalogue, feeds, updated),
+        **fixed_files(catalogue, [feed for feed, _ in feeds]),
+    }
+
+
+def listing_files(
+    catalogue: Catalogue,
+    feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
+    updated: datetime | None,
+    cards: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """The files of ``site_files`` that show entries or times: ``index.html`` (``cards``:
+    see ``render_index``) and ``feeds.opml``."""
+    return {
+        "index.html": render_index(catalogue, feeds, updated=updated, cards=cards),
         "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
-        STYLESHEET: feed_stylesheet(),
+    }
+
+
+def fixed_files(catalogue: Catalogue, feeds: Sequence[FeedSpec]) -> dict[str, bytes]:
+    """The files of ``site_files`` that the catalogue and the list of feeds alone make:
+    ``feed.xsl`` and the discovery fragments."""
+    main = next((feed for feed in feeds if feed.kind == "main"), None)
+    stylesheet, *fragments = fixed_names(feeds)
+    return {
+        stylesheet: feed_stylesheet(),
         **{
-            f"{DISCOVERY_DIR}/{feed.slug}.html": discovery_fragment(
-                catalogue.site, feed, main
-            ).encode()
-            for feed, _ in feeds
+            name: discovery_fragment(catalogue.site, feed, main).encode()
+            for name, feed in zip(fragments, feeds, strict=True)
         },
     }
+
+
+def fixed_names(feeds: Sequence[FeedSpec]) -> list[str]:
+    """The names of ``fixed_files``, in that order: the stylesheet, then each feed's
+    discovery fragment."""
+    return [STYLESHEET, *(f"{DISCOVERY_DIR}/{feed.slug}.html" for feed in feeds)]
 
 
 def _intro(site: Site) -> str:
@@ -246,6 +276,25 @@ def _intro(site: Site) -> str:
         f"Theo dõi tin bài mới của {site.title} bằng trình đọc tin (RSS, Atom hoặc JSON Feed):"
         " chọn một nguồn tin bên dưới và sao chép đường dẫn vào ứng dụng của bạn."
     )
+
+
+def shown(feed: FeedSpec) -> int:
+    """How many of its newest entries a feed's card shows."""
+    return LATEST_MAIN if feed.kind == "main" else LATEST
+
+
+def feed_card(
+    site: Site,
+    feed: FeedSpec,
+    entries: Sequence[Article],
+    *,
+    latest: int = LATEST,
+    latest_main: int = LATEST_MAIN,
+) -> str:
+    """A feed's card on the page, with the newest ``latest`` of ``entries`` (the main
+    feed: ``latest_main``): a function of the site, the feed and those entries alone."""
+    newest = newest_first(entries)[: latest_main if feed.kind == "main" else latest]
+    return "\n".join(_feed_card(site, feed, newest))
 
 
 def _feed_card(site: Site, feed: FeedSpec, entries: Sequence[Article]) -> list[str]:

@@ -10,7 +10,7 @@ import gzip
 import zlib
 from pathlib import Path
 
-from .output import write_atomic
+from .output import Writes, write_atomic
 
 # Text the portal publishes: worth compressing.  Images and archives already are.
 COMPRESSIBLE_SUFFIXES = frozenset(
@@ -52,8 +52,15 @@ def write_gzip_sibling(
 def write_with_sibling(
     path: Path, data: bytes, gz: bytes | None = None, unsynced: set[Path] | None = None
 ) -> bool:
-    """Put ``data`` at ``path`` and its ``.gz`` sibling, atomically each; False when the
-    bytes were already there (a sibling that does not hold them is written again).
+    """``add_with_sibling`` of one file, put in place now."""
+    with Writes(unsynced) as writes:
+        return add_with_sibling(writes, path, data, gz)
+
+
+def add_with_sibling(writes: Writes, path: Path, data: bytes, gz: bytes | None = None) -> bool:
+    """Put ``data`` at ``path`` and its ``.gz`` sibling with ``writes``, atomically each;
+    False when the bytes were already there (a sibling that does not hold them is written
+    again).
 
     A reader never sees a file newer than its ``.gz`` (nginx ``gzip_static`` would serve
     the stale one): a file already published gets its new ``.gz`` first, then itself; a new
@@ -61,24 +68,23 @@ def write_with_sibling(
     A run killed in between leaves a ``.gz`` one version ahead, which the next run's write
     of the same bytes completes.
 
-    ``gz``: ``data`` already compressed (``gzip_bytes``, in a render worker);
-    ``unsynced``: see ``write_atomic``."""
+    ``gz``: ``data`` already compressed (``gzip_bytes``, in a render worker)."""
     if path.suffix not in COMPRESSIBLE_SUFFIXES:
-        return write_atomic(path, data, unsynced)
+        return writes.add(path, data)
     sibling = gzip_sibling(path)
     try:
         current = path.read_bytes()
     except FileNotFoundError:
         sibling.unlink(missing_ok=True)  # an orphan must not stand for the new file
-        write_atomic(path, data, unsynced)
-        write_gzip_sibling(path, data, gz, unsynced)
+        writes.add(path, data)
+        writes.add(sibling, gz or gzip_bytes(data))
         return True
     if current == data:
         if not holds(sibling, data):
-            write_gzip_sibling(path, data, gz, unsynced)
+            writes.add(sibling, gz or gzip_bytes(data))
         return False
-    write_gzip_sibling(path, data, gz, unsynced)
-    write_atomic(path, data, unsynced)
+    writes.add(sibling, gz or gzip_bytes(data))
+    writes.add(path, data)
     return True
 
 

@@ -11,10 +11,12 @@ complete files and a store the next run picks up from.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,8 +31,8 @@ from ..archive import (
 )
 from ..config import Catalogue
 from ..model import FeedSpec
-from ..output import remove_stale_temporaries, sync_dirs
-from ..precompress import gzip_sibling, write_with_sibling
+from ..output import Writes, remove_stale_temporaries, sync_dirs
+from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
     NEWS_SITEMAP,
@@ -44,7 +46,7 @@ from ..sitemaps import (
     sitemap_number,
     sitemap_relpath,
 )
-from ..store import FeedState, HistorySlot, SQLiteStore
+from ..store import FeedState, HistoryMark, HistorySlot, HistoryTail, SQLiteStore
 from ..writers import FEED_FILES
 from .plan import (
     config_fingerprint,
@@ -53,6 +55,7 @@ from .plan import (
     pages_in_place,
     pages_to_render,
     site_feeds,
+    spec_text,
 )
 from .result import FeedSummary, PublishResult
 
@@ -121,13 +124,6 @@ class _PageTask:
     fingerprint: str
 
 
-def _shown(feed: FeedSpec) -> int:
-    """How many entries of ``feed`` the index page shows (``pages.render_index``)."""
-    from ..pages import LATEST, LATEST_MAIN
-
-    return LATEST_MAIN if feed.kind == "main" else LATEST
-
-
 class Run:
     """One run of the pipeline over an open store."""
 
@@ -167,11 +163,15 @@ class Run:
         # before the store records what they hold (``_sync``).
         self.unsynced: set[Path] = set()
         self.writing = False  # the store says this run (or a killed one) is writing
+        self.writes: Writes | None = None  # where ``_put`` adds files (``_together``)
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
         #: The main feed's history as this pass read it (None: not read, or changed since).
         self.main_history: list[HistorySlot] | None = None
+        #: The history marks of this pass (None: none read yet) and of the last publish.
+        self.marks: dict[str, HistoryMark] | None = None
+        self.last_marks: dict[str, HistoryMark] = {}
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -236,7 +236,8 @@ class Run:
             self.main_history = None  # the withheld articles' slots are empty now
         self._publish_pages(result)
         self.main_history = None
-        self.store.finish_publish(failed, self.config, self.now, changes)
+        self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
+        self.marks = None
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
         """A document failed: its entries that fail alone are withheld at the end of the
@@ -260,8 +261,9 @@ class Run:
             and not result.mass_removal
             and result.articles
         ):
-            for relpath, (data, gz) in sorted(self.held.items()):
-                self._put(relpath, data, result, gz)
+            with self._together():
+                for relpath, (data, gz) in sorted(self.held.items()):
+                    self._put(relpath, data, result, gz)
             self.all_or_nothing = False
             for relpath in self.held_removals:
                 self._remove(relpath, result)
@@ -329,7 +331,7 @@ class Run:
         (``store.history_tail``) when the pages before it are as the last publish left
         them: the same catalogue and feed, published and in place; else whole."""
         if same_config and state is not None and not state.stale and state.spec == feed:
-            tail = self.store.history_tail(feed, self.site.archive_page_size)
+            tail = self._tail(feed, self.site.archive_page_size)
             layout = cut_history(self.site, feed, tail.slots, tail.start)
             if pages_in_place(self.store, self.out_dir, feed.slug, layout.skipped):
                 return layout, tail.live
@@ -337,6 +339,18 @@ class Run:
         if feed.kind == "main":  # every article's slot: the sitemap's too
             self.main_history = history
         return cut_history(self.site, feed, history), sum(slot.live for slot in history)
+
+    def _tail(self, feed: FeedSpec, unit: int) -> HistoryTail:
+        """``store.history_tail``, counted from the mark the last publish left for ``feed``
+        and ``unit``; its new mark kept for ``finish_publish``."""
+        name = f"{feed.slug}:{unit}"
+        if self.marks is None:
+            self.marks = {}
+            self.last_marks = self.store.history_marks()
+        tail = self.store.history_tail(feed, unit, self.last_marks.get(name))
+        if tail.mark is not None:
+            self.marks[name] = tail.mark
+        return tail
 
     def _keep_entries(self, rendered: Rendered) -> None:
         """Keep the entries a document was assembled from, unless it failed validation:
@@ -397,7 +411,11 @@ class Run:
     def _pages_past(self, feed: FeedSpec, total: int) -> tuple[int, ...]:
         """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
         folder = self.out_dir / feed.slug / ARCHIVE_DIR
-        on_disk = {int(p.stem) for p in folder.glob("*.xml") if p.stem.isdigit()}
+        try:  # names, not paths: the main feed's folder holds a file per page and its .gz
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            names = []
+        on_disk = {int(n[:-4]) for n in names if n.endswith(".xml") and n[:-4].isdigit()}
         written = set(self.store.archive_pages(feed.slug)) | on_disk
         return tuple(sorted(number for number in written if number > total))
 
@@ -425,24 +443,25 @@ class Run:
                 workers,
             )
             done: dict[str, dict[int, str]] = {}
-            for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
-                self.progress.advance(f"{task.feed.slug} {task.number}")
-                self._keep_entries(rendered)
-                slug = task.feed.slug
-                if slug in broken:
-                    continue
-                result.warnings.update(rendered.warnings)
-                if rendered.invalid:
-                    self._refused(job, rendered, result)
-                    broken.add(slug)
-                    continue
-                if not self._check_identity(task.feed, rendered.ids, result):
-                    broken.add(slug)
-                    continue
-                self.store.add_to_ledger(rendered.ids, self.now)
-                for relpath, data in rendered.files.items():
-                    self._write(relpath, data, result, rendered.gz.get(relpath))
-                done.setdefault(slug, {})[task.number] = task.fingerprint
+            with self._together():
+                for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
+                    self.progress.advance(f"{task.feed.slug} {task.number}")
+                    self._keep_entries(rendered)
+                    slug = task.feed.slug
+                    if slug in broken:
+                        continue
+                    result.warnings.update(rendered.warnings)
+                    if rendered.invalid:
+                        self._refused(job, rendered, result)
+                        broken.add(slug)
+                        continue
+                    if not self._check_identity(task.feed, rendered.ids, result):
+                        broken.add(slug)
+                        continue
+                    self.store.add_to_ledger(rendered.ids, self.now)
+                    for relpath, data in rendered.files.items():
+                        self._write(relpath, data, result, rendered.gz.get(relpath))
+                    done.setdefault(slug, {})[task.number] = task.fingerprint
             self._sync()
             for slug, written in done.items():
                 self.store.save_archive_pages(slug, written)
@@ -459,19 +478,21 @@ class Run:
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
-        announced = [
-            self.site.feeds_url + relpath
-            for relpath, data in sorted(rendered.files.items())
-            if relpath.rsplit("/", 1)[-1] in ANNOUNCED
-            and not _same_bytes(self.out_dir / relpath, data)
-        ]
         # The ids are in the ledger and the pings queued *before* the files appear, so
         # a run killed in between neither forgets an id nor loses a ping.
         self.store.add_to_ledger(rendered.ids, self.now)
-        if self.site.hub and announced and not self.all_or_nothing:
-            self.store.queue_pings(announced, self.now)
-        for relpath, data in sorted(rendered.files.items()):
-            self._write(relpath, data, result, rendered.gz.get(relpath))
+        if self.site.hub and not self.all_or_nothing:  # (no hub: the old files not read)
+            announced = [
+                self.site.feeds_url + relpath
+                for relpath, data in sorted(rendered.files.items())
+                if relpath.rsplit("/", 1)[-1] in ANNOUNCED
+                and not _same_bytes(self.out_dir / relpath, data)
+            ]
+            if announced:
+                self.store.queue_pings(announced, self.now)
+        with self._together():
+            for relpath, data in sorted(rendered.files.items()):
+                self._write(relpath, data, result, rendered.gz.get(relpath))
         for number in task.dropped:
             self._remove(archive_relpath(feed.slug, number), result)
         self._sync()
@@ -484,9 +505,10 @@ class Run:
         return True
 
     def _publish_pages(self, result: PublishResult) -> None:
-        """``index.html``, ``feeds.opml``, ``feed.xsl`` and the discovery fragments again
-        when any feed changed since they were written (a fingerprint of every feed's
-        fingerprint says so); then the sitemaps."""
+        """``index.html`` and ``feeds.opml`` again when any feed changed since they were
+        written (a fingerprint of every feed's fingerprint says so), of the index's cards
+        only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
+        fragments when the list of feeds changed; first the sitemaps."""
         self._publish_sitemaps(result)
         states = self.store.feed_states()
         digest = hashlib.sha256(self.config.encode())
@@ -498,19 +520,51 @@ class Run:
         ):
             self._sync()  # the sitemaps'
             return
-        from ..pages import site_files  # the pages (and the OPML writer) only when written
+        # The pages (and the OPML writer) only when written.
+        from ..pages import fixed_files, fixed_names, listing_files
 
         feeds = site_feeds(self.catalogue, self.store)
-        # The pages show a few newest entries per feed: read no more than that.
-        listed = [
-            (feed, [row.article() for row in self.store.select_entries(feed, _shown(feed))])
-            for feed in feeds
-        ]
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        for name, data in sorted(site_files(self.catalogue, listed, updated).items()):
-            self._write(name, data, result)
+        cards = self._cards(feeds)
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards)
+        # The stylesheet and the discovery fragments change with the list of feeds alone.
+        digest = hashlib.sha256(self.config.encode())
+        for feed in feeds:
+            digest.update(f"\n{spec_text(feed)}".encode())
+        fixed = digest.hexdigest()
+        if self.store.get_meta("fixed-pages") != fixed or not all(
+            _exists(self.out_dir, name) for name in fixed_names(feeds)
+        ):
+            listing.update(fixed_files(self.catalogue, feeds))
+        with self._together():
+            for name, data in sorted(listing.items()):
+                self._write(name, data, result)
         self._sync()
+        self.store.set_meta("fixed-pages", fixed)
         self.store.set_meta("pages", fingerprint)
+
+    def _cards(self, feeds: Sequence[FeedSpec]) -> dict[str, str]:
+        """Each feed's card on the index page: as last written when made from the same
+        entries (their ids and content hashes, the feed and the catalogue), else made from
+        them now; only the feeds whose entries changed are read and decoded."""
+        from ..pages import feed_card, shown
+
+        kept = self.store.index_cards()
+        cards: dict[str, str] = {}
+        made: dict[str, tuple[str, str]] = {}
+        for feed in feeds:
+            keys = self.store.newest_keys(feed, shown(feed))
+            text = "\n".join([self.config, spec_text(feed), *(f"{r} {h}" for r, h in keys)])
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            old = kept.get(feed.slug)
+            if old is not None and old[0] == digest:
+                cards[feed.slug] = old[1]
+                continue
+            rows = self.store.entry_rows([record_id for record_id, _ in keys])
+            cards[feed.slug] = feed_card(self.site, feed, [row.article() for row in rows])
+            made[feed.slug] = (digest, cards[feed.slug])
+        self.store.save_index_cards(made, set(kept) - set(cards))
+        return cards
 
     def _publish_sitemaps(self, result: PublishResult) -> None:
         """The sitemaps: the news sitemap again when the news window moved on (its ids and
@@ -575,7 +629,7 @@ class Run:
             return [], self.main_history
         every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
         if self.store.get_meta("sitemaps") == self.config:
-            tail = self.store.history_tail(every, SITEMAP_PAGE_SIZE)
+            tail = self._tail(every, SITEMAP_PAGE_SIZE)
             kept = []
             for number in range(1, tail.start // SITEMAP_PAGE_SIZE + 1):
                 relpath = sitemap_relpath(number)
@@ -596,6 +650,17 @@ class Run:
         else:
             self._put(relpath, data, result, gz)
 
+    @contextlib.contextmanager
+    def _together(self) -> Iterator[None]:
+        """The files ``_put`` within put in place together at its end (``output.Writes``:
+        flushed at once, renamed in order)."""
+        with Writes(self.unsynced) as writes:
+            self.writes = writes
+            try:
+                yield
+            finally:
+                self.writes = None
+
     def _sync(self) -> None:
         """The renames of this run made durable: each directory written into synced once."""
         sync_dirs(self.unsynced)
@@ -615,12 +680,17 @@ class Run:
         self, relpath: str, data: bytes, result: PublishResult, gz: bytes | None = None
     ) -> None:
         """One file and its ``.gz`` sibling (``gz``, when compressed by the renderer) put
-        in place (see ``write_with_sibling``); its directory synced by ``_sync``."""
+        in place (see ``add_with_sibling``): now, or with the others of ``_together``; its
+        directory synced by ``_sync``."""
         if not self.writing:
             self.store.set_meta(WRITING, self.now.isoformat())
             self.writing = True
         target = self.out_dir / relpath
-        if write_with_sibling(target, data, gz, self.unsynced):
+        if self.writes is not None:
+            changed = add_with_sibling(self.writes, target, data, gz)
+        else:
+            changed = write_with_sibling(target, data, gz, self.unsynced)
+        if changed:
             result.written.append(target)
             result.bytes_written += len(data)
         else:

@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import CachedEntry, CacheOps
 from .codec import article_from_json, article_to_json, content_hash
 from .ingest import IngestOps, IngestResult
-from .reads import EntryRow, HistorySlot, HistoryTail, RawRecords, ReadOps
+from .reads import EntryRow, HistoryMark, HistorySlot, HistoryTail, RawRecords, ReadOps
 from .reports import Rejection, ReportOps, Run
 from .schema import SCHEMA_VERSION
 from .state import FeedState, PendingPing, StateOps
@@ -38,6 +38,7 @@ __all__ = [
     "CachedEntry",
     "EntryRow",
     "FeedState",
+    "HistoryMark",
     "HistorySlot",
     "HistoryTail",
     "IngestResult",

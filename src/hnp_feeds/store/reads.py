@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from ..model import Article, FeedSpec, Tombstone
 from ..selection import IN_HISTORY, LIVE, slug, where
-from ..timezone import to_local
+from ..timezone import from_iso
 from .codec import article_from_json, content_hash, micros
 from .connection import Connection
 
@@ -41,14 +41,29 @@ class HistorySlot(NamedTuple):
     live: int
 
 
+class HistoryMark(NamedTuple):
+    """What a read of a feed's history tail (``ReadOps.history_tail``) saw before it:
+    ``before`` slots, ``live`` of them live, ahead of the slot (``published_us``,
+    ``record_id``), in the history that ``where`` (the selection's digest) reads.  True
+    while no slot that old changes (``history_since`` later than ``published_us``)."""
+
+    where: str
+    published_us: int
+    record_id: str
+    before: int
+    live: int
+
+
 class HistoryTail(NamedTuple):
     """The end of a feed's history (``ReadOps.history_tail``): ``slots`` are those from
-    slot ``start`` on; ``size`` slots in all, ``live`` of them live."""
+    slot ``start`` on; ``size`` slots in all, ``live`` of them live; ``mark``: the slots
+    before ``start`` counted, for the next read (None: the history is empty)."""
 
     start: int
     slots: list[HistorySlot]
     size: int
     live: int
+    mark: HistoryMark | None = None
 
 
 class RawRecords(Mapping[str, str]):
@@ -150,6 +165,16 @@ class ReadOps(Connection):
         )
         return [EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
+    def newest_keys(self, feed: FeedSpec, limit: int) -> list[tuple[str, str]]:
+        """The ids and content hashes of ``select_entries(feed, limit)``, without bodies."""
+        clause, params = where(feed)
+        rows = self._query(
+            "SELECT a.record_id, a.content_hash FROM articles a"
+            f" WHERE {LIVE}{clause} ORDER BY a.published_us DESC, a.record_id DESC LIMIT ?",
+            [*params, limit],
+        )
+        return [(str(record_id), str(digest)) for record_id, digest in rows]
+
     def published_since(self, since: datetime, limit: int) -> list[tuple[str, str]]:
         """The live articles published at or after ``since``, newest first (ties by id),
         at most ``limit``: their ids and content hashes, without their bodies (every run
@@ -190,22 +215,35 @@ class ReadOps(Connection):
         )
         return list(map(HistorySlot._make, rows))
 
-    def history_tail(self, feed: FeedSpec, unit: int) -> HistoryTail:
+    def history_tail(
+        self, feed: FeedSpec, unit: int, mark: HistoryMark | None = None
+    ) -> HistoryTail:
         """The end of ``feed``'s history that may differ from what the last publish saw,
         in whole units of ``unit`` slots (archive or sitemap pages): from the unit before
         the one holding the oldest slot changed since (``history_since``; the last units
         when none changed; the whole history after a migration).  The slots before it are
         as they were, in the same places, and the units they fill are as published, their
         links included (the unit before is read: it may gain its ``next``).  Counted from
-        the index alone; only the tail is read, from ``since`` on and back."""
+        the index: from ``mark`` on (a ``HistoryTail.mark`` of an earlier read) while it
+        holds, else the whole history; only the tail is read, from ``since`` on and back."""
         clause, params = where(feed)
         marked = self._query("SELECT published_us FROM history_since")
         since = int(marked[0][0]) if marked else _NEVER
-        size, live, before = self._query(
-            "SELECT COUNT(*), COALESCE(SUM(a.live), 0), COALESCE(SUM(a.published_us < ?), 0)"
-            f" FROM articles a WHERE {IN_HISTORY}{clause}",
-            [since, *params],
-        )[0]
+        selection = content_hash(f"{clause}\n{params!r}")
+        count = "SELECT COUNT(*), COALESCE(SUM(a.live), 0), COALESCE(SUM(a.published_us < ?), 0)"
+        if mark is not None and mark.where == selection and mark.published_us < since:
+            after, live_after, before_after = self._query(
+                f"{count} FROM articles a WHERE {IN_HISTORY}{clause}"
+                " AND (a.published_us, a.record_id) >= (?, ?)",
+                [since, *params, mark.published_us, mark.record_id],
+            )[0]
+            size = mark.before + int(after)
+            live = mark.live + int(live_after)
+            before = mark.before + int(before_after)
+        else:
+            size, live, before = self._query(
+                f"{count} FROM articles a WHERE {IN_HISTORY}{clause}", [since, *params]
+            )[0]
         start = max(0, int(before) // unit - 1) * unit
         # Walked from ``since`` both ways: back to ``start``, then on to the end.
         columns = f"SELECT a.record_id, a.content_hash, a.live FROM articles a WHERE {IN_HISTORY}"
@@ -219,7 +257,15 @@ class ReadOps(Connection):
             [*params, since],
         )
         slots = list(map(HistorySlot._make, [*reversed(older), *newer]))
-        return HistoryTail(start, slots, int(size), int(live))
+        found = None
+        if slots:
+            first = slots[0].record_id
+            (published,) = self._query(
+                "SELECT published_us FROM articles WHERE record_id = ?", (first,)
+            )[0]
+            ahead = int(live) - sum(slot.live for slot in slots)
+            found = HistoryMark(selection, int(published), first, start, ahead)
+        return HistoryTail(start, slots, int(size), int(live), found)
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""
@@ -246,7 +292,7 @@ class ReadOps(Connection):
             params,
         )
         return [
-            Tombstone(str(ref), to_local(datetime.fromisoformat(str(when))), str(record_id))
+            Tombstone(str(ref), from_iso(str(when)), str(record_id))
             for ref, when, record_id in rows
         ]
 

@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import FeedSpec
-from ..timezone import to_local
+from ..timezone import from_iso
 from .codec import iso, spec_json
 from .connection import Connection
+from .reads import HistoryMark
+
+#: The meta keys of the ``HistoryMark`` s a publish leaves.
+_MARK = "history-mark:"
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,38 @@ class StateOps(Connection):
         """The newest ``updated`` of what the feeds ``slugs`` last published."""
         wanted = {f"updated:{slug}" for slug in slugs}
         stamps = [
-            to_local(datetime.fromisoformat(str(value)))
+            from_iso(str(value))
             for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'updated:%'")
             if key in wanted
         ]
         return max(stamps, default=None)
+
+    def index_cards(self) -> dict[str, tuple[str, str]]:
+        """The feeds' cards on the index page as last written: slug -> (what they were
+        made from, a digest; the card)."""
+        found: dict[str, tuple[str, str]] = {}
+        for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'card:%'"):
+            digest, _, card = str(value).partition("\n")
+            found[str(key)[len("card:") :]] = (digest, card)
+        return found
+
+    def save_index_cards(self, made: dict[str, tuple[str, str]], gone: Iterable[str]) -> None:
+        """The cards of the index page just written (``index_cards``): those ``made`` by
+        this run kept, those of the feeds ``gone`` from it forgotten."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM meta WHERE key = ?", [(f"card:{s}",) for s in gone])
+            db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(f"card:{slug}", f"{digest}\n{card}") for slug, (digest, card) in made.items()],
+            )
+
+    def history_marks(self) -> dict[str, HistoryMark]:
+        """The ``HistoryMark`` each history read by the last publish left (name -> it):
+        true while ``history_tail`` finds them so."""
+        return {
+            str(key)[len(_MARK) :]: HistoryMark(*json.loads(str(value)))
+            for key, value in self._query(f"SELECT key, value FROM meta WHERE key LIKE '{_MARK}%'")
+        }
 
     def history_changes(self) -> int:
         """How many changes of history slots ``history_since`` counts (0: none since the
@@ -167,12 +198,20 @@ class StateOps(Connection):
         config_fingerprint: str,
         now: datetime,
         history_changes: int = 0,
+        marks: dict[str, HistoryMark] | None = None,
     ) -> None:
         """End of a publish, in one transaction: dirty keys cleared, feeds that failed
         marked stale so the next run tries them again, the configuration remembered, the
         history taken as published (``history_since``, when no slot changed since the run
-        read ``history_changes``)."""
+        read ``history_changes``) and the ``marks`` its reads left kept in place of the
+        last run's (a mark not made again may count a change that the history no longer
+        shows)."""
         with self.transaction() as db:
+            db.execute(f"DELETE FROM meta WHERE key LIKE '{_MARK}%'")
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(f"{_MARK}{name}", json.dumps(list(m))) for name, m in (marks or {}).items()],
+            )
             for feed in stale:
                 db.execute(
                     "INSERT INTO feed_state (slug, spec, fingerprint, files, published_at, stale)"
