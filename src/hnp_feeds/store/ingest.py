@@ -30,7 +30,8 @@ from .reports import clear_stored, reject
 from .state import mark_dirty
 
 if TYPE_CHECKING:
-    from ..related import Entry, RelatedIndex, Snapshot
+    from ..related import Entry, RelatedIndex
+    from ..related_pass import Snapshot
 
 _MICROSECOND = timedelta(microseconds=1)
 
