@@ -71,11 +71,15 @@ def grouped(
         del order
         starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
         ends = np.r_[starts[1:], len(term_ids)]
+        # Each term's postings sliced from the bytes of all (one copy, not one per term).
+        docs_bytes = docs.astype(_ID).tobytes()
+        weights_bytes = weights.astype(_WEIGHT).tobytes()
         yield [
-            (int(term_ids[s]), e - s, docs[s:e].astype(_ID).tobytes(),
-             weights[s:e].astype(_WEIGHT).tobytes())
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
-        ]  # fmt: skip
+            (term, e - s, docs_bytes[8 * s : 8 * e], weights_bytes[4 * s : 4 * e])
+            for term, s, e in zip(
+                term_ids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
+            )
+        ]
 
 
 def _idf_squared(df: npt.NDArray[np.int64], docs: int) -> npt.NDArray[np.float64]:

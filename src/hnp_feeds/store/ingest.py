@@ -502,9 +502,12 @@ class IngestOps(Connection):
         for chunk in self._chunks(db, changed, size=_RELATED_CHUNK):
             # Their links derived, related posts computed, each body written: once.
             stored = {article.id: article for article in chunk}
-            derive(db, stored, keep=not fresh, notes=notes, stored=stored, complete=complete)
+            derive(
+                db, stored, keep=not fresh, notes=notes, stored=stored,
+                complete=complete, chunk=_RELATED_CHUNK,
+            )  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
-        derive(db, [*lost, *fewer], keep=True, complete=complete)
+        derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
 
     def _related_index_with(self, db: sqlite3.Connection, index_them: list[str]) -> RelatedIndex:
         """The related-posts index with ``index_them`` (new, changed or released articles)

@@ -124,6 +124,7 @@ def derive(
     notes: list[str] | None = None,
     stored: dict[str, Article] | None = None,
     complete: Complete | None = None,
+    chunk: int | None = None,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
@@ -131,13 +132,15 @@ def derive(
     be linked is appended to ``notes`` (None: say nothing).  ``stored``: some of these
     articles as the store holds them, not read again, and kept so (their new links).
     ``complete``: related posts computed for them once their other links are known
-    (``set_computed``), then each body written once with all its links.
+    (``set_computed``), then each body written once with all its links.  ``chunk``: how
+    many at once (default ``_CHUNK``; related posts are scored best in larger batches).
     (A record's links depend on its own parts and its targets' URL, title and standing,
     never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
     ids = list(dict.fromkeys(record_ids))
-    for start in range(0, len(ids), _CHUNK):
-        _derive_chunk(db, ids[start : start + _CHUNK], keep, notes, done, stored or {}, complete)
+    size = chunk or _CHUNK
+    for start in range(0, len(ids), size):
+        _derive_chunk(db, ids[start : start + size], keep, notes, done, stored or {}, complete)
     return done
 
 
