@@ -95,7 +95,7 @@ WINDOW_DAYS = 365.0
 FEW_ARTICLES = 200
 _BLOCK = 2048
 #: At most this many (article, candidate) pairs scored at once: memory stays bounded.
-_PAIRS = 2_000_000
+_PAIRS = 16_000_000
 #: Postings of more entries than this are written in ``_PARTS`` parts (by term id).
 _PART_ENTRIES = 1_000_000
 _PARTS = 16

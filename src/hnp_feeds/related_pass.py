@@ -222,9 +222,16 @@ class Snapshot:
         del term_pieces
         indptr = np.r_[0, np.cumsum(np.array(lengths, dtype=np.int64))]
         # Columns in the order of the terms' ids (ties between terms are broken by id).
-        term_ids = np.unique(hashes)
-        columns = np.searchsorted(term_ids, hashes).astype(np.int32)
+        # (One sort of the entries: each one's column is its term's rank among the ids.)
+        order = np.argsort(hashes)
+        ordered = hashes[order]
         del hashes
+        first = np.r_[True, ordered[1:] != ordered[:-1]]
+        term_ids = ordered[first]
+        del ordered
+        columns = np.empty(len(order), dtype=np.int32)
+        columns[order] = np.cumsum(first, dtype=np.int32) - 1
+        del order, first
         df = np.bincount(columns, minlength=len(term_ids)).astype(np.int64)
         index_type = np.int32 if len(columns) < 2**31 else np.int64
         matrix = sparse.csr_matrix(
