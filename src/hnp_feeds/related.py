@@ -19,9 +19,10 @@ older; ties are broken by time (newest first) then id, so the same input always 
 the same links.
 
 Two ways to the same numbers: ``RelatedIndex.related_many`` scores a large batch (a first
-ingest) against the whole index in one pass of sparse matrix products (scipy), block by
-block, with top-k per row in numpy; a few articles (a cron run) are scored from the
-inverted index kept in SQLite (``related_terms``: a term's document frequency and the
+ingest) against the whole index in one pass of sparse matrix products (``related_pass``:
+scipy, block by block, with top-k per row in numpy); a few articles (a cron run) are
+indexed and scored in plain Python (numpy is not imported) from the inverted index kept
+in SQLite (``related_terms``: a term's document frequency and the
 articles that have it, with their weights; ``related_postings``: what later runs added,
 in chunks, merged into the term's row now and then), reading only the postings of their
 own telling terms.  A term is known by a 64-bit hash of its text (``term_hashes``).
