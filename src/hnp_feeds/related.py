@@ -95,7 +95,8 @@ WINDOW_DAYS = 365.0
 #: Up to this many articles at once are scored from the postings; more, by one pass.
 FEW_ARTICLES = 200
 _BLOCK = 2048
-#: At most this many (article, candidate) pairs scored at once: memory stays bounded.
+#: At most this many (article, candidate of its window) pairs at once: memory stays bounded
+#: (at 100,000 articles, blocks of some 1,300 articles; each block slices its window once).
 _PAIRS = 16_000_000
 #: Postings of more entries than this are written in ``_PARTS`` parts (by term id).
 _PART_ENTRIES = 1_000_000
