@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from hnp_feeds.publish import ingest
-from hnp_feeds.store import ingest as store_ingest
 from hnp_feeds.store import codec, links
+from hnp_feeds.store import ingest as store_ingest
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
