@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import chain
 
 from ..model import Article, Link, ListedPost
 from ..selection import selection_keys
@@ -218,25 +219,38 @@ def _derive_chunk(
         shown.append((record_id, article, links, computed))
     targets = _targets(
         db,
-        (t for _, _, links, computed in shown for t in [*links, *computed] if isinstance(t, str)),
+        (
+            t
+            for _, _, links, computed in shown
+            for t in chain(links, computed)
+            if isinstance(t, str)
+        ),
     )
+    resolved = _resolved(shown, targets)
     if complete is not None:
         # Related posts chosen for the articles as their other links make them; their
-        # computed links are those from now on (of those given some).
-        interim = [
-            replace(article, related=related) if related != article.related else article
-            for article, related in _resolved(shown, targets, Derived())
-        ]
-        chosen = set_computed(db, complete(interim))
-        shown = [(r, a, links, chosen.get(r, computed)) for r, a, links, computed in shown]
+        # computed links are those from now on (of those given some), shown after.
+        chosen = set_computed(
+            db,
+            complete(
+                [
+                    replace(article, related=related) if related != article.related else article
+                    for article, related, _ in resolved
+                ]
+            ),
+        )
         targets.update(_targets(db, (t for c in chosen.values() for t in c if t not in targets)))
+        for n, (record_id, article, links, _) in enumerate(shown):
+            if record_id in chosen:
+                shown[n] = (record_id, article, links, chosen[record_id])
+                resolved[n] = _resolved([shown[n]], targets)[0]
     for record_id, _, _, computed in shown:
         refs += [(record_id, "computed", n, target_id) for n, target_id in enumerate(computed)]
     bodies: list[tuple[str, str, str]] = []
     touched: set[str] = set()
-    for (record_id, _, _, _), (article, related) in zip(
-        shown, _resolved(shown, targets, done), strict=True
-    ):
+    for (record_id, _, _, _), (article, related, lost) in zip(shown, resolved, strict=True):
+        if lost:
+            done.lost_computed.add(record_id)
         if related != article.related:
             article = replace(article, related=related)
             if record_id in stored:
@@ -264,26 +278,25 @@ def _derive_chunk(
 def _resolved(
     shown: list[tuple[str, Article, list[str | Link], list[str]]],
     targets: dict[str, _Target],
-    done: Derived,
-) -> list[tuple[Article, tuple[Link, ...]]]:
+) -> list[tuple[Article, tuple[Link, ...], bool]]:
     """Each article with the links it shows: its own and listed ones, then its computed
     ones, a reference as its target's URL and title while the target is live, each URL
-    once, never its own."""
+    once, never its own; and whether a computed one is not shown (not live)."""
     found = []
-    for record_id, article, links, computed in shown:
+    for _, article, links, computed in shown:
         unique: dict[str, Link] = {}
-        for part in [*links, *computed]:
+        lost = False
+        for part in chain(links, computed):
             if isinstance(part, str):
                 target = targets.get(part)
                 if target is None or not target.live or not target.url:
                     # The link to a referred article is shown only while it is live.
-                    if part in computed:
-                        done.lost_computed.add(record_id)
+                    lost = lost or part in computed
                     continue
                 part = Link(target.url, target.title)
             if part.url != article.url:
                 unique.setdefault(part.url, part)
-        found.append((article, tuple(unique.values())))
+        found.append((article, tuple(unique.values()), lost))
     return found
 
 
