@@ -96,8 +96,8 @@ WINDOW_DAYS = 365.0
 FEW_ARTICLES = 200
 _BLOCK = 2048
 #: At most this many (article, candidate of its window) pairs at once: memory stays bounded
-#: (at 100,000 articles, blocks of some 1,300 articles; each block slices its window once).
-_PAIRS = 16_000_000
+#: (at 100,000 articles, blocks of some 700 articles: the window is sliced once a block).
+_PAIRS = 8_000_000
 #: Postings of more entries than this are written in ``_PARTS`` parts (by term id).
 _PART_ENTRIES = 1_000_000
 _PARTS = 16
