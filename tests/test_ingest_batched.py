@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from hnp_feeds.publish import ingest
+from hnp_feeds.store import codec, links
 from hnp_feeds.store import ingest as store_ingest
-from hnp_feeds.store import links
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -167,3 +167,46 @@ def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
 
     fast, slow = from_iso(text), to_local(datetime.fromisoformat(text))
     assert (fast, fast.isoformat(), fast.tzinfo) == (slow, slow.isoformat(), slow.tzinfo)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_each_new_article_is_linked_and_its_body_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """A first ingest and a later one: each new or changed article's links are derived
+    once (its related posts computed in between) and its body encoded once there."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, later = random_portal(seed, 40)
+    derived: list[str] = []
+    encoded: list[str] = []
+    derive, encode = links._derive_chunk, codec.article_to_json  # links calls it by name
+
+    def counted_derive(db: Any, record_ids: list[str], *args: Any) -> None:
+        derived.extend(record_ids)
+        derive(db, record_ids, *args)
+
+    def counted_encode(article: Any) -> str:
+        encoded.append(article.id)
+        return encode(article)
+
+    monkeypatch.setattr(links, "_derive_chunk", counted_derive)
+    monkeypatch.setattr(links, "article_to_json", counted_encode)
+    for n, records in enumerate([first, later]):
+        new = {r["id"] for r in records if n == 0 or r not in first}  # new or changed
+        derived.clear()
+        encoded.clear()
+        ingest(
+            portal,
+            [write_records(tmp_path / f"{n}.jsonl", records)],
+            store_path=tmp_path / "s.sqlite",
+            now=NOW,
+        )
+        derived_new = [i for i in derived if i in new]
+        encoded_new = [i for i in encoded if i in new]
+        assert derived_new and sorted(set(derived_new)) == sorted(derived_new)
+        assert encoded_new and sorted(set(encoded_new)) == sorted(encoded_new)
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        (computed,) = db.execute(
+            "SELECT count(*) FROM related_refs WHERE kind = 'computed'"
+        ).fetchone()
+    assert computed > 0  # related posts were computed between

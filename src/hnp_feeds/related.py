@@ -19,9 +19,10 @@ older; ties are broken by time (newest first) then id, so the same input always 
 the same links.
 
 Two ways to the same numbers: ``RelatedIndex.related_many`` scores a large batch (a first
-ingest) against the whole index in one pass of sparse matrix products (scipy), block by
-block, with top-k per row in numpy; a few articles (a cron run) are scored from the
-inverted index kept in SQLite (``related_terms``: a term's document frequency and the
+ingest) against the whole index in one pass of sparse matrix products (``related_pass``:
+scipy, block by block, with top-k per row in numpy); a few articles (a cron run) are
+indexed and scored in plain Python (numpy is not imported) from the inverted index kept
+in SQLite (``related_terms``: a term's document frequency and the
 articles that have it, with their weights; ``related_postings``: what later runs added,
 in chunks, merged into the term's row now and then), reading only the postings of their
 own telling terms.  A term is known by a 64-bit hash of its text (``term_hashes``).
@@ -31,18 +32,20 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import sys
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
-from scipy import sparse
+from typing import TYPE_CHECKING, Any
 
 from .model import Article, Link
-from .related_text import term_hashes, vectors
+from .related_text import article_terms, term_hash
 from .sql import select_in
+
+if TYPE_CHECKING:
+    from .related_pass import Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -92,19 +95,42 @@ WINDOW_DAYS = 365.0
 #: Up to this many articles at once are scored from the postings; more, by one pass.
 FEW_ARTICLES = 200
 _BLOCK = 2048
-#: At most this many (article, candidate) pairs scored at once: memory stays bounded.
-_PAIRS = 2_000_000
+#: At most this many (article, candidate of its window) pairs at once: memory stays bounded
+#: (at 100,000 articles, blocks of some 700 articles: the window is sliced once a block).
+_PAIRS = 8_000_000
 #: Postings of more entries than this are written in ``_PARTS`` parts (by term id).
 _PART_ENTRIES = 1_000_000
 _PARTS = 16
 _LOAD_PIECE = 10_000
 _SLOTS = 0xFFFF
 _MAX_CHUNKS = 8
-_ID = np.dtype("<i8")
-_WEIGHT = np.dtype("<f4")
+#: At most this many postings entries are grouped by term in plain Python; more by numpy.
+_PLAIN_ENTRIES = 50_000
+_ID = "q"  # rowids and term ids: little-endian int64 in the blobs
+_WEIGHT = "f"  # float32
+_LITTLE = sys.byteorder == "little"
+
+#: Postings entries: the article (rowid) of each, its term id and its weight.
+_Postings = tuple["array[int]", "array[int]", "array[float]"]
+#: A term's postings as written: (term id, how many, docs blob, weights blob).
+Group = tuple[int, int, bytes, bytes]
 
 
-_Postings = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]
+def _unpack(code: str, *blobs: bytes) -> array[Any]:
+    """The values of blobs written by ``_pack``, one array."""
+    values = array(code, b"".join(blobs))
+    if not _LITTLE:
+        values.byteswap()
+    return values
+
+
+def _pack(values: array[Any]) -> bytes:
+    """Values as stored in a blob: little-endian."""
+    if _LITTLE:
+        return values.tobytes()
+    swapped = array(values.typecode, values)
+    swapped.byteswap()
+    return swapped.tobytes()
 
 
 @contextmanager
@@ -123,27 +149,62 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _idf_squared(df: npt.NDArray[np.int64], docs: int) -> npt.NDArray[np.float64]:
-    idf = np.log1p(docs / np.maximum(df, 1)) / math.log1p(max(docs, 1))
-    return np.asarray(idf * idf, dtype=np.float64)
+def idf_squared(df: int, docs: int) -> float:
+    """A term's idf², ``docs`` articles in the index, ``df`` of them with it (the one
+    definition: the one pass reads it from a table of these)."""
+    idf = math.log1p(docs / max(df, 1)) / math.log1p(max(docs, 1))
+    return idf * idf
+
+
+def rounded(score: float) -> float:
+    """A score to 9 decimals, as numpy's ``round`` (x·10⁹ to the nearest even, then /10⁹)."""
+    return round(score * 1e9) / 1e9
 
 
 def _ceiling(docs: int) -> int:
     return max(10, int(docs * CEILING_SHARE))
 
 
-def _hashed(
-    articles: Sequence[Entry], batch: int = 5000
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """The terms of ``articles`` as (article, term id, weight) entries, read a few
-    thousand articles at a time (their text in one piece each: memory stays small)."""
-    rows, terms, weights = [], [], []
-    for start in range(0, len(articles), batch):
-        found = vectors(articles[start : start + batch])
-        rows.append(found.rows + start)
-        terms.append(term_hashes(found.names)[found.cols])
-        weights.append(found.weights)
-    return np.concatenate(rows), np.concatenate(terms), np.concatenate(weights)
+def _entries(articles: Sequence[Entry]) -> tuple[list[int], array[int], array[float]]:
+    """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
+    are article n's.  Many by numpy's one pass, a few in plain Python."""
+    if len(articles) > FEW_ARTICLES:
+        from .related_pass import hashed
+
+        return hashed(articles)
+    bounds = [0]
+    terms: array[int] = array(_ID)
+    weights: array[float] = array(_WEIGHT)
+    for article in articles:
+        for name, weight in article_terms(article):
+            terms.append(term_hash(name))
+            weights.append(weight)
+        bounds.append(len(terms))
+    return bounds, terms, weights
+
+
+def _grouped(
+    entry_docs: array[int],
+    entry_terms: array[int],
+    entry_weights: array[float],
+    parts: int,
+) -> Iterator[list[Group]]:
+    """Each part's terms (by their id's low bits) with their postings in the entries'
+    order, by term id: in plain Python."""
+    by_term: dict[int, tuple[array[int], array[float]]] = {}
+    for doc, term, weight in zip(entry_docs, entry_terms, entry_weights, strict=True):
+        found = by_term.get(term)
+        if found is None:
+            found = by_term[term] = (array(_ID), array(_WEIGHT))
+        found[0].append(doc)
+        found[1].append(weight)
+    ordered = sorted(by_term.items())
+    for part in range(parts):
+        yield [
+            (term, len(d), _pack(d), _pack(w))
+            for term, (d, w) in ordered
+            if parts == 1 or (term & (parts - 1)) == part
+        ]
 
 
 def _candidate(article: Article) -> bool:
@@ -228,7 +289,7 @@ class RelatedIndex:
             self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
-                self._insert(candidates, *_hashed(candidates))
+                self._insert(candidates, *_entries(candidates))
         return len(given)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -243,42 +304,41 @@ class RelatedIndex:
     def _insert(
         self,
         articles: list[Entry],
-        entry_rows: npt.NDArray[np.int64],
-        term_ids: npt.NDArray[np.int64],
-        entry_weights: npt.NDArray[np.float32],
+        bounds: list[int],
+        term_ids: array[int],
+        entry_weights: array[float],
     ) -> None:
-        """Index these articles: entry k says ``articles[entry_rows[k]]`` has the term
-        ``term_ids[k]`` with weight ``entry_weights[k]`` (grouped by article, in order)."""
+        """Index these articles: entries ``bounds[n]:bounds[n + 1]`` (``term_ids``,
+        ``entry_weights``) are ``articles[n]``'s terms."""
         if not len(term_ids):
             return  # nothing to say, none of them: no candidate
-        bounds = np.searchsorted(entry_rows, np.arange(len(articles) + 1))
         taken: set[int] = set()
         doc_rows = []
-        rowids = np.zeros(len(articles), dtype=_ID)
+        docs: array[int] = array(_ID)
         for n, article in enumerate(articles):
             start, end = bounds[n], bounds[n + 1]
             if start == end:
                 continue  # nothing to say: no candidate
-            rowids[n] = self._free_rowid(article, taken)
+            rowid = self._free_rowid(article, taken)
             doc_rows.append(
                 (
-                    int(rowids[n]),
+                    rowid,
                     article.id,
                     article.url,
                     article.title,
                     article.category,
                     article.published,
-                    term_ids[start:end].tobytes(),
-                    entry_weights[start:end].tobytes(),
+                    _pack(term_ids[start:end]),
+                    _pack(entry_weights[start:end]),
                 )
             )
+            docs.extend(array(_ID, [rowid]) * (end - start))
         self.conn.executemany(
             "INSERT INTO related_docs (rowid, article_id, url, title, category, published,"
             " terms, weights) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             doc_rows,
         )
         self._count(len(doc_rows))
-        docs = rowids[entry_rows]
         if self._pending is None:
             self._write_postings(docs, term_ids, entry_weights)
         else:
@@ -300,43 +360,39 @@ class RelatedIndex:
 
     def _flush(self) -> None:
         if self._pending:
-            docs, terms, weights = (
-                np.concatenate(parts) for parts in zip(*self._pending, strict=True)
-            )
+            docs: array[int] = array(_ID)
+            terms: array[int] = array(_ID)
+            weights: array[float] = array(_WEIGHT)
+            for more_docs, more_terms, more_weights in self._pending:
+                docs.extend(more_docs)
+                terms.extend(more_terms)
+                weights.extend(more_weights)
             self._pending.clear()
             self._pending_rows.clear()
             self._write_postings(docs, terms, weights)
 
     def _write_postings(
         self,
-        entry_docs: npt.NDArray[np.int64],
-        entry_terms: npt.NDArray[np.int64],
-        entry_weights: npt.NDArray[np.float32],
+        entry_docs: array[int],
+        entry_terms: array[int],
+        entry_weights: array[float],
     ) -> None:
         """Entry k: the article of rowid ``entry_docs[k]`` has term ``entry_terms[k]`` with
         weight ``entry_weights[k]``; each term's postings in the entries' order.  Many
-        entries are written by parts (terms of one part of the hash space at a time)."""
+        entries are written by parts (terms of one part of the hash space at a time),
+        grouped by numpy; a few in plain Python."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
+        grouped = _grouped
+        if len(entry_terms) > _PLAIN_ENTRIES or parts > 1:
+            from .related_pass import grouped
         run: int | None = None
         empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
-        for part in range(parts):
-            if parts == 1:
-                term_ids, docs, weights = entry_terms, entry_docs, entry_weights
-            else:
-                mine = (entry_terms & (parts - 1)) == part
-                term_ids, docs, weights = entry_terms[mine], entry_docs[mine], entry_weights[mine]
-            order = np.argsort(term_ids, kind="stable")
-            term_ids, docs, weights = term_ids[order], docs[order], weights[order]
-            del order
-            starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
-            ends = np.r_[starts[1:], len(term_ids)]
-            known = set() if empty else self._terms_where(term_ids[starts].tolist(), "1")
-            new: list[tuple[int, int, bytes, bytes]] = []
-            more: list[tuple[int, int, bytes, bytes]] = []
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                term = int(term_ids[s])
-                posting = (term, e - s, docs[s:e].tobytes(), weights[s:e].tobytes())
-                (more if term in known else new).append(posting)
+        for groups in grouped(entry_docs, entry_terms, entry_weights, parts):
+            known = set() if empty else self._terms_where([g[0] for g in groups], "1")
+            new: list[Group] = []
+            more: list[Group] = []
+            for group in groups:
+                (more if group[0] in known else new).append(group)
             self.conn.executemany(  # a new term: its postings in its row
                 "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
             )
@@ -400,7 +456,7 @@ class RelatedIndex:
             (blob,) = self.conn.execute(
                 "SELECT terms FROM related_docs WHERE rowid = ?", (rowid,)
             ).fetchone()
-            for term in np.frombuffer(blob, dtype=_ID).tolist():
+            for term in _unpack(_ID, blob):
                 by_term.setdefault(term, set()).add(rowid)
             self.conn.execute("DELETE FROM related_docs WHERE rowid = ?", (rowid,))
         for term, gone in by_term.items():
@@ -410,26 +466,24 @@ class RelatedIndex:
     def _rewrite(self, term: int, gone: set[int]) -> None:
         """A term's postings in its row again, without the articles ``gone``."""
         docs, weights = self._postings(term)
-        keep = ~np.isin(docs, np.fromiter(gone, dtype=_ID, count=len(gone)))
+        for rowid in gone:  # an article is in a term's postings once
+            if rowid in docs:
+                where = docs.index(rowid)
+                del docs[where], weights[where]
         self.conn.execute("DELETE FROM related_postings WHERE term_id = ?", (term,))
         self.conn.execute(
             "UPDATE related_terms SET df = ?, chunks = 0, docs = ?, weights = ? WHERE id = ?",
-            (int(keep.sum()), docs[keep].tobytes(), weights[keep].tobytes(), term),
+            (len(docs), _pack(docs), _pack(weights), term),
         )
 
-    def _postings(self, term: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    def _postings(self, term: int) -> tuple[array[int], array[float]]:
         rows = self.conn.execute(
             "SELECT docs, weights FROM related_terms WHERE id = ?1 UNION ALL"
             " SELECT * FROM (SELECT docs, weights FROM related_postings WHERE term_id = ?1"
             " ORDER BY chunk)",
             (term,),
         ).fetchall()
-        if not rows:
-            return np.empty(0, dtype=_ID), np.empty(0, dtype=_WEIGHT)
-        return (
-            np.concatenate([np.frombuffer(d, dtype=_ID) for d, _ in rows]),
-            np.concatenate([np.frombuffer(w, dtype=_WEIGHT) for _, w in rows]),
-        )
+        return _unpack(_ID, *(d for d, _ in rows)), _unpack(_WEIGHT, *(w for _, w in rows))
 
     def _documents(self) -> int:
         return int(self.conn.execute("SELECT docs FROM related_corpus").fetchone()[0])
@@ -446,6 +500,8 @@ class RelatedIndex:
     def snapshot(self) -> Snapshot:
         """The whole index in memory, for scoring many articles (``related_many``) in one
         pass; it stays right while the index is not changed."""
+        from .related_pass import Snapshot
+
         return Snapshot.load(self.conn)
 
     def related_many(
@@ -461,7 +517,9 @@ class RelatedIndex:
         if snapshot is None and len(queries) > FEW_ARTICLES:
             snapshot = self.snapshot()
         if snapshot is not None:
-            found = self._score_all(queries, snapshot)
+            from .related_pass import score_all
+
+            found = score_all(self, queries, snapshot)
         else:
             found = {q.article.id: self._score_one(q) for q in queries}
         return [self._complete(a, n, found.get(a.id, [])) for a in articles]
@@ -486,46 +544,38 @@ class RelatedIndex:
         return -math.inf if self.window_days is None else published - self.window_days * 86400
 
     def _score_one(self, query: _Query) -> list[_Candidate]:
-        """Score one article from the postings of its telling terms."""
-        vector = vectors([query.article])
+        """Score one article from the postings of its telling terms (plain Python: the
+        sums in the same order as numpy's would be)."""
         docs_count = self._documents()
         ceiling = _ceiling(docs_count)
-        hashes = term_hashes(vector.names)[vector.cols].tolist()
-        marks = ",".join("?" * len(hashes))
+        found_terms = [(term_hash(name), weight) for name, weight in article_terms(query.article)]
+        marks = ",".join("?" * len(found_terms))
         df = dict(
             self.conn.execute(
                 f"SELECT id, df FROM related_terms WHERE id IN ({marks}) AND df BETWEEN 2 AND ?",
-                [*hashes, ceiling],
+                [*(term for term, _ in found_terms), ceiling],
             ).fetchall()
         )
-        found_terms = [
-            (term, weight)
-            for term, weight in zip(hashes, vector.weights.tolist(), strict=True)
+        best = sorted(
+            (-(weight * idf_squared(df[term], docs_count)), term)
+            for term, weight in found_terms
             if term in df
-        ]
-        if not found_terms:
-            return []
-        factors = np.array([w for _, w in found_terms], dtype=np.float64) * _idf_squared(
-            np.array([df[t] for t, _ in found_terms], dtype=np.int64), docs_count
         )
-        best = sorted(zip((-factors).tolist(), [t for t, _ in found_terms], strict=True))
-        rows = [(term_id, -minus) for minus, term_id in best[:QUERY_TERMS]]
-        docs_parts, score_parts = [], []
+        if not best:
+            return []
         newest = (math.floor(query.published) << 16) + _SLOTS
         oldest = self._oldest(query.published)
         lowest = -(2**63) if oldest == -math.inf else math.floor(oldest) << 16
-        for term, factor in rows:
+        score_of: dict[int, float] = {}
+        for minus, term in best[:QUERY_TERMS]:
+            factor = -minus
             docs, weights = self._postings(term)
-            inside = (docs <= newest) & (docs >= lowest)
-            docs_parts.append(docs[inside])
-            score_parts.append(weights[inside].astype(np.float64) * factor)
-        docs = np.concatenate(docs_parts)
-        if not len(docs):
-            return []
-        unique, where = np.unique(docs, return_inverse=True)
-        scores = np.bincount(where, weights=np.concatenate(score_parts))
-        hopeful = unique[scores * CATEGORY_BOOST >= THRESHOLD - 1e-9].tolist()
-        score_of = dict(zip(unique.tolist(), scores.tolist(), strict=True))
+            for doc, weight in zip(docs, weights, strict=True):
+                if lowest <= doc <= newest:
+                    score_of[doc] = score_of.get(doc, 0.0) + weight * factor
+        hopeful = sorted(
+            doc for doc, score in score_of.items() if score * CATEGORY_BOOST >= THRESHOLD - 1e-9
+        )
         found = []
         for start in range(0, len(hopeful), 500):
             chunk = hopeful[start : start + 500]
@@ -539,164 +589,8 @@ class RelatedIndex:
                     continue
                 same = query.category is not None and category == query.category
                 boost = CATEGORY_BOOST if same else 1.0
-                score = float(np.round(score_of[rowid] * boost, 9))
+                score = rounded(score_of[rowid] * boost)
                 if score >= THRESHOLD:
                     found.append(_Candidate(score, published, article_id, url, title))
         found.sort(key=lambda c: (-c.score, -c.published, c.article_id))
         return found[: query.wanted]
-
-    def _score_all(self, queries: list[_Query], corpus: Snapshot) -> dict[str, list[_Candidate]]:
-        """Score many articles against the whole index in one pass of sparse products:
-        oldest first, by blocks, each against the articles of its time window only."""
-        position = corpus.position
-        indexed = sorted(
-            (q for q in queries if q.article.id in position), key=lambda q: position[q.article.id]
-        )
-        found = {q.article.id: self._score_one(q) for q in queries if q.article.id not in position}
-        rows = np.array([position[q.article.id] for q in indexed], dtype=np.int64)
-        query_matrix = _telling(
-            corpus.matrix[rows], corpus.df, corpus.idf2, _ceiling(len(corpus.article_ids))
-        )
-        published = np.array([q.published for q in indexed], dtype=np.float64)
-        window = math.inf if self.window_days is None else self.window_days * 86400
-        wanted = max((q.wanted for q in indexed), default=0)
-        start = 0
-        while start < len(indexed):
-            # The candidates of a block: published in its window (the snapshot is in time
-            # order, so they are one slice of it); no more pairs at once than ``_PAIRS``.
-            low = int(np.searchsorted(corpus.published, published[start] - window, "left"))
-            end = min(start + _BLOCK, len(indexed))
-            high = int(np.searchsorted(corpus.published, published[end - 1], "right"))
-            end = min(end, start + max(1, _PAIRS // max(1, high - low)))
-            # Candidates × block (the block's few terms transposed, not the window's), each
-            # score summed over the terms in the order of their ids, as block × candidates.
-            scores = (corpus.matrix[low:high] @ query_matrix[start:end].T.tocsr()).tocoo()
-            hopeful = scores.data * CATEGORY_BOOST >= THRESHOLD - 1e-9  # the rest: none
-            qrow, col, raw = scores.col[hopeful], scores.row[hopeful] + low, scores.data[hopeful]
-            del scores
-            qpub, dpub = published[start:end][qrow], corpus.published[col]
-            qcat = corpus.category[rows[start:end]][qrow]
-            boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), CATEGORY_BOOST, 1.0)
-            score = np.round(raw * boost, 9)
-            keep = (
-                (score >= THRESHOLD)
-                & (col != rows[start:end][qrow])
-                & (dpub <= qpub)
-                & (dpub >= qpub - window)
-            )
-            qrow, col, score, dpub = qrow[keep], col[keep], score[keep], dpub[keep]
-            order = np.lexsort((corpus.id_rank[col], -dpub, -score, qrow))
-            qrow, col, score, dpub = qrow[order], col[order], score[order], dpub[order]
-            firsts = np.flatnonzero(np.r_[True, qrow[1:] != qrow[:-1]]) if len(qrow) else qrow
-            rank = np.arange(len(qrow)) - np.repeat(firsts, np.diff(np.r_[firsts, len(qrow)]))
-            top = rank < wanted
-            for q_index, c, value, moment in zip(
-                qrow[top].tolist(), col[top].tolist(), score[top].tolist(), dpub[top].tolist(),
-                strict=True,
-            ):  # fmt: skip
-                query = indexed[start + q_index]
-                chosen = found.setdefault(query.article.id, [])
-                if len(chosen) < query.wanted:
-                    chosen.append(
-                        _Candidate(
-                            value, moment, corpus.article_ids[c], corpus.urls[c], corpus.titles[c]
-                        )
-                    )
-            start = end
-        return found
-
-
-def _telling(
-    matrix: sparse.csr_matrix,
-    df: npt.NDArray[np.int64],
-    idf2: npt.NDArray[np.float64],
-    ceiling: int,
-) -> sparse.csr_matrix:
-    """Each row's ``QUERY_TERMS`` telling terms that can say the most (weight × idf²,
-    ties by the term's id), as weight × idf²; the rest zero."""
-    coo = matrix.tocoo()
-    counts = df[coo.col]
-    ok = (counts >= 2) & (counts <= ceiling)
-    row, col = coo.row[ok], coo.col[ok]
-    factor = coo.data[ok].astype(np.float64) * idf2[col]
-    order = np.lexsort((col, -factor, row))
-    row, col, factor = row[order], col[order], factor[order]
-    firsts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
-    rank = np.arange(len(row)) - np.repeat(firsts, np.diff(np.r_[firsts, len(row)]))
-    keep = rank < QUERY_TERMS
-    return sparse.csr_matrix((factor[keep], (row[keep], col[keep])), shape=matrix.shape)
-
-
-@dataclass
-class Snapshot:
-    """The whole index in memory, for one pass over many articles."""
-
-    matrix: sparse.csr_matrix  # articles × terms, float32 weights
-    df: npt.NDArray[np.int64]
-    article_ids: list[str]
-    urls: list[str]
-    titles: list[str]
-    published: npt.NDArray[np.float64]
-    category: npt.NDArray[np.int64]  # -1: none
-    id_rank: npt.NDArray[np.int64]
-    idf2: npt.NDArray[np.float64]
-    position: dict[str, int]
-
-    @classmethod
-    def load(cls, conn: sqlite3.Connection) -> Snapshot:
-        ids, urls, titles, published, categories = [], [], [], [], []
-        lengths: list[int] = []
-        # Read in pieces, each made one array: memory holds the terms once, not per row.
-        term_pieces: list[npt.NDArray[np.int64]] = []
-        weight_pieces: list[npt.NDArray[np.float32]] = []
-        term_parts: list[bytes] = []
-        weight_parts: list[bytes] = []
-        for article_id, url, title, category, moment, blob, weights in conn.execute(
-            "SELECT article_id, url, title, category, published, terms, weights"
-            " FROM related_docs ORDER BY published, rowid"
-        ):
-            ids.append(article_id)
-            urls.append(url)
-            titles.append(title)
-            published.append(moment)
-            categories.append(category)
-            lengths.append(len(blob) // _ID.itemsize)
-            term_parts.append(blob)
-            weight_parts.append(weights)
-            if len(term_parts) == _LOAD_PIECE:
-                term_pieces.append(np.frombuffer(b"".join(term_parts), dtype=_ID))
-                weight_pieces.append(np.frombuffer(b"".join(weight_parts), dtype=_WEIGHT))
-                term_parts, weight_parts = [], []
-        term_pieces.append(np.frombuffer(b"".join(term_parts), dtype=_ID))
-        weight_pieces.append(np.frombuffer(b"".join(weight_parts), dtype=_WEIGHT))
-        del term_parts, weight_parts
-        hashes = np.concatenate(term_pieces)
-        del term_pieces
-        indptr = np.r_[0, np.cumsum(np.array(lengths, dtype=np.int64))]
-        # Columns in the order of the terms' ids (ties between terms are broken by id).
-        term_ids = np.unique(hashes)
-        columns = np.searchsorted(term_ids, hashes).astype(np.int32)
-        del hashes
-        df = np.bincount(columns, minlength=len(term_ids)).astype(np.int64)
-        index_type = np.int32 if len(columns) < 2**31 else np.int64
-        matrix = sparse.csr_matrix(
-            (np.concatenate(weight_pieces), columns.astype(index_type), indptr.astype(index_type)),
-            shape=(len(ids), len(term_ids)),
-        )
-        del columns, weight_pieces
-        matrix.sort_indices()  # each article's terms in the order of their ids
-        slugs = {slug: n for n, slug in enumerate(sorted({c for c in categories if c}))}
-        id_rank = np.empty(len(ids), dtype=np.int64)
-        id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-        return cls(
-            matrix,
-            df,
-            ids,
-            urls,
-            titles,
-            np.array(published, dtype=np.float64),
-            np.array([slugs.get(c, -1) if c else -1 for c in categories], dtype=np.int64),
-            id_rank,
-            _idf_squared(df, len(ids)),
-            {article_id: n for n, article_id in enumerate(ids)},
-        )

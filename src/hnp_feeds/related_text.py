@@ -10,22 +10,26 @@ weighted most (an editor chose it); the category is not a term (``related.py`` u
 a weak boost).  The weights are square roots of the weighted counts (a word said five
 times is not five times the evidence), and each article's vector has length 1.  Many
 articles are read in one pass (``vectors``): one split of all their text, numpy for the
-rest.
+rest; one article (a cron run) in plain Python (``article_terms``: the same terms and
+weights, numpy not loaded).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Protocol
 
 from .model import Article
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: Function words and the portal's own boilerplate ("HNP - " before each lede): they say
 #: nothing of the subject, and would make every article look like every other.
@@ -90,6 +94,8 @@ class Vectors:
 
     def of(self, row: int) -> dict[str, float]:
         """One article's terms and weights."""
+        import numpy as np
+
         start, end = np.searchsorted(self.rows, [row, row + 1])
         return {
             self.names[c]: w
@@ -110,10 +116,9 @@ class Text(Protocol):
     def tags(self) -> tuple[str, ...]: ...
 
 
-def vectors(articles: Sequence[Text]) -> Vectors:
-    """The terms of ``articles``, all in one pass (the same numbers for an article alone
-    or among many: each weight depends on its own article only, and the length is summed
-    from exact quarters)."""
+def _tokens(articles: Sequence[Text]) -> list[str]:
+    """The words of these articles' titles and ledes, ``_MARK`` after each text,
+    ``_BREAK`` for punctuation."""
     texts = [
         text.replace(_MARK, " ")
         for article in articles
@@ -121,22 +126,36 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     ]
     tokens = _SEPARATE.sub(f" {_BREAK} ", normal(f" {_MARK} ".join(texts))).split()
     tokens.append(_MARK)
+    return tokens
+
+
+def _is_stop(word: str) -> bool:
+    return word in STOP_SYLLABLES or word in (_BREAK, _MARK) or word.isdigit()
+
+
+def _tags(article: Text) -> list[str]:
+    """An article's tags as terms, once each ("#" is no syllable: never the same term)."""
+    return [tag for tag in dict.fromkeys(map(tag_term, article.tags)) if tag != "#"]
+
+
+def vectors(articles: Sequence[Text]) -> Vectors:
+    """The terms of ``articles``, all in one pass (the same numbers for an article alone
+    or among many: each weight depends on its own article only, and the length is summed
+    from exact quarters)."""
+    import numpy as np
+
+    tokens = _tokens(articles)
     words = list(dict.fromkeys(tokens))
     index = {word: n for n, word in enumerate(words)}
     codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    stop = np.fromiter(
-        (w in STOP_SYLLABLES or w in (_BREAK, _MARK) or w.isdigit() for w in words),
-        dtype=bool,
-        count=len(words),
-    )
-    # tags: one term each, once per article ("#" is no syllable: never the same term)
+    stop = np.fromiter(map(_is_stop, words), dtype=bool, count=len(words))
+    # tags: one term each, once per article
     tag_rows: list[int] = []
     tag_codes: list[int] = []
     for n, article in enumerate(articles):
-        for tag in dict.fromkeys(map(tag_term, article.tags)):
-            if tag != "#":
-                tag_rows.append(n)
-                tag_codes.append(index.setdefault(tag, len(index)))
+        for tag in _tags(article):
+            tag_rows.append(n)
+            tag_codes.append(index.setdefault(tag, len(index)))
     words = list(index)
     mark = index[_MARK]
     field = np.cumsum(codes == mark) - (codes == mark)  # 0, 1: title, lede of article 0
@@ -183,14 +202,59 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     return Vectors(names, rows, cols.astype(np.int64), weights)
 
 
-def term_hashes(names: Sequence[str]) -> npt.NDArray[np.int64]:
-    """Each term's id in the index: the first 8 bytes of its BLAKE2b digest, signed.  (A
+def article_terms(article: Text) -> list[tuple[str, float]]:
+    """One article's terms and weights as ``vectors([article])`` gives them, in its order,
+    in plain Python (a few articles: numpy is not loaded for them)."""
+    tokens = _tokens([article])
+    index: dict[str, int] = {}
+    for token in tokens:
+        index.setdefault(token, len(index))
+    for tag in _tags(article):
+        index.setdefault(tag, len(index))
+    last = len(index)  # the second code of a syllable or a tag: after every word
+    raw: dict[tuple[int, int], float] = {}
+    field = 0
+    valid = [not _is_stop(token) for token in tokens]
+    for n, token in enumerate(tokens):
+        if token == _MARK:
+            field += 1
+            continue
+        if not valid[n]:
+            continue
+        count = TITLE_WEIGHT if field % 2 == 0 else SUMMARY_WEIGHT
+        key = (index[token], last)
+        raw[key] = raw.get(key, 0.0) + count * SYLLABLE_WEIGHT
+        after = tokens[n + 1]
+        if valid[n + 1] and f"{token} {after}" not in STOP_PAIRS:
+            key = (index[token], index[after])
+            raw[key] = raw.get(key, 0.0) + count
+    for tag in _tags(article):
+        raw[(index[tag], last)] = TAG_WEIGHT
+    words = list(index)
+    keys = sorted(raw)
+    length = sum(raw[key] for key in keys)  # exact quarters: the order does not matter
+    weights = array("f", [math.sqrt(raw[key] / length) for key in keys])  # float32
+    names = [words[a] if b == last else f"{words[a]} {words[b]}" for a, b in keys]
+    return list(zip(names, weights, strict=True))
+
+
+def term_hash(name: str) -> int:
+    """A term's id in the index: the first 8 bytes of its BLAKE2b digest, signed.  (A
     collision of two of a portal's terms, some 10^-6 for ten million terms, would only
     make them one word.)"""
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "little", signed=True
+    )
+
+
+def term_hashes(names: Sequence[str]) -> npt.NDArray[np.int64]:
+    """``term_hash`` of each name, as one array."""
+    import numpy as np
+
     digest = b"".join(hashlib.blake2b(n.encode(), digest_size=8).digest() for n in names)
     return np.frombuffer(digest, dtype="<i8").astype(np.int64)
 
 
 def terms(article: Article) -> dict[str, float]:
     """One article's terms and their weights (empty: nothing to say)."""
-    return vectors([article]).of(0)
+    return dict(article_terms(article))

@@ -18,19 +18,20 @@ from typing import TYPE_CHECKING
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
-from ..model import Article, Site, Unchanged
+from ..model import Article, Link, Site, Unchanged
 from ..selection import article_slugs, placement, selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
 from .connection import Connection
-from .links import dependents, derive, own_links_json, remember_urls, set_computed
+from .links import dependents, derive, own_links_json, remember_urls
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
 if TYPE_CHECKING:
-    from ..related import Entry, RelatedIndex, Snapshot
+    from ..related import Entry, RelatedIndex
+    from ..related_pass import Snapshot
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -475,8 +476,8 @@ class IngestOps(Connection):
         of them went away (``store.links``).
 
         Those that refer to them first: what they show of ``changed`` is its URL, title
-        and standing, never its links (so ``changed`` are read once, each chunk's links
-        derived, then completed)."""
+        and standing, never its links (so ``changed`` are read once, and each one's links
+        derived, completed and written at once)."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
         lost = sorted(again.lost_computed - ids)
@@ -484,7 +485,6 @@ class IngestOps(Connection):
             "UPDATE articles SET computed_related = NULL WHERE record_id = ?",
             [(record_id,) for record_id in lost],
         )
-        derive(db, lost, keep=True)
         # Those left with fewer than ``count`` (a related post went away) get computed ones.
         fewer = sorted(again.changed - ids - set(lost))
         # a withheld article is no candidate
@@ -495,12 +495,19 @@ class IngestOps(Connection):
         # blocks; a few (a cron run) from the postings of their own words.
         many = len(changed) + len(lost) + len(fewer) > FEW_ARTICLES
         snapshot = index.snapshot() if many else None
+
+        def complete(articles: list[Article]) -> list[tuple[str, list[Link]]]:
+            return self._choose(index, articles, count, snapshot)
+
         for chunk in self._chunks(db, changed, size=_RELATED_CHUNK):
+            # Their links derived, related posts computed, each body written: once.
             stored = {article.id: article for article in chunk}
-            derive(db, stored, keep=not fresh, notes=notes, stored=stored)
-            self._complete_related(db, index, list(stored.values()), count, snapshot)
-        for chunk in self._chunks(db, [*lost, *fewer], size=_RELATED_CHUNK):
-            self._complete_related(db, index, chunk, count, snapshot)
+            derive(
+                db, stored, keep=not fresh, notes=notes, stored=stored,
+                complete=complete, chunk=_RELATED_CHUNK,
+            )  # fmt: skip
+        # Those that lost a computed one: derived with the others only, then completed.
+        derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
 
     def _related_index_with(self, db: sqlite3.Connection, index_them: list[str]) -> RelatedIndex:
         """The related-posts index with ``index_them`` (new, changed or released articles)
@@ -524,33 +531,19 @@ class IngestOps(Connection):
         return index
 
     @staticmethod
-    def _complete_related(
-        db: sqlite3.Connection,
-        index: RelatedIndex,
-        articles: list[Article],
-        count: int,
-        snapshot: Snapshot | None,
-    ) -> None:
-        """Give each published one of ``articles`` (as stored) with fewer than ``count``
-        related links computed ones after its own.
-
-        Computed once, at ingest: candidates are never newer than the article, so later
-        articles do not change its links and its feeds stay byte-stable; chosen again only
-        when one of them goes away.  Inside the ingest transaction (``RelatedIndex`` joins
-        it rather than committing)."""
+    def _choose(
+        index: RelatedIndex, articles: list[Article], count: int, snapshot: Snapshot | None
+    ) -> list[tuple[str, list[Link]]]:
+        """The computed related posts of each published one of ``articles`` with fewer than
+        ``count`` links (those given some): the links after its own."""
         asking = [a for a in articles if a.status == "published" and len(a.related) < count]
-        chosen = [
-            (article.id, links[len(article.related) :])
+        return [
+            (article.id, list(links[len(article.related) :]))
             for article, links in zip(
                 asking, index.related_many(asking, count, snapshot), strict=True
             )
             if len(links) > len(article.related)
         ]
-        set_computed(db, chosen)
-        derive(
-            db, [record_id for record_id, _ in chosen], keep=True,
-            stored={article.id: article for article in asking},
-        )  # fmt: skip
 
     def raw_hashes(self) -> dict[str, str]:
         """The digest of the raw record each article was last read from, to its record id

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from itertools import chain
 
 from ..model import Article, Link, ListedPost
 from ..selection import selection_keys
@@ -111,6 +112,10 @@ def _match(db: sqlite3.Connection, article: Article, post: ListedPost) -> tuple[
 #: Records whose links are derived together (their parts read in one query per table).
 _CHUNK = 500
 
+#: Given articles with their links derived so far, the related posts to compute for some:
+#: (record id, the links after its own), as ``set_computed`` takes them.
+Complete = Callable[[list[Article]], list[tuple[str, list[Link]]]]
+
 
 def derive(
     db: sqlite3.Connection,
@@ -119,18 +124,24 @@ def derive(
     keep: bool,
     notes: list[str] | None = None,
     stored: dict[str, Article] | None = None,
+    complete: Complete | None = None,
+    chunk: int | None = None,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
     (a new or changed record) each part is found again by its URL or title.  What cannot
     be linked is appended to ``notes`` (None: say nothing).  ``stored``: some of these
     articles as the store holds them, not read again, and kept so (their new links).
+    ``complete``: related posts computed for them once their other links are known
+    (``set_computed``), then each body written once with all its links.  ``chunk``: how
+    many at once (default ``_CHUNK``; related posts are scored best in larger batches).
     (A record's links depend on its own parts and its targets' URL, title and standing,
     never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
     ids = list(dict.fromkeys(record_ids))
-    for start in range(0, len(ids), _CHUNK):
-        _derive_chunk(db, ids[start : start + _CHUNK], keep, notes, done, stored or {})
+    size = chunk or _CHUNK
+    for start in range(0, len(ids), size):
+        _derive_chunk(db, ids[start : start + size], keep, notes, done, stored or {}, complete)
     return done
 
 
@@ -141,6 +152,7 @@ def _derive_chunk(
     notes: list[str] | None,
     done: Derived,
     stored: dict[str, Article],
+    complete: Complete | None,
 ) -> None:
     rows = select_keyed(
         db,
@@ -176,7 +188,7 @@ def _derive_chunk(
     refs: list[tuple[str, str, int, str]] = []
     loose_urls: list[tuple[str, str]] = []
     waiting: list[tuple[str, str]] = []
-    shown: list[tuple[str, Article, list[str | Link]]] = []
+    shown: list[tuple[str, Article, list[str | Link], list[str]]] = []
     for record_id, article, own, computed in parts:
         # The links in order: a Link as given, or the id of the article it refers to.
         links: list[str | Link] = []
@@ -204,28 +216,41 @@ def _derive_chunk(
                 problem = "not known yet; linked once an article of that title is read"
             if notes is not None:
                 notes.append(f"{article.source or record_id}: {_describe(post)} {problem}")
-        for position, target_id in enumerate(computed):
-            refs.append((record_id, "computed", position, target_id))
-            links.append(target_id)
-        shown.append((record_id, article, links))
-    targets = _targets(db, (t for _, _, links in shown for t in links if isinstance(t, str)))
-    computed_ids = {(r, t) for r, kind, _, t in refs if kind == "computed"}
+        shown.append((record_id, article, links, computed))
+    targets = _targets(
+        db,
+        (
+            t
+            for _, _, links, computed in shown
+            for t in chain(links, computed)
+            if isinstance(t, str)
+        ),
+    )
+    resolved = _resolved(shown, targets)
+    if complete is not None:
+        # Related posts chosen for the articles as their other links make them; their
+        # computed links are those from now on (of those given some), shown after.
+        chosen = set_computed(
+            db,
+            complete(
+                [
+                    replace(article, related=related) if related != article.related else article
+                    for article, related, _ in resolved
+                ]
+            ),
+        )
+        targets.update(_targets(db, (t for c in chosen.values() for t in c if t not in targets)))
+        for n, (record_id, article, links, _) in enumerate(shown):
+            if record_id in chosen:
+                shown[n] = (record_id, article, links, chosen[record_id])
+                resolved[n] = _resolved([shown[n]], targets)[0]
+    for record_id, _, _, computed in shown:
+        refs += [(record_id, "computed", n, target_id) for n, target_id in enumerate(computed)]
     bodies: list[tuple[str, str, str]] = []
     touched: set[str] = set()
-    for record_id, article, links in shown:
-        unique: dict[str, Link] = {}
-        for part in links:
-            if isinstance(part, str):
-                target = targets.get(part)
-                if target is None or not target.live or not target.url:
-                    # The link to a referred article is shown only while it is live.
-                    if (record_id, part) in computed_ids:
-                        done.lost_computed.add(record_id)
-                    continue
-                part = Link(target.url, target.title)
-            if part.url != article.url:
-                unique.setdefault(part.url, part)
-        related = tuple(unique.values())
+    for (record_id, _, _, _), (article, related, lost) in zip(shown, resolved, strict=True):
+        if lost:
+            done.lost_computed.add(record_id)
         if related != article.related:
             article = replace(article, related=related)
             if record_id in stored:
@@ -234,7 +259,7 @@ def _derive_chunk(
             bodies.append((body, content_hash(body), record_id))
             touched |= selection_keys(article)
             done.changed.add(record_id)
-    gone = [(record_id,) for record_id, _, _ in shown]
+    gone = [(record_id,) for record_id, *_ in shown]
     db.executemany("DELETE FROM related_refs WHERE record_id = ?", gone)
     db.executemany(
         "INSERT INTO related_refs (record_id, kind, position, target_id) VALUES (?, ?, ?, ?)",
@@ -248,6 +273,31 @@ def _derive_chunk(
     )
     db.executemany("UPDATE articles SET body = ?, content_hash = ? WHERE record_id = ?", bodies)
     mark_dirty(db, touched)
+
+
+def _resolved(
+    shown: list[tuple[str, Article, list[str | Link], list[str]]],
+    targets: dict[str, _Target],
+) -> list[tuple[Article, tuple[Link, ...], bool]]:
+    """Each article with the links it shows: its own and listed ones, then its computed
+    ones, a reference as its target's URL and title while the target is live, each URL
+    once, never its own; and whether a computed one is not shown (not live)."""
+    found = []
+    for _, article, links, computed in shown:
+        unique: dict[str, Link] = {}
+        lost = False
+        for part in chain(links, computed):
+            if isinstance(part, str):
+                target = targets.get(part)
+                if target is None or not target.live or not target.url:
+                    # The link to a referred article is shown only while it is live.
+                    lost = lost or part in computed
+                    continue
+                part = Link(target.url, target.title)
+            if part.url != article.url:
+                unique.setdefault(part.url, part)
+        found.append((article, tuple(unique.values()), lost))
+    return found
 
 
 def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
@@ -274,13 +324,17 @@ def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     return list(found)
 
 
-def set_computed(db: sqlite3.Connection, chosen: Iterable[tuple[str, Iterable[Link]]]) -> None:
+def set_computed(
+    db: sqlite3.Connection, chosen: Iterable[tuple[str, Iterable[Link]]]
+) -> dict[str, list[str]]:
     """The related posts ``related.py`` chose for records (record id, links), kept as
-    article ids."""
+    article ids; returned so (record id: article ids)."""
     given = [(record_id, list(links)) for record_id, links in chosen]
     owners = _url_owners(db, (link.url for _, links in given for link in links))
     rows = []
+    kept: dict[str, list[str]] = {}
     for record_id, links in given:
-        ids = [owners[link.url] for link in links if link.url in owners]
+        ids = kept[record_id] = [owners[link.url] for link in links if link.url in owners]
         rows.append((json.dumps(ids) if ids else None, record_id))
     db.executemany("UPDATE articles SET computed_related = ? WHERE record_id = ?", rows)
+    return kept
