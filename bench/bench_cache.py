@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_cache.py [--articles N (5,000)] [--keep]
 
-On ``bench_publish``'s portal (generated into bench/out/cache/, git-ignored), ingested
+On ``bench_publish``'s portal (generated into bench/out/entry-cache/, git-ignored), ingested
 once; then for each of "whole" (``entry_cache=False``: every document rendered by feedgen
 and validated whole) and "cached", each in a fresh process on its own copy of the store:
 the first full publish; a publish after +10 articles, three times; and a full publish
@@ -27,7 +27,7 @@ from typing import Any
 import bench_publish
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "out" / "cache"
+OUT = HERE / "out" / "entry-cache"  # not bench_publish's out/cache: this one is wiped
 
 
 def phase(name: str, variant: str) -> dict[str, Any]:
@@ -83,11 +83,10 @@ def main() -> int:
     if args.phase:
         print(json.dumps(phase(args.phase, args.variant)))
         return 0
-    bench_publish.OUT = OUT
     ingested = OUT / "ingested.sqlite"
     if not (args.keep and ingested.is_file()):
         shutil.rmtree(OUT, ignore_errors=True)
-        bench_publish.generate(args.articles)
+        bench_publish.generate(OUT, args.articles)
         from hnp_feeds.config import load_config
         from hnp_feeds.publish import ingest
 
@@ -102,7 +101,7 @@ def main() -> int:
             if Path(f"{ingested}{suffix}").is_file():
                 shutil.copy(f"{ingested}{suffix}", OUT / f"{variant}.sqlite{suffix}")
         run_phase("full", variant)
-        for k in range(bench_publish.ADD_ROUNDS):
+        for k in range(bench_publish.ROUNDS):
             run_phase(f"add10_{k}", variant)
         run_phase("again", variant)
     same = subprocess.run(
