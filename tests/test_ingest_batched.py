@@ -161,8 +161,8 @@ def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
     ],
 )
 def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
-    """The store's times skip pytz's conversion after the zone's last change: the same
-    value, offset, zone object and text as converting them."""
+    """The store's times read back with the value, offset, zone object and text of
+    converting them with pytz, on both sides of the zone's last change."""
     from hnp_feeds.timezone import from_iso, to_local
 
     fast, slow = from_iso(text), to_local(datetime.fromisoformat(text))

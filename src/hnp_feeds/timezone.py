@@ -51,21 +51,9 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(LOCAL)  # pytz's own conversion gives the period's offset
 
 
-#: An instant in that last period: its tzinfo is the period's (pytz's own object for it).
-_STEADY = to_local((_FIXED_SINCE - (_FIXED_OFFSET or timedelta())).replace(tzinfo=UTC))
-
-
 def from_iso(text: str) -> datetime:
-    """An ISO 8601 time with its offset (as the store writes one) in Asia/Ho_Chi_Minh:
-    ``to_local`` of it; one at the offset of the last period, within it, is given that
-    period's pytz tzinfo without converting (the store reads thousands a run)."""
-    moment = datetime.fromisoformat(text)
-    offset = moment.utcoffset()
-    if offset is None:
-        raise ValueError(f"from_iso() wants a time with an offset, got {text!r}")
-    if offset == _FIXED_OFFSET and moment.replace(tzinfo=None) - offset >= _LAST_CHANGE:
-        return moment.replace(tzinfo=_STEADY.tzinfo)  # what pytz's fromutc gives
-    return to_local(moment)
+    """An ISO 8601 time with its offset (as the store writes one) in Asia/Ho_Chi_Minh."""
+    return to_local(datetime.fromisoformat(text))
 
 
 def local_offset(moment: datetime) -> timedelta:
