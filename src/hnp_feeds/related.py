@@ -419,17 +419,8 @@ class RelatedIndex:
         return self._terms_where(term_ids, f"chunks >= {_MAX_CHUNKS}")
 
     def _terms_where(self, term_ids: list[int], condition: str) -> set[int]:
-        found: set[int] = set()
-        for start in range(0, len(term_ids), 500):
-            chunk = term_ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                int(row[0])
-                for row in self.conn.execute(
-                    f"SELECT id FROM related_terms WHERE id IN ({marks}) AND {condition}", chunk
-                )
-            )
-        return found
+        sql = "SELECT id FROM related_terms WHERE id IN ({marks}) AND " + condition
+        return {int(row[0]) for row in select_in(self.conn, sql, term_ids)}
 
     def _count(self, change: int) -> None:
         self.conn.execute("UPDATE related_corpus SET docs = docs + ? WHERE id = 0", (change,))
@@ -577,20 +568,18 @@ class RelatedIndex:
             doc for doc, score in score_of.items() if score * CATEGORY_BOOST >= THRESHOLD - 1e-9
         )
         found = []
-        for start in range(0, len(hopeful), 500):
-            chunk = hopeful[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for rowid, article_id, url, title, category, published in self.conn.execute(
-                "SELECT rowid, article_id, url, title, category, published FROM related_docs"
-                f" WHERE rowid IN ({marks})",
-                chunk,
-            ):
-                if article_id == query.article.id or not oldest <= published <= query.published:
-                    continue
-                same = query.category is not None and category == query.category
-                boost = CATEGORY_BOOST if same else 1.0
-                score = rounded(score_of[rowid] * boost)
-                if score >= THRESHOLD:
-                    found.append(_Candidate(score, published, article_id, url, title))
+        for rowid, article_id, url, title, category, published in select_in(
+            self.conn,
+            "SELECT rowid, article_id, url, title, category, published FROM related_docs"
+            " WHERE rowid IN ({marks})",
+            hopeful,
+        ):
+            if article_id == query.article.id or not oldest <= published <= query.published:
+                continue
+            same = query.category is not None and category == query.category
+            boost = CATEGORY_BOOST if same else 1.0
+            score = rounded(score_of[rowid] * boost)
+            if score >= THRESHOLD:
+                found.append(_Candidate(score, published, article_id, url, title))
         found.sort(key=lambda c: (-c.score, -c.published, c.article_id))
         return found[: query.wanted]

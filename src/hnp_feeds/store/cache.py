@@ -8,9 +8,6 @@ from typing import NamedTuple
 
 from .connection import Connection
 
-#: Record ids per query (SQLite's host parameters).
-_CHUNK = 500
-
 
 class CachedEntry(NamedTuple):
     """One article's entry in one format: the key it was rendered for, its bytes, and
@@ -28,17 +25,12 @@ class CacheOps(Connection):
 
     def cached_entries(self, record_ids: Sequence[str]) -> list[CachedEntry]:
         """Every format's cached entry of these articles."""
-        found: list[CachedEntry] = []
-        unique = sorted(set(record_ids))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            rows = self._query(
-                "SELECT record_id, format, key, bytes, checked FROM entry_cache"
-                f" WHERE record_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found += [CachedEntry(r, f, k, bytes(b), c) for r, f, k, b, c in rows]
-        return found
+        rows = self._query_in(
+            "SELECT record_id, format, key, bytes, checked FROM entry_cache"
+            " WHERE record_id IN ({marks})",
+            sorted(set(record_ids)),
+        )
+        return [CachedEntry(r, f, k, bytes(b), c) for r, f, k, b, c in rows]
 
     def save_cached_entries(self, entries: Iterable[CachedEntry]) -> None:
         """Keep these entries (each replaces its article's entry in its format)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from ..errors import StoreError, StoreSystemFault, StoreUnusable, SystemFault
+from ..sql import select_in
 from . import schema
 
 # SQLite's primary result codes of a file system that refused (https://sqlite.org/rescode.html):
@@ -117,6 +118,14 @@ class Connection:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self.fault("read failed", exc) from exc
+
+    def _query_in(self, sql: str, ids: Sequence[Any]) -> list[Any]:
+        """``sql.select_in``: the rows of ``sql`` (``{marks}`` its ``IN`` list) for all of
+        ``ids``, read errors wrapped as ``_query`` wraps them."""
+        try:
+            return select_in(self.db, sql, ids)
         except sqlite3.Error as exc:
             raise self.fault("read failed", exc) from exc
 

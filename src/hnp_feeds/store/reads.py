@@ -190,15 +190,14 @@ class ReadOps(Connection):
     def page_dates(self, record_ids: Sequence[str]) -> list[tuple[str, str]]:
         """(URL, ``updated`` in RFC 3339) of ``record_ids``, in that order, without decoding
         their bodies: a sitemap page's lines."""
-        found: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(record_ids), 500):
-            chunk = list(record_ids[start : start + 500])
-            for record_id, url, updated in self._query(
+        found = {
+            str(record_id): (str(url), str(updated))
+            for record_id, url, updated in self._query_in(
                 "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.updated')"
-                f" FROM articles WHERE record_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ):
-                found[str(record_id)] = (str(url), str(updated))
+                " FROM articles WHERE record_id IN ({marks})",
+                record_ids,
+            )
+        }
         return [found[record_id] for record_id in record_ids]
 
     def history_keys(self, feed: FeedSpec) -> list[HistorySlot]:
@@ -269,16 +268,14 @@ class ReadOps(Connection):
 
     def entry_rows(self, record_ids: Sequence[str]) -> list[EntryRow]:
         """The stored entries of ``record_ids``, in that order."""
-        found: dict[str, EntryRow] = {}
-        for start in range(0, len(record_ids), 500):
-            chunk = list(record_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._query(
+        found = {
+            str(r[0]): EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+            for r in self._query_in(
                 "SELECT record_id, content_hash, body, source FROM articles"
-                f" WHERE record_id IN ({marks})",
-                chunk,
-            ):
-                found[str(r[0])] = EntryRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+                " WHERE record_id IN ({marks})",
+                record_ids,
+            )
+        }
         return [found[record_id] for record_id in record_ids]
 
     def tombstones(self, feed: FeedSpec) -> list[Tombstone]:

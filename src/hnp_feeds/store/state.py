@@ -91,15 +91,12 @@ class StateOps(Connection):
 
     def ledger_ids(self, record_ids: Sequence[str]) -> dict[str, str]:
         """Published entry ids of these records (those that have one)."""
-        found: dict[str, str] = {}
-        for start in range(0, len(record_ids), 500):
-            chunk = list(record_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for record_id, eid in self._query(
-                f"SELECT record_id, entry_id FROM ledger WHERE record_id IN ({marks})", chunk
-            ):
-                found[str(record_id)] = str(eid)
-        return found
+        return {
+            str(record_id): str(eid)
+            for record_id, eid in self._query_in(
+                "SELECT record_id, entry_id FROM ledger WHERE record_id IN ({marks})", record_ids
+            )
+        }
 
     def reissue_ledger(self, record_id: str, new_entry_id: str) -> None:
         with self.transaction() as db:
