@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import pytz
+from pytz.tzfile import build_tzinfo
 
 ZONE_NAME = "Asia/Ho_Chi_Minh"
-LOCAL = pytz.timezone(ZONE_NAME)
+
+
+def _zone(name: str) -> pytz.BaseTzInfo:
+    """pytz's zone ``name``, read from pytz's own zone file by pytz's own loader, as
+    ``pytz.timezone`` reads it, without its first look-up: that one builds pytz's set of
+    every zone name, opening each of its ~600 zone files once to see that it is there
+    (~9 ms at each start, for a name known to be there).  ``tests/test_timezone.py``:
+    the same zone as ``pytz.timezone(name)``."""
+    # ``open_resource``: where ``pytz.timezone`` opens it (``PYTZ_TZDATADIR`` honoured);
+    # a public function of pytz that its type stubs leave out.
+    with pytz.open_resource(name) as handle:  # type: ignore[attr-defined]
+        return build_tzinfo(name, handle)
+
+
+LOCAL = _zone(ZONE_NAME)
 
 #: The years a record's dates may fall in: every later stage (the store's microseconds,
 #: offsets, RFC 822 and RFC 3339 writers, readers) handles these without overflow.
@@ -130,6 +144,8 @@ def rfc3339(moment: datetime) -> str:
 
 def rfc822(moment: datetime) -> str:
     """``Fri, 17 Jun 2022 20:22:00 +0700``: RSS 2.0 dates, local offset written out."""
+    from email.utils import format_datetime  # only when written: email loads socket too
+
     return format_datetime(to_local(moment))
 
 

@@ -85,7 +85,8 @@ def publish(
 ) -> PublishResult:
     """Ingest ``sources`` (if any), then publish every feed that changed; see the module.
 
-    ``workers``: processes that render and validate (default: one per CPU, at most 4);
+    ``workers``: processes that render and validate (default: one per CPU, at most 4,
+    forked only for a run larger than ``workers.SMALL_RUN_DOCUMENTS``);
     ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
     ``page``: record fields (``url``, ``id``, ...) of a single page source;
     ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
@@ -163,6 +164,7 @@ def _publish(
         reissue,
         validate_feed or portal_validator(catalogue.site, moment),
         processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
+        small_run=workers is None,
         lock_fd=lock_fd,
         all_or_nothing=all_or_nothing,
         allow_mass_removal=allow_mass_removal,

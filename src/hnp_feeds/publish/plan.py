@@ -42,14 +42,15 @@ def feeds_to_plan(
     path, nothing rendered, nothing read)."""
     full = store.get_meta("config") != config
     dirty = store.dirty_keys()
-    states = store.feed_states()
+    root = str(out_dir)
     redo = {
         slug
-        for slug, state in states.items()
-        if state.stale or not all((out_dir / f).is_file() for f in state.files)
+        for slug, (files, stale) in store.feed_files().items()
+        if stale or not all(os.path.isfile(os.path.join(root, f)) for f in files)
     }
     if not (full or dirty or redo):
         return []
+    states = store.feed_states()
     feeds = {feed.slug: feed for feed in site_feeds(catalogue, store)}
     # A category, author or tag feed whose articles went (or too many of them, for a tag)
     # stays published, and is kept up to date: its subscribers are not left with a 404.

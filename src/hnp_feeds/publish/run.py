@@ -137,6 +137,7 @@ class Run:
         validate: Validate,
         *,
         processes: int = 1,
+        small_run: bool = False,
         lock_fd: int | None = None,
         all_or_nothing: bool = False,
         allow_mass_removal: bool = False,
@@ -153,6 +154,7 @@ class Run:
         self.reissue = set(reissue)
         self.validate = validate
         self.processes = processes
+        self.small_run = small_run  # ``workers.Workers``: a small run renders in this process
         self.lock_fd = lock_fd
         self.all_or_nothing = all_or_nothing
         self.progress = progress or NullProgress()
@@ -206,7 +208,9 @@ class Run:
         # histories are read when many feeds are planned: a worker begins as a copy of
         # this process.  Archive pages first, so the current documents never link to a
         # page not yet there.
-        with Workers(self.site, self.validate, self.processes, self.lock_fd) as workers:
+        with Workers(
+            self.site, self.validate, self.processes, self.lock_fd, self.small_run
+        ) as workers:
             workers.start(len(planned))
             tasks, pages = self._tasks(planned, result)
             if result.mass_removal:
@@ -373,6 +377,7 @@ class Run:
         if isinstance(self.validate, KnownValidator):  # whose verdicts on entries are kept
             size = min(SHARED_CHUNK, self.validate.entries_allowed(False))
             shared = shared_entries(self.site, jobs, record_ids, by_key, size)
+            workers.start(len(jobs), sum(len(job.bodies) for job in shared))
         for rows in workers.render_entries(shared):
             self.store.save_cached_entries(rows)
             by_key.update(((entry.record_id, entry.format), entry) for entry in rows)
@@ -510,10 +515,10 @@ class Run:
         only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
         fragments when the list of feeds changed; first the sitemaps."""
         self._publish_sitemaps(result)
-        states = self.store.feed_states()
+        fingerprints = self.store.feed_fingerprints()
         digest = hashlib.sha256(self.config.encode())
-        for slug in sorted(states):
-            digest.update(f"\n{slug} {states[slug].fingerprint}".encode())
+        for slug in sorted(fingerprints):
+            digest.update(f"\n{slug} {fingerprints[slug]}".encode())
         fingerprint = digest.hexdigest()
         if self.store.get_meta("pages") == fingerprint and all(
             (self.out_dir / name).is_file() for name in PAGES

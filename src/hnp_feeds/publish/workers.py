@@ -27,6 +27,14 @@ Done = TypeVar("Done")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Below this many jobs, forking workers costs more than it saves.
 MIN_PARALLEL_JOBS = 4
+#: A run of no more documents than this (one batch of ``run.BATCH``: no rendering of a
+#: next batch to overlap with the writing of this one), with no more entries than
+#: ``SMALL_RUN_ENTRIES`` to render afresh, is rendered in this process when the number of
+#: processes is left to the run (a cron run's ~20 documents assembled from kept entries):
+#: forking, feeding and waiting for the workers costs more CPU than it saves, and as much
+#: time.  Measured on the 100,000-article portal (bench_publish): README, "Cron runs".
+SMALL_RUN_DOCUMENTS = 32
+SMALL_RUN_ENTRIES = 100
 
 # Set in the publishing process just before the workers are forked from it.
 _CONTEXT: tuple[Site, Validate] | None = None
@@ -49,13 +57,25 @@ def _entries_in_worker(job: EntryJob) -> tuple[CachedEntry, ...]:
 class Workers:
     """``render`` and ``render_entries`` map jobs to results in order: in ``processes``
     forked workers once ``start`` was told of enough work (and more than one process is
-    wanted), in this process otherwise."""
+    wanted), in this process otherwise.
 
-    def __init__(self, site: Site, validate: Validate, processes: int, lock_fd: int | None) -> None:
+    Enough work: ``MIN_PARALLEL_JOBS`` jobs when ``small_run`` is False (a number of
+    processes asked for); else more documents than ``SMALL_RUN_DOCUMENTS`` or more
+    entries to render than ``SMALL_RUN_ENTRIES``."""
+
+    def __init__(
+        self,
+        site: Site,
+        validate: Validate,
+        processes: int,
+        lock_fd: int | None,
+        small_run: bool = False,
+    ) -> None:
         self.site = site
         self.validate = validate
         self.processes = processes
         self.lock_fd = lock_fd
+        self.small_run = small_run
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Workers:
@@ -69,10 +89,11 @@ class Workers:
             self.pool.shutdown(wait=True, cancel_futures=True)
         _CONTEXT = None
 
-    def start(self, work: int) -> None:
-        """Fork the workers now if ``work`` jobs are coming and they pay: as early as it is
-        known, since each worker's memory begins as a copy of this process's."""
-        if self.pool is not None or self.processes < 2 or work < MIN_PARALLEL_JOBS:
+    def start(self, work: int, entries: int = 0) -> None:
+        """Fork the workers now if ``work`` documents (or ``entries`` entries to render
+        afresh) are coming and they pay: as early as it is known, since each worker's
+        memory begins as a copy of this process's."""
+        if self.pool is not None or self.processes < 2 or not self._pays(work, entries):
             return
         if not _can_fork():
             return
@@ -85,6 +106,11 @@ class Workers:
         )
         # The pool forks its workers at its first job, not when it is made: one now.
         self.pool.submit(int)
+
+    def _pays(self, work: int, entries: int) -> bool:
+        if not self.small_run:
+            return work >= MIN_PARALLEL_JOBS
+        return work > SMALL_RUN_DOCUMENTS or entries > SMALL_RUN_ENTRIES
 
     def render(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
         """Each document rendered and validated, results in order, as they come."""

@@ -75,6 +75,21 @@ class StateOps(Connection):
                 [(slug, number) for number in numbers],
             )
 
+    def feed_files(self) -> dict[str, tuple[tuple[str, ...], bool]]:
+        """Each published feed's files and whether it is stale: what a cron run checks
+        before anything else (``feed_states`` without decoding the specs)."""
+        return {
+            str(slug): (tuple(json.loads(files)), bool(stale))
+            for slug, files, stale in self._query("SELECT slug, files, stale FROM feed_state")
+        }
+
+    def feed_fingerprints(self) -> dict[str, str]:
+        """Each published feed's fingerprint (``feed_states`` without decoding)."""
+        return {
+            str(slug): str(fingerprint)
+            for slug, fingerprint in self._query("SELECT slug, fingerprint FROM feed_state")
+        }
+
     def feed_states(self) -> dict[str, FeedState]:
         states: dict[str, FeedState] = {}
         for slug, spec, fingerprint, files, stale in self._query(
