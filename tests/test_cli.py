@@ -8,7 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from hnp_feeds.cli import ExitCode, app
+from hnp_feeds.cli import ExitCode, app, app_for
 
 runner = CliRunner()
 BAD_RECORDS = Path(__file__).parent / "data" / "bad_records.jsonl"
@@ -97,3 +97,22 @@ def test_the_feeds_table_shows_titles_as_written_never_as_markup(tmp_path: Path)
     )
     assert result.exit_code == ExitCode.OK, result.output
     assert "HNP [bold]" in result.output and "[b]Thời sự[/b]" in result.output
+
+
+@pytest.mark.parametrize("name", command_names())
+@pytest.mark.parametrize("tail", [["--help"], ["--no-such-option"]])
+def test_the_console_script_parses_a_command_as_the_whole_app_does(
+    name: str, tail: list[str]
+) -> None:
+    """``hnp-feeds <command> ...`` makes only that command (``app_for``): the same help,
+    the same usage errors and exit codes as the app holding every command."""
+    args = [name, *tail]
+    alone = app_for(args)
+    assert alone is not app and [c.name for c in alone.registered_commands] == [name]
+    whole, one = runner.invoke(app, args), runner.invoke(alone, args)
+    assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["pubish"], ["--help", "build"]])
+def test_anything_but_a_command_first_gets_the_whole_app(args: list[str]) -> None:
+    assert app_for(args) is app

@@ -31,13 +31,16 @@ HEAVY = (
     "importlib.metadata",  # the validator's version (its source and lxml's) only when used
     "hnp_feeds.pages",  # index.html and the discovery fragments only when written
     "hnp_feeds.opml",
+    "email",  # RFC 822 dates (and socket with them) only when an RSS date is written
 )
 
 _PROBE = """
 import json, sys
-from hnp_feeds.cli import app
+from hnp_feeds.cli import main  # the console script
+sys.argv[0] = "hnp-feeds"
+code = 0
 try:
-    app(sys.argv[1:], prog_name="hnp-feeds")
+    main()
 except SystemExit as exc:
     code = exc.code
 heavy = %r
@@ -64,6 +67,8 @@ def test_a_publish_with_nothing_to_do_loads_no_writer_validator_or_ui(tmp_path: 
     assert code == 0
     # The first publish rendered and validated: the probe sees what it would catch.
     assert "feedgen" in loaded and "lxml.etree" in loaded
+    # A small run renders in this process: no worker forked, multiprocessing not loaded.
+    assert not [m for m in loaded if m.partition(".")[0] == "multiprocessing"]
     assert _run(["publish", "-c", str(config)], tmp_path) == (0, [])
     # The whole export again, unchanged: read, skipped, nothing rendered.
     assert _run(["publish", "-c", str(config), str(export)], tmp_path) == (0, [])

@@ -83,3 +83,24 @@ def test_aware_and_naive_are_checked() -> None:
 def test_other_zones_are_converted() -> None:
     tokyo = pytz.timezone("Asia/Tokyo").localize(datetime(2022, 6, 17, 22, 22))
     assert rfc3339(tokyo) == "2022-06-17T20:22:00+07:00"
+
+
+def test_the_zone_read_by_pytz_loader_is_pytz_own() -> None:
+    """``LOCAL`` is read by pytz's loader, not through ``pytz.timezone``: the same zone,
+    offset for offset on each side of every transition it knows, and a local time pickled
+    (as a render worker sends one back) comes back the same instant and offset."""
+    import pickle
+
+    own = pytz.timezone("Asia/Ho_Chi_Minh")
+    assert LOCAL.zone == own.zone and LOCAL is not own
+    transitions = [t for t in own._utc_transition_times if t.year > 1]  # pytz keeps them so
+    assert len(transitions) > 5
+    for moment in transitions:
+        for step in (timedelta(seconds=-1), timedelta(0), timedelta(days=1)):
+            instant = (moment + step).replace(tzinfo=UTC)
+            ours, theirs = instant.astimezone(LOCAL), instant.astimezone(own)
+            assert (ours.utcoffset(), ours.tzname()) == (theirs.utcoffset(), theirs.tzname())
+            back = pickle.loads(pickle.dumps(ours))
+            assert back == ours and back.utcoffset() == ours.utcoffset()
+    wall = localize(datetime(1959, 12, 31, 23, 30))
+    assert wall.utcoffset() == own.localize(datetime(1959, 12, 31, 23, 30)).utcoffset()

@@ -30,7 +30,7 @@ from typing import Protocol, runtime_checkable
 from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
-from ..precompress import compressible, gzip_bytes
+from ..precompress import gzip_files
 from ..store import CachedEntry, article_from_json
 from ..validator import Report
 from ..validator.explain import explain
@@ -131,11 +131,7 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
             cache.found_clean(relpath, assembled[relpath])
     updated = max((article.updated for article in entries), default=None)
     kept = cache.changed() if cache is not None else ()
-    gz = (
-        {}
-        if invalid
-        else {name: gzip_bytes(data) for name, data in files.items() if compressible(name)}
-    )
+    gz = {} if invalid else gzip_files(files)
     return Rendered(ids, files, invalid, warnings, updated, kept, gz)
 
 

@@ -7,19 +7,18 @@ wait for the lost job for ever, holding the lock)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import HnpFeedsError
 from ..model import Site
 from ..store import CachedEntry
 from .render import EntryJob, Rendered, RenderJob, Validate, render_entries, render_job
+
+if TYPE_CHECKING:  # multiprocessing only when forking: a small run renders here
+    from concurrent.futures import ProcessPoolExecutor
 
 Job = TypeVar("Job")
 Done = TypeVar("Done")
@@ -97,6 +96,9 @@ class Workers:
             return
         if not _can_fork():
             return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         _warm_up()
         self.pool = ProcessPoolExecutor(
             self.processes,
@@ -128,6 +130,8 @@ class Workers:
 def _results(
     pool: ProcessPoolExecutor, work: Callable[[Job], Done], jobs: Sequence[Job]
 ) -> Iterator[Done]:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         yield from pool.map(work, jobs)
     except BrokenProcessPool:
@@ -140,6 +144,8 @@ def _results(
 def _worker_start(parent: int, lock_fd: int | None) -> None:
     """A worker dies with its parent (a SIGKILLed publish leaves no orphan holding the
     lock file open) and does not keep its own copy of the lock."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -153,6 +159,8 @@ def _worker_start(parent: int, lock_fd: int | None) -> None:
 
 
 def _can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
