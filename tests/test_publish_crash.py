@@ -49,6 +49,7 @@ from lxml import etree
 
 from hnp_feeds import cli
 from hnp_feeds.cli import ExitCode
+from hnp_feeds.publish import workers
 from hnp_feeds.store import open_store
 from hnp_feeds.validator import validate
 
@@ -590,6 +591,14 @@ def without_tombstones(data: bytes) -> bytes:
 
 
 Plan = tuple[Literal["real", "timed", "trap"], float | Trap]
+
+
+@pytest.fixture(autouse=True)
+def runs_fork_their_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs forked from here fork their render workers as a large run does (a run
+    of this small portal renders in its own process): a killed run's workers are seen
+    to die with it.  The real entry point's runs (a fresh interpreter) render in theirs."""
+    monkeypatch.setattr(workers, "SMALL_RUN_DOCUMENTS", 0)
 
 
 def plan_kills(rng: random.Random, events: int, duration: float) -> list[Plan]:
