@@ -1,6 +1,7 @@
-"""The store's ingest works on runs of records and chunks of articles at once; what it
-stores is exactly what one record at a time stores, and a cron run of a few new records
-reads only the rows it needs."""
+"""The store's ingest works on runs of records and chunks of articles at once, the door's
+records read in worker processes; what it stores is exactly what one record at a time, all
+read in this process, stores, and a cron run of a few new records reads only the rows it
+needs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from hnp_feeds.adapters import parallel
 from hnp_feeds.publish import ingest
 from hnp_feeds.store import codec, links
 from hnp_feeds.store import ingest as store_ingest
@@ -75,7 +77,7 @@ def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
+def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     portal = catalogue(tmp_path, related_count=3)
@@ -89,7 +91,12 @@ def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
         results = [ingest(portal, [source], store_path=store, now=NOW) for source in sources]
         return [{f.name: repr(getattr(r, f.name)) for f in fields(r)} for r in results]
 
+    # Together: the door in two workers, three records at a time; alone: all read here.
+    monkeypatch.setattr(parallel, "THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
     together = run(tmp_path / "together.sqlite")
+    monkeypatch.setattr(parallel, "THRESHOLD", 10**9)
     monkeypatch.setattr(store_ingest, "RUN", 1)
     monkeypatch.setattr(store_ingest, "_RELATED_CHUNK", 1)
     monkeypatch.setattr(links, "_CHUNK", 1)
