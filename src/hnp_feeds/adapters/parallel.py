@@ -116,13 +116,16 @@ def _finish(
     broken: bool,
 ) -> Generator[Done, None, bool]:
     """The chunk's results in order, its records' warnings logged before each; read here
-    when its worker died (and so every chunk after it).  Returns whether the pool broke."""
+    when its worker failed (and every chunk after it, when it died).  Returns whether the
+    pool broke."""
     results: _Result | None = None
     if future is not None:
         try:
             results = future.result()
         except BrokenProcessPool:
             broken = True
+        except Exception:  # noqa: BLE001 - a result that could not be sent: read here
+            pass
     if results is None:
         yield from _here(chunk, work, context)
         return broken
