@@ -13,6 +13,11 @@ import signal
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def default_processes() -> int:
+    """Worker processes a run forks unless told: one per CPU, at most 4."""
+    return min(os.cpu_count() or 1, 4)
+
+
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 

@@ -21,15 +21,15 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Any, TypeVar
 
-from ..forking import can_fork, worker_start
+from ..forking import can_fork, default_processes, worker_start
 from . import ADAPTER_LOG
 
 #: Jobs a source must have before the door forks its workers.
 THRESHOLD = 2000
 #: Jobs given to a worker at once.
 CHUNK = 250
-#: Worker processes (one per CPU, at most 4).
-PROCESSES = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
+#: Worker processes.
+PROCESSES = default_processes()
 
 Job = tuple[Any, ...]
 Done = TypeVar("Done")
@@ -151,12 +151,8 @@ class _Kept(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         # As ``logging.handlers.QueueHandler`` prepares one: the text made, picklable.
-        record.msg, record.args, record.exc_info, record.exc_text = (
-            record.getMessage(),
-            None,
-            None,
-            None,
-        )
+        record.msg = record.getMessage()
+        record.args = record.exc_info = record.exc_text = None
         self.records.append(record)
 
 
