@@ -5,8 +5,6 @@ Used by the render workers (``publish.workers``) and the door's (``adapters.para
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing
 import os
 import signal
 
@@ -19,12 +17,16 @@ def default_processes() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
 def worker_start(parent: int, lock_fd: int | None = None) -> None:
     """A worker dies with its parent (a SIGKILLed publish leaves no orphan holding the
     lock file open) and does not keep its own copy of the lock."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

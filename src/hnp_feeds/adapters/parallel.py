@@ -12,17 +12,17 @@ and the rest to this process.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..forking import can_fork, default_processes, worker_start
 from . import ADAPTER_LOG
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Jobs a source must have before the door forks its workers.
 THRESHOLD = 2000
@@ -79,6 +79,11 @@ _Result = list[tuple[Any, list[logging.LogRecord]]]
 def _forked(
     entries: Iterator[Job | Done], work: Callable[..., Done | None], context: Job
 ) -> Iterator[Done]:
+    # Imported here: a cron run's few records never pay for them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = ProcessPoolExecutor(
         PROCESSES,
         mp_context=multiprocessing.get_context("fork"),
@@ -118,6 +123,8 @@ def _finish(
     """The chunk's results in order, its records' warnings logged before each; read here
     when its worker failed (and every chunk after it, when it died).  Returns whether the
     pool broke."""
+    from concurrent.futures.process import BrokenProcessPool
+
     results: _Result | None = None
     if future is not None:
         try:
