@@ -1,10 +1,13 @@
-"""The store's ingest works on runs of records and chunks of articles at once; what it
-stores is exactly what one record at a time stores, and a cron run of a few new records
-reads only the rows it needs."""
+"""The store's ingest works on runs of records and chunks of articles at once, the door's
+records read in worker processes; what it stores is exactly what one record at a time, all
+read in this process, stores, and a cron run of a few new records reads only the rows it
+needs."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import sqlite3
 from dataclasses import fields
 from datetime import datetime
@@ -13,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from hnp_feeds.adapters import parallel
 from hnp_feeds.publish import ingest
 from hnp_feeds.store import codec, links
 from hnp_feeds.store import ingest as store_ingest
@@ -75,7 +79,7 @@ def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
+def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     portal = catalogue(tmp_path, related_count=3)
@@ -89,7 +93,13 @@ def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
         results = [ingest(portal, [source], store_path=store, now=NOW) for source in sources]
         return [{f.name: repr(getattr(r, f.name)) for f in fields(r)} for r in results]
 
+    # Together: the door in two workers, three records at a time; alone: all read here.
+    monkeypatch.setattr(parallel, "THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
     together = run(tmp_path / "together.sqlite")
+    monkeypatch.setattr(parallel, "THRESHOLD", 10**9)
+    monkeypatch.setattr(store_ingest, "_BUILT_AT_END", ())  # every index filled row by row
     monkeypatch.setattr(store_ingest, "RUN", 1)
     monkeypatch.setattr(store_ingest, "_RELATED_CHUNK", 1)
     monkeypatch.setattr(links, "_CHUNK", 1)
@@ -100,6 +110,54 @@ def test_runs_and_chunks_store_what_one_record_at_a_time_stores(
     assert int(together[1]["changed"]) >= 5 and int(together[1]["added"]) == 2
     assert "is already the URL" not in together[1]["rejected"]
     assert stored(tmp_path / "together.sqlite") == stored(tmp_path / "alone.sqlite")
+    assert schema(tmp_path / "together.sqlite") == schema(tmp_path / "alone.sqlite")
+
+
+def schema(path: Path) -> list[tuple[str, str, str]]:
+    """Every table, index and trigger of a store, as SQLite keeps its definition."""
+    with sqlite3.connect(path) as db:
+        return sorted(db.execute("SELECT type, name, sql FROM sqlite_master"))
+
+
+def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first fill drops some indexes and builds them at its end, in its transaction: a
+    SIGKILL after rows were written (indexes dropped) leaves the store as it was."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, _ = random_portal(8, 40)
+    source = write_records(tmp_path / "a.jsonl", first)
+    store = tmp_path / "store.sqlite"
+    with store_ingest.IngestOps(store):
+        pass  # created: the schema a fill starts from
+    before = schema(store)
+    monkeypatch.setattr(store_ingest, "RUN", 5)
+    done = store_ingest._Writes.done
+
+    def killed(self: store_ingest._Writes, db: sqlite3.Connection) -> None:
+        done(self, db)
+        if self.rows and len(self.rows) == 5:  # the first run written
+            seen = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            (tmp_path / "indexes").write_text(" ".join(name for (name,) in seen))
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(store_ingest._Writes, "done", killed)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child is killed
+        try:
+            ingest(portal, [source], store_path=store, now=NOW)
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    assert not set((tmp_path / "indexes").read_text().split()) & set(store_ingest._BUILT_AT_END)
+    monkeypatch.setattr(store_ingest._Writes, "done", done)
+    with store_ingest.IngestOps(store) as reopened:  # checked at open: not a clean close
+        assert reopened.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    assert schema(store) == before
+    assert {name for _, name, _ in before} >= set(store_ingest._BUILT_AT_END)
+    result = ingest(portal, [source], store_path=store, now=NOW)
+    assert result.added > 30 and set(before) <= set(schema(store))  # related posts' tables too
 
 
 def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:

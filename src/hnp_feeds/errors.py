@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 
 class HnpFeedsError(Exception):
@@ -49,6 +50,12 @@ class RecordError(HnpFeedsError, ValueError):
     @property
     def where(self) -> str:
         return f"{self.source}:{self.position}" if self.position else self.source
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (the door's workers send them back): by its fields, not by the
+        message an exception is pickled by."""
+        fields = (self.source, self.position, self.reason, self.record_id, self.raw)
+        return type(self), fields, self.__dict__
 
 
 def printable(text: str) -> str:

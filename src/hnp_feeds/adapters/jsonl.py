@@ -6,10 +6,12 @@ import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from ..config import Limits
 from ..errors import RecordError
 from ..model import Article, Unchanged
+from .parallel import Job, door
 from .records import RawDigest, article_from_record, keep_raw
 
 
@@ -19,6 +21,7 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
     A line that is not UTF-8, not JSON or not an object is reported on its own;
     blank lines are skipped.  A line whose bytes the store has read before (option
     ``known``, see ``RawDigest``) is ``Unchanged``, before it is decoded or parsed.
+    Many lines are read in worker processes (``parallel.door``), in the same order.
     """
     source = str(path)
     digests = RawDigest(__name__, options.get("limits"), options.get("known") or {})
@@ -28,33 +31,43 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
         yield RecordError(source, "", f"cannot read the file: {exc.strerror or exc}")
         return
     with handle:
-        for number, raw in enumerate(handle, 1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            raw_hash = digests.of(raw.rstrip(b"\r\n"))
-            skipped = digests.unchanged(raw_hash, f"{source}:{number}")
-            if skipped is not None:
-                yield skipped
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = f"not UTF-8 (byte {exc.start + 1})"
-                yield RecordError(source, str(number), reason, raw=raw.decode(errors="replace"))
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RecordError(source, str(number), f"not valid JSON: {exc.msg}", raw=line)
-                continue
-            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[...
-                yield RecordError(source, str(number), f"not readable JSON: {exc}", raw=line)
-                continue
-            if not isinstance(record, dict):
-                yield RecordError(source, str(number), "a record must be a JSON object", raw=line)
-                continue
-            limits = options.get("limits")
-            article = article_from_record(record, source, number, limits, raw_hash)
-            yield keep_raw(article, partial(str, line))
+        lines = _lines(handle, source, digests)
+        items: Iterator[Article | RecordError | Unchanged] = door(
+            lines, read_line, (source, options.get("limits"))
+        )
+        yield from items
+
+
+def _lines(
+    handle: IO[bytes], source: str, digests: RawDigest
+) -> Iterator[Job | Article | RecordError | Unchanged]:
+    """Each line to read (its number, bytes and digest), or ``Unchanged``."""
+    for number, raw in enumerate(handle, 1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        raw_hash = digests.of(raw.rstrip(b"\r\n"))
+        skipped = digests.unchanged(raw_hash, f"{source}:{number}")
+        yield (number, raw, raw_hash) if skipped is None else skipped
+
+
+def read_line(
+    source: str, limits: Limits | None, number: int, raw: bytes, raw_hash: str
+) -> Article | RecordError | Unchanged | None:
+    """One line of ``source`` as an Article or a RecordError; None when it is blank."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 (byte {exc.start + 1})"
+        return RecordError(source, str(number), reason, raw=raw.decode(errors="replace"))
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RecordError(source, str(number), f"not valid JSON: {exc.msg}", raw=line)
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, [[[[...
+        return RecordError(source, str(number), f"not readable JSON: {exc}", raw=line)
+    if not isinstance(record, dict):
+        return RecordError(source, str(number), "a record must be a JSON object", raw=line)
+    article = article_from_record(record, source, number, limits, raw_hash)
+    return keep_raw(article, partial(str, line))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from ..errors import (
     error_line,
     exit_code_of,
 )
+from ..forking import default_processes
 from ..model import Site
 from ..store import IngestResult, RawRecords, SQLiteStore, content_hash, open_store
 from ..text import slugify
@@ -163,7 +163,7 @@ def _publish(
         moment,
         reissue,
         validate_feed or portal_validator(catalogue.site, moment),
-        processes=workers if workers is not None else min(os.cpu_count() or 1, 4),
+        processes=workers if workers is not None else default_processes(),
         small_run=workers is None,
         lock_fd=lock_fd,
         all_or_nothing=all_or_nothing,

@@ -6,13 +6,12 @@ wait for the lost job for ever, holding the lock)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import HnpFeedsError
+from ..forking import can_fork, worker_start
 from ..model import Site
 from ..store import CachedEntry
 from .render import EntryJob, Rendered, RenderJob, Validate, render_entries, render_job
@@ -23,7 +22,6 @@ if TYPE_CHECKING:  # multiprocessing only when forking: a small run renders here
 Job = TypeVar("Job")
 Done = TypeVar("Done")
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 #: Below this many jobs, forking workers costs more than it saves.
 MIN_PARALLEL_JOBS = 4
 #: A run of no more documents than this (one batch of ``run.BATCH``: no rendering of a
@@ -94,7 +92,7 @@ class Workers:
         memory begins as a copy of this process's."""
         if self.pool is not None or self.processes < 2 or not self._pays(work, entries):
             return
-        if not _can_fork():
+        if not can_fork():
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -103,7 +101,7 @@ class Workers:
         self.pool = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_worker_start,
+            initializer=worker_start,
             initargs=(os.getpid(), self.lock_fd),
         )
         # The pool forks its workers at its first job, not when it is made: one now.
@@ -139,29 +137,6 @@ def _results(
             "a render worker died (killed, or out of memory?); the run stopped, the files"
             " not yet written keep their previous version; the next run takes it up"
         ) from None
-
-
-def _worker_start(parent: int, lock_fd: int | None) -> None:
-    """A worker dies with its parent (a SIGKILLed publish leaves no orphan holding the
-    lock file open) and does not keep its own copy of the lock."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the worker still exits with the pool
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    if lock_fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(lock_fd)
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _warm_up() -> None:

@@ -81,6 +81,30 @@ def _related_index(db: sqlite3.Connection) -> RelatedIndex:
 #: Records stored together (their rows read in one query, written in one).
 RUN = 500
 _CACHE_KB = 65536
+#: Indexes of ``articles`` that no statement of an ingest reads by (the feeds' and the
+#: archives' orders, tombstones, raw digests, schedule): a first fill of an empty store
+#: drops them and builds each once at its end, in its transaction (a kill rolls both
+#: back), rather than row by row (at 100,000 rows, storing them costs half as much).
+_BUILT_AT_END = (
+    "articles_main", "articles_category", "articles_author", "articles_tombstones",
+    "articles_category_names", "articles_author_names", "articles_history",
+    "articles_history_category", "articles_raw_hash", "articles_scheduled",
+)  # fmt: skip
+
+
+def _drop_for_first_fill(db: sqlite3.Connection) -> list[str]:
+    """When ``articles`` is empty, ``_BUILT_AT_END`` dropped: their SQL, to build them."""
+    if db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None:
+        return []
+    marks = ",".join("?" * len(_BUILT_AT_END))
+    found = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"
+        f" AND name IN ({marks}) ORDER BY name",
+        _BUILT_AT_END,
+    ).fetchall()
+    for name, _ in found:
+        db.execute(f'DROP INDEX "{name}"')
+    return [str(sql) for _, sql in found]
 
 
 class _Run:
@@ -211,6 +235,7 @@ class IngestOps(Connection):
         # 64 MB (SQLite's default is 2 MB) keeps it from the WAL file.
         self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
         with self.transaction("ingest failed") as db:
+            build = _drop_for_first_fill(db)
             run = _Run()
             for item in items:
                 if isinstance(item, Unchanged):
@@ -242,6 +267,8 @@ class IngestOps(Connection):
             if fresh:
                 self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
                 result.unrelated = self._without_related(db, list(fresh))
+            for sql in build:
+                db.execute(sql)
         return result
 
     @staticmethod
@@ -418,7 +445,7 @@ class IngestOps(Connection):
             (
                 stored.id,
                 source_hash,
-                content_hash(body),
+                source_hash if body is text else content_hash(body),
                 stored.status,
                 int(live),
                 micros(stored.published),

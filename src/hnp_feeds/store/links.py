@@ -154,9 +154,11 @@ def _derive_chunk(
     stored: dict[str, Article],
     complete: Complete | None,
 ) -> None:
+    # The body only of those not given (a first ingest gives them all).
+    body = "NULL" if all(record_id in stored for record_id in record_ids) else "body"
     rows = select_keyed(
         db,
-        "SELECT record_id, body, own_related, computed_related, source FROM articles"
+        f"SELECT record_id, {body}, own_related, computed_related, source FROM articles"
         " WHERE record_id IN ({marks})",
         record_ids,
     )

@@ -1,0 +1,183 @@
+"""The door in worker processes, for a source of many records (a first ingest's export).
+
+``door`` maps ``work`` over a source's jobs (a raw record and where it is) and gives the
+results in the order of the source, with what ``work`` logged while reading each record
+(the adapters' warnings) logged again here, just before that record: exactly what
+reading them one by one in this process gives.  Below ``THRESHOLD`` jobs (a cron run of
+ten records) nothing is forked.  ``work`` never raises for a bad record (it is that
+record's ``RecordError``); a worker that dies (killed, out of memory) leaves its records
+and the rest to this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..forking import can_fork, default_processes, worker_start
+from . import ADAPTER_LOG
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+#: Jobs a source must have before the door forks its workers.
+THRESHOLD = 2000
+#: Jobs given to a worker at once.
+CHUNK = 250
+#: Worker processes.
+PROCESSES = default_processes()
+
+Job = tuple[Any, ...]
+Done = TypeVar("Done")
+
+
+def door(
+    entries: Iterable[Job | Done],
+    work: Callable[..., Done | None],
+    context: Job = (),
+) -> Iterator[Done]:
+    """``work(*context, *job)`` for each job of ``entries`` (a tuple), in order, leaving out
+    what is None (a blank line); an entry that is not a tuple is already done (a record the
+    store has read before) and is given as it is, in its place."""
+    stream = iter(entries)
+    ahead: list[Job | Done] = []
+    jobs = 0
+    for entry in stream:
+        ahead.append(entry)
+        jobs += isinstance(entry, tuple)
+        if jobs >= THRESHOLD:
+            break
+    if jobs < THRESHOLD or PROCESSES < 2 or not can_fork():
+        yield from _here(ahead, work, context)
+        yield from _here(stream, work, context)
+        return
+    yield from _forked(_chain(ahead, stream), work, context)
+
+
+def _chain(first: list[Job | Done], rest: Iterator[Job | Done]) -> Iterator[Job | Done]:
+    yield from first
+    first.clear()
+    yield from rest
+
+
+def _here(
+    entries: Iterable[Job | Done], work: Callable[..., Done | None], context: Job
+) -> Iterator[Done]:
+    for entry in entries:
+        done = work(*context, *entry) if isinstance(entry, tuple) else entry
+        if done is not None:
+            yield done
+
+
+_Result = list[tuple[Any, list[logging.LogRecord]]]
+
+
+def _forked(
+    entries: Iterator[Job | Done], work: Callable[..., Done | None], context: Job
+) -> Iterator[Done]:
+    # Imported here: a cron run's few records never pay for them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(
+        PROCESSES,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_begins,
+        initargs=(os.getpid(),),
+    )
+    pending: deque[tuple[list[Job | Done], Future[_Result] | None]] = deque()
+    broken = False
+    try:
+        while True:
+            chunk = list(islice(entries, CHUNK))
+            if not chunk:
+                break
+            jobs = [entry for entry in chunk if isinstance(entry, tuple)]
+            future = None
+            if jobs and not broken:
+                try:
+                    future = pool.submit(_in_worker, work, context, jobs)
+                except BrokenProcessPool:
+                    broken = True
+            pending.append((chunk, future))
+            while len(pending) > 2 * PROCESSES:
+                broken = yield from _finish(*pending.popleft(), work, context, broken)
+        while pending:
+            broken = yield from _finish(*pending.popleft(), work, context, broken)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish(
+    chunk: list[Job | Done],
+    future: Future[_Result] | None,
+    work: Callable[..., Done | None],
+    context: Job,
+    broken: bool,
+) -> Generator[Done, None, bool]:
+    """The chunk's results in order, its records' warnings logged before each; read here
+    when its worker failed (and every chunk after it, when it died).  Returns whether the
+    pool broke."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: _Result | None = None
+    if future is not None:
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            broken = True
+        except Exception:  # noqa: BLE001 - a result that could not be sent: read here
+            pass
+    if results is None:
+        yield from _here(chunk, work, context)
+        return broken
+    done = iter(results)
+    for entry in chunk:
+        if not isinstance(entry, tuple):
+            yield entry
+            continue
+        item, records = next(done)
+        for record in records:
+            logging.getLogger(record.name).handle(record)
+        if item is not None:
+            yield item
+    return broken
+
+
+class _Kept(logging.Handler):
+    """In a worker: what the adapters log, kept for the parent to log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # As ``logging.handlers.QueueHandler`` prepares one: the text made, picklable.
+        record.msg = record.getMessage()
+        record.args = record.exc_info = record.exc_text = None
+        self.records.append(record)
+
+
+_KEPT = _Kept()
+
+
+def _worker_begins(parent: int) -> None:
+    """A door worker dies with its parent; what the adapters log is kept (``_KEPT``), not
+    given to the handlers inherited from the parent."""
+    worker_start(parent)
+    logger = logging.getLogger(ADAPTER_LOG)
+    logger.handlers = [_KEPT]
+    logger.propagate = False
+
+
+def _in_worker(work: Callable[..., Any], context: Job, jobs: list[Job]) -> _Result:
+    results: _Result = []
+    for job in jobs:
+        _KEPT.records = []
+        results.append((work(*context, *job), _KEPT.records))
+    return results
