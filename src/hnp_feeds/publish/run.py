@@ -18,6 +18,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ from ..archive import (
 )
 from ..config import Catalogue
 from ..model import FeedSpec
-from ..output import Writes, remove_stale_temporaries, sync_dirs
+from ..output import Writes, commit_later, remove_stale_temporaries, sync_dirs
 from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
@@ -177,6 +178,9 @@ class Run:
         self.unsynced: set[Path] = set()
         self.writing = False  # the store says this run (or a killed one) is writing
         self.writes: Writes | None = None  # where ``_put`` adds files (``_together``)
+        #: The archive pages being put in place while the next batch is taken
+        #: (``_write_pages``), and what the store is to remember of them once they are.
+        self.settling: tuple[Future[None], dict[str, dict[int, str]]] | None = None
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
@@ -472,6 +476,7 @@ class Run:
             hand,
             lambda handed: self._write_pages(handed, broken, result),
         )
+        self._settle_pages()  # before any current document links to them
         return broken
 
     def _write_pages(self, batch: _PageBatch, broken: set[str], result: PublishResult) -> None:
@@ -502,12 +507,29 @@ class Run:
         if good:
             self.store.add_to_ledger({k: v for _, r in good for k, v in r.ids.items()}, self.now)
         done: dict[str, dict[int, str]] = {}
-        with self._together():
+        writes = Writes(set(), later=True)
+        self.writes = writes
+        try:
             for task, rendered in good:
                 for relpath, data in rendered.files.items():
                     self._write(relpath, data, result, rendered.gz.get(relpath))
                 done.setdefault(task.feed.slug, {})[task.number] = task.fingerprint
-        self._sync()
+            self._settle_pages()  # the batch before: in place first
+        except BaseException:
+            writes.discard()
+            raise
+        finally:
+            self.writes = None
+        self.settling = (commit_later(writes), done)
+
+    def _settle_pages(self) -> None:
+        """The archive pages last given to ``commit_later`` in place and their directories
+        synced (waited for): then remembered by the store."""
+        if self.settling is None:
+            return
+        committed, done = self.settling
+        self.settling = None
+        committed.result()
         for slug, written in done.items():
             self.store.save_archive_pages(slug, written)
 
