@@ -20,8 +20,9 @@ from .errors import SystemFault
 _FLUSHERS = 8
 #: Files a ``Writes`` holds open at most: the first ones put in place when it has that many.
 _STAGED = 64
-#: The same for a ``Writes`` put in place later (``commit_later``): a batch of documents.
-_STAGED_LATER = 256
+#: The same for a ``Writes`` put in place later (``commit_later``): a batch of documents
+#: (``publish.run.BATCH``) and their ``.gz``, put in place in one go.
+_STAGED_LATER = 128
 
 
 def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> bool:

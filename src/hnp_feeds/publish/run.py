@@ -482,7 +482,8 @@ class Run:
     def _write_pages(self, batch: _PageBatch, broken: set[str], result: PublishResult) -> None:
         """The rendered archive pages of ``batch`` written: the entries they were made of
         kept, their ids in the ledger (one transaction each for the batch), then their
-        files together, synced, then remembered."""
+        files staged and handed to ``commit_later`` (they go in place while the next
+        batch is taken), once the batch before is in place and remembered."""
         kept: list[CachedEntry] = []
         good: list[tuple[_PageTask, Rendered]] = []
         published = self.store.ledger_ids([rid for task in batch.tasks for rid in task.record_ids])
