@@ -9,7 +9,7 @@ import pytest
 
 from hnp_feeds import output
 from hnp_feeds.errors import SystemFault
-from hnp_feeds.output import Writes, remove_stale_temporaries, write_atomic
+from hnp_feeds.output import Writes, commit_later, remove_stale_temporaries, write_atomic
 
 
 def test_write_creates_directories_and_reports_a_change(tmp_path: Path) -> None:
@@ -84,3 +84,47 @@ def test_files_written_together_are_flushed_first_then_renamed_in_order(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         f"{name}.xml": name.encode() for name in names
     }
+
+
+def test_writes_committed_later_go_in_place_in_order_synced_and_say_what_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``commit_later``: in a thread, one ``Writes`` after the other, each file flushed
+    before its rename, the directories synced; a refused rename raised by the result,
+    leaving the old file and no temporary."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        name = Path(os.readlink(f"/proc/self/fd/{fd}")).name
+        events.append(f"D {name}" if os.path.isdir(f"/proc/self/fd/{fd}") else f"F {name}")
+
+    def replace(source: str, target: str) -> None:
+        events.append(f"R {Path(target).name}")
+        if Path(target).name == "refused.xml":
+            raise PermissionError(13, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    folder = tmp_path / "tin-moi"
+    first, second = Writes(set(), later=True), Writes(set(), later=True)
+    first.add(folder / "a.xml", b"a")
+    second.add(folder / "b.xml", b"b")
+    done = [commit_later(first), commit_later(second)]
+    for future in done:
+        future.result()
+    renames = [e for e in events if e.startswith("R ")]
+    assert renames == ["R a.xml", "R b.xml"]
+    for name in ("a.xml", "b.xml"):
+        flushed = next(i for i, e in enumerate(events) if e.startswith(f"F .{name}."))
+        assert flushed < events.index(f"R {name}") < events.index("D tin-moi", flushed)
+    assert first.unsynced == second.unsynced == set()  # synced, and emptied
+    (folder / "refused.xml").write_bytes(b"old")
+    refused = Writes(set(), later=True)
+    refused.add(folder / "refused.xml", b"new")
+    with pytest.raises(SystemFault, match="refused.xml"):
+        commit_later(refused).result()
+    assert (folder / "refused.xml").read_bytes() == b"old"
+    assert sorted(p.name for p in folder.iterdir()) == ["a.xml", "b.xml", "refused.xml"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hnp_feeds import output
+from hnp_feeds import output, precompress
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.publish import publish
 from hnp_feeds.publish.plan import config_fingerprint
@@ -116,3 +116,15 @@ def test_a_gz_that_does_not_hold_its_file_is_written_again(tmp_path: Path) -> No
         if path.suffix != ".gz":
             packed = path.with_name(path.name + ".gz").read_bytes()
             assert gzip.decompress(packed) == path.read_bytes(), path
+
+
+def test_gzip_bytes_are_the_same_every_time_with_no_name_or_time_in_the_header() -> None:
+    """zlib-ng's gzip: any gzip reader opens it, and the same bytes give the same ``.gz``
+    (an unchanged feed leaves its sibling untouched)."""
+    data = "<feed>Bài viết số 1 về thời sự</feed>\n".encode() * 200
+    packed = precompress.gzip_bytes(data)
+    assert gzip.decompress(packed) == data
+    assert packed == precompress.gzip_bytes(data)
+    flags, mtime = packed[3], int.from_bytes(packed[4:8], "little")
+    assert (flags, mtime) == (0, 0)  # no file name, no comment; mtime 0
+    assert len(packed) < len(data) // 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .errors import SystemFault
@@ -20,6 +20,9 @@ from .errors import SystemFault
 _FLUSHERS = 8
 #: Files a ``Writes`` holds open at most: the first ones put in place when it has that many.
 _STAGED = 64
+#: The same for a ``Writes`` put in place later (``commit_later``): a batch of documents
+#: (``publish.run.BATCH``) and their ``.gz``, put in place in one go.
+_STAGED_LATER = 128
 
 
 def write_atomic(path: Path, data: bytes, unsynced: set[Path] | None = None) -> bool:
@@ -50,9 +53,10 @@ class Writes:
     unless it ends in an error (then none that was not yet, and no temporary file stays).
     ``unsynced``: see ``write_atomic``."""
 
-    def __init__(self, unsynced: set[Path] | None = None) -> None:
+    def __init__(self, unsynced: set[Path] | None = None, *, later: bool = False) -> None:
         self.unsynced = unsynced
         self.staged: list[tuple[Path, str, int]] = []  # target, temporary file, open fd
+        self.most = _STAGED_LATER if later else _STAGED
 
     def __enter__(self) -> Writes:
         return self
@@ -80,7 +84,7 @@ class Writes:
         except OSError as exc:
             self.discard()
             raise SystemFault.of(exc, path) from exc
-        if len(self.staged) >= _STAGED:
+        if len(self.staged) >= self.most:
             self.commit()
         return True
 
@@ -122,7 +126,27 @@ class Writes:
         self.staged = []
 
 
+def commit_later(writes: Writes) -> Future[None]:
+    """``writes`` put in place and the directories they went into synced (its
+    ``unsynced``, emptied), in a thread, while the caller goes on: the caller waits for
+    the result before it records them as published.  Writes given to it go in place in
+    the order given, one after the other."""
+    global _committer
+    if _committer is None:
+        _committer = ThreadPoolExecutor(1, thread_name_prefix="hnp-feeds-commit")
+
+    def commit() -> None:
+        try:
+            writes.commit()
+        finally:
+            if writes.unsynced is not None:
+                sync_dirs(writes.unsynced)
+
+    return _committer.submit(commit)
+
+
 _pool: ThreadPoolExecutor | None = None
+_committer: ThreadPoolExecutor | None = None
 
 
 def _flushers() -> ThreadPoolExecutor:
@@ -135,8 +159,11 @@ def _flushers() -> ThreadPoolExecutor:
 
 
 def _stop_flushers() -> None:
-    """No thread of the pool lives on in a forked child (the render workers)."""
-    global _pool
+    """No thread of the pools lives on in a forked child (the render workers)."""
+    global _pool, _committer
+    if _committer is not None:
+        _committer.shutdown(wait=True)
+        _committer = None
     if _pool is not None:
         _pool.shutdown(wait=True)
         _pool = None

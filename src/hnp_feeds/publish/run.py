@@ -16,11 +16,13 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from ..archive import (
     ARCHIVE_DIR,
@@ -31,7 +33,7 @@ from ..archive import (
 )
 from ..config import Catalogue
 from ..model import FeedSpec
-from ..output import Writes, remove_stale_temporaries, sync_dirs
+from ..output import Writes, commit_later, remove_stale_temporaries, sync_dirs
 from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
     NEWS_LIMIT,
@@ -46,7 +48,7 @@ from ..sitemaps import (
     sitemap_number,
     sitemap_relpath,
 )
-from ..store import FeedState, HistoryMark, HistorySlot, HistoryTail, SQLiteStore
+from ..store import CachedEntry, FeedState, HistoryMark, HistorySlot, HistoryTail, SQLiteStore
 from ..writers import FEED_FILES
 from .plan import (
     config_fingerprint,
@@ -62,6 +64,9 @@ from .result import FeedSummary, PublishResult
 if TYPE_CHECKING:  # rendering (the writers, the validator, the workers) only when there is some
     from .render import Rendered, RenderJob, Validate
     from .workers import Workers
+
+Batch = TypeVar("Batch")
+Handed = TypeVar("Handed")
 
 #: How long a retracted entry is announced as an RFC 6721 ``at:deleted-entry``.
 TOMBSTONE_TTL = timedelta(days=30)
@@ -110,6 +115,15 @@ class _FeedTask:
     #: The live entries it shows, archive pages included (``Run._removes_too_much``).
     entries: int = 0
     record_ids: tuple[str, ...] = ()  # of the job's entries
+
+
+@dataclass(frozen=True)
+class _PageBatch:
+    """Archive pages handed to the workers: their tasks, jobs and results to come."""
+
+    tasks: list[_PageTask]
+    jobs: list[RenderJob]
+    rendered: Iterator[Rendered]
 
 
 @dataclass(frozen=True)
@@ -166,6 +180,9 @@ class Run:
         self.unsynced: set[Path] = set()
         self.writing = False  # the store says this run (or a killed one) is writing
         self.writes: Writes | None = None  # where ``_put`` adds files (``_together``)
+        #: The archive pages being put in place while the next batch is taken
+        #: (``_write_pages``), and what the store is to remember of them once they are.
+        self.settling: tuple[Future[None], dict[str, dict[int, str]]] | None = None
         self.held_removals: list[str] = []  # and the files to take away then
         self.withheld: dict[str, str] = {}  # record id -> why the portal policy refuses it
         self.withheld_from: set[str] = set()  # the files that failed because of them
@@ -224,16 +241,22 @@ class Run:
             broken = self._publish_archive_pages(pages, workers, result)
             # A feed with a page that failed keeps its previous current documents too.
             kept = [task for task in tasks if task.feed.slug not in broken]
-            for start in range(0, len(kept), BATCH):
-                batch = kept[start : start + BATCH]
+
+            def hand(batch: list[_FeedTask]) -> tuple[list[_FeedTask], Iterator[Rendered]]:
                 jobs = self._with_cache(
                     [t.job for t in batch], [t.record_ids for t in batch], workers
                 )
-                for task, rendered in zip(batch, workers.render(jobs), strict=True):
+                return batch, workers.render(jobs)
+
+            def take(handed: tuple[list[_FeedTask], Iterator[Rendered]]) -> None:
+                for task, rendered in zip(*handed, strict=True):
                     self.progress.advance(task.feed.slug)
                     self._keep_entries(rendered)
                     if not self._publish_feed(task, rendered, result):
                         failed.append(task.feed)
+
+            batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
+            _one_ahead(workers.parallel, batches, hand, take)
         failed += [feed for feed in planned if feed.slug in broken]
         if self.withheld:
             result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
@@ -428,11 +451,14 @@ class Run:
         self, tasks: Sequence[_PageTask], workers: Workers, result: PublishResult
     ) -> set[str]:
         """Render, validate and write archive pages, a batch at a time (bodies read from
-        the store per batch); the slugs of feeds with a page that failed."""
+        the store per batch); the slugs of feeds with a page that failed.  With workers,
+        a batch is handed to them before the one before it is written: they render while
+        this process reads and writes."""
         from .render import RenderJob
 
         broken: set[str] = set()
-        for start in range(0, len(tasks), BATCH):
+
+        def hand(start: int) -> _PageBatch:
             batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
             jobs = self._with_cache(
                 [
@@ -447,30 +473,71 @@ class Run:
                 [t.record_ids for t in batch],
                 workers,
             )
-            done: dict[str, dict[int, str]] = {}
-            with self._together():
-                for task, job, rendered in zip(batch, jobs, workers.render(jobs), strict=True):
-                    self.progress.advance(f"{task.feed.slug} {task.number}")
-                    self._keep_entries(rendered)
-                    slug = task.feed.slug
-                    if slug in broken:
-                        continue
-                    result.warnings.update(rendered.warnings)
-                    if rendered.invalid:
-                        self._refused(job, rendered, result)
-                        broken.add(slug)
-                        continue
-                    if not self._check_identity(task.feed, rendered.ids, result):
-                        broken.add(slug)
-                        continue
-                    self.store.add_to_ledger(rendered.ids, self.now)
-                    for relpath, data in rendered.files.items():
-                        self._write(relpath, data, result, rendered.gz.get(relpath))
-                    done.setdefault(slug, {})[task.number] = task.fingerprint
-            self._sync()
-            for slug, written in done.items():
-                self.store.save_archive_pages(slug, written)
+            return _PageBatch(batch, jobs, workers.render(jobs))
+
+        _one_ahead(
+            workers.parallel,
+            range(0, len(tasks), BATCH),
+            hand,
+            lambda handed: self._write_pages(handed, broken, result),
+        )
+        self._settle_pages()  # before any current document links to them
         return broken
+
+    def _write_pages(self, batch: _PageBatch, broken: set[str], result: PublishResult) -> None:
+        """The rendered archive pages of ``batch`` written: the entries they were made of
+        kept, their ids in the ledger (one transaction each for the batch), then their
+        files staged and handed to ``commit_later`` (they go in place while the next
+        batch is taken), once the batch before is in place and remembered."""
+        kept: list[CachedEntry] = []
+        good: list[tuple[_PageTask, Rendered]] = []
+        published = self.store.ledger_ids([rid for task in batch.tasks for rid in task.record_ids])
+        for task, job, rendered in zip(batch.tasks, batch.jobs, batch.rendered, strict=True):
+            self.progress.advance(f"{task.feed.slug} {task.number}")
+            if not rendered.invalid:  # what a faulty render made is never reused
+                kept += rendered.cache
+            slug = task.feed.slug
+            if slug in broken:
+                continue
+            result.warnings.update(rendered.warnings)
+            if rendered.invalid:
+                self._refused(job, rendered, result)
+                broken.add(slug)
+                continue
+            if not self._check_identity(task.feed, rendered.ids, result, published):
+                broken.add(slug)
+                continue
+            published.update(rendered.ids)
+            good.append((task, rendered))
+        self.store.save_cached_entries(kept)
+        if good:
+            self.store.add_to_ledger({k: v for _, r in good for k, v in r.ids.items()}, self.now)
+        done: dict[str, dict[int, str]] = {}
+        writes = Writes(set(), later=True)
+        self.writes = writes
+        try:
+            for task, rendered in good:
+                for relpath, data in rendered.files.items():
+                    self._write(relpath, data, result, rendered.gz.get(relpath))
+                done.setdefault(task.feed.slug, {})[task.number] = task.fingerprint
+            self._settle_pages()  # the batch before: in place first
+        except BaseException:
+            writes.discard()
+            raise
+        finally:
+            self.writes = None
+        self.settling = (commit_later(writes), done)
+
+    def _settle_pages(self) -> None:
+        """The archive pages last given to ``commit_later`` in place and their directories
+        synced (waited for): then remembered by the store."""
+        if self.settling is None:
+            return
+        committed, done = self.settling
+        self.settling = None
+        committed.result()
+        for slug, written in done.items():
+            self.store.save_archive_pages(slug, written)
 
     def _publish_feed(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
         """Check ids, then write one rendered feed; False (nothing written) if it fails."""
@@ -701,9 +768,17 @@ class Run:
         else:
             result.unchanged.append(target)
 
-    def _check_identity(self, feed: FeedSpec, ids: dict[str, str], result: PublishResult) -> bool:
-        """Every entry keeps the id it was first published with, unless reissued."""
-        published = self.store.ledger_ids(list(ids))
+    def _check_identity(
+        self,
+        feed: FeedSpec,
+        ids: dict[str, str],
+        result: PublishResult,
+        published: dict[str, str] | None = None,
+    ) -> bool:
+        """Every entry keeps the id it was first published with, unless reissued;
+        ``published``: the ledger's ids of these records, when read already."""
+        if published is None:
+            published = self.store.ledger_ids(list(ids))
         ok = True
         for record_id, new_id in sorted(ids.items()):
             old_id = published.get(record_id)
@@ -719,6 +794,24 @@ class Run:
             )
             ok = False
         return ok
+
+
+def _one_ahead(
+    parallel: bool,
+    batches: Iterable[Batch],
+    hand: Callable[[Batch], Handed],
+    take: Callable[[Handed], None],
+) -> None:
+    """Each batch handed to the workers (``hand``), then its results taken (``take``):
+    with workers (``parallel``), the next batch is handed before the results of the one
+    before are taken, so they render it while this process writes."""
+    pending: deque[Handed] = deque()
+    for batch in batches:
+        pending.append(hand(batch))
+        while len(pending) > (1 if parallel else 0):
+            take(pending.popleft())
+    while pending:
+        take(pending.popleft())
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:

@@ -112,8 +112,15 @@ class Workers:
             return work >= MIN_PARALLEL_JOBS
         return work > SMALL_RUN_DOCUMENTS or entries > SMALL_RUN_ENTRIES
 
+    @property
+    def parallel(self) -> bool:
+        """Whether jobs go to forked workers (else they run here, one by one, when their
+        results are asked)."""
+        return self.pool is not None
+
     def render(self, jobs: Sequence[RenderJob]) -> Iterator[Rendered]:
-        """Each document rendered and validated, results in order, as they come."""
+        """Each document rendered and validated, results in order, as they come; with
+        workers, every job is handed to them at once, before the first result is asked."""
         if self.pool is None or len(jobs) < 2:
             return (render_job(job, self.site, self.validate) for job in jobs)
         return _results(self.pool, _render_in_worker, jobs)
@@ -128,15 +135,31 @@ class Workers:
 def _results(
     pool: ProcessPoolExecutor, work: Callable[[Job], Done], jobs: Sequence[Job]
 ) -> Iterator[Done]:
+    """The jobs handed to the workers now (they start on them while the caller does
+    something else, the next batch's reads say), their results as they come."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        yield from pool.map(work, jobs)
+        done = pool.map(work, jobs)
     except BrokenProcessPool:
-        raise WorkerDied(
-            "a render worker died (killed, or out of memory?); the run stopped, the files"
-            " not yet written keep their previous version; the next run takes it up"
-        ) from None
+        raise _died() from None
+    return _checked(done)
+
+
+def _checked(done: Iterator[Done]) -> Iterator[Done]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield from done
+    except BrokenProcessPool:
+        raise _died() from None
+
+
+def _died() -> WorkerDied:
+    return WorkerDied(
+        "a render worker died (killed, or out of memory?); the run stopped, the files"
+        " not yet written keep their previous version; the next run takes it up"
+    )
 
 
 def _warm_up() -> None:

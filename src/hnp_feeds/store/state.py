@@ -122,11 +122,12 @@ class StateOps(Connection):
 
     def add_to_ledger(self, ids: dict[str, str], now: datetime) -> None:
         """Record the entry ids about to be published; an id already there never changes."""
+        stamp = iso(now)
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO ledger (record_id, entry_id, first_published)"
                 " VALUES (?, ?, ?)",
-                [(rid, eid, iso(now)) for rid, eid in sorted(ids.items())],
+                [(rid, eid, stamp) for rid, eid in sorted(ids.items())],
             )
 
     def save_feed_state(
