@@ -8,6 +8,7 @@ and carry the same ``element``/``parent``/``attr``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -17,6 +18,7 @@ from .atom_text import check_text_construct, needs_summary
 from .report import Report
 from .tree import atom_qname as _qname
 from .tree import elements as _elements
+from .tree import elements_and_text
 from .tree import line_of as _line
 from .tree import own_text as _text
 from .tree import split_tag as _local
@@ -53,6 +55,7 @@ ALLOWED_ATTRS: dict[str, frozenset[str]] = {
 
 # Vocabularies whose elements are never valid inside XHTML content, by their prefix.
 FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -96,9 +99,23 @@ class _AtomChecker:
             )
         return base
 
-    def check_attrs(self, el: etree._Element, name: str, parent: str) -> None:
-        allowed = ALLOWED_ATTRS.get(name, frozenset())
-        for attr in map(str, el.keys()):
+    def attributes(
+        self, el: etree._Element, base: str | None, name: str, parent: str
+    ) -> str | None:
+        """``base_of`` then ``check_attrs``: the base in force at ``el``.  An element whose
+        attributes all are its own allowed ones (most, or it has none) has nothing to say."""
+        keys = cast(list[str], el.keys())
+        if not keys or ALLOWED_ATTRS.get(name, _NONE).issuperset(keys):
+            return base
+        base = self.base_of(el, base, parent)
+        self.check_attrs(el, name, parent, keys)
+        return base
+
+    def check_attrs(
+        self, el: etree._Element, name: str, parent: str, keys: list[str] | None = None
+    ) -> None:
+        allowed = ALLOWED_ATTRS.get(name, _NONE)
+        for attr in map(str, el.keys() if keys is None else keys):
             if attr.startswith("{"):
                 continue
             if attr not in allowed:
@@ -114,14 +131,19 @@ class _AtomChecker:
         return value.strip()
 
     def no_children(self, el: etree._Element, name: str) -> None:
+        if not len(el):  # most often
+            return
         for child in _elements(el):
             self.report.error(
                 "UndefinedElement", element=_qname(child), parent=name, line=_line(child)
             )
 
-    def no_text(self, el: etree._Element, name: str, parent: str) -> None:
-        if _text(el).strip():
+    def no_text(self, el: etree._Element, name: str, parent: str) -> list[etree._Element]:
+        """UnexpectedText for text of its own in ``el``; its child elements."""
+        children, text = elements_and_text(el)
+        if text:
             self.report.error("UnexpectedText", element=name, parent=parent, line=_line(el))
+        return children
 
     def unknown_namespace(self, uri: str, el: etree._Element, parent: str) -> None:
         namespaces.check_vocabulary(
@@ -175,11 +197,11 @@ class _AtomChecker:
     def feed(self, el: etree._Element, base: str | None) -> None:
         scope = _Scope("feed", "root")
         self.check_attrs(el, "feed", "root")
-        self.no_text(el, "feed", "root")
+        children = self.no_text(el, "feed", "root")
         # RFC 4287 4.1.1: every entry needs an author, its own or the feed's, wherever the
         # feed's author is written; so look for it before walking the entries.
         scope.has_author = el.find(f"{{{self.ns}}}author" if self.ns else "author") is not None
-        for child in _elements(el):
+        for child in children:
             ns, name = _local(str(child.tag))
             if ns == self.ns and name == "entry":
                 scope.seen.add("entry")
@@ -223,8 +245,7 @@ class _AtomChecker:
                 "DuplicateElement", element=name, parent=scope.name, line=_line(child)
             )
         scope.seen.add(name)
-        child_base = self.base_of(child, base, scope.name)
-        self.check_attrs(child, name, scope.name)
+        child_base = self.attributes(child, base, name, scope.name)
         if name == "link":  # the commonest first
             self.link(child, child_base, scope)
         elif name in ("author", "contributor"):
@@ -293,13 +314,12 @@ class _AtomChecker:
         """One entry, in a feed or as an Entry Document (RFC 4287 4.1.2)."""
         self.entry_count += 1
         parent = "feed" if feed_scope is not None else "root"
-        base = self.base_of(el, base, parent)
+        base = self.attributes(el, base, "entry", parent)
         scope = _Scope("entry", parent)
-        self.check_attrs(el, "entry", parent)
-        self.no_text(el, "entry", parent)
+        children = self.no_text(el, "entry", parent)
         source_has_author = False
         content: etree._Element | None = None
-        for child in _elements(el):
+        for child in children:
             ns, name = _local(str(child.tag))
             if ns == self.ns and name == "content":
                 content = child
@@ -338,8 +358,7 @@ class _AtomChecker:
 
     def source(self, el: etree._Element, base: str | None) -> None:
         scope = _Scope("source", "entry")
-        self.no_text(el, "source", "entry")
-        for child in _elements(el):
+        for child in self.no_text(el, "source", "entry"):
             self.container_child(child, base, scope, FEED_CHILDREN - {"entry"}, FEED_SINGLE)
         self.container_end(el, scope, missing="MissingSourceElement")
 
@@ -360,8 +379,7 @@ class _AtomChecker:
 
     def person(self, el: etree._Element, name: str, parent: str) -> None:
         seen: set[str] = set()
-        self.no_text(el, name, parent)
-        for child in _elements(el):
+        for child in self.no_text(el, name, parent):
             ns, local = _local(str(child.tag))
             if ns != self.ns:
                 self.foreign_simple(child, name)

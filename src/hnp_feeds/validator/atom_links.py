@@ -14,7 +14,7 @@ from . import markup, values
 from .ext import thr
 from .namespaces import XML
 from .report import Report
-from .tree import line_of, own_text
+from .tree import attributes_of, line_of, own_text
 
 # IANA link relations registry (RFC 4287, 4685, 5005, 5023, 5829, 6903, 8288 ...).
 REGISTERED_RELS = frozenset(
@@ -40,7 +40,7 @@ FEED_LEVEL = frozenset(("feed", "channel"))
 _XML_BASE = f"{{{XML}}}base"
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """What a feed's later rules need of one of its links."""
 
@@ -50,17 +50,6 @@ class Link:
     href: str | None
     resolved: str | None
     line: int | None
-
-
-def base_of(element: etree._Element, doc_base: str | None) -> str | None:
-    """The base URI in force at ``element``: the document's, resolved through every
-    ``xml:base`` from the root down."""
-    chain = [node.get(_XML_BASE) for node in (element, *element.iterancestors())]
-    base = doc_base
-    for step in reversed(chain):
-        if step is not None:
-            base = values.resolve(base, step)
-    return base
 
 
 def check_link(
@@ -77,7 +66,8 @@ def check_link(
     line = line_of(el)
     if (el.text or len(el)) and own_text(el).strip():  # a link is most often empty
         report.warning("AtomLinkNotEmpty", element=name, parent=parent, line=line)
-    href = el.get("href")
+    attrs = attributes_of(el)
+    href = attrs.get("href")
     resolved: str | None = None
     if href is None:
         report.error("MissingHref", element=name, parent=parent, attr="href", line=line)
@@ -89,25 +79,26 @@ def check_link(
             report.warning(
                 "SameDocumentReference", element="href", parent=parent, value=href, line=line
             )
-    rel = _rel(report, el.get("rel"), name, parent, line)
-    link_type = el.get("type")
+    rel = _rel(report, attrs.get("rel"), name, parent, line)
+    link_type = attrs.get("type")
     if link_type is not None and not values.is_mime_type(link_type):
         values.check_mime_type(
             report, link_type, element=name, parent=parent, attr="type", line=line
         )
-    hreflang = el.get("hreflang")
+    hreflang = attrs.get("hreflang")
     if hreflang is not None:
         values.check_language(report, hreflang, element="hreflang", parent=parent, line=line)
-    title = el.get("title")
+    title = attrs.get("title")
     if title is not None:
         if not title:
             report.warning("AttrNotBlank", element=name, parent=parent, attr="title", line=line)
         markup.check_plain_text(report, title, element=name, parent=parent, line=line)
         markup.check_characters(report, title, element="title", parent=name, line=line)
-    length = el.get("length")
+    length = attrs.get("length")
     if length is not None:
         values.check_integer(report, length, element="length", parent=parent, line=line)
-    thr.check_link_attributes(report, el, parent)
+    if any(attr[0] == "{" for attr in attrs):  # thr:count and the like
+        thr.check_link_attributes(report, el, parent)
     link = Link(rel, link_type, hreflang, href, resolved, line)
     if rel == "self" and href is not None:
         _self_link(report, el, link, name=name, parent=parent, base=base, doc_base=doc_base)

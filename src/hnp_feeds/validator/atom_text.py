@@ -12,12 +12,14 @@ from lxml import etree
 from . import markup, namespaces, values
 from .report import Report
 from .tree import atom_qname as _qname
+from .tree import attributes_of
 from .tree import elements as _elements
 from .tree import line_of as _line
 from .tree import own_text as _text
 from .tree import split_tag as _local
 
 TEXT_TYPES = frozenset(("text", "html", "xhtml"))
+_NO_ATTRIBUTES: dict[str, str] = {}
 # Vocabularies whose elements are never valid inside XHTML content, by their prefix.
 FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
 
@@ -26,9 +28,10 @@ def check_text_construct(report: Report, el: etree._Element, parent: str, *, con
     """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3) in ``parent``."""
     _, name = _local(str(el.tag))
     line = _line(el)
-    has_src = "src" in el.attrib
+    attrs = attributes_of(el) if el.keys() else _NO_ATTRIBUTES  # most have none
+    has_src = "src" in attrs
     kind = "" if has_src else "text"
-    type_attr = el.get("type")
+    type_attr = attrs.get("type")
     if type_attr is not None:
         kind = type_attr
         if not kind:
@@ -45,7 +48,7 @@ def check_text_construct(report: Report, el: etree._Element, parent: str, *, con
             "InvalidMIMEType", element=name, parent=parent, attr="type", value=kind, line=line
         )
     if has_src:
-        src = el.get("src", "")
+        src = attrs["src"]
         values.check_uri(
             report,
             src,
@@ -57,10 +60,10 @@ def check_text_construct(report: Report, el: etree._Element, parent: str, *, con
         )
         if type_attr is None:
             report.warning("MissingTypeAttr", element=name, parent=parent, attr="type", line=line)
-    children = _elements(el)
+    children = _elements(el) if len(el) else []
     text = _text(el)
     is_xml = kind.endswith("+xml") or kind.endswith("/xml")
-    if el.get("mode") == "escaped" and children:
+    if children and attrs.get("mode") == "escaped":
         report.error("NotEscaped", element=name, parent=parent, line=line)
     if has_src:
         if text.strip():

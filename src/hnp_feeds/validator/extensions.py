@@ -39,7 +39,7 @@ from .ext import (
     xhtml,
 )
 from .report import Report
-from .tree import emit, iter_elements, line_of, local_name, namespace_of, qname
+from .tree import XmlBases, emit, iter_elements, line_of, local_name, namespace_of, qname
 
 _MODULES = (
     *(access, admin, app, atom, blogchannel, cc, content, conversations, dc, ev, feedburner),
@@ -69,6 +69,7 @@ class Extensions:
         self.base_url = base_url
         self.rss = rss
         self.sync_ids: set[str] = set()
+        self.bases = XmlBases(base_url)
         self.namespaces_said: set[str] = set()
 
     def check(self, element: etree._Element, parent: str) -> None:
@@ -96,7 +97,7 @@ class Extensions:
                 if not namespace_of(node):
                     emit(self.report, "error", "NotInANamespace", node, parent=context.name)
             return
-        if vocabulary.text_only:
+        if vocabulary.text_only and len(element):
             for child in iter_elements(element):
                 emit(
                     self.report,

@@ -16,7 +16,16 @@ from . import markup, values
 from . import namespaces as ns
 from .ext import itunes
 from .report import Report
-from .tree import attr_qname, emit, iter_elements, line_of, namespace_of, qname, text_of, xml_base
+from .tree import (
+    attr_qname,
+    elements_and_text,
+    emit,
+    iter_elements,
+    line_of,
+    namespace_of,
+    qname,
+    text_of,
+)
 from .values import Where
 from .values import parse_rfc822 as parse_rfc822  # where tests and callers found it first
 
@@ -69,6 +78,8 @@ _FORM_NAME_START = re.compile(r"[A-Za-z]")
 _CONTAINERS: Final = frozenset({"image", "textInput", "skipHours", "skipDays", "cloud"})
 _IMAGE_FORMATS = re.compile(r"\.(?:jpe?g|gif|png)$", re.I)
 _XML_ATTRIBUTE = f"{{{ns.XML}}}"
+_NONE: Final = frozenset[str]()
+_SHORT_NUMBER = re.compile("[0-9]{1,7}")
 
 
 class _RssChecker:
@@ -90,12 +101,18 @@ class _RssChecker:
     def warn(self, code: str, el: etree._Element, name: str, parent: str, **kw: str | None) -> None:
         emit(self.report, "warning", code, el, name=name, parent=parent, **kw)
 
-    def unexpected_text(self, el: etree._Element, parent: str) -> None:
-        if (el.text or "").strip() or any((c.tail or "").strip() for c in el):
+    def unexpected_text(self, el: etree._Element, parent: str) -> list[etree._Element]:
+        """UnexpectedText for text of its own in ``el``; its child elements."""
+        children, text = elements_and_text(el)
+        if text:
             self.err("UnexpectedText", el, qname(el), parent)
+        return children
 
     def foreign_attrs(self, el: etree._Element, allowed: frozenset[str]) -> None:
-        for attr in map(str, el.keys()):
+        keys = el.keys()
+        if not keys or allowed.issuperset(keys):  # most often: nothing to say
+            return
+        for attr in map(str, keys):
             if attr in allowed:
                 continue
             if attr.startswith("{"):
@@ -159,7 +176,7 @@ class _RssChecker:
         markup.check_html(
             self.report,
             text_of(el),
-            rel_refs=xml_base(el) is None,
+            rel_refs=self.extensions.bases.at(el)[0] is None,
             **self.at(el, name, parent),
         )
 
@@ -207,14 +224,14 @@ class _RssChecker:
     def channel(self, channel: etree._Element) -> None:
         self.channel_link = (channel.findtext("link") or "").strip()
         self.channel_title = (channel.findtext("title") or "").strip()
-        self.foreign_attrs(channel, frozenset())
-        self.unexpected_text(channel, "rss")
+        self.foreign_attrs(channel, _NONE)
+        children = self.unexpected_text(channel, "rss")
         seen: Counter[str] = Counter()
         item_seen = False
         misplaced = False
         has_self = False
         slash_comments = False
-        for child in iter_elements(channel):
+        for child in children:
             name = self.counted(child, "channel", _CHANNEL_ONCE_ALL, seen)
             if name == "item":
                 item_seen = True
@@ -461,11 +478,11 @@ class _RssChecker:
     # items ---------------------------------------------------------------------------
     def item(self, item: etree._Element) -> bool:
         """Check one item; True when it carries slash:comments."""
-        self.foreign_attrs(item, frozenset())
-        self.unexpected_text(item, "channel")
+        self.foreign_attrs(item, _NONE)
+        children = self.unexpected_text(item, "channel")
         seen: Counter[str] = Counter()
         description_seen = False
-        for child in iter_elements(item):
+        for child in children:
             name = self.counted(child, "item", _ITEM_ONCE_ALL, seen)
             if name == "description":
                 description_seen = True
@@ -515,7 +532,7 @@ class _RssChecker:
         if name not in ITEM_ONCE and name not in ITEM_MANY:
             self.err("UndefinedElement", el, name, "item")
             return
-        self.foreign_attrs(el, ATTRIBUTES.get(name, frozenset()))
+        self.foreign_attrs(el, ATTRIBUTES.get(name, _NONE))
         self.leaf(el, name)
         if name == "title":
             self.not_blank(el, name, "item")
@@ -547,7 +564,7 @@ class _RssChecker:
         if not value:
             self.warn("NotBlank", el, "guid", "item")
         if permalink == "false":
-            if re.fullmatch("[0-9]{1,7}", value):
+            if _SHORT_NUMBER.fullmatch(value):
                 self.warn("NotSufficientlyUnique", el, "guid", "item", value=value)
         elif not values.is_absolute(value):
             self.err("InvalidHttpGUID", el, "guid", "item", value=value)

@@ -5,12 +5,15 @@ binds), its text, its line, its child elements, and ``emit`` for a message about
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
+from typing import Any, cast
 
 from lxml import etree
 
 from .namespaces import ATOM, PREFIXES, XML
 from .report import Level, Report, tick
+from .values import resolve
 
 
 def split_tag(tag: str) -> tuple[str, str]:
@@ -36,9 +39,10 @@ _MEMO_TAG_CHARS = 300
 def namespace_of(element: etree._Element) -> str:
     """The element's namespace URI ("" for none, and for comments or PIs)."""
     tag = element.tag
-    if isinstance(tag, str) and tag.startswith("{"):
-        return tag[1:].split("}", 1)[0]
-    return ""
+    if not isinstance(tag, str):
+        return ""
+    split = _SPLIT.get(tag)
+    return (split or split_tag(tag))[0]
 
 
 def local_name(element: etree._Element) -> str:
@@ -99,6 +103,12 @@ def attr_qname(attr: str, element: etree._Element) -> str:
     return f"{prefix}:{local}" if prefix else local
 
 
+def attributes_of(element: etree._Element) -> dict[str, str]:
+    """The element's attributes by name (Clark notation), read at once: quicker than one
+    ``get`` a name for an element asked for several."""
+    return cast(dict[str, str], dict(element.items()))
+
+
 def text_of(element: etree._Element) -> str:
     """The element's text, its descendants' included (mixed content read as text)."""
     if len(element) == 0:
@@ -115,23 +125,36 @@ def own_text(element: etree._Element) -> str:
     return "".join(parts)
 
 
-def line_of(element: etree._Element) -> int | None:
-    """The element's line in the document (lxml's stubs type it loosely)."""
-    line = getattr(element, "sourceline", None)
-    return line if isinstance(line, int) else None
+#: The element's line in the document, None when libxml2 knows none (lxml's stubs type
+#: ``sourceline`` loosely); a C getter, for it is asked of nearly every element.
+line_of: Callable[[etree._Element], int | None] = attrgetter("sourceline")
 
 
 def elements(children: etree._Element) -> list[etree._Element]:
-    """The child elements (no comments or processing instructions).  Checks the time
-    budget: every walk over the document passes here."""
+    """The child elements (no comments, processing instructions or entities).  Checks the
+    time budget: every walk over the document passes here."""
     tick()
-    return [child for child in children if isinstance(child.tag, str)]
+    return list(children.iterchildren(_ELEMENTS))
+
+
+def elements_and_text(element: etree._Element) -> tuple[list[etree._Element], bool]:
+    """``elements(element)``, and whether the element holds text of its own but white
+    space (``own_text(element).strip()``).  XPath's white space is four of Python's:
+    only a text node with something else in it is a reason to look closer."""
+    children = elements(element)
+    return children, _SOME_TEXT(element) is True and bool(own_text(element).strip())
+
+
+# (an lxml tag filter: elements only)
+_ELEMENTS: Any = etree.Element
+# Is some text node a child of the element with a character but space, tab, CR, LF?
+_SOME_TEXT = etree.XPath("boolean(text()[normalize-space()])")
 
 
 def iter_elements(children: etree._Element) -> Iterator[etree._Element]:
     """The child elements, lazily (checking the time budget, as ``elements`` does)."""
     tick()
-    return (child for child in children if isinstance(child.tag, str))
+    return children.iterchildren(_ELEMENTS)
 
 
 def emit(
@@ -159,15 +182,40 @@ def emit(
     getattr(report, level)(code, **params)
 
 
-def xml_base(element: etree._Element) -> str | None:
-    """The innermost ``xml:base`` in force at the element, if any."""
-    node: etree._Element | None = element
-    while node is not None:
-        base = node.get(_XML_BASE)
-        if base is not None:
-            return base
-        node = node.getparent()
-    return None
+class XmlBases:
+    """What ``xml:base`` says at the elements of one document: the innermost one in force
+    and the base the document's URL resolves to through every one of them, from the root
+    down.  Each ancestor is looked at once, and kept by element (lxml keeps one proxy of
+    a node while it is referenced)."""
+
+    def __init__(self, doc_base: str | None) -> None:
+        self.doc_base = doc_base
+        self._inside: dict[etree._Element, tuple[str | None, str | None]] = {}
+
+    def at(self, element: etree._Element) -> tuple[str | None, str | None]:
+        """(the innermost ``xml:base`` in force at ``element`` or None, the base there)."""
+        parent = element.getparent()
+        inner, base = (None, self.doc_base) if parent is None else self._within(parent)
+        own = element.get(_XML_BASE)
+        return (inner, base) if own is None else (own, resolve(base, own))
+
+    def _within(self, element: etree._Element) -> tuple[str | None, str | None]:
+        """``at``, remembered for ``element`` and the ancestors it had to look at."""
+        known = self._inside.get(element)
+        if known is not None:
+            return known
+        chain = []
+        node: etree._Element | None = element
+        while node is not None and node not in self._inside:
+            chain.append(node)
+            node = node.getparent()
+        inner, base = self._inside[node] if node is not None else (None, self.doc_base)
+        for node in reversed(chain):
+            own = node.get(_XML_BASE)
+            if own is not None:
+                inner, base = own, resolve(base, own)
+            self._inside[node] = (inner, base)
+        return inner, base
 
 
 _XML_BASE = f"{{{XML}}}base"

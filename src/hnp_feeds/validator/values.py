@@ -198,8 +198,12 @@ def is_implausible(when: datetime, now: datetime | None = None) -> bool:
     without a zone is taken as UTC."""
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return when < PLAUSIBLE_SINCE or when > now + timedelta(minutes=10)
+    if when < PLAUSIBLE_SINCE:
+        return True
+    return when > (now or datetime.now(UTC)) + _TEN_MINUTES
+
+
+_TEN_MINUTES = timedelta(minutes=10)
 
 
 def check_date_rfc3339(
@@ -427,6 +431,14 @@ _PLAIN_HTTP_URL = re.compile(
 )
 
 
+# An http(s) URL _uri_fault finds nothing in, whatever it is asked: a host, of URI
+# characters but "/?#[]%", then a path of URI characters but "[]%" (every one in every
+# form, no percent sign that might encode nothing, no IPv6 literal, a scheme IANA knows).
+_CLEAN_HTTP_URL = re.compile(
+    r"https?://[0-9A-Za-z;:@&=+$.\-_!~*'(),]+(?:/[0-9A-Za-z;/?:@&=+$.\-_!~*'(),#]*)?"
+)
+
+
 def is_plain_http_url(value: str) -> bool:
     """Is ``value`` such a URL (``_PLAIN_HTTP_URL``)?"""
     return _PLAIN_HTTP_URL.fullmatch(value) is not None
@@ -445,7 +457,10 @@ def uri_fault(
     value: str, *, iri: bool = True, full: bool = False, error: str | None = None
 ) -> Fault | None:
     """``_uri_fault``, remembered for short values: a feed repeats its URLs (an entry's
-    link is another's related link, in Atom and RSS alike; issue 14)."""
+    link is another's related link, in Atom and RSS alike; issue 14).  A clean http(s)
+    URL (``_CLEAN_HTTP_URL``, most of a feed's) has none, without looking further."""
+    if _CLEAN_HTTP_URL.fullmatch(value) is not None:
+        return None
     if len(value) > MEMO_MAX_CHARS:
         return _uri_fault(value, iri, full, error)
     return _remembered_uri_fault(value, iri, full, error)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from lxml import etree
@@ -15,7 +16,7 @@ from lxml import etree
 from .. import markup, values
 from ..namespaces import RDF
 from ..report import Report
-from ..tree import emit, line_of, local_name, qname, text_of, xml_base
+from ..tree import XmlBases, attributes_of, emit, line_of, local_name, qname, text_of
 from ..values import Where
 
 RDF_RESOURCE = f"{{{RDF}}}resource"
@@ -28,6 +29,7 @@ class Document(Protocol):
     base_url: str | None
     rss: bool
     sync_ids: set[str]
+    bases: XmlBases
 
     def check(self, element: etree._Element, parent: str) -> None: ...
 
@@ -56,6 +58,11 @@ class Ext:
         self.parent = parent
         self.local = local_name(element)
         self.value = text_of(element)
+
+    @cached_property
+    def attrs(self) -> dict[str, str]:
+        """The element's attributes, read at once (a media element asks for a dozen)."""
+        return attributes_of(self.el)
 
     def at(
         self, name: str | None = None, parent: str | None = None, attr: str | None = None
@@ -119,7 +126,7 @@ class Ext:
     def html(self) -> None:
         """Escaped HTML; relative references in it are ContainsRelRef in RSS without an
         xml:base (the W3C's rule for RSS), never in Atom, which resolves them."""
-        rel_refs = self.doc.rss and xml_base(self.el) is None
+        rel_refs = self.doc.rss and self.doc.bases.at(self.el)[0] is None
         markup.check_html(self.report, self.value, rel_refs=rel_refs, **self.at())
 
     def language(self, value: str | None = None, name: str | None = None) -> None:

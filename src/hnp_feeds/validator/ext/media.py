@@ -52,7 +52,7 @@ def _media_attr(
     x: Ext, attr: str, kind: str, *, required: bool = False, choices: frozenset[str] = frozenset()
 ) -> None:
     """One attribute of a media element, faults named {element: attr, parent: element}."""
-    value = x.el.get(attr)
+    value = x.attrs.get(attr)
     if value is None:
         if required:
             x.err("MissingAttribute", attr=attr)
