@@ -38,13 +38,24 @@ _SITE_FORM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s+(\d{1,2})/(\d{1,2})/(\d{4})\s*
 _NAIVE_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
+def last_transition(zone: pytz.BaseTzInfo) -> tuple[datetime, timedelta] | None:
+    """(the naive UTC time of a pytz zone's last transition, the UTC offset of every
+    instant from then on: pytz's ``fromutc`` finds an instant's period by bisecting these
+    times), or None for a zone without transitions."""
+    times = getattr(zone, "_utc_transition_times", None)
+    periods = getattr(zone, "_transition_info", None)
+    if not times or not periods or len(times) != len(periods):
+        return None
+    return times[-1], periods[-1][0]
+
+
 # The zone has kept one offset since its last transition (+07 since 13 June 1975).  pytz's
 # ``localize`` weighs the offsets in force a day either side of a wall time; from a day
 # after that transition both are that one offset, so a wall time there is the instant
 # that offset before it, which pytz converts (``astimezone``) 15 times faster.
-_LAST_CHANGE: datetime = max(getattr(LOCAL, "_utc_transition_times", [datetime.min]))
-_FIXED_SINCE = _LAST_CHANGE + timedelta(days=1)  # a local wall time
-_FIXED_OFFSET = LOCAL.localize(_FIXED_SINCE).utcoffset()
+_LAST = last_transition(LOCAL)
+_FIXED_SINCE = _LAST[0] + timedelta(days=1) if _LAST else datetime.max  # a local wall time
+_FIXED_OFFSET = _LAST[1] if _LAST else None
 
 
 def localize(naive: datetime) -> datetime:

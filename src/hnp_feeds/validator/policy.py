@@ -21,7 +21,7 @@ import pytz
 from lxml import etree
 
 from ..model import Site
-from ..timezone import ZONE_NAME, local_offset
+from ..timezone import ZONE_NAME, last_transition, local_offset
 from ..urls import same_page
 from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
@@ -114,15 +114,8 @@ def _offset_at(zone_name: str, moment: datetime) -> timedelta:
 
 @lru_cache(maxsize=16)
 def _last_transition(zone_name: str) -> tuple[datetime, timedelta] | None:
-    """(the UTC time of the pytz zone's last transition, the offset from then on), which
-    its ``fromutc`` gives any instant at or after that time (it finds an instant's
-    period by ``bisect_right`` among the transitions); None for a zone without them."""
-    zone = pytz.timezone(zone_name)
-    times = getattr(zone, "_utc_transition_times", None)
-    periods = getattr(zone, "_transition_info", None)
-    if not times or not periods or len(times) != len(periods):
-        return None
-    return times[-1], periods[-1][0]
+    """``timezone.last_transition`` of the zone named, once per zone."""
+    return last_transition(pytz.timezone(zone_name))
 
 
 @lru_cache(maxsize=MEMO_SIZE)
