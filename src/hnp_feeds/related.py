@@ -168,16 +168,13 @@ def _ceiling(docs: int) -> int:
     return max(10, int(docs * CEILING_SHARE))
 
 
-def _entries(
-    articles: Sequence[Entry], known: dict[str, int] | None = None
-) -> tuple[list[int], array[int], array[float]]:
+def _entries(articles: Sequence[Entry]) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's.  Many by numpy's one pass (``known``: term ids already made), a few
-    in plain Python."""
+    are article n's.  Many by numpy's one pass, a few in plain Python."""
     if len(articles) > FEW_ARTICLES:
         from .related_pass import hashed
 
-        return hashed(articles, known)
+        return hashed(articles)
     bounds = [0]
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
@@ -274,7 +271,6 @@ class RelatedIndex:
         # last write makes from memory (None: not such a bulk, or no longer).
         self._fresh: list[DocRow] | None = None
         self._snapshot: Snapshot | None = None
-        self._known: dict[str, int] | None = None  # in a bulk: term ids made, by name
         with _transaction(conn):  # executescript() would commit the caller's transaction
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -302,7 +298,7 @@ class RelatedIndex:
             self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
-                self._insert(candidates, *_entries(candidates, self._known))
+                self._insert(candidates, *_entries(candidates))
         return len(given)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -330,6 +326,7 @@ class RelatedIndex:
         rowids = self._free_rowids([articles[n] for n in said])  # nothing to say: none
         doc_rows = []
         docs: array[int] = array(_ID)
+        term_bytes, weight_bytes = _pack(term_ids), _pack(entry_weights)  # each one's a slice
         for n, rowid in zip(said, rowids, strict=True):
             article = articles[n]
             start, end = bounds[n], bounds[n + 1]
@@ -341,8 +338,8 @@ class RelatedIndex:
                     article.title,
                     article.category,
                     article.published,
-                    _pack(term_ids[start:end]),
-                    _pack(entry_weights[start:end]),
+                    term_bytes[8 * start : 8 * end],
+                    weight_bytes[4 * start : 4 * end],
                 )
             )
             docs.extend(array(_ID, [rowid]) * (end - start))
@@ -368,14 +365,13 @@ class RelatedIndex:
         self._pending = []
         empty = self.conn.execute("SELECT 1 FROM related_docs LIMIT 1").fetchone() is None
         self._fresh = [] if empty else None
-        self._known = {}
         try:
             yield
             self._flush(self._fresh)
         finally:
             self._pending = None
             self._pending_rows = set()
-            self._fresh = self._known = None
+            self._fresh = None
 
     def _flush(self, fresh: list[DocRow] | None = None) -> None:
         if self._pending:
@@ -560,9 +556,9 @@ class RelatedIndex:
 
     @staticmethod
     def _complete(article: Article, n: int, computed: list[Link]) -> tuple[Link, ...]:
+        if not computed or len(article.related) >= n:
+            return article.related  # (a tuple, as given)
         chosen = list(article.related)
-        if len(chosen) >= n:
-            return tuple(chosen)
         seen = {link.url for link in chosen}
         if article.url:
             seen.add(article.url)

@@ -36,22 +36,15 @@ _SEGMENTS = 32
 
 
 def hashed(
-    articles: Sequence[Entry], known: dict[str, int] | None = None, batch: int = 5000
+    articles: Sequence[Entry], batch: int = 5000
 ) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small); ``known``: the ids of
-    terms met before (a bulk's), and of these once made."""
+    a time (their text in one piece each: memory stays small)."""
     rows, terms, weights = [], [], []
     for start in range(0, len(articles), batch):
         found = vectors(articles[start : start + batch])
         rows.append(found.rows + start)
-        if known is None:
-            ids = term_hashes(found.names)
-        else:
-            new = [name for name in found.names if name not in known]
-            known.update(zip(new, term_hashes(new).tolist(), strict=True))
-            ids = np.fromiter(map(known.__getitem__, found.names), np.int64, len(found.names))
-        terms.append(ids[found.cols])
+        terms.append(term_hashes(found.names)[found.cols])
         weights.append(found.weights)
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     return (
