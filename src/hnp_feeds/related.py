@@ -20,12 +20,13 @@ the same links.
 
 Two ways to the same numbers: ``RelatedIndex.related_many`` scores a large batch (a first
 ingest) against the whole index in one pass of sparse matrix products (``related_pass``:
-scipy, block by block, with top-k per row in numpy); a few articles (a cron run) are
-indexed and scored in plain Python (numpy is not imported) from the inverted index kept
-in SQLite (``related_terms``: a term's document frequency and the
-articles that have it, with their weights; ``related_postings``: what later runs added,
-in chunks, merged into the term's row now and then), reading only the postings of their
-own telling terms.  A term is known by a 64-bit hash of its text (``term_hashes``).
+scipy, block by block against the segments of their year, with top-k per row in numpy);
+a few articles (a cron run) are indexed and scored in plain Python (numpy is not
+imported) from the inverted index kept in SQLite (``related_terms``: a term's document
+frequency and the articles that have it, with their weights; ``related_postings``: what
+later runs added, in chunks, merged into the term's row now and then), reading only the
+postings of their own telling terms.  A term is known by a 64-bit hash of its text
+(``term_hashes``).
 """
 
 from __future__ import annotations
@@ -413,10 +414,12 @@ class RelatedIndex:
         empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
         for groups in all_groups:
             known = set() if empty else self._terms_where([g[0] for g in groups], "1")
-            new: list[Group] = []
+            new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
-            for group in groups:
-                (more if group[0] in known else new).append(group)
+            if known:
+                new = []
+                for group in groups:
+                    (more if group[0] in known else new).append(group)
             self.conn.executemany(  # a new term: its postings in its row
                 "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
             )

@@ -2,9 +2,12 @@
 what ``related.py`` computes for a few from the postings in plain Python, the same links.
 
 Every article's terms in one pass of the text model (``related_text.vectors``); the
-whole index in memory (``Snapshot``: a sparse matrix of articles × terms, in time
-order); the articles scored block by block against the candidates of their time window
-by sparse products, top-k per row in numpy; the postings of many entries grouped by term.
+postings of many entries grouped by term in one sort (``Postings``), which for a first
+ingest also gives the whole index in memory (``Snapshot``: a sparse matrix of articles ×
+terms, in time order; otherwise read from the index); its telling terms cut in segments
+of time, each transposed (``Segments``); the articles scored a block at a time, each
+block's few telling terms multiplied with the segments of its time window only (sums in
+the order of the term ids, as the postings' are), top-k per row in numpy.
 """
 
 from __future__ import annotations
