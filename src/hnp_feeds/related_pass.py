@@ -111,7 +111,7 @@ class Postings:
         """The snapshot of an index that holds these postings only, of articles ``rows``
         (what ``Snapshot.load`` reads from it), in the order of the entries."""
         timed = sorted(range(len(rows)), key=lambda n: (rows[n][5], rows[n][0]))  # as load's
-        place = np.empty(len(rows), dtype=np.int64)
+        place = np.empty(len(rows), dtype=np.int32)
         place[timed] = np.arange(len(rows))
         position = place[self.ordinals]
         rows = [rows[n] for n in timed]
@@ -257,7 +257,7 @@ def _telling(
 class Segments:
     """The snapshot's telling terms (in at least 2 articles, at most the ceiling) by
     segments of its rows (time order): each segment transposed, terms × its articles
-    (float64), so that a block of queries is multiplied with the candidates of its
+    (float32), so that a block of queries is multiplied with the candidates of its
     window only, each query's few terms against their postings there."""
 
     column: npt.NDArray[np.int32]  # a term's column here, -1 for none
@@ -274,7 +274,7 @@ class Segments:
         keep = telling[matrix.indices]
         restricted = sparse.csr_matrix(
             (
-                matrix.data[keep].astype(np.float64),
+                matrix.data[keep],  # float32: each product makes them float64
                 column[matrix.indices[keep]],
                 np.r_[0, np.cumsum(keep)][matrix.indptr],
             ),
