@@ -20,12 +20,13 @@ the same links.
 
 Two ways to the same numbers: ``RelatedIndex.related_many`` scores a large batch (a first
 ingest) against the whole index in one pass of sparse matrix products (``related_pass``:
-scipy, block by block, with top-k per row in numpy); a few articles (a cron run) are
-indexed and scored in plain Python (numpy is not imported) from the inverted index kept
-in SQLite (``related_terms``: a term's document frequency and the
-articles that have it, with their weights; ``related_postings``: what later runs added,
-in chunks, merged into the term's row now and then), reading only the postings of their
-own telling terms.  A term is known by a 64-bit hash of its text (``term_hashes``).
+scipy, block by block against the segments of their year, with top-k per row in numpy);
+a few articles (a cron run) are indexed and scored in plain Python (numpy is not
+imported) from the inverted index kept in SQLite (``related_terms``: a term's document
+frequency and the articles that have it, with their weights; ``related_postings``: what
+later runs added, in chunks, merged into the term's row now and then), reading only the
+postings of their own telling terms.  A term is known by a 64-bit hash of its text
+(``term_hashes``).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ _LITTLE = sys.byteorder == "little"
 _Postings = tuple["array[int]", "array[int]", "array[float]"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
+#: An indexed article's row, as the snapshot reads it: rowid, article id, URL, title,
+#: category, published.
+DocRow = tuple[int, str, str, str, str | None, float]
 
 
 def _unpack(code: str, *blobs: bytes) -> array[Any]:
@@ -264,6 +268,10 @@ class RelatedIndex:
         # Postings not yet written (inside ``bulk``), and the rowids of their articles.
         self._pending: list[_Postings] | None = None
         self._pending_rows: set[int] = set()
+        # A bulk into an empty index: what it indexed (``DocRow``), for the snapshot its
+        # last write makes from memory (None: not such a bulk, or no longer).
+        self._fresh: list[DocRow] | None = None
+        self._snapshot: Snapshot | None = None
         with _transaction(conn):  # executescript() would commit the caller's transaction
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -275,6 +283,7 @@ class RelatedIndex:
     def add(self, articles: Iterable[Article | Entry]) -> int:
         """Index (or re-index) articles by id (an ``Entry`` is a candidate as it is);
         returns how many were given."""
+        self._snapshot = None
         given: dict[str, Entry | None] = {}
         for article in articles:
             given.pop(article.id, None)  # the last version of an id given twice
@@ -285,6 +294,7 @@ class RelatedIndex:
         with _transaction(self.conn):
             rows = self._rows_of(list(given))
             if self._pending_rows.intersection(rows):
+                self._fresh = None
                 self._flush()  # indexed in this bulk before: its postings are written first
             self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
@@ -294,6 +304,7 @@ class RelatedIndex:
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop articles from the index (deleted, retracted, withheld, not yet due)."""
+        self._snapshot = self._fresh = None
         with _transaction(self.conn):
             self._remove_rows(self._rows_of(list(ids)))
 
@@ -312,14 +323,14 @@ class RelatedIndex:
         ``entry_weights``) are ``articles[n]``'s terms."""
         if not len(term_ids):
             return  # nothing to say, none of them: no candidate
-        taken: set[int] = set()
+        said = [n for n in range(len(articles)) if bounds[n] < bounds[n + 1]]
+        rowids = self._free_rowids([articles[n] for n in said])  # nothing to say: none
         doc_rows = []
         docs: array[int] = array(_ID)
-        for n, article in enumerate(articles):
+        term_bytes, weight_bytes = _pack(term_ids), _pack(entry_weights)  # each one's a slice
+        for n, rowid in zip(said, rowids, strict=True):
+            article = articles[n]
             start, end = bounds[n], bounds[n + 1]
-            if start == end:
-                continue  # nothing to say: no candidate
-            rowid = self._free_rowid(article, taken)
             doc_rows.append(
                 (
                     rowid,
@@ -328,8 +339,8 @@ class RelatedIndex:
                     article.title,
                     article.category,
                     article.published,
-                    _pack(term_ids[start:end]),
-                    _pack(entry_weights[start:end]),
+                    term_bytes[8 * start : 8 * end],
+                    weight_bytes[4 * start : 4 * end],
                 )
             )
             docs.extend(array(_ID, [rowid]) * (end - start))
@@ -343,7 +354,9 @@ class RelatedIndex:
             self._write_postings(docs, term_ids, entry_weights)
         else:
             self._pending.append((docs, term_ids, entry_weights))
-            self._pending_rows.update(int(rowid) for rowid, *_ in doc_rows)
+            self._pending_rows.update(rowids)
+            if self._fresh is not None:
+                self._fresh += [row[:6] for row in doc_rows]
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
@@ -351,14 +364,17 @@ class RelatedIndex:
         the postings of all they index written once, at the end, as one ``add`` of them
         all writes them; memory holds only their terms, not their text."""
         self._pending = []
+        empty = self.conn.execute("SELECT 1 FROM related_docs LIMIT 1").fetchone() is None
+        self._fresh = [] if empty else None
         try:
             yield
-            self._flush()
+            self._flush(self._fresh)
         finally:
             self._pending = None
             self._pending_rows = set()
+            self._fresh = None
 
-    def _flush(self) -> None:
+    def _flush(self, fresh: list[DocRow] | None = None) -> None:
         if self._pending:
             docs: array[int] = array(_ID)
             terms: array[int] = array(_ID)
@@ -369,30 +385,41 @@ class RelatedIndex:
                 weights.extend(more_weights)
             self._pending.clear()
             self._pending_rows.clear()
-            self._write_postings(docs, terms, weights)
+            self._write_postings(docs, terms, weights, fresh)
 
     def _write_postings(
         self,
         entry_docs: array[int],
         entry_terms: array[int],
         entry_weights: array[float],
+        fresh: list[DocRow] | None = None,
     ) -> None:
         """Entry k: the article of rowid ``entry_docs[k]`` has term ``entry_terms[k]`` with
         weight ``entry_weights[k]``; each term's postings in the entries' order.  Many
-        entries are written by parts (terms of one part of the hash space at a time),
-        grouped by numpy; a few in plain Python."""
+        entries are written by parts (terms of one range of ids at a time), grouped by
+        numpy; a few in plain Python.  ``fresh``: these are all the index holds, those
+        articles' rows: the snapshot is made from memory too."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
-        grouped = _grouped
-        if len(entry_terms) > _PLAIN_ENTRIES or parts > 1:
-            from .related_pass import grouped
+        postings = None
+        if fresh is not None and len(fresh) <= FEW_ARTICLES:
+            fresh = None  # scored from the postings: no snapshot
+        if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
+            from .related_pass import Postings
+
+            postings = Postings.of(entry_docs, entry_terms, entry_weights)
+            all_groups = postings.groups(parts)
+        else:
+            all_groups = _grouped(entry_docs, entry_terms, entry_weights, parts)
         run: int | None = None
         empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
-        for groups in grouped(entry_docs, entry_terms, entry_weights, parts):
+        for groups in all_groups:
             known = set() if empty else self._terms_where([g[0] for g in groups], "1")
-            new: list[Group] = []
+            new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
-            for group in groups:
-                (more if group[0] in known else new).append(group)
+            if known:
+                new = []
+                for group in groups:
+                    (more if group[0] in known else new).append(group)
             self.conn.executemany(  # a new term: its postings in its row
                 "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
             )
@@ -413,6 +440,8 @@ class RelatedIndex:
                 crowded = self._crowded([term for term, *_ in more])
                 for term in crowded:  # added to by many cron runs: its chunks made one
                     self._rewrite(term, set())
+        if postings is not None and fresh is not None:
+            self._snapshot = postings.snapshot(fresh)
 
     def _crowded(self, term_ids: list[int]) -> set[int]:
         """Which of these terms have many chunks of postings."""
@@ -425,19 +454,30 @@ class RelatedIndex:
     def _count(self, change: int) -> None:
         self.conn.execute("UPDATE related_corpus SET docs = docs + ? WHERE id = 0", (change,))
 
-    def _free_rowid(self, article: Entry, taken: set[int]) -> int:
-        """The article's rowid: its second of publication, then a slot chosen by its id."""
-        slot = zlib.crc32(article.id.encode("utf-8")) & _SLOTS
-        base = math.floor(article.published) << 16
-        while (
-            base + slot in taken
-            or self.conn.execute(
-                "SELECT 1 FROM related_docs WHERE rowid = ?", (base + slot,)
-            ).fetchone()
-        ):
-            slot = (slot + 1) & _SLOTS
-        taken.add(base + slot)
-        return base + slot
+    def _free_rowids(self, articles: list[Entry]) -> list[int]:
+        """Each article's rowid: its second of publication, then a slot chosen by its id
+        (the next one while taken: by an article indexed before, or one of these)."""
+        wanted = [
+            (math.floor(a.published) << 16, zlib.crc32(a.id.encode("utf-8")) & _SLOTS)
+            for a in articles
+        ]
+        first = {base + slot for base, slot in wanted}  # taken or not: asked at once
+        sql = "SELECT rowid FROM related_docs WHERE rowid IN ({marks})"
+        held = {int(row[0]) for row in select_in(self.conn, sql, sorted(first))}
+        taken: set[int] = set()
+        rowids = []
+        for base, slot in wanted:
+            while base + slot in taken or (
+                base + slot in held
+                if base + slot in first
+                else self.conn.execute(
+                    "SELECT 1 FROM related_docs WHERE rowid = ?", (base + slot,)
+                ).fetchone()
+            ):
+                slot = (slot + 1) & _SLOTS
+            taken.add(base + slot)
+            rowids.append(base + slot)
+        return rowids
 
     def _remove_rows(self, rowids: list[int]) -> None:
         if not rowids:
@@ -491,6 +531,8 @@ class RelatedIndex:
     def snapshot(self) -> Snapshot:
         """The whole index in memory, for scoring many articles (``related_many``) in one
         pass; it stays right while the index is not changed."""
+        if self._snapshot is not None:
+            return self._snapshot  # a bulk into an empty index made it from memory
         from .related_pass import Snapshot
 
         return Snapshot.load(self.conn)
@@ -516,17 +558,17 @@ class RelatedIndex:
         return [self._complete(a, n, found.get(a.id, [])) for a in articles]
 
     @staticmethod
-    def _complete(article: Article, n: int, computed: list[_Candidate]) -> tuple[Link, ...]:
+    def _complete(article: Article, n: int, computed: list[Link]) -> tuple[Link, ...]:
+        if not computed or len(article.related) >= n:
+            return article.related  # (a tuple, as given)
         chosen = list(article.related)
-        if len(chosen) >= n:
-            return tuple(chosen)
         seen = {link.url for link in chosen}
         if article.url:
             seen.add(article.url)
-        for candidate in computed:
-            if candidate.url not in seen:
-                seen.add(candidate.url)
-                chosen.append(Link(candidate.url, candidate.title))
+        for link in computed:
+            if link.url not in seen:
+                seen.add(link.url)
+                chosen.append(link)
                 if len(chosen) == n:
                     break
         return tuple(chosen)
@@ -534,7 +576,7 @@ class RelatedIndex:
     def _oldest(self, published: float) -> float:
         return -math.inf if self.window_days is None else published - self.window_days * 86400
 
-    def _score_one(self, query: _Query) -> list[_Candidate]:
+    def _score_one(self, query: _Query) -> list[Link]:
         """Score one article from the postings of its telling terms (plain Python: the
         sums in the same order as numpy's would be)."""
         docs_count = self._documents()
@@ -582,4 +624,4 @@ class RelatedIndex:
             if score >= THRESHOLD:
                 found.append(_Candidate(score, published, article_id, url, title))
         found.sort(key=lambda c: (-c.score, -c.published, c.article_id))
-        return found[: query.wanted]
+        return [Link(c.url, c.title) for c in found[: query.wanted]]

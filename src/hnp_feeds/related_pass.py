@@ -2,9 +2,12 @@
 what ``related.py`` computes for a few from the postings in plain Python, the same links.
 
 Every article's terms in one pass of the text model (``related_text.vectors``); the
-whole index in memory (``Snapshot``: a sparse matrix of articles × terms, in time
-order); the articles scored block by block against the candidates of their time window
-by sparse products, top-k per row in numpy; the postings of many entries grouped by term.
+postings of many entries grouped by term in one sort (``Postings``), which for a first
+ingest also gives the whole index in memory (``Snapshot``: a sparse matrix of articles ×
+terms, in time order; otherwise read from the index); its telling terms cut in segments
+of time, each transposed (``Segments``); the articles scored a block at a time, each
+block's few telling terms multiplied with the segments of its time window only (sums in
+the order of the term ids, as the postings' are), top-k per row in numpy.
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ import numpy.typing as npt
 from scipy import sparse
 
 from . import related
+from .model import Link
 from .related_text import term_hashes, vectors
 
 if TYPE_CHECKING:
-    from .related import Entry, Group, RelatedIndex, _Candidate, _Query
+    from .related import DocRow, Entry, Group, RelatedIndex, _Query
 
 _ID = np.dtype("<i8")
 _WEIGHT = np.dtype("<f4")
+#: The snapshot's rows are scored by segments of at least this many (and at most
+#: ``_SEGMENTS`` segments: each holds a column pointer per telling term).
+_SEGMENT = 2048
+_SEGMENTS = 32
 
 
 def hashed(
@@ -49,79 +57,119 @@ def hashed(
     )
 
 
-def grouped(
-    entry_docs: array[int],
-    entry_terms: array[int],
-    entry_weights: array[float],
-    parts: int,
-) -> Iterator[list[Group]]:
-    """``related._grouped`` by numpy: each part's terms (by their id's low bits) with
-    their postings in the entries' order, by term id."""
-    all_docs = np.asarray(entry_docs, dtype=np.int64)
-    all_terms = np.asarray(entry_terms, dtype=np.int64)
-    all_weights = np.asarray(entry_weights, dtype=np.float32)
-    for part in range(parts):
-        if parts == 1:
-            term_ids, docs, weights = all_terms, all_docs, all_weights
-        else:
-            mine = (all_terms & (parts - 1)) == part
-            term_ids, docs, weights = all_terms[mine], all_docs[mine], all_weights[mine]
-        order = np.argsort(term_ids, kind="stable")
-        term_ids, docs, weights = term_ids[order], docs[order], weights[order]
-        del order
-        starts = np.flatnonzero(np.r_[True, term_ids[1:] != term_ids[:-1]])
-        ends = np.r_[starts[1:], len(term_ids)]
-        # Each term's postings sliced from the bytes of all (one copy, not one per term).
-        docs_bytes = docs.astype(_ID).tobytes()
-        weights_bytes = weights.astype(_WEIGHT).tobytes()
-        yield [
-            (term, e - s, docs_bytes[8 * s : 8 * e], weights_bytes[4 * s : 4 * e])
-            for term, s, e in zip(
-                term_ids[starts].tolist(), starts.tolist(), ends.tolist(), strict=True
-            )
-        ]
+@dataclass
+class Postings:
+    """Entries by term (in the order of the ids), each term's in the entries' order (one
+    stable sort): what ``related._grouped`` makes in plain Python, and, for a bulk into
+    an empty index, the snapshot (its columns are these terms)."""
+
+    docs: npt.NDArray[np.int64]  # the rowid of each entry's article
+    ordinals: npt.NDArray[np.int32]  # and which of the entries' articles it is: 0, 1, ...
+    weights: npt.NDArray[np.float32]
+    term_ids: npt.NDArray[np.int64]  # the terms, ascending
+    starts: npt.NDArray[np.int64]  # term n's entries: starts[n]:starts[n + 1]
+
+    @classmethod
+    def of(
+        cls, entry_docs: array[int], entry_terms: array[int], entry_weights: array[float]
+    ) -> Postings:
+        terms = np.asarray(entry_terms, dtype=np.int64)
+        docs = np.asarray(entry_docs, dtype=np.int64)
+        ordinals = np.cumsum(np.r_[False, docs[1:] != docs[:-1]], dtype=np.int32)
+        order = np.argsort(terms, kind="stable")
+        terms = terms[order]
+        first = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else order
+        return cls(
+            docs[order],
+            ordinals[order],
+            np.asarray(entry_weights, dtype=np.float32)[order],
+            terms[first],
+            np.r_[first, len(terms)].astype(np.int64),
+        )
+
+    def groups(self, parts: int) -> Iterator[list[Group]]:
+        """The terms in ``parts`` ranges of ids (of about as many entries each), each
+        term with its postings."""
+        cuts = np.searchsorted(self.starts, np.linspace(0, self.starts[-1], parts + 1)[1:-1])
+        bounds = np.r_[0, cuts, len(self.term_ids)].tolist()
+        for low, high in zip(bounds[:-1], bounds[1:], strict=True):
+            if low == high:
+                continue
+            first, last = int(self.starts[low]), int(self.starts[high])
+            # Each term's postings sliced from the bytes of all (one copy, not one per term).
+            docs = self.docs[first:last].astype(_ID).tobytes()
+            weights = self.weights[first:last].astype(_WEIGHT).tobytes()
+            starts = (self.starts[low : high + 1] - first).tolist()
+            yield [
+                (term, e - s, docs[8 * s : 8 * e], weights[4 * s : 4 * e])
+                for term, s, e in zip(
+                    self.term_ids[low:high].tolist(), starts[:-1], starts[1:], strict=True
+                )
+            ]
+
+    def snapshot(self, rows: list[DocRow]) -> Snapshot:
+        """The snapshot of an index that holds these postings only, of articles ``rows``
+        (what ``Snapshot.load`` reads from it), in the order of the entries."""
+        timed = sorted(range(len(rows)), key=lambda n: (rows[n][5], rows[n][0]))  # as load's
+        place = np.empty(len(rows), dtype=np.int32)
+        place[timed] = np.arange(len(rows))
+        position = place[self.ordinals]
+        rows = [rows[n] for n in timed]
+        shape = (len(rows), len(self.term_ids))
+        index_type = np.int32 if len(self.docs) < 2**31 else np.int64
+        by_term = sparse.csc_matrix(
+            (self.weights, position.astype(index_type), self.starts.astype(index_type)),
+            shape=shape,
+        )
+        matrix = by_term.tocsr()  # each article's terms in the order of their ids
+        del by_term
+        return Snapshot.build(rows, matrix, np.diff(self.starts))
 
 
 def _idf_squared(df: npt.NDArray[np.int64], docs: int) -> npt.NDArray[np.float64]:
     """``related.idf_squared`` of each term, from a table of its values by df."""
-    table = np.array(
-        [related.idf_squared(n, docs) for n in range(int(df.max(initial=0)) + 1)],
-        dtype=np.float64,
-    )
-    return table[df]
+    counts, where = np.unique(df, return_inverse=True)
+    table = np.array([related.idf_squared(n, docs) for n in counts.tolist()], dtype=np.float64)
+    return table[where]
 
 
 def score_all(
     index: RelatedIndex, queries: list[_Query], corpus: Snapshot
-) -> dict[str, list[_Candidate]]:
+) -> dict[str, list[Link]]:
     """Score many articles against the whole index in one pass of sparse products:
-    oldest first, by blocks, each against the articles of its time window only."""
+    oldest first, the queries of one segment of the snapshot at a time, each block
+    against the segments of its time window only (``Snapshot.segments``)."""
     position = corpus.position
     indexed = sorted(
         (q for q in queries if q.article.id in position), key=lambda q: position[q.article.id]
     )
     found = {q.article.id: index._score_one(q) for q in queries if q.article.id not in position}
+    if not indexed:
+        return found
     rows = np.array([position[q.article.id] for q in indexed], dtype=np.int64)
-    query_matrix = _telling(
-        corpus.matrix[rows], corpus.df, corpus.idf2, related._ceiling(len(corpus.article_ids))
+    segments = corpus.segments()
+    query_matrix = _telling(corpus.matrix[rows], corpus.df, corpus.idf2, corpus.ceiling)
+    query_matrix = sparse.csr_matrix(  # in the segments' columns: the telling terms only
+        (query_matrix.data, segments.column[query_matrix.indices], query_matrix.indptr),
+        shape=(len(rows), segments.terms),
     )
     published = np.array([q.published for q in indexed], dtype=np.float64)
     window = math.inf if index.window_days is None else index.window_days * 86400
-    wanted = max((q.wanted for q in indexed), default=0)
+    links = corpus.links()
+    starts = segments.starts
     start = 0
     while start < len(indexed):
-        # The candidates of a block: published in its window (the snapshot is in time
-        # order, so they are one slice of it); no more pairs at once than ``related._PAIRS``.
-        low = int(np.searchsorted(corpus.published, published[start] - window, "left"))
-        end = min(start + related._BLOCK, len(indexed))
-        high = int(np.searchsorted(corpus.published, published[end - 1], "right"))
-        end = min(end, start + max(1, related._PAIRS // max(1, high - low)))
-        # Candidates × block (the block's few terms transposed, not the window's), each
-        # score summed over the terms in the order of their ids, as block × candidates.
-        scores = (corpus.matrix[low:high] @ query_matrix[start:end].T.tocsr()).tocoo()
-        hopeful = scores.data * related.CATEGORY_BOOST >= related.THRESHOLD - 1e-9  # the rest: none
-        qrow, col, raw = scores.col[hopeful], scores.row[hopeful] + low, scores.data[hopeful]
-        del scores
+        # The block: queries of one segment, no more pairs with a segment than _PAIRS.
+        segment = int(np.searchsorted(starts, rows[start], "right")) - 1
+        size = int(starts[segment + 1] - starts[segment])
+        end = min(
+            int(np.searchsorted(rows, starts[segment + 1], "left")),
+            start + related._BLOCK,
+            start + max(1, related._PAIRS // size),
+        )
+        qrow, col, raw = _hopeful(
+            query_matrix[start:end], segments, published[start:end], corpus.published, window
+        )
         qpub, dpub = published[start:end][qrow], corpus.published[col]
         qcat = corpus.category[rows[start:end]][qrow]
         boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), related.CATEGORY_BOOST, 1.0)
@@ -134,24 +182,51 @@ def score_all(
         )
         qrow, col, score, dpub = qrow[keep], col[keep], score[keep], dpub[keep]
         order = np.lexsort((corpus.id_rank[col], -dpub, -score, qrow))
-        qrow, col, score, dpub = qrow[order], col[order], score[order], dpub[order]
-        firsts = np.flatnonzero(np.r_[True, qrow[1:] != qrow[:-1]]) if len(qrow) else qrow
-        rank = np.arange(len(qrow)) - np.repeat(firsts, np.diff(np.r_[firsts, len(qrow)]))
-        top = rank < wanted
-        for q_index, c, value, moment in zip(
-            qrow[top].tolist(), col[top].tolist(), score[top].tolist(), dpub[top].tolist(),
-            strict=True,
-        ):  # fmt: skip
+        qrow, col = qrow[order], col[order]
+        if not len(qrow):
+            start = end
+            continue
+        cuts = np.flatnonzero(np.r_[True, qrow[1:] != qrow[:-1]])
+        chosen = col.tolist()
+        for q_index, low, high in zip(
+            qrow[cuts].tolist(), cuts.tolist(), np.r_[cuts[1:], len(qrow)].tolist(), strict=True
+        ):
             query = indexed[start + q_index]
-            chosen = found.setdefault(query.article.id, [])
-            if len(chosen) < query.wanted:
-                chosen.append(
-                    related._Candidate(
-                        value, moment, corpus.article_ids[c], corpus.urls[c], corpus.titles[c]
-                    )
-                )
+            found[query.article.id] = [
+                links[c] for c in chosen[low : min(high, low + query.wanted)]
+            ]
         start = end
     return found
+
+
+def _hopeful(
+    block: sparse.csr_matrix,
+    segments: Segments,
+    published: npt.NDArray[np.float64],
+    times: npt.NDArray[np.float64],
+    window: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """The block's pairs (query, candidate's row) whose raw score can reach the threshold
+    (with the category's boost), and that score: the block against each segment of its
+    window (the candidates published from the oldest query's window to the newest query)."""
+    oldest = int(np.searchsorted(times, published.min() - window, "left"))
+    newest = int(np.searchsorted(times, published.max(), "right"))
+    starts = segments.starts
+    qrows, cols, raws = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    if oldest < newest:
+        first = int(np.searchsorted(starts, oldest, "right")) - 1
+        last = int(np.searchsorted(starts, newest - 1, "right")) - 1
+        for part in range(first, last + 1):
+            # Each score summed over the terms in the order of their ids, as the
+            # postings' sums are (the block's terms, each against its candidates).
+            scores = block @ segments.transposed[part]
+            hopeful = np.flatnonzero(
+                scores.data * related.CATEGORY_BOOST >= related.THRESHOLD - 1e-9
+            )
+            qrows.append(np.searchsorted(scores.indptr, hopeful, "right") - 1)
+            cols.append(scores.indices[hopeful].astype(np.int64) + int(starts[part]))
+            raws.append(scores.data[hopeful])
+    return np.concatenate(qrows), np.concatenate(cols), np.concatenate(raws)
 
 
 def _telling(
@@ -161,18 +236,57 @@ def _telling(
     ceiling: int,
 ) -> sparse.csr_matrix:
     """Each row's ``related.QUERY_TERMS`` telling terms that can say the most (weight × idf²,
-    ties by the term's id), as weight × idf²; the rest zero."""
-    coo = matrix.tocoo()
-    counts = df[coo.col]
+    ties by the term's id), as weight × idf²; the rest zero.  (The rows' terms are in the
+    order of their ids: one stable sort by the factor, then one by the row and that rank.)"""
+    row = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    counts = df[matrix.indices]
     ok = (counts >= 2) & (counts <= ceiling)
-    row, col = coo.row[ok], coo.col[ok]
-    factor = coo.data[ok].astype(np.float64) * idf2[col]
-    order = np.lexsort((col, -factor, row))
+    row, col = row[ok], matrix.indices[ok]
+    factor = matrix.data[ok].astype(np.float64) * idf2[col]
+    rank = np.empty(len(row), dtype=np.int64)
+    rank[np.argsort(-factor, kind="stable")] = np.arange(len(row))
+    order = np.argsort((row << 32) | rank)  # keys all different: any sort is this one
     row, col, factor = row[order], col[order], factor[order]
     firsts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
     rank = np.arange(len(row)) - np.repeat(firsts, np.diff(np.r_[firsts, len(row)]))
     keep = rank < related.QUERY_TERMS
     return sparse.csr_matrix((factor[keep], (row[keep], col[keep])), shape=matrix.shape)
+
+
+@dataclass
+class Segments:
+    """The snapshot's telling terms (in at least 2 articles, at most the ceiling) by
+    segments of its rows (time order): each segment transposed, terms × its articles
+    (float32), so that a block of queries is multiplied with the candidates of its
+    window only, each query's few terms against their postings there."""
+
+    column: npt.NDArray[np.int32]  # a term's column here, -1 for none
+    terms: int
+    starts: npt.NDArray[np.int64]  # each segment's first row, then the number of rows
+    transposed: list[sparse.csr_matrix]
+
+    @classmethod
+    def of(cls, corpus: Snapshot) -> Segments:
+        matrix, df = corpus.matrix, corpus.df
+        telling = (df >= 2) & (df <= corpus.ceiling)
+        column = np.full(len(df), -1, dtype=np.int32)
+        column[telling] = np.arange(int(telling.sum()), dtype=np.int32)
+        keep = telling[matrix.indices]
+        restricted = sparse.csr_matrix(
+            (
+                matrix.data[keep],  # float32: each product makes them float64
+                column[matrix.indices[keep]],
+                np.r_[0, np.cumsum(keep)][matrix.indptr],
+            ),
+            shape=(matrix.shape[0], int(telling.sum())),
+        )
+        rows = matrix.shape[0]
+        size = max(_SEGMENT, -(-rows // _SEGMENTS))
+        starts = np.r_[np.arange(0, rows, size), rows].astype(np.int64)
+        transposed = [
+            restricted[a:b].T.tocsr() for a, b in zip(starts[:-1], starts[1:], strict=True)
+        ]
+        return cls(column, int(telling.sum()), starts, transposed)
 
 
 @dataclass
@@ -189,25 +303,39 @@ class Snapshot:
     id_rank: npt.NDArray[np.int64]
     idf2: npt.NDArray[np.float64]
     position: dict[str, int]
+    _segments: Segments | None = None
+    _links: list[Link] | None = None
+
+    @property
+    def ceiling(self) -> int:
+        return related._ceiling(len(self.article_ids))
+
+    def segments(self) -> Segments:
+        """The telling terms by segments of time (made once, on first use)."""
+        if self._segments is None:
+            self._segments = Segments.of(self)
+        return self._segments
+
+    def links(self) -> list[Link]:
+        """Each article's link, by row (made once, on first use)."""
+        if self._links is None:
+            self._links = [Link(u, t) for u, t in zip(self.urls, self.titles, strict=True)]
+        return self._links
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> Snapshot:
-        ids, urls, titles, published, categories = [], [], [], [], []
+        rows: list[DocRow] = []
         lengths: list[int] = []
         # Read in pieces, each made one array: memory holds the terms once, not per row.
         term_pieces: list[npt.NDArray[np.int64]] = []
         weight_pieces: list[npt.NDArray[np.float32]] = []
         term_parts: list[bytes] = []
         weight_parts: list[bytes] = []
-        for article_id, url, title, category, moment, blob, weights in conn.execute(
-            "SELECT article_id, url, title, category, published, terms, weights"
+        for rowid, article_id, url, title, category, moment, blob, weights in conn.execute(
+            "SELECT rowid, article_id, url, title, category, published, terms, weights"
             " FROM related_docs ORDER BY published, rowid"
         ):
-            ids.append(article_id)
-            urls.append(url)
-            titles.append(title)
-            published.append(moment)
-            categories.append(category)
+            rows.append((rowid, article_id, url, title, category, moment))
             lengths.append(len(blob) // _ID.itemsize)
             term_parts.append(blob)
             weight_parts.append(weights)
@@ -227,29 +355,38 @@ class Snapshot:
         ordered = hashes[order]
         del hashes
         first = np.r_[True, ordered[1:] != ordered[:-1]]
-        term_ids = ordered[first]
+        term_count = int(first.sum())
         del ordered
         columns = np.empty(len(order), dtype=np.int32)
         columns[order] = np.cumsum(first, dtype=np.int32) - 1
         del order, first
-        df = np.bincount(columns, minlength=len(term_ids)).astype(np.int64)
+        df = np.bincount(columns, minlength=term_count).astype(np.int64)
         index_type = np.int32 if len(columns) < 2**31 else np.int64
         matrix = sparse.csr_matrix(
             (np.concatenate(weight_pieces), columns.astype(index_type), indptr.astype(index_type)),
-            shape=(len(ids), len(term_ids)),
+            shape=(len(rows), term_count),
         )
         del columns, weight_pieces
         matrix.sort_indices()  # each article's terms in the order of their ids
+        return cls.build(rows, matrix, df)
+
+    @classmethod
+    def build(
+        cls, rows: list[DocRow], matrix: sparse.csr_matrix, df: npt.NDArray[np.int64]
+    ) -> Snapshot:
+        """The snapshot of articles ``rows`` in time order, their terms ``matrix``."""
+        ids = [row[1] for row in rows]
+        categories = [row[4] for row in rows]
         slugs = {slug: n for n, slug in enumerate(sorted({c for c in categories if c}))}
         id_rank = np.empty(len(ids), dtype=np.int64)
         id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         return cls(
             matrix,
-            df,
+            df.astype(np.int64),
             ids,
-            urls,
-            titles,
-            np.array(published, dtype=np.float64),
+            [row[2] for row in rows],
+            [row[3] for row in rows],
+            np.array([row[5] for row in rows], dtype=np.float64),
             np.array([slugs.get(c, -1) if c else -1 for c in categories], dtype=np.int64),
             id_rank,
             _idf_squared(df, len(ids)),

@@ -16,6 +16,7 @@ weights, numpy not loaded).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -76,6 +77,7 @@ def normal(text: str) -> str:
     return text.lower()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a portal's tags are few, and said again and again
 def tag_term(tag: str) -> str:
     """A tag as one term (``#cốm làng vòng``): its words together, never one by one."""
     return "#" + _SPACE.sub(" ", normal(tag)).strip()
@@ -124,7 +126,11 @@ def _tokens(articles: Sequence[Text]) -> list[str]:
         for article in articles
         for text in (article.title, article.summary)
     ]
-    tokens = _SEPARATE.sub(f" {_BREAK} ", normal(f" {_MARK} ".join(texts))).split()
+    text = normal(f" {_MARK} ".join(texts))
+    # Each mark of punctuation a break (a run of them, a run of breaks: as one break).
+    for mark in {c for c in set(text) if _SEPARATE.match(c)}:
+        text = text.replace(mark, f" {_BREAK} ")
+    tokens = text.split()
     tokens.append(_MARK)
     return tokens
 
