@@ -440,7 +440,7 @@ def test_an_article_placed_is_the_article_decoded_as_far_as_its_place(article: A
     whole = article_from_json(text, "x.jsonl:1")
     assert _place(article_place(text, "x.jsonl:1")) == _place(whole)
     assert stored_id(text) == whole.id
-    # A body of another form (spaced, keys in another order) is decoded whole.
+    # A body written spaced (keys not found as ``,"key":``) is decoded whole.
     other = json.dumps(dict(reversed(json.loads(text).items())), indent=1, ensure_ascii=False)
     assert _place(article_place(other, "x.jsonl:1")) == _place(whole)
     assert stored_id(other) == whole.id

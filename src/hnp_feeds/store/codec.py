@@ -90,7 +90,8 @@ def article_place(text: str, source: str = "") -> Article:
     In ``article_to_json``'s compact, sorted form a JSON string holds no bare ``"``, so
     ``,"key":`` is a key wherever it is: ``id``, ``published`` and ``updated`` are keys of
     the article alone, ``url`` of its image too, which comes first (``url`` is its last
-    key).  A body of another form is decoded whole."""
+    key).  ``text`` is in that form (every stored body is); one in which these keys are
+    not found so (written spaced) is decoded whole."""
     try:
         published, updated = _field(text, "published"), _field(text, "updated")
         record_id, url = _field(text, "id"), _field(text, "url", last=True)
