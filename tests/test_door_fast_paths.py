@@ -281,6 +281,12 @@ _ZONES = [
 @example(naive=datetime.max, zone=timezone(timedelta(hours=-12)), fold=0)
 @example(naive=datetime.min, zone=timezone(timedelta(hours=14)), fold=0)
 @example(naive=datetime(2020, 1, 1), zone=LOCAL, fold=1)
+# to_local's own fast path (a time in the zone's last period), at its edge and across it:
+@example(naive=datetime(1975, 6, 13, 16, 0), zone=_ZONES[7], fold=0)
+@example(naive=datetime(1975, 6, 13, 15, 59, 59, 999999), zone=_ZONES[7], fold=0)
+@example(naive=datetime(1975, 6, 12, 20, 0), zone=_ZONES[7], fold=0)  # before the change
+@example(naive=datetime(2020, 1, 1), zone=_ZONES[7], fold=1)
+@example(naive=datetime.max, zone=_ZONES[7], fold=0)
 def test_to_local_is_astimezone_then_normalize(naive: datetime, zone: Any, fold: int) -> None:
     moment = naive.replace(tzinfo=zone, fold=fold)
     ours = outcome(lambda: _moment(to_local(moment)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -9,19 +10,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.adapters import read_sources
 from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Catalogue
 from hnp_feeds.errors import RecordError, StoreError, StoreUnusable
 from hnp_feeds.identity import entry_id
-from hnp_feeds.model import Article, Category, FeedSpec, Image, Link
+from hnp_feeds.model import Article, Category, FeedSpec, Image, Link, ListedPost
 from hnp_feeds.store import (
     SCHEMA_VERSION,
     SQLiteStore,
     article_from_json,
+    article_place,
     article_to_json,
     open_store,
+    stored_id,
 )
 from hnp_feeds.store import schema as store_schema
 from hnp_feeds.timezone import localize
@@ -384,3 +389,58 @@ def test_the_full_check_runs_only_when_the_file_is_not_as_a_clean_close_left_it(
     path.write_bytes(bytes(data))
     with pytest.raises(StoreUnusable, match="damaged"):
         open_store(path)
+
+
+# Text that looks like the keys ``article_place`` looks for, inside the values it skips.
+_TRICKY = st.lists(
+    st.sampled_from([*',":\\{}[] uridé\u2028', ',"url":', ',"id":"x"', ',"published":"']),
+    max_size=6,
+).map("".join)
+
+
+@st.composite
+def _stored_articles(draw: st.DrawFn) -> Article:
+    day = draw(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)))
+    published = localize(day)
+    later = draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)))
+    image = draw(st.none() | st.builds(Image, _TRICKY, _TRICKY, st.none() | _TRICKY))
+    return Article(
+        id=draw(_TRICKY.filter(bool)),
+        title=draw(_TRICKY),
+        published=published,
+        updated=localize(day + later),
+        url=draw(st.none() | _TRICKY),
+        summary=draw(_TRICKY),
+        content_html=draw(_TRICKY),
+        author=draw(st.none() | _TRICKY),
+        category=draw(st.none() | st.builds(Category, _TRICKY, _TRICKY)),
+        tags=tuple(draw(st.lists(_TRICKY, max_size=2))),
+        image=image,
+        related=tuple(draw(st.lists(st.builds(Link, _TRICKY, _TRICKY), max_size=2))),
+        listed=tuple(
+            draw(st.lists(st.builds(ListedPost, _TRICKY, st.just(published)), max_size=1))
+        ),
+    )
+
+
+def _place(article: Article) -> tuple[object, ...]:
+    return (
+        article.id,
+        article.url,
+        (article.published, article.published.utcoffset()),
+        (article.updated, article.updated.utcoffset()),
+        article.source,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(article=_stored_articles())
+def test_an_article_placed_is_the_article_decoded_as_far_as_its_place(article: Article) -> None:
+    text = article_to_json(article)
+    whole = article_from_json(text, "x.jsonl:1")
+    assert _place(article_place(text, "x.jsonl:1")) == _place(whole)
+    assert stored_id(text) == whole.id
+    # A body written spaced (keys not found as ``,"key":``) is decoded whole.
+    other = json.dumps(dict(reversed(json.loads(text).items())), indent=1, ensure_ascii=False)
+    assert _place(article_place(other, "x.jsonl:1")) == _place(whole)
+    assert stored_id(other) == whole.id

@@ -7,6 +7,7 @@ the zone's first entry, local mean time, and gives ``+07:07``: never do that.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -56,6 +57,10 @@ def last_transition(zone: pytz.BaseTzInfo) -> tuple[datetime, timedelta] | None:
 _LAST = last_transition(LOCAL)
 _FIXED_SINCE = _LAST[0] + timedelta(days=1) if _LAST else datetime.max  # a local wall time
 _FIXED_OFFSET = _LAST[1] if _LAST else None
+#: The tzinfo pytz gives every instant from then on (the store's, the adapters' times).
+_FIXED_ZONE = (
+    (_LAST[0] + timedelta(days=1)).replace(tzinfo=UTC).astimezone(LOCAL).tzinfo if _LAST else None
+)
 
 
 def localize(naive: datetime) -> datetime:
@@ -71,13 +76,24 @@ def to_local(moment: datetime) -> datetime:
     """The same instant in Asia/Ho_Chi_Minh (aware input only)."""
     if moment.tzinfo is None:
         raise ValueError(f"to_local() wants an aware datetime, got {moment!r}")
+    if (
+        moment.tzinfo is _FIXED_ZONE
+        and moment.fold == 0
+        and type(moment) is datetime
+        and moment.replace(tzinfo=None) >= _FIXED_SINCE
+    ):
+        # Already pytz's own for its instant (a wall time of the last period's one offset,
+        # on or after ``_FIXED_SINCE``): ``astimezone`` would give these very fields back.
+        return moment
     if moment.tzinfo is LOCAL:  # the zone's first entry (see above): astimezone keeps it
         return LOCAL.normalize(moment)
     return moment.astimezone(LOCAL)  # pytz's own conversion gives the period's offset
 
 
+@functools.lru_cache(maxsize=1 << 15)
 def from_iso(text: str) -> datetime:
-    """An ISO 8601 time with its offset (as the store writes one) in Asia/Ho_Chi_Minh."""
+    """An ISO 8601 time with its offset (as the store writes one) in Asia/Ho_Chi_Minh.
+    Remembered: a run reads an article's times once per document that shows it."""
     return to_local(datetime.fromisoformat(text))
 
 

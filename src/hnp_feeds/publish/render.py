@@ -31,7 +31,7 @@ from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
 from ..precompress import gzip_files
-from ..store import CachedEntry, article_from_json
+from ..store import CachedEntry, article_from_json, article_place, stored_id
 from ..validator import Report
 from ..validator.explain import explain
 from ..writers import (
@@ -102,18 +102,22 @@ class Rendered:
 
 def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
     """Render one job through the writers and validate each file it gives."""
-    entries = tuple(article_from_json(body, source) for body, source in job.bodies)
+    cache: _EntryCache | None = None
+    if job.cached is None:
+        entries = tuple(article_from_json(body, source) for body, source in job.bodies)
+    else:
+        cache = _EntryCache(job, site, validate)
+        entries = cache.entries
     document = FeedDocument(job.feed, entries, job.archive, job.tombstones)
     ids = {article.id: entry_id(site, article) for article in entries}
-    cache: _EntryCache | None = None
     assembled: dict[str, Assembled] = {}
-    if job.cached is None:
+    if cache is None:
         if job.page is None:
             files = render_formats(site, document)
         else:
             files = {archive_relpath(job.feed.slug, job.page): render_atom(site, document)}
     else:
-        cache = _EntryCache(job, entries, ids, site, validate)
+        cache.ids = ids
         assembled = {relpath: cache.assemble(document, relpath) for relpath in cache.names}
         files = {relpath: done.data for relpath, done in assembled.items()}
     invalid: dict[str, Report] = {}
@@ -136,23 +140,17 @@ def render_job(job: RenderJob, site: Site, validate: Validate) -> Rendered:
 
 
 class _EntryCache:
-    """The entries of one job as kept, and what is to be kept after it."""
+    """The entries of one job as kept, and what is to be kept after it.
 
-    def __init__(
-        self,
-        job: RenderJob,
-        entries: Sequence[Article],
-        ids: Mapping[str, str],
-        site: Site,
-        validate: Validate,
-    ) -> None:
+    An article whose entry is kept under its current key in every format of the job is
+    only placed in its documents (``store.article_place``: its id, url and times, without
+    decoding the rest of its body); the others are decoded whole, to be rendered."""
+
+    def __init__(self, job: RenderJob, site: Site, validate: Validate) -> None:
         self.cached = job.cached or {}
-        self.ids = ids  # article id -> entry id
+        self.ids: Mapping[str, str] = {}  # article id -> entry id, set by render_job
         self.site = site
         self.own = site_key(site)
-        self.bodies = {
-            article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)
-        }
         if job.page is not None:
             self.names = {archive_relpath(job.feed.slug, job.page): "atom.xml"}
         else:
@@ -160,11 +158,23 @@ class _EntryCache:
         self.validator = validate if isinstance(validate, KnownValidator) else None
         self.current: dict[tuple[str, str], CachedEntry] = {}  # under today's keys
         self.rows: dict[tuple[str, str], CachedEntry] = {}  # rendered or checked now
+        #: Each format's key of each article: (article id, format) -> key.
+        self.keys: dict[tuple[str, str], str] = {}
+        entries = []
+        for body, source in job.bodies:
+            record_id = stored_id(body)
+            kept = True
+            for filename in self.names.values():
+                key = self.keys[(record_id, filename)] = entry_key(self.own, filename, body)
+                hit = self.cached.get((record_id, filename))
+                kept = kept and hit is not None and hit.key == key
+            entries.append((article_place if kept else article_from_json)(body, source))
+        self.entries = tuple(entries)
 
     def assemble(self, document: FeedDocument, relpath: str) -> Assembled:
         """One file of the document, from the entries kept under their current key."""
         filename = self.names[relpath]
-        keys = {rid: entry_key(self.own, filename, body) for rid, body in self.bodies.items()}
+        keys = {rid: key for (rid, name), key in self.keys.items() if name == filename}
         known: dict[str, bytes] = {}
         for record_id, key in keys.items():
             hit = self.cached.get((record_id, filename))

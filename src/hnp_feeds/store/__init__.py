@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .cache import CachedEntry, CacheOps
-from .codec import article_from_json, article_to_json, content_hash
+from .codec import article_from_json, article_place, article_to_json, content_hash, stored_id
 from .ingest import IngestOps, IngestResult
 from .reads import EntryRow, HistoryMark, HistorySlot, HistoryTail, RawRecords, ReadOps
 from .reports import Rejection, ReportOps, Run
@@ -48,7 +48,9 @@ __all__ = [
     "Run",
     "SQLiteStore",
     "article_from_json",
+    "article_place",
     "article_to_json",
     "content_hash",
     "open_store",
+    "stored_id",
 ]

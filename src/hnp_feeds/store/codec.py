@@ -81,6 +81,57 @@ def article_from_json(text: str, source: str = "") -> Article:
     )
 
 
+def article_place(text: str, source: str = "") -> Article:
+    """The article of a stored body as far as its place in a document goes: its id, url,
+    ``published`` and ``updated`` (as ``article_from_json`` gives them), every other field
+    empty; read without decoding the rest of the body (its content, most of its bytes).
+    For an entry whose bytes are kept (``publish.render``): never to be rendered.
+
+    In ``article_to_json``'s compact, sorted form a JSON string holds no bare ``"``, so
+    ``,"key":`` is a key wherever it is: ``id``, ``published`` and ``updated`` are keys of
+    the article alone, ``url`` of its image too, which comes first (``url`` is its last
+    key).  ``text`` is in that form (every stored body is); one in which these keys are
+    not found so (written spaced) is decoded whole."""
+    try:
+        published, updated = _field(text, "published"), _field(text, "updated")
+        record_id, url = _field(text, "id"), _field(text, "url", last=True)
+    except (KeyError, ValueError):
+        return article_from_json(text, source)
+    if not (isinstance(record_id, str) and isinstance(published, str)):
+        return article_from_json(text, source)
+    if not isinstance(updated, str) or not isinstance(url, str | None):
+        return article_from_json(text, source)
+    return Article(
+        id=record_id,
+        title="",
+        published=from_iso(published),
+        updated=from_iso(updated),
+        url=url,
+        source=source,
+    )
+
+
+def stored_id(text: str) -> str:
+    """The article id of a stored body, read as ``article_place`` reads it."""
+    try:
+        found = _field(text, "id")
+    except (KeyError, ValueError):
+        found = None
+    return found if isinstance(found, str) else article_from_json(text).id
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _field(text: str, key: str, last: bool = False) -> Any:
+    marker = f',"{key}":'
+    at = text.rfind(marker) if last else text.find(marker)
+    if at < 0:
+        raise KeyError(key)
+    value, _ = _DECODER.raw_decode(text, at + len(marker))
+    return value
+
+
 def _local_iso(moment: datetime) -> str:
     # Articles come from the adapters already in Asia/Ho_Chi_Minh: skip the conversion.
     if getattr(moment.tzinfo, "zone", None) == ZONE_NAME:
