@@ -201,11 +201,12 @@ def _check_xml(
 ) -> None:
     if _source_clean(root, source) or _all_clean(root):
         # Nothing to say about any text: only the dates are read, in document order.
+        quiet = _quiet_dates(policy, now)
         for element in root.iter(*_DATE_READERS):
             text = element.text
             if text:
                 moment = _DATE_READERS[element.tag](text.strip())
-                if moment is not None:
+                if moment is not None and not quiet(moment):
                     _check_date(report, moment, text.strip(), partial(_where, element), policy, now)
     else:
         _check_xml_texts(report, root, policy, now)
@@ -399,6 +400,7 @@ def _check_json(
     items = document.get("items")
     if not isinstance(items, list):
         return
+    quiet = _quiet_dates(policy, now)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
@@ -406,7 +408,7 @@ def _check_json(
             value = item.get(name)
             if isinstance(value, str):
                 moment = parse_rfc3339(value.strip())
-                if moment is not None:
+                if moment is not None and not quiet(moment):
                     where = {"element": name, "parent": "item"}
                     _check_date(report, moment, value, where.copy, policy, now)
         item_id = item.get("id")
@@ -501,6 +503,18 @@ def _first_not_nfc(text: str) -> str:
     return text[:40]
 
 
+def _quiet_dates(policy: PortalPolicy, now: datetime) -> Callable[[datetime], bool]:
+    """A quick verdict for most of a feed's dates: True when ``_check_date`` has nothing
+    to say of the instant, for it is after the zone's last transition, with the offset
+    in force since, and not after ``now``.  False: ask ``_check_date``."""
+    last = _last_transition(policy.zone)
+    if last is None:
+        return lambda moment: False
+    since = last[0].replace(tzinfo=UTC)
+    offset = last[1]
+    return lambda moment: moment.utcoffset() == offset and since <= moment <= now
+
+
 def _check_date(
     report: Report,
     moment: datetime,
@@ -592,9 +606,16 @@ def _check_related(
     if not related:
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
+    # Without a fragment on either side, two URLs are one page when they are the same but
+    # for trailing slashes (``same_page``): one set look per link, for most of them.
+    plain = None if any("#" in mine for mine in own) else {mine.rstrip("/") for mine in own}
     for href, element in related:
         code, reason = _related_fault(href)
-        if code is None and any(_same_page(href, mine) for mine in own):
+        if code is None and (
+            href.rstrip("/") in plain
+            if plain is not None and "#" not in href
+            else any(_same_page(href, mine) for mine in own)
+        ):
             code = "RelatedLinkToSelf"
         if code is not None:
             href_line = _line(element) if element is not None else None
