@@ -10,6 +10,7 @@ set look."""
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -332,3 +333,37 @@ def test_a_related_link_to_its_own_entry_found_quickly_as_in_full(
         for href, _ in related
         if policy._related_fault(href)[0] is None and any(same_page(href, mine) for mine in own)
     ]
+
+
+def test_the_plain_characters_are_nfc_whatever_stands_around_them() -> None:
+    # NFC's quick check says YES of text whose every character has combining class 0 and
+    # NFC_Quick_Check=Yes; the second character of a canonical pair is "Maybe".
+    seconds = set()
+    for code in range(0x30000):
+        fields = unicodedata.decomposition(chr(code)).split()
+        if len(fields) == 2 and not fields[0].startswith("<"):
+            seconds.add(chr(int(fields[1], 16)))
+    plain = [chr(c) for c in range(0x80, 0x30000) if policy._PLAIN.fullmatch(chr(c))]
+    assert "ư" in plain and "ệ" in plain and "“" in plain and "₫" in plain
+    for char in plain:
+        assert unicodedata.combining(char) == 0, char
+        assert unicodedata.is_normalized("NFC", char), char
+        assert char not in seconds, char
+        assert policy._clean(char), char
+
+
+PLAIN_PIECES = st.sampled_from(
+    [*"aZ <>&;\t\n\r\x01\x1f\x7f\x80\x85\x9f\xa0éếệưđ“”–₫\u0301\u0338\u1161\u2000\u212b\ufffd"]
+    + ["e\u0301", "\U0001f600", "Tin mới", "\u1ea0\u0300"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=12).map("".join))
+def test_plain_utf8_is_what_the_full_text_rules_find_clean(text: str) -> None:
+    data = text.encode("utf-8")
+    if policy._utf8_plain(data):
+        assert policy._utf8_nfc(data)
+        assert all(policy._clean(part) for part in (text, *text.split("<")))
+    if text.isascii() and text.isprintable():
+        assert policy._utf8_plain(data)

@@ -255,12 +255,18 @@ _JSON_ESCAPES = ((b"\\u", b"\\"), (b"\\b", b"\\"), (b"\\f", b"\\"))
 
 
 def _utf8_clean(source: bytes, escapes: tuple[tuple[bytes, bytes], ...]) -> bool:
-    """Is every string read from ``source`` (UTF-8 bytes) clean (``_clean``), as far as
-    the bytes show: none of ``escapes``, no control, no U+FFFD, valid UTF-8 and NFC.
-    A part of NFC text is NFC, and holds no character the whole does not.  False: look
-    closer."""
+    """Is every string read from ``source`` (UTF-8 bytes its reader accepted) clean
+    (``_clean``), as far as the bytes show: none of ``escapes``, no control, no U+FFFD,
+    valid UTF-8 and NFC.  A part of NFC text is NFC, and holds no character the whole
+    does not.  False: look closer."""
     if any(rare in source and escape in source for escape, rare in escapes):
         return False
+    return _utf8_plain(source) or _utf8_nfc(source)
+
+
+def _utf8_nfc(source: bytes) -> bool:
+    """``_utf8_clean`` but for the escapes, in full: no control, no U+FFFD, valid UTF-8
+    and NFC."""
     if source.translate(None, _NOT_CONTROL) or (b"\xef" in source and b"\xef\xbf\xbd" in source):
         return False  # a C0 control or DEL; U+FFFD
     if b"\xc2" in source and _C1_UTF8.search(source):
@@ -270,6 +276,31 @@ def _utf8_clean(source: bytes, escapes: tuple[tuple[bytes, bytes], ...]) -> bool
     except UnicodeDecodeError:
         return False
     return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+def _utf8_plain(source: bytes) -> bool:
+    """A quicker verdict for ``_utf8_clean`` on most of the portal's text: True when
+    ``source``, UTF-8 its reader accepted (libxml2 does not build a tree of bytes that
+    are not, nor json.loads a document), holds but ASCII without controls and
+    ``_PLAIN`` characters.  Each of those is NFC whatever stands around it (it has
+    combining class 0 and composes with no character before it), so all of them together
+    are; none is a control or U+FFFD.  Only the bytes that are no such ASCII are decoded
+    and looked at.  False: look closer."""
+    try:
+        rest = source.translate(None, _PLAIN_ASCII).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _PLAIN.fullmatch(rest) is not None
+
+
+# ASCII but _CONTROL's controls (C0 but tab, LF, CR; DEL).
+_PLAIN_ASCII = bytes(b for b in range(0x80) if 0x20 <= b < 0x7F or b in (9, 10, 13))
+# Non-ASCII characters of combining class 0 that compose with no character before them
+# and are NFC alone (tests/test_validator_fast_paths.py holds them to unicodedata's
+# tables): Latin-1's letters and signs, Latin Extended-A and B, IPA, spacing modifiers;
+# Latin Extended Additional (Vietnamese); dashes, quotes, dots and other punctuation;
+# currency signs (the dong).
+_PLAIN = re.compile("[\u00a0-\u02ff\u1e00-\u1eff\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]*")
 
 
 _DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
