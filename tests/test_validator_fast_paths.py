@@ -2,12 +2,15 @@
 varied inputs: a clean http(s) URL that skips the URI rules, plain escaped HTML judged by
 a quicker pattern and spared the checks it cannot fail, one look at an element's children
 and text, ``xml:base`` resolved once per ancestor, the zone's offset after its last
-transition, an element's attributes looked at only when one may be at fault, and the
-portal's text rules judged on the document's bytes."""
+transition, an element's attributes looked at only when one may be at fault, the
+portal's text rules judged on the document's bytes, its date rules passed for a date
+after the zone's last transition, and a related link to its entry's own page found by a
+set look."""
 
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -16,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from hnp_feeds.urls import same_page
 from hnp_feeds.validator import PortalPolicy, Report, markup, policy, tree, validate, values
 from hnp_feeds.validator import atom as atom_module
 from hnp_feeds.validator.policy import check_policy
@@ -274,3 +278,92 @@ def test_a_related_link_judged_quickly_as_in_full(url: str, tail: str) -> None:
     assert policy._related_fault(href) == policy._remembered_related_fault.__wrapped__(href)
     own = "https://hnp.example.vn/a.html"
     assert policy._same_page(href, own) == policy.same_page(href, own)
+
+
+# Paris's last transition in pytz is in 2037, after "now"; UTC has none: no quick verdict.
+@pytest.mark.parametrize(
+    ("zone", "quick"), [("Asia/Ho_Chi_Minh", True), ("Europe/Paris", False), ("UTC", False)]
+)
+def test_a_date_judged_quiet_is_one_the_date_rules_say_nothing_of(zone: str, quick: bool) -> None:
+    rng = random.Random(zone)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    rules = PortalPolicy(now=now, zone=zone)
+    quiet = policy._quiet_dates(rules, now)
+    last = policy._last_transition(zone)
+    around = [last[0].replace(tzinfo=UTC)] if last is not None else []
+    around += [now, datetime(1975, 6, 13, tzinfo=UTC), datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC)]
+    moments = [m + timedelta(seconds=d) for m in around for d in (-1, 0, 1)]
+    moments += [
+        datetime(1950, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 90 * 366 * 86400))
+        for _ in range(200)
+    ]
+    offsets = [timedelta(0), timedelta(hours=7), timedelta(hours=1), timedelta(hours=-5)]
+    judged = 0
+    for moment in moments:
+        for offset in offsets:
+            local = moment.astimezone(timezone(offset))
+            report = Report()
+            policy._check_date(report, local, "x", dict, rules, now)
+            if quiet(local):
+                judged += 1
+                assert report.messages == []
+    assert (judged > 0) == quick
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(URLS, st.sampled_from(["", "/", "#x", "//"])).map("".join), max_size=3),
+    st.lists(
+        st.sampled_from(
+            ["https://hnp.example.vn/a.html", "https://hnp.example.vn/a.html/", "a.html#t", ""]
+        ),
+        max_size=2,
+    ),
+)
+def test_a_related_link_to_its_own_entry_found_quickly_as_in_full(
+    hrefs: list[str], own: list[str]
+) -> None:
+    related: list[tuple[str, etree._Element | None]] = [(href, None) for href in hrefs]
+    related += [(mine + tail, None) for mine in own for tail in ("", "/", "#c")]
+    report = Report()
+    policy._check_related(report, related, set(own), "entry", 3)
+    to_self = [m.params["value"] for m in report.messages if m.code == "RelatedLinkToSelf"]
+    assert to_self == [
+        href
+        for href, _ in related
+        if policy._related_fault(href)[0] is None and any(same_page(href, mine) for mine in own)
+    ]
+
+
+def test_the_plain_characters_are_nfc_whatever_stands_around_them() -> None:
+    # NFC's quick check says YES of text whose every character has combining class 0 and
+    # NFC_Quick_Check=Yes; the second character of a canonical pair is "Maybe".
+    seconds = set()
+    for code in range(0x30000):
+        fields = unicodedata.decomposition(chr(code)).split()
+        if len(fields) == 2 and not fields[0].startswith("<"):
+            seconds.add(chr(int(fields[1], 16)))
+    plain = [chr(c) for c in range(0x80, 0x30000) if policy._PLAIN.fullmatch(chr(c))]
+    assert "ư" in plain and "ệ" in plain and "“" in plain and "₫" in plain
+    for char in plain:
+        assert unicodedata.combining(char) == 0, char
+        assert unicodedata.is_normalized("NFC", char), char
+        assert char not in seconds, char
+        assert policy._clean(char), char
+
+
+PLAIN_PIECES = st.sampled_from(
+    [*"aZ <>&;\t\n\r\x01\x1f\x7f\x80\x85\x9f\xa0éếệưđ“”–₫\u0301\u0338\u1161\u2000\u212b\ufffd"]
+    + ["e\u0301", "\U0001f600", "Tin mới", "\u1ea0\u0300"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=12).map("".join))
+def test_plain_utf8_is_what_the_full_text_rules_find_clean(text: str) -> None:
+    data = text.encode("utf-8")
+    if policy._utf8_plain(data):
+        assert policy._utf8_nfc(data)
+        assert all(policy._clean(part) for part in (text, *text.split("<")))
+    if text.isascii() and text.isprintable():
+        assert policy._utf8_plain(data)

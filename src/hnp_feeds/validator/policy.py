@@ -201,11 +201,12 @@ def _check_xml(
 ) -> None:
     if _source_clean(root, source) or _all_clean(root):
         # Nothing to say about any text: only the dates are read, in document order.
+        quiet = _quiet_dates(policy, now)
         for element in root.iter(*_DATE_READERS):
             text = element.text
             if text:
                 moment = _DATE_READERS[element.tag](text.strip())
-                if moment is not None:
+                if moment is not None and not quiet(moment):
                     _check_date(report, moment, text.strip(), partial(_where, element), policy, now)
     else:
         _check_xml_texts(report, root, policy, now)
@@ -254,12 +255,18 @@ _JSON_ESCAPES = ((b"\\u", b"\\"), (b"\\b", b"\\"), (b"\\f", b"\\"))
 
 
 def _utf8_clean(source: bytes, escapes: tuple[tuple[bytes, bytes], ...]) -> bool:
-    """Is every string read from ``source`` (UTF-8 bytes) clean (``_clean``), as far as
-    the bytes show: none of ``escapes``, no control, no U+FFFD, valid UTF-8 and NFC.
-    A part of NFC text is NFC, and holds no character the whole does not.  False: look
-    closer."""
+    """Is every string read from ``source`` (UTF-8 bytes its reader accepted) clean
+    (``_clean``), as far as the bytes show: none of ``escapes``, no control, no U+FFFD,
+    valid UTF-8 and NFC.  A part of NFC text is NFC, and holds no character the whole
+    does not.  False: look closer."""
     if any(rare in source and escape in source for escape, rare in escapes):
         return False
+    return _utf8_plain(source) or _utf8_nfc(source)
+
+
+def _utf8_nfc(source: bytes) -> bool:
+    """``_utf8_clean`` but for the escapes, in full: no control, no U+FFFD, valid UTF-8
+    and NFC."""
     if source.translate(None, _NOT_CONTROL) or (b"\xef" in source and b"\xef\xbf\xbd" in source):
         return False  # a C0 control or DEL; U+FFFD
     if b"\xc2" in source and _C1_UTF8.search(source):
@@ -269,6 +276,31 @@ def _utf8_clean(source: bytes, escapes: tuple[tuple[bytes, bytes], ...]) -> bool
     except UnicodeDecodeError:
         return False
     return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+def _utf8_plain(source: bytes) -> bool:
+    """A quicker verdict for ``_utf8_clean`` on most of the portal's text: True when
+    ``source``, UTF-8 its reader accepted (libxml2 does not build a tree of bytes that
+    are not, nor json.loads a document), holds but ASCII without controls and
+    ``_PLAIN`` characters.  Each of those is NFC whatever stands around it (it has
+    combining class 0 and composes with no character before it), so all of them together
+    are; none is a control or U+FFFD.  Only the bytes that are no such ASCII are decoded
+    and looked at.  False: look closer."""
+    try:
+        rest = source.translate(None, _PLAIN_ASCII).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _PLAIN.fullmatch(rest) is not None
+
+
+# ASCII but _CONTROL's controls (C0 but tab, LF, CR; DEL).
+_PLAIN_ASCII = bytes(b for b in range(0x80) if 0x20 <= b < 0x7F or b in (9, 10, 13))
+# Non-ASCII characters of combining class 0 that compose with no character before them
+# and are NFC alone (tests/test_validator_fast_paths.py holds them to unicodedata's
+# tables): Latin-1's letters and signs, Latin Extended-A and B, IPA, spacing modifiers;
+# Latin Extended Additional (Vietnamese); dashes, quotes, dots and other punctuation;
+# currency signs (the dong).
+_PLAIN = re.compile("[\u00a0-\u02ff\u1e00-\u1eff\u2010-\u2027\u2030-\u205e\u20a0-\u20bf]*")
 
 
 _DECLARED_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
@@ -399,6 +431,7 @@ def _check_json(
     items = document.get("items")
     if not isinstance(items, list):
         return
+    quiet = _quiet_dates(policy, now)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
@@ -406,7 +439,7 @@ def _check_json(
             value = item.get(name)
             if isinstance(value, str):
                 moment = parse_rfc3339(value.strip())
-                if moment is not None:
+                if moment is not None and not quiet(moment):
                     where = {"element": name, "parent": "item"}
                     _check_date(report, moment, value, where.copy, policy, now)
         item_id = item.get("id")
@@ -501,6 +534,18 @@ def _first_not_nfc(text: str) -> str:
     return text[:40]
 
 
+def _quiet_dates(policy: PortalPolicy, now: datetime) -> Callable[[datetime], bool]:
+    """A quick verdict for most of a feed's dates: True when ``_check_date`` has nothing
+    to say of the instant, for it is after the zone's last transition, with the offset
+    in force since, and not after ``now``.  False: ask ``_check_date``."""
+    last = _last_transition(policy.zone)
+    if last is None:
+        return lambda moment: False
+    since = last[0].replace(tzinfo=UTC)
+    offset = last[1]
+    return lambda moment: moment.utcoffset() == offset and since <= moment <= now
+
+
 def _check_date(
     report: Report,
     moment: datetime,
@@ -592,9 +637,16 @@ def _check_related(
     if not related:
         report.warning("MissingRelatedLink", element="link", parent=parent, line=line, value=value)
         return
+    # Without a fragment on either side, two URLs are one page when they are the same but
+    # for trailing slashes (``same_page``): one set look per link, for most of them.
+    plain = None if any("#" in mine for mine in own) else {mine.rstrip("/") for mine in own}
     for href, element in related:
         code, reason = _related_fault(href)
-        if code is None and any(_same_page(href, mine) for mine in own):
+        if code is None and (
+            href.rstrip("/") in plain
+            if plain is not None and "#" not in href
+            else any(_same_page(href, mine) for mine in own)
+        ):
             code = "RelatedLinkToSelf"
         if code is not None:
             href_line = _line(element) if element is not None else None
