@@ -23,7 +23,15 @@ from ..selection import article_slugs, placement, selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
-from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
+from .codec import (
+    article_from_json,
+    article_to_json,
+    content_hash,
+    from_micros,
+    iso,
+    micros,
+    with_updated,
+)
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_urls
 from .reports import clear_stored, reject
@@ -230,7 +238,9 @@ class IngestOps(Connection):
         """
         result = IngestResult()
         wanted = set(reissue)
-        fresh: dict[str, None] = {}  # ids of new or changed records, in input order
+        # New or changed records, in input order, each as stored (its body encoded once:
+        # kept here, its links are derived from it and its body patched, never decoded).
+        fresh: dict[str, Article] = {}
         # An ingest reads back much of what it writes in one transaction: a page cache of
         # 64 MB (SQLite's default is 2 MB) keeps it from the WAL file.
         self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
@@ -245,7 +255,7 @@ class IngestOps(Connection):
                 if isinstance(item, RecordError) or not run.takes(item):
                     # A record of the run could change what this one finds: stored first
                     # (and a rejection is reported in the order of the records).
-                    fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
+                    fresh.update(self._store_run(db, run, site, now, wanted, result))
                     run = _Run()
                 if isinstance(item, RecordError):
                     result.sources.add(item.source)
@@ -254,7 +264,7 @@ class IngestOps(Connection):
                 else:
                     result.sources.add(split_where(item.source)[0])
                     run.add(item)
-            fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
+            fresh.update(self._store_run(db, run, site, now, wanted, result))
             # Stored again: what was refused of these records before is fixed.
             clear_stored(db, list(fresh), now)
             waiting = set(result.scheduled)
@@ -265,7 +275,9 @@ class IngestOps(Connection):
                 if self._get_meta(db, "related_index") is not None:
                     _related_index(db).remove(sorted(waiting))
             if fresh:
-                self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
+                self._relink(
+                    db, list(fresh), site.related_count, result.notes, fresh=True, given=fresh
+                )
                 result.unrelated = self._without_related(db, list(fresh))
             for sql in build:
                 db.execute(sql)
@@ -301,12 +313,12 @@ class IngestOps(Connection):
         now: datetime,
         reissue: set[str],
         result: IngestResult,
-    ) -> list[str]:
+    ) -> dict[str, Article]:
         """Store a run of records (no two with the same id or URL): what the store holds
         of them read in one query per table, each decided in order as if alone, the
-        writes done together.  Returns the ids of those new or changed."""
+        writes done together.  Returns those new or changed, by id, as stored."""
         if not run.articles:
-            return []
+            return {}
         ids = [article.id for article in run.articles]
         olds = select_keyed(
             db,
@@ -331,7 +343,7 @@ class IngestOps(Connection):
             )
         }
         writes = _Writes(stamp=iso(now))
-        stored: list[str] = []
+        stored: dict[str, Article] = {}
         for article in run.articles:
             holder = holders.get(article.url or "")
             if holder is not None and (holder[0] == article.id or holder[0] in writes.ids):
@@ -341,7 +353,7 @@ class IngestOps(Connection):
                 olds.get(article.id), ledgers.get(article.id), holder, writes,
             )  # fmt: skip
             if kept is not None:
-                stored.append(kept)
+                stored[kept.id] = kept
         writes.done(db)
         return stored
 
@@ -357,10 +369,10 @@ class IngestOps(Connection):
         ledger: str | None,
         holder: tuple[str, str] | None,
         writes: _Writes,
-    ) -> str | None:
+    ) -> Article | None:
         """Decide one record given what the store holds of it (``old``: its row, ``ledger``:
         its published entry id, ``holder``: another article that has its URL), its writes
-        into ``writes``; its id when it is new or changed, else None."""
+        into ``writes``; the article as stored when it is new or changed, else None."""
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
@@ -422,7 +434,7 @@ class IngestOps(Connection):
                 later = previous.updated + _MICROSECOND
                 stored = replace(article, updated=max(seen, later, article.published))
                 result.bumped.append(article.id)
-        body = text if stored is article else article_to_json(stored)
+        body = text if stored is article else with_updated(text, stored.updated)
         live, has_url = placement(stored, scheduled)
         slugs = article_slugs(stored)
         published_before = ledger is not None
@@ -474,7 +486,7 @@ class IngestOps(Connection):
             writes.retagged.append((stored.id,))
         writes.tags += [(stored.id, tag) for tag in slugs["tag"]]
         writes.touched |= touched
-        return stored.id
+        return stored
 
     @staticmethod
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
@@ -495,6 +507,7 @@ class IngestOps(Connection):
         *,
         fresh: bool,
         candidates: bool = True,
+        given: dict[str, Article] | None = None,
     ) -> None:
         """Related links after ``changed`` articles were stored (``fresh``: their records
         are new or changed, so their links are found again) or changed standing (released,
@@ -504,7 +517,8 @@ class IngestOps(Connection):
 
         Those that refer to them first: what they show of ``changed`` is its URL, title
         and standing, never its links (so ``changed`` are read once, and each one's links
-        derived, completed and written at once)."""
+        derived, completed and written at once).  ``given``: ``changed`` as this ingest
+        stored them (not read again; their bodies patched with their links)."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
         lost = sorted(again.lost_computed - ids)
@@ -526,12 +540,16 @@ class IngestOps(Connection):
         def complete(articles: list[Article]) -> list[tuple[str, list[Link]]]:
             return self._choose(index, articles, count, snapshot)
 
-        for chunk in self._chunks(db, changed, size=_RELATED_CHUNK):
+        for chunk in (
+            self._given_chunks(given, changed)
+            if given
+            else self._chunks(db, changed, _RELATED_CHUNK)
+        ):
             # Their links derived, related posts computed, each body written: once.
             stored = {article.id: article for article in chunk}
             derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
-                complete=complete, chunk=_RELATED_CHUNK,
+                complete=complete, chunk=_RELATED_CHUNK, written=given is not None,
             )  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
@@ -643,6 +661,14 @@ class IngestOps(Connection):
                 " ORDER BY scheduled_us, record_id"
             )
         ]
+
+    @staticmethod
+    def _given_chunks(given: dict[str, Article], ids: list[str]) -> Iterator[list[Article]]:
+        """The ``given`` articles of ``ids`` as ``_chunks`` reads them back: the store keeps
+        no ``source`` in a body (a note on a listed post names the record id instead)."""
+        for start in range(0, len(ids), _RELATED_CHUNK):
+            chunk = (given[record_id] for record_id in ids[start : start + _RELATED_CHUNK])
+            yield [replace(a, source="") if a.listed else a for a in chunk]
 
     @staticmethod
     def _chunks(db: sqlite3.Connection, ids: list[str], size: int = 500) -> Iterator[list[Article]]:
