@@ -12,6 +12,9 @@ from ..timezone import ZONE_NAME, from_iso, to_local
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
+#: The canonical form's encoder, made once (``json.dumps`` with options makes one a call):
+#: sorted keys, no spaces, text as it is.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def article_to_json(article: Article) -> str:
@@ -38,7 +41,7 @@ def article_to_json(article: Article) -> str:
             [post.title, _local_iso(post.published) if post.published else None]
             for post in article.listed
         ]
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL(fields)
 
 
 def with_related(text: str, related: tuple[Link, ...]) -> str:
@@ -59,7 +62,7 @@ def _with(text: str, key: str, after: str, value: object) -> str:
     ``updated``."""
     start = text.index(key) + len(key)
     end = text.index(after, start)
-    return text[:start] + json.dumps(value, ensure_ascii=False, separators=(",", ":")) + text[end:]
+    return text[:start] + _CANONICAL(value) + text[end:]
 
 
 def _links_form(related: tuple[Link, ...]) -> list[list[str]]:

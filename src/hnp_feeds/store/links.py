@@ -37,11 +37,12 @@ from .codec import article_from_json, article_to_json, content_hash, micros, wit
 from .state import mark_dirty
 
 _MINUTE = timedelta(minutes=1)
+_OWN_LINKS = json.JSONEncoder(ensure_ascii=False).encode  # made once, not at each call
 
 
 def own_links_json(article: Article) -> str:
     """The links the record itself gives, as kept beside its body."""
-    return json.dumps([[link.url, link.title] for link in article.related], ensure_ascii=False)
+    return _OWN_LINKS([[link.url, link.title] for link in article.related])
 
 
 def remember_urls(db: sqlite3.Connection, owners: Iterable[tuple[str, str]]) -> None:
@@ -268,9 +269,12 @@ def _derive_chunk(
             if record_id in stored:
                 stored[record_id] = article
             text = texts.get(record_id)
-            body = with_related(text, related) if text is not None else article_to_json(article)
+            if text is None:
+                body = article_to_json(article)
+                touched |= selection_keys(article)
+            else:  # its keys were marked when this ingest stored it
+                body = with_related(text, related)
             bodies.append((body, content_hash(body), record_id))
-            touched |= selection_keys(article)
             done.changed.add(record_id)
     gone = [(record_id,) for record_id, *_ in shown]
     db.executemany("DELETE FROM related_refs WHERE record_id = ?", gone)
