@@ -240,7 +240,7 @@ def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_each_new_article_is_linked_and_its_body_written_once(
+def test_each_new_article_is_encoded_once_and_linked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     """A first ingest and a later one: each new or changed article's links are derived
