@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -50,10 +50,13 @@ _RELATED_CHUNK = 2000
 _INDEX_CHUNK = 5000
 
 
-def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Article]:
+def _index_entries(
+    db: sqlite3.Connection, ids: list[str], given: Mapping[str, Article]
+) -> list[Entry | Article]:
     """What the related-posts index is given of these stored articles, in their order: a
-    candidate's ``Entry`` read from the store's columns (not decoded), any other (a draft,
-    one without a URL: the index drops it) as the article."""
+    candidate's ``Entry`` made from the article ``given`` (as this ingest stored it) or
+    read from the store's columns (not decoded), any other (a draft, one without a URL:
+    the index drops it) as the article."""
     from ..related import Entry
 
     found = select_keyed(
@@ -64,18 +67,35 @@ def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Artic
         " json_extract(body, '$.url') AS url, json_extract(body, '$.title') AS title,"
         " json_extract(body, '$.summary') AS summary, json_extract(body, '$.tags') AS tags"
         " FROM articles WHERE record_id IN ({marks}))",
-        ids,
+        [record_id for record_id in ids if record_id not in given],
     )
-    return [
-        article_from_json(body)
-        if body is not None
-        else Entry(
-            record_id, url, title, summary, tuple(json.loads(tags)), category, published / 1_000_000
-        )  # fmt: skip
-        for record_id in ids
-        if record_id in found
-        for url, title, summary, tags, category, published, body in [found[record_id]]
-    ]
+    entries: list[Entry | Article] = []
+    for record_id in ids:
+        article = given.get(record_id)
+        if article is not None:
+            if article.status != "published" or not article.url:
+                entries.append(article)
+                continue
+            category = article.category.slug if article.category else None
+            published = micros(article.published) / 1_000_000
+            entries.append(Entry(record_id, article.url, article.title, article.summary,
+                                 article.tags, category, published))  # fmt: skip
+        elif record_id in found:
+            url, title, summary, tags, category, published, body = found[record_id]
+            entries.append(
+                article_from_json(body)
+                if body is not None
+                else Entry(
+                    record_id,
+                    url,
+                    title,
+                    summary,
+                    tuple(json.loads(tags)),
+                    category,
+                    published / 1_000_000,
+                )  # fmt: skip
+            )
+    return entries
 
 
 def _related_index(db: sqlite3.Connection) -> RelatedIndex:
@@ -529,7 +549,7 @@ class IngestOps(Connection):
         # Those left with fewer than ``count`` (a related post went away) get computed ones.
         fewer = sorted(again.changed - ids - set(lost))
         # a withheld article is no candidate
-        index = self._related_index_with(db, changed if candidates else [])
+        index = self._related_index_with(db, changed if candidates else [], given or {})
         from ..related import FEW_ARTICLES
 
         # Many articles (a first ingest): scored against the whole index in memory, by
@@ -554,10 +574,13 @@ class IngestOps(Connection):
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
 
-    def _related_index_with(self, db: sqlite3.Connection, index_them: list[str]) -> RelatedIndex:
+    def _related_index_with(
+        self, db: sqlite3.Connection, index_them: list[str], given: Mapping[str, Article]
+    ) -> RelatedIndex:
         """The related-posts index with ``index_them`` (new, changed or released articles)
-        indexed again (retracted ones and drafts are never candidates); a store filled
-        before related posts were computed here first gets all it holds."""
+        indexed again (retracted ones and drafts are never candidates; those ``given``
+        as this ingest stored them, not read again); a store filled before related posts
+        were computed here first gets all it holds."""
         index = _related_index(db)
         if self._get_meta(db, "related_index") is None:
             skip = set(index_them)
@@ -572,7 +595,7 @@ class IngestOps(Connection):
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
         with index.bulk():
             for start in range(0, len(index_them), _INDEX_CHUNK):
-                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK]))
+                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK], given))
         return index
 
     @staticmethod
