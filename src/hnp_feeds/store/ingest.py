@@ -295,10 +295,9 @@ class IngestOps(Connection):
                 if self._get_meta(db, "related_index") is not None:
                     _related_index(db).remove(sorted(waiting))
             if fresh:
-                self._relink(
-                    db, list(fresh), site.related_count, result.notes, fresh=True, given=fresh
-                )
-                result.unrelated = self._without_related(db, list(fresh))
+                changed = list(fresh)
+                self._relink(db, changed, site.related_count, result.notes, fresh=True, given=fresh)
+                result.unrelated = self._without_related(db, changed)
             for sql in build:
                 db.execute(sql)
         return result
@@ -538,7 +537,8 @@ class IngestOps(Connection):
         Those that refer to them first: what they show of ``changed`` is its URL, title
         and standing, never its links (so ``changed`` are read once, and each one's links
         derived, completed and written at once).  ``given``: ``changed`` as this ingest
-        stored them (not read again; their bodies patched with their links)."""
+        stored them (not read again; their bodies patched with their links), emptied as
+        they are linked (each let go once written)."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
         lost = sorted(again.lost_computed - ids)
@@ -687,10 +687,11 @@ class IngestOps(Connection):
 
     @staticmethod
     def _given_chunks(given: dict[str, Article], ids: list[str]) -> Iterator[list[Article]]:
-        """The ``given`` articles of ``ids`` as ``_chunks`` reads them back: the store keeps
-        no ``source`` in a body (a note on a listed post names the record id instead)."""
+        """The ``given`` articles of ``ids`` (taken out of it) as ``_chunks`` reads them back:
+        the store keeps no ``source`` in a body (a note on a listed post names the record
+        id instead)."""
         for start in range(0, len(ids), _RELATED_CHUNK):
-            chunk = (given[record_id] for record_id in ids[start : start + _RELATED_CHUNK])
+            chunk = (given.pop(record_id) for record_id in ids[start : start + _RELATED_CHUNK])
             yield [replace(a, source="") if a.listed else a for a in chunk]
 
     @staticmethod
