@@ -9,7 +9,8 @@ import os
 import random
 import signal
 import sqlite3
-from dataclasses import fields
+from collections import Counter
+from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,17 @@ def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
     monkeypatch.setattr(store_ingest, "RUN", 1)
     monkeypatch.setattr(store_ingest, "_RELATED_CHUNK", 1)
     monkeypatch.setattr(links, "_CHUNK", 1)
+    # ... and each body encoded again, not patched: read back and decoded to be linked.
+    relink = store_ingest.IngestOps._relink
+
+    def decoded(self: store_ingest.IngestOps, *args: Any, given: Any = None, **kw: Any) -> None:
+        relink(self, *args, **kw)
+
+    def encoded(text: str, updated: datetime) -> str:
+        return codec.article_to_json(replace(codec.article_from_json(text), updated=updated))
+
+    monkeypatch.setattr(store_ingest.IngestOps, "_relink", decoded)
+    monkeypatch.setattr(store_ingest, "with_updated", encoded)
     alone = run(tmp_path / "alone.sqlite")
     assert together == alone
     assert "is already the URL of record" in together[0]["rejected"]
@@ -228,16 +240,20 @@ def test_a_stored_time_reads_back_as_the_zone_gives_it(text: str) -> None:
 
 
 @pytest.mark.parametrize("seed", [4, 5])
-def test_each_new_article_is_linked_and_its_body_written_once(
+def test_each_new_article_is_encoded_once_and_linked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     """A first ingest and a later one: each new or changed article's links are derived
-    once (its related posts computed in between) and its body encoded once there."""
+    once (its related posts computed in between); it is encoded once, as it is read (its
+    body then patched with its links), and never decoded to be linked."""
     portal = catalogue(tmp_path, related_count=3)
     first, later = random_portal(seed, 40)
     derived: list[str] = []
     encoded: list[str] = []
-    derive, encode = links._derive_chunk, codec.article_to_json  # links calls it by name
+    decoded: list[str] = []
+    chunked: list[str] = []
+    derive, encode, decode = links._derive_chunk, codec.article_to_json, codec.article_from_json
+    chunks = store_ingest.IngestOps._chunks
 
     def counted_derive(db: Any, record_ids: list[str], *args: Any) -> None:
         derived.extend(record_ids)
@@ -247,12 +263,27 @@ def test_each_new_article_is_linked_and_its_body_written_once(
         encoded.append(article.id)
         return encode(article)
 
+    def counted_decode(text: str, source: str = "") -> Any:
+        article = decode(text, source)
+        decoded.append(article.id)
+        return article
+
+    def counted_chunks(db: Any, ids: list[str], size: int = 500) -> Any:
+        chunked.extend(ids)
+        return chunks(db, ids, size)
+
     monkeypatch.setattr(links, "_derive_chunk", counted_derive)
-    monkeypatch.setattr(links, "article_to_json", counted_encode)
+    monkeypatch.setattr(links, "article_from_json", counted_decode)
+    monkeypatch.setattr(store_ingest.IngestOps, "_chunks", staticmethod(counted_chunks))
+    for module in (links, store_ingest):  # each calls it by name
+        monkeypatch.setattr(module, "article_to_json", counted_encode)
     for n, records in enumerate([first, later]):
         new = {r["id"] for r in records if n == 0 or r not in first}  # new or changed
+        given = Counter(r["id"] for r in records if r["id"] in new)  # a record read twice
         derived.clear()
         encoded.clear()
+        decoded.clear()
+        chunked.clear()
         ingest(
             portal,
             [write_records(tmp_path / f"{n}.jsonl", records)],
@@ -260,9 +291,11 @@ def test_each_new_article_is_linked_and_its_body_written_once(
             now=NOW,
         )
         derived_new = [i for i in derived if i in new]
-        encoded_new = [i for i in encoded if i in new]
         assert derived_new and sorted(set(derived_new)) == sorted(derived_new)
-        assert encoded_new and sorted(set(encoded_new)) == sorted(encoded_new)
+        times = Counter(i for i in encoded if i in new)
+        assert set(times) == set(given) and all(times[i] <= given[i] for i in given)
+        assert not [i for i in decoded if i in new]  # links decode only those referring
+        assert not [i for i in chunked if i in new]  # none read back to be linked
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         (computed,) = db.execute(
             "SELECT count(*) FROM related_refs WHERE kind = 'computed'"

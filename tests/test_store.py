@@ -29,6 +29,7 @@ from hnp_feeds.store import (
     stored_id,
 )
 from hnp_feeds.store import schema as store_schema
+from hnp_feeds.store.codec import with_related, with_updated
 from hnp_feeds.timezone import localize
 
 from .oracle import select
@@ -114,6 +115,42 @@ def test_articles_survive_the_json_round_trip() -> None:
     assert back == article
     assert back.published.utcoffset() == article.published.utcoffset()
     assert back.published.isoformat().endswith("+08:00")
+
+
+#: Text a JSON form must keep apart from its own keys: quotes, backslashes, the keys.
+_TRICKY = st.lists(
+    st.sampled_from(['"', "\\", ":", ",", "[", "]", "{", "}", "a", "ệ", "related", "status",
+                     "updated", "url", '"related":', ',"status":', ',"url":', '\\"']),
+    max_size=8,
+).map("".join)  # fmt: skip
+_LINKS = st.lists(st.builds(Link, _TRICKY, _TRICKY), max_size=3).map(tuple)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(_TRICKY, min_size=6, max_size=6),
+    own=_LINKS,
+    related=_LINKS,
+    image=st.booleans(),
+    minutes=st.integers(0, 10**6),
+)
+def test_a_json_form_patched_is_the_form_encoded_again(
+    texts: list[str], own: tuple[Link, ...], related: tuple[Link, ...], image: bool, minutes: int
+) -> None:
+    """An article's related links or time updated replaced in its JSON form (a body
+    patched, not encoded again) give exactly what encoding the changed article gives,
+    whatever its text holds (its own keys, quotes, backslashes; an image's ``url``)."""
+    title, summary, content, author, url, caption = texts
+    article = Article(
+        id="7", title=title, published=localize(datetime(2022, 1, 2, 3, 4)),
+        updated=localize(datetime(2022, 1, 2, 3, 4)), url=url, summary=summary,
+        content_html=content, author=author, category=Category(caption, title), tags=(url,),
+        image=Image(url, caption, "image/jpeg", 1, 2, 3) if image else None, related=own,
+    )  # fmt: skip
+    text = article_to_json(article)
+    later = article.updated + timedelta(minutes=minutes, microseconds=minutes)
+    assert with_related(text, related) == article_to_json(replace(article, related=related))
+    assert with_updated(text, later) == article_to_json(replace(article, updated=later))
 
 
 def test_unchanged_records_change_nothing(

@@ -12,6 +12,9 @@ from ..timezone import ZONE_NAME, from_iso, to_local
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
+#: The canonical form's encoder, made once (``json.dumps`` with options makes one a call):
+#: sorted keys, no spaces, text as it is.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def article_to_json(article: Article) -> str:
@@ -30,7 +33,7 @@ def article_to_json(article: Article) -> str:
         "category": [article.category.slug, article.category.name] if article.category else None,
         "tags": list(article.tags),
         "image": _image_json(article.image),
-        "related": [[link.url, link.title] for link in article.related],
+        "related": _links_form(article.related),
         "status": article.status,
     }
     if article.listed:
@@ -38,7 +41,32 @@ def article_to_json(article: Article) -> str:
             [post.title, _local_iso(post.published) if post.published else None]
             for post in article.listed
         ]
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL(fields)
+
+
+def with_related(text: str, related: tuple[Link, ...]) -> str:
+    """``text`` (an article's ``article_to_json``) with ``related`` as its related links:
+    what ``article_to_json`` gives of the article with them, without encoding it again."""
+    return _with(text, '"related":', ',"status":', _links_form(related))
+
+
+def with_updated(text: str, updated: datetime) -> str:
+    """``text`` (an article's ``article_to_json``) with ``updated`` as its time updated."""
+    return _with(text, '"updated":', ',"url":', _local_iso(updated))
+
+
+def _with(text: str, key: str, after: str, value: object) -> str:
+    """``text`` with the value of its top-level ``key`` (the key after it: ``after``, its
+    keys being sorted) replaced.  A quote inside a JSON string is always escaped, so a
+    key with its colon is found nowhere else; a nested ``url`` (the image's) comes before
+    ``updated``."""
+    start = text.index(key) + len(key)
+    end = text.index(after, start)
+    return text[:start] + _CANONICAL(value) + text[end:]
+
+
+def _links_form(related: tuple[Link, ...]) -> list[list[str]]:
+    return [[link.url, link.title] for link in related]
 
 
 def _image_json(image: Image | None) -> dict[str, Any] | None:

@@ -9,9 +9,11 @@ Related posts are completed here, once, for new and changed articles.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,7 +25,15 @@ from ..selection import article_slugs, placement, selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
-from .codec import article_from_json, article_to_json, content_hash, from_micros, iso, micros
+from .codec import (
+    article_from_json,
+    article_to_json,
+    content_hash,
+    from_micros,
+    iso,
+    micros,
+    with_updated,
+)
 from .connection import Connection
 from .links import dependents, derive, own_links_json, remember_urls
 from .reports import clear_stored, reject
@@ -42,10 +52,13 @@ _RELATED_CHUNK = 2000
 _INDEX_CHUNK = 5000
 
 
-def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Article]:
+def _index_entries(
+    db: sqlite3.Connection, ids: list[str], given: Mapping[str, Article]
+) -> list[Entry | Article]:
     """What the related-posts index is given of these stored articles, in their order: a
-    candidate's ``Entry`` read from the store's columns (not decoded), any other (a draft,
-    one without a URL: the index drops it) as the article."""
+    candidate's ``Entry`` made from the article ``given`` (as this ingest stored it) or
+    read from the store's columns (not decoded), any other (a draft, one without a URL:
+    the index drops it) as the article."""
     from ..related import Entry
 
     found = select_keyed(
@@ -56,18 +69,35 @@ def _index_entries(db: sqlite3.Connection, ids: list[str]) -> list[Entry | Artic
         " json_extract(body, '$.url') AS url, json_extract(body, '$.title') AS title,"
         " json_extract(body, '$.summary') AS summary, json_extract(body, '$.tags') AS tags"
         " FROM articles WHERE record_id IN ({marks}))",
-        ids,
+        [record_id for record_id in ids if record_id not in given],
     )
-    return [
-        article_from_json(body)
-        if body is not None
-        else Entry(
-            record_id, url, title, summary, tuple(json.loads(tags)), category, published / 1_000_000
-        )  # fmt: skip
-        for record_id in ids
-        if record_id in found
-        for url, title, summary, tags, category, published, body in [found[record_id]]
-    ]
+    entries: list[Entry | Article] = []
+    for record_id in ids:
+        article = given.get(record_id)
+        if article is not None:
+            if article.status != "published" or not article.url:
+                entries.append(article)
+                continue
+            category = article.category.slug if article.category else None
+            published = micros(article.published) / 1_000_000
+            entries.append(Entry(record_id, article.url, article.title, article.summary,
+                                 article.tags, category, published))  # fmt: skip
+        elif record_id in found:
+            url, title, summary, tags, category, published, body = found[record_id]
+            entries.append(
+                article_from_json(body)
+                if body is not None
+                else Entry(
+                    record_id,
+                    url,
+                    title,
+                    summary,
+                    tuple(json.loads(tags)),
+                    category,
+                    published / 1_000_000,
+                )  # fmt: skip
+            )
+    return entries
 
 
 def _related_index(db: sqlite3.Connection) -> RelatedIndex:
@@ -105,6 +135,18 @@ def _drop_for_first_fill(db: sqlite3.Connection) -> list[str]:
     for name, _ in found:
         db.execute(f'DROP INDEX "{name}"')
     return [str(sql) for _, sql in found]
+
+
+@contextmanager
+def _kept_out_of_collection() -> Iterator[None]:
+    """Within it, what was allocated before each ``gc.freeze()`` (the articles an ingest
+    keeps to link, 100,000 on a first fill) is left out of the cyclic collector's walks,
+    which would otherwise go through them all each time; back with the rest at its end.
+    (An article holds no cycle: what an ingest lets go is freed by its reference count.)"""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class _Run:
@@ -230,11 +272,13 @@ class IngestOps(Connection):
         """
         result = IngestResult()
         wanted = set(reissue)
-        fresh: dict[str, None] = {}  # ids of new or changed records, in input order
+        # New or changed records, in input order, each as stored (its body encoded once:
+        # kept here, its links are derived from it and its body patched, never decoded).
+        fresh: dict[str, Article] = {}
         # An ingest reads back much of what it writes in one transaction: a page cache of
         # 64 MB (SQLite's default is 2 MB) keeps it from the WAL file.
         self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
-        with self.transaction("ingest failed") as db:
+        with self.transaction("ingest failed") as db, _kept_out_of_collection():
             build = _drop_for_first_fill(db)
             run = _Run()
             for item in items:
@@ -245,7 +289,8 @@ class IngestOps(Connection):
                 if isinstance(item, RecordError) or not run.takes(item):
                     # A record of the run could change what this one finds: stored first
                     # (and a rejection is reported in the order of the records).
-                    fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
+                    fresh.update(self._store_run(db, run, site, now, wanted, result))
+                    gc.freeze()
                     run = _Run()
                 if isinstance(item, RecordError):
                     result.sources.add(item.source)
@@ -254,7 +299,7 @@ class IngestOps(Connection):
                 else:
                     result.sources.add(split_where(item.source)[0])
                     run.add(item)
-            fresh.update(dict.fromkeys(self._store_run(db, run, site, now, wanted, result)))
+            fresh.update(self._store_run(db, run, site, now, wanted, result))
             # Stored again: what was refused of these records before is fixed.
             clear_stored(db, list(fresh), now)
             waiting = set(result.scheduled)
@@ -265,8 +310,9 @@ class IngestOps(Connection):
                 if self._get_meta(db, "related_index") is not None:
                     _related_index(db).remove(sorted(waiting))
             if fresh:
-                self._relink(db, list(fresh), site.related_count, result.notes, fresh=True)
-                result.unrelated = self._without_related(db, list(fresh))
+                changed = list(fresh)
+                self._relink(db, changed, site.related_count, result.notes, fresh=True, given=fresh)
+                result.unrelated = self._without_related(db, changed)
             for sql in build:
                 db.execute(sql)
         return result
@@ -301,12 +347,12 @@ class IngestOps(Connection):
         now: datetime,
         reissue: set[str],
         result: IngestResult,
-    ) -> list[str]:
+    ) -> dict[str, Article]:
         """Store a run of records (no two with the same id or URL): what the store holds
         of them read in one query per table, each decided in order as if alone, the
-        writes done together.  Returns the ids of those new or changed."""
+        writes done together.  Returns those new or changed, by id, as stored."""
         if not run.articles:
-            return []
+            return {}
         ids = [article.id for article in run.articles]
         olds = select_keyed(
             db,
@@ -331,7 +377,7 @@ class IngestOps(Connection):
             )
         }
         writes = _Writes(stamp=iso(now))
-        stored: list[str] = []
+        stored: dict[str, Article] = {}
         for article in run.articles:
             holder = holders.get(article.url or "")
             if holder is not None and (holder[0] == article.id or holder[0] in writes.ids):
@@ -341,7 +387,7 @@ class IngestOps(Connection):
                 olds.get(article.id), ledgers.get(article.id), holder, writes,
             )  # fmt: skip
             if kept is not None:
-                stored.append(kept)
+                stored[kept.id] = kept
         writes.done(db)
         return stored
 
@@ -357,10 +403,10 @@ class IngestOps(Connection):
         ledger: str | None,
         holder: tuple[str, str] | None,
         writes: _Writes,
-    ) -> str | None:
+    ) -> Article | None:
         """Decide one record given what the store holds of it (``old``: its row, ``ledger``:
         its published entry id, ``holder``: another article that has its URL), its writes
-        into ``writes``; its id when it is new or changed, else None."""
+        into ``writes``; the article as stored when it is new or changed, else None."""
         scheduled = article.status == "published" and bool(article.url) and article.published > now
         if article.status != "draft" and not scheduled and article.updated > now:
             # Its feeds would carry a future date, which the portal refuses: keep what was.
@@ -422,7 +468,7 @@ class IngestOps(Connection):
                 later = previous.updated + _MICROSECOND
                 stored = replace(article, updated=max(seen, later, article.published))
                 result.bumped.append(article.id)
-        body = text if stored is article else article_to_json(stored)
+        body = text if stored is article else with_updated(text, stored.updated)
         live, has_url = placement(stored, scheduled)
         slugs = article_slugs(stored)
         published_before = ledger is not None
@@ -474,7 +520,7 @@ class IngestOps(Connection):
             writes.retagged.append((stored.id,))
         writes.tags += [(stored.id, tag) for tag in slugs["tag"]]
         writes.touched |= touched
-        return stored.id
+        return stored
 
     @staticmethod
     def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
@@ -495,6 +541,7 @@ class IngestOps(Connection):
         *,
         fresh: bool,
         candidates: bool = True,
+        given: dict[str, Article] | None = None,
     ) -> None:
         """Related links after ``changed`` articles were stored (``fresh``: their records
         are new or changed, so their links are found again) or changed standing (released,
@@ -504,7 +551,9 @@ class IngestOps(Connection):
 
         Those that refer to them first: what they show of ``changed`` is its URL, title
         and standing, never its links (so ``changed`` are read once, and each one's links
-        derived, completed and written at once)."""
+        derived, completed and written at once).  ``given``: ``changed`` as this ingest
+        stored them (not read again; their bodies patched with their links), emptied as
+        they are linked (each let go once written)."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
         lost = sorted(again.lost_computed - ids)
@@ -515,7 +564,7 @@ class IngestOps(Connection):
         # Those left with fewer than ``count`` (a related post went away) get computed ones.
         fewer = sorted(again.changed - ids - set(lost))
         # a withheld article is no candidate
-        index = self._related_index_with(db, changed if candidates else [])
+        index = self._related_index_with(db, changed if candidates else [], given or {})
         from ..related import FEW_ARTICLES
 
         # Many articles (a first ingest): scored against the whole index in memory, by
@@ -526,20 +575,27 @@ class IngestOps(Connection):
         def complete(articles: list[Article]) -> list[tuple[str, list[Link]]]:
             return self._choose(index, articles, count, snapshot)
 
-        for chunk in self._chunks(db, changed, size=_RELATED_CHUNK):
+        for chunk in (
+            self._given_chunks(given, changed)
+            if given
+            else self._chunks(db, changed, _RELATED_CHUNK)
+        ):
             # Their links derived, related posts computed, each body written: once.
             stored = {article.id: article for article in chunk}
             derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
-                complete=complete, chunk=_RELATED_CHUNK,
+                complete=complete, chunk=_RELATED_CHUNK, written=given is not None,
             )  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
 
-    def _related_index_with(self, db: sqlite3.Connection, index_them: list[str]) -> RelatedIndex:
+    def _related_index_with(
+        self, db: sqlite3.Connection, index_them: list[str], given: Mapping[str, Article]
+    ) -> RelatedIndex:
         """The related-posts index with ``index_them`` (new, changed or released articles)
-        indexed again (retracted ones and drafts are never candidates); a store filled
-        before related posts were computed here first gets all it holds."""
+        indexed again (retracted ones and drafts are never candidates; those ``given``
+        as this ingest stored them, not read again); a store filled before related posts
+        were computed here first gets all it holds."""
         index = _related_index(db)
         if self._get_meta(db, "related_index") is None:
             skip = set(index_them)
@@ -554,7 +610,7 @@ class IngestOps(Connection):
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')")
         with index.bulk():
             for start in range(0, len(index_them), _INDEX_CHUNK):
-                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK]))
+                index.add(_index_entries(db, index_them[start : start + _INDEX_CHUNK], given))
         return index
 
     @staticmethod
@@ -643,6 +699,15 @@ class IngestOps(Connection):
                 " ORDER BY scheduled_us, record_id"
             )
         ]
+
+    @staticmethod
+    def _given_chunks(given: dict[str, Article], ids: list[str]) -> Iterator[list[Article]]:
+        """The ``given`` articles of ``ids`` (taken out of it) as ``_chunks`` reads them back:
+        the store keeps no ``source`` in a body (a note on a listed post names the record
+        id instead)."""
+        for start in range(0, len(ids), _RELATED_CHUNK):
+            chunk = (given.pop(record_id) for record_id in ids[start : start + _RELATED_CHUNK])
+            yield [replace(a, source="") if a.listed else a for a in chunk]
 
     @staticmethod
     def _chunks(db: sqlite3.Connection, ids: list[str], size: int = 500) -> Iterator[list[Article]]:

@@ -33,15 +33,16 @@ from ..selection import selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import site_form
-from .codec import article_from_json, article_to_json, content_hash, micros
+from .codec import article_from_json, article_to_json, content_hash, micros, with_related
 from .state import mark_dirty
 
 _MINUTE = timedelta(minutes=1)
+_OWN_LINKS = json.JSONEncoder(ensure_ascii=False).encode  # made once, not at each call
 
 
 def own_links_json(article: Article) -> str:
     """The links the record itself gives, as kept beside its body."""
-    return json.dumps([[link.url, link.title] for link in article.related], ensure_ascii=False)
+    return _OWN_LINKS([[link.url, link.title] for link in article.related])
 
 
 def remember_urls(db: sqlite3.Connection, owners: Iterable[tuple[str, str]]) -> None:
@@ -126,6 +127,7 @@ def derive(
     stored: dict[str, Article] | None = None,
     complete: Complete | None = None,
     chunk: int | None = None,
+    written: bool = False,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
@@ -135,13 +137,17 @@ def derive(
     ``complete``: related posts computed for them once their other links are known
     (``set_computed``), then each body written once with all its links.  ``chunk``: how
     many at once (default ``_CHUNK``; related posts are scored best in larger batches).
+    ``written``: the stored body of each of ``stored`` is its ``article_to_json`` (this
+    ingest wrote it): a new one is that text with its links replaced, not encoded again.
     (A record's links depend on its own parts and its targets' URL, title and standing,
     never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
     ids = list(dict.fromkeys(record_ids))
     size = chunk or _CHUNK
     for start in range(0, len(ids), size):
-        _derive_chunk(db, ids[start : start + size], keep, notes, done, stored or {}, complete)
+        _derive_chunk(
+            db, ids[start : start + size], keep, notes, done, stored or {}, complete, written
+        )
     return done
 
 
@@ -153,9 +159,11 @@ def _derive_chunk(
     done: Derived,
     stored: dict[str, Article],
     complete: Complete | None,
+    written: bool,
 ) -> None:
-    # The body only of those not given (a first ingest gives them all).
-    body = "NULL" if all(record_id in stored for record_id in record_ids) else "body"
+    # The body of those not given, to decode, or (``written``) of every one, to patch.
+    given = all(record_id in stored for record_id in record_ids)
+    body = "NULL" if given and not written else "body"
     rows = select_keyed(
         db,
         f"SELECT record_id, {body}, own_related, computed_related, source FROM articles"
@@ -174,11 +182,14 @@ def _derive_chunk(
             )
         }
     parts: list[tuple[str, Article, tuple[Link, ...], list[str]]] = []
+    texts: dict[str, str] = {}  # the stored bodies to patch
     for record_id in record_ids:
         if record_id not in rows:
             continue
         body, own_json, computed_json, source = rows[record_id]
         article = stored.get(record_id) or article_from_json(body, source)
+        if written and record_id in stored:
+            texts[record_id] = body
         own = (
             tuple(Link(url, title) for url, title in json.loads(own_json))
             if own_json is not None
@@ -257,9 +268,13 @@ def _derive_chunk(
             article = replace(article, related=related)
             if record_id in stored:
                 stored[record_id] = article
-            body = article_to_json(article)
+            text = texts.get(record_id)
+            if text is None:
+                body = article_to_json(article)
+                touched |= selection_keys(article)
+            else:  # its keys were marked when this ingest stored it
+                body = with_related(text, related)
             bodies.append((body, content_hash(body), record_id))
-            touched |= selection_keys(article)
             done.changed.add(record_id)
     gone = [(record_id,) for record_id, *_ in shown]
     db.executemany("DELETE FROM related_refs WHERE record_id = ?", gone)
