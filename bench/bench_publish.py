@@ -296,6 +296,8 @@ def main() -> int:
         ("no-op with the whole unchanged export, CLI", f"{f['noop_whole'].seconds:.3f} s", ""),
         ("peak RSS of the process tree, full publish", f"{f['full'].peak_tree_mb:.0f} MB",
          "target <= 400 MB"),
+        ("peak RSS of the process tree, first ingest (with the door's workers)",
+         f"{cached['rss_mb']:.0f} MB", ""),
         ("peak RSS of the process tree, crontab line / naive",
          f"{f['whole'].peak_tree_mb:.0f} / {f['naive'].peak_tree_mb:.0f} MB", ""),
     ]  # fmt: skip
