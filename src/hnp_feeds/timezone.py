@@ -57,6 +57,12 @@ def last_transition(zone: pytz.BaseTzInfo) -> tuple[datetime, timedelta] | None:
 _LAST = last_transition(LOCAL)
 _FIXED_SINCE = _LAST[0] + timedelta(days=1) if _LAST else datetime.max  # a local wall time
 _FIXED_OFFSET = _LAST[1] if _LAST else None
+#: ``_FIXED_SINCE`` as an instant, to compare with aware times.
+_FIXED_SINCE_INSTANT = (
+    (_FIXED_SINCE - _FIXED_OFFSET).replace(tzinfo=UTC)
+    if _FIXED_OFFSET is not None
+    else datetime.max.replace(tzinfo=UTC)
+)
 #: The tzinfo pytz gives every instant from then on (the store's, the adapters' times).
 _FIXED_ZONE = (
     (_LAST[0] + timedelta(days=1)).replace(tzinfo=UTC).astimezone(LOCAL).tzinfo if _LAST else None
@@ -80,7 +86,7 @@ def to_local(moment: datetime) -> datetime:
         moment.tzinfo is _FIXED_ZONE
         and moment.fold == 0
         and type(moment) is datetime
-        and moment.replace(tzinfo=None) >= _FIXED_SINCE
+        and moment >= _FIXED_SINCE_INSTANT
     ):
         # Already pytz's own for its instant (a wall time of the last period's one offset,
         # on or after ``_FIXED_SINCE``): ``astimezone`` would give these very fields back.

@@ -105,17 +105,17 @@ def _offset_at(zone_name: str, moment: datetime) -> timedelta:
     every later instant (its conversion costs ~5 us, and most of a feed's dates are
     there); before it, remembered by instant."""
     last = _last_transition(zone_name)
-    if last is not None:
-        offset = moment.utcoffset()
-        if offset is not None and moment.replace(tzinfo=None) - offset >= last[0]:
-            return last[1]
+    if last is not None and moment.utcoffset() is not None and moment >= last[0]:
+        return last[1]
     return _offset_before(zone_name, moment)
 
 
 @lru_cache(maxsize=16)
 def _last_transition(zone_name: str) -> tuple[datetime, timedelta] | None:
-    """``timezone.last_transition`` of the zone named, once per zone."""
-    return last_transition(pytz.timezone(zone_name))
+    """``timezone.last_transition`` of the zone named, once per zone, its time aware (UTC)
+    to compare with a feed's aware dates."""
+    last = last_transition(pytz.timezone(zone_name))
+    return None if last is None else (last[0].replace(tzinfo=UTC), last[1])
 
 
 @lru_cache(maxsize=MEMO_SIZE)
@@ -541,8 +541,7 @@ def _quiet_dates(policy: PortalPolicy, now: datetime) -> Callable[[datetime], bo
     last = _last_transition(policy.zone)
     if last is None:
         return lambda moment: False
-    since = last[0].replace(tzinfo=UTC)
-    offset = last[1]
+    since, offset = last
     return lambda moment: moment.utcoffset() == offset and since <= moment <= now
 
 
