@@ -379,11 +379,13 @@ class RelatedIndex:
             docs: array[int] = array(_ID)
             terms: array[int] = array(_ID)
             weights: array[float] = array(_WEIGHT)
-            for more_docs, more_terms, more_weights in self._pending:
+            pending, self._pending = self._pending[::-1], []
+            while pending:  # each part let go once copied: never all of them twice
+                more_docs, more_terms, more_weights = pending.pop()
                 docs.extend(more_docs)
                 terms.extend(more_terms)
                 weights.extend(more_weights)
-            self._pending.clear()
+            del more_docs, more_terms, more_weights
             self._pending_rows.clear()
             self._write_postings(docs, terms, weights, fresh)
 
@@ -407,6 +409,10 @@ class RelatedIndex:
             from .related_pass import Postings
 
             postings = Postings.of(entry_docs, entry_terms, entry_weights)
+            # The entries are in ``postings`` now: let go before its snapshot is made
+            # (``add`` and ``_flush`` pass arrays of their own, not used after).
+            for entries in (entry_docs, entry_terms, entry_weights):
+                del entries[:]
             all_groups = postings.groups(parts)
         else:
             all_groups = _grouped(entry_docs, entry_terms, entry_weights, parts)

@@ -73,18 +73,22 @@ class Postings:
     def of(
         cls, entry_docs: array[int], entry_terms: array[int], entry_weights: array[float]
     ) -> Postings:
+        # Each sorted copy made once its unsorted temporary is gone (a first fill holds
+        # millions of entries: never all of them in every form at once).
         terms = np.asarray(entry_terms, dtype=np.int64)
-        docs = np.asarray(entry_docs, dtype=np.int64)
-        ordinals = np.cumsum(np.r_[False, docs[1:] != docs[:-1]], dtype=np.int32)
         order = np.argsort(terms, kind="stable")
         terms = terms[order]
         first = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]]) if len(terms) else order
+        term_ids, starts = terms[first], np.r_[first, len(terms)].astype(np.int64)
+        del terms, first
+        docs = np.asarray(entry_docs, dtype=np.int64)
+        ordinals = np.cumsum(np.r_[False, docs[1:] != docs[:-1]], dtype=np.int32)[order]
         return cls(
             docs[order],
-            ordinals[order],
+            ordinals,
             np.asarray(entry_weights, dtype=np.float32)[order],
-            terms[first],
-            np.r_[first, len(terms)].astype(np.int64),
+            term_ids,
+            starts,
         )
 
     def groups(self, parts: int) -> Iterator[list[Group]]:

@@ -350,7 +350,8 @@ class IngestOps(Connection):
     ) -> dict[str, Article]:
         """Store a run of records (no two with the same id or URL): what the store holds
         of them read in one query per table, each decided in order as if alone, the
-        writes done together.  Returns those new or changed, by id, as stored."""
+        writes done together.  Returns those new or changed, by id, as stored (less their
+        content, image and raw digest: what linking them reads of them is kept)."""
         if not run.articles:
             return {}
         ids = [article.id for article in run.articles]
@@ -387,7 +388,9 @@ class IngestOps(Connection):
                 olds.get(article.id), ledgers.get(article.id), holder, writes,
             )  # fmt: skip
             if kept is not None:
-                stored[kept.id] = kept
+                # Kept until linked: its links and related posts read none of its content,
+                # image or raw digest (its body is patched, never encoded again).
+                stored[kept.id] = replace(kept, content_html="", image=None, raw_hash="")
         writes.done(db)
         return stored
 
