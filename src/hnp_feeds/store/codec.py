@@ -47,22 +47,33 @@ def article_to_json(article: Article) -> str:
 def with_related(text: str, related: tuple[Link, ...]) -> str:
     """``text`` (an article's ``article_to_json``) with ``related`` as its related links:
     what ``article_to_json`` gives of the article with them, without encoding it again."""
-    return _with(text, '"related":', ',"status":', _links_form(related))
+    return _with(text, "related", ',"status":', _links_form(related))
 
 
 def with_updated(text: str, updated: datetime) -> str:
     """``text`` (an article's ``article_to_json``) with ``updated`` as its time updated."""
-    return _with(text, '"updated":', ',"url":', _local_iso(updated))
+    return _with(text, "updated", ',"url":', _local_iso(updated))
 
 
 def _with(text: str, key: str, after: str, value: object) -> str:
     """``text`` with the value of its top-level ``key`` (the key after it: ``after``, its
-    keys being sorted) replaced.  A quote inside a JSON string is always escaped, so a
-    key with its colon is found nowhere else; a nested ``url`` (the image's) comes before
-    ``updated``."""
-    start = text.index(key) + len(key)
+    keys being sorted) replaced."""
+    start = _value_at(text, key)
     end = text.index(after, start)
     return text[:start] + _CANONICAL(value) + text[end:]
+
+
+def _value_at(text: str, key: str, last: bool = False) -> int:
+    """Where the value of ``key`` begins in ``text``, in ``article_to_json``'s compact,
+    sorted form: a quote inside a JSON string is always escaped, so ``,"key":`` is a key
+    wherever it is found.  ``last``: the last one (``url``, which the image has too,
+    before the article's own); else the first (the image's keys come before
+    ``updated``).  KeyError when there is none."""
+    marker = f',"{key}":'
+    at = text.rfind(marker) if last else text.find(marker)
+    if at < 0:
+        raise KeyError(key)
+    return at + len(marker)
 
 
 def _links_form(related: tuple[Link, ...]) -> list[list[str]]:
@@ -152,11 +163,7 @@ _DECODER = json.JSONDecoder()
 
 
 def _field(text: str, key: str, last: bool = False) -> Any:
-    marker = f',"{key}":'
-    at = text.rfind(marker) if last else text.find(marker)
-    if at < 0:
-        raise KeyError(key)
-    value, _ = _DECODER.raw_decode(text, at + len(marker))
+    value, _ = _DECODER.raw_decode(text, _value_at(text, key, last))
     return value
 
 
