@@ -11,6 +11,7 @@ from hnp_feeds.timezone import (
     LOCAL,
     local_offset,
     localize,
+    named_zone,
     parse_time,
     rfc822,
     rfc3339,
@@ -104,3 +105,12 @@ def test_the_zone_read_by_pytz_loader_is_pytz_own() -> None:
             assert back == ours and back.utcoffset() == ours.utcoffset()
     wall = localize(datetime(1959, 12, 31, 23, 30))
     assert wall.utcoffset() == own.localize(datetime(1959, 12, 31, 23, 30)).utcoffset()
+
+
+def test_a_zone_by_name_is_the_portal_s_own_or_pytz_s() -> None:
+    """``named_zone``: the portal's zone is ``LOCAL`` itself (no ``pytz.timezone`` look-up
+    at each start of the validator), any other pytz's."""
+    assert named_zone("Asia/Ho_Chi_Minh") is LOCAL
+    assert named_zone("Asia/Tokyo") is pytz.timezone("Asia/Tokyo")
+    with pytest.raises(pytz.UnknownTimeZoneError):
+        named_zone("Asia/Atlantis")

@@ -31,6 +31,13 @@ def _zone(name: str) -> pytz.BaseTzInfo:
 
 LOCAL = _zone(ZONE_NAME)
 
+
+def named_zone(name: str) -> pytz.BaseTzInfo:
+    """The pytz zone ``name``: ``LOCAL`` for the portal's own (no ``pytz.timezone`` look-up,
+    see ``_zone``), else ``pytz.timezone``'s."""
+    return LOCAL if name == ZONE_NAME else pytz.timezone(name)
+
+
 #: The years a record's dates may fall in: every later stage (the store's microseconds,
 #: offsets, RFC 822 and RFC 3339 writers, readers) handles these without overflow.
 SUPPORTED_YEARS = (1970, 9998)

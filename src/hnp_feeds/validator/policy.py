@@ -17,11 +17,10 @@ from functools import lru_cache, partial
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import pytz
 from lxml import etree
 
 from ..model import Site
-from ..timezone import ZONE_NAME, last_transition, local_offset
+from ..timezone import ZONE_NAME, last_transition, local_offset, named_zone
 from ..urls import same_page
 from .namespaces import ATOM, DC, DCTERMS, FH
 from .report import Message, Report
@@ -114,7 +113,7 @@ def _offset_at(zone_name: str, moment: datetime) -> timedelta:
 def _last_transition(zone_name: str) -> tuple[datetime, timedelta] | None:
     """``timezone.last_transition`` of the zone named, once per zone, its time aware (UTC)
     to compare with a feed's aware dates."""
-    last = last_transition(pytz.timezone(zone_name))
+    last = last_transition(named_zone(zone_name))
     return None if last is None else (last[0].replace(tzinfo=UTC), last[1])
 
 
@@ -124,8 +123,8 @@ def _offset_before(zone_name: str, moment: datetime) -> timedelta:
     as instants): a feed repeats its dates, an entry's updated and published alike."""
     if zone_name == ZONE_NAME:
         return local_offset(moment)
-    zone = pytz.timezone(zone_name)
-    offset = zone.normalize(moment.astimezone(zone)).utcoffset()
+    found = named_zone(zone_name)
+    offset = found.normalize(moment.astimezone(found)).utcoffset()
     assert offset is not None
     return offset
 
