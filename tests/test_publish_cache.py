@@ -168,3 +168,17 @@ def test_entries_kept_by_other_writers_are_not_used(
     _remove_documents(out)
     publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
     assert files_of(out) == whole
+
+
+def test_a_library_s_version_is_read_from_its_distribution_as_importlib_reads_it() -> None:
+    """``installed_version`` (what a cache is keyed by besides the source) reads the
+    ``.dist-info`` folder's name instead of importing ``importlib.metadata`` (~40 ms at
+    each cron run); the same versions, and ``importlib.metadata``'s answer without one."""
+    from importlib import metadata
+
+    from hnp_feeds.digest import installed_version
+
+    for library in ("feedgen", "lxml", "pytz", "typer"):
+        assert installed_version(library) == metadata.version(library)
+    with pytest.raises(metadata.PackageNotFoundError):
+        installed_version("hnp_feeds_no_such_library")

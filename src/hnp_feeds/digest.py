@@ -4,6 +4,7 @@ output is keyed by, so that an upgrade or an edit is never served stale bytes.""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,8 +22,22 @@ def source_digest(paths: Sequence[str], libraries: Sequence[str] = ()) -> str:
         for path in files:
             digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
-    if libraries:  # importlib.metadata only then: it is slow to import
-        from importlib import metadata
     for library in libraries:
-        digest.update(f"\n{library} {metadata.version(library)}".encode())
+        digest.update(f"\n{library} {installed_version(library)}".encode())
     return digest.hexdigest()[:16]
+
+
+def installed_version(library: str) -> str:
+    """The installed version of the importable ``library``: read from the name of its
+    distribution's ``<name>-<version>.dist-info`` folder beside it, as pip installs it
+    (``importlib.metadata``, ~40 ms to import, a tenth of a cron run, only when there is
+    no such folder: another installer, an egg)."""
+    spec = importlib.util.find_spec(library)
+    if spec is not None and spec.origin:
+        home = Path(spec.origin).parent.parent
+        found = list(home.glob(f"{library}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len(library) + 1 : -len(".dist-info")]
+    from importlib import metadata
+
+    return metadata.version(library)
