@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .errors import SystemFault
 
-#: Threads that flush the files of one ``Writes`` to disk at once.
-_FLUSHERS = 8
+#: Threads that flush the files of one ``Writes`` to disk at once (``io_threads``).
+_IO_THREADS = 8
 #: Files a ``Writes`` holds open at most: the first ones put in place when it has that many.
 _STAGED = 64
 #: The same for a ``Writes`` put in place later (``commit_later``): a batch of documents
@@ -92,7 +92,7 @@ class Writes:
         """Every file added put in place (see the class)."""
         try:
             if len(self.staged) > 1:
-                list(_flushers().map(_flush, self.staged))
+                list(io_threads().map(_flush, self.staged))
             else:
                 for file in self.staged:
                     _flush(file)
@@ -149,16 +149,18 @@ _pool: ThreadPoolExecutor | None = None
 _committer: ThreadPoolExecutor | None = None
 
 
-def _flushers() -> ThreadPoolExecutor:
-    """The threads that flush files: started once (each start costs a wait for the
-    scheduler, on a loaded machine a millisecond), stopped before this process forks."""
+def io_threads() -> ThreadPoolExecutor:
+    """The threads for work that lets go of the GIL: flushing files (``Writes``), gzip
+    (``precompress``).  Started once (each start costs a wait for the scheduler, on a
+    loaded machine a millisecond), stopped before this process forks.  Work given to
+    them never waits on them (no deadlock)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(_FLUSHERS, thread_name_prefix="hnp-feeds-flush")
+        _pool = ThreadPoolExecutor(_IO_THREADS, thread_name_prefix="hnp-feeds-io")
     return _pool
 
 
-def _stop_flushers() -> None:
+def _stop_threads() -> None:
     """No thread of the pools lives on in a forked child (the render workers)."""
     global _pool, _committer
     if _committer is not None:
@@ -169,7 +171,7 @@ def _stop_flushers() -> None:
         _pool = None
 
 
-os.register_at_fork(before=_stop_flushers)
+os.register_at_fork(before=_stop_threads)
 
 
 def _flush(file: tuple[Path, str, int]) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .output import Writes, write_atomic
+from .output import Writes, io_threads, write_atomic
 
 # Text the portal publishes: worth compressing.  Images and archives already are.
 COMPRESSIBLE_SUFFIXES = frozenset(
@@ -32,14 +31,14 @@ def gzip_bytes(data: bytes) -> bytes:
 
 
 def gzip_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """``gzip_bytes`` of each compressible file (by name), compressed side by side, a
-    thread each (zlib lets go of the GIL while it compresses): a document's formats take
-    the time of the largest of them, not of all (the threads end before it returns)."""
+    """``gzip_bytes`` of each compressible file (by name), compressed side by side in
+    ``output.io_threads`` (zlib lets go of the GIL while it compresses): a document's
+    formats take the time of the largest of them, not of all."""
     names = [name for name in files if compressible(name)]
     if len(names) < 2:
         return {name: gzip_bytes(files[name]) for name in names}
-    with ThreadPoolExecutor(len(names), thread_name_prefix="hnp-feeds-gzip") as threads:
-        return dict(zip(names, threads.map(gzip_bytes, [files[n] for n in names]), strict=True))
+    packed = io_threads().map(gzip_bytes, [files[name] for name in names])
+    return dict(zip(names, packed, strict=True))
 
 
 def compressible(name: str) -> bool:
