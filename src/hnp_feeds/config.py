@@ -433,11 +433,15 @@ def _toml_type(value: Any) -> str:
     return type(value).__name__
 
 
+#: The files shipped inside the package (the sample portal, the new portal's template,
+#: the feeds' stylesheet), beside its modules (importlib.resources would cost a cron run
+#: ~6 ms to say so: the package is never imported from a zip, its store is a file).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+
+
 def bundled_config_path() -> Path:
     """The sample portal's catalogue, shipped inside the package."""
-    from importlib import resources
-
-    return Path(str(resources.files("hnp_feeds") / "data" / "sample" / "hnp-feeds.toml"))
+    return PACKAGE_DATA / "sample" / "hnp-feeds.toml"
 
 
 def catalogue_for(path: Path | None, sources: Sequence[str] = ()) -> Catalogue:

@@ -13,7 +13,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from .catalogue import newest_first
-from .config import Catalogue
+from .config import PACKAGE_DATA, Catalogue
 from .model import Article, FeedSpec, Site
 from .opml import grouped, render_opml
 from .timezone import rfc3339, site_form
@@ -218,9 +218,7 @@ def discovery_fragment(site: Site, feed: FeedSpec, main: FeedSpec | None) -> str
 def feed_stylesheet() -> bytes:
     """``feed.xsl``: the XSLT that shows an Atom or RSS feed opened in a browser as a page
     for people (what a feed is, its URL to copy, how to subscribe, its entries)."""
-    from importlib import resources
-
-    return (resources.files("hnp_feeds") / "data" / STYLESHEET).read_bytes()
+    return (PACKAGE_DATA / STYLESHEET).read_bytes()
 
 
 def site_files(

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
-from .config import parse_config
+from .config import PACKAGE_DATA, parse_config
 from .errors import ConfigError
 
 CATALOGUE_NAME = "hnp-feeds.toml"
@@ -54,7 +53,7 @@ def new_catalogue(
 
 
 def _template() -> Template:
-    source = resources.files("hnp_feeds") / "data" / "new-portal" / CATALOGUE_NAME
+    source = PACKAGE_DATA / "new-portal" / CATALOGUE_NAME
     return Template(source.read_text(encoding="utf-8"))
 
 
