@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytz
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.timezone import (
     LOCAL,
@@ -114,3 +116,14 @@ def test_a_zone_by_name_is_the_portal_s_own_or_pytz_s() -> None:
     assert named_zone("Asia/Tokyo") is pytz.timezone("Asia/Tokyo")
     with pytest.raises(pytz.UnknownTimeZoneError):
         named_zone("Asia/Atlantis")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)))
+def test_an_rss_date_is_written_as_email_utils_writes_it(naive: datetime) -> None:
+    """``rfc822`` without the email package: the same text as ``format_datetime``, for
+    every year the store holds, each side of the zone's transitions."""
+    from email.utils import format_datetime
+
+    instant = naive.replace(tzinfo=UTC)
+    assert rfc822(instant) == format_datetime(to_local(instant))

@@ -182,11 +182,19 @@ def rfc3339(moment: datetime) -> str:
     return local.isoformat(timespec="microseconds" if local.microsecond else "seconds")
 
 
-def rfc822(moment: datetime) -> str:
-    """``Fri, 17 Jun 2022 20:22:00 +0700``: RSS 2.0 dates, local offset written out."""
-    from email.utils import format_datetime  # only when written: email loads socket too
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-    return format_datetime(to_local(moment))
+
+def rfc822(moment: datetime) -> str:
+    """``Fri, 17 Jun 2022 20:22:00 +0700``: RSS 2.0 dates, local offset written out; in
+    English whatever the locale, as ``email.utils.format_datetime`` writes them (which
+    loads the email package and socket, ~10 ms of a cron run: tests/test_timezone.py)."""
+    local = to_local(moment)
+    return (
+        f"{_DAYS[local.weekday()]}, {local.day:02d} {_MONTHS[local.month - 1]}"
+        f" {local.year:04d} {local:%H:%M:%S %z}"
+    )
 
 
 def site_form(moment: datetime) -> str:
