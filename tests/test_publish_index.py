@@ -8,9 +8,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from hnp_feeds.errors import ExitCode
+from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import publish
+from hnp_feeds.store import SQLiteStore
 from hnp_feeds.timezone import localize
 
 from .portal import catalogue, record, write_records
@@ -50,6 +55,10 @@ def _pages(out: Path) -> dict[str, bytes]:
     }
 
 
+def _feeds(out: Path) -> set[str]:
+    return {path.parent.name for path in out.glob("*/atom.xml")}
+
+
 def _card(index: bytes, slug: str) -> str:
     text = index.decode()
     start = text.index(f'id="feed-{slug}"')
@@ -57,13 +66,24 @@ def _card(index: bytes, slug: str) -> str:
 
 
 def test_a_cron_run_keeps_the_cards_of_unchanged_feeds_and_writes_a_first_publishs_page(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _publish(tmp_path, "cron", range(12))
     _publish(tmp_path, "first", range(13))
     _mark_card(tmp_path / "cron.sqlite", "kinh-te")  # not reached by article 12
     _mark_card(tmp_path / "cron.sqlite", "thoi-su")  # article 12's section
+    read: list[str] = []
+    newest_keys = SQLiteStore.newest_keys
+
+    def newest_keys_noted(store: SQLiteStore, feed: FeedSpec, limit: int) -> Any:
+        read.append(feed.slug)
+        return newest_keys(store, feed, limit)
+
+    monkeypatch.setattr(SQLiteStore, "newest_keys", newest_keys_noted)
     written = _publish(tmp_path, "cron", range(13))
+    # Only the feeds article 12 reaches are looked at again (not one a card is kept for).
+    assert "thoi-su" in read and "kinh-te" not in read
+    assert len(set(read)) < len(_feeds(tmp_path / "cron")), read
     assert "index.html" in written
     index = (tmp_path / "cron" / "index.html").read_bytes()
     assert KEPT in _card(index, "kinh-te")  # kept: its entries were not read again

@@ -597,7 +597,7 @@ class Run:
 
         feeds = site_feeds(self.catalogue, self.store)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        cards = self._cards(feeds)
+        cards = self._cards(feeds, set(result.planned))
         listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards)
         # The stylesheet and the discovery fragments change with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
@@ -615,16 +615,21 @@ class Run:
         self.store.set_meta("fixed-pages", fixed)
         self.store.set_meta("pages", fingerprint)
 
-    def _cards(self, feeds: Sequence[FeedSpec]) -> dict[str, str]:
+    def _cards(self, feeds: Sequence[FeedSpec], planned: set[str]) -> dict[str, str]:
         """Each feed's card on the index page: as last written when made from the same
         entries (their ids and content hashes, the feed and the catalogue), else made from
-        them now; only the feeds whose entries changed are read and decoded."""
+        them now; only the feeds whose entries changed are read and decoded.  A feed the
+        run did not plan has the entries it had (nothing that changed reaches it, as for
+        its documents): its card is kept without a look at them."""
         from ..pages import feed_card, shown
 
         kept = self.store.index_cards()
         cards: dict[str, str] = {}
         made: dict[str, tuple[str, str]] = {}
         for feed in feeds:
+            if feed.slug not in planned and feed.slug in kept:
+                cards[feed.slug] = kept[feed.slug][1]
+                continue
             keys = self.store.newest_keys(feed, shown(feed))
             text = "\n".join([self.config, spec_text(feed), *(f"{r} {h}" for r, h in keys)])
             digest = hashlib.sha256(text.encode()).hexdigest()
