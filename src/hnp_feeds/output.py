@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import SystemFault
+
+if TYPE_CHECKING:  # the threads, and tempfile, only when a file is written
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 #: Threads that flush the files of one ``Writes`` to disk at once (``io_threads``).
 _IO_THREADS = 8
@@ -76,6 +78,8 @@ class Writes:
             except FileNotFoundError:
                 pass
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             self.staged.append((path, tmp_name, fd))
             view = memoryview(data)
@@ -133,6 +137,8 @@ def commit_later(writes: Writes) -> Future[None]:
     the order given, one after the other."""
     global _committer
     if _committer is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         _committer = ThreadPoolExecutor(1, thread_name_prefix="hnp-feeds-commit")
 
     def commit() -> None:
@@ -156,6 +162,8 @@ def io_threads() -> ThreadPoolExecutor:
     them never waits on them (no deadlock)."""
     global _pool
     if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
         _pool = ThreadPoolExecutor(_IO_THREADS, thread_name_prefix="hnp-feeds-io")
     return _pool
 

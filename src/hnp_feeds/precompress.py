@@ -6,8 +6,6 @@ same ``.gz`` and an unchanged feed leaves its sibling (and its mtime) untouched.
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -106,6 +104,9 @@ def add_with_sibling(writes: Writes, path: Path, data: bytes, gz: bytes | None =
 
 def holds(sibling: Path, data: bytes) -> bool:
     """Whether the ``.gz`` file ``sibling`` is there and decompresses to ``data``."""
+    import gzip  # a run with nothing to write never loads it
+    import zlib
+
     try:
         return gzip.decompress(sibling.read_bytes()) == data
     except (OSError, EOFError, zlib.error):

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..adapters import ADAPTER_LOG, check_page_fields, is_incremental, read_sources
+from ..adapters import check_page_fields, is_incremental, read_sources
 from ..config import Catalogue
 from ..digest import source_digest
 from ..errors import (
@@ -217,6 +215,8 @@ def build(
     """``publish`` into a fresh temporary store: every feed rendered from the sources
     (default: the catalogue's), nothing written unless every file is valid.  No hub is
     pinged: a temporary store could not retry a ping that failed."""
+    import tempfile
+
     with system_faults(), tempfile.TemporaryDirectory(prefix="hnp-feeds-build-") as scratch:
         return publish(
             catalogue,
@@ -353,7 +353,9 @@ def _ingest(
     fields it was given), into the store; what the adapters repaired is kept in the result."""
     cleaned: list[str] = []
     given = {name: value for name, value in page.items() if value not in (None, "", ())}
-    with _repairs_into(cleaned):
+    from ..adapters.repairs import repairs_into  # logging only when sources are read
+
+    with repairs_into(cleaned):
         # A database source's read position and a web source's fetched pages are saved in
         # the ingest's transaction; a raw record the store has read before is skipped.
         items = read_sources(
@@ -386,26 +388,3 @@ def _remembered(
     except HnpFeedsError as exc:
         store.finish_run(command, now, int(exit_code_of(exc)), error_line(exc))
         raise
-
-
-class _ListHandler(logging.Handler):
-    def __init__(self, sink: list[str]) -> None:
-        super().__init__(logging.WARNING)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
-@contextmanager
-def _repairs_into(sink: list[str]) -> Iterator[None]:
-    """Route what the adapters log about their repairs into ``sink`` (and only there)."""
-    logger = logging.getLogger(ADAPTER_LOG)
-    handler, propagate = _ListHandler(sink), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate

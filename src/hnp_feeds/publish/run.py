@@ -18,7 +18,6 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,6 +61,8 @@ from .plan import (
 from .result import FeedSummary, PublishResult
 
 if TYPE_CHECKING:  # rendering (the writers, the validator, the workers) only when there is some
+    from concurrent.futures import Future
+
     from .render import Rendered, RenderJob, Validate
     from .workers import Workers
 
