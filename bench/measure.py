@@ -1,15 +1,16 @@
-"""How the benches measure a command: wall time of a fresh process (start-up included) and
-the peak RSS of its whole process tree (the command and every worker it forks), polled
-from /proc, beside the machine's load average.
+"""How the benches measure a command: wall time of a fresh process (start-up included), its
+CPU time (with its workers') and the peak RSS of its whole process tree (the command and
+every worker it forks), polled from /proc, beside the machine's load average.
 
     from measure import load_average, run_measured
     done = run_measured(["hnp-feeds", "publish", "-c", "hnp-feeds.toml"], cwd=portal)
-    done.seconds, done.peak_tree_mb, done.returncode, done.stdout
+    done.seconds, done.cpu_seconds, done.peak_tree_mb, done.returncode, done.stdout
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -29,6 +30,9 @@ class Measured:
     stderr: str
     #: The largest sum of the RSS of the process and all its descendants seen at once.
     peak_tree_mb: float
+    #: User + system CPU seconds of the process and the descendants it waited for (its
+    #: render and door workers): what a loaded machine does not inflate as it does the wall.
+    cpu_seconds: float = 0.0
 
 
 def load_average() -> str:
@@ -71,6 +75,7 @@ def run_measured(
     args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> Measured:
     """Run ``args`` to its end; its wall time and the peak RSS of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         args, cwd=cwd, env=env or bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -91,4 +96,6 @@ def run_measured(
     seconds = time.perf_counter() - started
     done.set()
     watcher.join()
-    return Measured(seconds, process.returncode, stdout, stderr, peak / 2**20)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return Measured(seconds, process.returncode, stdout, stderr, peak / 2**20, cpu)
