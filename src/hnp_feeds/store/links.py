@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
 
@@ -33,7 +33,14 @@ from ..selection import selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import site_form
-from .codec import article_from_json, article_to_json, content_hash, micros, with_related
+from .codec import (
+    altered,
+    article_from_json,
+    article_to_json,
+    content_hash,
+    micros,
+    with_related,
+)
 from .state import mark_dirty
 
 _MINUTE = timedelta(minutes=1)
@@ -53,11 +60,13 @@ def remember_urls(db: sqlite3.Connection, owners: Iterable[tuple[str, str]]) -> 
 
 @dataclass
 class Derived:
-    """What ``derive`` did: records whose links changed, and those that lost a computed
-    related post (it is no longer live: their computed ones are chosen again)."""
+    """What ``derive`` did: records whose links changed, those that lost a computed
+    related post (it is no longer live: their computed ones are chosen again), and those
+    left with no link at all."""
 
     changed: set[str] = field(default_factory=set)
     lost_computed: set[str] = field(default_factory=set)
+    bare: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -247,7 +256,7 @@ def _derive_chunk(
             db,
             complete(
                 [
-                    replace(article, related=related) if related != article.related else article
+                    altered(article, related=related) if related != article.related else article
                     for article, related, _ in resolved
                 ]
             ),
@@ -264,8 +273,10 @@ def _derive_chunk(
     for (record_id, _, _, _), (article, related, lost) in zip(shown, resolved, strict=True):
         if lost:
             done.lost_computed.add(record_id)
+        if not related:
+            done.bare.add(record_id)
         if related != article.related:
-            article = replace(article, related=related)
+            article = altered(article, related=related)
             if record_id in stored:
                 stored[record_id] = article
             text = texts.get(record_id)
