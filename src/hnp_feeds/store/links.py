@@ -199,12 +199,12 @@ def _derive_chunk(
         article = stored.get(record_id) or article_from_json(body, source)
         if written and record_id in stored:
             texts[record_id] = body
-        own = (
-            tuple(Link(url, title) for url, title in json.loads(own_json))
-            if own_json is not None
-            else article.related  # stored before references: its links were its own
-        )
-        computed = [str(target) for target in json.loads(computed_json or "[]")]
+            own = article.related  # as this ingest stored it: ``own_related`` is of these
+        elif own_json is not None:
+            own = tuple(Link(url, title) for url, title in json.loads(own_json))
+        else:
+            own = article.related  # stored before references: its links were its own
+        computed = [str(target) for target in json.loads(computed_json)] if computed_json else []
         parts.append((record_id, article, own, computed))
     owners = _url_owners(db, (link.url for _, _, own, _ in parts for link in own))
     refs: list[tuple[str, str, int, str]] = []
@@ -328,12 +328,19 @@ def _resolved(
     return found
 
 
+#: The tables of what records link to: references, URLs given as they are, listed posts
+#: waiting for their article.
+_LINKS = ("related_refs", "url_refs", "pending_listed")
+
+
 def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     """The records whose related links a change of these articles (their URL, title, or
     whether they are live) can alter: those that refer to them, those that name one of
     their URLs, and those whose listed post waits for one of their titles.  In the order
     of ``record_ids``, each one's by record id."""
     ids = list(dict.fromkeys(record_ids))
+    if not any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in _LINKS):
+        return []  # no link stored yet (a first fill): none to look through for each
     of: dict[str, set[str]] = {}
     for sql in (  # ``+a.live``: by id, not every live article (SQLite's choice otherwise)
         "SELECT target_id, record_id FROM related_refs WHERE target_id IN ({marks})",
