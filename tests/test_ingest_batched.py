@@ -108,9 +108,7 @@ def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
     # ... and each body encoded again, not patched: read back and decoded to be linked.
     relink = store_ingest.IngestOps._relink
 
-    def decoded(
-        self: store_ingest.IngestOps, *args: Any, given: Any = None, **kw: Any
-    ) -> set[str]:
+    def decoded(self: store_ingest.IngestOps, *args: Any, given: Any = None, **kw: Any) -> set[str]:
         return relink(self, *args, **kw)
 
     def encoded(text: str, updated: datetime) -> str:
