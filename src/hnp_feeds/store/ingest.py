@@ -161,7 +161,7 @@ class _Form(NamedTuple):
     text: str  # its body: ``article_to_json``
     digest: str  # the body's ``content_hash``
     slugs: dict[str, tuple[str, ...]]  # ``article_slugs``
-    keys: set[str]  # ``selection_keys``
+    keys: tuple[str, ...]  # ``selection_keys`` (a tuple: sent from a worker, not hashed)
     title_key: str
     own_links: str  # ``own_links_json``
 
@@ -194,7 +194,7 @@ def _form(article: Article) -> _Form:
             text,
             content_hash(text),
             article_slugs(article),
-            selection_keys(article),
+            tuple(selection_keys(article)),
             title_key(article.title),
             own_links_json(article),
         )
@@ -206,7 +206,7 @@ def _to_link(article: Article, shared: dict[object, Any]) -> Article:
     """``article`` as it is kept until linked: its links and related posts read none of its
     content, image or raw digest (its body is patched, never encoded again), and its
     category, author and tags are the objects ``shared`` holds, one for each value (a
-    first fill keeps 100,000 articles, a few hundred names)."""
+    first fill keeps 100,000 articles, each read on its own: a few hundred names)."""
     category = article.category
     return altered(
         article,
