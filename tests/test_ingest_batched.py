@@ -10,6 +10,7 @@ import random
 import signal
 import sqlite3
 from collections import Counter
+from contextlib import closing
 from dataclasses import fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -75,7 +76,7 @@ def random_portal(seed: int, size: int) -> tuple[list[dict[str, Any]], list[dict
 
 
 def stored(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:  # closed: a first fill wants the store alone
         return {table: sorted(db.execute(f"SELECT * FROM {table}")) for table in TABLES}
 
 
@@ -107,8 +108,8 @@ def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
     # ... and each body encoded again, not patched: read back and decoded to be linked.
     relink = store_ingest.IngestOps._relink
 
-    def decoded(self: store_ingest.IngestOps, *args: Any, given: Any = None, **kw: Any) -> None:
-        relink(self, *args, **kw)
+    def decoded(self: store_ingest.IngestOps, *args: Any, given: Any = None, **kw: Any) -> set[str]:
+        return relink(self, *args, **kw)
 
     def encoded(text: str, updated: datetime) -> str:
         return codec.article_to_json(replace(codec.article_from_json(text), updated=updated))
@@ -127,15 +128,18 @@ def test_runs_chunks_and_workers_store_what_one_record_at_a_time_stores(
 
 def schema(path: Path) -> list[tuple[str, str, str]]:
     """Every table, index and trigger of a store, as SQLite keeps its definition."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:
         return sorted(db.execute("SELECT type, name, sql FROM sqlite_master"))
 
 
+@pytest.mark.parametrize("cache_kb", [store_ingest._CACHE_KB, 1])
 def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache_kb: int
 ) -> None:
-    """A first fill drops some indexes and builds them at its end, in its transaction: a
-    SIGKILL after rows were written (indexes dropped) leaves the store as it was."""
+    """A first fill drops some indexes and builds them at its end, in its transaction,
+    written through the rollback journal (not the WAL): a SIGKILL after rows were written
+    (indexes dropped; with a page cache of 1 KB, pages of the new rows already in the
+    file) leaves the store as it was, rolled back by the next opener."""
     portal = catalogue(tmp_path, related_count=3)
     first, _ = random_portal(8, 40)
     source = write_records(tmp_path / "a.jsonl", first)
@@ -143,14 +147,19 @@ def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
     with store_ingest.IngestOps(store):
         pass  # created: the schema a fill starts from
     before = schema(store)
+    size = store.stat().st_size
     monkeypatch.setattr(store_ingest, "RUN", 5)
+    monkeypatch.setattr(store_ingest, "_CACHE_KB", cache_kb)
     done = store_ingest._Writes.done
 
     def killed(self: store_ingest._Writes, db: sqlite3.Connection) -> None:
         done(self, db)
-        if self.rows and len(self.rows) == 5:  # the first run written
+        if self.rows and len(self.rows) == 5 and (cache_kb > 1 or store.stat().st_size > size):
             seen = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
             (tmp_path / "indexes").write_text(" ".join(name for (name,) in seen))
+            (mode,) = db.execute("PRAGMA journal_mode").fetchone()
+            wal = Path(f"{store}-wal")
+            (tmp_path / "journal").write_text(f"{mode} {wal.exists() and wal.stat().st_size}")
             os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(store_ingest._Writes, "done", killed)
@@ -163,6 +172,8 @@ def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
     _, status = os.waitpid(child, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     assert not set((tmp_path / "indexes").read_text().split()) & set(store_ingest._BUILT_AT_END)
+    assert (tmp_path / "journal").read_text() in ("delete False", "delete 0")
+    assert Path(f"{store}-journal").stat().st_size > 0  # hot: rolled back at the next open
     monkeypatch.setattr(store_ingest._Writes, "done", done)
     with store_ingest.IngestOps(store) as reopened:  # checked at open: not a clean close
         assert reopened.db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
@@ -170,6 +181,39 @@ def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
     assert {name for _, name, _ in before} >= set(store_ingest._BUILT_AT_END)
     result = ingest(portal, [source], store_path=store, now=NOW)
     assert result.added > 30 and set(before) <= set(schema(store))  # related posts' tables too
+    with closing(sqlite3.connect(store)) as db:  # the WAL again once filled
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert not Path(f"{store}-journal").exists()
+
+
+def test_a_first_fill_beside_another_reader_keeps_the_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rollback journal needs the store to itself: with another connection reading
+    it, a first fill goes through the WAL, at once (no wait for the reader), and stores
+    the same rows."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, _ = random_portal(9, 40)
+    source = write_records(tmp_path / "a.jsonl", first)
+    ingest(portal, [source], store_path=tmp_path / "alone.sqlite", now=NOW)
+    store = tmp_path / "store.sqlite"
+    with store_ingest.IngestOps(store):
+        pass
+    modes: list[str] = []
+    done = store_ingest._Writes.done
+
+    def noted(self: store_ingest._Writes, db: sqlite3.Connection) -> None:
+        modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
+        done(self, db)
+
+    monkeypatch.setattr(store_ingest._Writes, "done", noted)
+    with closing(sqlite3.connect(store)) as reader:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM articles").fetchone()  # holds a read lock
+        ingest(portal, [source], store_path=store, now=NOW)
+        reader.execute("COMMIT")
+    assert modes and set(modes) == {"wal"}
+    assert stored(store) == stored(tmp_path / "alone.sqlite")
 
 
 def test_a_cron_run_reads_only_the_rows_it_needs(tmp_path: Path) -> None:
@@ -301,3 +345,58 @@ def test_each_new_article_is_encoded_once_and_linked_once(
             "SELECT count(*) FROM related_refs WHERE kind = 'computed'"
         ).fetchone()
     assert computed > 0  # related posts were computed between
+
+
+def test_the_door_workers_make_each_stored_form_this_process_only_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The articles of a large export come from the door's workers with their stored form
+    made there (``store.prepare_article``): this process encodes none of them (the rows are
+    those of one record at a time: ``test_runs_chunks_and_workers_...``)."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, _ = random_portal(6, 40)
+    monkeypatch.setattr(parallel, "THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
+    here = os.getpid()
+    encoded: list[str] = []
+    encode = codec.article_to_json
+
+    def counted(article: Any) -> str:
+        if os.getpid() == here:  # the workers, forked after, count in their own copy
+            encoded.append(article.id)
+        return encode(article)
+
+    monkeypatch.setattr(store_ingest, "article_to_json", counted)
+    result = ingest(
+        portal, [write_records(tmp_path / "a.jsonl", first)], store_path=tmp_path / "s.sqlite",
+        now=NOW,
+    )  # fmt: skip
+    assert result.added > 30 and len(result.rejected) >= 2  # refused ones too
+    assert encoded == []
+    # Read here (a small source), each is encoded here, once.
+    monkeypatch.setattr(parallel, "THRESHOLD", 10**9)
+    ingest(
+        portal, [write_records(tmp_path / "a.jsonl", first)], store_path=tmp_path / "t.sqlite",
+        now=NOW,
+    )  # fmt: skip
+    assert len(encoded) == len(set(encoded)) > 30
+
+
+def test_a_kept_article_is_what_replace_gives_without_its_stored_form() -> None:
+    """``codec.altered`` (what an ingest copies its 100,000 kept articles with) gives what
+    ``dataclasses.replace`` gives, and never the stored form made for the original."""
+    article = codec.article_from_json(
+        codec.article_to_json(store_ingest.Article("1", "Tiêu đề", NOW, NOW, url="https://x.vn/1"))
+    )
+    article = store_ingest.prepare_article(article)
+    assert store_ingest._FORM in article.__dict__
+    for changes in (
+        {"content_html": "", "image": None, "raw_hash": ""},
+        {"related": (store_ingest.Link("https://x.vn/2", "Hai"),)},
+        {"source": "", "tags": ("a", "b")},
+    ):
+        kept = codec.altered(article, **changes)
+        assert kept == replace(article, **changes)
+        assert store_ingest._FORM not in kept.__dict__
+        assert store_ingest._form(kept).text == codec.article_to_json(replace(article, **changes))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,6 +55,8 @@ _BUILTIN: dict[str, str] = {
 }
 # Kinds that skip a raw record the store has read before (option ``known``).
 _SKIPS_UNCHANGED = (".jsonl", ".ndjson", ".csv")
+# Kinds read in worker processes when large (``parallel.door``; option ``prepare``).
+_READ_IN_WORKERS = (".jsonl", ".ndjson")
 # Kinds that read only what changed since their last read, keeping where they are in
 # the store: that one yields nothing is the normal case.
 _INCREMENTAL = ("database:", "web:")
@@ -151,6 +153,7 @@ def read_sources(
     marks: sqlite3.Connection | None = None,
     now: datetime | None = None,
     known: Mapping[str, str] | None = None,
+    prepare: Callable[[Item], Item] | None = None,
     **options: Any,
 ) -> Iterator[Item]:
     """Several sources chained; an id seen twice in one run is reported the second time.
@@ -159,12 +162,15 @@ def read_sources(
     ``marks`` is the database (the store's connection) that keeps database sources' read
     positions and web sources' fetched pages; ``now`` is the run's time; ``known``: the
     digests of the raw records the store holds, which JSON Lines and CSV sources skip as
-    ``Unchanged`` (``records.RawDigest``)."""
+    ``Unchanged`` (``records.RawDigest``); ``prepare``: what the receiver does with each
+    article, done where a source reads its records in worker processes (JSON Lines)."""
     first_seen: dict[str, str] = {}
     for location in locations:
         given = catalogue_options(catalogue, location, marks, now) if catalogue is not None else {}
         if known is not None and kind_of(location) in _SKIPS_UNCHANGED:
             given["known"] = known
+        if prepare is not None and kind_of(location) in _READ_IN_WORKERS:
+            given["prepare"] = prepare
         for item in read_source(location, **{**given, **options}):
             if isinstance(item, Article) and catalogue is not None:
                 item = _own_slug(item, catalogue)

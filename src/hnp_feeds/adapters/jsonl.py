@@ -21,7 +21,8 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
     A line that is not UTF-8, not JSON or not an object is reported on its own;
     blank lines are skipped.  A line whose bytes the store has read before (option
     ``known``, see ``RawDigest``) is ``Unchanged``, before it is decoded or parsed.
-    Many lines are read in worker processes (``parallel.door``), in the same order.
+    Many lines are read in worker processes (``parallel.door``), in the same order, each
+    article given there to the option ``prepare`` (its ``then``).
     """
     source = str(path)
     digests = RawDigest(__name__, options.get("limits"), options.get("known") or {})
@@ -33,7 +34,7 @@ def read_jsonl(path: str | Path, **options: Any) -> Iterator[Article | RecordErr
     with handle:
         lines = _lines(handle, source, digests)
         items: Iterator[Article | RecordError | Unchanged] = door(
-            lines, read_line, (source, options.get("limits"))
+            lines, read_line, (source, options.get("limits")), options.get("prepare")
         )
         yield from items
 

@@ -39,10 +39,14 @@ def door(
     entries: Iterable[Job | Done],
     work: Callable[..., Done | None],
     context: Job = (),
+    then: Callable[[Done], Done] | None = None,
 ) -> Iterator[Done]:
     """``work(*context, *job)`` for each job of ``entries`` (a tuple), in order, leaving out
     what is None (a blank line); an entry that is not a tuple is already done (a record the
-    store has read before) and is given as it is, in its place."""
+    store has read before) and is given as it is, in its place.  ``then`` (a function of
+    a module: it is pickled by name) is applied in the workers to each result, for what
+    the receiver would otherwise do with it here (``store.prepare_article``); the results
+    read in this process are given without it."""
     stream = iter(entries)
     ahead: list[Job | Done] = []
     jobs = 0
@@ -55,7 +59,7 @@ def door(
         yield from _here(ahead, work, context)
         yield from _here(stream, work, context)
         return
-    yield from _forked(_chain(ahead, stream), work, context)
+    yield from _forked(_chain(ahead, stream), work, context, then)
 
 
 def _chain(first: list[Job | Done], rest: Iterator[Job | Done]) -> Iterator[Job | Done]:
@@ -77,7 +81,10 @@ _Result = list[tuple[Any, list[logging.LogRecord]]]
 
 
 def _forked(
-    entries: Iterator[Job | Done], work: Callable[..., Done | None], context: Job
+    entries: Iterator[Job | Done],
+    work: Callable[..., Done | None],
+    context: Job,
+    then: Callable[[Done], Done] | None,
 ) -> Iterator[Done]:
     # Imported here: a cron run's few records never pay for them.
     import multiprocessing
@@ -101,7 +108,7 @@ def _forked(
             future = None
             if jobs and not broken:
                 try:
-                    future = pool.submit(_in_worker, work, context, jobs)
+                    future = pool.submit(_in_worker, work, context, jobs, then)
                 except BrokenProcessPool:
                     broken = True
             pending.append((chunk, future))
@@ -175,9 +182,14 @@ def _worker_begins(parent: int) -> None:
     logger.propagate = False
 
 
-def _in_worker(work: Callable[..., Any], context: Job, jobs: list[Job]) -> _Result:
+def _in_worker(
+    work: Callable[..., Any], context: Job, jobs: list[Job], then: Callable[[Any], Any] | None
+) -> _Result:
     results: _Result = []
     for job in jobs:
         _KEPT.records = []
-        results.append((work(*context, *job), _KEPT.records))
+        done = work(*context, *job)
+        if then is not None and done is not None:
+            done = then(done)
+        results.append((done, _KEPT.records))
     return results

@@ -35,7 +35,14 @@ from ..errors import (
 )
 from ..forking import default_processes
 from ..model import Site
-from ..store import IngestResult, RawRecords, SQLiteStore, content_hash, open_store
+from ..store import (
+    IngestResult,
+    RawRecords,
+    SQLiteStore,
+    content_hash,
+    open_store,
+    prepare_article,
+)
 from ..text import slugify
 from ..timezone import to_local
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
@@ -360,7 +367,7 @@ def _ingest(
         # the ingest's transaction; a raw record the store has read before is skipped.
         items = read_sources(
             list(sources), catalogue=catalogue, marks=store.db, now=now,
-            known=RawRecords(store, store.raw_hashes), **given,
+            known=RawRecords(store, store.raw_hashes), prepare=prepare_article, **given,
         )  # fmt: skip
         result = store.ingest(items, catalogue.site, now, reissue)
     result.cleaned = cleaned

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .cache import CachedEntry, CacheOps
 from .codec import article_from_json, article_place, article_to_json, content_hash, stored_id
-from .ingest import IngestOps, IngestResult
+from .ingest import IngestOps, IngestResult, prepare_article
 from .reads import EntryRow, HistoryMark, HistorySlot, HistoryTail, RawRecords, ReadOps
 from .reports import Rejection, ReportOps, Run
 from .schema import SCHEMA_VERSION
@@ -52,5 +52,6 @@ __all__ = [
     "article_to_json",
     "content_hash",
     "open_store",
+    "prepare_article",
     "stored_id",
 ]

@@ -22,6 +22,8 @@ _SYSTEM_CODES = frozenset({3, 8, 10, 13, 14})
 # SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged, or not a store at all.
 _DAMAGED_CODES = frozenset({11, 26})
 #: What a damaged store's message tells the operator to do.
+#: How long a statement waits for another connection's lock.
+_BUSY_MS = 30000
 DAMAGED_HINT = "restore it from a backup (or move it away and run with --start-over)"
 
 
@@ -53,7 +55,7 @@ class Connection:
         self.failed = False  # an sqlite3 error was met: the store is not known good at close
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_MS / 1000)
         except sqlite3.Error as exc:
             raise store_error(path, "cannot open the store", exc) from exc
         except OSError as exc:
@@ -115,6 +117,34 @@ class Connection:
                     self.db.execute("ROLLBACK")
             raise self.fault("cannot commit", exc) from exc
 
+    @contextmanager
+    def filling(self) -> Iterator[bool]:
+        """For a transaction that fills an empty store: SQLite's rollback journal instead
+        of the WAL (whether it could be had: no other connection open), back after it.
+        The rows are then written once, into the file, not into the WAL and copied from
+        it at the checkpoint; a new page has nothing to roll back, so the journal holds
+        only the few pages there were.  A run killed during the fill leaves a hot journal,
+        which the next opener rolls back (SQLite does, before it reads): the store as it
+        was, never half filled.  Synchronous FULL meanwhile: the journal is on the disk
+        before any page of the file is overwritten."""
+        try:
+            self.db.execute("PRAGMA busy_timeout = 0")  # another reader: keep the WAL
+            mode = str(self.db.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+        except sqlite3.Error:
+            mode = "wal"
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+        journal = mode.lower() == "delete"
+        if journal:
+            self.db.execute("PRAGMA synchronous = FULL")
+        try:
+            yield journal
+        finally:
+            if journal:
+                with contextlib.suppress(sqlite3.Error):  # else the next open sets it
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.db.execute(sql, params).fetchall()
@@ -136,14 +166,15 @@ class Connection:
         return self.path.with_name(self.path.name + ".checked")
 
     def _file_stamp(self) -> dict[str, int] | None:
-        """The file as it is now (inode, size, mtime), or None when a WAL file is beside it
-        (a run that did not close, or one still open: its pages are not settled)."""
-        try:
-            wal = os.stat(f"{self.path}-wal")
-            if wal.st_size:
-                return None
-        except FileNotFoundError:
-            pass
+        """The file as it is now (inode, size, mtime), or None when a WAL file or a
+        rollback journal is beside it (a run that did not close, or one still open: its
+        pages are not settled)."""
+        for beside in ("-wal", "-journal"):
+            try:
+                if os.stat(f"{self.path}{beside}").st_size:
+                    return None
+            except FileNotFoundError:
+                pass
         try:
             found = os.stat(self.path)
         except OSError:

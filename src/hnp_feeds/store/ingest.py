@@ -13,10 +13,10 @@ import gc
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
@@ -26,6 +26,7 @@ from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import (
+    altered,
     article_from_json,
     article_to_json,
     content_hash,
@@ -122,9 +123,14 @@ _BUILT_AT_END = (
 )  # fmt: skip
 
 
+def _empty(db: sqlite3.Connection) -> bool:
+    """Whether the store holds no article (an ingest into it is a first fill)."""
+    return db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
+
 def _drop_for_first_fill(db: sqlite3.Connection) -> list[str]:
     """When ``articles`` is empty, ``_BUILT_AT_END`` dropped: their SQL, to build them."""
-    if db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None:
+    if not _empty(db):
         return []
     marks = ",".join("?" * len(_BUILT_AT_END))
     found = db.execute(
@@ -147,6 +153,70 @@ def _kept_out_of_collection() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+class _Form(NamedTuple):
+    """What storing an article takes that follows from the article alone."""
+
+    text: str  # its body: ``article_to_json``
+    digest: str  # the body's ``content_hash``
+    slugs: dict[str, tuple[str, ...]]  # ``article_slugs``
+    keys: tuple[str, ...]  # ``selection_keys`` (a tuple: sent from a worker, not hashed)
+    title_key: str
+    own_links: str  # ``own_links_json``
+
+
+#: Where an article keeps its ``_Form`` (the instance's ``__dict__``).
+_FORM = "_stored_form"
+
+
+_Item = TypeVar("_Item")
+
+
+def prepare_article(item: _Item) -> _Item:
+    """``item``, an article with its ``_Form`` made and kept on it: what the door's worker
+    processes do for each article they read, so that the process that stores the whole
+    export gets each one ready to write (``adapters.parallel``'s ``then``)."""
+    if isinstance(item, Article):
+        _form(item)
+    return item
+
+
+def _form(article: Article) -> _Form:
+    """The ``_Form`` of ``article``, made once: kept on it as ``functools.cached_property``
+    keeps a value, in the instance's ``__dict__``, so that pickling it (from a door worker)
+    keeps it and ``dataclasses.replace`` (another article) never does.  The fields of a
+    frozen article never change: what is kept stays its form."""
+    form: _Form | None = article.__dict__.get(_FORM)
+    if form is None:
+        text = article_to_json(article)
+        form = _Form(
+            text,
+            content_hash(text),
+            article_slugs(article),
+            tuple(selection_keys(article)),
+            title_key(article.title),
+            own_links_json(article),
+        )
+        article.__dict__[_FORM] = form
+    return form
+
+
+def _to_link(article: Article, shared: dict[object, Any]) -> Article:
+    """``article`` as it is kept until linked: its links and related posts read none of its
+    content, image or raw digest (its body is patched, never encoded again), and its
+    category, author and tags are the objects ``shared`` holds, one for each value (a
+    first fill keeps 100,000 articles, each read on its own: a few hundred names)."""
+    category = article.category
+    return altered(
+        article,
+        content_html="",
+        image=None,
+        raw_hash="",
+        category=category if category is None else shared.setdefault(category, category),
+        author=article.author and shared.setdefault(article.author, article.author),
+        tags=tuple([shared.setdefault(tag, tag) for tag in article.tags]),
+    )
 
 
 class _Run:
@@ -275,11 +345,17 @@ class IngestOps(Connection):
         # New or changed records, in input order, each as stored (its body encoded once:
         # kept here, its links are derived from it and its body patched, never decoded).
         fresh: dict[str, Article] = {}
+        shared: dict[object, Any] = {}  # their names, one object each (``_to_link``)
         # An ingest reads back much of what it writes in one transaction: a page cache of
         # 64 MB (SQLite's default is 2 MB) keeps it from the WAL file.
         self.db.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
-        with self.transaction("ingest failed") as db, _kept_out_of_collection():
-            build = _drop_for_first_fill(db)
+        with (
+            self.filling() if _empty(self.db) else nullcontext(False),
+            self.transaction("ingest failed") as db,
+            _kept_out_of_collection(),
+        ):
+            first = _empty(db)
+            build = _drop_for_first_fill(db) if first else []
             run = _Run()
             for item in items:
                 if isinstance(item, Unchanged):
@@ -289,7 +365,7 @@ class IngestOps(Connection):
                 if isinstance(item, RecordError) or not run.takes(item):
                     # A record of the run could change what this one finds: stored first
                     # (and a rejection is reported in the order of the records).
-                    fresh.update(self._store_run(db, run, site, now, wanted, result))
+                    fresh.update(self._store_run(db, run, site, now, wanted, result, shared))
                     gc.freeze()
                     run = _Run()
                 if isinstance(item, RecordError):
@@ -299,7 +375,7 @@ class IngestOps(Connection):
                 else:
                     result.sources.add(split_where(item.source)[0])
                     run.add(item)
-            fresh.update(self._store_run(db, run, site, now, wanted, result))
+            fresh.update(self._store_run(db, run, site, now, wanted, result, shared))
             # Stored again: what was refused of these records before is fixed.
             clear_stored(db, list(fresh), now)
             waiting = set(result.scheduled)
@@ -311,8 +387,16 @@ class IngestOps(Connection):
                     _related_index(db).remove(sorted(waiting))
             if fresh:
                 changed = list(fresh)
-                self._relink(db, changed, site.related_count, result.notes, fresh=True, given=fresh)
-                result.unrelated = self._without_related(db, changed)
+                live = {i for i, article in fresh.items() if placement(article, False).live}
+                if first:  # the index is of these alone: none of the store to read first
+                    db.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('related_index', '1')"
+                    )
+                bare = self._relink(
+                    db, changed, site.related_count, result.notes, fresh=True, given=fresh
+                )
+                # In the feeds with no related post at all (nothing to link or compute).
+                result.unrelated = [i for i in changed if i in bare and i in live]
             for sql in build:
                 db.execute(sql)
         return result
@@ -335,7 +419,7 @@ class IngestOps(Connection):
     ) -> RecordError:
         """A record kept out of the store (its previous version stays), kept as rejected."""
         error = RecordError.at(article.source, reason, article.id)
-        error.raw = article_to_json(article)
+        error.raw = _form(article).text
         self._reject(db, error, now, result.fresh_rejected)
         return error
 
@@ -347,11 +431,12 @@ class IngestOps(Connection):
         now: datetime,
         reissue: set[str],
         result: IngestResult,
+        shared: dict[object, Any],
     ) -> dict[str, Article]:
         """Store a run of records (no two with the same id or URL): what the store holds
         of them read in one query per table, each decided in order as if alone, the
-        writes done together.  Returns those new or changed, by id, as stored (less their
-        content, image and raw digest: what linking them reads of them is kept)."""
+        writes done together.  Returns those new or changed, by id, as stored (what
+        linking them reads of them: ``_to_link``)."""
         if not run.articles:
             return {}
         ids = [article.id for article in run.articles]
@@ -388,9 +473,7 @@ class IngestOps(Connection):
                 olds.get(article.id), ledgers.get(article.id), holder, writes,
             )  # fmt: skip
             if kept is not None:
-                # Kept until linked: its links and related posts read none of its content,
-                # image or raw digest (its body is patched, never encoded again).
-                stored[kept.id] = replace(kept, content_html="", image=None, raw_hash="")
+                stored[kept.id] = _to_link(kept, shared)
         writes.done(db)
         return stored
 
@@ -426,8 +509,8 @@ class IngestOps(Connection):
             )
             result.rejected.append(self._refuse(db, article, reason, now, result))
             return None
-        text = article_to_json(article)
-        source_hash = content_hash(text)
+        form = _form(article)
+        text, source_hash = form.text, form.digest
         if old is not None and old[0] == source_hash:
             if article.raw_hash and article.raw_hash != old[5]:  # read again as it is next time
                 writes.raw_hashes.append((article.raw_hash, article.id))
@@ -454,7 +537,7 @@ class IngestOps(Connection):
 
         stored = article
         # A scheduled article reaches no feed yet: only those its previous version was in.
-        touched = set() if scheduled else selection_keys(article)
+        touched = set() if scheduled else set(form.keys)
         was_live = False
         if old is not None:
             previous = article_from_json(str(old[2]))
@@ -473,7 +556,7 @@ class IngestOps(Connection):
                 result.bumped.append(article.id)
         body = text if stored is article else with_updated(text, stored.updated)
         live, has_url = placement(stored, scheduled)
-        slugs = article_slugs(stored)
+        slugs = form.slugs  # ``updated`` is the one field ``stored`` may change
         published_before = ledger is not None
         tombstone = 0
         removed_at: str | None = None
@@ -511,8 +594,8 @@ class IngestOps(Connection):
                 deleted_when,
                 int(has_url),
                 micros(max(stored.published, stored.updated)) if scheduled else None,
-                title_key(stored.title),
-                own_links_json(stored),
+                form.title_key,
+                form.own_links,
                 article.raw_hash or None,
             )
         )
@@ -525,16 +608,6 @@ class IngestOps(Connection):
         writes.touched |= touched
         return stored
 
-    @staticmethod
-    def _without_related(db: sqlite3.Connection, ids: list[str]) -> list[str]:
-        """Which of these articles are in the feeds with no related post at all.  (``+live``:
-        found by id; SQLite would search every live article by ``live`` instead.)"""
-        sql = (
-            "SELECT record_id FROM articles WHERE record_id IN ({marks}) AND +live = 1"
-            " AND json_array_length(body, '$.related') = 0"
-        )
-        return [str(row[0]) for row in select_in(db, sql, ids)]
-
     def _relink(
         self,
         db: sqlite3.Connection,
@@ -545,7 +618,7 @@ class IngestOps(Connection):
         fresh: bool,
         candidates: bool = True,
         given: dict[str, Article] | None = None,
-    ) -> None:
+    ) -> set[str]:
         """Related links after ``changed`` articles were stored (``fresh``: their records
         are new or changed, so their links are found again) or changed standing (released,
         withheld): their own links, those of every entry that refers to them (a new URL or
@@ -556,7 +629,8 @@ class IngestOps(Connection):
         and standing, never its links (so ``changed`` are read once, and each one's links
         derived, completed and written at once).  ``given``: ``changed`` as this ingest
         stored them (not read again; their bodies patched with their links), emptied as
-        they are linked (each let go once written)."""
+        they are linked (each let go once written).  Returns those of ``changed`` left
+        with no related link at all."""
         ids = set(changed)
         again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
         lost = sorted(again.lost_computed - ids)
@@ -578,6 +652,7 @@ class IngestOps(Connection):
         def complete(articles: list[Article]) -> list[tuple[str, list[Link]]]:
             return self._choose(index, articles, count, snapshot)
 
+        bare: set[str] = set()
         for chunk in (
             self._given_chunks(given, changed)
             if given
@@ -585,12 +660,13 @@ class IngestOps(Connection):
         ):
             # Their links derived, related posts computed, each body written: once.
             stored = {article.id: article for article in chunk}
-            derive(
+            bare |= derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
                 complete=complete, chunk=_RELATED_CHUNK, written=given is not None,
-            )  # fmt: skip
+            ).bare  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
+        return bare
 
     def _related_index_with(
         self, db: sqlite3.Connection, index_them: list[str], given: Mapping[str, Article]
@@ -710,7 +786,7 @@ class IngestOps(Connection):
         id instead)."""
         for start in range(0, len(ids), _RELATED_CHUNK):
             chunk = (given.pop(record_id) for record_id in ids[start : start + _RELATED_CHUNK])
-            yield [replace(a, source="") if a.listed else a for a in chunk]
+            yield [altered(a, source="") if a.listed else a for a in chunk]
 
     @staticmethod
     def _chunks(db: sqlite3.Connection, ids: list[str], size: int = 500) -> Iterator[list[Article]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
 
@@ -33,7 +33,14 @@ from ..selection import selection_keys
 from ..sql import select_in, select_keyed
 from ..text import title_key
 from ..timezone import site_form
-from .codec import article_from_json, article_to_json, content_hash, micros, with_related
+from .codec import (
+    altered,
+    article_from_json,
+    article_to_json,
+    content_hash,
+    micros,
+    with_related,
+)
 from .state import mark_dirty
 
 _MINUTE = timedelta(minutes=1)
@@ -53,11 +60,13 @@ def remember_urls(db: sqlite3.Connection, owners: Iterable[tuple[str, str]]) -> 
 
 @dataclass
 class Derived:
-    """What ``derive`` did: records whose links changed, and those that lost a computed
-    related post (it is no longer live: their computed ones are chosen again)."""
+    """What ``derive`` did: records whose links changed, those that lost a computed
+    related post (it is no longer live: their computed ones are chosen again), and those
+    left with no link at all."""
 
     changed: set[str] = field(default_factory=set)
     lost_computed: set[str] = field(default_factory=set)
+    bare: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -190,12 +199,12 @@ def _derive_chunk(
         article = stored.get(record_id) or article_from_json(body, source)
         if written and record_id in stored:
             texts[record_id] = body
-        own = (
-            tuple(Link(url, title) for url, title in json.loads(own_json))
-            if own_json is not None
-            else article.related  # stored before references: its links were its own
-        )
-        computed = [str(target) for target in json.loads(computed_json or "[]")]
+            own = article.related  # as this ingest stored it: ``own_related`` is of these
+        elif own_json is not None:
+            own = tuple(Link(url, title) for url, title in json.loads(own_json))
+        else:
+            own = article.related  # stored before references: its links were its own
+        computed = [str(target) for target in json.loads(computed_json)] if computed_json else []
         parts.append((record_id, article, own, computed))
     owners = _url_owners(db, (link.url for _, _, own, _ in parts for link in own))
     refs: list[tuple[str, str, int, str]] = []
@@ -247,7 +256,7 @@ def _derive_chunk(
             db,
             complete(
                 [
-                    replace(article, related=related) if related != article.related else article
+                    altered(article, related=related) if related != article.related else article
                     for article, related, _ in resolved
                 ]
             ),
@@ -264,8 +273,10 @@ def _derive_chunk(
     for (record_id, _, _, _), (article, related, lost) in zip(shown, resolved, strict=True):
         if lost:
             done.lost_computed.add(record_id)
+        if not related:
+            done.bare.add(record_id)
         if related != article.related:
-            article = replace(article, related=related)
+            article = altered(article, related=related)
             if record_id in stored:
                 stored[record_id] = article
             text = texts.get(record_id)
@@ -317,12 +328,19 @@ def _resolved(
     return found
 
 
+#: The tables of what records link to: references, URLs given as they are, listed posts
+#: waiting for their article.
+_LINKS = ("related_refs", "url_refs", "pending_listed")
+
+
 def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     """The records whose related links a change of these articles (their URL, title, or
     whether they are live) can alter: those that refer to them, those that name one of
     their URLs, and those whose listed post waits for one of their titles.  In the order
     of ``record_ids``, each one's by record id."""
     ids = list(dict.fromkeys(record_ids))
+    if not any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in _LINKS):
+        return []  # no link stored yet (a first fill): none to look through for each
     of: dict[str, set[str]] = {}
     for sql in (  # ``+a.live``: by id, not every live article (SQLite's choice otherwise)
         "SELECT target_id, record_id FROM related_refs WHERE target_id IN ({marks})",
