@@ -168,3 +168,40 @@ def test_entries_kept_by_other_writers_are_not_used(
     _remove_documents(out)
     publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
     assert files_of(out) == whole
+
+
+def test_a_version_12_store_keeps_its_entries_in_a_table_with_rowids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrated to 13: the kept entries, the same rows, are in a rowid table (rows of
+    ~2 KB spread over several pages in a WITHOUT ROWID one), and are used as before."""
+    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(8)])
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
+    whole = files_of(out)
+    select = "SELECT record_id, format, key, bytes, checked FROM entry_cache ORDER BY 1, 2"
+    with sqlite3.connect(store) as db:  # the table as version 12 had it
+        kept = db.execute(select).fetchall()
+        db.execute("ALTER TABLE entry_cache RENAME TO entry_cache_new")
+        db.execute(
+            "CREATE TABLE entry_cache (record_id TEXT NOT NULL, format TEXT NOT NULL,"
+            " key TEXT NOT NULL, bytes BLOB NOT NULL, checked TEXT,"
+            " PRIMARY KEY (record_id, format)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO entry_cache SELECT * FROM entry_cache_new")
+        db.execute("DROP TABLE entry_cache_new")
+        db.execute("PRAGMA user_version = 12")
+    assert kept and _tamper(store) > 0  # the kept entries show, if they are used
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
+    assert "Đã sửa trong kho".encode() in files_of(out)["tin-moi/atom.xml"]
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 13
+        ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'entry_cache'").fetchone()
+        assert "WITHOUT ROWID" not in ddl[0].upper()
+        assert len(db.execute(select).fetchall()) == len(kept)
+    monkeypatch.setattr(fragments, "WRITER_VERSION", fragments.WRITER_VERSION + "-next")
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
+    assert files_of(out) == whole
