@@ -492,6 +492,7 @@ class Run:
         kept: list[CachedEntry] = []
         good: list[tuple[_PageTask, Rendered]] = []
         published = self.store.ledger_ids([rid for task in batch.tasks for rid in task.record_ids])
+        known = set(published)  # in the ledger already: never added again (it keeps them)
         for task, job, rendered in zip(batch.tasks, batch.jobs, batch.rendered, strict=True):
             self.progress.advance(f"{task.feed.slug} {task.number}")
             if not rendered.invalid:  # what a faulty render made is never reused
@@ -510,8 +511,9 @@ class Run:
             published.update(rendered.ids)
             good.append((task, rendered))
         self.store.save_cached_entries(kept)
-        if good:
-            self.store.add_to_ledger({k: v for _, r in good for k, v in r.ids.items()}, self.now)
+        new = {k: v for _, r in good for k, v in r.ids.items() if k not in known}
+        if new:
+            self.store.add_to_ledger(new, self.now)
         done: dict[str, dict[int, str]] = {}
         writes = Writes(set(), later=True)
         self.writes = writes
@@ -546,13 +548,16 @@ class Run:
         if rendered.invalid:
             self._refused(task.job, rendered, result)
             return False
-        if not self._check_identity(feed, rendered.ids, result):
+        published = self.store.ledger_ids(list(rendered.ids))
+        if not self._check_identity(feed, rendered.ids, result, published):
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
         # The ids are in the ledger and the pings queued *before* the files appear, so
         # a run killed in between neither forgets an id nor loses a ping.
-        self.store.add_to_ledger(rendered.ids, self.now)
+        new = {k: v for k, v in rendered.ids.items() if k not in published}
+        if new:  # (those there already are kept as they are)
+            self.store.add_to_ledger(new, self.now)
         if self.site.hub and not self.all_or_nothing:  # (no hub: the old files not read)
             announced = [
                 self.site.feeds_url + relpath
