@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from hnp_feeds.config import Catalogue
-from hnp_feeds.publish import PortalValidator, PublishResult, publish
+from hnp_feeds.model import FeedSpec
+from hnp_feeds.publish import PortalValidator, PublishResult, publish, run
+from hnp_feeds.publish.run import _interleaved, _PageTask
 from hnp_feeds.writers import fragments
 
 from .portal import catalogue, write_records
@@ -145,37 +147,51 @@ def _entry_ids(data: bytes) -> tuple[str, list[str]]:
     return "atom.xml", [e.findtext(f"{atom}id") or "" for e in root.iterfind(f"{atom}entry")]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_first_publish_checks_each_entry_once_per_format(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     """The validator sees each entry once per format over the whole run, though an article
     is in the main, its category's, its author's documents and archive pages: the
     documents that show it again are checked without it (their head), and their files
-    are those of a run that validates every document whole."""
-    portal = catalogue(tmp_path, archive_page_size=4, entries_per_feed=3, related_count=1)
+    are those of a run that validates every document whole.  With workers, a batch is
+    rendered while the one before is written: an archive page waits for the pages that
+    render its entries (``_interleaved``, ``_one_ahead``'s ``needs``); current documents
+    of two batches in a row may render the same entry each (they are not held back)."""
+    portal = catalogue(tmp_path, archive_page_size=2, entries_per_feed=3, related_count=1)
     source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(16)])
-    seen: list[tuple[str, str]] = []
+    log = tmp_path / "checked.txt"  # written by every process that validates
     whole = PortalValidator.__call__
 
     def counted(self: PortalValidator, data: bytes, base_url: str) -> Any:
         filename, ids = _entry_ids(data)
-        seen.extend((filename, entry) for entry in ids)
+        page = "/archive/" in base_url
+        with log.open("a", encoding="utf-8") as out:
+            out.writelines(f"{filename} {page} {entry}\n" for entry in ids)
         return whole(self, data, base_url)
 
     monkeypatch.setattr(PortalValidator, "__call__", counted)
+    monkeypatch.setattr(run, "BATCH", 2)  # the archive pages interleaved (``_interleaved``)
     cached = publish(
         portal, [source], store_path=tmp_path / "c.sqlite", out_dir=tmp_path / "c", now=NOW,
-        workers=1,
+        workers=workers,
     )  # fmt: skip
-    checked = list(seen)
-    seen.clear()
+    checked = log.read_text(encoding="utf-8").splitlines()
+    log.unlink()
     plain = publish(
         portal, [source], store_path=tmp_path / "w.sqlite", out_dir=tmp_path / "w", now=NOW,
         workers=1, entry_cache=False,
     )  # fmt: skip
+    seen = log.read_text(encoding="utf-8").splitlines()
     assert _outcome(cached) == _outcome(plain)
     assert files_of(tmp_path / "c") == files_of(tmp_path / "w")
-    assert len(checked) == len(set(checked)), sorted(k for k in set(checked) if checked.count(k) > 1)
+    if workers > 1:  # those of the archive pages
+        checked = [line for line in checked if " True " in line]
+        seen = [line for line in seen if " True " in line]
+    checked = [line.replace(" True ", " ").replace(" False ", " ") for line in checked]
+    seen = [line.replace(" True ", " ").replace(" False ", " ") for line in seen]
+    twice = sorted(k for k in set(checked) if checked.count(k) > 1)
+    assert len(checked) == len(set(checked)), twice
     assert set(checked) == set(seen)  # every entry of every format, checked once
     assert len(seen) > len(set(seen))  # whole documents repeat them
 
@@ -246,3 +262,46 @@ def test_a_version_12_store_keeps_its_entries_in_a_table_with_rowids(tmp_path: P
         ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'entry_cache'").fetchone()
         assert "WITHOUT ROWID" not in ddl[0].upper()
         assert len(db.execute(select).fetchall()) == len(kept)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    sections=st.lists(st.integers(0, 3), min_size=1, max_size=60),
+    page=st.integers(1, 4),
+    lag=st.integers(0, 6),
+)
+def test_archive_pages_interleaved_keep_each_feeds_order_after_what_renders_their_entries(
+    sections: list[int], page: int, lag: int
+) -> None:
+    """Main pages first, then the pages of sections whose entries the main ones show (a
+    first publish): the same pages, each feed's in its order, each after the first page
+    showing any of its entries, those that render none ``lag`` pages after it, among the
+    others (not all at the end)."""
+    main = FeedSpec("tin-moi", "Tin mới", archive=True)
+    feeds = [FeedSpec(f"muc-{n}", f"Mục {n}", archive=True) for n in range(4)]
+    ids = [str(n) for n in range(len(sections))]
+    tasks = [_PageTask(main, k, tuple(ids[k : k + page]), 0, "") for k in range(0, len(ids), page)]
+    for n, feed in enumerate(feeds):
+        own = [i for i, s in zip(ids, sections, strict=True) if s == n]
+        tasks += [
+            _PageTask(feed, k, tuple(own[k : k + page]), 0, "") for k in range(0, len(own), page)
+        ]
+    order = _interleaved(tasks, lag)
+    assert sorted(map(id, order)) == sorted(map(id, tasks))
+    for feed in [main, *feeds]:
+        assert [t for t in order if t.feed == feed] == [t for t in tasks if t.feed == feed]
+    mains = sum(t.feed == main for t in tasks)
+    last_main = max(at for at, t in enumerate(order) if t.feed == main)
+    shown = {record_id: order.index(t) for t in order[::-1] for record_id in t.record_ids}
+    for at, task in enumerate(order):
+        producer = max(shown[record_id] for record_id in task.record_ids)  # a main page
+        assert producer <= at and order[producer].feed == main
+        if task.feed != main:
+            assert producer + lag < at or at > last_main
+    others = [at for at, t in enumerate(order) if t.feed != main]
+    if others:  # the first comes as soon as its entries are rendered, kept and ``lag`` on
+        first = order[others[0]].record_ids
+        ready = max(
+            k for k, t in enumerate(tasks) if t.feed == main and set(t.record_ids) & set(first)
+        )
+        assert others[0] == min(ready + lag + 1, mains)

@@ -457,6 +457,10 @@ class Run:
         from .render import RenderJob
 
         broken: set[str] = set()
+        needs: Callable[[int], bool] = _never
+        if self.entry_cache and len(tasks) > 2 * BATCH:
+            tasks = _interleaved(tasks, 2 * BATCH)
+            needs = _needs_batch_before([task.record_ids for task in tasks], BATCH)
 
         def hand(start: int) -> _PageBatch:
             batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
@@ -480,6 +484,7 @@ class Run:
             range(0, len(tasks), BATCH),
             hand,
             lambda handed: self._write_pages(handed, broken, result),
+            needs,
         )
         self._settle_pages()  # before any current document links to them
         return broken
@@ -806,17 +811,80 @@ def _one_ahead(
     batches: Iterable[Batch],
     hand: Callable[[Batch], Handed],
     take: Callable[[Handed], None],
+    needs: Callable[[Batch], bool] = lambda batch: False,
 ) -> None:
     """Each batch handed to the workers (``hand``), then its results taken (``take``):
     with workers (``parallel``), the next batch is handed before the results of the one
-    before are taken, so they render it while this process writes."""
+    before are taken, so they render it while this process writes, unless it ``needs``
+    them (it shows entries the one before renders: taken first, they are kept for it)."""
     pending: deque[Handed] = deque()
     for batch in batches:
+        if pending and needs(batch):
+            take(pending.popleft())
         pending.append(hand(batch))
         while len(pending) > (1 if parallel else 0):
             take(pending.popleft())
     while pending:
         take(pending.popleft())
+
+
+def _interleaved(tasks: Sequence[_PageTask], lag: int) -> list[_PageTask]:
+    """The pages in an order that keeps the workers and this process busy together: a
+    page whose every entry an earlier page shows too (a category's, on a first publish:
+    the main pages render its entries) comes ``lag`` pages after the last of those (by
+    then they are kept: ``_one_ahead`` hands a batch once the one two before it is
+    written), between the pages that render entries, rather than all of them at the end,
+    where this process would read and write them while the workers wait.  Each feed's
+    pages keep their order; the same pages, the same bytes."""
+    first: dict[str, int] = {}  # record id -> the page (index in ``tasks``) first showing it
+    for index, task in enumerate(tasks):
+        for record_id in task.record_ids:
+            first.setdefault(record_id, index)
+    rendering: list[int] = []
+    waiting: list[tuple[int, int]] = []  # (the page it comes after, its own index)
+    last: dict[str, tuple[int, bool]] = {}  # each feed's page before: its ready, waits?
+    for index, task in enumerate(tasks):
+        ready = max((first[record_id] for record_id in task.record_ids), default=index)
+        before, waits = last.get(task.feed.slug, (-1, False))
+        ready = max(ready, before)
+        if ready == index and not waits:
+            rendering.append(index)
+        else:  # (after a page of its feed that waits, it waits too: their order kept)
+            waiting.append((ready, index))
+        last[task.feed.slug] = (ready, ready != index or waits)
+    waiting.sort()
+    placed: dict[int, int] = {}  # a rendering page (its index) -> its place in ``order``
+    order: list[int] = []
+    up = 0
+    for index in rendering:
+        placed[index] = len(order)
+        order.append(index)
+        while up < len(waiting) and placed.get(waiting[up][0], len(order)) + lag < len(order):
+            order.append(waiting[up][1])
+            up += 1
+    order += [index for _, index in waiting[up:]]
+    return [tasks[index] for index in order]
+
+
+def _never(start: int) -> bool:
+    return False
+
+
+def _needs_batch_before(shown: Sequence[Sequence[str]], size: int) -> Callable[[int], bool]:
+    """Whether the batch of documents starting at ``start`` (``size`` a batch; ``shown``:
+    the record ids of each document) shows an entry that first shows in the batch before
+    it (whose results ``_one_ahead`` then takes, and the store keeps, before handing this
+    one: the entry is rendered and checked once)."""
+    first: dict[str, int] = {}
+    for index, record_ids in enumerate(shown):
+        for record_id in record_ids:
+            first.setdefault(record_id, index // size)
+    starts = {
+        index - index % size
+        for index, record_ids in enumerate(shown)
+        if any(first[record_id] == index // size - 1 for record_id in record_ids)
+    }
+    return starts.__contains__
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:
