@@ -196,44 +196,6 @@ def test_a_first_publish_checks_each_entry_once_per_format(
     assert len(seen) > len(set(seen))  # whole documents repeat them
 
 
-def _tamper(store: Path) -> int:
-    """Every kept Atom entry shows another title; how many were changed."""
-    with sqlite3.connect(store) as db:
-        changed = db.execute(
-            "UPDATE entry_cache SET bytes = CAST(replace(CAST(bytes AS TEXT), '<title>',"
-            " '<title>Đã sửa trong kho ') AS BLOB) WHERE format = 'atom.xml'"
-        ).rowcount
-    return changed
-
-
-def _remove_documents(out: Path) -> None:
-    for path in out.rglob("*.xml"):
-        path.unlink()
-
-
-def test_entries_kept_by_other_writers_are_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
-    records = [article(n, {}) for n in range(8)]
-    source = write_records(tmp_path / "e.jsonl", records)
-    store, out = tmp_path / "s.sqlite", tmp_path / "out"
-    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
-    whole = files_of(out)
-    # The kept entries are used: a change made to them in the store shows.
-    assert _tamper(store) > 0
-    _remove_documents(out)
-    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
-    shown = files_of(out)
-    assert "Đã sửa trong kho".encode() in shown["tin-moi/atom.xml"]
-    assert shown != whole
-    # Other writers (a new version of any writer's source) render their entries again.
-    monkeypatch.setattr(fragments, "WRITER_VERSION", fragments.WRITER_VERSION + "-next")
-    _remove_documents(out)
-    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
-    assert files_of(out) == whole
-
-
 def test_a_version_12_store_keeps_its_entries_in_a_table_with_rowids(tmp_path: Path) -> None:
     """Migrated to 13: the kept entries, the same rows, are in a rowid table (rows of
     ~2 KB spread over several pages in a WITHOUT ROWID one), and are used as before."""
@@ -305,3 +267,41 @@ def test_archive_pages_interleaved_keep_each_feeds_order_after_what_renders_thei
             k for k, t in enumerate(tasks) if t.feed == main and set(t.record_ids) & set(first)
         )
         assert others[0] == min(ready + lag + 1, mains)
+
+
+def _tamper(store: Path) -> int:
+    """Every kept Atom entry shows another title; how many were changed."""
+    with sqlite3.connect(store) as db:
+        changed = db.execute(
+            "UPDATE entry_cache SET bytes = CAST(replace(CAST(bytes AS TEXT), '<title>',"
+            " '<title>Đã sửa trong kho ') AS BLOB) WHERE format = 'atom.xml'"
+        ).rowcount
+    return changed
+
+
+def _remove_documents(out: Path) -> None:
+    for path in out.rglob("*.xml"):
+        path.unlink()
+
+
+def test_entries_kept_by_other_writers_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
+    records = [article(n, {}) for n in range(8)]
+    source = write_records(tmp_path / "e.jsonl", records)
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
+    whole = files_of(out)
+    # The kept entries are used: a change made to them in the store shows.
+    assert _tamper(store) > 0
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
+    shown = files_of(out)
+    assert "Đã sửa trong kho".encode() in shown["tin-moi/atom.xml"]
+    assert shown != whole
+    # Other writers (a new version of any writer's source) render their entries again.
+    monkeypatch.setattr(fragments, "WRITER_VERSION", fragments.WRITER_VERSION + "-next")
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
+    assert files_of(out) == whole
