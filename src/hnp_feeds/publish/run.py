@@ -255,6 +255,10 @@ class Run:
                     if not self._publish_feed(task, rendered, result):
                         failed.append(task.feed)
 
+            if self.entry_cache and workers.parallel and len(kept) > BATCH:
+                # Each batch is rendered while the one before is written: the entries that
+                # documents of two batches show are rendered once, before them all.
+                self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
             batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
             _one_ahead(workers.parallel, batches, hand, take)
         failed += [feed for feed in planned if feed.slug in broken]
@@ -392,6 +396,23 @@ class Run:
         entries more than one of them shows rendered and checked once first, and kept."""
         if not self.entry_cache:
             return list(jobs)
+        by_key = self._shared_first(jobs, record_ids, workers)
+        return [
+            dataclasses.replace(
+                job,
+                cached={
+                    (rid, f): e for rid in ids for f in FEED_FILES if (e := by_key.get((rid, f)))
+                },
+            )
+            for job, ids in zip(jobs, record_ids, strict=True)
+        ]
+
+    def _shared_first(
+        self, jobs: Sequence[RenderJob], record_ids: Sequence[Sequence[str]], workers: Workers
+    ) -> dict[tuple[str, str], CachedEntry]:
+        """The entries the store keeps for the jobs' articles, by (record id, format), with
+        those more than one of the jobs shows rendered and checked first (``render``), and
+        kept."""
         from .render import KnownValidator, shared_entries
 
         kept = self.store.cached_entries([rid for ids in record_ids for rid in ids])
@@ -404,15 +425,7 @@ class Run:
         for rows in workers.render_entries(shared):
             self.store.save_cached_entries(rows)
             by_key.update(((entry.record_id, entry.format), entry) for entry in rows)
-        return [
-            dataclasses.replace(
-                job,
-                cached={
-                    (rid, f): e for rid in ids for f in FEED_FILES if (e := by_key.get((rid, f)))
-                },
-            )
-            for job, ids in zip(jobs, record_ids, strict=True)
-        ]
+        return by_key
 
     def _removes_too_much(self, before: int, entries: int) -> bool:
         """Whether a feed that showed ``before`` entries would lose more than the allowed
