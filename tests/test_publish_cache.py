@@ -4,6 +4,7 @@ retractions, URL changes and moves; and kept entries of other writers are never 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 from datetime import timedelta
@@ -13,9 +14,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from hnp_feeds.config import Catalogue
-from hnp_feeds.publish import PublishResult, publish
+from hnp_feeds.model import FeedSpec
+from hnp_feeds.publish import PortalValidator, PublishResult, publish, run
+from hnp_feeds.publish.run import _interleaved, _PageTask
 from hnp_feeds.writers import fragments
 
 from .portal import catalogue, write_records
@@ -130,6 +134,133 @@ def test_a_first_publish_renders_each_entry_once_per_format(
     assert cut, "the documents were assembled from entries"
     assert len(cut) == len(set(cut)), sorted(k for k in set(cut) if cut.count(k) > 1)
     assert {filename for filename, _ in cut} == {"atom.xml", "rss.xml", "feed.json"}
+
+
+def _entry_ids(data: bytes) -> tuple[str, list[str]]:
+    """The format of a document and the ids of the entries it holds."""
+    if data.lstrip()[:1] == b"{":
+        return "feed.json", [item["id"] for item in json.loads(data).get("items", [])]
+    root = etree.fromstring(data)
+    if root.tag == "rss":
+        return "rss.xml", [guid.text or "" for guid in root.iterfind("channel/item/guid")]
+    atom = "{http://www.w3.org/2005/Atom}"
+    return "atom.xml", [e.findtext(f"{atom}id") or "" for e in root.iterfind(f"{atom}entry")]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_first_publish_checks_each_entry_once_per_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The validator sees each entry once per format over the whole run, though an article
+    is in the main, its category's, its author's documents and archive pages: the
+    documents that show it again are checked without it (their head), and their files
+    are those of a run that validates every document whole.  With workers, a batch is
+    rendered while the one before is written: an archive page waits for the pages that
+    render its entries (``_interleaved``, ``_one_ahead``'s ``needs``), and the entries
+    current documents share are rendered before them all (``Run._shared_first``)."""
+    portal = catalogue(tmp_path, archive_page_size=2, entries_per_feed=3, related_count=1)
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(16)])
+    log = tmp_path / "checked.txt"  # written by every process that validates
+    whole = PortalValidator.__call__
+
+    def counted(self: PortalValidator, data: bytes, base_url: str) -> Any:
+        filename, ids = _entry_ids(data)
+        with log.open("a", encoding="utf-8") as out:
+            out.writelines(f"{filename} {entry}\n" for entry in ids)
+        return whole(self, data, base_url)
+
+    monkeypatch.setattr(PortalValidator, "__call__", counted)
+    monkeypatch.setattr(run, "BATCH", 2)  # the archive pages interleaved (``_interleaved``)
+    cached = publish(
+        portal, [source], store_path=tmp_path / "c.sqlite", out_dir=tmp_path / "c", now=NOW,
+        workers=workers,
+    )  # fmt: skip
+    checked = log.read_text(encoding="utf-8").splitlines()
+    log.unlink()
+    plain = publish(
+        portal, [source], store_path=tmp_path / "w.sqlite", out_dir=tmp_path / "w", now=NOW,
+        workers=1, entry_cache=False,
+    )  # fmt: skip
+    seen = log.read_text(encoding="utf-8").splitlines()
+    assert _outcome(cached) == _outcome(plain)
+    assert files_of(tmp_path / "c") == files_of(tmp_path / "w")
+    twice = sorted(k for k in set(checked) if checked.count(k) > 1)
+    assert len(checked) == len(set(checked)), twice
+    assert set(checked) == set(seen)  # every entry of every format, checked once
+    assert len(seen) > len(set(seen))  # whole documents repeat them
+
+
+def test_a_version_12_store_keeps_its_entries_in_a_table_with_rowids(tmp_path: Path) -> None:
+    """Migrated to 13: the kept entries, the same rows, are in a rowid table (rows of
+    ~2 KB spread over several pages in a WITHOUT ROWID one), and are used as before."""
+    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(5)])
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
+    select = "SELECT record_id, format, key, bytes, checked FROM entry_cache ORDER BY 1, 2"
+    with sqlite3.connect(store) as db:  # the table as version 12 had it
+        kept = db.execute(select).fetchall()
+        db.execute("ALTER TABLE entry_cache RENAME TO entry_cache_new")
+        db.execute(
+            "CREATE TABLE entry_cache (record_id TEXT NOT NULL, format TEXT NOT NULL,"
+            " key TEXT NOT NULL, bytes BLOB NOT NULL, checked TEXT,"
+            " PRIMARY KEY (record_id, format)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO entry_cache SELECT * FROM entry_cache_new")
+        db.execute("DROP TABLE entry_cache_new")
+        db.execute("PRAGMA user_version = 12")
+    assert kept and _tamper(store) > 0  # the kept entries show, if they are used
+    _remove_documents(out)
+    publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
+    assert "Đã sửa trong kho".encode() in files_of(out)["tin-moi/atom.xml"]
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 13
+        ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'entry_cache'").fetchone()
+        assert "WITHOUT ROWID" not in ddl[0].upper()
+        assert len(db.execute(select).fetchall()) == len(kept)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    sections=st.lists(st.integers(0, 3), min_size=1, max_size=60),
+    page=st.integers(1, 4),
+    lag=st.integers(0, 6),
+)
+def test_archive_pages_interleaved_keep_each_feeds_order_after_what_renders_their_entries(
+    sections: list[int], page: int, lag: int
+) -> None:
+    """Main pages first, then the pages of sections whose entries the main ones show (a
+    first publish): the same pages, each feed's in its order, each after the first page
+    showing any of its entries, those that render none ``lag`` pages after it, among the
+    others (not all at the end)."""
+    main = FeedSpec("tin-moi", "Tin mới", archive=True)
+    feeds = [FeedSpec(f"muc-{n}", f"Mục {n}", archive=True) for n in range(4)]
+    ids = [str(n) for n in range(len(sections))]
+    tasks = [_PageTask(main, k, tuple(ids[k : k + page]), 0, "") for k in range(0, len(ids), page)]
+    for n, feed in enumerate(feeds):
+        own = [i for i, s in zip(ids, sections, strict=True) if s == n]
+        tasks += [
+            _PageTask(feed, k, tuple(own[k : k + page]), 0, "") for k in range(0, len(own), page)
+        ]
+    order = _interleaved(tasks, lag)
+    assert sorted(map(id, order)) == sorted(map(id, tasks))
+    for feed in [main, *feeds]:
+        assert [t for t in order if t.feed == feed] == [t for t in tasks if t.feed == feed]
+    mains = sum(t.feed == main for t in tasks)
+    last_main = max(at for at, t in enumerate(order) if t.feed == main)
+    shown = {record_id: order.index(t) for t in order[::-1] for record_id in t.record_ids}
+    for at, task in enumerate(order):
+        producer = max(shown[record_id] for record_id in task.record_ids)  # a main page
+        assert producer <= at and order[producer].feed == main
+        if task.feed != main:
+            assert producer + lag < at or at > last_main
+    others = [at for at, t in enumerate(order) if t.feed != main]
+    if others:  # the first comes as soon as its entries are rendered, kept and ``lag`` on
+        first = order[others[0]].record_ids
+        ready = max(
+            k for k, t in enumerate(tasks) if t.feed == main and set(t.record_ids) & set(first)
+        )
+        assert others[0] == min(ready + lag + 1, mains)
 
 
 def _tamper(store: Path) -> int:

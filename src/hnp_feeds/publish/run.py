@@ -256,6 +256,10 @@ class Run:
                     if not self._publish_feed(task, rendered, result):
                         failed.append(task.feed)
 
+            if self.entry_cache and workers.parallel and len(kept) > BATCH:
+                # Each batch is rendered while the one before is written: the entries that
+                # documents of two batches show are rendered once, before them all.
+                self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
             batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
             _one_ahead(workers.parallel, batches, hand, take)
         failed += [feed for feed in planned if feed.slug in broken]
@@ -393,6 +397,23 @@ class Run:
         entries more than one of them shows rendered and checked once first, and kept."""
         if not self.entry_cache:
             return list(jobs)
+        by_key = self._shared_first(jobs, record_ids, workers)
+        return [
+            dataclasses.replace(
+                job,
+                cached={
+                    (rid, f): e for rid in ids for f in FEED_FILES if (e := by_key.get((rid, f)))
+                },
+            )
+            for job, ids in zip(jobs, record_ids, strict=True)
+        ]
+
+    def _shared_first(
+        self, jobs: Sequence[RenderJob], record_ids: Sequence[Sequence[str]], workers: Workers
+    ) -> dict[tuple[str, str], CachedEntry]:
+        """The entries the store keeps for the jobs' articles, by (record id, format), with
+        those more than one of the jobs shows rendered and checked first (``render``), and
+        kept."""
         from .render import KnownValidator, shared_entries
 
         kept = self.store.cached_entries([rid for ids in record_ids for rid in ids])
@@ -405,15 +426,7 @@ class Run:
         for rows in workers.render_entries(shared):
             self.store.save_cached_entries(rows)
             by_key.update(((entry.record_id, entry.format), entry) for entry in rows)
-        return [
-            dataclasses.replace(
-                job,
-                cached={
-                    (rid, f): e for rid in ids for f in FEED_FILES if (e := by_key.get((rid, f)))
-                },
-            )
-            for job, ids in zip(jobs, record_ids, strict=True)
-        ]
+        return by_key
 
     def _removes_too_much(self, before: int, entries: int) -> bool:
         """Whether a feed that showed ``before`` entries would lose more than the allowed
@@ -458,6 +471,10 @@ class Run:
         from .render import RenderJob
 
         broken: set[str] = set()
+        needs: Callable[[int], bool] = _never
+        if self.entry_cache and len(tasks) > 2 * BATCH:
+            tasks = _interleaved(tasks, 2 * BATCH)
+            needs = _needs_batch_before([task.record_ids for task in tasks], BATCH)
 
         def hand(start: int) -> _PageBatch:
             batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
@@ -481,6 +498,7 @@ class Run:
             range(0, len(tasks), BATCH),
             hand,
             lambda handed: self._write_pages(handed, broken, result),
+            needs,
         )
         self._settle_pages()  # before any current document links to them
         return broken
@@ -493,6 +511,7 @@ class Run:
         kept: list[CachedEntry] = []
         good: list[tuple[_PageTask, Rendered]] = []
         published = self.store.ledger_ids([rid for task in batch.tasks for rid in task.record_ids])
+        known = set(published)  # in the ledger already: never added again (it keeps them)
         for task, job, rendered in zip(batch.tasks, batch.jobs, batch.rendered, strict=True):
             self.progress.advance(f"{task.feed.slug} {task.number}")
             if not rendered.invalid:  # what a faulty render made is never reused
@@ -511,8 +530,9 @@ class Run:
             published.update(rendered.ids)
             good.append((task, rendered))
         self.store.save_cached_entries(kept)
-        if good:
-            self.store.add_to_ledger({k: v for _, r in good for k, v in r.ids.items()}, self.now)
+        new = {k: v for _, r in good for k, v in r.ids.items() if k not in known}
+        if new:
+            self.store.add_to_ledger(new, self.now)
         done: dict[str, dict[int, str]] = {}
         writes = Writes(set(), later=True)
         self.writes = writes
@@ -547,13 +567,16 @@ class Run:
         if rendered.invalid:
             self._refused(task.job, rendered, result)
             return False
-        if not self._check_identity(feed, rendered.ids, result):
+        published = self.store.ledger_ids(list(rendered.ids))
+        if not self._check_identity(feed, rendered.ids, result, published):
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
         # The ids are in the ledger and the pings queued *before* the files appear, so
         # a run killed in between neither forgets an id nor loses a ping.
-        self.store.add_to_ledger(rendered.ids, self.now)
+        new = {k: v for k, v in rendered.ids.items() if k not in published}
+        if new:  # (those there already are kept as they are)
+            self.store.add_to_ledger(new, self.now)
         if self.site.hub and not self.all_or_nothing:  # (no hub: the old files not read)
             announced = [
                 self.site.feeds_url + relpath
@@ -807,17 +830,80 @@ def _one_ahead(
     batches: Iterable[Batch],
     hand: Callable[[Batch], Handed],
     take: Callable[[Handed], None],
+    needs: Callable[[Batch], bool] = lambda batch: False,
 ) -> None:
     """Each batch handed to the workers (``hand``), then its results taken (``take``):
     with workers (``parallel``), the next batch is handed before the results of the one
-    before are taken, so they render it while this process writes."""
+    before are taken, so they render it while this process writes, unless it ``needs``
+    them (it shows entries the one before renders: taken first, they are kept for it)."""
     pending: deque[Handed] = deque()
     for batch in batches:
+        if pending and needs(batch):
+            take(pending.popleft())
         pending.append(hand(batch))
         while len(pending) > (1 if parallel else 0):
             take(pending.popleft())
     while pending:
         take(pending.popleft())
+
+
+def _interleaved(tasks: Sequence[_PageTask], lag: int) -> list[_PageTask]:
+    """The pages in an order that keeps the workers and this process busy together: a
+    page whose every entry an earlier page shows too (a category's, on a first publish:
+    the main pages render its entries) comes ``lag`` pages after the last of those (by
+    then they are kept: ``_one_ahead`` hands a batch once the one two before it is
+    written), between the pages that render entries, rather than all of them at the end,
+    where this process would read and write them while the workers wait.  Each feed's
+    pages keep their order; the same pages, the same bytes."""
+    first: dict[str, int] = {}  # record id -> the page (index in ``tasks``) first showing it
+    for index, task in enumerate(tasks):
+        for record_id in task.record_ids:
+            first.setdefault(record_id, index)
+    rendering: list[int] = []
+    waiting: list[tuple[int, int]] = []  # (the page it comes after, its own index)
+    last: dict[str, tuple[int, bool]] = {}  # each feed's page before: its ready, waits?
+    for index, task in enumerate(tasks):
+        ready = max((first[record_id] for record_id in task.record_ids), default=index)
+        before, waits = last.get(task.feed.slug, (-1, False))
+        ready = max(ready, before)
+        if ready == index and not waits:
+            rendering.append(index)
+        else:  # (after a page of its feed that waits, it waits too: their order kept)
+            waiting.append((ready, index))
+        last[task.feed.slug] = (ready, ready != index or waits)
+    waiting.sort()
+    placed: dict[int, int] = {}  # a rendering page (its index) -> its place in ``order``
+    order: list[int] = []
+    up = 0
+    for index in rendering:
+        placed[index] = len(order)
+        order.append(index)
+        while up < len(waiting) and placed.get(waiting[up][0], len(order)) + lag < len(order):
+            order.append(waiting[up][1])
+            up += 1
+    order += [index for _, index in waiting[up:]]
+    return [tasks[index] for index in order]
+
+
+def _never(start: int) -> bool:
+    return False
+
+
+def _needs_batch_before(shown: Sequence[Sequence[str]], size: int) -> Callable[[int], bool]:
+    """Whether the batch of documents starting at ``start`` (``size`` a batch; ``shown``:
+    the record ids of each document) shows an entry that first shows in the batch before
+    it (whose results ``_one_ahead`` then takes, and the store keeps, before handing this
+    one: the entry is rendered and checked once)."""
+    first: dict[str, int] = {}
+    for index, record_ids in enumerate(shown):
+        for record_id in record_ids:
+            first.setdefault(record_id, index // size)
+    starts = {
+        index - index % size
+        for index, record_ids in enumerate(shown)
+        if any(first[record_id] == index // size - 1 for record_id in record_ids)
+    }
+    return starts.__contains__
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:
