@@ -24,8 +24,9 @@ scipy, block by block against the segments of their year, with top-k per row in 
 a few articles (a cron run) are indexed and scored in plain Python (numpy is not
 imported) from the inverted index kept in SQLite (``related_terms``: a term's document
 frequency and the articles that have it, with their weights; ``related_postings``: what
-later runs added, in chunks, merged into the term's row now and then), reading only the
-postings of their own telling terms.  A term is known by a 64-bit hash of its text
+later runs added, in chunks, merged into the term's row now and then; ``related_rare``: the
+terms a first fill found in one article only, by buckets), reading only the postings of
+their own telling terms.  A term is known by a 64-bit hash of its text
 (``term_hashes``).
 """
 
@@ -73,6 +74,12 @@ CREATE TABLE IF NOT EXISTS related_postings (
     weights BLOB NOT NULL,
     PRIMARY KEY (term_id, chunk)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS related_rare (
+    bucket INTEGER PRIMARY KEY,
+    terms BLOB NOT NULL,
+    docs BLOB NOT NULL,
+    weights BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS related_corpus (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     docs INTEGER NOT NULL,
@@ -105,6 +112,11 @@ _PARTS = 16
 _LOAD_PIECE = 10_000
 _SLOTS = 0xFFFF
 _MAX_CHUNKS = 8
+#: A first fill keeps the terms of one article (most of a portal's: a name, a typo, a
+#: rare pair) by buckets of their ids (the id's top 14 bits): some 16,000 rows, not one
+#: per term.  They can match nothing until a second article has them; then the term gets
+#: its row in ``related_terms`` (its bucket's entry is never read again).
+_RARE_SHIFT = 50
 #: At most this many postings entries are grouped by term in plain Python; more by numpy.
 _PLAIN_ENTRIES = 50_000
 _ID = "q"  # rowids and term ids: little-endian int64 in the blobs
@@ -417,15 +429,23 @@ class RelatedIndex:
         else:
             all_groups = _grouped(entry_docs, entry_terms, entry_weights, parts)
         run: int | None = None
-        empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
+        empty = not any(
+            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+            for table in ("related_terms", "related_rare")
+        )
+        rare: list[Group] = []  # an empty index's terms of one article: by buckets
         for groups in all_groups:
             known = set() if empty else self._terms_where([g[0] for g in groups], "1")
             new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
-            if known:
-                new = []
+            if empty:
+                new = [group for group in groups if group[1] > 1]
+                rare += [group for group in groups if group[1] == 1]
+            else:
+                new, more = [], []
                 for group in groups:
                     (more if group[0] in known else new).append(group)
+                new = self._joined_rare(new)
             self.conn.executemany(  # a new term: its postings in its row
                 "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
             )
@@ -446,8 +466,61 @@ class RelatedIndex:
                 crowded = self._crowded([term for term, *_ in more])
                 for term in crowded:  # added to by many cron runs: its chunks made one
                     self._rewrite(term, set())
+        self._write_rare(rare)
         if postings is not None and fresh is not None:
             self._snapshot = postings.snapshot(fresh)
+
+    def _write_rare(self, groups: list[Group]) -> None:
+        """Terms of one article each, in buckets (of their ids' top bits, ids ascending)."""
+        groups.sort()
+        rows = []
+        start = 0
+        while start < len(groups):
+            bucket = groups[start][0] >> _RARE_SHIFT
+            end = start + 1
+            while end < len(groups) and groups[end][0] >> _RARE_SHIFT == bucket:
+                end += 1
+            members = groups[start:end]
+            rows.append(
+                (
+                    bucket,
+                    _pack(array(_ID, [term for term, *_ in members])),
+                    b"".join(docs for _, _, docs, _ in members),
+                    b"".join(weights for *_, weights in members),
+                )
+            )
+            start = end
+        self.conn.executemany(
+            "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", rows
+        )
+
+    def _rare(self, term_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
+        """The one posting (docs, weights blobs) of those of these terms kept in a bucket
+        (whether or not a row of ``related_terms`` has taken over since: the caller asks
+        for terms with no row only)."""
+        wanted = set(term_ids)
+        found: dict[int, tuple[bytes, bytes]] = {}
+        sql = "SELECT terms, docs, weights FROM related_rare WHERE bucket IN ({marks})"
+        for terms, docs, weights in select_in(
+            self.conn, sql, sorted({term >> _RARE_SHIFT for term in wanted})
+        ):
+            for n, term in enumerate(_unpack(_ID, terms)):
+                if term in wanted:
+                    found[term] = (docs[8 * n : 8 * n + 8], weights[4 * n : 4 * n + 4])
+        return found
+
+    def _joined_rare(self, groups: list[Group]) -> list[Group]:
+        """New terms' postings, each with the one article a first fill found it in (kept
+        in a bucket) first: the term's row as if it had been written then."""
+        rare = self._rare(group[0] for group in groups)
+        if not rare:
+            return groups
+        return [
+            (term, count + 1, rare[term][0] + docs, rare[term][1] + weights)
+            if term in rare
+            else (term, count, docs, weights)
+            for term, count, docs, weights in groups
+        ]
 
     def _crowded(self, term_ids: list[int]) -> set[int]:
         """Which of these terms have many chunks of postings."""
@@ -508,9 +581,11 @@ class RelatedIndex:
                 where = docs.index(rowid)
                 del docs[where], weights[where]
         self.conn.execute("DELETE FROM related_postings WHERE term_id = ?", (term,))
-        self.conn.execute(
-            "UPDATE related_terms SET df = ?, chunks = 0, docs = ?, weights = ? WHERE id = ?",
-            (len(docs), _pack(docs), _pack(weights), term),
+        self.conn.execute(  # a term kept in a bucket gets its row: the bucket's is old
+            "INSERT INTO related_terms (id, df, chunks, docs, weights) VALUES (?, ?, 0, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET df = excluded.df, chunks = 0,"
+            " docs = excluded.docs, weights = excluded.weights",
+            (term, len(docs), _pack(docs), _pack(weights)),
         )
 
     def _postings(self, term: int) -> tuple[array[int], array[float]]:
@@ -520,6 +595,8 @@ class RelatedIndex:
             " ORDER BY chunk)",
             (term,),
         ).fetchall()
+        if not rows:  # no row: perhaps in a bucket
+            rows = list(self._rare([term]).values())
         return _unpack(_ID, *(d for d, _ in rows)), _unpack(_WEIGHT, *(w for _, w in rows))
 
     def _documents(self) -> int:

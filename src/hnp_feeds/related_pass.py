@@ -44,11 +44,17 @@ def hashed(
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
     a time (their text in one piece each: memory stays small)."""
     rows, terms, weights = [], [], []
+    known: dict[str, int] = {}  # each term hashed once, not once per batch it is in
     for start in range(0, len(articles), batch):
         found = vectors(articles[start : start + batch])
         rows.append(found.rows + start)
-        terms.append(term_hashes(found.names)[found.cols])
+        new = [name for name in found.names if name not in known]
+        known.update(zip(new, term_hashes(new).tolist(), strict=True))
+        ids = np.fromiter(map(known.__getitem__, found.names), _ID, len(found.names))
+        terms.append(ids[found.cols])
         weights.append(found.weights)
+        del found, new, ids
+    del known
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     return (
         bounds.tolist(),
