@@ -47,7 +47,7 @@ from .related_text import article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
-    from .related_pass import Snapshot
+    from .related_pass import Hashed, Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -127,6 +127,8 @@ _LITTLE = sys.byteorder == "little"
 _Postings = tuple["array[int]", "array[int]", "array[float]"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
+#: Terms of one article each as kept: (bucket, term ids blob, docs blob, weights blob).
+Bucket = tuple[int, bytes, bytes, bytes]
 #: An indexed article's row, as the snapshot reads it: rowid, article id, URL, title,
 #: category, published.
 DocRow = tuple[int, str, str, str, str | None, float]
@@ -181,13 +183,16 @@ def _ceiling(docs: int) -> int:
     return max(10, int(docs * CEILING_SHARE))
 
 
-def _entries(articles: Sequence[Entry]) -> tuple[list[int], array[int], array[float]]:
+def _entries(
+    articles: Sequence[Entry], known: Hashed | None = None
+) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's.  Many by numpy's one pass, a few in plain Python."""
+    are article n's.  Many by numpy's one pass, a few in plain Python.  ``known``: the
+    terms a bulk met before, more added."""
     if len(articles) > FEW_ARTICLES:
-        from .related_pass import hashed
+        from .related_pass import Hashed, hashed
 
-        return hashed(articles)
+        return hashed(articles, Hashed() if known is None else known)
     bounds = [0]
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
@@ -221,6 +226,23 @@ def _grouped(
             for term, (d, w) in ordered
             if parts == 1 or (term & (parts - 1)) == part
         ]
+
+
+def _buckets(lone: list[Group]) -> list[Bucket]:
+    """Terms of one article each by buckets (their ids' top bits), ids ascending: in
+    plain Python."""
+    by_bucket: dict[int, list[Group]] = {}
+    for group in sorted(lone):
+        by_bucket.setdefault(group[0] >> _RARE_SHIFT, []).append(group)
+    return [
+        (
+            bucket,
+            _pack(array(_ID, [term for term, *_ in members])),
+            b"".join(docs for _, _, docs, _ in members),
+            b"".join(weights for *_, weights in members),
+        )
+        for bucket, members in by_bucket.items()
+    ]
 
 
 def _candidate(article: Article) -> bool:
@@ -280,6 +302,8 @@ class RelatedIndex:
         # Postings not yet written (inside ``bulk``), and the rowids of their articles.
         self._pending: list[_Postings] | None = None
         self._pending_rows: set[int] = set()
+        # Inside ``bulk`` (of many): the terms it met, each hashed once.
+        self._hashes: Hashed | None = None
         # A bulk into an empty index: what it indexed (``DocRow``), for the snapshot its
         # last write makes from memory (None: not such a bulk, or no longer).
         self._fresh: list[DocRow] | None = None
@@ -303,6 +327,10 @@ class RelatedIndex:
                 given[article.id] = article
             else:
                 given[article.id] = Entry.of(article) if _candidate(article) else None
+        if self._pending is not None and self._hashes is None and len(given) > FEW_ARTICLES:
+            from .related_pass import Hashed
+
+            self._hashes = Hashed()
         with _transaction(self.conn):
             rows = self._rows_of(list(given))
             if self._pending_rows.intersection(rows):
@@ -311,7 +339,7 @@ class RelatedIndex:
             self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
-                self._insert(candidates, *_entries(candidates))
+                self._insert(candidates, *_entries(candidates, self._hashes))
         return len(given)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -380,9 +408,11 @@ class RelatedIndex:
         self._fresh = [] if empty else None
         try:
             yield
+            self._hashes = None  # let go before the postings are grouped
             self._flush(self._fresh)
         finally:
             self._pending = None
+            self._hashes = None
             self._pending_rows = set()
             self._fresh = None
 
@@ -415,6 +445,11 @@ class RelatedIndex:
         articles' rows: the snapshot is made from memory too."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
         postings = None
+        # Into an empty index, the terms of one article are kept by buckets.
+        empty = not any(
+            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+            for table in ("related_terms", "related_rare")
+        )
         if fresh is not None and len(fresh) <= FEW_ARTICLES:
             fresh = None  # scored from the postings: no snapshot
         if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
@@ -425,22 +460,20 @@ class RelatedIndex:
             # (``add`` and ``_flush`` pass arrays of their own, not used after).
             for entries in (entry_docs, entry_terms, entry_weights):
                 del entries[:]
-            all_groups = postings.groups(parts)
+            all_groups = postings.groups(parts, lone=not empty)
+            buckets = postings.buckets(_RARE_SHIFT) if empty else []
         else:
             all_groups = _grouped(entry_docs, entry_terms, entry_weights, parts)
         run: int | None = None
-        empty = not any(
-            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-            for table in ("related_terms", "related_rare")
-        )
-        rare: list[Group] = []  # an empty index's terms of one article: by buckets
+        lone: list[Group] = []  # (plain Python) an empty index's terms of one article
         for groups in all_groups:
             known = set() if empty else self._terms_where([g[0] for g in groups], "1")
             new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
             if empty:
-                new = [group for group in groups if group[1] > 1]
-                rare += [group for group in groups if group[1] == 1]
+                if postings is None:
+                    new = [group for group in groups if group[1] > 1]
+                    lone += [group for group in groups if group[1] == 1]
             else:
                 new, more = [], []
                 for group in groups:
@@ -466,33 +499,13 @@ class RelatedIndex:
                 crowded = self._crowded([term for term, *_ in more])
                 for term in crowded:  # added to by many cron runs: its chunks made one
                     self._rewrite(term, set())
-        self._write_rare(rare)
+        if postings is None:
+            buckets = _buckets(lone)
+        self.conn.executemany(
+            "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", buckets
+        )
         if postings is not None and fresh is not None:
             self._snapshot = postings.snapshot(fresh)
-
-    def _write_rare(self, groups: list[Group]) -> None:
-        """Terms of one article each, in buckets (of their ids' top bits, ids ascending)."""
-        groups.sort()
-        rows = []
-        start = 0
-        while start < len(groups):
-            bucket = groups[start][0] >> _RARE_SHIFT
-            end = start + 1
-            while end < len(groups) and groups[end][0] >> _RARE_SHIFT == bucket:
-                end += 1
-            members = groups[start:end]
-            rows.append(
-                (
-                    bucket,
-                    _pack(array(_ID, [term for term, *_ in members])),
-                    b"".join(docs for _, _, docs, _ in members),
-                    b"".join(weights for *_, weights in members),
-                )
-            )
-            start = end
-        self.conn.executemany(
-            "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", rows
-        )
 
     def _rare(self, term_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """The one posting (docs, weights blobs) of those of these terms kept in a bucket

@@ -25,10 +25,10 @@ from scipy import sparse
 
 from . import related
 from .model import Link
-from .related_text import term_hashes, vectors
+from .related_text import Vectors, Vocabulary, names_of, term_hashes, vectors
 
 if TYPE_CHECKING:
-    from .related import DocRow, Entry, Group, RelatedIndex, _Query
+    from .related import Bucket, DocRow, Entry, Group, RelatedIndex, _Query
 
 _ID = np.dtype("<i8")
 _WEIGHT = np.dtype("<f4")
@@ -38,23 +38,42 @@ _SEGMENT = 2048
 _SEGMENTS = 32
 
 
+class Hashed:
+    """The terms a bulk has met (keys of its ``Vocabulary``'s codes), sorted, and their
+    ids: each term's text made and hashed once, not once per batch it is in."""
+
+    def __init__(self) -> None:
+        self.vocabulary = Vocabulary()
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.ids = np.zeros(0, dtype=np.int64)
+
+    def of(self, found: Vectors) -> npt.NDArray[np.int64]:
+        """The id of each of ``found``'s terms (their keys' order)."""
+        new = found.keys  # (each once: the keys of a batch's terms are unique)
+        if len(self.keys):
+            at = np.minimum(np.searchsorted(self.keys, new), len(self.keys) - 1)
+            new = new[self.keys[at] != new]
+        if len(new):
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys, kind="stable")
+            ids = np.concatenate([self.ids, term_hashes(names_of(found.words, new))])
+            self.keys, self.ids = keys[order], ids[order]
+        return self.ids[np.searchsorted(self.keys, found.keys)]
+
+
 def hashed(
-    articles: Sequence[Entry], batch: int = 5000
+    articles: Sequence[Entry], known: Hashed, batch: int = 5000
 ) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small)."""
+    a time (their text in one piece each: memory stays small); ``known``: the terms met
+    before, more added."""
     rows, terms, weights = [], [], []
-    known: dict[str, int] = {}  # each term hashed once, not once per batch it is in
     for start in range(0, len(articles), batch):
-        found = vectors(articles[start : start + batch])
+        found = vectors(articles[start : start + batch], known.vocabulary)
         rows.append(found.rows + start)
-        new = [name for name in found.names if name not in known]
-        known.update(zip(new, term_hashes(new).tolist(), strict=True))
-        ids = np.fromiter(map(known.__getitem__, found.names), _ID, len(found.names))
-        terms.append(ids[found.cols])
+        terms.append(known.of(found)[found.cols])
         weights.append(found.weights)
-        del found, new, ids
-    del known
+        del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     return (
         bounds.tolist(),
@@ -97,9 +116,9 @@ class Postings:
             starts,
         )
 
-    def groups(self, parts: int) -> Iterator[list[Group]]:
+    def groups(self, parts: int, lone: bool = True) -> Iterator[list[Group]]:
         """The terms in ``parts`` ranges of ids (of about as many entries each), each
-        term with its postings."""
+        term with its postings (``lone`` False: not those of one entry)."""
         cuts = np.searchsorted(self.starts, np.linspace(0, self.starts[-1], parts + 1)[1:-1])
         bounds = np.r_[0, cuts, len(self.term_ids)].tolist()
         for low, high in zip(bounds[:-1], bounds[1:], strict=True):
@@ -110,12 +129,30 @@ class Postings:
             docs = self.docs[first:last].astype(_ID).tobytes()
             weights = self.weights[first:last].astype(_WEIGHT).tobytes()
             starts = (self.starts[low : high + 1] - first).tolist()
+            least = 1 if lone else 2
             yield [
                 (term, e - s, docs[8 * s : 8 * e], weights[4 * s : 4 * e])
                 for term, s, e in zip(
                     self.term_ids[low:high].tolist(), starts[:-1], starts[1:], strict=True
                 )
+                if e - s >= least
             ]
+
+    def buckets(self, shift: int) -> list[Bucket]:
+        """The terms of one entry by buckets (``related._buckets``): of their ids' top
+        bits (an id ``>> shift``)."""
+        lone = np.flatnonzero(np.diff(self.starts) == 1)
+        terms, at = self.term_ids[lone], self.starts[lone]
+        bucket = terms >> shift
+        cuts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]]) if len(terms) else lone
+        bounds = np.r_[cuts, len(terms)].tolist()
+        ids = terms.astype(_ID).tobytes()
+        docs = self.docs[at].astype(_ID).tobytes()
+        weights = self.weights[at].astype(_WEIGHT).tobytes()
+        return [
+            (b, ids[8 * s : 8 * e], docs[8 * s : 8 * e], weights[4 * s : 4 * e])
+            for b, s, e in zip(bucket[cuts].tolist(), bounds[:-1], bounds[1:], strict=True)
+        ]
 
     def snapshot(self, rows: list[DocRow]) -> Snapshot:
         """The snapshot of an index that holds these postings only, of articles ``rows``
