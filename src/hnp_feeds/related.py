@@ -657,6 +657,10 @@ class RelatedIndex:
     def _complete(article: Article, n: int, computed: list[Link]) -> tuple[Link, ...]:
         if not computed or len(article.related) >= n:
             return article.related  # (a tuple, as given)
+        if not article.related:  # (most): no URL twice, not its own, then as computed
+            urls = {link.url for link in computed}
+            if len(urls) == len(computed) and article.url not in urls:
+                return tuple(computed[:n])
         chosen = list(article.related)
         seen = {link.url for link in chosen}
         if article.url:

@@ -53,11 +53,10 @@ class Hashed:
         if len(self.keys):
             at = np.minimum(np.searchsorted(self.keys, new), len(self.keys) - 1)
             new = new[self.keys[at] != new]
-        if len(new):
-            keys = np.concatenate([self.keys, new])
-            order = np.argsort(keys, kind="stable")
-            ids = np.concatenate([self.ids, term_hashes(names_of(found.words, new))])
-            self.keys, self.ids = keys[order], ids[order]
+        if len(new):  # both sorted: merged in one pass
+            where = np.searchsorted(self.keys, new)
+            self.ids = np.insert(self.ids, where, term_hashes(names_of(found.words, new)))
+            self.keys = np.insert(self.keys, where, new)
         return self.ids[np.searchsorted(self.keys, found.keys)]
 
 
@@ -284,20 +283,22 @@ def _telling(
 ) -> sparse.csr_matrix:
     """Each row's ``related.QUERY_TERMS`` telling terms that can say the most (weight × idf²,
     ties by the term's id), as weight × idf²; the rest zero.  (The rows' terms are in the
-    order of their ids: one stable sort by the factor, then one by the row and that rank.)"""
-    row = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    order of their ids: one stable sort by the factor, then one by the row, of few bits.)"""
+    rows = matrix.shape[0]
+    row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(matrix.indptr))
     counts = df[matrix.indices]
     ok = (counts >= 2) & (counts <= ceiling)
     row, col = row[ok], matrix.indices[ok]
     factor = matrix.data[ok].astype(np.float64) * idf2[col]
-    rank = np.empty(len(row), dtype=np.int64)
-    rank[np.argsort(-factor, kind="stable")] = np.arange(len(row))
-    order = np.argsort((row << 32) | rank)  # keys all different: any sort is this one
-    row, col, factor = row[order], col[order], factor[order]
-    firsts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
-    rank = np.arange(len(row)) - np.repeat(firsts, np.diff(np.r_[firsts, len(row)]))
-    keep = rank < related.QUERY_TERMS
-    return sparse.csr_matrix((factor[keep], (row[keep], col[keep])), shape=matrix.shape)
+    by_factor = np.argsort(-factor, kind="stable")
+    narrow = np.int16 if rows < 2**15 else np.int64  # 16 bits: a radix sort
+    order = by_factor[np.argsort(row[by_factor].astype(narrow), kind="stable")]
+    per_row = np.bincount(row, minlength=rows)
+    rank = np.empty(len(row), dtype=np.int64)  # each term's place in its row, by factor
+    rank[order] = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    keep = rank < related.QUERY_TERMS  # in the rows' order still: the terms' ids ascending
+    indptr = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=rows))]
+    return sparse.csr_matrix((factor[keep], col[keep], indptr), shape=matrix.shape)
 
 
 @dataclass

@@ -232,8 +232,13 @@ def vectors(articles: Sequence[Text], vocabulary: Vocabulary | None = None) -> V
     worth = np.concatenate(
         [count[single] * SYLLABLE_WEIGHT, count[double], np.full(len(tagged), TAG_WEIGHT)]
     )
-    unique, where = np.unique(keys, return_inverse=True)  # sorted: by article
-    raw = np.bincount(where, weights=worth)
+    # Each (article, term) once, sorted (by article), its counts summed (exact quarters:
+    # in any order the same sum).
+    order = np.argsort(keys)
+    keys = keys[order]
+    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else order
+    unique = keys[firsts]
+    raw = np.add.reduceat(worth[order], firsts) if len(keys) else worth
     rows = unique // span
     term_keys, cols = np.unique(unique % span, return_inverse=True)
     first, second = term_keys // (size + 1), term_keys % (size + 1)
