@@ -283,20 +283,22 @@ def _telling(
 ) -> sparse.csr_matrix:
     """Each row's ``related.QUERY_TERMS`` telling terms that can say the most (weight × idf²,
     ties by the term's id), as weight × idf²; the rest zero.  (The rows' terms are in the
-    order of their ids: one stable sort by the factor, then one by the row, of few bits.)"""
+    order of their ids: a row of more is sorted by the factor alone, stably, each row on
+    its own, as a table as wide as the longest.)"""
     rows = matrix.shape[0]
     row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(matrix.indptr))
     counts = df[matrix.indices]
     ok = (counts >= 2) & (counts <= ceiling)
     row, col = row[ok], matrix.indices[ok]
     factor = matrix.data[ok].astype(np.float64) * idf2[col]
-    by_factor = np.argsort(-factor, kind="stable")
-    narrow = np.int16 if rows < 2**15 else np.int64  # 16 bits: a radix sort
-    order = by_factor[np.argsort(row[by_factor].astype(narrow), kind="stable")]
     per_row = np.bincount(row, minlength=rows)
-    rank = np.empty(len(row), dtype=np.int64)  # each term's place in its row, by factor
-    rank[order] = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    keep = rank < related.QUERY_TERMS  # in the rows' order still: the terms' ids ascending
+    keep = per_row[row] <= related.QUERY_TERMS  # in the rows' order: the terms' ids ascending
+    if not keep.all():
+        starts = np.cumsum(per_row) - per_row
+        table = np.full((rows, int(per_row.max())), np.inf)
+        table[row, np.arange(len(row)) - starts[row]] = -factor
+        best = np.argsort(table, axis=1, kind="stable")[:, : related.QUERY_TERMS]
+        keep[(starts[:, None] + best)[best < per_row[:, None]]] = True
     indptr = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=rows))]
     return sparse.csr_matrix((factor[keep], col[keep], indptr), shape=matrix.shape)
 
