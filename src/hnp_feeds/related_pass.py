@@ -1,7 +1,8 @@
 """The one pass of related posts over many articles (a first ingest), with numpy and scipy:
 what ``related.py`` computes for a few from the postings in plain Python, the same links.
 
-Every article's terms in one pass of the text model (``related_text.vectors``); the
+Every article's terms in one pass of the text model (``related_text.vectors``: a bulk's
+batches share one vocabulary, each term's text hashed once, ``Hashed``); the
 postings of many entries grouped by term in one sort (``Postings``), which for a first
 ingest also gives the whole index in memory (``Snapshot``: a sparse matrix of articles ×
 terms, in time order; otherwise read from the index); its telling terms cut in segments
