@@ -12,7 +12,8 @@ related posts, one transaction), first all, then the 10 more.
     .venv/bin/python bench/bench_related.py [sizes...]     # default 10000 100000
 
 Prints, per size: the CPU and wall time of the first ingest's related posts, articles/s,
-the growth from the previous size; the ms for +10 articles; the share of computed links
+the growth from the previous size; what the index holds (term rows, and the terms of one
+article kept by buckets); the ms for +10 articles; the share of computed links
 that stay in their topic (precision) and of articles given one (coverage).
 """
 
@@ -83,6 +84,10 @@ def run(size: int, folder: Path) -> tuple[float, float]:
     print(f"  {size:>7,} articles: first ingest {wall:6.2f} s wall, {cpu:6.2f} s CPU"
           f" = {size / cpu:7,.0f} articles/s (CPU; index {indexed[1]:.2f} s,"
           f" related {scored[1]:.2f} s)", flush=True)  # fmt: skip
+    (rows,) = conn.execute("SELECT count(*) FROM related_terms").fetchone()
+    buckets, lone = conn.execute("SELECT count(*), sum(length(terms)) FROM related_rare").fetchone()
+    print(f"           index: {rows:,} term rows; {(lone or 0) // 8:,} terms of one article"
+          f" in {buckets:,} buckets", flush=True)  # fmt: skip
     clock.lap()
     conn.execute("BEGIN")
     index.add(cron)

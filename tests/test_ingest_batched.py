@@ -36,6 +36,7 @@ TOPICS = [
 TABLES = [
     "articles", "article_tags", "article_urls", "related_refs", "url_refs", "pending_listed",
     "dirty", "rejected", "ledger", "related_docs", "related_terms", "related_postings",
+    "related_rare",
 ]  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from hnp_feeds import related, related_pass
 from hnp_feeds.related import RelatedIndex
@@ -150,3 +151,37 @@ def test_a_late_article_never_sees_a_stale_snapshot() -> None:
     ]
     index.add(later)
     assert all(a.id in index.snapshot().position for a in later)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.sampled_from([0.0, 0.125, 0.25, 0.5]), min_size=60, max_size=60),
+        min_size=1,
+        max_size=6,
+    ),
+    df=st.lists(st.integers(1, 8), min_size=60, max_size=60),
+)
+def test_each_row_keeps_its_most_telling_terms_ties_by_id(
+    rows: list[list[float]], df: list[int]
+) -> None:
+    # Few weights and dfs: many ties; rows of more telling terms than are kept (some 30 of
+    # 60: weight 0 is no term, df 1 or over the ceiling no telling one), and of fewer.
+    docs, ceiling = 100, 7
+    idf2 = np.array([related.idf_squared(n, docs) for n in df])
+    said = [{c: w for c, w in enumerate(row) if w} for row in rows]
+    matrix = sparse.csr_matrix(
+        (
+            np.array([w for r in said for w in r.values()], dtype=np.float32),
+            np.array([c for r in said for c in r], dtype=np.int32),
+            np.r_[0, np.cumsum([len(r) for r in said])],
+        ),
+        shape=(len(rows), 60),
+    )
+    found = related_pass._telling(matrix, np.array(df), idf2, ceiling)
+    for n, terms_of in enumerate(said):
+        factors = {c: w * idf2[c] for c, w in terms_of.items() if 2 <= df[c] <= ceiling}
+        best = sorted(factors, key=lambda c: (-factors[c], c))[: related.QUERY_TERMS]
+        row = found.getrow(n)
+        assert row.indices.tolist() == sorted(best)  # in the order of the ids
+        assert row.data.tolist() == [factors[c] for c in sorted(best)]

@@ -141,7 +141,13 @@ def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published
     assert before
     # As a version 8 store left it: the FTS5 index, no tables of the new model.
     db = sqlite3.connect(portal.store_path, isolation_level=None)
-    for table in ("related_docs", "related_terms", "related_postings", "related_corpus"):
+    for table in (
+        "related_docs",
+        "related_terms",
+        "related_postings",
+        "related_rare",
+        "related_corpus",
+    ):
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE entry_cache")  # (later steps')
     db.execute("DROP INDEX articles_raw_hash")

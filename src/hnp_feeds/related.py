@@ -24,8 +24,9 @@ scipy, block by block against the segments of their year, with top-k per row in 
 a few articles (a cron run) are indexed and scored in plain Python (numpy is not
 imported) from the inverted index kept in SQLite (``related_terms``: a term's document
 frequency and the articles that have it, with their weights; ``related_postings``: what
-later runs added, in chunks, merged into the term's row now and then), reading only the
-postings of their own telling terms.  A term is known by a 64-bit hash of its text
+later runs added, in chunks, merged into the term's row now and then; ``related_rare``: the
+terms a first fill found in one article only, by buckets), reading only the postings of
+their own telling terms.  A term is known by a 64-bit hash of its text
 (``term_hashes``).
 """
 
@@ -46,7 +47,7 @@ from .related_text import article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
-    from .related_pass import Snapshot
+    from .related_pass import Hashed, Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -73,6 +74,12 @@ CREATE TABLE IF NOT EXISTS related_postings (
     weights BLOB NOT NULL,
     PRIMARY KEY (term_id, chunk)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS related_rare (
+    bucket INTEGER PRIMARY KEY,
+    terms BLOB NOT NULL,
+    docs BLOB NOT NULL,
+    weights BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS related_corpus (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     docs INTEGER NOT NULL,
@@ -105,6 +112,11 @@ _PARTS = 16
 _LOAD_PIECE = 10_000
 _SLOTS = 0xFFFF
 _MAX_CHUNKS = 8
+#: A first fill keeps the terms of one article (most of a portal's: a name, a typo, a
+#: rare pair) by buckets of their ids (the id's top 14 bits): some 16,000 rows, not one
+#: per term.  They can match nothing until a second article has them; then the term gets
+#: its row in ``related_terms`` (its bucket's entry is never read again).
+_RARE_SHIFT = 50
 #: At most this many postings entries are grouped by term in plain Python; more by numpy.
 _PLAIN_ENTRIES = 50_000
 _ID = "q"  # rowids and term ids: little-endian int64 in the blobs
@@ -115,6 +127,8 @@ _LITTLE = sys.byteorder == "little"
 _Postings = tuple["array[int]", "array[int]", "array[float]"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
+#: Terms of one article each as kept: (bucket, term ids blob, docs blob, weights blob).
+Bucket = tuple[int, bytes, bytes, bytes]
 #: An indexed article's row, as the snapshot reads it: rowid, article id, URL, title,
 #: category, published.
 DocRow = tuple[int, str, str, str, str | None, float]
@@ -169,13 +183,16 @@ def _ceiling(docs: int) -> int:
     return max(10, int(docs * CEILING_SHARE))
 
 
-def _entries(articles: Sequence[Entry]) -> tuple[list[int], array[int], array[float]]:
+def _entries(
+    articles: Sequence[Entry], known: Hashed | None = None
+) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's.  Many by numpy's one pass, a few in plain Python."""
+    are article n's.  Many by numpy's one pass, a few in plain Python.  ``known``: the
+    terms a bulk met before, more added."""
     if len(articles) > FEW_ARTICLES:
-        from .related_pass import hashed
+        from .related_pass import Hashed, hashed
 
-        return hashed(articles)
+        return hashed(articles, Hashed() if known is None else known)
     bounds = [0]
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
@@ -209,6 +226,23 @@ def _grouped(
             for term, (d, w) in ordered
             if parts == 1 or (term & (parts - 1)) == part
         ]
+
+
+def _buckets(lone: list[Group]) -> list[Bucket]:
+    """Terms of one article each by buckets (their ids' top bits), ids ascending: in
+    plain Python."""
+    by_bucket: dict[int, list[Group]] = {}
+    for group in sorted(lone):
+        by_bucket.setdefault(group[0] >> _RARE_SHIFT, []).append(group)
+    return [
+        (
+            bucket,
+            _pack(array(_ID, [term for term, *_ in members])),
+            b"".join(docs for _, _, docs, _ in members),
+            b"".join(weights for *_, weights in members),
+        )
+        for bucket, members in by_bucket.items()
+    ]
 
 
 def _candidate(article: Article) -> bool:
@@ -268,6 +302,8 @@ class RelatedIndex:
         # Postings not yet written (inside ``bulk``), and the rowids of their articles.
         self._pending: list[_Postings] | None = None
         self._pending_rows: set[int] = set()
+        # Inside ``bulk`` (of many): the terms it met, each hashed once.
+        self._hashes: Hashed | None = None
         # A bulk into an empty index: what it indexed (``DocRow``), for the snapshot its
         # last write makes from memory (None: not such a bulk, or no longer).
         self._fresh: list[DocRow] | None = None
@@ -291,6 +327,10 @@ class RelatedIndex:
                 given[article.id] = article
             else:
                 given[article.id] = Entry.of(article) if _candidate(article) else None
+        if self._pending is not None and self._hashes is None and len(given) > FEW_ARTICLES:
+            from .related_pass import Hashed
+
+            self._hashes = Hashed()
         with _transaction(self.conn):
             rows = self._rows_of(list(given))
             if self._pending_rows.intersection(rows):
@@ -299,7 +339,7 @@ class RelatedIndex:
             self._remove_rows(rows)
             candidates = [doc for doc in given.values() if doc is not None]
             if candidates:
-                self._insert(candidates, *_entries(candidates))
+                self._insert(candidates, *_entries(candidates, self._hashes))
         return len(given)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -368,9 +408,11 @@ class RelatedIndex:
         self._fresh = [] if empty else None
         try:
             yield
+            self._hashes = None  # let go before the postings are grouped
             self._flush(self._fresh)
         finally:
             self._pending = None
+            self._hashes = None
             self._pending_rows = set()
             self._fresh = None
 
@@ -403,6 +445,11 @@ class RelatedIndex:
         articles' rows: the snapshot is made from memory too."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
         postings = None
+        # Into an empty index, the terms of one article are kept by buckets.
+        empty = not any(
+            self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+            for table in ("related_terms", "related_rare")
+        )
         if fresh is not None and len(fresh) <= FEW_ARTICLES:
             fresh = None  # scored from the postings: no snapshot
         if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
@@ -413,19 +460,25 @@ class RelatedIndex:
             # (``add`` and ``_flush`` pass arrays of their own, not used after).
             for entries in (entry_docs, entry_terms, entry_weights):
                 del entries[:]
-            all_groups = postings.groups(parts)
+            all_groups = postings.groups(parts, lone=not empty)
+            buckets = postings.buckets(_RARE_SHIFT) if empty else []
         else:
             all_groups = _grouped(entry_docs, entry_terms, entry_weights, parts)
         run: int | None = None
-        empty = self.conn.execute("SELECT 1 FROM related_terms LIMIT 1").fetchone() is None
+        lone: list[Group] = []  # (plain Python) an empty index's terms of one article
         for groups in all_groups:
             known = set() if empty else self._terms_where([g[0] for g in groups], "1")
             new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
-            if known:
-                new = []
+            if empty:
+                if postings is None:
+                    new = [group for group in groups if group[1] > 1]
+                    lone += [group for group in groups if group[1] == 1]
+            else:
+                new, more = [], []
                 for group in groups:
                     (more if group[0] in known else new).append(group)
+                new = self._joined_rare(new)
             self.conn.executemany(  # a new term: its postings in its row
                 "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
             )
@@ -446,8 +499,41 @@ class RelatedIndex:
                 crowded = self._crowded([term for term, *_ in more])
                 for term in crowded:  # added to by many cron runs: its chunks made one
                     self._rewrite(term, set())
+        if postings is None:
+            buckets = _buckets(lone)
+        self.conn.executemany(
+            "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", buckets
+        )
         if postings is not None and fresh is not None:
             self._snapshot = postings.snapshot(fresh)
+
+    def _rare(self, term_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
+        """The one posting (docs, weights blobs) of those of these terms kept in a bucket
+        (whether or not a row of ``related_terms`` has taken over since: the caller asks
+        for terms with no row only)."""
+        wanted = set(term_ids)
+        found: dict[int, tuple[bytes, bytes]] = {}
+        sql = "SELECT terms, docs, weights FROM related_rare WHERE bucket IN ({marks})"
+        for terms, docs, weights in select_in(
+            self.conn, sql, sorted({term >> _RARE_SHIFT for term in wanted})
+        ):
+            for n, term in enumerate(_unpack(_ID, terms)):
+                if term in wanted:
+                    found[term] = (docs[8 * n : 8 * n + 8], weights[4 * n : 4 * n + 4])
+        return found
+
+    def _joined_rare(self, groups: list[Group]) -> list[Group]:
+        """New terms' postings, each with the one article a first fill found it in (kept
+        in a bucket) first: the term's row as if it had been written then."""
+        rare = self._rare(group[0] for group in groups)
+        if not rare:
+            return groups
+        return [
+            (term, count + 1, rare[term][0] + docs, rare[term][1] + weights)
+            if term in rare
+            else (term, count, docs, weights)
+            for term, count, docs, weights in groups
+        ]
 
     def _crowded(self, term_ids: list[int]) -> set[int]:
         """Which of these terms have many chunks of postings."""
@@ -508,9 +594,11 @@ class RelatedIndex:
                 where = docs.index(rowid)
                 del docs[where], weights[where]
         self.conn.execute("DELETE FROM related_postings WHERE term_id = ?", (term,))
-        self.conn.execute(
-            "UPDATE related_terms SET df = ?, chunks = 0, docs = ?, weights = ? WHERE id = ?",
-            (len(docs), _pack(docs), _pack(weights), term),
+        self.conn.execute(  # a term kept in a bucket gets its row: the bucket's is old
+            "INSERT INTO related_terms (id, df, chunks, docs, weights) VALUES (?, ?, 0, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET df = excluded.df, chunks = 0,"
+            " docs = excluded.docs, weights = excluded.weights",
+            (term, len(docs), _pack(docs), _pack(weights)),
         )
 
     def _postings(self, term: int) -> tuple[array[int], array[float]]:
@@ -520,6 +608,8 @@ class RelatedIndex:
             " ORDER BY chunk)",
             (term,),
         ).fetchall()
+        if not rows:  # no row: perhaps in a bucket
+            rows = list(self._rare([term]).values())
         return _unpack(_ID, *(d for d, _ in rows)), _unpack(_WEIGHT, *(w for _, w in rows))
 
     def _documents(self) -> int:
@@ -567,6 +657,10 @@ class RelatedIndex:
     def _complete(article: Article, n: int, computed: list[Link]) -> tuple[Link, ...]:
         if not computed or len(article.related) >= n:
             return article.related  # (a tuple, as given)
+        if not article.related:  # (most): no URL twice, not its own, then as computed
+            urls = {link.url for link in computed}
+            if len(urls) == len(computed) and article.url not in urls:
+                return tuple(computed[:n])
         chosen = list(article.related)
         seen = {link.url for link in chosen}
         if article.url:

@@ -1,7 +1,8 @@
 """The one pass of related posts over many articles (a first ingest), with numpy and scipy:
 what ``related.py`` computes for a few from the postings in plain Python, the same links.
 
-Every article's terms in one pass of the text model (``related_text.vectors``); the
+Every article's terms in one pass of the text model (``related_text.vectors``: a bulk's
+batches share one vocabulary, each term's text hashed once, ``Hashed``); the
 postings of many entries grouped by term in one sort (``Postings``), which for a first
 ingest also gives the whole index in memory (``Snapshot``: a sparse matrix of articles ×
 terms, in time order; otherwise read from the index); its telling terms cut in segments
@@ -25,10 +26,10 @@ from scipy import sparse
 
 from . import related
 from .model import Link
-from .related_text import term_hashes, vectors
+from .related_text import Vectors, Vocabulary, names_of, term_hashes, vectors
 
 if TYPE_CHECKING:
-    from .related import DocRow, Entry, Group, RelatedIndex, _Query
+    from .related import Bucket, DocRow, Entry, Group, RelatedIndex, _Query
 
 _ID = np.dtype("<i8")
 _WEIGHT = np.dtype("<f4")
@@ -38,17 +39,41 @@ _SEGMENT = 2048
 _SEGMENTS = 32
 
 
+class Hashed:
+    """The terms a bulk has met (keys of its ``Vocabulary``'s codes), sorted, and their
+    ids: each term's text made and hashed once, not once per batch it is in."""
+
+    def __init__(self) -> None:
+        self.vocabulary = Vocabulary()
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.ids = np.zeros(0, dtype=np.int64)
+
+    def of(self, found: Vectors) -> npt.NDArray[np.int64]:
+        """The id of each of ``found``'s terms (their keys' order)."""
+        new = found.keys  # (each once: the keys of a batch's terms are unique)
+        if len(self.keys):
+            at = np.minimum(np.searchsorted(self.keys, new), len(self.keys) - 1)
+            new = new[self.keys[at] != new]
+        if len(new):  # both sorted: merged in one pass
+            where = np.searchsorted(self.keys, new)
+            self.ids = np.insert(self.ids, where, term_hashes(names_of(found.words, new)))
+            self.keys = np.insert(self.keys, where, new)
+        return self.ids[np.searchsorted(self.keys, found.keys)]
+
+
 def hashed(
-    articles: Sequence[Entry], batch: int = 5000
+    articles: Sequence[Entry], known: Hashed, batch: int = 5000
 ) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small)."""
+    a time (their text in one piece each: memory stays small); ``known``: the terms met
+    before, more added."""
     rows, terms, weights = [], [], []
     for start in range(0, len(articles), batch):
-        found = vectors(articles[start : start + batch])
+        found = vectors(articles[start : start + batch], known.vocabulary)
         rows.append(found.rows + start)
-        terms.append(term_hashes(found.names)[found.cols])
+        terms.append(known.of(found)[found.cols])
         weights.append(found.weights)
+        del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     return (
         bounds.tolist(),
@@ -91,9 +116,9 @@ class Postings:
             starts,
         )
 
-    def groups(self, parts: int) -> Iterator[list[Group]]:
+    def groups(self, parts: int, lone: bool = True) -> Iterator[list[Group]]:
         """The terms in ``parts`` ranges of ids (of about as many entries each), each
-        term with its postings."""
+        term with its postings (``lone`` False: not those of one entry)."""
         cuts = np.searchsorted(self.starts, np.linspace(0, self.starts[-1], parts + 1)[1:-1])
         bounds = np.r_[0, cuts, len(self.term_ids)].tolist()
         for low, high in zip(bounds[:-1], bounds[1:], strict=True):
@@ -104,12 +129,30 @@ class Postings:
             docs = self.docs[first:last].astype(_ID).tobytes()
             weights = self.weights[first:last].astype(_WEIGHT).tobytes()
             starts = (self.starts[low : high + 1] - first).tolist()
+            least = 1 if lone else 2
             yield [
                 (term, e - s, docs[8 * s : 8 * e], weights[4 * s : 4 * e])
                 for term, s, e in zip(
                     self.term_ids[low:high].tolist(), starts[:-1], starts[1:], strict=True
                 )
+                if e - s >= least
             ]
+
+    def buckets(self, shift: int) -> list[Bucket]:
+        """The terms of one entry by buckets (``related._buckets``): of their ids' top
+        bits (an id ``>> shift``)."""
+        lone = np.flatnonzero(np.diff(self.starts) == 1)
+        terms, at = self.term_ids[lone], self.starts[lone]
+        bucket = terms >> shift
+        cuts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]]) if len(terms) else lone
+        bounds = np.r_[cuts, len(terms)].tolist()
+        ids = terms.astype(_ID).tobytes()
+        docs = self.docs[at].astype(_ID).tobytes()
+        weights = self.weights[at].astype(_WEIGHT).tobytes()
+        return [
+            (b, ids[8 * s : 8 * e], docs[8 * s : 8 * e], weights[4 * s : 4 * e])
+            for b, s, e in zip(bucket[cuts].tolist(), bounds[:-1], bounds[1:], strict=True)
+        ]
 
     def snapshot(self, rows: list[DocRow]) -> Snapshot:
         """The snapshot of an index that holds these postings only, of articles ``rows``
@@ -241,20 +284,24 @@ def _telling(
 ) -> sparse.csr_matrix:
     """Each row's ``related.QUERY_TERMS`` telling terms that can say the most (weight × idf²,
     ties by the term's id), as weight × idf²; the rest zero.  (The rows' terms are in the
-    order of their ids: one stable sort by the factor, then one by the row and that rank.)"""
-    row = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    order of their ids: a row of more is sorted by the factor alone, stably, each row on
+    its own, as a table as wide as the longest.)"""
+    rows = matrix.shape[0]
+    row = np.repeat(np.arange(rows, dtype=np.int64), np.diff(matrix.indptr))
     counts = df[matrix.indices]
     ok = (counts >= 2) & (counts <= ceiling)
     row, col = row[ok], matrix.indices[ok]
     factor = matrix.data[ok].astype(np.float64) * idf2[col]
-    rank = np.empty(len(row), dtype=np.int64)
-    rank[np.argsort(-factor, kind="stable")] = np.arange(len(row))
-    order = np.argsort((row << 32) | rank)  # keys all different: any sort is this one
-    row, col, factor = row[order], col[order], factor[order]
-    firsts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]]) if len(row) else row
-    rank = np.arange(len(row)) - np.repeat(firsts, np.diff(np.r_[firsts, len(row)]))
-    keep = rank < related.QUERY_TERMS
-    return sparse.csr_matrix((factor[keep], (row[keep], col[keep])), shape=matrix.shape)
+    per_row = np.bincount(row, minlength=rows)
+    keep = per_row[row] <= related.QUERY_TERMS  # in the rows' order: the terms' ids ascending
+    if not keep.all():
+        starts = np.cumsum(per_row) - per_row
+        table = np.full((rows, int(per_row.max())), np.inf)
+        table[row, np.arange(len(row)) - starts[row]] = -factor
+        best = np.argsort(table, axis=1, kind="stable")[:, : related.QUERY_TERMS]
+        keep[(starts[:, None] + best)[best < per_row[:, None]]] = True
+    indptr = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=rows))]
+    return sparse.csr_matrix((factor[keep], col[keep], indptr), shape=matrix.shape)
 
 
 @dataclass

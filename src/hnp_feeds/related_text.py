@@ -22,7 +22,7 @@ import math
 import re
 import unicodedata
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -67,6 +67,7 @@ _BREAK = ","  # what punctuation becomes: the end of a run
 _SEPARATE = re.compile(r"[^\w\s\x00]+|_+")  # punctuation, symbols: a break
 _COMBINING = re.compile("[\u0300-\u036f]")
 _SPACE = re.compile(r"\s+")
+_ALONE = 0xFFFFFFFF  # a term's second code when it is one word (a syllable, a tag)
 
 
 def normal(text: str) -> str:
@@ -83,16 +84,42 @@ def tag_term(tag: str) -> str:
     return "#" + _SPACE.sub(" ", normal(tag)).strip()
 
 
+class Vocabulary:
+    """The words (and tags) met so far, each with a code in the order first met: what
+    many batches of articles share (a bulk's), so that a term is known by its codes."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.words: list[str] = []
+        self.stop = bytearray()  # 1: no term (a function word, a number, a break)
+
+    def add(self, words: Iterable[str]) -> None:
+        codes = self.codes
+        for word in words:
+            if word not in codes:
+                codes[word] = len(self.words)
+                self.words.append(word)
+                self.stop.append(_is_stop(word))
+
+
 @dataclass
 class Vectors:
     """The terms of some articles, as a sparse matrix: entry k says article ``rows[k]``
-    has term ``names[cols[k]]`` with weight ``weights[k]`` (float32; each article's
-    vector has length 1).  Entries are grouped by article, in order."""
+    has term ``keys[cols[k]]`` with weight ``weights[k]`` (float32; each article's
+    vector has length 1).  Entries are grouped by article, in order.  A term's key is
+    its first word's code << 32 and its second's (``_ALONE`` for a syllable or a tag),
+    codes of ``words``."""
 
-    names: list[str]
+    words: list[str]
+    keys: npt.NDArray[np.int64]
     rows: npt.NDArray[np.int64]
     cols: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float32]
+
+    @property
+    def names(self) -> list[str]:
+        """Each term's text (``keys``' order)."""
+        return names_of(self.words, self.keys)
 
     def of(self, row: int) -> dict[str, float]:
         """One article's terms and weights."""
@@ -144,25 +171,37 @@ def _tags(article: Text) -> list[str]:
     return [tag for tag in dict.fromkeys(map(tag_term, article.tags)) if tag != "#"]
 
 
-def vectors(articles: Sequence[Text]) -> Vectors:
+def names_of(words: list[str], keys: npt.NDArray[np.int64]) -> list[str]:
+    """The text of the terms of these keys (``Vectors``), codes of ``words``."""
+    return [
+        words[a] if b == _ALONE else f"{words[a]} {words[b]}"
+        for a, b in zip((keys >> 32).tolist(), (keys & _ALONE).tolist(), strict=True)
+    ]
+
+
+def vectors(articles: Sequence[Text], vocabulary: Vocabulary | None = None) -> Vectors:
     """The terms of ``articles``, all in one pass (the same numbers for an article alone
     or among many: each weight depends on its own article only, and the length is summed
-    from exact quarters)."""
+    from exact quarters); ``vocabulary``: the codes of words met before (a bulk's other
+    batches), the new ones added."""
     import numpy as np
 
+    vocabulary = Vocabulary() if vocabulary is None else vocabulary
     tokens = _tokens(articles)
-    words = list(dict.fromkeys(tokens))
-    index = {word: n for n, word in enumerate(words)}
+    vocabulary.add(dict.fromkeys(tokens))
+    index = vocabulary.codes
     codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    stop = np.fromiter(map(_is_stop, words), dtype=bool, count=len(words))
     # tags: one term each, once per article
     tag_rows: list[int] = []
-    tag_codes: list[int] = []
+    tag_names: list[str] = []
     for n, article in enumerate(articles):
         for tag in _tags(article):
             tag_rows.append(n)
-            tag_codes.append(index.setdefault(tag, len(index)))
-    words = list(index)
+            tag_names.append(tag)
+    vocabulary.add(tag_names)
+    tag_codes = [index[tag] for tag in tag_names]
+    words = vocabulary.words
+    stop = np.frombuffer(bytes(vocabulary.stop), dtype=bool)
     mark = index[_MARK]
     field = np.cumsum(codes == mark) - (codes == mark)  # 0, 1: title, lede of article 0
     valid = ~stop[codes]
@@ -193,19 +232,20 @@ def vectors(articles: Sequence[Text]) -> Vectors:
     worth = np.concatenate(
         [count[single] * SYLLABLE_WEIGHT, count[double], np.full(len(tagged), TAG_WEIGHT)]
     )
-    unique, where = np.unique(keys, return_inverse=True)  # sorted: by article
-    raw = np.bincount(where, weights=worth)
+    # Each (article, term) once, sorted (by article), its counts summed (exact quarters:
+    # in any order the same sum).
+    order = np.argsort(keys)
+    keys = keys[order]
+    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else order
+    unique = keys[firsts]
+    raw = np.add.reduceat(worth[order], firsts) if len(keys) else worth
     rows = unique // span
     term_keys, cols = np.unique(unique % span, return_inverse=True)
-    names = [
-        words[a] if b == size else f"{words[a]} {words[b]}"
-        for a, b in zip(
-            (term_keys // (size + 1)).tolist(), (term_keys % (size + 1)).tolist(), strict=True
-        )
-    ]
+    first, second = term_keys // (size + 1), term_keys % (size + 1)
+    keys = (first << 32) | np.where(second == size, _ALONE, second)
     length = np.bincount(rows, weights=raw, minlength=len(articles))
     weights = np.sqrt(raw / length[rows]).astype(np.float32)
-    return Vectors(names, rows, cols.astype(np.int64), weights)
+    return Vectors(words, keys, rows, cols.astype(np.int64), weights)
 
 
 def article_terms(article: Text) -> list[tuple[str, float]]:
