@@ -313,3 +313,40 @@ def test_a_library_s_version_is_read_from_its_distribution_as_importlib_reads_it
         assert installed_version(library) == metadata.version(library)
     with pytest.raises(metadata.PackageNotFoundError):
         installed_version("hnp_feeds_no_such_library")
+
+
+def test_a_verdict_is_kept_for_its_entry_and_validator_and_asked_again_of_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept entry's verdict (``checked``) stands for its key and the validator's version:
+    a run that shows it again under the same ones does not have it checked again; under
+    another version of the validator every entry it shows is checked again."""
+    portal = catalogue(tmp_path)
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    records = [article(n, {}) for n in range(8)]
+    publish(portal, [write_records(tmp_path / "a.jsonl", records)], store_path=store,
+            out_dir=out, now=NOW)  # fmt: skip
+    log: list[tuple[str, str]] = []
+    whole = PortalValidator.__call__
+
+    def counted(self: PortalValidator, data: bytes, base_url: str) -> Any:
+        filename, ids = _entry_ids(data)
+        log.extend((filename, entry) for entry in ids)
+        return whole(self, data, base_url)
+
+    monkeypatch.setattr(PortalValidator, "__call__", counted)
+    more = [*records, article(8, {})]
+    publish(portal, [write_records(tmp_path / "b.jsonl", more)], store_path=store, out_dir=out,
+            now=NOW + timedelta(minutes=1), workers=1)  # fmt: skip
+    new_entries = {entry for _, entry in log}
+    assert len(new_entries) == 1  # the new article alone, in each format it is in
+    log.clear()
+    version = PortalValidator.version
+    monkeypatch.setattr(
+        PortalValidator, "version", property(lambda self: version.func(self) + "-next")
+    )
+    most = [*more, article(9, {})]
+    publish(portal, [write_records(tmp_path / "c.jsonl", most)], store_path=store, out_dir=out,
+            now=NOW + timedelta(minutes=2), workers=1)  # fmt: skip
+    again = {entry for _, entry in log}
+    assert len(again) > 2  # the kept entries of the documents it enters, checked again

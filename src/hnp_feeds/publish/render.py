@@ -202,7 +202,8 @@ class _EntryCache:
         unchecked = [
             (article, fragment)
             for article, fragment in done.pieces
-            if self.current[(article.id, filename)].checked != _checked(self.validator, fragment)
+            if (row := self.current[(article.id, filename)]).checked
+            != _checked(self.validator, row.key)
         ]
         if unchecked and len(unchecked) == len(done.pieces):
             return False  # as much work as the whole
@@ -219,9 +220,9 @@ class _EntryCache:
         self._mark(self.names[relpath], done.pieces)
 
     def _mark(self, filename: str, pieces: Sequence[tuple[Article, bytes]]) -> None:
-        for article, fragment in pieces:
-            checked = _checked(self.validator, fragment)
+        for article, _ in pieces:
             row = self.current[(article.id, filename)]
+            checked = _checked(self.validator, row.key)
             if checked is not None and row.checked != checked:
                 row = row._replace(checked=checked)
                 self.current[(article.id, filename)] = self.rows[(article.id, filename)] = row
@@ -230,11 +231,14 @@ class _EntryCache:
         return tuple(self.rows[key] for key in sorted(self.rows))
 
 
-def _checked(validator: KnownValidator | None, data: bytes) -> str | None:
-    """What ``checked`` says of an entry of these bytes found clean by ``validator``."""
+def _checked(validator: KnownValidator | None, key: str) -> str | None:
+    """What ``checked`` says of an entry found clean by ``validator``, the entry of this
+    ``key`` (``fragments.entry_key``: its bytes are what the writers of that key make of
+    that body, so its key stands for them: no digest of the bytes, ~3 KB an entry, each
+    time a document shows it)."""
     if validator is None:
         return None
-    return hashlib.sha256(validator.version.encode() + b"\0" + data).hexdigest()
+    return hashlib.sha256(f"{validator.version}\0{key}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -300,13 +304,14 @@ def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[Cache
         return ()
     own = site_key(site)
     bodies = {article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)}
+    keys = {rid: entry_key(own, job.filename, body) for rid, body in bodies.items()}
     return tuple(
         CachedEntry(
             article.id,
             job.filename,
-            entry_key(own, job.filename, bodies[article.id]),
+            keys[article.id],
             fragment,
-            _checked(validate, fragment),
+            _checked(validate, keys[article.id]),
         )
         for article, fragment in done.pieces
     )
