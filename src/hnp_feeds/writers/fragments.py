@@ -17,6 +17,7 @@ the count of entries (an RSS ``content:encoded`` CDATA section holding the very 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -64,9 +65,16 @@ def site_key(site: Site) -> str:
 def entry_key(site: str, filename: str, body: str) -> str:
     """The cache key of one entry in one format: the writers' version, the site (its
     ``site_key``) and the stored body of the article (everything the entry shows, its
-    related links' current URLs and titles included)."""
-    text = f"{WRITER_VERSION}\n{site}\n{filename}\n{body}"
+    related links' current URLs and titles included), by its digest (``_body_digest``)."""
+    text = f"{WRITER_VERSION}\n{site}\n{filename}\n{_body_digest(body)}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _body_digest(body: str) -> str:
+    """A stored body's digest, made once for the formats of a document asking in turn
+    (each ~4 KB of UTF-8 to hash, where the key of each format is a few bytes more)."""
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
