@@ -38,6 +38,8 @@ SELF_TYPES = frozenset(("application/atom+xml", "application/rss+xml", "applicat
 # A self link names the document itself when it stands in the document's top container.
 FEED_LEVEL = frozenset(("feed", "channel"))
 _XML_BASE = f"{{{XML}}}base"
+# A link's own attributes (RFC 4287 4.2.7): none of them is another vocabulary's.
+LINK_ATTRIBUTES = frozenset(("href", "rel", "type", "hreflang", "title", "length"))
 
 
 @dataclass(slots=True)
@@ -97,7 +99,8 @@ def check_link(
     length = attrs.get("length")
     if length is not None:
         values.check_integer(report, length, element="length", parent=parent, line=line)
-    if any(attr[0] == "{" for attr in attrs):  # thr:count and the like
+    if not LINK_ATTRIBUTES.issuperset(attrs) and any(attr[0] == "{" for attr in attrs):
+        # thr:count and the like
         thr.check_link_attributes(report, el, parent)
     link = Link(rel, link_type, hreflang, href, resolved, line)
     if rel == "self" and href is not None:
