@@ -271,7 +271,10 @@ class _AtomChecker:
                 "DuplicateElement", element=name, parent=scope.name, line=_line(child)
             )
         scope.seen.add(name)
-        self.handlers[name](child, name, self.attributes(child, base, name, scope.name), scope)
+        keys = child.keys()  # ``attributes``' first look, spared a call for most children
+        if keys and not ALLOWED_ATTRS.get(name, _NONE).issuperset(keys):
+            base = self.attributes(child, base, name, scope.name)
+        self.handlers[name](child, name, base, scope)
 
     def _handlers(self) -> dict[str, _Handler]:
         """What checks each Atom child of a feed, entry or source, by its local name:

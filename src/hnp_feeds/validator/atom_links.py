@@ -73,10 +73,10 @@ def check_link(
     resolved: str | None = None
     if href is None:
         report.error("MissingHref", element=name, parent=parent, attr="href", line=line)
-    elif values.uri_fault(href) is None or values.check_uri(
+    elif (clean := values.is_clean_http_url(href)) or values.check_uri(
         report, href, element="href", parent=parent, attr="href", line=line
     ):
-        resolved = values.resolve(base, href)
+        resolved = values.resolve(base, href, clean=clean)
         if base and base != doc_base and _same_document(resolved, base, doc_base):
             report.warning(
                 "SameDocumentReference", element="href", parent=parent, value=href, line=line
