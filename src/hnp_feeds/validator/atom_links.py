@@ -81,7 +81,9 @@ def check_link(
             report.warning(
                 "SameDocumentReference", element="href", parent=parent, value=href, line=line
             )
-    rel = _rel(report, attrs.get("rel"), name, parent, line)
+    rel = attrs.get("rel")
+    if rel not in REGISTERED_RELS:  # a registered name is what ``_rel`` gives back as is
+        rel = _rel(report, rel, name, parent, line)
     link_type = attrs.get("type")
     if link_type is not None and not values.is_mime_type(link_type):
         values.check_mime_type(

@@ -142,7 +142,14 @@ def elements_and_text(element: etree._Element) -> tuple[list[etree._Element], bo
     space (``own_text(element).strip()``).  XPath's white space is four of Python's:
     only a text node with something else in it is a reason to look closer."""
     children = elements(element)
+    if len(element) <= _FEW:  # (an author's name and uri): joined quicker than XPath asks
+        return children, bool(own_text(element).strip())
     return children, _SOME_TEXT(element) is True and bool(own_text(element).strip())
+
+
+# Up to so many child nodes, an element's own text is read at once rather than first asked
+# of XPath (issue 14: 0.5 against 3 microseconds for an author's one or two).
+_FEW = 4
 
 
 # (an lxml tag filter: elements only)
