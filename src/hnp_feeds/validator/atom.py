@@ -384,9 +384,8 @@ class _AtomChecker:
         feed_author = feed_scope is not None and feed_scope.has_author
         if not (scope.has_author or feed_author or source_has_author):
             self.report.error("MissingElement", element="author", parent="entry", line=_line(el))
-        has_alternate = any(link.rel == "alternate" for link in scope.links)
         if content is None:
-            if not has_alternate:
+            if not any(link.rel == "alternate" for link in scope.links):
                 self.report.error(
                     "MissingContentOrAlternate", element="entry", parent=parent, line=_line(el)
                 )
