@@ -137,7 +137,7 @@ class _AtomChecker:
 
     def whitespace(self, el: etree._Element, name: str, parent: str) -> str:
         """The element's text; UnexpectedWhitespace if it has leading/trailing space."""
-        value = _text(el)
+        value = _text(el) if len(el) else el.text or ""  # (``own_text``'s first case inline)
         if value != value.strip():
             self.report.error("UnexpectedWhitespace", element=name, parent=parent, line=_line(el))
         return value.strip()
