@@ -91,9 +91,14 @@ SPACES = st.sampled_from(["", " ", "\n  ", "\t", "\xa0", "\u2003", "\u0085", "x"
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["<b/>", "<!--c-->", "<?p x?>", "<c>z</c>"]), SPACES)))
-def test_one_look_at_an_element_s_children_and_text(parts: list[tuple[str, str]]) -> None:
-    body = "".join(node + space for node, space in parts)
+@given(
+    SPACES,
+    st.lists(st.tuples(st.sampled_from(["<b/>", "<!--c-->", "<?p x?>", "<c>z</c>"]), SPACES)),
+)
+def test_one_look_at_an_element_s_children_and_text(
+    lead: str, parts: list[tuple[str, str]]
+) -> None:
+    body = lead + "".join(node + space for node, space in parts)
     root = etree.fromstring(f"<a>{body}</a>".encode())
     children, text = tree.elements_and_text(root)
     assert children == [child for child in root if isinstance(child.tag, str)]

@@ -5,17 +5,26 @@ to say; a JSON Feed's text judged on its bytes as on its strings one by one."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from hnp_feeds.validator import PortalPolicy, Report
+from hnp_feeds.validator.atom_text import check_text_construct, text_construct
 from hnp_feeds.validator.markup import _PLAIN_HTML_RE, check_html, check_html_tree
+from hnp_feeds.validator.namespaces import ATOM
 from hnp_feeds.validator.policy import check_policy
-from hnp_feeds.validator.values import first_bad_uri_char, is_plain_http_url, resolve
+from hnp_feeds.validator.values import (
+    first_bad_uri_char,
+    is_clean_http_url,
+    is_plain_http_url,
+    resolve,
+)
 
 URI_CHARS = set(
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ;/?:@&=+$.-_!~*'()%,#[]"
@@ -151,3 +160,51 @@ def test_a_json_feed_s_text_is_judged_on_its_bytes_as_on_each_string(
     check_policy(quick, json.loads(data), POLICY, source=data)
     check_policy(slow, json.loads(data), POLICY)
     assert quick.messages == slow.messages
+
+
+@settings(max_examples=300, deadline=None)
+@given(BASES, st.sampled_from(["http://", "https://", "https://hnp.vn/"]), TEXTS)
+def test_a_clean_url_known_clean_resolves_as_any_reference(
+    base: str, scheme: str, text: str
+) -> None:
+    ref = scheme + text
+    if is_clean_http_url(ref):
+        assert resolve(base, ref, clean=True) == resolve(base, ref)
+
+
+# A text construct as Atom writes them: its name, attributes (none, a type of each kind,
+# a src, another vocabulary's), its text (none, blank, plain, escaped HTML, a near miss),
+# perhaps a child element.
+CONSTRUCT_ATTRIBUTES = st.sampled_from(
+    [
+        {}, {"type": "html"}, {"type": "text"}, {"type": "xhtml"}, {"type": ""},
+        {"type": "HTML"}, {"type": "text/html"}, {"type": "image/png"}, {"type": "a/b+xml"},
+        {"src": "https://hnp.vn/a"}, {"type": "html", "src": "x"}, {"mode": "escaped"},
+        {"{http://www.w3.org/XML/1998/namespace}lang": "vi"},
+    ]
+)  # fmt: skip
+CONSTRUCT_TEXTS = st.one_of(
+    st.sampled_from([None, "", " ", "\n  ", "tin mới", "a < b", "&amp;", "aGVsbG8="]),
+    HTML_TEXTS,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["title", "summary", "content", "rights", "subtitle"]),
+    CONSTRUCT_ATTRIBUTES,
+    CONSTRUCT_TEXTS,
+    st.sampled_from([None, "{http://www.w3.org/1999/xhtml}div", "{urn:x}y"]),
+)
+def test_a_text_construct_checked_in_short_is_judged_as_in_full(
+    name: str, attributes: dict[str, str], text: str | None, child: str | None
+) -> None:
+    el = etree.Element(f"{{{ATOM}}}{name}", attributes)
+    with contextlib.suppress(ValueError):  # a character XML cannot hold: another case
+        el.text = text
+    if child is not None:
+        etree.SubElement(el, child).text = "x"
+    quick, full = Report(), Report()
+    check_text_construct(quick, el, "entry", content=name == "content")
+    text_construct(full, el, "entry", content=name == "content")
+    assert quick.messages == full.messages

@@ -7,13 +7,20 @@ and carry the same ``element``/``parent``/``attr``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
 
 from lxml import etree
 
 from . import extensions, markup, namespaces, tree, values
-from .atom_links import FEED_HISTORY_RELS, Link, check_alternates, check_history, check_link
+from .atom_links import (
+    FEED_HISTORY_RELS,
+    LINK_ATTRIBUTES,
+    Link,
+    check_alternates,
+    check_history,
+    check_link,
+)
 from .atom_text import check_text_construct, needs_summary
 from .report import Report
 from .tree import atom_qname as _qname
@@ -43,7 +50,7 @@ PERSON_CHILDREN = frozenset(("name", "uri", "email"))
 
 # Attributes each Atom element may carry (besides xml:* and foreign-namespace ones).
 ALLOWED_ATTRS: dict[str, frozenset[str]] = {
-    "link": frozenset(("href", "rel", "type", "hreflang", "title", "length")),
+    "link": LINK_ATTRIBUTES,
     "category": frozenset(("term", "scheme", "label")),
     "generator": frozenset(("uri", "version")),
     "content": frozenset(("type", "src")),
@@ -56,6 +63,8 @@ ALLOWED_ATTRS: dict[str, frozenset[str]] = {
 # Vocabularies whose elements are never valid inside XHTML content, by their prefix.
 FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
 _NONE: frozenset[str] = frozenset()
+# What checks one Atom child: (the element, its local name, the base in force, its scope).
+_Handler = Callable[[etree._Element, str, "str | None", "_Scope"], None]
 
 
 @dataclass
@@ -83,6 +92,9 @@ class _AtomChecker:
         self.updated_seen: dict[str, int] = {}
         self.extensions = extensions.Extensions(report, base_url, rss=False)
         self.ns = ATOM_NS
+        self.handlers = self._handlers()
+        # An entry's Atom children by their tag, in the document's namespace ("run").
+        self.entry_tags: dict[str, str] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -104,7 +116,7 @@ class _AtomChecker:
     ) -> str | None:
         """``base_of`` then ``check_attrs``: the base in force at ``el``.  An element whose
         attributes all are its own allowed ones (most, or it has none) has nothing to say."""
-        keys = cast(list[str], el.keys())
+        keys: list[str] = el.keys()  # type: ignore[assignment]  # (no runtime cast: issue 14)
         if not keys or ALLOWED_ATTRS.get(name, _NONE).issuperset(keys):
             return base
         base = self.base_of(el, base, parent)
@@ -125,7 +137,7 @@ class _AtomChecker:
 
     def whitespace(self, el: etree._Element, name: str, parent: str) -> str:
         """The element's text; UnexpectedWhitespace if it has leading/trailing space."""
-        value = _text(el)
+        value = _text(el) if len(el) else el.text or ""  # (``own_text``'s first case inline)
         if value != value.strip():
             self.report.error("UnexpectedWhitespace", element=name, parent=parent, line=_line(el))
         return value.strip()
@@ -160,6 +172,9 @@ class _AtomChecker:
     def run(self, root: etree._Element) -> None:
         ns, name = _local(str(root.tag))
         self.ns = ns
+        self.entry_tags = {
+            (f"{{{ns}}}{child}" if ns else child): child for child in ENTRY_CHILDREN - {"source"}
+        }
         if not ns:
             self.report.error("MissingNamespace", element=name, parent="root", line=_line(root))
         elif ns != ATOM_NS:
@@ -240,42 +255,79 @@ class _AtomChecker:
                 "UndefinedElement", element=name, parent=scope.name, line=_line(child)
             )
             return
+        self.own_child(child, name, base, scope, single)
+
+    def own_child(
+        self,
+        child: etree._Element,
+        name: str,
+        base: str | None,
+        scope: _Scope,
+        single: frozenset[str],
+    ) -> None:
+        """An Atom child ``name`` allowed in ``scope``'s container."""
         if name in single and name in scope.seen:
             self.report.error(
                 "DuplicateElement", element=name, parent=scope.name, line=_line(child)
             )
         scope.seen.add(name)
-        child_base = self.attributes(child, base, name, scope.name)
-        if name == "link":  # the commonest first
-            self.link(child, child_base, scope)
-        elif name in ("author", "contributor"):
-            if name == "author":
-                scope.has_author = True
-            self.person(child, name, scope.name)
-        elif name == "category":
-            self.category(child, child_base, scope.name)
-        elif name == "generator":
-            self.generator(child, child_base, scope.name)
-        elif name in ("icon", "logo"):
-            value = self.whitespace(child, name, scope.name)
-            self.no_children(child, name)
-            if not value:
-                self.report.warning("NotBlank", element=name, parent=scope.name, line=_line(child))
-            else:
-                values.check_uri(
-                    self.report, value, element=name, parent=scope.name, line=_line(child)
-                )
-        elif name == "id":
-            self.atom_id(child, scope)
-        elif name in ("updated", "published"):
-            value = self.whitespace(child, name, scope.name)
-            self.no_children(child, name)
-            values.check_date_rfc3339(
-                self.report, value, element=name, parent=scope.name, line=_line(child)
-            )
-            if name == "updated" and scope.name == "entry":
-                self.updated_seen[value] = self.updated_seen.get(value, 0) + 1
-                if self.updated_seen[value] == 2:
+        keys = child.keys()  # ``attributes``' first look, spared a call for most children
+        if keys and not ALLOWED_ATTRS.get(name, _NONE).issuperset(keys):
+            base = self.attributes(child, base, name, scope.name)
+        self.handlers[name](child, name, base, scope)
+
+    def _handlers(self) -> dict[str, _Handler]:
+        """What checks each Atom child of a feed, entry or source, by its local name:
+        called with the child, that name, the base in force there and its container's
+        scope (one look-up where a chain of tests was: issue 14)."""
+        report = self.report
+
+        def text(el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+            check_text_construct(report, el, scope.name, content=name == "content")
+
+        return {
+            "link": self.link,
+            "author": self.person_in,
+            "contributor": self.person_in,
+            "category": self.category,
+            "generator": self.generator,
+            "icon": self.icon,
+            "logo": self.icon,
+            "id": self.atom_id,
+            "updated": self.date,
+            "published": self.date,
+            "source": self.source,
+            "content": text,
+            "title": text,
+            "subtitle": text,
+            "rights": text,
+            "summary": text,
+        }
+
+    def person_in(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        if name == "author":
+            scope.has_author = True
+        self.person(el, name, scope.name)
+
+    def icon(self, child: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        value = self.whitespace(child, name, scope.name)
+        self.no_children(child, name)
+        if not value:
+            self.report.warning("NotBlank", element=name, parent=scope.name, line=_line(child))
+        else:
+            values.check_uri(self.report, value, element=name, parent=scope.name, line=_line(child))
+
+    def date(self, child: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        """``updated`` or ``published``."""
+        value = self.whitespace(child, name, scope.name)
+        self.no_children(child, name)
+        values.check_date_rfc3339(
+            self.report, value, element=name, parent=scope.name, line=_line(child)
+        )
+        if name == "updated":
+            if scope.name == "entry":
+                seen = self.updated_seen[value] = self.updated_seen.get(value, 0) + 1
+                if seen == 2:
                     self.report.warning(
                         "DuplicateUpdated",
                         element="updated",
@@ -283,12 +335,7 @@ class _AtomChecker:
                         value=value,
                         line=_line(child),
                     )
-            if name == "updated":
-                scope.updated = value
-        elif name == "source":
-            self.source(child, child_base)
-        else:
-            check_text_construct(self.report, child, scope.name, content=name == "content")
+            scope.updated = value
 
     def container_end(self, el: etree._Element, scope: _Scope, *, missing: str) -> None:
         """Required children and link uniqueness, once a container's children are known."""
@@ -319,10 +366,15 @@ class _AtomChecker:
         children = self.no_text(el, "entry", parent)
         source_has_author = False
         content: etree._Element | None = None
+        own = self.entry_tags
         for child in children:
+            name = own.get(child.tag)
+            if name is not None:  # most: an Atom child an entry may have, but source
+                if name == "content":
+                    content = child
+                self.own_child(child, name, base, scope, ENTRY_SINGLE)
+                continue
             ns, name = _local(str(child.tag))
-            if ns == self.ns and name == "content":
-                content = child
             if ns == self.ns and name == "source":
                 source_has_author = any(
                     _local(str(c.tag)) == (self.ns, "author") for c in _elements(child)
@@ -332,9 +384,8 @@ class _AtomChecker:
         feed_author = feed_scope is not None and feed_scope.has_author
         if not (scope.has_author or feed_author or source_has_author):
             self.report.error("MissingElement", element="author", parent="entry", line=_line(el))
-        has_alternate = any(link.rel == "alternate" for link in scope.links)
         if content is None:
-            if not has_alternate:
+            if not any(link.rel == "alternate" for link in scope.links):
                 self.report.error(
                     "MissingContentOrAlternate", element="entry", parent=parent, line=_line(el)
                 )
@@ -356,15 +407,16 @@ class _AtomChecker:
         if scope.entry_id:
             self.entry_ids.setdefault(scope.entry_id, []).append((scope.updated, _line(el)))
 
-    def source(self, el: etree._Element, base: str | None) -> None:
-        scope = _Scope("source", "entry")
+    def source(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        """A source (RFC 4287 4.2.11) in the entry of ``scope``."""
+        own = _Scope("source", "entry")
         for child in self.no_text(el, "source", "entry"):
-            self.container_child(child, base, scope, FEED_CHILDREN - {"entry"}, FEED_SINGLE)
-        self.container_end(el, scope, missing="MissingSourceElement")
+            self.container_child(child, base, own, FEED_CHILDREN - {"entry"}, FEED_SINGLE)
+        self.container_end(el, own, missing="MissingSourceElement")
 
     # ------------------------------------------------------------------ constructs
 
-    def atom_id(self, el: etree._Element, scope: _Scope) -> None:
+    def atom_id(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
         value = self.whitespace(el, "id", scope.name)
         self.no_children(el, "id")
         line = _line(el)
@@ -408,7 +460,8 @@ class _AtomChecker:
         if "name" not in seen:
             self.report.error("MissingElement", element="name", parent=name, line=_line(el))
 
-    def category(self, el: etree._Element, base: str | None, parent: str) -> None:
+    def category(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        parent = scope.name
         line = _line(el)
         self.no_children(el, "category")
         term = el.get("term")
@@ -429,7 +482,8 @@ class _AtomChecker:
                 self.report, label, element="label", parent="category", line=line
             )
 
-    def generator(self, el: etree._Element, base: str | None, parent: str) -> None:
+    def generator(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
+        parent = scope.name
         line = _line(el)
         self.no_children(el, "generator")
         value = _text(el)
@@ -448,7 +502,7 @@ class _AtomChecker:
                 error="InvalidURIAttribute",
             )
 
-    def link(self, el: etree._Element, base: str | None, scope: _Scope) -> None:
+    def link(self, el: etree._Element, name: str, base: str | None, scope: _Scope) -> None:
         link = check_link(
             self.report, el, name="link", parent=scope.name, base=base, doc_base=self.doc_base
         )

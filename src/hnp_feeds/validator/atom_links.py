@@ -38,6 +38,8 @@ SELF_TYPES = frozenset(("application/atom+xml", "application/rss+xml", "applicat
 # A self link names the document itself when it stands in the document's top container.
 FEED_LEVEL = frozenset(("feed", "channel"))
 _XML_BASE = f"{{{XML}}}base"
+# A link's own attributes (RFC 4287 4.2.7): none of them is another vocabulary's.
+LINK_ATTRIBUTES = frozenset(("href", "rel", "type", "hreflang", "title", "length"))
 
 
 @dataclass(slots=True)
@@ -71,15 +73,17 @@ def check_link(
     resolved: str | None = None
     if href is None:
         report.error("MissingHref", element=name, parent=parent, attr="href", line=line)
-    elif values.uri_fault(href) is None or values.check_uri(
+    elif (clean := values.is_clean_http_url(href)) or values.check_uri(
         report, href, element="href", parent=parent, attr="href", line=line
     ):
-        resolved = values.resolve(base, href)
+        resolved = values.resolve(base, href, clean=clean)
         if base and base != doc_base and _same_document(resolved, base, doc_base):
             report.warning(
                 "SameDocumentReference", element="href", parent=parent, value=href, line=line
             )
-    rel = _rel(report, attrs.get("rel"), name, parent, line)
+    rel = attrs.get("rel")
+    if rel not in REGISTERED_RELS:  # a registered name is what ``_rel`` gives back as is
+        rel = _rel(report, rel, name, parent, line)
     link_type = attrs.get("type")
     if link_type is not None and not values.is_mime_type(link_type):
         values.check_mime_type(
@@ -97,7 +101,8 @@ def check_link(
     length = attrs.get("length")
     if length is not None:
         values.check_integer(report, length, element="length", parent=parent, line=line)
-    if any(attr[0] == "{" for attr in attrs):  # thr:count and the like
+    if not LINK_ATTRIBUTES.issuperset(attrs) and any(attr[0] == "{" for attr in attrs):
+        # thr:count and the like
         thr.check_link_attributes(report, el, parent)
     link = Link(rel, link_type, hreflang, href, resolved, line)
     if rel == "self" and href is not None:

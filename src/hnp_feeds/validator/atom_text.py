@@ -20,12 +20,35 @@ from .tree import split_tag as _local
 
 TEXT_TYPES = frozenset(("text", "html", "xhtml"))
 _NO_ATTRIBUTES: dict[str, str] = {}
+_TYPE_ONLY = ["type"]
 # Vocabularies whose elements are never valid inside XHTML content, by their prefix.
 FEED_VOCABULARIES = {uri: namespaces.PREFIXES[uri] for uri in namespaces.FEED_VOCABULARIES}
 
 
 def check_text_construct(report: Report, el: etree._Element, parent: str, *, content: bool) -> None:
-    """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3) in ``parent``."""
+    """title/subtitle/rights/summary (RFC 4287 3.1) and content (4.1.3) in ``parent``:
+    ``text_construct``, in short for most (text alone, plain or escaped HTML: what it
+    would say of them is what these two checks say)."""
+    if not len(el):
+        text = el.text
+        if text:
+            keys = el.keys()
+            if not keys:
+                code = "ContainsUndeclaredHTML"
+                name = _local(el.tag)[1]
+                markup.check_plain_text(
+                    report, text, element=name, parent=parent, line=_line(el), code=code
+                )
+                return
+            if keys == _TYPE_ONLY and el.get("type") == "html":
+                name = _local(el.tag)[1]
+                markup.check_html(report, text, element=name, parent=parent, line=_line(el))
+                return
+    text_construct(report, el, parent, content=content)
+
+
+def text_construct(report: Report, el: etree._Element, parent: str, *, content: bool) -> None:
+    """``check_text_construct`` in full."""
     _, name = _local(str(el.tag))
     line = _line(el)
     attrs = attributes_of(el) if el.keys() else _NO_ATTRIBUTES  # most have none

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 
@@ -106,7 +106,7 @@ def attr_qname(attr: str, element: etree._Element) -> str:
 def attributes_of(element: etree._Element) -> dict[str, str]:
     """The element's attributes by name (Clark notation), read at once: quicker than one
     ``get`` a name for an element asked for several."""
-    return cast(dict[str, str], dict(element.items()))
+    return dict(element.items())  # type: ignore[arg-type]  # (a cast is a call: issue 14)
 
 
 def text_of(element: etree._Element) -> str:
@@ -142,7 +142,14 @@ def elements_and_text(element: etree._Element) -> tuple[list[etree._Element], bo
     space (``own_text(element).strip()``).  XPath's white space is four of Python's:
     only a text node with something else in it is a reason to look closer."""
     children = elements(element)
+    if len(element) <= _FEW:  # (an author's name and uri): joined quicker than XPath asks
+        return children, bool(own_text(element).strip())
     return children, _SOME_TEXT(element) is True and bool(own_text(element).strip())
+
+
+# Up to so many child nodes, an element's own text is read at once rather than first asked
+# of XPath (issue 14: 0.5 against 3 microseconds for an author's one or two).
+_FEW = 4
 
 
 # (an lxml tag filter: elements only)
