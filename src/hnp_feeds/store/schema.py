@@ -379,7 +379,9 @@ _SCHEMA_V12_TO_V13 = """
 -- for a WITHOUT ROWID table's B-tree (whose rows are best under a twentieth of a page),
 -- which spread each over ~4.6 KB of pages, written twice (WAL, checkpoint) and read
 -- back as much.  Now they take what they hold: a first publish of 100,000 articles
--- writes ~250 MB of them, not ~580 MB.  The same columns and key, the rows kept.
+-- writes ~250 MB of them, not ~580 MB.  The same columns and key, the rows kept
+-- (`checked` now a digest of the validator's version and the entry's key: a verdict
+-- kept under the bytes' digest is asked again once).
 CREATE TABLE entry_cache_rows (
     record_id TEXT NOT NULL,
     format    TEXT NOT NULL,
