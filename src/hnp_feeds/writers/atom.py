@@ -103,8 +103,9 @@ def _fill_entry(site: Site, fe: Any, article: Article) -> None:
     content = content_of(article)
     if content:
         fe.content(content, type="html")
-    for term, label in category_terms(article):
-        fe.category(term=term, label=label)
+    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
+        fe.category(categories)
     # Related links, the image and the alternate link's rel: see extensions.AtomEntryExtension.
     fe.hnp.alternate = url
     fe.hnp.related = article.related

@@ -80,8 +80,9 @@ def _fill_item(site: Site, fe: Any, article: Article) -> None:
         fe.description(summary, isSummary=True)
     if content:
         fe.content(content, type="html")
-    for term, label in category_terms(article):
-        fe.category(term=term, label=label)
+    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
+        fe.category(categories)
     image = article.image
     # RSS 2.0 wants the enclosure's length in bytes; without one the image goes in
     # media:content only (extensions.RssEntryExtension).
