@@ -3,13 +3,14 @@ the summary and the HTML content with its "Bài liên quan" list (DESIGN.md §5)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..catalogue import newest_first
 from ..model import Article, FeedSpec, Image, Link, Site
 from ..text import escape_html, html_to_text, slugify
-from ..timezone import localize, to_local
+from ..timezone import localize, rfc3339, to_local
 from .document import FeedDocument
 
 RELATED_HEADING = "Bài liên quan"
@@ -67,7 +68,28 @@ def moment(value: datetime) -> datetime:
     """A time as the XML writers print it: local Asia/Ho_Chi_Minh, so that ``isoformat()``
     equals ``timezone.rfc3339`` (a fraction of a second only when there is one) and ``%z``
     gives ``+0700``."""
+    return _local(value, value.fold)
+
+
+def stamp(value: datetime) -> str:
+    """``timezone.rfc3339``, remembered as ``moment``: the JSON Feed's and the XML
+    extensions' dates."""
+    return _stamp(value, value.fold)
+
+
+# The times of an entry are converted once for all its formats (and its ``updated`` is
+# often its ``published``): remembered by instant, an instant being one local time
+# whatever zone it was given in.  Equal times of one zone that differ by ``fold`` are
+# two instants (a wall time repeated at a DST end), so ``fold`` is part of the key.
+# The size of ``timezone.from_iso``'s.
+@functools.lru_cache(maxsize=1 << 15)
+def _local(value: datetime, fold: int) -> datetime:
     return to_local(value)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _stamp(value: datetime, fold: int) -> str:
+    return rfc3339(value)
 
 
 def require_url(article: Article) -> str:

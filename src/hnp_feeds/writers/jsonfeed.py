@@ -16,13 +16,13 @@ from typing import Any
 
 from ..identity import entry_id
 from ..model import Article, Site
-from ..timezone import rfc3339
 from .common import (
     category_terms,
     content_of,
     feed_url,
     require_url,
     shown_of,
+    stamp,
     summary_of,
 )
 from .document import FeedDocument
@@ -123,8 +123,8 @@ def _item(site: Site, article: Article) -> dict[str, Any]:
     item["content_html"] = content_of(article)
     if article.image is not None:
         item["image"] = article.image.url
-    item["date_published"] = rfc3339(article.published)
-    item["date_modified"] = rfc3339(article.updated)
+    item["date_published"] = stamp(article.published)
+    item["date_modified"] = stamp(article.updated)
     if article.author:
         item["authors"] = [{"name": article.author}]
     tags = [label for _, label in category_terms(article)]
