@@ -65,9 +65,7 @@ def test_the_same_instant_in_utc_has_the_same_id() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.text(
-        alphabet=st.sampled_from(string.printable) | st.characters(codec="utf-8"), max_size=12
-    )
+    st.text(alphabet=st.sampled_from(string.printable) | st.characters(codec="utf-8"), max_size=12)
 )
 def test_a_record_id_is_written_as_quote_gives_it(record_id: str) -> None:
     """Ids ``quote`` would leave alone are written without calling it: the same text."""

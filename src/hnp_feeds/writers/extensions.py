@@ -112,7 +112,7 @@ class AtomEntryExtension:
         return {}
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
-        for link in entry.findall("link"):
+        for link in entry.iterchildren("link"):
             if link.get("href") == self.alternate and link.get("rel") is None:
                 link.set("rel", "alternate")
                 link.set("type", "text/html")
