@@ -10,7 +10,8 @@ Python one (a generator per container), about half of the JSON writer's time per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import repeat
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -70,33 +71,28 @@ def _dump(value: Any, newline: str, parts: list[str]) -> None:
     """``value`` into ``parts``; ``newline``: a newline and the indentation it is at."""
     if isinstance(value, str):
         parts.append(encode_basestring(value))
-    elif isinstance(value, dict):
+    elif isinstance(value, dict | list):
+        is_dict = isinstance(value, dict)
         if not value:
-            parts.append("{}")
+            parts.append("{}" if is_dict else "[]")
             return
         inner = newline + "  "
-        opening = "{" + inner
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"JSON Feed: key {key!r} is not a string")
+        opening = ("{" if is_dict else "[") + inner
+        pairs: Iterable[tuple[Any, Any]] = (
+            value.items() if isinstance(value, dict) else zip(repeat(""), value)
+        )
+        for key, item in pairs:
+            if is_dict:
+                if not isinstance(key, str):
+                    raise TypeError(f"JSON Feed: key {key!r} is not a string")
+                opening += encode_basestring(key) + ": "
             if type(item) is str:  # most values: no call
-                parts.append(opening + encode_basestring(key) + ": " + encode_basestring(item))
+                parts.append(opening + encode_basestring(item))
             else:
-                parts.append(opening + encode_basestring(key) + ": ")
+                parts.append(opening)
                 _dump(item, inner, parts)
             opening = "," + inner
-        parts.append(newline + "}")
-    elif isinstance(value, list):
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + "  "
-        opening = "[" + inner
-        for item in value:
-            parts.append(opening)
-            _dump(item, inner, parts)
-            opening = "," + inner
-        parts.append(newline + "]")
+        parts.append(newline + ("}" if is_dict else "]"))
     elif value is None:
         parts.append("null")
     elif value is True:
