@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
+from urllib.parse import quote
 
-from hnp_feeds.identity import entry_id, feed_id
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hnp_feeds.identity import _SAFE, entry_id, feed_id
 from hnp_feeds.model import Article, Site
 from hnp_feeds.timezone import localize
 
@@ -47,6 +52,26 @@ def test_entry_id_uses_the_local_date_not_utc() -> None:
     # 06:30 on 18 June in Hà Nội is still 17 June in UTC.
     early = article(published=localize(datetime(2022, 6, 18, 6, 30)))
     assert ",2022-06-18:" in entry_id(SITE, early)
+
+
+def test_the_same_instant_in_utc_has_the_same_id() -> None:
+    # The id is remembered per instant: asked first in UTC (17 June, 23:30), then in local
+    # time (18 June, 06:30), it is the local day's both times.
+    in_utc = article(published=datetime(2022, 6, 17, 23, 30, tzinfo=UTC))
+    local = article(published=localize(datetime(2022, 6, 18, 6, 30)))
+    assert entry_id(SITE, in_utc) == entry_id(SITE, local)
+    assert ",2022-06-18:" in entry_id(SITE, in_utc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(string.printable) | st.characters(codec="utf-8"), max_size=12)
+)
+def test_a_record_id_is_written_as_quote_gives_it(record_id: str) -> None:
+    """Ids ``quote`` would leave alone are written without calling it: the same text."""
+    assert entry_id(SITE, article(id=record_id)).endswith(
+        ":article/" + quote(record_id, safe=_SAFE)
+    )
 
 
 def test_odd_record_ids_are_percent_encoded() -> None:

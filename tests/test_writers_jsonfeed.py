@@ -9,10 +9,13 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.identity import entry_id
 from hnp_feeds.timezone import rfc3339
 from hnp_feeds.writers import FeedDocument, feed_url, render_atom, render_json, render_rss
+from hnp_feeds.writers.jsonfeed import dumps
 from tests.regenerate_golden import ARTICLES, EMPTY, GOLDEN, MAIN, SITE, golden_documents
 
 BY_ID = {entry_id(SITE, a): a for a in ARTICLES}
@@ -132,3 +135,24 @@ def test_two_renders_give_identical_bytes(data: bytes) -> None:
 def test_matches_golden_file(name: str) -> None:
     expected = (GOLDEN / name).read_bytes()
     assert golden_documents()[name] == expected, f"run `make golden` if {name} changed on purpose"
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON_VALUES)
+def test_dumps_is_the_standard_librarys_indented_dump(value: Any) -> None:
+    """The writer's own dump gives ``json.dumps(ensure_ascii=False, indent=2)`` byte for
+    byte: control characters, quotes, backslashes, non-BMP text, empty containers."""
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("value", [1.5, {1: "a"}, ("a",), b"x"])
+def test_dumps_refuses_what_a_feed_does_not_hold(value: Any) -> None:
+    with pytest.raises(TypeError, match="JSON Feed"):
+        dumps(value)

@@ -18,13 +18,13 @@ from .common import (
     ATOM_TYPE,
     category_terms,
     content_of,
-    feed_updated,
     feed_url,
     moment,
     require_url,
     shown_of,
     stylesheet_href,
     summary_of,
+    updated_of,
 )
 from .document import FeedDocument
 from .extensions import NAME, AtomEntryExtension, AtomFeedExtension
@@ -57,7 +57,7 @@ def render_atom(
         fg.subtitle(feed.description or site.description)
     fg.language(site.language)
     # feedgen defaults updated to now(); the feed's date is its newest entry's (DESIGN.md §2).
-    fg.updated(moment(feed_updated(site, shown)))
+    fg.updated(moment(updated_of(site, document, "atom.xml")))
     fg.author(name=site.title, uri=site.base_url)
     # Without arguments feedgen writes its own name, URL and version: the bytes would change
     # with every feedgen upgrade.
@@ -103,8 +103,9 @@ def _fill_entry(site: Site, fe: Any, article: Article) -> None:
     content = content_of(article)
     if content:
         fe.content(content, type="html")
-    for term, label in category_terms(article):
-        fe.category(term=term, label=label)
+    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
+        fe.category(categories)
     # Related links, the image and the alternate link's rel: see extensions.AtomEntryExtension.
     fe.hnp.alternate = url
     fe.hnp.related = article.related

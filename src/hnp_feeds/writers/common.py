@@ -3,13 +3,14 @@ the summary and the HTML content with its "Bài liên quan" list (DESIGN.md §5)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from ..catalogue import newest_first
 from ..model import Article, FeedSpec, Image, Link, Site
 from ..text import escape_html, html_to_text, slugify
-from ..timezone import localize, to_local
+from ..timezone import localize, rfc3339, to_local
 from .document import FeedDocument
 
 RELATED_HEADING = "Bài liên quan"
@@ -45,11 +46,43 @@ def entries_of(
     return ordered[: feed.limit or site.entries_per_feed]
 
 
-def shown_of(site: Site, document: FeedDocument, filename: str) -> list[Article]:
+def shown_of(site: Site, document: FeedDocument, filename: str) -> tuple[Article, ...]:
     """The entries the document shows in the format of ``filename``: an Atom archive
     page all of its own, every other document its newest (``entries_of``)."""
+    return _shown(site, document, filename).entries
+
+
+def updated_of(site: Site, document: FeedDocument, filename: str) -> datetime:
+    """The ``feed_updated`` of the entries ``shown_of`` gives."""
+    shown = _shown(site, document, filename)
+    if shown.updated is None:
+        shown.updated = feed_updated(site, shown.entries)
+    return shown.updated
+
+
+class _Shown:
+    """What one document shows, kept for the next question about the same document: a
+    document is asked for them by ``fragments.assemble``, then by the writer for its head
+    and again with its new entries (each a sort of all its entries, up to thousands on an
+    archive page), and by every format of a current document."""
+
+    def __init__(self, site: Site, document: FeedDocument, keep_all: bool) -> None:
+        self.site, self.document, self.keep_all = site, document, keep_all
+        self.entries = tuple(entries_of(site, document.feed, document.entries, keep_all=keep_all))
+        self.updated: datetime | None = None
+
+
+_last: list[_Shown] = []  # the document last asked about (one: a run renders one at a time)
+
+
+def _shown(site: Site, document: FeedDocument, filename: str) -> _Shown:
     keep_all = filename == "atom.xml" and document.is_archive_page
-    return entries_of(site, document.feed, document.entries, keep_all=keep_all)
+    for last in _last:  # documents are frozen: the same object shows the same entries
+        if last.document is document and last.site is site and last.keep_all == keep_all:
+            return last
+    shown = _Shown(site, document, keep_all)
+    _last[:] = [shown]
+    return shown
 
 
 def feed_updated(site: Site, entries: Sequence[Article]) -> datetime:
@@ -67,7 +100,28 @@ def moment(value: datetime) -> datetime:
     """A time as the XML writers print it: local Asia/Ho_Chi_Minh, so that ``isoformat()``
     equals ``timezone.rfc3339`` (a fraction of a second only when there is one) and ``%z``
     gives ``+0700``."""
+    return _local(value, value.fold)
+
+
+def stamp(value: datetime) -> str:
+    """``timezone.rfc3339``, remembered as ``moment``: the JSON Feed's and the XML
+    extensions' dates."""
+    return _stamp(value, value.fold)
+
+
+# The times of an entry are converted once for all its formats (and its ``updated`` is
+# often its ``published``): remembered by instant, an instant being one local time
+# whatever zone it was given in.  Equal times of one zone that differ by ``fold`` are
+# two instants (a wall time repeated at a DST end), so ``fold`` is part of the key.
+# The size of ``timezone.from_iso``'s.
+@functools.lru_cache(maxsize=1 << 15)
+def _local(value: datetime, fold: int) -> datetime:
     return to_local(value)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _stamp(value: datetime, fold: int) -> str:
+    return rfc3339(value)
 
 
 def require_url(article: Article) -> str:

@@ -29,8 +29,7 @@ from datetime import datetime
 from lxml import etree
 
 from ..model import Image, Link, Tombstone
-from ..timezone import rfc3339
-from .common import image_type
+from .common import image_type, stamp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -92,7 +91,7 @@ class AtomFeedExtension:
             etree.SubElement(
                 feed,
                 f"{{{TOMBSTONES_NS}}}deleted-entry",
-                _attrs([("ref", tomb.ref), ("when", rfc3339(tomb.when))]),
+                _attrs([("ref", tomb.ref), ("when", stamp(tomb.when))]),
             )
         return feed
 
@@ -113,7 +112,7 @@ class AtomEntryExtension:
         return {}
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
-        for link in entry.findall("link"):
+        for link in entry.iterchildren("link"):
             if link.get("href") == self.alternate and link.get("rel") is None:
                 link.set("rel", "alternate")
                 link.set("type", "text/html")
@@ -195,7 +194,7 @@ class RssEntryExtension:
         if self.creator:
             etree.SubElement(item, f"{{{DC_NS}}}creator").text = self.creator
         if self.modified is not None:
-            etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = rfc3339(self.modified)
+            etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = stamp(self.modified)
         for related in self.related:
             etree.SubElement(
                 item,

@@ -16,7 +16,6 @@ from .common import (
     RSS_TYPE,
     category_terms,
     content_of,
-    feed_updated,
     feed_url,
     image_type,
     moment,
@@ -24,6 +23,7 @@ from .common import (
     shown_of,
     stylesheet_href,
     summary_of,
+    updated_of,
 )
 from .document import FeedDocument
 from .extensions import NAME, RssEntryExtension, RssFeedExtension
@@ -47,7 +47,7 @@ def render_rss(
     fg.description(feed.description or site.description or feed.title)
     fg.language(site.language)
     # feedgen defaults lastBuildDate to now(); ours is the newest entry's updated.
-    fg.updated(moment(feed_updated(site, shown)))
+    fg.updated(moment(updated_of(site, document, "rss.xml")))
     fg.generator(GENERATOR)
     fg.ttl(site.publish_interval_minutes)
     if site.rights:
@@ -80,8 +80,9 @@ def _fill_item(site: Site, fe: Any, article: Article) -> None:
         fe.description(summary, isSummary=True)
     if content:
         fe.content(content, type="html")
-    for term, label in category_terms(article):
-        fe.category(term=term, label=label)
+    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
+        fe.category(categories)
     image = article.image
     # RSS 2.0 wants the enclosure's length in bytes; without one the image goes in
     # media:content only (extensions.RssEntryExtension).
