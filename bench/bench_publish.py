@@ -63,7 +63,7 @@ _SUMMARY = re.compile(r"(\d+) files written \((\d+) bytes\)")
 
 
 def slug(text: str) -> str:
-    from hnp_feeds.text import slugify
+    from hnp_feeds.names import slugify
 
     return slugify(text)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from hnp_feeds.catalogue import newest_first
 from hnp_feeds.model import Article, FeedSpec
-from hnp_feeds.text import slugify
+from hnp_feeds.names import slugify
 
 
 def selects(feed: FeedSpec, article: Article) -> bool:

@@ -28,9 +28,10 @@ from hnp_feeds.catalogue import feeds_for
 from hnp_feeds.config import Limits
 from hnp_feeds.errors import ConfigError, RecordError
 from hnp_feeds.model import Article
+from hnp_feeds.names import MAX_SLUG, slugify
 from hnp_feeds.publish import portal_validator, publish
 from hnp_feeds.store import article_from_json, article_to_json
-from hnp_feeds.text import MAX_SLUG, html_depth, sanitize_html, slugify
+from hnp_feeds.text import html_depth, sanitize_html
 from hnp_feeds.timezone import localize, to_local
 from hnp_feeds.urls import BadUrl, normalize_url
 from hnp_feeds.writers import FeedDocument, render_formats

@@ -52,8 +52,10 @@ print(json.dumps({"code": code, "loaded": loaded}))
 """
 
 
-#: And without a source to read: the adapters' logging (their repairs, caught for the result).
-SOURCELESS = (*HEAVY, "logging")
+#: And without a source to read: the adapters' logging (their repairs, caught for the result),
+#: the door's text cleaning and HTML sanitizer (slugs and title keys are in ``names``), the
+#: writers' shared helpers (``FEED_FILES`` and ``feed_url`` are in ``writers.document``).
+SOURCELESS = (*HEAVY, "logging", "hnp_feeds.text", "nh3", "hnp_feeds.writers.common")
 
 
 def _run(args: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:

@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 
+from hnp_feeds.names import slugify
 from hnp_feeds.text import (
     clean_text,
     escape_html,
@@ -13,7 +14,6 @@ from hnp_feeds.text import (
     html_to_text,
     normalize,
     sanitize_html,
-    slugify,
 )
 
 ARTICLE_URL = "https://hnp.example.vn/thoi-su/bai-viet-1.html"

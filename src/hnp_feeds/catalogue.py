@@ -13,8 +13,8 @@ from .config import AUTHOR_PREFIX as AUTHOR_PREFIX  # re-exported: its home befo
 from .config import Catalogue
 from .errors import ConfigError
 from .model import Article, FeedSpec, Site
+from .names import slugify
 from .selection import criteria, slug
-from .text import slugify
 
 TAG_PREFIX = "chu-de-"
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .model import FeedSpec, Site
-from .text import MAX_SLUG, slugify
+from .names import MAX_SLUG, slugify
 
 if TYPE_CHECKING:
     from lxml import etree  # imported when an [html_pages] XPath is compiled
@@ -99,9 +99,17 @@ _XPATH_NAMES = frozenset(
     " boolean not true false lang number sum floor ceiling round"
     " node text comment processing-instruction and or div mod".split()
 )
-_XPATH_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
-_XPATH_CALL = re.compile(r"(?<![\w.:$@-])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
-_XPATH_PREFIX = re.compile(r"(?<![\w.:$-])@?([A-Za-z_][\w.-]*):(?!:)")
+
+
+@cache
+def _xpath_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A string literal, a function call and a namespace prefix in an XPath expression
+    (compiled when one is first checked: most catalogues have none)."""
+    return (
+        re.compile(r"\"[^\"]*\"|'[^']*'"),
+        re.compile(r"(?<![\w.:$@-])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\("),
+        re.compile(r"(?<![\w.:$-])@?([A-Za-z_][\w.-]*):(?!:)"),
+    )
 
 
 @cache
@@ -116,9 +124,10 @@ def compile_xpath(expression: str, where: str) -> etree.XPath:
     or a ConfigError naming ``where``."""
     from lxml import etree
 
-    bare = _XPATH_LITERAL.sub('""', expression)
-    faults = [f"unknown function {n}()" for n in _XPATH_CALL.findall(bare) if n not in _XPATH_NAMES]
-    faults += [f"undefined namespace prefix {p}" for p in _XPATH_PREFIX.findall(bare) if p != "xml"]
+    literal, call, prefix = _xpath_patterns()
+    bare = literal.sub('""', expression)
+    faults = [f"unknown function {n}()" for n in call.findall(bare) if n not in _XPATH_NAMES]
+    faults += [f"undefined namespace prefix {p}" for p in prefix.findall(bare) if p != "xml"]
     faults += ["a variable, which nothing defines"] if "$" in bare else []
     try:
         if faults:

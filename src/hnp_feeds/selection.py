@@ -14,7 +14,7 @@ import functools
 from typing import Any, NamedTuple
 
 from .model import Article, FeedSpec
-from .text import slugify
+from .names import slugify
 
 SELECTORS = ("category", "author", "tag")
 

@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from ..config import Limits
 from ..errors import RecordError, printable
 from ..model import Article, Category, Image, Link, ListedPost, Status, Unchanged
+from ..names import slugify
 from ..text import (
     HtmlTooDeep,
     clean_text,
@@ -32,7 +33,6 @@ from ..text import (
     html_to_text,
     mojibake,
     sanitize_html,
-    slugify,
 )
 from ..timezone import check_supported, localize, parse_time, to_local
 from ..urls import normalize_url, same_page

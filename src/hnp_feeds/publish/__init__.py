@@ -35,6 +35,7 @@ from ..errors import (
 )
 from ..forking import default_processes
 from ..model import Site
+from ..names import slugify
 from ..store import (
     IngestResult,
     RawRecords,
@@ -43,7 +44,6 @@ from ..store import (
     open_store,
     prepare_article,
 )
-from ..text import slugify
 from ..timezone import to_local
 from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock

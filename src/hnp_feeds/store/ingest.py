@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from ..errors import RecordError, split_where
 from ..identity import entry_id
 from ..model import Article, Link, Site, Unchanged
+from ..names import title_key
 from ..selection import article_slugs, placement, selection_keys
 from ..sql import select_in, select_keyed
-from ..text import title_key
 from ..timezone import rfc3339, to_local
 from .codec import (
     altered,

@@ -6,7 +6,7 @@ An article's related links come from three places, in this order:
 - its record's own links (``own_related``): one whose URL is, or was, an article's (every
   URL an article has had is in ``article_urls``) is a reference to that article; another
   site's URL stays as given;
-- the posts its page lists by title only (``Article.listed``): matched by ``text.title_key``
+- the posts its page lists by title only (``Article.listed``): matched by ``names.title_key``
   and, when the list gives one, the publication time to the minute, against every live
   article, the same batch included; one not known yet waits in ``pending_listed``; two or
   more its time cannot tell apart are reported, never guessed;
@@ -29,9 +29,9 @@ from datetime import timedelta
 from itertools import chain
 
 from ..model import Article, Link, ListedPost
+from ..names import title_key
 from ..selection import selection_keys
 from ..sql import select_in, select_keyed
-from ..text import title_key
 from ..timezone import site_form
 from .codec import (
     altered,

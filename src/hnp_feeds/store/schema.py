@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from ..text import title_key
+from ..names import title_key
 
 SCHEMA_VERSION = 13
 

@@ -16,8 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..model import Site
-from .common import FEED_FILES, feed_url
-from .document import ArchiveLinks, FeedDocument
+from .document import FEED_FILES, ArchiveLinks, FeedDocument, feed_url
 
 if TYPE_CHECKING:
     from .atom import render_atom

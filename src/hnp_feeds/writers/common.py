@@ -9,17 +9,18 @@ from datetime import datetime
 
 from ..catalogue import newest_first
 from ..model import Article, FeedSpec, Image, Link, Site
-from ..text import escape_html, html_to_text, slugify
+from ..names import slugify
+from ..text import escape_html, html_to_text
 from ..timezone import localize, rfc3339, to_local
+from .document import FEED_FILES as FEED_FILES
 from .document import FeedDocument
+from .document import feed_url as feed_url
 
 RELATED_HEADING = "Bài liên quan"
 SUMMARY_CHARS = 300
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 JSON_TYPE = "application/feed+json"
-#: The file each feed is published as, one per format (``formats.FORMATS``), in this order.
-FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
 #: The XSLT that shows a feed to people in a browser, at the root of the output directory
 #: (``feedview``); the current Atom and RSS documents point to it.
 STYLESHEET = "feed.xsl"
@@ -28,11 +29,6 @@ _IMAGE_TYPES = {
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
     "webp": "image/webp", "avif": "image/avif", "svg": "image/svg+xml",
 }  # fmt: skip
-
-
-def feed_url(site: Site, slug: str, filename: str) -> str:
-    """The public URL of one feed file: ``https://.../feeds/tin-moi/atom.xml``."""
-    return f"{site.feeds_url}{slug}/{filename}"
 
 
 def entries_of(

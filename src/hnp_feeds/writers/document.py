@@ -3,13 +3,23 @@
 A feed's current document, or one RFC 5005 archive page of it: the feed, its entries, its
 archive links and the RFC 6721 tombstones of entries that left it.  Atom writes all of it;
 RSS and JSON Feed write the feed and its entries (they have no archives or tombstones).
+Here too, the files a feed is published as and their URLs: what the pipeline needs of
+the writers without loading any of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Article, FeedSpec, Tombstone
+from ..model import Article, FeedSpec, Site, Tombstone
+
+#: The file each feed is published as, one per format (``formats.FORMATS``), in this order.
+FEED_FILES = ("atom.xml", "rss.xml", "feed.json")
+
+
+def feed_url(site: Site, slug: str, filename: str) -> str:
+    """The public URL of one feed file: ``https://.../feeds/tin-moi/atom.xml``."""
+    return f"{site.feeds_url}{slug}/{filename}"
 
 
 @dataclass(frozen=True)
