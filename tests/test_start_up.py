@@ -88,3 +88,17 @@ def test_help_loads_no_pydantic_nor_the_pipeline(tmp_path: Path) -> None:
     code, loaded = _run(["--help"], tmp_path)
     assert code == 0
     assert [m for m in loaded if m.partition(".")[0] != "rich"] == []
+
+
+def test_validating_a_utf8_feed_looks_up_no_other_codec(tmp_path: Path) -> None:
+    # The encodings readers know are looked up (each a codec module imported) only when a
+    # document declares one: a cron run validates UTF-8 alone.
+    config = portal_toml(tmp_path)
+    export = write_records(tmp_path / "export.jsonl", [record(n) for n in range(3)])
+    codecs = ("encodings.iso8859_2", "encodings.shift_jis", "encodings.big5", "encodings.koi8_r")
+    code, loaded = _run(["publish", "-c", str(config), str(export)], tmp_path, codecs)
+    assert (code, loaded) == (0, [])
+    feed = next(tmp_path.rglob("atom.xml"))
+    feed.write_bytes(feed.read_bytes().replace(b"encoding='UTF-8'", b"encoding='iso-8859-2'", 1))
+    code, loaded = _run(["validate", str(feed)], tmp_path, codecs)
+    assert loaded == sorted(codecs)  # the probe sees them when a document names another

@@ -36,17 +36,27 @@ NETSCAPE_RSS_091 = "-//Netscape Communications//DTD RSS 0.91//EN"
 _STANDARD = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be"})
 # Encodings a reader can be expected to know; anything else is accepted but warned
 # about (ObscureEncoding), as the W3C validator does.  Kept as Python's canonical names.
-_COMMON = _STANDARD | frozenset(
-    codecs.lookup(name).name
-    for name in (
-        "us-ascii iso-8859-1 iso-8859-2 iso-8859-3 iso-8859-4 iso-8859-5 iso-8859-6 "
-        "iso-8859-7 iso-8859-8 iso-8859-9 iso-8859-10 iso-8859-13 iso-8859-14 iso-8859-15 "
-        "iso-8859-16 windows-1250 windows-1251 windows-1252 windows-1253 windows-1254 "
-        "windows-1255 windows-1256 windows-1257 windows-1258 koi8-r koi8-u shift_jis euc-jp "
-        "iso-2022-jp euc-kr gb2312 gbk gb18030 big5 big5-hkscs tis-620 utf-32 utf-32-le "
-        "utf-32-be"
-    ).split()
-)
+_COMMON_NAMES = (
+    "us-ascii iso-8859-1 iso-8859-2 iso-8859-3 iso-8859-4 iso-8859-5 iso-8859-6 "
+    "iso-8859-7 iso-8859-8 iso-8859-9 iso-8859-10 iso-8859-13 iso-8859-14 iso-8859-15 "
+    "iso-8859-16 windows-1250 windows-1251 windows-1252 windows-1253 windows-1254 "
+    "windows-1255 windows-1256 windows-1257 windows-1258 koi8-r koi8-u shift_jis euc-jp "
+    "iso-2022-jp euc-kr gb2312 gbk gb18030 big5 big5-hkscs tis-620 utf-32 utf-32-le "
+    "utf-32-be"
+).split()
+
+
+def _common(canonical: str) -> bool:
+    """Whether ``canonical`` (a codec's name) is an encoding readers know."""
+    return canonical in _STANDARD or canonical in _common_codecs()
+
+
+@lru_cache(maxsize=1)
+def _common_codecs() -> frozenset[str]:
+    # Looked up when a document first declares another encoding than UTF-8 or UTF-16:
+    # each lookup imports its codec's module (the CJK ones theirs too).
+    return frozenset(codecs.lookup(name).name for name in _COMMON_NAMES)
+
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -379,10 +389,10 @@ def _prepare(data: bytes, report: Report) -> _Prepared | None:
             )
         else:
             effective = bom or canonical
-            trusted = canonical in _COMMON
+            trusted = _common(canonical)
         if canonical not in _STANDARD:
             report.info("NonstdEncoding", value=declared, line=line, column=column)
-        if canonical not in _COMMON:
+        if not _common(canonical):
             report.warning("ObscureEncoding", value=declared, line=line, column=column)
     if _family(effective) == "utf-8":
         return _Prepared(data, data if trusted else None)
