@@ -301,6 +301,23 @@ def test_entries_kept_by_other_writers_are_not_used(
     assert files_of(out) == whole
 
 
+def test_the_writers_version_covers_every_module_an_entry_is_made_by() -> None:
+    # A module of the package the writers import, edited, changes what an entry's bytes
+    # may be: it must be part of the key, or the cache would serve entries of old code.
+    import ast
+
+    package = Path(fragments.__file__).parents[1]
+    imported = {
+        node.module
+        for source in (package / "writers").glob("*.py")
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module
+    }
+    # catalogue: the order of a document's entries, not the bytes of one; digest: the key.
+    imported -= {"catalogue", "digest"}
+    assert imported and {f"{name}.py" for name in imported} <= set(fragments.WRITER_SOURCES)
+
+
 def test_a_library_s_version_is_read_from_its_distribution_as_importlib_reads_it() -> None:
     """``installed_version`` (what a cache is keyed by besides the source) reads the
     ``.dist-info`` folder's name instead of importing ``importlib.metadata`` (~40 ms at

@@ -52,9 +52,8 @@ _LAYOUTS = {
 #: Part of every entry key: what an entry's bytes depend on besides the entry and the
 #: site: the source of the writers and of what they call (ids, text, times) and the
 #: libraries that serialise; an edit of any of them is a new cache.
-WRITER_VERSION = source_digest(
-    ("writers", "identity.py", "text.py", "timezone.py", "model.py"), ("feedgen", "lxml")
-)
+WRITER_SOURCES = ("writers", "identity.py", "names.py", "text.py", "timezone.py", "model.py")
+WRITER_VERSION = source_digest(WRITER_SOURCES, ("feedgen", "lxml"))
 
 
 def site_key(site: Site) -> str:
