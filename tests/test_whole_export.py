@@ -4,6 +4,7 @@ Blocks of a few bytes here, so that lines and runs straddle them."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import datetime
@@ -44,6 +45,17 @@ LINES = [
     b'{"id": "9", "title": "\xff"}',
     _line(record(5, published="")),
 ]
+
+
+def _export(tmp_path: Path, count: int) -> Path:
+    """The export of records 0 to ``count - 1``."""
+    export = tmp_path / "export.jsonl"
+    export.write_bytes(b"".join(_line(record(n)) + b"\n" for n in range(count)))
+    return export
+
+
+def _store(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "hnp-feeds.sqlite"
 
 
 def _form(item: Item | tuple[str, str]) -> object:
@@ -117,8 +129,7 @@ def test_a_whole_export_counts_what_changed_and_sees_every_unchanged_record(
     tmp_path: Path,
 ) -> None:
     cat = catalogue(tmp_path)
-    export = tmp_path / "export.jsonl"
-    export.write_bytes(b"".join(_line(record(n)) + b"\n" for n in range(6)))
+    export = _export(tmp_path, 6)
     first = publish(cat, [export], now=NOW, workers=1)
     assert first.ingest is not None and first.ingest.added == 6
     # The whole export again: 0, 2 and 5 as they were (2 with CRLF, now as before:
@@ -154,11 +165,9 @@ def test_a_whole_export_counts_what_changed_and_sees_every_unchanged_record(
 
 
 def test_a_duplicate_of_an_unchanged_line_is_refused_wherever_it_is(tmp_path: Path) -> None:
-    cat = catalogue(tmp_path)
-    export = tmp_path / "export.jsonl"
-    export.write_bytes(b"".join(_line(record(n)) + b"\n" for n in range(4)))
-    ingest(cat, [export], now=NOW)
-    with open_store(tmp_path / "var" / "hnp-feeds.sqlite") as store:
+    export = _export(tmp_path, 4)
+    ingest(catalogue(tmp_path), [export], now=NOW)
+    with open_store(_store(tmp_path)) as store:
         known = store.raw_hashes()
     # Another version of 1 after its unchanged line, and of 2 before it: the second of
     # each is refused, naming where the first was.
@@ -194,11 +203,8 @@ def test_a_duplicate_of_an_unchanged_line_is_refused_wherever_it_is(tmp_path: Pa
 
 
 def test_the_store_is_asked_a_block_at_a_time(tmp_path: Path) -> None:
-    cat = catalogue(tmp_path)
-    export = tmp_path / "export.jsonl"
-    export.write_bytes(b"".join(_line(record(n)) + b"\n" for n in range(6)))
-    ingest(cat, [export], now=NOW)
-    with open_store(tmp_path / "var" / "hnp-feeds.sqlite") as store:
+    ingest(catalogue(tmp_path), [_export(tmp_path, 6)], now=NOW)
+    with open_store(_store(tmp_path)) as store:
         every = store.raw_hashes()
         asked = [*every, "0" * 32]
         few = RawRecords(store, store.raw_hashes)
@@ -208,3 +214,34 @@ def test_the_store_is_asked_a_block_at_a_time(tmp_path: Path) -> None:
         many.BULK = 5
         assert many.get_many(asked) == [*every.values(), None]
         assert many.all == every
+
+
+def test_a_csv_run_names_the_line_each_row_starts_on(tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    header = ["id", "url", "title", "summary", "published", "category"]
+    rows = [
+        [str(1000 + n), f"https://hnp.example.vn/thoi-su/bai-{n}.html", f"Bài {n}",
+         "Dòng một\nDòng hai" if n == 1 else "Một dòng", f"2022-06-0{n + 1} 08:00", "Thời sự"]
+        for n in range(3)
+    ]  # fmt: skip
+
+    def write() -> None:
+        with export.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+
+    write()
+    assert ingest(catalogue(tmp_path), [export], now=NOW).added == 3
+    with open_store(_store(tmp_path)) as store:
+        known = store.raw_hashes()
+    # Row 1 spans lines 3 and 4: the run's lines are where its rows start.
+    assert list(read_source(export, known=known)) == [
+        Unchanged(str(export), ["1000", "1001", "1002"], [2, 3, 5])
+    ]
+    rows[1][2] = "Bài 1 đã sửa"
+    write()
+    items = list(read_source(export, known=known))
+    assert [type(item).__name__ for item in items] == ["Unchanged", "Article", "Unchanged"]
+    assert (items[0], items[2]) == (
+        Unchanged(str(export), ["1000"], [2]),
+        Unchanged(str(export), ["1002"], [5]),
+    )
