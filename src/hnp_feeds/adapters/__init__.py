@@ -162,7 +162,8 @@ def read_sources(
     ``marks`` is the database (the store's connection) that keeps database sources' read
     positions and web sources' fetched pages; ``now`` is the run's time; ``known``: the
     digests of the raw records the store holds, which JSON Lines and CSV sources skip as
-    ``Unchanged`` (``records.RawDigest``); ``prepare``: what the receiver does with each
+    ``Unchanged`` (``records.RawDigest``), a run of them at a time, its ids checked for
+    duplicates together; ``prepare``: what the receiver does with each
     article, done where a source reads its records in worker processes (JSON Lines)."""
     first_seen: dict[str, str | Unchanged] = {}  # where each id was first seen
     for location in locations:

@@ -336,7 +336,8 @@ class IngestOps(Connection):
         """Upsert records in one transaction: unchanged ones change nothing, changed ones
         move ``updated``, retracted ones leave the feeds (with a tombstone if they had
         been published), bad ones are kept in ``rejected`` and the rest still go in.
-        A raw record skipped by its adapter (``Unchanged``) counts as unchanged.
+        Raw records skipped by their adapter (``Unchanged``: a run of them) count as
+        unchanged.
 
         ``reissue`` holds record ids or published entry ids whose id may change.
         """
