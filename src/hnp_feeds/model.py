@@ -5,6 +5,7 @@ Every adapter produces ``Article`` values; everything after the adapters reads o
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -88,12 +89,27 @@ class Article:
 
 @dataclass(frozen=True)
 class Unchanged:
-    """A raw record the store has read before, byte for byte and under the same rules:
-    skipped by the adapter before it is parsed, cleaned or sanitized.  It still counts as
-    seen, as the record ``id`` (its duplicates are refused, its source was read whole)."""
+    """Raw records the store has read before, byte for byte and under the same rules, one
+    after another in ``source``: skipped by the adapter before they are parsed, cleaned or
+    sanitized, given on as one value (a whole export's unchanged lines are a few of these,
+    not an object each).  They still count as seen, as the record ``ids`` at ``lines``
+    (their duplicates are refused, their source was read whole)."""
 
-    id: str
     source: str
+    ids: Sequence[str]
+    lines: Sequence[int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def where(self, record_id: str) -> str:
+        """``source:line`` of ``record_id``'s first record here (a duplicate's message)."""
+        return f"{self.source}:{self.lines[self.ids.index(record_id)]}"
+
+    def each(self) -> Iterator[tuple[str, str]]:
+        """Each record as its id and ``source:line``."""
+        for record_id, line in zip(self.ids, self.lines, strict=True):
+            yield record_id, f"{self.source}:{line}"
 
 
 @dataclass(frozen=True)

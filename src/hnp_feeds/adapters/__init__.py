@@ -162,9 +162,10 @@ def read_sources(
     ``marks`` is the database (the store's connection) that keeps database sources' read
     positions and web sources' fetched pages; ``now`` is the run's time; ``known``: the
     digests of the raw records the store holds, which JSON Lines and CSV sources skip as
-    ``Unchanged`` (``records.RawDigest``); ``prepare``: what the receiver does with each
+    ``Unchanged`` (``records.RawDigest``), a run of them at a time, its ids checked for
+    duplicates together; ``prepare``: what the receiver does with each
     article, done where a source reads its records in worker processes (JSON Lines)."""
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, str | Unchanged] = {}  # where each id was first seen
     for location in locations:
         given = catalogue_options(catalogue, location, marks, now) if catalogue is not None else {}
         if known is not None and kind_of(location) in _SKIPS_UNCHANGED:
@@ -172,18 +173,57 @@ def read_sources(
         if prepare is not None and kind_of(location) in _READ_IN_WORKERS:
             given["prepare"] = prepare
         for item in read_source(location, **{**given, **options}):
+            if isinstance(item, Unchanged):
+                yield from _unchanged_seen(item, first_seen)
+                continue
             if isinstance(item, Article) and catalogue is not None:
                 item = _own_slug(item, catalogue)
             if not isinstance(item, RecordError):
-                where = first_seen.setdefault(item.id, item.source)
-                if where != item.source:
-                    reason = f"duplicate id {item.id!r}, first seen at {where}"
-                    yield RecordError.at(item.source, reason, item.id)
+                duplicate = _duplicate(item.id, item.source, first_seen)
+                if duplicate is not None:
+                    yield duplicate
                     continue
             yield item
 
 
-def _own_slug(article: Article, catalogue: Catalogue) -> Item:
+def _duplicate(
+    record_id: str, where: str, first_seen: dict[str, str | Unchanged]
+) -> RecordError | None:
+    """The RecordError of ``record_id`` at ``where`` when it was first seen elsewhere;
+    otherwise None, and it is seen there."""
+    first = first_seen.setdefault(record_id, where)
+    if isinstance(first, Unchanged):
+        first = first.where(record_id)
+    if first == where:
+        return None
+    return RecordError.at(where, f"duplicate id {record_id!r}, first seen at {first}", record_id)
+
+
+def _unchanged_seen(run: Unchanged, first_seen: dict[str, str | Unchanged]) -> Iterator[Item]:
+    """A run of unchanged records seen: given on whole when none of its ids was seen
+    before (a whole export's, told in bulk), else record by record, each duplicate refused."""
+    ids: dict[str, str | Unchanged] = dict.fromkeys(run.ids, run)
+    if len(ids) == len(run) and first_seen.keys().isdisjoint(ids):
+        first_seen.update(ids)
+        yield run
+        return
+    kept: list[str] = []
+    lines: list[int] = []
+    for (record_id, where), line in zip(run.each(), run.lines, strict=True):
+        duplicate = _duplicate(record_id, where, first_seen)
+        if duplicate is None:
+            kept.append(record_id)
+            lines.append(line)
+            continue
+        if kept:
+            yield Unchanged(run.source, kept, lines)
+            kept, lines = [], []
+        yield duplicate
+    if kept:
+        yield Unchanged(run.source, kept, lines)
+
+
+def _own_slug(article: Article, catalogue: Catalogue) -> Article | RecordError:
     """``article``, or a RecordError when its category's slug is a feed of the catalogue's
     (the main feed, a declared feed, the author feeds' prefix): two feeds, one file."""
     slug = article.category.slug if article.category else None

@@ -10,12 +10,15 @@ import re
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Limits
 from ..errors import RecordError
 from ..model import Article, Unchanged
 from .records import RawDigest, article_from_record, keep_raw
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 REQUIRED_COLUMNS = ("id", "title", "published")
 _JSON_CELLS = ("related", "image", "category")
@@ -60,6 +63,30 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
         yield RecordError(source, "1", f"missing column(s): {', '.join(missing)}")
         return
     digests = RawDigest(__name__, limits, options.get("known") or {}, _cells_bytes(header))
+    ids: list[str] = []  # a run of rows read before, and their lines
+    lines: list[int] = []
+    for found in _rows(reader, header, source, limits, digests):
+        if isinstance(found, tuple):
+            ids.append(found[0])
+            lines.append(found[1])
+            continue
+        if ids:
+            yield Unchanged(source, ids, lines)
+            ids, lines = [], []
+        yield found
+    if ids:
+        yield Unchanged(source, ids, lines)
+
+
+def _rows(
+    reader: Reader,
+    header: list[str],
+    source: str,
+    limits: Limits,
+    digests: RawDigest,
+) -> Iterator[Article | RecordError | tuple[str, int]]:
+    """Each row after the header as an Article or a RecordError, or the id and line of
+    one the store has read before."""
     end = reader.line_num
     while True:
         start = end + 1
@@ -83,9 +110,9 @@ def read_csv(path: str | Path, **options: Any) -> Iterator[Article | RecordError
             yield RecordError(source, str(start), reason, raw=_row_text(row))
             continue
         raw_hash = digests.of(_cells_bytes(row))
-        skipped = digests.unchanged(raw_hash, f"{source}:{start}")
-        if skipped is not None:
-            yield skipped
+        (record_id,) = digests.ids([raw_hash])
+        if record_id is not None:
+            yield record_id, start
             continue
         cells = dict(zip(header, row, strict=True))
         article = _row_to_article(cells, source, start, limits, raw_hash)

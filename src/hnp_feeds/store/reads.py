@@ -68,9 +68,9 @@ class HistoryTail(NamedTuple):
 
 class RawRecords(Mapping[str, str]):
     """The raw records the store has read, digest -> record id (``raw_hashes``), for a
-    source to skip those it gives again: looked up one by one (the digests' index) while
-    few are asked, as for a cron run's ten new lines; all read at once after ``BULK``
-    (the whole export)."""
+    source to skip those it gives again: looked up in the digests' index while few are
+    asked, as for a cron run's ten new lines; all read at once (one query) when more than
+    ``BULK`` are (the whole export).  ``get_many`` asks a block of digests at once."""
 
     BULK = 500
 
@@ -92,6 +92,17 @@ class RawRecords(Mapping[str, str]):
             "SELECT record_id FROM articles WHERE raw_hash = ? LIMIT 1", (raw_hash,)
         )
         return str(rows[0][0]) if rows else default
+
+    def get_many(self, raw_hashes: list[str]) -> list[str | None]:
+        """The record id read from each of ``raw_hashes`` (None: not read before)."""
+        if self.all is None and self.asked + len(raw_hashes) > self.BULK:
+            self._all()
+        if self.all is not None:
+            return list(map(self.all.get, raw_hashes))
+        self.asked += len(raw_hashes)
+        sql = "SELECT raw_hash, record_id FROM articles WHERE raw_hash IN ({marks})"
+        found: dict[str, str] = dict(self.store._query_in(sql, raw_hashes))
+        return [found.get(raw_hash) for raw_hash in raw_hashes]
 
     def __getitem__(self, raw_hash: str) -> str:
         found = self.get(raw_hash)
