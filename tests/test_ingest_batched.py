@@ -400,4 +400,33 @@ def test_a_kept_article_is_what_replace_gives_without_its_stored_form() -> None:
         kept = codec.altered(article, **changes)
         assert kept == replace(article, **changes)
         assert store_ingest._FORM not in kept.__dict__
-        assert store_ingest._form(kept).text == codec.article_to_json(replace(article, **changes))
+        assert (
+            store_ingest._form(kept).body
+            == codec.article_to_json(replace(article, **changes)).encode()
+        )
+
+
+def test_a_body_sent_as_bytes_is_stored_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored form's body is UTF-8 bytes (made in a door worker, bound as they are): each
+    row's body is still SQLite text, the article's canonical JSON, as are the bodies of
+    edits given a time here (``with_updated``) and a refused record's raw text."""
+    portal = catalogue(tmp_path, related_count=3)
+    first, later = random_portal(4, 40)
+    monkeypatch.setattr(parallel, "THRESHOLD", 5)
+    monkeypatch.setattr(parallel, "CHUNK", 3)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
+    path = tmp_path / "s.sqlite"
+    ingest(portal, [write_records(tmp_path / "a.jsonl", first)], store_path=path, now=NOW)
+    result = ingest(portal, [write_records(tmp_path / "b.jsonl", later)], store_path=path, now=NOW)
+    assert result.bumped  # edits that brought no newer time of their own
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT record_id, typeof(body), body FROM articles").fetchall()
+        refused = "SELECT raw FROM rejected WHERE reason LIKE '%in the future%'"
+        raws = [raw for (raw,) in db.execute(refused)]
+    assert len(rows) > 40 and {kind for _, kind, _ in rows} == {"text"}
+    for record_id, _, body in rows:
+        assert codec.article_to_json(codec.article_from_json(body)) == body
+        assert codec.article_from_json(body).id == record_id
+    assert raws and all(isinstance(raw, str) and raw.startswith("{") for raw in raws)

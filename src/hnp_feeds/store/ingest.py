@@ -158,7 +158,10 @@ def _kept_out_of_collection() -> Iterator[None]:
 class _Form(NamedTuple):
     """What storing an article takes that follows from the article alone."""
 
-    text: str  # its body: ``article_to_json``
+    #: Its body, ``article_to_json`` in UTF-8: what the row holds, made in a door worker and
+    #: sent as bytes, bound as they are (``_INSERT_ARTICLE``'s ``CAST``): this process
+    #: neither decodes the text it only writes nor encodes it again to write it.
+    body: bytes
     digest: str  # the body's ``content_hash``
     slugs: dict[str, tuple[str, ...]]  # ``article_slugs``
     keys: tuple[str, ...]  # ``selection_keys`` (a tuple: sent from a worker, not hashed)
@@ -191,7 +194,7 @@ def _form(article: Article) -> _Form:
     if form is None:
         text = article_to_json(article)
         form = _Form(
-            text,
+            text.encode("utf-8"),
             content_hash(text),
             article_slugs(article),
             tuple(selection_keys(article)),
@@ -247,7 +250,8 @@ _INSERT_ARTICLE = (
     " published_us, category_slug, category_name, author_slug, author_name, body,"
     " source, first_seen, last_changed, tombstone, removed_at, deleted_when, has_url,"
     " scheduled_us, title_key, own_related, computed_related, raw_hash)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL,"
+    " ?)"
     " ON CONFLICT (record_id) DO UPDATE SET source_hash = excluded.source_hash,"
     " content_hash = excluded.content_hash, status = excluded.status,"
     " live = excluded.live, published_us = excluded.published_us,"
@@ -420,7 +424,7 @@ class IngestOps(Connection):
     ) -> RecordError:
         """A record kept out of the store (its previous version stays), kept as rejected."""
         error = RecordError.at(article.source, reason, article.id)
-        error.raw = _form(article).text
+        error.raw = _form(article).body.decode("utf-8")
         self._reject(db, error, now, result.fresh_rejected)
         return error
 
@@ -511,7 +515,7 @@ class IngestOps(Connection):
             result.rejected.append(self._refuse(db, article, reason, now, result))
             return None
         form = _form(article)
-        text, source_hash = form.text, form.digest
+        source_hash = form.digest
         if old is not None and old[0] == source_hash:
             if article.raw_hash and article.raw_hash != old[5]:  # read again as it is next time
                 writes.raw_hashes.append((article.raw_hash, article.id))
@@ -555,7 +559,11 @@ class IngestOps(Connection):
                 later = previous.updated + _MICROSECOND
                 stored = replace(article, updated=max(seen, later, article.published))
                 result.bumped.append(article.id)
-        body = text if stored is article else with_updated(text, stored.updated)
+        body: bytes | str = form.body
+        body_hash = source_hash
+        if stored is not article:
+            body = with_updated(form.body.decode("utf-8"), stored.updated)
+            body_hash = content_hash(body)
         live, has_url = placement(stored, scheduled)
         slugs = form.slugs  # ``updated`` is the one field ``stored`` may change
         published_before = ledger is not None
@@ -578,7 +586,7 @@ class IngestOps(Connection):
             (
                 stored.id,
                 source_hash,
-                source_hash if body is text else content_hash(body),
+                body_hash,
                 stored.status,
                 int(live),
                 micros(stored.published),
