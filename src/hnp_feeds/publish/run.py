@@ -31,7 +31,7 @@ from ..archive import (
     page_links,
 )
 from ..config import Catalogue
-from ..model import FeedSpec
+from ..model import FeedSpec, Site
 from ..output import Writes, commit_later, remove_stale_temporaries, sync_dirs
 from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
@@ -42,7 +42,6 @@ from ..sitemaps import (
     SITEMAP_PAGE_SIZE,
     newest,
     render_news_sitemap,
-    render_sitemap,
     render_sitemap_index,
     sitemap_number,
     sitemap_relpath,
@@ -141,6 +140,46 @@ class _PageTask:
     record_ids: tuple[str, ...]
     total: int
     fingerprint: str
+
+
+@dataclass(frozen=True)
+class _SitemapPage:
+    """A sitemap page: its path, what its slots are (``fingerprint``), its newest date,
+    and its lines (URL, date) when it is to be written (None: as written)."""
+
+    relpath: str
+    fingerprint: str
+    modified: str
+    lines: list[tuple[str, str]] | None = None
+
+
+@dataclass
+class _Sitemaps:
+    """The sitemap files a run writes (``Run._sitemaps``)."""
+
+    news: tuple[bytes, str] | None = None  # the news sitemap and its fingerprint
+    pages: list[_SitemapPage] | None = None  # every page; None: none changed
+    config: str = ""  # what the pages were made with
+    #: The bytes and ``.gz`` of each page with lines, in order (rendered in the workers).
+    rendered: Iterator[tuple[bytes, bytes | None]] = iter(())
+
+    def files(
+        self, site: Site, files: dict[str, tuple[bytes, bytes | None]], saved: dict[str, str]
+    ) -> None:
+        """Into ``files``, each file (its bytes and ``.gz``) and, into ``saved``, what
+        the store remembers of them: the pages before their index."""
+        if self.news is not None:
+            files[NEWS_SITEMAP] = (self.news[0], None)
+            saved["news-sitemap"] = self.news[1]
+        if self.pages is None:
+            return
+        for page in self.pages:
+            if page.lines is not None:
+                files[page.relpath] = next(self.rendered)
+                saved[f"sitemap:{page.relpath}"] = f"{page.fingerprint} {page.modified}"
+        index = [(page.relpath, page.modified) for page in self.pages]
+        files[SITEMAP] = (render_sitemap_index(site, index), None)
+        saved["sitemaps"] = self.config
 
 
 class Run:
@@ -270,12 +309,23 @@ class Run:
                 # documents of two batches show are rendered once, before them all.
                 self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
             batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
-            _one_ahead(workers.parallel, batches, hand, take)
-        failed += [feed for feed in planned if feed.slug in broken]
-        if self.withheld:
-            result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
-            self.main_history = None  # the withheld articles' slots are empty now
-        self._publish_pages(result)
+            # The sitemaps are read (and their pages handed to the workers) once the last
+            # documents are: they are made while those render and are written.
+            sitemaps: list[_Sitemaps] = []
+
+            def last() -> None:
+                if not result.invalid:  # (else they are not written)
+                    sitemaps.append(self._sitemaps(workers))
+
+            _one_ahead(workers.parallel, batches, hand, take, last=last)
+            failed += [feed for feed in planned if feed.slug in broken]
+            if self.withheld:
+                result.withheld += self.store.withhold(
+                    self.withheld, self.now, self.site.related_count
+                )
+                self.main_history = None  # the withheld articles' slots are empty now
+                sitemaps.clear()  # (made of them)
+            self._publish_pages(result, sitemaps[0] if sitemaps else None)
         self.main_history = None
         self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
         self.marks = None
@@ -636,12 +686,49 @@ class Run:
         )  # fmt: skip
         return True
 
-    def _publish_pages(self, result: PublishResult) -> None:
+    def _publish_pages(self, result: PublishResult, sitemaps: _Sitemaps | None = None) -> None:
         """``index.html`` and ``feeds.opml`` again when any feed changed since they were
         written (a fingerprint of every feed's fingerprint says so), of the index's cards
         only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
-        fragments when the list of feeds changed; first the sitemaps."""
-        self._publish_sitemaps(result)
+        fragments when the list of feeds changed; the sitemaps (``_sitemaps``: given when
+        made while the last documents rendered).  All put in place together, then their
+        directories synced, then the store told what they hold."""
+        if result.invalid:
+            # While a document of the run failed, the sitemaps stay as they were, like its
+            # feeds, and are written by the next run that succeeds.
+            self.store.set_meta("news-sitemap", "")
+            self.store.set_meta("sitemaps", "")
+            sitemaps = None
+        elif sitemaps is None:
+            sitemaps = self._sitemaps(None)
+        files: dict[str, tuple[bytes, bytes | None]] = {}
+        saved: dict[str, str] = {}  # meta keys to set once the files are in place
+        self._listing(result, files, saved)
+        if sitemaps is not None:  # last: the workers render the pages meanwhile
+            sitemaps.files(self.site, files, saved)
+        if files:
+            with self._together():
+                for name, (data, gz) in files.items():
+                    self._write(name, data, result, gz)
+        if sitemaps is not None and sitemaps.pages is not None:
+            # Only once the index no longer names them (a run killed between leaves no
+            # link to a missing page).
+            for path in sorted(self.out_dir.glob("sitemap-*.xml")):
+                number = sitemap_number(path.name)
+                if number is not None and number > len(sitemaps.pages):
+                    self._remove(path.name, result)
+        self._sync()
+        for key, value in saved.items():
+            self.store.set_meta(key, value)
+
+    def _listing(
+        self,
+        result: PublishResult,
+        files: dict[str, tuple[bytes, bytes | None]],
+        saved: dict[str, str],
+    ) -> None:
+        """The pages for people (``PAGES``, the discovery fragments) to write, into
+        ``files``, and what the store is to remember of them, into ``saved``."""
         fingerprints = self.store.feed_fingerprints()
         digest = hashlib.sha256(self.config.encode())
         for slug in sorted(fingerprints):
@@ -650,7 +737,6 @@ class Run:
         if self.store.get_meta("pages") == fingerprint and all(
             (self.out_dir / name).is_file() for name in PAGES
         ):
-            self._sync()  # the sitemaps'
             return
         # The pages (and the OPML writer) only when written.
         from ..pages import fixed_files, fixed_names, listing_files
@@ -668,12 +754,9 @@ class Run:
             _exists(self.out_dir, name) for name in fixed_names(feeds)
         ):
             listing.update(fixed_files(self.catalogue, feeds))
-        with self._together():
-            for name, data in sorted(listing.items()):
-                self._write(name, data, result)
-        self._sync()
-        self.store.set_meta("fixed-pages", fixed)
-        self.store.set_meta("pages", fingerprint)
+        files.update((name, (data, None)) for name, data in sorted(listing.items()))
+        saved["fixed-pages"] = fixed
+        saved["pages"] = fingerprint
 
     def _cards(self, feeds: Sequence[FeedSpec], planned: set[str]) -> dict[str, str]:
         """Each feed's card on the index page: as last written when made from the same
@@ -703,39 +786,44 @@ class Run:
         self.store.save_index_cards(made, set(kept) - set(cards))
         return cards
 
-    def _publish_sitemaps(self, result: PublishResult) -> None:
-        """The sitemaps: the news sitemap again when the news window moved on (its ids and
-        hashes, read from the main index: cheap on every run); the sitemap index and its
-        pages when an article changed since the last publish (a dirty key), and of the
-        pages only those whose slots changed.  While a document of the run failed, they
-        stay as they were, like its feeds, and are written by the next run that succeeds."""
-        if result.invalid:
-            self.store.set_meta("news-sitemap", "")
-            self.store.set_meta("sitemaps", "")
-            return
+    def _sitemaps(self, workers: Workers | None) -> _Sitemaps:
+        """The sitemaps to write: the news sitemap again when the news window moved on
+        (its ids and hashes, read from the main index: cheap on every run); the sitemap
+        index and its pages when an article changed since the last publish (a dirty key),
+        and of the pages only those whose slots changed, rendered by ``workers`` (while
+        the last documents of a run are) or, without them, here when written."""
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
         for record_id, content_hash in news:
             digest.update(f"\n{record_id} {content_hash}".encode())
         fingerprint = digest.hexdigest()
+        found = _Sitemaps()
         if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
             self.out_dir, NEWS_SITEMAP
         ):
             articles = [row.article() for row in self.store.entry_rows([rid for rid, _ in news])]
-            self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
-            self.store.set_meta("news-sitemap", fingerprint)
+            found.news = (render_news_sitemap(self.site, articles), fingerprint)
         if (
             self.store.dirty_keys()
             or self.store.get_meta("sitemaps") != self.config
             or not _exists(self.out_dir, SITEMAP)
         ):
-            self._publish_sitemap_pages(result)
-            self.store.set_meta("sitemaps", self.config)
+            found.config = self.config
+            found.pages = self._sitemap_pages()
+            lines = [page.lines for page in found.pages if page.lines is not None]
+            if workers is not None:
+                found.rendered = workers.render_sitemaps(lines)
+            else:  # (the cron fast path: no workers, nor their module)
+                from ..sitemaps import render_sitemap
 
-    def _publish_sitemap_pages(self, result: PublishResult) -> None:
-        """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
-        gone, then the index of them all, then the pages past the end taken away."""
-        pages, slots = self._sitemap_history()
+                found.rendered = ((data, None) for data in map(render_sitemap, lines))
+        return found
+
+    def _sitemap_pages(self) -> list[_SitemapPage]:
+        """Every sitemap page: those whose slots (ids, hashes, standing) changed or whose
+        file is gone with their lines, the others as written."""
+        kept, slots = self._sitemap_history()
+        pages = [_SitemapPage(relpath, "", modified) for relpath, modified in kept]
         for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
             chunk = slots[start : start + SITEMAP_PAGE_SIZE]
             relpath = sitemap_relpath(len(pages) + 1)
@@ -743,20 +831,12 @@ class Run:
             fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
             saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
             if saved[0] == fingerprint and _exists(self.out_dir, relpath):
-                pages.append((relpath, saved[1]))
+                pages.append(_SitemapPage(relpath, fingerprint, saved[1]))
                 continue
             dates = self.store.page_dates([s.record_id for s in chunk if s.live])
-            self._write(relpath, render_sitemap(dates), result)
             modified = newest(when for _, when in dates)
-            self.store.set_meta(f"sitemap:{relpath}", f"{fingerprint} {modified}")
-            pages.append((relpath, modified))
-        self._write(SITEMAP, render_sitemap_index(self.site, pages), result)
-        # Only once the index no longer names them (a run killed between leaves no link
-        # to a missing page).
-        for path in sorted(self.out_dir.glob("sitemap-*.xml")):
-            number = sitemap_number(path.name)
-            if number is not None and number > len(pages):
-                self._remove(path.name, result)
+            pages.append(_SitemapPage(relpath, fingerprint, modified, dates))
+        return pages
 
     def _sitemap_history(self) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
         """The sitemap pages (path, newest date) known unchanged, and the slots of the main
@@ -867,11 +947,13 @@ def _one_ahead(
     hand: Callable[[Batch], Handed],
     take: Callable[[Handed], None],
     needs: Callable[[Batch], bool] = lambda batch: False,
+    last: Callable[[], None] = lambda: None,
 ) -> None:
     """Each batch handed to the workers (``hand``), then its results taken (``take``):
     with workers (``parallel``), the next batch is handed before the results of the one
     before are taken, so they render it while this process writes, unless it ``needs``
-    them (it shows entries the one before renders: taken first, they are kept for it)."""
+    them (it shows entries the one before renders: taken first, they are kept for it).
+    ``last`` is called once every batch is handed, before the last results are taken."""
     pending: deque[Handed] = deque()
     for batch in batches:
         if pending and needs(batch):
@@ -879,6 +961,7 @@ def _one_ahead(
         pending.append(hand(batch))
         while len(pending) > (1 if parallel else 0):
             take(pending.popleft())
+    last()
     while pending:
         take(pending.popleft())
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..errors import HnpFeedsError
 from ..forking import can_fork, worker_start
 from ..model import Site
+from ..precompress import gzip_bytes
 from ..store import CachedEntry
 from .render import EntryJob, Rendered, RenderJob, Validate, render_entries, render_job
 
@@ -49,6 +50,14 @@ def _render_in_worker(job: RenderJob) -> Rendered:
 def _entries_in_worker(job: EntryJob) -> tuple[CachedEntry, ...]:
     assert _CONTEXT is not None
     return render_entries(job, *_CONTEXT)
+
+
+def sitemap_files(lines: Sequence[tuple[str, str]]) -> tuple[bytes, bytes]:
+    """A sitemap page of ``lines`` (``sitemaps.render_sitemap``) and its ``.gz``."""
+    from ..sitemaps import render_sitemap
+
+    data = render_sitemap(lines)
+    return data, gzip_bytes(data)
 
 
 class Workers:
@@ -130,6 +139,15 @@ class Workers:
         if self.pool is None or len(jobs) < 2:
             return (render_entries(job, self.site, self.validate) for job in jobs)
         return _results(self.pool, _entries_in_worker, jobs)
+
+    def render_sitemaps(
+        self, pages: Sequence[Sequence[tuple[str, str]]]
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """``sitemap_files`` of each page's lines, in order; in the workers when forked,
+        and then the iterator is to be read before they stop (``__exit__``)."""
+        if self.pool is None or len(pages) < 2:
+            return (sitemap_files(lines) for lines in pages)
+        return _results(self.pool, sitemap_files, pages)
 
 
 def _results(
