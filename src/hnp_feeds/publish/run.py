@@ -142,6 +142,10 @@ class _PageTask:
     fingerprint: str
 
 
+#: Every feed of the site and its card on the index page (slug -> HTML).
+_Cards = tuple[list[FeedSpec], dict[str, str]]
+
+
 @dataclass(frozen=True)
 class _SitemapPage:
     """A sitemap page: its path, what its slots are (``fingerprint``), its newest date,
@@ -309,13 +313,16 @@ class Run:
                 # documents of two batches show are rendered once, before them all.
                 self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
             batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
-            # The sitemaps are read (and their pages handed to the workers) once the last
-            # documents are: they are made while those render and are written.
+            # The sitemaps (their pages handed to the workers) and the index's cards are
+            # read once the last documents are handed: made while those render and are
+            # written.
             sitemaps: list[_Sitemaps] = []
+            cards: list[_Cards] = []
 
             def last() -> None:
                 if not result.invalid:  # (else they are not written)
                     sitemaps.append(self._sitemaps(workers))
+                cards.append(self._index_cards(result))
 
             _one_ahead(workers.parallel, batches, hand, take, last=last)
             failed += [feed for feed in planned if feed.slug in broken]
@@ -325,7 +332,10 @@ class Run:
                 )
                 self.main_history = None  # the withheld articles' slots are empty now
                 sitemaps.clear()  # (made of them)
-            self._publish_pages(result, sitemaps[0] if sitemaps else None)
+                cards.clear()
+            self._publish_pages(
+                result, sitemaps[0] if sitemaps else None, cards[0] if cards else None
+            )
         self.main_history = None
         self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
         self.marks = None
@@ -686,13 +696,18 @@ class Run:
         )  # fmt: skip
         return True
 
-    def _publish_pages(self, result: PublishResult, sitemaps: _Sitemaps | None = None) -> None:
+    def _publish_pages(
+        self,
+        result: PublishResult,
+        sitemaps: _Sitemaps | None = None,
+        cards: _Cards | None = None,
+    ) -> None:
         """``index.html`` and ``feeds.opml`` again when any feed changed since they were
         written (a fingerprint of every feed's fingerprint says so), of the index's cards
         only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
-        fragments when the list of feeds changed; the sitemaps (``_sitemaps``: given when
-        made while the last documents rendered).  All put in place together, then their
-        directories synced, then the store told what they hold."""
+        fragments when the list of feeds changed; the sitemaps (``_sitemaps``; they and
+        the cards given when made while the last documents rendered).  All put in place
+        together, then their directories synced, then the store told what they hold."""
         if result.invalid:
             # While a document of the run failed, the sitemaps stay as they were, like its
             # feeds, and are written by the next run that succeeds.
@@ -703,7 +718,7 @@ class Run:
             sitemaps = self._sitemaps(None)
         files: dict[str, tuple[bytes, bytes | None]] = {}
         saved: dict[str, str] = {}  # meta keys to set once the files are in place
-        self._listing(result, files, saved)
+        self._listing(result, files, saved, cards)
         if sitemaps is not None:  # last: the workers render the pages meanwhile
             sitemaps.files(self.site, files, saved)
         if files:
@@ -726,9 +741,11 @@ class Run:
         result: PublishResult,
         files: dict[str, tuple[bytes, bytes | None]],
         saved: dict[str, str],
+        cards: _Cards | None = None,
     ) -> None:
         """The pages for people (``PAGES``, the discovery fragments) to write, into
-        ``files``, and what the store is to remember of them, into ``saved``."""
+        ``files``, and what the store is to remember of them, into ``saved``; ``cards``:
+        the feeds and their cards (``_index_cards``), when made already."""
         fingerprints = self.store.feed_fingerprints()
         digest = hashlib.sha256(self.config.encode())
         for slug in sorted(fingerprints):
@@ -741,10 +758,9 @@ class Run:
         # The pages (and the OPML writer) only when written.
         from ..pages import fixed_files, fixed_names, listing_files
 
-        feeds = site_feeds(self.catalogue, self.store)
+        feeds, made = cards or self._index_cards(result)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        cards = self._cards(feeds, set(result.planned))
-        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards)
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made)
         # The stylesheet and the discovery fragments change with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
         for feed in feeds:
@@ -757,6 +773,11 @@ class Run:
         files.update((name, (data, None)) for name, data in sorted(listing.items()))
         saved["fixed-pages"] = fixed
         saved["pages"] = fingerprint
+
+    def _index_cards(self, result: PublishResult) -> _Cards:
+        """Every feed of the site and its card on the index page (``_cards``)."""
+        feeds = site_feeds(self.catalogue, self.store)
+        return feeds, self._cards(feeds, set(result.planned))
 
     def _cards(self, feeds: Sequence[FeedSpec], planned: set[str]) -> dict[str, str]:
         """Each feed's card on the index page: as last written when made from the same
