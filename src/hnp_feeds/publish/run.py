@@ -312,7 +312,13 @@ class Run:
                 # Each batch is rendered while the one before is written: the entries that
                 # documents of two batches show are rendered once, before them all.
                 self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
-            batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
+            # A smaller batch first, not last: the workers have a whole one to render while
+            # this process reads what ends the pass (``last``).
+            first = len(kept) % BATCH or BATCH
+            batches = (
+                kept[max(start, 0) : start + BATCH]
+                for start in range(first - BATCH, len(kept), BATCH)
+            )
             # The sitemaps (their pages handed to the workers) and the index's cards are
             # read once the last documents are handed: made while those render and are
             # written.
