@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -315,10 +315,10 @@ class Run:
             # A smaller batch first, not last: the workers have a whole one to render while
             # this process reads what ends the pass (``last``).
             first = len(kept) % BATCH or BATCH
-            batches = (
+            batches = [
                 kept[max(start, 0) : start + BATCH]
                 for start in range(first - BATCH, len(kept), BATCH)
-            )
+            ]
             # The sitemaps (their pages handed to the workers) and the index's cards are
             # read once the last documents are handed: made while those render and are
             # written.
@@ -970,7 +970,7 @@ class Run:
 
 def _one_ahead(
     parallel: bool,
-    batches: Iterable[Batch],
+    batches: Sequence[Batch],
     hand: Callable[[Batch], Handed],
     take: Callable[[Handed], None],
     needs: Callable[[Batch], bool] = lambda batch: False,
@@ -980,15 +980,19 @@ def _one_ahead(
     with workers (``parallel``), the next batch is handed before the results of the one
     before are taken, so they render it while this process writes, unless it ``needs``
     them (it shows entries the one before renders: taken first, they are kept for it).
-    ``last`` is called once every batch is handed, before the last results are taken."""
+    ``last`` is called once every batch is handed, before the results of the last two are
+    taken (the workers render them meanwhile)."""
     pending: deque[Handed] = deque()
-    for batch in batches:
+    if not batches:
+        last()
+    for index, batch in enumerate(batches):
         if pending and needs(batch):
             take(pending.popleft())
         pending.append(hand(batch))
+        if index == len(batches) - 1:
+            last()
         while len(pending) > (1 if parallel else 0):
             take(pending.popleft())
-    last()
     while pending:
         take(pending.popleft())
 
