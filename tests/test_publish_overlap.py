@@ -53,6 +53,23 @@ def _alone(tmp_path: Path, portal: Any, export: Path) -> dict[str, bytes]:
     return files_of(tmp_path / "alone")
 
 
+def _with_workers(
+    monkeypatch: pytest.MonkeyPatch,
+    portal: Any,
+    export: Path,
+    patched: list[tuple[Any, str, Any]],
+    alone: dict[str, bytes],
+) -> None:
+    """A publish with two workers and the ``patched`` (owner, name, value) in place:
+    the files of one without them (``alone``)."""
+    for owner, name, value in patched:
+        monkeypatch.setattr(owner, name, value)
+    done = publish(portal, [export], now=NOW, workers=2)
+    assert done.exit_code is ExitCode.OK, done.summary()
+    monkeypatch.undo()
+    assert files_of(portal.out_dir) == alone
+
+
 def test_the_first_feeds_first_pages_render_while_the_other_feeds_are_planned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,12 +88,9 @@ def test_the_first_feeds_first_pages_render_while_the_other_feeds_are_planned(
         events.append(("hand", *(str(job.page) for job in jobs)))
         return real_render(workers, jobs)
 
-    monkeypatch.setattr(Run, "_tasks", tasks)
-    monkeypatch.setattr(Workers, "render", render)
-    done = publish(portal, [export], now=NOW, workers=2)
-    assert done.exit_code is ExitCode.OK, done.summary()
-    monkeypatch.undo()
-    assert files_of(portal.out_dir) == alone
+    _with_workers(
+        monkeypatch, portal, export, [(Run, "_tasks", tasks), (Workers, "render", render)], alone
+    )
     assert events[0] == ("plan", "tin-moi")  # the main feed alone first
     rest = next(at for at, event in enumerate(events) if at and event[0] == "plan")
     assert len(events[rest]) > 3  # then every other feed
@@ -126,16 +140,15 @@ def test_the_sitemap_pages_render_in_the_workers_with_the_last_documents(
         events.append(("rename", os.path.realpath(target)))
         real_replace(source, target)
 
-    monkeypatch.setattr(workers_module, "sitemap_files", _sitemap_files)
-    monkeypatch.setattr(Workers, "render_sitemaps", render_sitemaps)
-    monkeypatch.setattr(Run, "_publish_feed", publish_feed)
-    monkeypatch.setattr(SQLiteStore, "set_meta", set_meta)
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
-    done = publish(portal, [export], now=NOW, workers=2)
-    assert done.exit_code is ExitCode.OK, done.summary()
-    monkeypatch.undo()
-    assert files_of(portal.out_dir) == alone
+    patched = [
+        (workers_module, "sitemap_files", _sitemap_files),
+        (Workers, "render_sitemaps", render_sitemaps),
+        (Run, "_publish_feed", publish_feed),
+        (SQLiteStore, "set_meta", set_meta),
+        (os, "fsync", fsync),
+        (os, "replace", replace),
+    ]
+    _with_workers(monkeypatch, portal, export, patched, alone)
     handed = events.index(("sitemaps", "6"))
     last_feed = max(at for at, event in enumerate(events) if event[0] == "feed")
     assert handed < last_feed
