@@ -571,27 +571,28 @@ class Run:
         tasks: Sequence[_PageTask],
         workers: Workers,
         result: PublishResult,
-        ahead: Sequence[_PageBatch] = (),
+        ahead: list[_PageBatch] | None = None,
     ) -> set[str]:
         """Render, validate and write archive pages, a batch at a time (bodies read from
         the store per batch); the slugs of feeds with a page that failed.  With workers,
         a batch is handed to them before the one before it is written: they render while
         this process reads and writes.  ``ahead``: the first batches, handed already
-        (``_pages_ahead``): written first."""
+        (``_pages_ahead``): written first (and taken out of the list)."""
+        ahead = ahead if ahead is not None else []
         broken: set[str] = set()
         needs: Callable[[int], bool] = _never
         if self.entry_cache and len(tasks) > 2 * BATCH:
             tasks = _interleaved(tasks, 2 * BATCH)
-        if ahead:  # (a prefix of one feed's pages: each feed's order is kept)
-            handed = [task for batch in ahead for task in batch.tasks]
+        handed = [task for batch in ahead for task in batch.tasks]
+        if handed:  # (a prefix of one feed's pages: each feed's order is kept)
             first = {id(task) for task in handed}
             tasks = handed + [task for task in tasks if id(task) not in first]
         if self.entry_cache and len(tasks) > 2 * BATCH:
             needs = _needs_batch_before([task.record_ids for task in tasks], BATCH)
 
         def hand(start: int) -> _PageBatch:
-            if start // BATCH < len(ahead):
-                return ahead[start // BATCH]
+            if start < len(handed):
+                return ahead.pop(0)
             batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
             return self._hand_pages(batch, workers)
 
@@ -599,7 +600,7 @@ class Run:
             workers.parallel,
             range(0, len(tasks), BATCH),
             hand,
-            lambda handed: self._write_pages(handed, broken, result),
+            lambda batch: self._write_pages(batch, broken, result),
             needs,
         )
         self._settle_pages()  # before any current document links to them
