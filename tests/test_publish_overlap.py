@@ -101,12 +101,13 @@ def test_the_first_feeds_first_pages_render_while_the_other_feeds_are_planned(
     assert pages == sorted(pages, reverse=True) and len(pages) == 2 * AHEAD
 
 
-def test_the_sitemap_pages_render_in_the_workers_with_the_last_documents(
+def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Handed once the last documents are, before those are written; rendered (and
-    compressed) in the workers; each page remembered after its rename and its
-    directory's sync."""
+    """The sitemap pages are handed once the last documents are, before those are
+    written, and rendered (and compressed) in the workers; each is remembered after its
+    rename and its directory's sync.  The documents of a batch go in place together:
+    every file renamed before their directories are synced, then each feed's state saved."""
     monkeypatch.setattr(run_module, "SITEMAP_PAGE_SIZE", 4)
     portal = catalogue(tmp_path, archive_page_size=3)
     export = write_records(tmp_path / "a.jsonl", [record(n) for n in range(22)])
@@ -115,21 +116,25 @@ def test_the_sitemap_pages_render_in_the_workers_with_the_last_documents(
     events: list[tuple[str, ...]] = []
     pids = tmp_path / "pids.txt"
     _PIDS[:] = [pids]
-    real_map = Workers.render_sitemaps
-    real_feed, real_set = Run._publish_feed, SQLiteStore.set_meta
+    real_map, real_feeds = Workers.render_sitemaps, Run._write_feeds
+    real_set, real_state = SQLiteStore.set_meta, SQLiteStore.save_feed_state
     real_fsync, real_replace = os.fsync, os.replace
 
     def render_sitemaps(workers: Workers, pages: Any) -> Any:
         events.append(("sitemaps", str(len(pages))))
         return real_map(workers, pages)
 
-    def publish_feed(run: Run, task: Any, rendered: Any, result: Any) -> bool:
-        events.append(("feed", task.feed.slug))
-        return real_feed(run, task, rendered, result)
+    def write_feeds(run: Run, ready: Any, result: Any) -> None:
+        events.append(("feeds", *(task.feed.slug for task, _ in ready)))
+        real_feeds(run, ready, result)
 
     def set_meta(store: SQLiteStore, key: str, value: str) -> None:
         events.append(("meta", key))
         real_set(store, key, value)
+
+    def save_feed_state(store: SQLiteStore, feed: FeedSpec, *args: Any, **kwargs: Any) -> None:
+        events.append(("state", feed.slug))
+        real_state(store, feed, *args, **kwargs)
 
     def fsync(fd: int) -> None:
         if stat.S_ISDIR(os.fstat(fd).st_mode):
@@ -143,15 +148,15 @@ def test_the_sitemap_pages_render_in_the_workers_with_the_last_documents(
     patched = [
         (workers_module, "sitemap_files", _sitemap_files),
         (Workers, "render_sitemaps", render_sitemaps),
-        (Run, "_publish_feed", publish_feed),
+        (Run, "_write_feeds", write_feeds),
         (SQLiteStore, "set_meta", set_meta),
+        (SQLiteStore, "save_feed_state", save_feed_state),
         (os, "fsync", fsync),
         (os, "replace", replace),
     ]
     _with_workers(monkeypatch, portal, export, patched, alone)
-    handed = events.index(("sitemaps", "6"))
-    last_feed = max(at for at, event in enumerate(events) if event[0] == "feed")
-    assert handed < last_feed
+    (written,) = [at for at, event in enumerate(events) if event[0] == "feeds"]  # one batch
+    assert events.index(("sitemaps", "6")) < written
     rendered_by = pids.read_text().split()
     assert len(rendered_by) == 6 and str(os.getpid()) not in rendered_by
     out = os.path.realpath(portal.out_dir)
@@ -160,6 +165,17 @@ def test_the_sitemap_pages_render_in_the_workers_with_the_last_documents(
         remembered = events.index(("meta", f"sitemap:sitemap-{number}.xml"))
         renamed = events.index(("rename", page))
         assert ("sync", out) in events[renamed:remembered], page
+    slugs = events[written][1:]
+    assert len(slugs) > 5
+    folders = {os.path.join(out, slug) for slug in slugs}
+    after = events[written:]
+    renames = [
+        at for at, e in enumerate(after) if e[0] == "rename" and os.path.dirname(e[1]) in folders
+    ]
+    syncs = [at for at, e in enumerate(after) if e[0] == "sync" and e[1] in folders]
+    states = [at for at, e in enumerate(after) if e[0] == "state"]
+    assert len(syncs) == len(folders) and len(states) == len(slugs)
+    assert max(renames) < min(syncs) and max(syncs) < min(states)
 
 
 @pytest.mark.skipif(

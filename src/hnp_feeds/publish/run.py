@@ -302,11 +302,15 @@ class Run:
                 return batch, workers.render(jobs)
 
             def take(handed: tuple[list[_FeedTask], Iterator[Rendered]]) -> None:
+                ready: list[tuple[_FeedTask, Rendered]] = []
                 for task, rendered in zip(*handed, strict=True):
                     self.progress.advance(task.feed.slug)
                     self._keep_entries(rendered)
-                    if not self._publish_feed(task, rendered, result):
+                    if self._feed_ready(task, rendered, result):
+                        ready.append((task, rendered))
+                    else:
                         failed.append(task.feed)
+                self._write_feeds(ready, result)
 
             if self.entry_cache and workers.parallel and len(kept) > BATCH:
                 # Each batch is rendered while the one before is written: the entries that
@@ -663,8 +667,10 @@ class Run:
         for slug, written in done.items():
             self.store.save_archive_pages(slug, written)
 
-    def _publish_feed(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
-        """Check ids, then write one rendered feed; False (nothing written) if it fails."""
+    def _feed_ready(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
+        """Check a rendered feed and its ids, and put its new ids in the ledger and its
+        pings in the queue (before its files appear: a run killed in between neither
+        forgets an id nor loses a ping); False (nothing to write) if it fails."""
         feed = task.feed
         result.warnings.update(rendered.warnings)
         if rendered.invalid:
@@ -675,8 +681,6 @@ class Run:
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
-        # The ids are in the ledger and the pings queued *before* the files appear, so
-        # a run killed in between neither forgets an id nor loses a ping.
         new = {k: v for k, v in rendered.ids.items() if k not in published}
         if new:  # (those there already are kept as they are)
             self.store.add_to_ledger(new, self.now)
@@ -689,19 +693,29 @@ class Run:
             ]
             if announced:
                 self.store.queue_pings(announced, self.now)
-        with self._together():
-            for relpath, data in sorted(rendered.files.items()):
-                self._write(relpath, data, result, rendered.gz.get(relpath))
-        for number in task.dropped:
-            self._remove(archive_relpath(feed.slug, number), result)
-        self._sync()
-        if task.dropped:
-            self.store.forget_archive_pages(feed.slug, task.dropped)
-        self.store.save_feed_state(
-            feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
-            entries=task.entries,
-        )  # fmt: skip
         return True
+
+    def _write_feeds(
+        self, ready: Sequence[tuple[_FeedTask, Rendered]], result: PublishResult
+    ) -> None:
+        """The files of a batch of feeds (``_feed_ready``) put in place together (flushed
+        at once, renamed in order), their archive pages past the end taken away, their
+        directories synced, then each feed's state saved."""
+        with self._together():
+            for _, rendered in ready:
+                for relpath, data in sorted(rendered.files.items()):
+                    self._write(relpath, data, result, rendered.gz.get(relpath))
+        for task, _ in ready:
+            for number in task.dropped:
+                self._remove(archive_relpath(task.feed.slug, number), result)
+        self._sync()
+        for task, rendered in ready:
+            if task.dropped:
+                self.store.forget_archive_pages(task.feed.slug, task.dropped)
+            self.store.save_feed_state(
+                task.feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
+                entries=task.entries,
+            )  # fmt: skip
 
     def _publish_pages(
         self,
