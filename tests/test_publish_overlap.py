@@ -104,11 +104,13 @@ def test_the_first_feeds_first_pages_render_while_the_other_feeds_are_planned(
 def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sitemap pages are handed once the last documents are, before those are
-    written, and rendered (and compressed) in the workers; each is remembered after its
-    rename and its directory's sync.  The documents of a batch go in place together:
-    every file renamed before their directories are synced, then each feed's state saved."""
+    """The sitemap pages are read between two batches, each handed to the workers once
+    read (rendered and compressed there), all of them before the last documents are
+    written; each is remembered after its rename and its directory's sync.  The
+    documents of a batch go in place together: every file renamed before their
+    directories are synced, then each feed's state saved."""
     monkeypatch.setattr(run_module, "SITEMAP_PAGE_SIZE", 4)
+    monkeypatch.setattr(run_module, "BATCH", 2)
     portal = catalogue(tmp_path, archive_page_size=3)
     export = write_records(tmp_path / "a.jsonl", [record(n) for n in range(22)])
     alone = _alone(tmp_path, portal, export)
@@ -116,13 +118,13 @@ def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written
     events: list[tuple[str, ...]] = []
     pids = tmp_path / "pids.txt"
     _PIDS[:] = [pids]
-    real_map, real_feeds = Workers.render_sitemaps, Run._write_feeds
+    real_hand, real_feeds = Workers.render_sitemap, Run._write_feeds
     real_set, real_state = SQLiteStore.set_meta, SQLiteStore.save_feed_state
     real_fsync, real_replace = os.fsync, os.replace
 
-    def render_sitemaps(workers: Workers, pages: Any) -> Any:
-        events.append(("sitemaps", str(len(pages))))
-        return real_map(workers, pages)
+    def render_sitemap(workers: Workers, lines: Any) -> Any:
+        events.append(("sitemap",))
+        return real_hand(workers, lines)
 
     def write_feeds(run: Run, ready: Any, result: Any) -> None:
         events.append(("feeds", *(task.feed.slug for task, _ in ready)))
@@ -147,7 +149,7 @@ def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written
 
     patched = [
         (workers_module, "sitemap_files", _sitemap_files),
-        (Workers, "render_sitemaps", render_sitemaps),
+        (Workers, "render_sitemap", render_sitemap),
         (Run, "_write_feeds", write_feeds),
         (SQLiteStore, "set_meta", set_meta),
         (SQLiteStore, "save_feed_state", save_feed_state),
@@ -155,8 +157,12 @@ def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written
         (os, "replace", replace),
     ]
     _with_workers(monkeypatch, portal, export, patched, alone)
-    (written,) = [at for at, event in enumerate(events) if event[0] == "feeds"]  # one batch
-    assert events.index(("sitemaps", "6")) < written
+    handed = [at for at, event in enumerate(events) if event == ("sitemap",)]
+    written = [at for at, event in enumerate(events) if event[0] == "feeds"]
+    assert len(handed) == 6 and len(written) > 2
+    assert handed[-1] < written[-1]
+    between = events[handed[0] : handed[-1]]  # archive pages written meanwhile: a page a batch
+    assert any(e[0] == "rename" and "/archive/" in e[1] for e in between)
     rendered_by = pids.read_text().split()
     assert len(rendered_by) == 6 and str(os.getpid()) not in rendered_by
     out = os.path.realpath(portal.out_dir)
@@ -165,17 +171,18 @@ def test_the_sitemaps_render_in_the_workers_while_the_last_documents_are_written
         remembered = events.index(("meta", f"sitemap:sitemap-{number}.xml"))
         renamed = events.index(("rename", page))
         assert ("sync", out) in events[renamed:remembered], page
-    slugs = events[written][1:]
-    assert len(slugs) > 5
-    folders = {os.path.join(out, slug) for slug in slugs}
-    after = events[written:]
-    renames = [
-        at for at, e in enumerate(after) if e[0] == "rename" and os.path.dirname(e[1]) in folders
-    ]
-    syncs = [at for at, e in enumerate(after) if e[0] == "sync" and e[1] in folders]
-    states = [at for at, e in enumerate(after) if e[0] == "state"]
-    assert len(syncs) == len(folders) and len(states) == len(slugs)
-    assert max(renames) < min(syncs) and max(syncs) < min(states)
+    for at, end in zip(written, [*written[1:], len(events)], strict=True):
+        slugs = events[at][1:]
+        folders = {os.path.join(out, slug) for slug in slugs}
+        batch = events[at:end]
+        renames = [
+            n for n, e in enumerate(batch) if e[0] == "rename" and os.path.dirname(e[1]) in folders
+        ]
+        syncs = [n for n, e in enumerate(batch) if e[0] == "sync" and e[1] in folders]
+        states = [n for n, e in enumerate(batch) if e[0] == "state"]
+        assert len(syncs) == len(folders) and len(states) == len(slugs)
+        assert max(renames) < min(syncs) and max(syncs) < min(states)
+    assert max(len(events[at]) for at in written) > 2  # (a batch of two feeds or more)
 
 
 @pytest.mark.skipif(

@@ -18,7 +18,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -164,8 +164,9 @@ class _Sitemaps:
     news: tuple[bytes, str] | None = None  # the news sitemap and its fingerprint
     pages: list[_SitemapPage] | None = None  # every page; None: none changed
     config: str = ""  # what the pages were made with
-    #: The bytes and ``.gz`` of each page with lines, in order (rendered in the workers).
-    rendered: Iterator[tuple[bytes, bytes | None]] = iter(())
+    #: The bytes and ``.gz`` of each page with lines, in order, when asked (rendered in
+    #: the workers).
+    rendered: list[Callable[[], tuple[bytes, bytes | None]]] = field(default_factory=list)
 
     def files(
         self, site: Site, files: dict[str, tuple[bytes, bytes | None]], saved: dict[str, str]
@@ -177,9 +178,10 @@ class _Sitemaps:
             saved["news-sitemap"] = self.news[1]
         if self.pages is None:
             return
+        rendered = iter(self.rendered)
         for page in self.pages:
             if page.lines is not None:
-                files[page.relpath] = next(self.rendered)
+                files[page.relpath] = next(rendered)()
                 saved[f"sitemap:{page.relpath}"] = f"{page.fingerprint} {page.modified}"
         index = [(page.relpath, page.modified) for page in self.pages]
         files[SITEMAP] = (render_sitemap_index(site, index), None)
@@ -239,6 +241,8 @@ class Run:
         #: The history marks of this pass (None: none read yet) and of the last publish.
         self.marks: dict[str, HistoryMark] | None = None
         self.last_marks: dict[str, HistoryMark] = {}
+        #: What is read between two batches while the workers render (``_sitemap_steps``).
+        self.meanwhile: Iterator[None] = iter(())
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -289,6 +293,10 @@ class Run:
                 self.main_history = None
                 return
             self.progress.start(len(tasks) + len(pages))
+            # The sitemaps are read a page at a time between two batches (each handed to
+            # the workers once read), the rest of them once the last documents are handed.
+            sitemaps = _Sitemaps()
+            self.meanwhile = self._sitemap_steps(workers, sitemaps)
             failed: list[FeedSpec] = []
             workers.start(len(tasks) + len(pages))
             broken = self._publish_archive_pages(pages, workers, result, ahead)
@@ -311,6 +319,7 @@ class Run:
                     else:
                         failed.append(task.feed)
                 self._write_feeds(ready, result)
+                next(self.meanwhile, None)
 
             if self.entry_cache and workers.parallel and len(kept) > BATCH:
                 # Each batch is rendered while the one before is written: the entries that
@@ -323,29 +332,28 @@ class Run:
                 kept[max(start, 0) : start + BATCH]
                 for start in range(first - BATCH, len(kept), BATCH)
             ]
-            # The sitemaps (their pages handed to the workers) and the index's cards are
-            # read once the last documents are handed: made while those render and are
-            # written.
-            sitemaps: list[_Sitemaps] = []
+            # The index's cards are made, and the sitemaps read to their end, once the last
+            # documents are handed: while those render and are written.
             cards: list[_Cards] = []
 
             def last() -> None:
-                if not result.invalid:  # (else they are not written)
-                    sitemaps.append(self._sitemaps(workers))
+                if not result.invalid:  # (else the sitemaps are not written)
+                    for _ in self.meanwhile:
+                        pass
                 cards.append(self._index_cards(result))
 
             _one_ahead(workers.parallel, batches, hand, take, last=last)
+            self.meanwhile = iter(())
             failed += [feed for feed in planned if feed.slug in broken]
+            ready = not result.invalid
             if self.withheld:
                 result.withheld += self.store.withhold(
                     self.withheld, self.now, self.site.related_count
                 )
                 self.main_history = None  # the withheld articles' slots are empty now
-                sitemaps.clear()  # (made of them)
+                ready = False  # (the sitemaps and cards were made of them)
                 cards.clear()
-            self._publish_pages(
-                result, sitemaps[0] if sitemaps else None, cards[0] if cards else None
-            )
+            self._publish_pages(result, sitemaps if ready else None, cards[0] if cards else None)
         self.main_history = None
         self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
         self.marks = None
@@ -594,6 +602,10 @@ class Run:
         if self.entry_cache and len(tasks) > 2 * BATCH:
             needs = _needs_batch_before([task.record_ids for task in tasks], BATCH)
 
+        def take(batch: _PageBatch) -> None:
+            self._write_pages(batch, broken, result)
+            next(self.meanwhile, None)  # (a step of what else there is to read)
+
         def hand(start: int) -> _PageBatch:
             if start < len(handed):
                 return ahead.pop(0)
@@ -604,7 +616,7 @@ class Run:
             workers.parallel,
             range(0, len(tasks), BATCH),
             hand,
-            lambda batch: self._write_pages(batch, broken, result),
+            take,
             needs,
         )
         self._settle_pages()  # before any current document links to them
@@ -829,56 +841,64 @@ class Run:
         return cards
 
     def _sitemaps(self, workers: Workers | None) -> _Sitemaps:
-        """The sitemaps to write: the news sitemap again when the news window moved on
-        (its ids and hashes, read from the main index: cheap on every run); the sitemap
-        index and its pages when an article changed since the last publish (a dirty key),
-        and of the pages only those whose slots changed, rendered by ``workers`` (while
-        the last documents of a run are) or, without them, here when written."""
+        """The sitemaps to write (``_sitemap_steps``), read now."""
+        found = _Sitemaps()
+        for _ in self._sitemap_steps(workers, found):
+            pass
+        return found
+
+    def _sitemap_steps(self, workers: Workers | None, found: _Sitemaps) -> Iterator[None]:
+        """Into ``found``, the sitemaps to write, a step at a time (each sitemap page a
+        step: a run with workers takes one between two batches, while they render): the
+        news sitemap again when the news window moved on (its ids and hashes, read from
+        the main index: cheap on every run); the sitemap index and its pages when an
+        article changed since the last publish (a dirty key), and of the pages only those
+        whose slots changed, each handed to ``workers`` once read (without them, rendered
+        here when written)."""
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
         for record_id, content_hash in news:
             digest.update(f"\n{record_id} {content_hash}".encode())
         fingerprint = digest.hexdigest()
-        found = _Sitemaps()
         if self.store.get_meta("news-sitemap") != fingerprint or not _exists(
             self.out_dir, NEWS_SITEMAP
         ):
             articles = [row.article() for row in self.store.entry_rows([rid for rid, _ in news])]
             found.news = (render_news_sitemap(self.site, articles), fingerprint)
-        if (
+        yield
+        if not (
             self.store.dirty_keys()
             or self.store.get_meta("sitemaps") != self.config
             or not _exists(self.out_dir, SITEMAP)
         ):
-            found.config = self.config
-            found.pages = self._sitemap_pages()
-            lines = [page.lines for page in found.pages if page.lines is not None]
-            if workers is not None:
-                found.rendered = workers.render_sitemaps(lines)
-            else:  # (the cron fast path: no workers, nor their module)
-                from ..sitemaps import render_sitemap
+            return
+        found.config = self.config
+        found.pages = []
+        for page in self._sitemap_pages():
+            found.pages.append(page)
+            if page.lines is not None:
+                found.rendered.append(_sitemap_result(workers, page.lines))
+            yield
 
-                found.rendered = ((data, None) for data in map(render_sitemap, lines))
-        return found
-
-    def _sitemap_pages(self) -> list[_SitemapPage]:
-        """Every sitemap page: those whose slots (ids, hashes, standing) changed or whose
-        file is gone with their lines, the others as written."""
+    def _sitemap_pages(self) -> Iterator[_SitemapPage]:
+        """Every sitemap page, in order: those whose slots (ids, hashes, standing) changed
+        or whose file is gone with their lines (read as it is reached), the others as
+        written."""
         kept, slots = self._sitemap_history()
-        pages = [_SitemapPage(relpath, "", modified) for relpath, modified in kept]
-        for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
+        for relpath, modified in kept:
+            yield _SitemapPage(relpath, "", modified)
+        for number, start in enumerate(range(0, len(slots), SITEMAP_PAGE_SIZE), len(kept) + 1):
             chunk = slots[start : start + SITEMAP_PAGE_SIZE]
-            relpath = sitemap_relpath(len(pages) + 1)
+            relpath = sitemap_relpath(number)
             text = "\n".join(f"{s.record_id} {s.content_hash} {s.live}" for s in chunk)
             fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
             saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
             if saved[0] == fingerprint and _exists(self.out_dir, relpath):
-                pages.append(_SitemapPage(relpath, fingerprint, saved[1]))
+                yield _SitemapPage(relpath, fingerprint, saved[1])
                 continue
             dates = self.store.page_dates([s.record_id for s in chunk if s.live])
             modified = newest(when for _, when in dates)
-            pages.append(_SitemapPage(relpath, fingerprint, modified, dates))
-        return pages
+            yield _SitemapPage(relpath, fingerprint, modified, dates)
 
     def _sitemap_history(self) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
         """The sitemap pages (path, newest date) known unchanged, and the slots of the main
@@ -1069,6 +1089,19 @@ def _needs_batch_before(shown: Sequence[Sequence[str]], size: int) -> Callable[[
         if any(first[record_id] == index // size - 1 for record_id in record_ids)
     }
     return starts.__contains__
+
+
+def _sitemap_result(
+    workers: Workers | None, lines: Sequence[tuple[str, str]]
+) -> Callable[[], tuple[bytes, bytes | None]]:
+    """A sitemap page of ``lines`` and its ``.gz``, when asked: rendered by ``workers``
+    (handed to them now), or, without them, here when asked (its ``.gz`` made when it is
+    written)."""
+    if workers is not None:
+        return workers.render_sitemap(lines)
+    from ..sitemaps import render_sitemap  # (the cron fast path: no workers, nor their module)
+
+    return lambda: (render_sitemap(lines), None)
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:

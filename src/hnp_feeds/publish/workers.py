@@ -150,14 +150,25 @@ class Workers:
             return (render_entries(job, self.site, self.validate) for job in jobs)
         return _results(self.pool, _entries_in_worker, jobs)
 
-    def render_sitemaps(
-        self, pages: Sequence[Sequence[tuple[str, str]]]
-    ) -> Iterator[tuple[bytes, bytes]]:
-        """``sitemap_files`` of each page's lines, in order; in the workers when forked,
-        and then the iterator is to be read before they stop (``__exit__``)."""
-        if self.pool is None or len(pages) < 2:
-            return (sitemap_files(lines) for lines in pages)
-        return _results(self.pool, sitemap_files, pages)
+    def render_sitemap(self, lines: Sequence[tuple[str, str]]) -> Callable[[], tuple[bytes, bytes]]:
+        """``sitemap_files`` of ``lines``, when asked: handed to the workers now when
+        forked (then asked before they stop, ``__exit__``), else rendered here then."""
+        if self.pool is None:
+            return lambda: sitemap_files(lines)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            future = self.pool.submit(sitemap_files, lines)
+        except BrokenProcessPool:
+            raise _died() from None
+
+        def result() -> tuple[bytes, bytes]:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                raise _died() from None
+
+        return result
 
 
 def _results(
