@@ -875,9 +875,10 @@ class Run:
         found.config = self.config
         found.pages = []
         for page in self._sitemap_pages():
-            found.pages.append(page)
             if page.lines is not None:
                 found.rendered.append(_sitemap_result(workers, page.lines))
+                page = dataclasses.replace(page, lines=[])  # (not kept here: handed on)
+            found.pages.append(page)
             yield
 
     def _sitemap_pages(self) -> Iterator[_SitemapPage]:
