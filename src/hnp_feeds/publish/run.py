@@ -17,8 +17,8 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -31,7 +31,7 @@ from ..archive import (
     page_links,
 )
 from ..config import Catalogue
-from ..model import FeedSpec
+from ..model import FeedSpec, Site
 from ..output import Writes, commit_later, remove_stale_temporaries, sync_dirs
 from ..precompress import add_with_sibling, gzip_sibling, write_with_sibling
 from ..sitemaps import (
@@ -42,7 +42,6 @@ from ..sitemaps import (
     SITEMAP_PAGE_SIZE,
     newest,
     render_news_sitemap,
-    render_sitemap,
     render_sitemap_index,
     sitemap_number,
     sitemap_relpath,
@@ -83,6 +82,10 @@ WRITING = "writing"
 BATCH = 32
 #: Entries rendered and checked together, once, for the documents of a batch sharing them.
 SHARED_CHUNK = 50
+#: Batches of the first feed's archive pages handed to the workers before the other
+#: feeds are planned (~1.5 s of planning on the 100,000-article portal: what two workers
+#: render of three batches).
+AHEAD = 3
 
 
 class Progress(Protocol):
@@ -139,6 +142,52 @@ class _PageTask:
     fingerprint: str
 
 
+#: Every feed of the site and its card on the index page (slug -> HTML).
+_Cards = tuple[list[FeedSpec], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class _SitemapPage:
+    """A sitemap page: its path, what its slots are (``fingerprint``), its newest date,
+    and its lines (URL, date) when it is to be written (None: as written)."""
+
+    relpath: str
+    fingerprint: str
+    modified: str
+    lines: list[tuple[str, str]] | None = None
+
+
+@dataclass
+class _Sitemaps:
+    """The sitemap files a run writes (``Run._sitemaps``)."""
+
+    news: tuple[bytes, str] | None = None  # the news sitemap and its fingerprint
+    pages: list[_SitemapPage] | None = None  # every page; None: none changed
+    config: str = ""  # what the pages were made with
+    #: The bytes and ``.gz`` of each page with lines, in order, when asked (rendered in
+    #: the workers).
+    rendered: list[Callable[[], tuple[bytes, bytes | None]]] = field(default_factory=list)
+
+    def files(
+        self, site: Site, files: dict[str, tuple[bytes, bytes | None]], saved: dict[str, str]
+    ) -> None:
+        """Into ``files``, each file (its bytes and ``.gz``) and, into ``saved``, what
+        the store remembers of them: the pages before their index."""
+        if self.news is not None:
+            files[NEWS_SITEMAP] = (self.news[0], None)
+            saved["news-sitemap"] = self.news[1]
+        if self.pages is None:
+            return
+        rendered = iter(self.rendered)
+        for page in self.pages:
+            if page.lines is not None:
+                files[page.relpath] = next(rendered)()
+                saved[f"sitemap:{page.relpath}"] = f"{page.fingerprint} {page.modified}"
+        index = [(page.relpath, page.modified) for page in self.pages]
+        files[SITEMAP] = (render_sitemap_index(site, index), None)
+        saved["sitemaps"] = self.config
+
+
 class Run:
     """One run of the pipeline over an open store."""
 
@@ -192,6 +241,8 @@ class Run:
         #: The history marks of this pass (None: none read yet) and of the last publish.
         self.marks: dict[str, HistoryMark] | None = None
         self.last_marks: dict[str, HistoryMark] = {}
+        #: What is read between two batches while the workers render (``_sitemap_steps``).
+        self.meanwhile: Iterator[None] = iter(())
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -230,16 +281,25 @@ class Run:
             self.site, self.validate, self.processes, self.lock_fd, self.small_run
         ) as workers:
             workers.start(len(planned))
-            tasks, pages = self._tasks(planned, result)
+            # The first feed's first archive pages are handed to the workers as soon as
+            # that feed is planned: they render them while the other feeds are.
+            tasks, pages = self._tasks(planned[:1], result)
+            ahead = self._pages_ahead(pages, workers)
+            more_tasks, more_pages = self._tasks(planned[1:], result)
+            tasks, pages = tasks + more_tasks, pages + more_pages
             if result.mass_removal:
                 # Refused as a whole: nothing written, the dirty keys kept, so every run is
                 # refused the same way until the export is fixed or the removal confirmed.
                 self.main_history = None
                 return
             self.progress.start(len(tasks) + len(pages))
+            # The sitemaps are read a page at a time between two batches (each handed to
+            # the workers once read), the rest of them once the last documents are handed.
+            sitemaps = _Sitemaps()
+            self.meanwhile = self._sitemap_steps(workers, sitemaps)
             failed: list[FeedSpec] = []
             workers.start(len(tasks) + len(pages))
-            broken = self._publish_archive_pages(pages, workers, result)
+            broken = self._publish_archive_pages(pages, workers, result, ahead)
             # A feed with a page that failed keeps its previous current documents too.
             kept = [task for task in tasks if task.feed.slug not in broken]
 
@@ -250,23 +310,50 @@ class Run:
                 return batch, workers.render(jobs)
 
             def take(handed: tuple[list[_FeedTask], Iterator[Rendered]]) -> None:
+                ready: list[tuple[_FeedTask, Rendered]] = []
                 for task, rendered in zip(*handed, strict=True):
                     self.progress.advance(task.feed.slug)
                     self._keep_entries(rendered)
-                    if not self._publish_feed(task, rendered, result):
+                    if self._feed_ready(task, rendered, result):
+                        ready.append((task, rendered))
+                    else:
                         failed.append(task.feed)
+                self._write_feeds(ready, result)
+                next(self.meanwhile, None)
 
             if self.entry_cache and workers.parallel and len(kept) > BATCH:
                 # Each batch is rendered while the one before is written: the entries that
                 # documents of two batches show are rendered once, before them all.
                 self._shared_first([t.job for t in kept], [t.record_ids for t in kept], workers)
-            batches = (kept[start : start + BATCH] for start in range(0, len(kept), BATCH))
-            _one_ahead(workers.parallel, batches, hand, take)
-        failed += [feed for feed in planned if feed.slug in broken]
-        if self.withheld:
-            result.withheld += self.store.withhold(self.withheld, self.now, self.site.related_count)
-            self.main_history = None  # the withheld articles' slots are empty now
-        self._publish_pages(result)
+            # A smaller batch first, not last: the workers have a whole one to render while
+            # this process reads what ends the pass (``last``).
+            first = len(kept) % BATCH or BATCH
+            batches = [
+                kept[max(start, 0) : start + BATCH]
+                for start in range(first - BATCH, len(kept), BATCH)
+            ]
+            # The index's cards are made, and the sitemaps read to their end, once the last
+            # documents are handed: while those render and are written.
+            cards: list[_Cards] = []
+
+            def last() -> None:
+                if not result.invalid:  # (else the sitemaps are not written)
+                    for _ in self.meanwhile:
+                        pass
+                cards.append(self._index_cards(result))
+
+            _one_ahead(workers.parallel, batches, hand, take, last=last)
+            self.meanwhile = iter(())
+            failed += [feed for feed in planned if feed.slug in broken]
+            ready = not result.invalid
+            if self.withheld:
+                result.withheld += self.store.withhold(
+                    self.withheld, self.now, self.site.related_count
+                )
+                self.main_history = None  # the withheld articles' slots are empty now
+                ready = False  # (the sitemaps and cards were made of them)
+                cards.clear()
+            self._publish_pages(result, sitemaps if ready else None, cards[0] if cards else None)
         self.main_history = None
         self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
         self.marks = None
@@ -461,43 +548,75 @@ class Run:
         written = set(self.store.archive_pages(feed.slug)) | on_disk
         return tuple(sorted(number for number in written if number > total))
 
+    def _pages_ahead(self, pages: Sequence[_PageTask], workers: Workers) -> list[_PageBatch]:
+        """The first ``AHEAD`` batches of ``pages`` (one feed's, newest first: their entries
+        shown by no page before them) handed to the workers now, before the other feeds
+        are planned, when there are that many and workers to hand them to."""
+        if not workers.parallel or len(pages) < AHEAD * BATCH:
+            return []
+        return [
+            self._hand_pages(pages[start : start + BATCH], workers)
+            for start in range(0, AHEAD * BATCH, BATCH)
+        ]
+
+    def _hand_pages(self, batch: Sequence[_PageTask], workers: Workers) -> _PageBatch:
+        """Archive pages handed to the workers, their bodies read from the store."""
+        from .render import RenderJob
+
+        jobs = self._with_cache(
+            [
+                RenderJob(
+                    t.feed,
+                    tuple((r.body, r.source) for r in self.store.entry_rows(t.record_ids)),
+                    page_links(self.site, t.feed, t.number, t.total),
+                    page=t.number,
+                )
+                for t in batch
+            ],
+            [t.record_ids for t in batch],
+            workers,
+        )
+        return _PageBatch(list(batch), jobs, workers.render(jobs))
+
     def _publish_archive_pages(
-        self, tasks: Sequence[_PageTask], workers: Workers, result: PublishResult
+        self,
+        tasks: Sequence[_PageTask],
+        workers: Workers,
+        result: PublishResult,
+        ahead: list[_PageBatch] | None = None,
     ) -> set[str]:
         """Render, validate and write archive pages, a batch at a time (bodies read from
         the store per batch); the slugs of feeds with a page that failed.  With workers,
         a batch is handed to them before the one before it is written: they render while
-        this process reads and writes."""
-        from .render import RenderJob
-
+        this process reads and writes.  ``ahead``: the first batches, handed already
+        (``_pages_ahead``): written first (and taken out of the list)."""
+        ahead = ahead if ahead is not None else []
         broken: set[str] = set()
         needs: Callable[[int], bool] = _never
         if self.entry_cache and len(tasks) > 2 * BATCH:
             tasks = _interleaved(tasks, 2 * BATCH)
+        handed = [task for batch in ahead for task in batch.tasks]
+        if handed:  # (a prefix of one feed's pages: each feed's order is kept)
+            first = {id(task) for task in handed}
+            tasks = handed + [task for task in tasks if id(task) not in first]
+        if self.entry_cache and len(tasks) > 2 * BATCH:
             needs = _needs_batch_before([task.record_ids for task in tasks], BATCH)
 
+        def take(batch: _PageBatch) -> None:
+            self._write_pages(batch, broken, result)
+            next(self.meanwhile, None)  # (a step of what else there is to read)
+
         def hand(start: int) -> _PageBatch:
+            if start < len(handed):
+                return ahead.pop(0)
             batch = [t for t in tasks[start : start + BATCH] if t.feed.slug not in broken]
-            jobs = self._with_cache(
-                [
-                    RenderJob(
-                        t.feed,
-                        tuple((r.body, r.source) for r in self.store.entry_rows(t.record_ids)),
-                        page_links(self.site, t.feed, t.number, t.total),
-                        page=t.number,
-                    )
-                    for t in batch
-                ],
-                [t.record_ids for t in batch],
-                workers,
-            )
-            return _PageBatch(batch, jobs, workers.render(jobs))
+            return self._hand_pages(batch, workers)
 
         _one_ahead(
             workers.parallel,
             range(0, len(tasks), BATCH),
             hand,
-            lambda handed: self._write_pages(handed, broken, result),
+            take,
             needs,
         )
         self._settle_pages()  # before any current document links to them
@@ -560,8 +679,10 @@ class Run:
         for slug, written in done.items():
             self.store.save_archive_pages(slug, written)
 
-    def _publish_feed(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
-        """Check ids, then write one rendered feed; False (nothing written) if it fails."""
+    def _feed_ready(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
+        """Check a rendered feed and its ids, and put its new ids in the ledger and its
+        pings in the queue (before its files appear: a run killed in between neither
+        forgets an id nor loses a ping); False (nothing to write) if it fails."""
         feed = task.feed
         result.warnings.update(rendered.warnings)
         if rendered.invalid:
@@ -572,8 +693,6 @@ class Run:
             return False
         summary = FeedSummary(feed.slug, feed.title, len(rendered.ids))
         result.feeds = [f for f in result.feeds if f.slug != feed.slug] + [summary]  # 2nd pass
-        # The ids are in the ledger and the pings queued *before* the files appear, so
-        # a run killed in between neither forgets an id nor loses a ping.
         new = {k: v for k, v in rendered.ids.items() if k not in published}
         if new:  # (those there already are kept as they are)
             self.store.add_to_ledger(new, self.now)
@@ -586,26 +705,80 @@ class Run:
             ]
             if announced:
                 self.store.queue_pings(announced, self.now)
-        with self._together():
-            for relpath, data in sorted(rendered.files.items()):
-                self._write(relpath, data, result, rendered.gz.get(relpath))
-        for number in task.dropped:
-            self._remove(archive_relpath(feed.slug, number), result)
-        self._sync()
-        if task.dropped:
-            self.store.forget_archive_pages(feed.slug, task.dropped)
-        self.store.save_feed_state(
-            feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
-            entries=task.entries,
-        )  # fmt: skip
         return True
 
-    def _publish_pages(self, result: PublishResult) -> None:
+    def _write_feeds(
+        self, ready: Sequence[tuple[_FeedTask, Rendered]], result: PublishResult
+    ) -> None:
+        """The files of a batch of feeds (``_feed_ready``) put in place together (flushed
+        at once, renamed in order), their archive pages past the end taken away, their
+        directories synced, then each feed's state saved."""
+        with self._together():
+            for _, rendered in ready:
+                for relpath, data in sorted(rendered.files.items()):
+                    self._write(relpath, data, result, rendered.gz.get(relpath))
+        for task, _ in ready:
+            for number in task.dropped:
+                self._remove(archive_relpath(task.feed.slug, number), result)
+        self._sync()
+        for task, rendered in ready:
+            if task.dropped:
+                self.store.forget_archive_pages(task.feed.slug, task.dropped)
+            self.store.save_feed_state(
+                task.feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
+                entries=task.entries,
+            )  # fmt: skip
+
+    def _publish_pages(
+        self,
+        result: PublishResult,
+        sitemaps: _Sitemaps | None = None,
+        cards: _Cards | None = None,
+    ) -> None:
         """``index.html`` and ``feeds.opml`` again when any feed changed since they were
         written (a fingerprint of every feed's fingerprint says so), of the index's cards
         only those whose entries changed (``_cards``); ``feed.xsl`` and the discovery
-        fragments when the list of feeds changed; first the sitemaps."""
-        self._publish_sitemaps(result)
+        fragments when the list of feeds changed; the sitemaps (``_sitemaps``; they and
+        the cards given when made while the last documents rendered).  All put in place
+        together, then their directories synced, then the store told what they hold."""
+        if result.invalid:
+            # While a document of the run failed, the sitemaps stay as they were, like its
+            # feeds, and are written by the next run that succeeds.
+            self.store.set_meta("news-sitemap", "")
+            self.store.set_meta("sitemaps", "")
+            sitemaps = None
+        elif sitemaps is None:
+            sitemaps = self._sitemaps(None)
+        files: dict[str, tuple[bytes, bytes | None]] = {}
+        saved: dict[str, str] = {}  # meta keys to set once the files are in place
+        self._listing(result, files, saved, cards)
+        if sitemaps is not None:  # last: the workers render the pages meanwhile
+            sitemaps.files(self.site, files, saved)
+        if files:
+            with self._together():
+                for name, (data, gz) in files.items():
+                    self._write(name, data, result, gz)
+        if sitemaps is not None and sitemaps.pages is not None:
+            # Only once the index no longer names them (a run killed between leaves no
+            # link to a missing page).
+            for path in sorted(self.out_dir.glob("sitemap-*.xml")):
+                number = sitemap_number(path.name)
+                if number is not None and number > len(sitemaps.pages):
+                    self._remove(path.name, result)
+        self._sync()
+        for key, value in saved.items():
+            self.store.set_meta(key, value)
+
+    def _listing(
+        self,
+        result: PublishResult,
+        files: dict[str, tuple[bytes, bytes | None]],
+        saved: dict[str, str],
+        cards: _Cards | None = None,
+    ) -> None:
+        """The pages for people (``PAGES``, the discovery fragments) to write, into
+        ``files``, and what the store is to remember of them, into ``saved``; ``cards``:
+        the feeds and their cards (``_index_cards``), when made already."""
         fingerprints = self.store.feed_fingerprints()
         digest = hashlib.sha256(self.config.encode())
         for slug in sorted(fingerprints):
@@ -614,15 +787,13 @@ class Run:
         if self.store.get_meta("pages") == fingerprint and all(
             (self.out_dir / name).is_file() for name in PAGES
         ):
-            self._sync()  # the sitemaps'
             return
         # The pages (and the OPML writer) only when written.
         from ..pages import fixed_files, fixed_names, listing_files
 
-        feeds = site_feeds(self.catalogue, self.store)
+        feeds, made = cards or self._index_cards(result)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        cards = self._cards(feeds, set(result.planned))
-        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, cards)
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made)
         # The stylesheet and the discovery fragments change with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
         for feed in feeds:
@@ -632,12 +803,14 @@ class Run:
             _exists(self.out_dir, name) for name in fixed_names(feeds)
         ):
             listing.update(fixed_files(self.catalogue, feeds))
-        with self._together():
-            for name, data in sorted(listing.items()):
-                self._write(name, data, result)
-        self._sync()
-        self.store.set_meta("fixed-pages", fixed)
-        self.store.set_meta("pages", fingerprint)
+        files.update((name, (data, None)) for name, data in sorted(listing.items()))
+        saved["fixed-pages"] = fixed
+        saved["pages"] = fingerprint
+
+    def _index_cards(self, result: PublishResult) -> _Cards:
+        """Every feed of the site and its card on the index page (``_cards``)."""
+        feeds = site_feeds(self.catalogue, self.store)
+        return feeds, self._cards(feeds, set(result.planned))
 
     def _cards(self, feeds: Sequence[FeedSpec], planned: set[str]) -> dict[str, str]:
         """Each feed's card on the index page: as last written when made from the same
@@ -667,16 +840,21 @@ class Run:
         self.store.save_index_cards(made, set(kept) - set(cards))
         return cards
 
-    def _publish_sitemaps(self, result: PublishResult) -> None:
-        """The sitemaps: the news sitemap again when the news window moved on (its ids and
-        hashes, read from the main index: cheap on every run); the sitemap index and its
-        pages when an article changed since the last publish (a dirty key), and of the
-        pages only those whose slots changed.  While a document of the run failed, they
-        stay as they were, like its feeds, and are written by the next run that succeeds."""
-        if result.invalid:
-            self.store.set_meta("news-sitemap", "")
-            self.store.set_meta("sitemaps", "")
-            return
+    def _sitemaps(self, workers: Workers | None) -> _Sitemaps:
+        """The sitemaps to write (``_sitemap_steps``), read now."""
+        found = _Sitemaps()
+        for _ in self._sitemap_steps(workers, found):
+            pass
+        return found
+
+    def _sitemap_steps(self, workers: Workers | None, found: _Sitemaps) -> Iterator[None]:
+        """Into ``found``, the sitemaps to write, a step at a time (each sitemap page a
+        step: a run with workers takes one between two batches, while they render): the
+        news sitemap again when the news window moved on (its ids and hashes, read from
+        the main index: cheap on every run); the sitemap index and its pages when an
+        article changed since the last publish (a dirty key), and of the pages only those
+        whose slots changed, each handed to ``workers`` once read (without them, rendered
+        here when written)."""
         news = self.store.published_since(self.now - NEWS_WINDOW, NEWS_LIMIT)
         digest = hashlib.sha256(self.config.encode())
         for record_id, content_hash in news:
@@ -686,41 +864,42 @@ class Run:
             self.out_dir, NEWS_SITEMAP
         ):
             articles = [row.article() for row in self.store.entry_rows([rid for rid, _ in news])]
-            self._write(NEWS_SITEMAP, render_news_sitemap(self.site, articles), result)
-            self.store.set_meta("news-sitemap", fingerprint)
-        if (
+            found.news = (render_news_sitemap(self.site, articles), fingerprint)
+        yield
+        if not (
             self.store.dirty_keys()
             or self.store.get_meta("sitemaps") != self.config
             or not _exists(self.out_dir, SITEMAP)
         ):
-            self._publish_sitemap_pages(result)
-            self.store.set_meta("sitemaps", self.config)
+            return
+        found.config = self.config
+        found.pages = []
+        for page in self._sitemap_pages():
+            if page.lines is not None:
+                found.rendered.append(_sitemap_result(workers, page.lines))
+                page = dataclasses.replace(page, lines=[])  # (not kept here: handed on)
+            found.pages.append(page)
+            yield
 
-    def _publish_sitemap_pages(self, result: PublishResult) -> None:
-        """The sitemap pages whose slots (ids, hashes, standing) changed or whose file is
-        gone, then the index of them all, then the pages past the end taken away."""
-        pages, slots = self._sitemap_history()
-        for start in range(0, len(slots), SITEMAP_PAGE_SIZE):
+    def _sitemap_pages(self) -> Iterator[_SitemapPage]:
+        """Every sitemap page, in order: those whose slots (ids, hashes, standing) changed
+        or whose file is gone with their lines (read as it is reached), the others as
+        written."""
+        kept, slots = self._sitemap_history()
+        for relpath, modified in kept:
+            yield _SitemapPage(relpath, "", modified)
+        for number, start in enumerate(range(0, len(slots), SITEMAP_PAGE_SIZE), len(kept) + 1):
             chunk = slots[start : start + SITEMAP_PAGE_SIZE]
-            relpath = sitemap_relpath(len(pages) + 1)
+            relpath = sitemap_relpath(number)
             text = "\n".join(f"{s.record_id} {s.content_hash} {s.live}" for s in chunk)
             fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
             saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
             if saved[0] == fingerprint and _exists(self.out_dir, relpath):
-                pages.append((relpath, saved[1]))
+                yield _SitemapPage(relpath, fingerprint, saved[1])
                 continue
             dates = self.store.page_dates([s.record_id for s in chunk if s.live])
-            self._write(relpath, render_sitemap(dates), result)
             modified = newest(when for _, when in dates)
-            self.store.set_meta(f"sitemap:{relpath}", f"{fingerprint} {modified}")
-            pages.append((relpath, modified))
-        self._write(SITEMAP, render_sitemap_index(self.site, pages), result)
-        # Only once the index no longer names them (a run killed between leaves no link
-        # to a missing page).
-        for path in sorted(self.out_dir.glob("sitemap-*.xml")):
-            number = sitemap_number(path.name)
-            if number is not None and number > len(pages):
-                self._remove(path.name, result)
+            yield _SitemapPage(relpath, fingerprint, modified, dates)
 
     def _sitemap_history(self) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
         """The sitemap pages (path, newest date) known unchanged, and the slots of the main
@@ -827,20 +1006,27 @@ class Run:
 
 def _one_ahead(
     parallel: bool,
-    batches: Iterable[Batch],
+    batches: Sequence[Batch],
     hand: Callable[[Batch], Handed],
     take: Callable[[Handed], None],
     needs: Callable[[Batch], bool] = lambda batch: False,
+    last: Callable[[], None] = lambda: None,
 ) -> None:
     """Each batch handed to the workers (``hand``), then its results taken (``take``):
     with workers (``parallel``), the next batch is handed before the results of the one
     before are taken, so they render it while this process writes, unless it ``needs``
-    them (it shows entries the one before renders: taken first, they are kept for it)."""
+    them (it shows entries the one before renders: taken first, they are kept for it).
+    ``last`` is called once every batch is handed, before the results of the last two are
+    taken (the workers render them meanwhile)."""
     pending: deque[Handed] = deque()
-    for batch in batches:
+    if not batches:
+        last()
+    for index, batch in enumerate(batches):
         if pending and needs(batch):
             take(pending.popleft())
         pending.append(hand(batch))
+        if index == len(batches) - 1:
+            last()
         while len(pending) > (1 if parallel else 0):
             take(pending.popleft())
     while pending:
@@ -904,6 +1090,19 @@ def _needs_batch_before(shown: Sequence[Sequence[str]], size: int) -> Callable[[
         if any(first[record_id] == index // size - 1 for record_id in record_ids)
     }
     return starts.__contains__
+
+
+def _sitemap_result(
+    workers: Workers | None, lines: Sequence[tuple[str, str]]
+) -> Callable[[], tuple[bytes, bytes | None]]:
+    """A sitemap page of ``lines`` and its ``.gz``, when asked: rendered by ``workers``
+    (handed to them now), or, without them, here when asked (its ``.gz`` made when it is
+    written)."""
+    if workers is not None:
+        return workers.render_sitemap(lines)
+    from ..sitemaps import render_sitemap  # (the cron fast path: no workers, nor their module)
+
+    return lambda: (render_sitemap(lines), None)
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:

