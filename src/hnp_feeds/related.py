@@ -37,7 +37,7 @@ import sqlite3
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,9 @@ from .related_text import article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
-    from .related_pass import Hashed, Snapshot
+    from concurrent.futures import Future
+
+    from .related_pass import Hashed, Reader, Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -187,8 +189,8 @@ def _entries(
     articles: Sequence[Entry], known: Hashed | None = None
 ) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's.  Many by numpy's one pass, a few in plain Python.  ``known``: the
-    terms a bulk met before, more added."""
+    are article n's, in the order of the ids.  Many by numpy's one pass, a few in plain
+    Python.  ``known``: the terms a bulk met before, more added."""
     if len(articles) > FEW_ARTICLES:
         from .related_pass import Hashed, hashed
 
@@ -197,8 +199,8 @@ def _entries(
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
     for article in articles:
-        for name, weight in article_terms(article):
-            terms.append(term_hash(name))
+        for term, weight in sorted((term_hash(n), w) for n, w in article_terms(article)):
+            terms.append(term)
             weights.append(weight)
         bounds.append(len(terms))
     return bounds, terms, weights
@@ -302,8 +304,10 @@ class RelatedIndex:
         # Postings not yet written (inside ``bulk``), and the rowids of their articles.
         self._pending: list[_Postings] | None = None
         self._pending_rows: set[int] = set()
-        # Inside ``bulk`` (of many): the terms it met, each hashed once.
-        self._hashes: Hashed | None = None
+        # Inside ``bulk`` (of many): its text model (the terms it met, each hashed once; a
+        # large add read in worker processes), and the adds read there, not yet written.
+        self._reader: Reader | None = None
+        self._reading: list[tuple[list[Entry], list[Future[Any]] | None]] = []
         # A bulk into an empty index: what it indexed (``DocRow``), for the snapshot its
         # last write makes from memory (None: not such a bulk, or no longer).
         self._fresh: list[DocRow] | None = None
@@ -327,25 +331,37 @@ class RelatedIndex:
                 given[article.id] = article
             else:
                 given[article.id] = Entry.of(article) if _candidate(article) else None
-        if self._pending is not None and self._hashes is None and len(given) > FEW_ARTICLES:
-            from .related_pass import Hashed
+        if self._pending is not None and self._reader is None and len(given) > FEW_ARTICLES:
+            from .related_pass import Reader
 
-            self._hashes = Hashed()
+            self._reader = Reader()
+        candidates = [doc for doc in given.values() if doc is not None]
+        reading = self._reader.submit(candidates) if self._reader is not None else None
         with _transaction(self.conn):
+            self._drain()  # the adds before, read meanwhile, written first
             rows = self._rows_of(list(given))
             if self._pending_rows.intersection(rows):
                 self._fresh = None
                 self._flush()  # indexed in this bulk before: its postings are written first
             self._remove_rows(rows)
-            candidates = [doc for doc in given.values() if doc is not None]
-            if candidates:
-                self._insert(candidates, *_entries(candidates, self._hashes))
+            if reading is not None:  # written at the next add (or the bulk's end)
+                self._reading.append((candidates, reading))
+            elif candidates:
+                known = self._reader.known if self._reader is not None else None
+                self._insert(candidates, *_entries(candidates, known))
         return len(given)
+
+    def _drain(self) -> None:
+        """Write the adds read in the workers (in the order given)."""
+        while self._reading and self._reader is not None:
+            candidates, reading = self._reading.pop(0)
+            self._insert(candidates, *self._reader.result(candidates, reading))
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop articles from the index (deleted, retracted, withheld, not yet due)."""
         self._snapshot = self._fresh = None
         with _transaction(self.conn):
+            self._drain()
             self._remove_rows(self._rows_of(list(ids)))
 
     def _rows_of(self, ids: list[str]) -> list[int]:
@@ -408,13 +424,21 @@ class RelatedIndex:
         self._fresh = [] if empty else None
         try:
             yield
-            self._hashes = None  # let go before the postings are grouped
+            with _transaction(self.conn):
+                self._drain()
+            self._close_reader()  # its workers and terms let go before the postings are grouped
             self._flush(self._fresh)
         finally:
+            self._close_reader()
             self._pending = None
-            self._hashes = None
             self._pending_rows = set()
             self._fresh = None
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+        self._reading = []
 
     def _flush(self, fresh: list[DocRow] | None = None) -> None:
         if self._pending:
@@ -445,6 +469,7 @@ class RelatedIndex:
         articles' rows: the snapshot is made from memory too."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
         postings = None
+        made: Callable[[], Snapshot] | None = None
         # Into an empty index, the terms of one article are kept by buckets.
         empty = not any(
             self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
@@ -460,6 +485,8 @@ class RelatedIndex:
             # (``add`` and ``_flush`` pass arrays of their own, not used after).
             for entries in (entry_docs, entry_terms, entry_weights):
                 del entries[:]
+            if fresh is not None:  # (on a thread, while the postings are written)
+                made = postings.snapshot_meanwhile(fresh)
             all_groups = postings.groups(parts, lone=not empty)
             buckets = postings.buckets(_RARE_SHIFT) if empty else []
         else:
@@ -504,8 +531,8 @@ class RelatedIndex:
         self.conn.executemany(
             "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", buckets
         )
-        if postings is not None and fresh is not None:
-            self._snapshot = postings.snapshot(fresh)
+        if made is not None:
+            self._snapshot = made()
 
     def _rare(self, term_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """The one posting (docs, weights blobs) of those of these terms kept in a bucket

@@ -16,19 +16,22 @@ from __future__ import annotations
 import math
 import sqlite3
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from . import related
+from . import forking, related
+from .forking import can_fork, default_processes
 from .model import Link
-from .related_text import Vectors, Vocabulary, names_of, term_hashes, vectors
+from .related_text import Text, Vectors, Vocabulary, names_of, term_hashes, vectors
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .related import Bucket, DocRow, Entry, Group, RelatedIndex, _Query
 
 _ID = np.dtype("<i8")
@@ -62,17 +65,23 @@ class Hashed:
 
 
 def hashed(
-    articles: Sequence[Entry], known: Hashed, batch: int = 5000
+    articles: Sequence[Text], known: Hashed, batch: int = 5000
 ) -> tuple[list[int], array[int], array[float]]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small); ``known``: the terms met
+    a time (their text in one piece each: memory stays small), each article's in the
+    order of their ids (whatever the vocabulary met before); ``known``: the terms met
     before, more added."""
     rows, terms, weights = [], [], []
     for start in range(0, len(articles), batch):
         found = vectors(articles[start : start + batch], known.vocabulary)
+        ids = known.of(found)
+        by_id = np.argsort(ids)
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[by_id] = np.arange(len(ids))
+        order = np.argsort(found.rows * len(ids) + rank[found.cols])  # rows stay grouped
         rows.append(found.rows + start)
-        terms.append(known.of(found)[found.cols])
-        weights.append(found.weights)
+        terms.append(ids[found.cols[order]])
+        weights.append(found.weights[order])
         del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     return (
@@ -80,6 +89,85 @@ def hashed(
         related._unpack("q", np.concatenate(terms).astype(_ID).tobytes()),
         related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes()),
     )
+
+
+#: Worker processes a bulk's text model is read in, and the fewest articles one add must
+#: give before they are forked (a cron run's few never fork).
+PROCESSES = default_processes()
+FORK_AT = 2000
+
+_Read = tuple[list[int], "array[int]", "array[float]"]
+
+
+class Reader:
+    """The text model of a bulk's adds (``hashed``): a large add's articles read in
+    ``PROCESSES`` worker processes (each with a vocabulary of its own: an article's terms
+    and their order do not depend on it) while this one writes what came before;
+    collected in the order given.  A worker that fails leaves its articles to this
+    process."""
+
+    def __init__(self) -> None:
+        self.known = Hashed()  # what is read here
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, articles: Sequence[Entry]) -> list[Future[_Read]] | None:
+        """Start reading ``articles`` in the workers (None: too few, or no workers)."""
+        if len(articles) < FORK_AT or PROCESSES < 2 or not can_fork():
+            return None
+        if self._pool is None:
+            self._pool = forking.pool(PROCESSES)
+        from concurrent.futures.process import BrokenProcessPool
+
+        texts = [(a.title, a.summary, a.tags) for a in articles]
+        size = -(-len(texts) // PROCESSES)
+        try:
+            return [
+                self._pool.submit(_read, texts[start : start + size])
+                for start in range(0, len(texts), size)
+            ]
+        except BrokenProcessPool:
+            return None
+
+    def result(self, articles: Sequence[Entry], reading: list[Future[_Read]] | None) -> _Read:
+        """The terms of ``articles`` as ``hashed`` gives them, from the workers' ``reading``
+        (or read here)."""
+        if reading is not None:
+            try:
+                parts = [future.result() for future in reading]
+            except Exception:  # noqa: BLE001 - a worker died, or could not answer: read here
+                parts = None
+            if parts is not None:
+                bounds = [0]
+                terms: array[int] = array("q")
+                weights: array[float] = array("f")
+                for part_bounds, part_terms, part_weights in parts:
+                    bounds += [len(terms) + b for b in part_bounds[1:]]
+                    terms.extend(part_terms)
+                    weights.extend(part_weights)
+                return bounds, terms, weights
+        return hashed(articles, self.known)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class _Text(NamedTuple):
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+
+
+#: In a worker: the terms it has met (its own vocabulary, made at its first batch).
+_KNOWN: list[Hashed] = []
+
+
+def _read(texts: list[tuple[str, str, tuple[str, ...]]]) -> _Read:
+    """In a worker: ``hashed`` of these articles' texts."""
+    if not _KNOWN:
+        _KNOWN.append(Hashed())
+    return hashed([_Text(*text) for text in texts], _KNOWN[0])
 
 
 @dataclass
@@ -154,6 +242,21 @@ class Postings:
             for b, s, e in zip(bucket[cuts].tolist(), bounds[:-1], bounds[1:], strict=True)
         ]
 
+    def snapshot_meanwhile(self, rows: list[DocRow]) -> Callable[[], Snapshot]:
+        """``snapshot`` of ``rows`` and its segments, made on a thread of its own (numpy's
+        and scipy's loops let go of the GIL) while the caller writes the postings: the
+        function returned waits for it."""
+        if THREADS < 2:
+            made = self.snapshot(rows)
+            made.segments()
+            return lambda: made
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1)
+        future = pool.submit(lambda: self.snapshot(rows).with_segments())
+        pool.shutdown(wait=False)  # its thread ends once the snapshot is made
+        return future.result
+
     def snapshot(self, rows: list[DocRow]) -> Snapshot:
         """The snapshot of an index that holds these postings only, of articles ``rows``
         (what ``Snapshot.load`` reads from it), in the order of the entries."""
@@ -185,7 +288,10 @@ def score_all(
 ) -> dict[str, list[Link]]:
     """Score many articles against the whole index in one pass of sparse products:
     oldest first, the queries of one segment of the snapshot at a time, each block
-    against the segments of its time window only (``Snapshot.segments``)."""
+    against the segments of its time window only (``Snapshot.segments``); the blocks on
+    ``THREADS`` threads (scipy's and numpy's loops let go of the GIL), their links
+    gathered in the blocks' order.  Each query's links are its own row's work alone (its
+    sums, its window, its order): the same for any cut into blocks, any thread count."""
     position = corpus.position
     indexed = sorted(
         (q for q in queries if q.article.id in position), key=lambda q: position[q.article.id]
@@ -194,56 +300,100 @@ def score_all(
     if not indexed:
         return found
     rows = np.array([position[q.article.id] for q in indexed], dtype=np.int64)
-    segments = corpus.segments()
-    query_matrix = _telling(corpus.matrix[rows], corpus.df, corpus.idf2, corpus.ceiling)
-    query_matrix = sparse.csr_matrix(  # in the segments' columns: the telling terms only
-        (query_matrix.data, segments.column[query_matrix.indices], query_matrix.indptr),
-        shape=(len(rows), segments.terms),
+    pass_ = _Pass(
+        corpus,
+        corpus.segments(),
+        rows,
+        np.array([q.published for q in indexed], dtype=np.float64),
+        np.array([q.wanted for q in indexed], dtype=np.int64),
+        math.inf if index.window_days is None else index.window_days * 86400,
     )
-    published = np.array([q.published for q in indexed], dtype=np.float64)
-    window = math.inf if index.window_days is None else index.window_days * 86400
+    blocks = pass_.blocks(THREADS)
+    if THREADS < 2 or len(blocks) < 2:
+        done = [pass_.chosen(*block) for block in blocks]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(THREADS, len(blocks))) as pool:
+            done = list(pool.map(pass_.chosen, *zip(*blocks, strict=True)))
     links = corpus.links()
-    starts = segments.starts
-    start = 0
-    while start < len(indexed):
-        # The block: queries of one segment, no more pairs with a segment than _PAIRS.
-        segment = int(np.searchsorted(starts, rows[start], "right")) - 1
-        size = int(starts[segment + 1] - starts[segment])
-        end = min(
-            int(np.searchsorted(rows, starts[segment + 1], "left")),
-            start + related._BLOCK,
-            start + max(1, related._PAIRS // size),
+    for (start, _), (queried, chosen, bounds) in zip(blocks, done, strict=True):
+        for q_index, low, high in zip(queried, bounds[:-1], bounds[1:], strict=True):
+            found[indexed[start + q_index].article.id] = [links[c] for c in chosen[low:high]]
+    return found
+
+
+#: Threads the blocks of a pass are scored on (one per CPU, at most 4).
+THREADS = default_processes()
+
+
+@dataclass
+class _Pass:
+    """What the blocks of one ``score_all`` share (read only: each block's work is its
+    own, on any thread)."""
+
+    corpus: Snapshot
+    segments: Segments
+    rows: npt.NDArray[np.int64]  # each query's row in the snapshot, ascending
+    published: npt.NDArray[np.float64]
+    wanted: npt.NDArray[np.int64]
+    window: float
+
+    def blocks(self, threads: int) -> list[tuple[int, int]]:
+        """The queries cut in blocks (start, end): those of one segment, no more pairs
+        with a segment than ``related._PAIRS``, at most ``related._BLOCK`` (with several
+        threads, a segment's queries in as many blocks at least)."""
+        starts, rows = self.segments.starts, self.rows
+        blocks = []
+        start = 0
+        while start < len(rows):
+            segment = int(np.searchsorted(starts, rows[start], "right")) - 1
+            size = int(starts[segment + 1] - starts[segment])
+            stop = int(np.searchsorted(rows, starts[segment + 1], "left"))
+            most = min(related._BLOCK, max(1, related._PAIRS // size))
+            if threads > 1:
+                most = min(most, max(64, -(-(stop - start) // threads)))
+            end = min(stop, start + most)
+            blocks.append((start, end))
+            start = end
+        return blocks
+
+    def chosen(self, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
+        """The links of the queries ``start:end``: those given some (their indexes in the
+        block), the rows of all they are given, in order, and where each one's begin
+        (and the last one's end)."""
+        corpus, segments, rows = self.corpus, self.segments, self.rows[start:end]
+        published = self.published[start:end]
+        block = _telling(corpus.matrix[rows], corpus.df, corpus.idf2, corpus.ceiling)
+        block = sparse.csr_matrix(  # in the segments' columns: the telling terms only
+            (block.data, segments.column[block.indices], block.indptr),
+            shape=(len(rows), segments.terms),
         )
-        qrow, col, raw = _hopeful(
-            query_matrix[start:end], segments, published[start:end], corpus.published, window
-        )
-        qpub, dpub = published[start:end][qrow], corpus.published[col]
-        qcat = corpus.category[rows[start:end]][qrow]
+        qrow, col, raw = _hopeful(block, segments, published, corpus.published, self.window)
+        qpub, dpub = published[qrow], corpus.published[col]
+        qcat = corpus.category[rows][qrow]
         boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), related.CATEGORY_BOOST, 1.0)
         score = np.round(raw * boost, 9)  # as related.rounded
         keep = (
             (score >= related.THRESHOLD)
-            & (col != rows[start:end][qrow])
+            & (col != rows[qrow])
             & (dpub <= qpub)
-            & (dpub >= qpub - window)
+            & (dpub >= qpub - self.window)
         )
         qrow, col, score, dpub = qrow[keep], col[keep], score[keep], dpub[keep]
         order = np.lexsort((corpus.id_rank[col], -dpub, -score, qrow))
         qrow, col = qrow[order], col[order]
         if not len(qrow):
-            start = end
-            continue
+            return [], [], [0]
+        # Each query's first ``wanted`` of its candidates, in order.
         cuts = np.flatnonzero(np.r_[True, qrow[1:] != qrow[:-1]])
-        chosen = col.tolist()
-        for q_index, low, high in zip(
-            qrow[cuts].tolist(), cuts.tolist(), np.r_[cuts[1:], len(qrow)].tolist(), strict=True
-        ):
-            query = indexed[start + q_index]
-            found[query.article.id] = [
-                links[c] for c in chosen[low : min(high, low + query.wanted)]
-            ]
-        start = end
-    return found
+        queried = qrow[cuts]
+        ends = np.minimum(np.r_[cuts[1:], len(qrow)], cuts + self.wanted[start:end][queried])
+        counts = ends - cuts
+        firsts = np.cumsum(counts) - counts  # where each one's begin among the chosen
+        chosen = col[np.arange(int(counts.sum())) + np.repeat(cuts - firsts, counts)]
+        bounds = np.r_[0, np.cumsum(counts)]
+        return queried.tolist(), chosen.tolist(), bounds.tolist()
 
 
 def _hopeful(
@@ -366,6 +516,10 @@ class Snapshot:
         if self._segments is None:
             self._segments = Segments.of(self)
         return self._segments
+
+    def with_segments(self) -> Snapshot:
+        self.segments()
+        return self
 
     def links(self) -> list[Link]:
         """Each article's link, by row (made once, on first use)."""
