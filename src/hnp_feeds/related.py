@@ -49,7 +49,7 @@ from .sql import select_in
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from .related_pass import Hashed, Reader, Snapshot
+    from .related_pass import Hashed, Ranked, Reader, Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -125,8 +125,9 @@ _ID = "q"  # rowids and term ids: little-endian int64 in the blobs
 _WEIGHT = "f"  # float32
 _LITTLE = sys.byteorder == "little"
 
-#: Postings entries: the article (rowid) of each, its term id and its weight.
-_Postings = tuple["array[int]", "array[int]", "array[float]"]
+#: Postings entries: the article (rowid) of each, its term id and its weight (and the terms
+#: as ranks, from numpy's one pass).
+_Postings = tuple["array[int]", "array[int]", "array[float]", "Ranked | None"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
 #: Terms of one article each as kept: (bucket, term ids blob, docs blob, weights blob).
@@ -187,10 +188,11 @@ def _ceiling(docs: int) -> int:
 
 def _entries(
     articles: Sequence[Entry], known: Hashed | None = None
-) -> tuple[list[int], array[int], array[float]]:
+) -> tuple[list[int], array[int], array[float], Ranked | None]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's, in the order of the ids.  Many by numpy's one pass, a few in plain
-    Python.  ``known``: the terms a bulk met before, more added."""
+    are article n's, in the order of the ids (and, by numpy's one pass, as ranks).  Many
+    by numpy's one pass, a few in plain Python.  ``known``: the terms a bulk met before,
+    more added."""
     if len(articles) > FEW_ARTICLES:
         from .related_pass import Hashed, hashed
 
@@ -203,7 +205,7 @@ def _entries(
             terms.append(term)
             weights.append(weight)
         bounds.append(len(terms))
-    return bounds, terms, weights
+    return bounds, terms, weights, None
 
 
 def _grouped(
@@ -374,9 +376,10 @@ class RelatedIndex:
         bounds: list[int],
         term_ids: array[int],
         entry_weights: array[float],
+        ranked: Ranked | None = None,
     ) -> None:
         """Index these articles: entries ``bounds[n]:bounds[n + 1]`` (``term_ids``,
-        ``entry_weights``) are ``articles[n]``'s terms."""
+        ``entry_weights``; ``ranked``, the terms as ranks) are ``articles[n]``'s terms."""
         if not len(term_ids):
             return  # nothing to say, none of them: no candidate
         said = [n for n in range(len(articles)) if bounds[n] < bounds[n + 1]]
@@ -409,7 +412,7 @@ class RelatedIndex:
         if self._pending is None:
             self._write_postings(docs, term_ids, entry_weights)
         else:
-            self._pending.append((docs, term_ids, entry_weights))
+            self._pending.append((docs, term_ids, entry_weights, ranked))
             self._pending_rows.update(rowids)
             if self._fresh is not None:
                 self._fresh += [row[:6] for row in doc_rows]
@@ -445,15 +448,20 @@ class RelatedIndex:
             docs: array[int] = array(_ID)
             terms: array[int] = array(_ID)
             weights: array[float] = array(_WEIGHT)
+            ranks: list[Ranked] | None = []
             pending, self._pending = self._pending[::-1], []
             while pending:  # each part let go once copied: never all of them twice
-                more_docs, more_terms, more_weights = pending.pop()
+                more_docs, more_terms, more_weights, ranked = pending.pop()
                 docs.extend(more_docs)
                 terms.extend(more_terms)
                 weights.extend(more_weights)
-            del more_docs, more_terms, more_weights
+                if ranks is not None and ranked is not None:
+                    ranks.append(ranked)
+                else:
+                    ranks = None  # a part of a few: grouped by sorting the ids
+            del more_docs, more_terms, more_weights, ranked
             self._pending_rows.clear()
-            self._write_postings(docs, terms, weights, fresh)
+            self._write_postings(docs, terms, weights, fresh, ranks)
 
     def _write_postings(
         self,
@@ -461,12 +469,14 @@ class RelatedIndex:
         entry_terms: array[int],
         entry_weights: array[float],
         fresh: list[DocRow] | None = None,
+        ranks: list[Ranked] | None = None,
     ) -> None:
         """Entry k: the article of rowid ``entry_docs[k]`` has term ``entry_terms[k]`` with
         weight ``entry_weights[k]``; each term's postings in the entries' order.  Many
         entries are written by parts (terms of one range of ids at a time), grouped by
         numpy; a few in plain Python.  ``fresh``: these are all the index holds, those
-        articles' rows: the snapshot is made from memory too."""
+        articles' rows: the snapshot is made from memory too.  ``ranks``: the entries'
+        terms as ranks, part after part (``related_pass.hashed``)."""
         parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
         postings = None
         made: Callable[[], Snapshot] | None = None
@@ -478,9 +488,11 @@ class RelatedIndex:
         if fresh is not None and len(fresh) <= FEW_ARTICLES:
             fresh = None  # scored from the postings: no snapshot
         if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
-            from .related_pass import Postings
+            from .related_pass import Postings, joined
 
-            postings = Postings.of(entry_docs, entry_terms, entry_weights)
+            ranked = joined(ranks) if ranks else None
+            postings = Postings.of(entry_docs, entry_terms, entry_weights, ranked)
+            del ranked, ranks
             # The entries are in ``postings`` now: let go before its snapshot is made
             # (``add`` and ``_flush`` pass arrays of their own, not used after).
             for entries in (entry_docs, entry_terms, entry_weights):

@@ -64,31 +64,49 @@ class Hashed:
         return self.ids[np.searchsorted(self.keys, found.keys)]
 
 
+#: Terms as ranks: the sorted ids of some articles' terms, and each entry's rank among them.
+Ranked = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]
+
+
 def hashed(
     articles: Sequence[Text], known: Hashed, batch: int = 5000
-) -> tuple[list[int], array[int], array[float]]:
+) -> tuple[list[int], array[int], array[float], Ranked]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
     a time (their text in one piece each: memory stays small), each article's in the
-    order of their ids (whatever the vocabulary met before); ``known``: the terms met
-    before, more added."""
-    rows, terms, weights = [], [], []
+    order of their ids (whatever the vocabulary met before), and as ranks (what the
+    postings are grouped by, ``Postings.of``); ``known``: the terms met before, more
+    added."""
+    rows, parts, weights = [], [], []
     for start in range(0, len(articles), batch):
         found = vectors(articles[start : start + batch], known.vocabulary)
         ids = known.of(found)
         by_id = np.argsort(ids)
-        rank = np.empty(len(ids), dtype=np.int64)
-        rank[by_id] = np.arange(len(ids))
-        order = np.argsort(found.rows * len(ids) + rank[found.cols])  # rows stay grouped
+        rank = np.empty(len(ids), dtype=np.int32)
+        rank[by_id] = np.arange(len(ids), dtype=np.int32)
+        ranks = rank[found.cols]
+        order = np.argsort(found.rows * len(ids) + ranks)  # the rows stay grouped
         rows.append(found.rows + start)
-        terms.append(ids[found.cols[order]])
+        parts.append((ids[by_id], ranks[order]))
         weights.append(found.weights[order])
         del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
+    ranked = joined(parts)
     return (
         bounds.tolist(),
-        related._unpack("q", np.concatenate(terms).astype(_ID).tobytes()),
+        related._unpack("q", ranked[0][ranked[1]].astype(_ID).tobytes()),
         related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes()),
+        ranked,
     )
+
+
+def joined(parts: Sequence[Ranked]) -> Ranked:
+    """The terms of entries of several parts, one after the other, as ranks among all."""
+    if len(parts) == 1:
+        return parts[0]
+    ids, where = np.unique(np.concatenate([ids for ids, _ in parts]), return_inverse=True)
+    offsets = np.cumsum([0] + [len(ids) for ids, _ in parts])
+    ranks = [where[offset + part] for (_, part), offset in zip(parts, offsets, strict=False)]
+    return ids, np.concatenate(ranks).astype(np.int32)
 
 
 #: Worker processes a bulk's text model is read in, and the fewest articles one add must
@@ -96,7 +114,9 @@ def hashed(
 PROCESSES = default_processes()
 FORK_AT = 2000
 
-_Read = tuple[list[int], "array[int]", "array[float]"]
+_Read = tuple[list[int], "array[int]", "array[float]", Ranked]
+#: What a worker sends back: bounds, the ranks (the ids are the parent's to make), weights.
+_Sent = tuple[list[int], Ranked, "array[float]"]
 
 
 class Reader:
@@ -110,7 +130,7 @@ class Reader:
         self.known = Hashed()  # what is read here
         self._pool: ProcessPoolExecutor | None = None
 
-    def submit(self, articles: Sequence[Entry]) -> list[Future[_Read]] | None:
+    def submit(self, articles: Sequence[Entry]) -> list[Future[_Sent]] | None:
         """Start reading ``articles`` in the workers (None: too few, or no workers)."""
         if len(articles) < FORK_AT or PROCESSES < 2 or not can_fork():
             return None
@@ -128,7 +148,7 @@ class Reader:
         except BrokenProcessPool:
             return None
 
-    def result(self, articles: Sequence[Entry], reading: list[Future[_Read]] | None) -> _Read:
+    def result(self, articles: Sequence[Entry], reading: list[Future[_Sent]] | None) -> _Read:
         """The terms of ``articles`` as ``hashed`` gives them, from the workers' ``reading``
         (or read here)."""
         if reading is not None:
@@ -138,13 +158,13 @@ class Reader:
                 parts = None
             if parts is not None:
                 bounds = [0]
-                terms: array[int] = array("q")
                 weights: array[float] = array("f")
-                for part_bounds, part_terms, part_weights in parts:
-                    bounds += [len(terms) + b for b in part_bounds[1:]]
-                    terms.extend(part_terms)
+                for part_bounds, _, part_weights in parts:
+                    bounds += [bounds[-1] + b for b in part_bounds[1:]]
                     weights.extend(part_weights)
-                return bounds, terms, weights
+                ranked = joined([part for _, part, _ in parts])
+                terms = related._unpack("q", ranked[0][ranked[1]].astype(_ID).tobytes())
+                return bounds, terms, weights, ranked
         return hashed(articles, self.known)
 
     def close(self) -> None:
@@ -163,11 +183,12 @@ class _Text(NamedTuple):
 _KNOWN: list[Hashed] = []
 
 
-def _read(texts: list[tuple[str, str, tuple[str, ...]]]) -> _Read:
+def _read(texts: list[tuple[str, str, tuple[str, ...]]]) -> _Sent:
     """In a worker: ``hashed`` of these articles' texts."""
     if not _KNOWN:
         _KNOWN.append(Hashed())
-    return hashed([_Text(*text) for text in texts], _KNOWN[0])
+    bounds, _, weights, ranked = hashed([_Text(*text) for text in texts], _KNOWN[0])
+    return bounds, ranked, weights
 
 
 @dataclass
@@ -184,8 +205,16 @@ class Postings:
 
     @classmethod
     def of(
-        cls, entry_docs: array[int], entry_terms: array[int], entry_weights: array[float]
+        cls,
+        entry_docs: array[int],
+        entry_terms: array[int],
+        entry_weights: array[float],
+        ranked: Ranked | None = None,
     ) -> Postings:
+        """``ranked``: the entries' terms as ranks (``hashed``): grouped by one pass of
+        counts, not sorted."""
+        if ranked is not None:
+            return cls._counted(entry_docs, entry_weights, ranked)
         # Each sorted copy made once its unsorted temporary is gone (a first fill holds
         # millions of entries: never all of them in every form at once).
         terms = np.asarray(entry_terms, dtype=np.int64)
@@ -202,6 +231,32 @@ class Postings:
             np.asarray(entry_weights, dtype=np.float32)[order],
             term_ids,
             starts,
+        )
+
+    @classmethod
+    def _counted(
+        cls, entry_docs: array[int], entry_weights: array[float], ranked: Ranked
+    ) -> Postings:
+        """The entries (grouped by article, each one's terms once) as a matrix of articles
+        × the ranks of their terms, transposed: scipy's conversion counts the entries of
+        each term and places them in the articles' order (what a stable sort by term
+        gives)."""
+        term_ids, ranks = ranked
+        docs = np.asarray(entry_docs, dtype=np.int64)
+        firsts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
+        by_article = sparse.csr_matrix(
+            (np.asarray(entry_weights, dtype=np.float32), ranks, np.r_[firsts, len(docs)]),
+            shape=(len(firsts), len(term_ids)),
+        )
+        by_term = by_article.tocsc()
+        del by_article
+        ordinals = by_term.indices.astype(np.int32)
+        return cls(
+            docs[firsts][ordinals],
+            ordinals,
+            by_term.data,
+            term_ids,
+            by_term.indptr.astype(np.int64),
         )
 
     def groups(self, parts: int, lone: bool = True) -> Iterator[list[Group]]:
