@@ -84,7 +84,7 @@ def hashed(
         rank = np.empty(len(ids), dtype=np.int32)
         rank[by_id] = np.arange(len(ids), dtype=np.int32)
         ranks = rank[found.cols]
-        order = np.argsort(found.rows * len(ids) + ranks)  # the rows stay grouped
+        order = _order(found.rows * len(ids) + ranks)  # the rows stay grouped
         rows.append(found.rows + start)
         parts.append((ids[by_id], ranks[order]))
         weights.append(found.weights[order])
@@ -97,6 +97,17 @@ def hashed(
         related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes()),
         ranked,
     )
+
+
+def _order(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.argsort`` of distinct non-negative keys: each key and its place sorted as one
+    number when both fit (a sort of values, not of indexes: about twice as fast)."""
+    bits = max(len(keys) - 1, 1).bit_length()
+    if not len(keys) or int(keys.max()) >= 1 << (62 - bits):
+        return np.argsort(keys)
+    packed = (keys << bits) | np.arange(len(keys), dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << bits) - 1)
 
 
 def joined(parts: Sequence[Ranked]) -> Ranked:
