@@ -427,8 +427,9 @@ class RelatedIndex:
         self._fresh = [] if empty else None
         try:
             yield
-            with _transaction(self.conn):
-                self._drain()
+            if self._reading:
+                with _transaction(self.conn):
+                    self._drain()
             self._close_reader()  # its workers and terms let go before the postings are grouped
             self._flush(self._fresh)
         finally:
