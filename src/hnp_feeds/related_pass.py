@@ -411,17 +411,16 @@ class _Pass:
         threads, a segment's queries in as many blocks at least)."""
         starts, rows = self.segments.starts, self.rows
         blocks = []
-        start = 0
-        while start < len(rows):
-            segment = int(np.searchsorted(starts, rows[start], "right")) - 1
+        first = 0
+        while first < len(rows):  # the queries of one segment: first .. stop
+            segment = int(np.searchsorted(starts, rows[first], "right")) - 1
             size = int(starts[segment + 1] - starts[segment])
             stop = int(np.searchsorted(rows, starts[segment + 1], "left"))
             most = min(related._BLOCK, max(1, related._PAIRS // size))
             if threads > 1:
-                most = min(most, max(64, -(-(stop - start) // threads)))
-            end = min(stop, start + most)
-            blocks.append((start, end))
-            start = end
+                most = min(most, max(64, -(-(stop - first) // threads)))
+            blocks += [(start, min(stop, start + most)) for start in range(first, stop, most)]
+            first = stop
         return blocks
 
     def chosen(self, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
