@@ -70,19 +70,22 @@ def test_each_articles_terms_are_kept_in_the_order_of_their_ids(
 ) -> None:
     monkeypatch.setattr(related, "FEW_ARTICLES", 40)
     portal = generate(200, seed=9)
-    by_batch = []
-    for batch in (200, 70, 30):  # the numpy pass (one vocabulary, or several), plain Python
+    found = []
+    # Adds of the numpy pass (one vocabulary, or several), of plain Python, of both.
+    for sizes in ([200], [70, 70, 60], [30] * 7, [100, 30, 70]):
         index = RelatedIndex(sqlite3.connect(":memory:"))
         with index.bulk():
-            for start in range(0, len(portal.articles), batch):
-                index.add(portal.articles[start : start + batch])
-        docs = sorted(index.conn.execute("SELECT article_id, terms, weights FROM related_docs"))
-        for _, terms, _ in docs:
+            start = 0
+            for size in sizes:
+                index.add(portal.articles[start : start + size])
+                start += size
+        for _, _, _, _, _, _, terms, _ in index.conn.execute("SELECT * FROM related_docs"):
             ids = [int.from_bytes(terms[n : n + 8], "little", signed=True)
                    for n in range(0, len(terms), 8)]  # fmt: skip
             assert ids == sorted(ids)
-        by_batch.append(docs)
-    assert by_batch[0] == by_batch[1] == by_batch[2]
+        found.append({table: sorted(index.conn.execute(f"SELECT * FROM {table}"))
+                      for table in _TABLES})  # fmt: skip
+    assert found[0] == found[1] == found[2] == found[3]
 
 
 def _dies(texts: list[tuple[str, str, tuple[str, ...]]]) -> None:

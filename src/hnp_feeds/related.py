@@ -125,9 +125,9 @@ _ID = "q"  # rowids and term ids: little-endian int64 in the blobs
 _WEIGHT = "f"  # float32
 _LITTLE = sys.byteorder == "little"
 
-#: Postings entries: the article (rowid) of each, its term id and its weight (and the terms
-#: as ranks, from numpy's one pass).
-_Postings = tuple["array[int]", "array[int]", "array[float]", "Ranked | None"]
+#: Postings entries: the article (rowid) of each, its term id and its weight (or, from
+#: numpy's one pass, None and the terms as ranks).
+_Postings = tuple["array[int]", "array[int] | None", "array[float]", "Ranked | None"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
 #: Terms of one article each as kept: (bucket, term ids blob, docs blob, weights blob).
@@ -206,6 +206,14 @@ def _entries(
             weights.append(weight)
         bounds.append(len(terms))
     return bounds, terms, weights, None
+
+
+def _terms_of(ranked: Ranked | None) -> array[int]:
+    """The term ids of entries given as ranks."""
+    from .related_pass import terms_of
+
+    assert ranked is not None  # (a part's terms are kept as ids or as ranks)
+    return terms_of(ranked)
 
 
 def _grouped(
@@ -412,7 +420,8 @@ class RelatedIndex:
         if self._pending is None:
             self._write_postings(docs, term_ids, entry_weights)
         else:
-            self._pending.append((docs, term_ids, entry_weights, ranked))
+            # (the terms as ranks only, when they are: half the memory of their ids)
+            self._pending.append((docs, None if ranked else term_ids, entry_weights, ranked))
             self._pending_rows.update(rowids)
             if self._fresh is not None:
                 self._fresh += [row[:6] for row in doc_rows]
@@ -449,17 +458,18 @@ class RelatedIndex:
             docs: array[int] = array(_ID)
             terms: array[int] = array(_ID)
             weights: array[float] = array(_WEIGHT)
-            ranks: list[Ranked] | None = []
+            # All parts' terms as ranks: grouped by counting; else (a part of a few) by
+            # sorting the ids.
+            ranks: list[Ranked] | None = [part[3] for part in self._pending if part[3]]
+            if len(ranks or ()) < len(self._pending):
+                ranks = None
             pending, self._pending = self._pending[::-1], []
             while pending:  # each part let go once copied: never all of them twice
                 more_docs, more_terms, more_weights, ranked = pending.pop()
                 docs.extend(more_docs)
-                terms.extend(more_terms)
                 weights.extend(more_weights)
-                if ranks is not None and ranked is not None:
-                    ranks.append(ranked)
-                else:
-                    ranks = None  # a part of a few: grouped by sorting the ids
+                if ranks is None:
+                    terms.extend(more_terms if more_terms is not None else _terms_of(ranked))
             del more_docs, more_terms, more_weights, ranked
             self._pending_rows.clear()
             self._write_postings(docs, terms, weights, fresh, ranks)
@@ -478,7 +488,7 @@ class RelatedIndex:
         numpy; a few in plain Python.  ``fresh``: these are all the index holds, those
         articles' rows: the snapshot is made from memory too.  ``ranks``: the entries'
         terms as ranks, part after part (``related_pass.hashed``)."""
-        parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
+        parts = _PARTS if len(entry_docs) > _PART_ENTRIES else 1
         postings = None
         made: Callable[[], Snapshot] | None = None
         # Into an empty index, the terms of one article are kept by buckets.
@@ -488,7 +498,7 @@ class RelatedIndex:
         )
         if fresh is not None and len(fresh) <= FEW_ARTICLES:
             fresh = None  # scored from the postings: no snapshot
-        if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
+        if ranks or len(entry_docs) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
             from .related_pass import Postings, joined
 
             ranked = joined(ranks) if ranks else None

@@ -91,12 +91,14 @@ def hashed(
         del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
     ranked = joined(parts)
-    return (
-        bounds.tolist(),
-        related._unpack("q", ranked[0][ranked[1]].astype(_ID).tobytes()),
-        related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes()),
-        ranked,
-    )
+    weighed = related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes())
+    return bounds.tolist(), terms_of(ranked), weighed, ranked
+
+
+def terms_of(ranked: Ranked) -> array[int]:
+    """The term id of each entry of ``ranked``."""
+    ids, ranks = ranked
+    return related._unpack("q", ids[ranks].astype(_ID).tobytes())
 
 
 def _order(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -116,8 +118,11 @@ def joined(parts: Sequence[Ranked]) -> Ranked:
         return parts[0]
     ids, where = np.unique(np.concatenate([ids for ids, _ in parts]), return_inverse=True)
     offsets = np.cumsum([0] + [len(ids) for ids, _ in parts])
-    ranks = [where[offset + part] for (_, part), offset in zip(parts, offsets, strict=False)]
-    return ids, np.concatenate(ranks).astype(np.int32)
+    ranks = [
+        where[offset + part].astype(np.int32)
+        for (_, part), offset in zip(parts, offsets, strict=False)
+    ]
+    return ids, np.concatenate(ranks)
 
 
 #: Worker processes a bulk's text model is read in, and the fewest articles one add must
@@ -174,8 +179,7 @@ class Reader:
                     bounds += [bounds[-1] + b for b in part_bounds[1:]]
                     weights.extend(part_weights)
                 ranked = joined([part for _, part, _ in parts])
-                terms = related._unpack("q", ranked[0][ranked[1]].astype(_ID).tobytes())
-                return bounds, terms, weights, ranked
+                return bounds, terms_of(ranked), weights, ranked
         return hashed(articles, self.known)
 
     def close(self) -> None:
@@ -309,17 +313,17 @@ class Postings:
         ]
 
     def snapshot_meanwhile(self, rows: list[DocRow]) -> Callable[[], Snapshot]:
-        """``snapshot`` of ``rows`` and its segments, made on a thread of its own (numpy's
-        and scipy's loops let go of the GIL) while the caller writes the postings: the
-        function returned waits for it."""
+        """``snapshot`` of ``rows``, made on a thread of its own (numpy's and scipy's loops
+        let go of the GIL) while the caller writes the postings (its segments are made
+        later, once the postings are let go: memory holds no more at once than before):
+        the function returned waits for it."""
         if THREADS < 2:
             made = self.snapshot(rows)
-            made.segments()
             return lambda: made
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(1)
-        future = pool.submit(lambda: self.snapshot(rows).with_segments())
+        future = pool.submit(self.snapshot, rows)
         pool.shutdown(wait=False)  # its thread ends once the snapshot is made
         return future.result
 
@@ -581,10 +585,6 @@ class Snapshot:
         if self._segments is None:
             self._segments = Segments.of(self)
         return self._segments
-
-    def with_segments(self) -> Snapshot:
-        self.segments()
-        return self
 
     def links(self) -> list[Link]:
         """Each article's link, by row (made once, on first use)."""
