@@ -7,6 +7,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -37,3 +41,16 @@ def worker_start(parent: int, lock_fd: int | None = None) -> None:
     if lock_fd is not None:
         with contextlib.suppress(OSError):
             os.close(lock_fd)
+
+
+def pool(processes: int) -> ProcessPoolExecutor:
+    """``processes`` workers forked from this one (``worker_start``: they die with it)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=worker_start,
+        initargs=(os.getpid(),),
+    )

@@ -37,7 +37,7 @@ import sqlite3
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,9 @@ from .related_text import article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
-    from .related_pass import Hashed, Snapshot
+    from concurrent.futures import Future
+
+    from .related_pass import Hashed, Ranked, Reader, Snapshot
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS related_docs (
@@ -123,8 +125,9 @@ _ID = "q"  # rowids and term ids: little-endian int64 in the blobs
 _WEIGHT = "f"  # float32
 _LITTLE = sys.byteorder == "little"
 
-#: Postings entries: the article (rowid) of each, its term id and its weight.
-_Postings = tuple["array[int]", "array[int]", "array[float]"]
+#: Postings entries: the article (rowid) of each, its term id and its weight (or, from
+#: numpy's one pass, None and the terms as ranks).
+_Postings = tuple["array[int]", "array[int] | None", "array[float]", "Ranked | None"]
 #: A term's postings as written: (term id, how many, docs blob, weights blob).
 Group = tuple[int, int, bytes, bytes]
 #: Terms of one article each as kept: (bucket, term ids blob, docs blob, weights blob).
@@ -185,10 +188,11 @@ def _ceiling(docs: int) -> int:
 
 def _entries(
     articles: Sequence[Entry], known: Hashed | None = None
-) -> tuple[list[int], array[int], array[float]]:
+) -> tuple[list[int], array[int], array[float], Ranked | None]:
     """The terms of ``articles``: entries ``bounds[n]:bounds[n + 1]`` (term ids, weights)
-    are article n's.  Many by numpy's one pass, a few in plain Python.  ``known``: the
-    terms a bulk met before, more added."""
+    are article n's, in the order of the ids (and, by numpy's one pass, as ranks).  Many
+    by numpy's one pass, a few in plain Python.  ``known``: the terms a bulk met before,
+    more added."""
     if len(articles) > FEW_ARTICLES:
         from .related_pass import Hashed, hashed
 
@@ -197,11 +201,19 @@ def _entries(
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
     for article in articles:
-        for name, weight in article_terms(article):
-            terms.append(term_hash(name))
+        for term, weight in sorted((term_hash(n), w) for n, w in article_terms(article)):
+            terms.append(term)
             weights.append(weight)
         bounds.append(len(terms))
-    return bounds, terms, weights
+    return bounds, terms, weights, None
+
+
+def _terms_of(ranked: Ranked | None) -> array[int]:
+    """The term ids of entries given as ranks."""
+    from .related_pass import terms_of
+
+    assert ranked is not None  # (a part's terms are kept as ids or as ranks)
+    return terms_of(ranked)
 
 
 def _grouped(
@@ -302,8 +314,10 @@ class RelatedIndex:
         # Postings not yet written (inside ``bulk``), and the rowids of their articles.
         self._pending: list[_Postings] | None = None
         self._pending_rows: set[int] = set()
-        # Inside ``bulk`` (of many): the terms it met, each hashed once.
-        self._hashes: Hashed | None = None
+        # Inside ``bulk`` (of many): its text model (the terms it met, each hashed once; a
+        # large add read in worker processes), and the adds read there, not yet written.
+        self._reader: Reader | None = None
+        self._reading: list[tuple[list[Entry], list[Future[Any]] | None]] = []
         # A bulk into an empty index: what it indexed (``DocRow``), for the snapshot its
         # last write makes from memory (None: not such a bulk, or no longer).
         self._fresh: list[DocRow] | None = None
@@ -327,25 +341,37 @@ class RelatedIndex:
                 given[article.id] = article
             else:
                 given[article.id] = Entry.of(article) if _candidate(article) else None
-        if self._pending is not None and self._hashes is None and len(given) > FEW_ARTICLES:
-            from .related_pass import Hashed
+        if self._pending is not None and self._reader is None and len(given) > FEW_ARTICLES:
+            from .related_pass import Reader
 
-            self._hashes = Hashed()
+            self._reader = Reader()
+        candidates = [doc for doc in given.values() if doc is not None]
+        reading = self._reader.submit(candidates) if self._reader is not None else None
         with _transaction(self.conn):
+            self._drain()  # the adds before, read meanwhile, written first
             rows = self._rows_of(list(given))
             if self._pending_rows.intersection(rows):
                 self._fresh = None
                 self._flush()  # indexed in this bulk before: its postings are written first
             self._remove_rows(rows)
-            candidates = [doc for doc in given.values() if doc is not None]
-            if candidates:
-                self._insert(candidates, *_entries(candidates, self._hashes))
+            if reading is not None:  # written at the next add (or the bulk's end)
+                self._reading.append((candidates, reading))
+            elif candidates:
+                known = self._reader.known if self._reader is not None else None
+                self._insert(candidates, *_entries(candidates, known))
         return len(given)
+
+    def _drain(self) -> None:
+        """Write the adds read in the workers (in the order given)."""
+        while self._reading and self._reader is not None:
+            candidates, reading = self._reading.pop(0)
+            self._insert(candidates, *self._reader.result(candidates, reading))
 
     def remove(self, ids: Iterable[str]) -> None:
         """Drop articles from the index (deleted, retracted, withheld, not yet due)."""
         self._snapshot = self._fresh = None
         with _transaction(self.conn):
+            self._drain()
             self._remove_rows(self._rows_of(list(ids)))
 
     def _rows_of(self, ids: list[str]) -> list[int]:
@@ -358,9 +384,10 @@ class RelatedIndex:
         bounds: list[int],
         term_ids: array[int],
         entry_weights: array[float],
+        ranked: Ranked | None = None,
     ) -> None:
         """Index these articles: entries ``bounds[n]:bounds[n + 1]`` (``term_ids``,
-        ``entry_weights``) are ``articles[n]``'s terms."""
+        ``entry_weights``; ``ranked``, the terms as ranks) are ``articles[n]``'s terms."""
         if not len(term_ids):
             return  # nothing to say, none of them: no candidate
         said = [n for n in range(len(articles)) if bounds[n] < bounds[n + 1]]
@@ -393,7 +420,8 @@ class RelatedIndex:
         if self._pending is None:
             self._write_postings(docs, term_ids, entry_weights)
         else:
-            self._pending.append((docs, term_ids, entry_weights))
+            # (the terms as ranks only, when they are: half the memory of their ids)
+            self._pending.append((docs, None if ranked else term_ids, entry_weights, ranked))
             self._pending_rows.update(rowids)
             if self._fresh is not None:
                 self._fresh += [row[:6] for row in doc_rows]
@@ -408,28 +436,43 @@ class RelatedIndex:
         self._fresh = [] if empty else None
         try:
             yield
-            self._hashes = None  # let go before the postings are grouped
+            if self._reading:
+                with _transaction(self.conn):
+                    self._drain()
+            self._close_reader()  # its workers and terms let go before the postings are grouped
             self._flush(self._fresh)
         finally:
+            self._close_reader()
             self._pending = None
-            self._hashes = None
             self._pending_rows = set()
             self._fresh = None
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
+        self._reading = []
 
     def _flush(self, fresh: list[DocRow] | None = None) -> None:
         if self._pending:
             docs: array[int] = array(_ID)
             terms: array[int] = array(_ID)
             weights: array[float] = array(_WEIGHT)
+            # All parts' terms as ranks: grouped by counting; else (a part of a few) by
+            # sorting the ids.
+            ranks: list[Ranked] | None = [part[3] for part in self._pending if part[3]]
+            if len(ranks or ()) < len(self._pending):
+                ranks = None
             pending, self._pending = self._pending[::-1], []
             while pending:  # each part let go once copied: never all of them twice
-                more_docs, more_terms, more_weights = pending.pop()
+                more_docs, more_terms, more_weights, ranked = pending.pop()
                 docs.extend(more_docs)
-                terms.extend(more_terms)
                 weights.extend(more_weights)
-            del more_docs, more_terms, more_weights
+                if ranks is None:
+                    terms.extend(more_terms if more_terms is not None else _terms_of(ranked))
+            del more_docs, more_terms, more_weights, ranked
             self._pending_rows.clear()
-            self._write_postings(docs, terms, weights, fresh)
+            self._write_postings(docs, terms, weights, fresh, ranks)
 
     def _write_postings(
         self,
@@ -437,14 +480,17 @@ class RelatedIndex:
         entry_terms: array[int],
         entry_weights: array[float],
         fresh: list[DocRow] | None = None,
+        ranks: list[Ranked] | None = None,
     ) -> None:
         """Entry k: the article of rowid ``entry_docs[k]`` has term ``entry_terms[k]`` with
         weight ``entry_weights[k]``; each term's postings in the entries' order.  Many
         entries are written by parts (terms of one range of ids at a time), grouped by
         numpy; a few in plain Python.  ``fresh``: these are all the index holds, those
-        articles' rows: the snapshot is made from memory too."""
-        parts = _PARTS if len(entry_terms) > _PART_ENTRIES else 1
+        articles' rows: the snapshot is made from memory too.  ``ranks``: the entries'
+        terms as ranks, part after part (``related_pass.hashed``)."""
+        parts = _PARTS if len(entry_docs) > _PART_ENTRIES else 1
         postings = None
+        made: Callable[[], Snapshot] | None = None
         # Into an empty index, the terms of one article are kept by buckets.
         empty = not any(
             self.conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
@@ -452,14 +498,18 @@ class RelatedIndex:
         )
         if fresh is not None and len(fresh) <= FEW_ARTICLES:
             fresh = None  # scored from the postings: no snapshot
-        if len(entry_terms) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
-            from .related_pass import Postings
+        if ranks or len(entry_docs) > _PLAIN_ENTRIES or parts > 1 or fresh is not None:
+            from .related_pass import Postings, joined
 
-            postings = Postings.of(entry_docs, entry_terms, entry_weights)
+            ranked = joined(ranks) if ranks else None
+            postings = Postings.of(entry_docs, entry_terms, entry_weights, ranked)
+            del ranked, ranks
             # The entries are in ``postings`` now: let go before its snapshot is made
             # (``add`` and ``_flush`` pass arrays of their own, not used after).
             for entries in (entry_docs, entry_terms, entry_weights):
                 del entries[:]
+            if fresh is not None:  # (on a thread, while the postings are written)
+                made = postings.snapshot_meanwhile(fresh)
             all_groups = postings.groups(parts, lone=not empty)
             buckets = postings.buckets(_RARE_SHIFT) if empty else []
         else:
@@ -504,8 +554,8 @@ class RelatedIndex:
         self.conn.executemany(
             "INSERT INTO related_rare (bucket, terms, docs, weights) VALUES (?, ?, ?, ?)", buckets
         )
-        if postings is not None and fresh is not None:
-            self._snapshot = postings.snapshot(fresh)
+        if made is not None:
+            self._snapshot = made()
 
     def _rare(self, term_ids: Iterable[int]) -> dict[int, tuple[bytes, bytes]]:
         """The one posting (docs, weights blobs) of those of these terms kept in a bucket

@@ -16,19 +16,22 @@ from __future__ import annotations
 import math
 import sqlite3
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from . import related
+from . import forking, related
+from .forking import can_fork, default_processes
 from .model import Link
-from .related_text import Vectors, Vocabulary, names_of, term_hashes, vectors
+from .related_text import Text, Vectors, Vocabulary, names_of, term_hashes, vectors
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .related import Bucket, DocRow, Entry, Group, RelatedIndex, _Query
 
 _ID = np.dtype("<i8")
@@ -61,25 +64,146 @@ class Hashed:
         return self.ids[np.searchsorted(self.keys, found.keys)]
 
 
+#: Terms as ranks: the sorted ids of some articles' terms, and each entry's rank among them.
+Ranked = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]
+
+
 def hashed(
-    articles: Sequence[Entry], known: Hashed, batch: int = 5000
-) -> tuple[list[int], array[int], array[float]]:
+    articles: Sequence[Text], known: Hashed, batch: int = 5000
+) -> tuple[list[int], array[int], array[float], Ranked]:
     """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small); ``known``: the terms met
-    before, more added."""
-    rows, terms, weights = [], [], []
+    a time (their text in one piece each: memory stays small), each article's in the
+    order of their ids (whatever the vocabulary met before), and as ranks (what the
+    postings are grouped by, ``Postings.of``); ``known``: the terms met before, more
+    added."""
+    rows, parts, weights = [], [], []
     for start in range(0, len(articles), batch):
         found = vectors(articles[start : start + batch], known.vocabulary)
+        ids = known.of(found)
+        by_id = np.argsort(ids)
+        rank = np.empty(len(ids), dtype=np.int32)
+        rank[by_id] = np.arange(len(ids), dtype=np.int32)
+        ranks = rank[found.cols]
+        order = _order(found.rows * len(ids) + ranks)  # the rows stay grouped
         rows.append(found.rows + start)
-        terms.append(known.of(found)[found.cols])
-        weights.append(found.weights)
+        parts.append((ids[by_id], ranks[order]))
+        weights.append(found.weights[order])
         del found
     bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
-    return (
-        bounds.tolist(),
-        related._unpack("q", np.concatenate(terms).astype(_ID).tobytes()),
-        related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes()),
-    )
+    ranked = joined(parts)
+    weighed = related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes())
+    return bounds.tolist(), terms_of(ranked), weighed, ranked
+
+
+def terms_of(ranked: Ranked) -> array[int]:
+    """The term id of each entry of ``ranked``."""
+    ids, ranks = ranked
+    return related._unpack("q", ids[ranks].astype(_ID).tobytes())
+
+
+def _order(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``np.argsort`` of distinct non-negative keys: each key and its place sorted as one
+    number when both fit (a sort of values, not of indexes: about twice as fast)."""
+    bits = max(len(keys) - 1, 1).bit_length()
+    if not len(keys) or int(keys.max()) >= 1 << (62 - bits):
+        return np.argsort(keys)
+    packed = (keys << bits) | np.arange(len(keys), dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << bits) - 1)
+
+
+def joined(parts: Sequence[Ranked]) -> Ranked:
+    """The terms of entries of several parts, one after the other, as ranks among all."""
+    if len(parts) == 1:
+        return parts[0]
+    ids, where = np.unique(np.concatenate([ids for ids, _ in parts]), return_inverse=True)
+    offsets = np.cumsum([0] + [len(ids) for ids, _ in parts])
+    ranks = [
+        where[offset + part].astype(np.int32)
+        for (_, part), offset in zip(parts, offsets, strict=False)
+    ]
+    return ids, np.concatenate(ranks)
+
+
+#: Worker processes a bulk's text model is read in, and the fewest articles one add must
+#: give before they are forked (a cron run's few never fork).
+PROCESSES = default_processes()
+FORK_AT = 2000
+
+_Read = tuple[list[int], "array[int]", "array[float]", Ranked]
+#: What a worker sends back: bounds, the ranks (the ids are the parent's to make), weights.
+_Sent = tuple[list[int], Ranked, "array[float]"]
+
+
+class Reader:
+    """The text model of a bulk's adds (``hashed``): a large add's articles read in
+    ``PROCESSES`` worker processes (each with a vocabulary of its own: an article's terms
+    and their order do not depend on it) while this one writes what came before;
+    collected in the order given.  A worker that fails leaves its articles to this
+    process."""
+
+    def __init__(self) -> None:
+        self.known = Hashed()  # what is read here
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, articles: Sequence[Entry]) -> list[Future[_Sent]] | None:
+        """Start reading ``articles`` in the workers (None: too few, or no workers)."""
+        if len(articles) < FORK_AT or PROCESSES < 2 or not can_fork():
+            return None
+        if self._pool is None:
+            self._pool = forking.pool(PROCESSES)
+        from concurrent.futures.process import BrokenProcessPool
+
+        texts = [(a.title, a.summary, a.tags) for a in articles]
+        size = -(-len(texts) // PROCESSES)
+        try:
+            return [
+                self._pool.submit(_read, texts[start : start + size])
+                for start in range(0, len(texts), size)
+            ]
+        except BrokenProcessPool:
+            return None
+
+    def result(self, articles: Sequence[Entry], reading: list[Future[_Sent]] | None) -> _Read:
+        """The terms of ``articles`` as ``hashed`` gives them, from the workers' ``reading``
+        (or read here)."""
+        if reading is not None:
+            try:
+                parts = [future.result() for future in reading]
+            except Exception:  # noqa: BLE001 - a worker died, or could not answer: read here
+                parts = None
+            if parts is not None:
+                bounds = [0]
+                weights: array[float] = array("f")
+                for part_bounds, _, part_weights in parts:
+                    bounds += [bounds[-1] + b for b in part_bounds[1:]]
+                    weights.extend(part_weights)
+                ranked = joined([part for _, part, _ in parts])
+                return bounds, terms_of(ranked), weights, ranked
+        return hashed(articles, self.known)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class _Text(NamedTuple):
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+
+
+#: In a worker: the terms it has met (its own vocabulary, made at its first batch).
+_KNOWN: list[Hashed] = []
+
+
+def _read(texts: list[tuple[str, str, tuple[str, ...]]]) -> _Sent:
+    """In a worker: ``hashed`` of these articles' texts."""
+    if not _KNOWN:
+        _KNOWN.append(Hashed())
+    bounds, _, weights, ranked = hashed([_Text(*text) for text in texts], _KNOWN[0])
+    return bounds, ranked, weights
 
 
 @dataclass
@@ -96,8 +220,16 @@ class Postings:
 
     @classmethod
     def of(
-        cls, entry_docs: array[int], entry_terms: array[int], entry_weights: array[float]
+        cls,
+        entry_docs: array[int],
+        entry_terms: array[int],
+        entry_weights: array[float],
+        ranked: Ranked | None = None,
     ) -> Postings:
+        """``ranked``: the entries' terms as ranks (``hashed``): grouped by one pass of
+        counts, not sorted."""
+        if ranked is not None:
+            return cls._counted(entry_docs, entry_weights, ranked)
         # Each sorted copy made once its unsorted temporary is gone (a first fill holds
         # millions of entries: never all of them in every form at once).
         terms = np.asarray(entry_terms, dtype=np.int64)
@@ -114,6 +246,32 @@ class Postings:
             np.asarray(entry_weights, dtype=np.float32)[order],
             term_ids,
             starts,
+        )
+
+    @classmethod
+    def _counted(
+        cls, entry_docs: array[int], entry_weights: array[float], ranked: Ranked
+    ) -> Postings:
+        """The entries (grouped by article, each one's terms once) as a matrix of articles
+        × the ranks of their terms, transposed: scipy's conversion counts the entries of
+        each term and places them in the articles' order (what a stable sort by term
+        gives)."""
+        term_ids, ranks = ranked
+        docs = np.asarray(entry_docs, dtype=np.int64)
+        firsts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]]) if len(docs) else docs
+        by_article = sparse.csr_matrix(
+            (np.asarray(entry_weights, dtype=np.float32), ranks, np.r_[firsts, len(docs)]),
+            shape=(len(firsts), len(term_ids)),
+        )
+        by_term = by_article.tocsc()
+        del by_article
+        ordinals = by_term.indices.astype(np.int32)
+        return cls(
+            docs[firsts][ordinals],
+            ordinals,
+            by_term.data,
+            term_ids,
+            by_term.indptr.astype(np.int64),
         )
 
     def groups(self, parts: int, lone: bool = True) -> Iterator[list[Group]]:
@@ -154,6 +312,21 @@ class Postings:
             for b, s, e in zip(bucket[cuts].tolist(), bounds[:-1], bounds[1:], strict=True)
         ]
 
+    def snapshot_meanwhile(self, rows: list[DocRow]) -> Callable[[], Snapshot]:
+        """``snapshot`` of ``rows``, made on a thread of its own (numpy's and scipy's loops
+        let go of the GIL) while the caller writes the postings (its segments are made
+        later, once the postings are let go: memory holds no more at once than before):
+        the function returned waits for it."""
+        if THREADS < 2:
+            made = self.snapshot(rows)
+            return lambda: made
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(1)
+        future = pool.submit(self.snapshot, rows)
+        pool.shutdown(wait=False)  # its thread ends once the snapshot is made
+        return future.result
+
     def snapshot(self, rows: list[DocRow]) -> Snapshot:
         """The snapshot of an index that holds these postings only, of articles ``rows``
         (what ``Snapshot.load`` reads from it), in the order of the entries."""
@@ -185,7 +358,10 @@ def score_all(
 ) -> dict[str, list[Link]]:
     """Score many articles against the whole index in one pass of sparse products:
     oldest first, the queries of one segment of the snapshot at a time, each block
-    against the segments of its time window only (``Snapshot.segments``)."""
+    against the segments of its time window only (``Snapshot.segments``); the blocks on
+    ``THREADS`` threads (scipy's and numpy's loops let go of the GIL), their links
+    gathered in the blocks' order.  Each query's links are its own row's work alone (its
+    sums, its window, its order): the same for any cut into blocks, any thread count."""
     position = corpus.position
     indexed = sorted(
         (q for q in queries if q.article.id in position), key=lambda q: position[q.article.id]
@@ -194,56 +370,99 @@ def score_all(
     if not indexed:
         return found
     rows = np.array([position[q.article.id] for q in indexed], dtype=np.int64)
-    segments = corpus.segments()
-    query_matrix = _telling(corpus.matrix[rows], corpus.df, corpus.idf2, corpus.ceiling)
-    query_matrix = sparse.csr_matrix(  # in the segments' columns: the telling terms only
-        (query_matrix.data, segments.column[query_matrix.indices], query_matrix.indptr),
-        shape=(len(rows), segments.terms),
+    pass_ = _Pass(
+        corpus,
+        corpus.segments(),
+        rows,
+        np.array([q.published for q in indexed], dtype=np.float64),
+        np.array([q.wanted for q in indexed], dtype=np.int64),
+        math.inf if index.window_days is None else index.window_days * 86400,
     )
-    published = np.array([q.published for q in indexed], dtype=np.float64)
-    window = math.inf if index.window_days is None else index.window_days * 86400
+    blocks = pass_.blocks(THREADS)
+    if THREADS < 2 or len(blocks) < 2:
+        done = [pass_.chosen(*block) for block in blocks]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(THREADS, len(blocks))) as pool:
+            done = list(pool.map(pass_.chosen, *zip(*blocks, strict=True)))
     links = corpus.links()
-    starts = segments.starts
-    start = 0
-    while start < len(indexed):
-        # The block: queries of one segment, no more pairs with a segment than _PAIRS.
-        segment = int(np.searchsorted(starts, rows[start], "right")) - 1
-        size = int(starts[segment + 1] - starts[segment])
-        end = min(
-            int(np.searchsorted(rows, starts[segment + 1], "left")),
-            start + related._BLOCK,
-            start + max(1, related._PAIRS // size),
+    for (start, _), (queried, chosen, bounds) in zip(blocks, done, strict=True):
+        for q_index, low, high in zip(queried, bounds[:-1], bounds[1:], strict=True):
+            found[indexed[start + q_index].article.id] = [links[c] for c in chosen[low:high]]
+    return found
+
+
+#: Threads the blocks of a pass are scored on (one per CPU, at most 4).
+THREADS = default_processes()
+
+
+@dataclass
+class _Pass:
+    """What the blocks of one ``score_all`` share (read only: each block's work is its
+    own, on any thread)."""
+
+    corpus: Snapshot
+    segments: Segments
+    rows: npt.NDArray[np.int64]  # each query's row in the snapshot, ascending
+    published: npt.NDArray[np.float64]
+    wanted: npt.NDArray[np.int64]
+    window: float
+
+    def blocks(self, threads: int) -> list[tuple[int, int]]:
+        """The queries cut in blocks (start, end): those of one segment, no more pairs
+        with a segment than ``related._PAIRS``, at most ``related._BLOCK`` (with several
+        threads, a segment's queries in as many blocks at least)."""
+        starts, rows = self.segments.starts, self.rows
+        blocks = []
+        first = 0
+        while first < len(rows):  # the queries of one segment: first .. stop
+            segment = int(np.searchsorted(starts, rows[first], "right")) - 1
+            size = int(starts[segment + 1] - starts[segment])
+            stop = int(np.searchsorted(rows, starts[segment + 1], "left"))
+            most = min(related._BLOCK, max(1, related._PAIRS // size))
+            if threads > 1:
+                most = min(most, max(64, -(-(stop - first) // threads)))
+            blocks += [(start, min(stop, start + most)) for start in range(first, stop, most)]
+            first = stop
+        return blocks
+
+    def chosen(self, start: int, end: int) -> tuple[list[int], list[int], list[int]]:
+        """The links of the queries ``start:end``: those given some (their indexes in the
+        block), the rows of all they are given, in order, and where each one's begin
+        (and the last one's end)."""
+        corpus, segments, rows = self.corpus, self.segments, self.rows[start:end]
+        published = self.published[start:end]
+        block = _telling(corpus.matrix[rows], corpus.df, corpus.idf2, corpus.ceiling)
+        block = sparse.csr_matrix(  # in the segments' columns: the telling terms only
+            (block.data, segments.column[block.indices], block.indptr),
+            shape=(len(rows), segments.terms),
         )
-        qrow, col, raw = _hopeful(
-            query_matrix[start:end], segments, published[start:end], corpus.published, window
-        )
-        qpub, dpub = published[start:end][qrow], corpus.published[col]
-        qcat = corpus.category[rows[start:end]][qrow]
+        qrow, col, raw = _hopeful(block, segments, published, corpus.published, self.window)
+        qpub, dpub = published[qrow], corpus.published[col]
+        qcat = corpus.category[rows][qrow]
         boost = np.where((qcat >= 0) & (corpus.category[col] == qcat), related.CATEGORY_BOOST, 1.0)
         score = np.round(raw * boost, 9)  # as related.rounded
         keep = (
             (score >= related.THRESHOLD)
-            & (col != rows[start:end][qrow])
+            & (col != rows[qrow])
             & (dpub <= qpub)
-            & (dpub >= qpub - window)
+            & (dpub >= qpub - self.window)
         )
         qrow, col, score, dpub = qrow[keep], col[keep], score[keep], dpub[keep]
         order = np.lexsort((corpus.id_rank[col], -dpub, -score, qrow))
         qrow, col = qrow[order], col[order]
         if not len(qrow):
-            start = end
-            continue
+            return [], [], [0]
+        # Each query's first ``wanted`` of its candidates, in order.
         cuts = np.flatnonzero(np.r_[True, qrow[1:] != qrow[:-1]])
-        chosen = col.tolist()
-        for q_index, low, high in zip(
-            qrow[cuts].tolist(), cuts.tolist(), np.r_[cuts[1:], len(qrow)].tolist(), strict=True
-        ):
-            query = indexed[start + q_index]
-            found[query.article.id] = [
-                links[c] for c in chosen[low : min(high, low + query.wanted)]
-            ]
-        start = end
-    return found
+        queried = qrow[cuts]
+        ends = np.minimum(np.r_[cuts[1:], len(qrow)], cuts + self.wanted[start:end][queried])
+        counts = ends - cuts
+        firsts = np.cumsum(counts) - counts  # where each one's begin among the chosen
+        chosen = col[np.arange(int(counts.sum())) + np.repeat(cuts - firsts, counts)]
+        bounds = np.r_[0, np.cumsum(counts)]
+        return queried.tolist(), chosen.tolist(), bounds.tolist()
 
 
 def _hopeful(
