@@ -1,10 +1,12 @@
 """How the benches measure a command: wall time of a fresh process (start-up included), its
 CPU time (with its workers') and the peak RSS of its whole process tree (the command and
-every worker it forks), polled from /proc, beside the machine's load average.
+every worker it forks), polled from /proc, beside the machine's load average.  RSS counts
+a page a forked worker shares with its parent once in each; PSS (``smaps_rollup``) shares
+it out, so the tree's PSS is the memory it really holds.
 
     from measure import load_average, run_measured
     done = run_measured(["hnp-feeds", "publish", "-c", "hnp-feeds.toml"], cwd=portal)
-    done.seconds, done.cpu_seconds, done.peak_tree_mb, done.returncode, done.stdout
+    done.seconds, done.cpu_seconds, done.peak_tree_mb, done.peak_tree_pss_mb, done.stdout
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Measured:
     #: User + system CPU seconds of the process and the descendants it waited for (its
     #: render and door workers): what a loaded machine does not inflate as it does the wall.
     cpu_seconds: float = 0.0
+    #: The largest sum of their PSS seen at once (shared pages counted once in all).
+    peak_tree_pss_mb: float = 0.0
 
 
 def load_average() -> str:
@@ -71,6 +75,17 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 def run_measured(
     args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> Measured:
@@ -81,13 +96,15 @@ def run_measured(
         args, cwd=cwd, env=env or bench_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def poll() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, sum(_rss(pid) for pid in _tree(process.pid)))
+            tree = _tree(process.pid)
+            peak = max(peak, sum(_rss(pid) for pid in tree))
+            peak_pss = max(peak_pss, sum(_pss(pid) for pid in tree))
             time.sleep(POLL)
 
     watcher = threading.Thread(target=poll, daemon=True)
@@ -98,4 +115,6 @@ def run_measured(
     watcher.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return Measured(seconds, process.returncode, stdout, stderr, peak / 2**20, cpu)
+    return Measured(
+        seconds, process.returncode, stdout, stderr, peak / 2**20, cpu, peak_pss / 2**20
+    )
