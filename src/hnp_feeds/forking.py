@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -43,14 +44,20 @@ def worker_start(parent: int, lock_fd: int | None = None) -> None:
             os.close(lock_fd)
 
 
-def pool(processes: int) -> ProcessPoolExecutor:
-    """``processes`` workers forked from this one (``worker_start``: they die with it)."""
+def pool(
+    processes: int,
+    initializer: Callable[..., None] = worker_start,
+    initargs: tuple[Any, ...] | None = None,
+) -> ProcessPoolExecutor:
+    """``processes`` workers forked from this one, each begun by ``initializer`` (by
+    default ``worker_start``: they die with it) given ``initargs`` (by default this
+    process's pid).  The one way the door, the renderers and related posts fork theirs."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(
         processes,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=worker_start,
-        initargs=(os.getpid(),),
+        initializer=initializer,
+        initargs=(os.getpid(),) if initargs is None else initargs,
     )

@@ -12,13 +12,13 @@ and the rest to this process.
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..forking import can_fork, default_processes, worker_start
+from ..forking import pool as forking_pool
 from . import ADAPTER_LOG
 
 if TYPE_CHECKING:
@@ -87,16 +87,9 @@ def _forked(
     then: Callable[[Done], Done] | None,
 ) -> Iterator[Done]:
     # Imported here: a cron run's few records never pay for them.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(
-        PROCESSES,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_worker_begins,
-        initargs=(os.getpid(),),
-    )
+    pool = forking_pool(PROCESSES, _worker_begins)
     pending: deque[tuple[list[Job | Done], Future[_Result] | None]] = deque()
     broken = False
     try:

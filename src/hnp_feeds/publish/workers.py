@@ -11,8 +11,9 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from .. import forking
 from ..errors import HnpFeedsError
-from ..forking import can_fork, worker_start
+from ..forking import can_fork
 from ..model import Site
 from ..precompress import gzip_bytes
 from ..store import CachedEntry
@@ -112,16 +113,8 @@ class Workers:
             return
         if not can_fork():
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         _warm_up()
-        self.pool = ProcessPoolExecutor(
-            self.processes,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=worker_start,
-            initargs=(os.getpid(), self.lock_fd),
-        )
+        self.pool = forking.pool(self.processes, initargs=(os.getpid(), self.lock_fd))
         _widen_pipes(self.pool)
         # The pool forks its workers at its first job, not when it is made: one now.
         self.pool.submit(int)
