@@ -18,7 +18,7 @@ from lxml import etree
 from .namespaces import MATHML, SVG, XHTML
 from .report import Report, tick
 from .tree import line_of
-from .values import Where, first_bad_uri_char, is_absolute, log, words
+from .values import Clean, Where, first_bad_uri_char, is_absolute, log, words
 from .xmlparse import DEFAULT_MAX_NODES
 
 HTML_TAGS = words(
@@ -370,7 +370,30 @@ def check_html(
     when it does not parse, uses non-HTML tags or C1 character references; SecurityRisk
     for script/iframe/object/embed/meta...; SecurityRiskAttr for event handlers;
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
-    against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
+    against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean.
+
+    A long text found clean is remembered (``values.Clean``): what is said of escaped
+    HTML depends on nothing but the text, ``rel_refs`` and whether NotHtml was said before
+    in the document (then html5lib is spared it: a text found clean so is not kept)."""
+    utf8 = html.encode("utf-8", "surrogatepass")
+    if len(utf8) < _REMEMBERED_HTML:
+        return _check_html(report, html, utf8, rel_refs, where)
+    key = Clean.key(utf8, b"rel_refs" if rel_refs else b"")
+    if key in _CLEAN_HTML:
+        return True
+    full = "NotHtml" not in report.said
+    found_clean = _check_html(report, html, utf8, rel_refs, where)
+    if found_clean and full:
+        _CLEAN_HTML.add(key)
+    return found_clean
+
+
+#: The shortest escaped HTML (UTF-8 bytes) worth a digest, and the clean texts.
+_REMEMBERED_HTML = 256
+_CLEAN_HTML = Clean()
+
+
+def _check_html(report: Report, html: str, utf8: bytes, rel_refs: bool, where: Where) -> bool:
     before = report.count
     tick()
     tags = html.count("<")
@@ -384,7 +407,6 @@ def check_html(
             reason=f"escaped HTML of over {MAX_HTML_TAGS} tags: not parsed",
         )
         return False
-    utf8 = html.encode("utf-8", "surrogatepass")
     unusual = utf8.translate(None, _ORDINARY_BYTES)
     suspect = not html.isascii() and _suspect_utf8(utf8, unusual)
     if suspect and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):

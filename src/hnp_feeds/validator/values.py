@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache, update_wrapper
+from hashlib import blake2b
 from typing import Final, Generic, NamedTuple, TypedDict, TypeVar, Unpack, cast
 from urllib.parse import quote, unquote, urljoin
 
@@ -58,6 +59,35 @@ class remembered(Generic[T]):  # noqa: N801 - a decorator, named like functools'
 #: How many values a memo keeps, and the longest value it keeps.
 MEMO_SIZE = 4096
 MEMO_MAX_CHARS = 300
+
+
+class Clean:
+    """Values a check found clean (nothing to say wherever they stand), by digest: a
+    publish checks an article's HTML in its Atom, RSS and JSON Feed forms, documents
+    apart (issue 14).  BLAKE2b of 128 bits stands for a value: no two values met in a
+    process share one but by a break of the hash.  At most ``size`` are kept (the oldest
+    dropped first); ``cache_clear`` empties it."""
+
+    def __init__(self, size: int = 1 << 15) -> None:
+        self.size = size
+        self._seen: dict[bytes, None] = {}
+
+    @staticmethod
+    def key(value: bytes, kind: bytes = b"") -> bytes:
+        """The digest standing for ``value`` (``kind``: what else the verdict depends on)."""
+        return blake2b(value, digest_size=16, person=kind).digest()
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._seen
+
+    def add(self, key: bytes) -> None:
+        seen = self._seen
+        if len(seen) >= self.size:
+            del seen[next(iter(seen))]
+        seen[key] = None
+
+    def cache_clear(self) -> None:
+        self._seen.clear()
 
 
 def words(text: str) -> frozenset[str]:
