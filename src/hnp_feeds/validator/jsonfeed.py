@@ -404,11 +404,14 @@ class _Checker:
 
 def _no_duplicate_keys(report: Report) -> Callable[[list[tuple[str, JSON]]], dict[str, JSON]]:
     def hook(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
-        result: dict[str, JSON] = {}
-        for key, value in pairs:
-            if key in result:
+        result: dict[str, JSON] = dict(pairs)
+        if len(result) == len(pairs):  # most often: no key twice
+            return result
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
                 report.error("DuplicateElement", element=key, value=key)
-            result[key] = value
+            seen.add(key)
         return result
 
     return hook
@@ -445,7 +448,7 @@ def check(
         return None
     # The offsets are found when a message needs them, deeper in the stack than here: a
     # document nested deep enough for that to matter has them found here, as always.
-    shallow = _nesting_below(text, _LAZY_NESTING)
+    shallow = _nesting_below(feed, _LAZY_NESTING)
     _Checker(report, text, None if shallow else _positions_or_none(text)).feed(feed)
     return feed
 
@@ -453,19 +456,22 @@ def check(
 #: Nesting under which ``_positions`` may run anywhere in the checker (far from the
 #: recursion limit); a document nested deeper has its offsets found before the checks.
 _LAZY_NESTING = 64
-_EMPTY_PAIR = re.compile(r"\{\}|\[\]")
-_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 
 
-def _nesting_below(text: str, limit: int) -> bool:
-    """Whether no value of valid JSON ``text`` is nested ``limit`` deep: its strings
-    and everything but brackets dropped, innermost pairs removed once per level."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    for _ in range(limit):
-        if not brackets:
-            return True
-        brackets = _EMPTY_PAIR.sub("", brackets)
-    return not brackets
+def _nesting_below(document: JSON, limit: int) -> bool:
+    """Whether no value of the decoded ``document`` is nested ``limit`` deep (walked
+    with a stack: only its objects and arrays are looked at)."""
+    stack: list[tuple[JSON, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        if depth >= limit:
+            return False
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return True
 
 
 def _positions_or_none(text: str) -> dict[Path, int]:
