@@ -18,7 +18,7 @@ from lxml import etree
 from .namespaces import MATHML, SVG, XHTML
 from .report import Report, tick
 from .tree import line_of
-from .values import Clean, Where, first_bad_uri_char, is_absolute, log, words
+from .values import Verdicts, Where, first_bad_uri_char, is_absolute, log, words
 from .xmlparse import DEFAULT_MAX_NODES
 
 HTML_TAGS = words(
@@ -372,27 +372,27 @@ def check_html(
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
     against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean.
 
-    A long text found clean is remembered (``values.Clean``): what is said of escaped
+    A long text found clean is remembered (``values.Verdicts``): what is said of escaped
     HTML depends on nothing but the text, ``rel_refs`` and whether NotHtml was said before
     in the document (then html5lib is spared it: a text found clean so is not kept)."""
     utf8 = html.encode("utf-8", "surrogatepass")
     if len(utf8) < _REMEMBERED_HTML:
         return _check_html(report, html, utf8, rel_refs, where)[0]
-    key = Clean.key(utf8, _REL_REFS[rel_refs])
-    if key in _CLEAN_HTML:
+    key = Verdicts.digest(utf8, _REL_REFS[rel_refs])
+    if _CLEAN_HTML.get(key):
         return True
     full = "NotHtml" not in report.said
     found_clean, looked_at_refs = _check_html(report, html, utf8, rel_refs, where)
     if found_clean and full:
-        _CLEAN_HTML.add(key)
+        _CLEAN_HTML.keep(key, True)
         if not looked_at_refs:  # as clean with rel_refs the other way
-            _CLEAN_HTML.add(Clean.key(utf8, _REL_REFS[not rel_refs]))
+            _CLEAN_HTML.keep(Verdicts.digest(utf8, _REL_REFS[not rel_refs]), True)
     return found_clean
 
 
 #: The shortest escaped HTML (UTF-8 bytes) worth a digest, and the clean texts.
 _REMEMBERED_HTML = 256
-_CLEAN_HTML = Clean()
+_CLEAN_HTML: Verdicts[bytes, bool] = Verdicts()
 _REL_REFS = {False: b"", True: b"rel_refs"}
 
 

@@ -24,6 +24,8 @@ from .report import Level, Report
 
 Param = str | int | None
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Where(TypedDict, total=False):
@@ -61,33 +63,34 @@ MEMO_SIZE = 4096
 MEMO_MAX_CHARS = 300
 
 
-class Clean:
-    """Values a check found clean (nothing to say wherever they stand), by digest: a
-    publish checks an article's HTML in its Atom, RSS and JSON Feed forms, documents
-    apart (issue 14).  BLAKE2b of 128 bits stands for a value: no two values met in a
-    process share one but by a break of the hash.  At most ``size`` are kept (the oldest
-    dropped first); ``cache_clear`` empties it."""
+class Verdicts(Generic[K, V]):
+    """What checks found of values (clean, or what they denote) kept across documents:
+    a publish checks an article's HTML in its Atom, RSS and JSON Feed forms, and a
+    related post's link in many entries, documents apart (issue 14).  At most ``size``
+    are kept (the oldest dropped first); ``cache_clear`` empties it.  A long value is
+    kept by its ``digest``: BLAKE2b of 128 bits, which no two values met in a process
+    share but by a break of the hash."""
 
     def __init__(self, size: int = 1 << 15) -> None:
         self.size = size
-        self._seen: dict[bytes, None] = {}
+        self._kept: dict[K, V] = {}
 
     @staticmethod
-    def key(value: bytes, kind: bytes = b"") -> bytes:
-        """The digest standing for ``value`` (``kind``: what else the verdict depends on)."""
+    def digest(value: bytes, kind: bytes = b"") -> bytes:
+        """The key standing for ``value`` (``kind``: what else the verdict depends on)."""
         return blake2b(value, digest_size=16, person=kind).digest()
 
-    def __contains__(self, key: bytes) -> bool:
-        return key in self._seen
+    def get(self, key: K) -> V | None:
+        return self._kept.get(key)
 
-    def add(self, key: bytes) -> None:
-        seen = self._seen
-        if len(seen) >= self.size:
-            del seen[next(iter(seen))]
-        seen[key] = None
+    def keep(self, key: K, verdict: V) -> None:
+        kept = self._kept
+        if len(kept) >= self.size:
+            del kept[next(iter(kept))]
+        kept[key] = verdict
 
     def cache_clear(self) -> None:
-        self._seen.clear()
+        self._kept.clear()
 
 
 def words(text: str) -> frozenset[str]:
