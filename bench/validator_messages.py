@@ -68,6 +68,7 @@ EDITS: tuple[tuple[str, str], ...] = (
     ('"tags": [', '"tags": [1, '),
     ('"date_published": "', '"date_published": "x'),
     ('"content_html"', '"_x": {"a": [[1]]}, "content_html"'),
+    ('"content_html"', '"_deep": ' + "[" * 100 + "]" * 100 + ', "content_html"'),
     ('rel="related"', 'rel="bogus"'),
     ('rel="alternate"', 'rel="alternate" type="x"'),
     ('type="html"', 'type="text"'),

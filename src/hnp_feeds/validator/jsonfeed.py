@@ -148,10 +148,11 @@ class _Checker:
     def where(self, path: Path) -> tuple[int | None, int | None]:
         if self.positions is None:
             self.positions = _positions_or_none(self.text)
-            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         offset = self.positions.get(path)
         if offset is None:
             return None, None
+        if not self.line_starts:
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         line = bisect.bisect_right(self.line_starts, offset)
         return line, offset - self.line_starts[line - 1] + 1
 
