@@ -138,7 +138,7 @@ class _Checker:
 
     def __init__(self, report: Report, text: str, positions: dict[Path, int] | None = None) -> None:
         self.report = report
-        self.text = text
+        self.source = text
         #: Offsets of the values (``_positions``), read when a message first needs one.
         self.positions = positions
         self.line_starts: list[int] = []
@@ -147,12 +147,12 @@ class _Checker:
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
         if self.positions is None:
-            self.positions = _positions_or_none(self.text)
+            self.positions = _positions_or_none(self.source)
         offset = self.positions.get(path)
         if offset is None:
             return None, None
         if not self.line_starts:
-            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
         line = bisect.bisect_right(self.line_starts, offset)
         return line, offset - self.line_starts[line - 1] + 1
 
