@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.validator import Report, validate
+from hnp_feeds.validator.jsonfeed import _nesting_below
 from hnp_feeds.validator.markup import _CLEAN_HTML, check_html
 
 from .test_validator_jsonfeed import VALID, dump, with_item
@@ -95,3 +98,29 @@ def test_duplicate_keys_are_each_said_in_order() -> None:
         "title",
         "title",
     ]
+
+
+def _depth(value: Any) -> int:
+    """How deep containers nest in ``value`` (a scalar: 0)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+NASTY = st.text(alphabet='[]{}"\\/ aé\n\u2028', max_size=6)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | NASTY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(NASTY, inner, max_size=3),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.integers(1, 8), st.booleans())
+def test_nesting_is_judged_on_the_bytes_as_on_the_values(
+    value: Any, limit: int, ascii_only: bool
+) -> None:
+    data = json.dumps(value, ensure_ascii=ascii_only).encode()
+    assert _nesting_below(data, limit) == (_depth(value) < limit)
