@@ -449,7 +449,7 @@ def check(
         return None
     # The offsets are found when a message needs them, deeper in the stack than here: a
     # document nested deep enough for that to matter has them found here, as always.
-    shallow = _nesting_below(data, _LAZY_NESTING)
+    shallow = _nesting_below(feed, _LAZY_NESTING)
     _Checker(report, text, None if shallow else _positions_or_none(text)).feed(feed)
     return feed
 
@@ -459,22 +459,20 @@ def check(
 _LAZY_NESTING = 64
 
 
-def _nesting_below(data: bytes, limit: int) -> bool:
-    """Whether no value of ``data`` (JSON that ``json.loads`` read) is nested ``limit``
-    deep, judged on its brackets: its escaped backslashes and quotes dropped, every
-    other byte but brackets and quotes, then its strings (what stands between two
-    quotes), then the innermost pairs of brackets once per level."""
-    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    brackets = b"".join(unescaped.translate(None, _NOT_BRACKET_OR_QUOTE).split(b'"')[::2])
-    for _ in range(limit - 1):
-        if not brackets:
-            return True
-        brackets = _EMPTY_PAIR.sub(b"", brackets)
-    return not brackets
-
-
-_NOT_BRACKET_OR_QUOTE = bytes(b for b in range(256) if b not in b'[]{}"')
-_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+def _nesting_below(document: JSON, limit: int) -> bool:
+    """Whether no value of the decoded ``document`` is nested ``limit`` deep (walked
+    with a stack: only its objects and arrays are looked at)."""
+    stack: list[tuple[JSON, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        if depth >= limit:
+            return False
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return True
 
 
 def _positions_or_none(text: str) -> dict[Path, int]:
