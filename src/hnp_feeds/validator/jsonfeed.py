@@ -10,6 +10,7 @@ carries ``element`` (the key), ``parent`` (feed, item, author, attachment, hub),
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -135,19 +136,47 @@ def _positions(text: str) -> dict[Path, int]:
 class _Checker:
     """One JSON Feed document: the report, value positions, ids seen."""
 
-    def __init__(self, report: Report, text: str, positions: dict[Path, int]) -> None:
+    def __init__(self, report: Report, text: str, positions: dict[Path, int] | None = None) -> None:
         self.report = report
+        self.source = text
+        #: Offsets of the values (``_positions``), read when a message first needs one.
         self.positions = positions
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.line_starts: list[int] = []
         self.ids: set[str] = set()
         self.version = VERSION_1_1
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
+        if self.positions is None:
+            self.positions = _positions_or_none(self.source)
         offset = self.positions.get(path)
         if offset is None:
             return None, None
+        if not self.line_starts:
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
         line = bisect.bisect_right(self.line_starts, offset)
         return line, offset - self.line_starts[line - 1] + 1
+
+    def placed(
+        self, check: Callable[..., object], value: str, path: Path, parent: str, **kw: object
+    ) -> None:
+        """``check`` of the value at ``path``, its messages placed at that value's line
+        and column: looked up only when there is a message (most values have none)."""
+        messages = self.report.messages
+        before = len(messages)
+        where: Where = {
+            "element": str(path[-1]) if path else "feed",
+            "parent": parent,
+            "path": "/" + "/".join(str(p) for p in path),
+            "line": None,
+            "column": None,
+        }
+        check(self.report, value, **where, **kw)
+        if len(messages) > before:
+            line, column = self.where(path)
+            if line is not None:
+                messages[before:] = [
+                    dataclasses.replace(m, line=line, column=column) for m in messages[before:]
+                ]
 
     def at(self, path: Path, parent: str, element: str | None = None) -> Where:
         """Where a value stands, as message params: its key (or ``element``), its parent,
@@ -212,12 +241,12 @@ class _Checker:
     def text(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            markup.check_plain_text(self.report, value, **self.at(path, parent))
+            self.placed(markup.check_plain_text, value, path, parent)
 
     def html(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            markup.check_html(self.report, value, **self.at(path, parent))
+            self.placed(markup.check_html, value, path, parent)
 
     def boolean(self, value: JSON, path: Path, parent: str) -> None:
         self.expect(value, bool, path, parent)
@@ -225,24 +254,22 @@ class _Checker:
     def url(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            values.check_uri(
-                self.report, value, full=True, error="InvalidURI", **self.at(path, parent)
-            )
+            self.placed(values.check_uri, value, path, parent, full=True, error="InvalidURI")
 
     def language(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            values.check_language(self.report, value, **self.at(path, parent))
+            self.placed(values.check_language, value, path, parent)
 
     def date(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            values.check_date_rfc3339(self.report, value, **self.at(path, parent))
+            self.placed(values.check_date_rfc3339, value, path, parent)
 
     def mime(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, str, path, parent):
             assert isinstance(value, str)
-            values.check_mime_type(self.report, value, **self.at(path, parent))
+            self.placed(values.check_mime_type, value, path, parent)
 
     def count(self, value: JSON, path: Path, parent: str) -> None:
         if self.expect(value, (int, float), path, parent):
@@ -378,11 +405,14 @@ class _Checker:
 
 def _no_duplicate_keys(report: Report) -> Callable[[list[tuple[str, JSON]]], dict[str, JSON]]:
     def hook(pairs: list[tuple[str, JSON]]) -> dict[str, JSON]:
-        result: dict[str, JSON] = {}
-        for key, value in pairs:
-            if key in result:
+        result: dict[str, JSON] = dict(pairs)
+        if len(result) == len(pairs):  # most often: no key twice
+            return result
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
                 report.error("DuplicateElement", element=key, value=key)
-            result[key] = value
+            seen.add(key)
         return result
 
     return hook
@@ -417,9 +447,37 @@ def check(
             "ValidatorLimit", value=str(exc)[:200], reason="JSON nested or sized beyond limits"
         )
         return None
-    try:
-        positions = _positions(text)
-    except RecursionError:
-        positions = {}
-    _Checker(report, text, positions).feed(feed)
+    # The offsets are found when a message needs them, deeper in the stack than here: a
+    # document nested deep enough for that to matter has them found here, as always.
+    shallow = _nesting_below(feed, _LAZY_NESTING)
+    _Checker(report, text, None if shallow else _positions_or_none(text)).feed(feed)
     return feed
+
+
+#: Nesting under which ``_positions`` may run anywhere in the checker (far from the
+#: recursion limit); a document nested deeper has its offsets found before the checks.
+_LAZY_NESTING = 64
+
+
+def _nesting_below(document: JSON, limit: int) -> bool:
+    """Whether no value of the decoded ``document`` is nested ``limit`` deep (walked
+    with a stack: only its objects and arrays are looked at)."""
+    stack: list[tuple[JSON, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        if depth >= limit:
+            return False
+        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return True
+
+
+def _positions_or_none(text: str) -> dict[Path, int]:
+    """``_positions``, or none at all when the document is nested beyond the stack."""
+    try:
+        return _positions(text)
+    except RecursionError:
+        return {}

@@ -18,7 +18,7 @@ from lxml import etree
 from .namespaces import MATHML, SVG, XHTML
 from .report import Report, tick
 from .tree import line_of
-from .values import Where, first_bad_uri_char, is_absolute, log, words
+from .values import Verdicts, Where, first_bad_uri_char, is_absolute, log, words
 from .xmlparse import DEFAULT_MAX_NODES
 
 HTML_TAGS = words(
@@ -370,7 +370,37 @@ def check_html(
     when it does not parse, uses non-HTML tags or C1 character references; SecurityRisk
     for script/iframe/object/embed/meta...; SecurityRiskAttr for event handlers;
     DangerousStyleAttr for risky CSS; and (with ``rel_refs``: no xml:base to resolve
-    against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean."""
+    against) ContainsRelRef for a relative ``a href`` / ``img src``.  True when clean.
+
+    A long text found clean is remembered (``values.Verdicts``): what is said of escaped
+    HTML depends on nothing but the text, ``rel_refs`` and whether NotHtml was said before
+    in the document (then html5lib is spared it: a text found clean so is not kept)."""
+    utf8 = html.encode("utf-8", "surrogatepass")
+    if len(utf8) < _REMEMBERED_HTML:
+        return _check_html(report, html, utf8, rel_refs, where)[0]
+    key = Verdicts.digest(utf8, _REL_REFS[rel_refs])
+    if _CLEAN_HTML.get(key):
+        return True
+    full = "NotHtml" not in report.said
+    found_clean, looked_at_refs = _check_html(report, html, utf8, rel_refs, where)
+    if found_clean and full:
+        _CLEAN_HTML.keep(key, True)
+        if not looked_at_refs:  # as clean with rel_refs the other way
+            _CLEAN_HTML.keep(Verdicts.digest(utf8, _REL_REFS[not rel_refs]), True)
+    return found_clean
+
+
+#: The shortest escaped HTML (UTF-8 bytes) worth a digest, and the clean texts.
+_REMEMBERED_HTML = 256
+_CLEAN_HTML: Verdicts[bytes, bool] = Verdicts()
+_REL_REFS = {False: b"", True: b"rel_refs"}
+
+
+def _check_html(
+    report: Report, html: str, utf8: bytes, rel_refs: bool, where: Where
+) -> tuple[bool, bool]:
+    """``check_html``: whether clean, and whether ``rel_refs`` was looked at (the tree's
+    references: not in plain HTML, whose references are all absolute)."""
     before = report.count
     tick()
     tags = html.count("<")
@@ -383,8 +413,7 @@ def check_html(
             value=str(tags),
             reason=f"escaped HTML of over {MAX_HTML_TAGS} tags: not parsed",
         )
-        return False
-    utf8 = html.encode("utf-8", "surrogatepass")
+        return False, False
     unusual = utf8.translate(None, _ORDINARY_BYTES)
     suspect = not html.isascii() and _suspect_utf8(utf8, unusual)
     if suspect and (_BAD_CHARACTERS_RE.search(html) or _MOJIBAKE_RE.search(html)):
@@ -397,18 +426,18 @@ def check_html(
     if not plain and "<?" in html and "<?import" in html.lower():
         log(report, "warning", "SecurityRisk", where, tag="?import")
     if not _HTML_HINT_RE.search(html):
-        return report.count == before
+        return report.count == before, False
     if not plain:
         trimmed = html.rstrip()
         if _TAG_START_RE.search(trimmed, trimmed.rfind(">") + 1):  # a tag left open
             log(report, "warning", "NotHtml", where, value=html.strip()[:80])
-            return False
+            return False, False
     if "<" not in html:
-        return report.count == before
+        return report.count == before, False
     if not plain and _DOCUMENT_TAG_RE.search(html):
         # <html>/<head>/<body> have no place in a fragment: not HTML that can be inlined.
         log(report, "warning", "NotHtml", where, value=html.strip()[:80])
-        return False
+        return False, False
     # html5lib reads ~2 MB/s: once it has found a fault in a document, that is said, and
     # the other texts of the document are spared it (a feed's texts share their faults).
     if "NotHtml" not in report.said and (not plain or _PLAIN_HTML5_SUSPECT_RE.search(html)):
@@ -417,7 +446,7 @@ def check_html(
             log(report, "warning", "NotHtml", where, value=fault)
     if not plain:
         check_html_tree(report, html, rel_refs, where)
-    return report.count == before
+    return report.count == before, not plain
 
 
 def plain_html(html: str, utf8: bytes | None = None, unusual: bytes | None = None) -> bool:

@@ -6,7 +6,7 @@ library (``values``, ``markup``), extension elements by their vocabulary's modul
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from typing import Final
 
 from lxml import etree
@@ -185,7 +185,7 @@ class _RssChecker:
         el: etree._Element,
         parent: str,
         once: frozenset[str],
-        seen: Counter[str],
+        seen: defaultdict[str, int],
     ) -> str:
         """The child's name, after reporting a second occurrence of a once-only child."""
         name = qname(el)
@@ -226,7 +226,7 @@ class _RssChecker:
         self.channel_title = (channel.findtext("title") or "").strip()
         self.foreign_attrs(channel, _NONE)
         children = self.unexpected_text(channel, "rss")
-        seen: Counter[str] = Counter()
+        seen: defaultdict[str, int] = defaultdict(int)
         item_seen = False
         misplaced = False
         has_self = False
@@ -353,7 +353,7 @@ class _RssChecker:
 
     def image(self, image: etree._Element) -> None:
         self.unexpected_text(image, "channel")
-        seen: Counter[str] = Counter()
+        seen: defaultdict[str, int] = defaultdict(int)
         for child in iter_elements(image):
             name = self.counted(child, "image", IMAGE_CHILDREN, seen)
             if namespace_of(child):
@@ -398,7 +398,7 @@ class _RssChecker:
     def text_input(self, box: etree._Element) -> None:
         self.warn("AvoidTextInput", box, "textInput", "channel")
         self.unexpected_text(box, "channel")
-        seen: Counter[str] = Counter()
+        seen: defaultdict[str, int] = defaultdict(int)
         for child in iter_elements(box):
             name = self.counted(child, "textInput", TEXTINPUT_CHILDREN, seen)
             if namespace_of(child):
@@ -480,7 +480,7 @@ class _RssChecker:
         """Check one item; True when it carries slash:comments."""
         self.foreign_attrs(item, _NONE)
         children = self.unexpected_text(item, "channel")
-        seen: Counter[str] = Counter()
+        seen: defaultdict[str, int] = defaultdict(int)
         description_seen = False
         for child in children:
             name = self.counted(child, "item", _ITEM_ONCE_ALL, seen)

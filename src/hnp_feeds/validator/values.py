@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache, update_wrapper
+from hashlib import blake2b
 from typing import Final, Generic, NamedTuple, TypedDict, TypeVar, Unpack, cast
 from urllib.parse import quote, unquote, urljoin
 
@@ -23,6 +24,8 @@ from .report import Level, Report
 
 Param = str | int | None
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Where(TypedDict, total=False):
@@ -58,6 +61,36 @@ class remembered(Generic[T]):  # noqa: N801 - a decorator, named like functools'
 #: How many values a memo keeps, and the longest value it keeps.
 MEMO_SIZE = 4096
 MEMO_MAX_CHARS = 300
+
+
+class Verdicts(Generic[K, V]):
+    """What checks found of values (clean, or what they denote) kept across documents:
+    a publish checks an article's HTML in its Atom, RSS and JSON Feed forms, and a
+    related post's link in many entries, documents apart (issue 14).  At most ``size``
+    are kept (the oldest dropped first); ``cache_clear`` empties it.  A long value is
+    kept by its ``digest``: BLAKE2b of 128 bits, which no two values met in a process
+    share but by a break of the hash."""
+
+    def __init__(self, size: int = 1 << 15) -> None:
+        self.size = size
+        self._kept: dict[K, V] = {}
+
+    @staticmethod
+    def digest(value: bytes, kind: bytes = b"") -> bytes:
+        """The key standing for ``value`` (``kind``: what else the verdict depends on)."""
+        return blake2b(value, digest_size=16, person=kind).digest()
+
+    def get(self, key: K) -> V | None:
+        return self._kept.get(key)
+
+    def keep(self, key: K, verdict: V) -> None:
+        kept = self._kept
+        if len(kept) >= self.size:
+            del kept[next(iter(kept))]
+        kept[key] = verdict
+
+    def cache_clear(self) -> None:
+        self._kept.clear()
 
 
 def words(text: str) -> frozenset[str]:
