@@ -37,6 +37,7 @@ import sqlite3
 import sys
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -143,6 +144,65 @@ def _unpack(code: str, *blobs: bytes) -> array[Any]:
     if not _LITTLE:
         values.byteswap()
     return values
+
+
+def _all_before(raw: bytes, block: int) -> bool:
+    """Whether every rowid of ``raw`` (int64s as stored) is in a block of 2³² (some 18
+    hours) before ``block``, shown by operations on the bytes alone (no number made of
+    each); False also where it cannot be shown so (a rowid before 1970 or after 2106; or
+    those of ``block``'s last but one byte, byte 5, not all at the end, as in time order)."""
+    count = len(raw) // 8
+    if not count:
+        return True
+    if not 0 <= block < 0x10000 or raw[6::8].count(0) != count or raw[7::8].count(0) != count:
+        return False
+    top, low = divmod(block, 256)
+    fifths = raw[5::8]
+    late = fifths.translate(None, bytes(range(top)))  # of byte 5 ``top`` or more
+    if not late:
+        return True
+    same = len(late)  # all ``top`` (none more), the last ones, each of a lower byte 4
+    return (
+        late.count(top) == same
+        and fifths.endswith(bytes([top]) * same)
+        and not raw[8 * (count - same) + 4 :: 8].translate(None, bytes(range(low)))
+    )
+
+
+def _all_after(raw: bytes, block: int) -> bool:
+    """Whether every rowid of ``raw`` is in a block of 2³² after ``block`` (as
+    ``_all_before``, the other way)."""
+    count = len(raw) // 8
+    if not count:
+        return True
+    if not 0 <= block < 0x10000 or raw[6::8].count(0) != count or raw[7::8].count(0) != count:
+        return False
+    top, low = divmod(block, 256)
+    fifths = raw[5::8]
+    early = fifths.translate(None, bytes(range(top + 1, 256)))  # of byte 5 ``top`` or less
+    if not early:
+        return True
+    same = len(early)  # all ``top`` (none less), the first ones, each of a higher byte 4
+    return (
+        early.count(top) == same
+        and fifths.startswith(bytes([top]) * same)
+        and not raw[4 : 8 * same : 8].translate(None, bytes(range(low + 1, 256)))
+    )
+
+
+def _window(docs: array[int], raw: bytes, lowest: int, newest: int) -> tuple[int, int]:
+    """Where in a term's postings ``docs`` (stored as ``raw``) every one of rowid
+    ``lowest`` to ``newest`` is: the bisection of the blocks of 2³² around them (postings
+    are in time order, unless articles came out of it) once the bytes show none before it
+    in a block as late and none after in one as early; else all of them."""
+    if lowest < 0:
+        return 0, len(docs)
+    low, high = lowest >> 32, newest >> 32
+    first = bisect_left(docs, low << 32)
+    last = max(first, bisect_right(docs, ((high + 1) << 32) - 1))
+    if _all_before(raw[: 8 * first], low) and _all_after(raw[8 * last :], high):
+        return first, last
+    return 0, len(docs)
 
 
 def _pack(values: array[Any]) -> bytes:
@@ -652,6 +712,12 @@ class RelatedIndex:
         )
 
     def _postings(self, term: int) -> tuple[array[int], array[float]]:
+        docs, weights = self._posting_blobs(term)
+        return _unpack(_ID, docs), _unpack(_WEIGHT, weights)
+
+    def _posting_blobs(self, term: int) -> tuple[bytes, bytes]:
+        """A term's postings as stored (docs, weights): its row's, then its chunks' in
+        their order (a term of no row, from its bucket)."""
         rows = self.conn.execute(
             "SELECT docs, weights FROM related_terms WHERE id = ?1 UNION ALL"
             " SELECT * FROM (SELECT docs, weights FROM related_postings WHERE term_id = ?1"
@@ -660,7 +726,7 @@ class RelatedIndex:
         ).fetchall()
         if not rows:  # no row: perhaps in a bucket
             rows = list(self._rare([term]).values())
-        return _unpack(_ID, *(d for d, _ in rows)), _unpack(_WEIGHT, *(w for _, w in rows))
+        return b"".join(d for d, _ in rows), b"".join(w for _, w in rows)
 
     def _documents(self) -> int:
         return int(self.conn.execute("SELECT docs FROM related_corpus").fetchone()[0])
@@ -752,8 +818,12 @@ class RelatedIndex:
         score_of: dict[int, float] = {}
         for minus, term in best[:QUERY_TERMS]:
             factor = -minus
-            docs, weights = self._postings(term)
-            for doc, weight in zip(docs, weights, strict=True):
+            raw_docs, raw_weights = self._posting_blobs(term)
+            docs = _unpack(_ID, raw_docs)
+            # Only the postings of its window's blocks of time are looked at, one by one.
+            first, last = _window(docs, raw_docs, lowest, newest)
+            weights = _unpack(_WEIGHT, raw_weights[4 * first : 4 * last])
+            for doc, weight in zip(docs[first:last], weights, strict=True):
                 if lowest <= doc <= newest:
                     score_of[doc] = score_of.get(doc, 0.0) + weight * factor
         hopeful = sorted(
