@@ -26,7 +26,8 @@ imported) from the inverted index kept in SQLite (``related_terms``: a term's do
 frequency and the articles that have it, with their weights; ``related_postings``: what
 later runs added, in chunks, merged into the term's row now and then; ``related_rare``: the
 terms a first fill found in one article only, by buckets), reading only the postings of
-their own telling terms.  A term is known by a 64-bit hash of its text
+their own telling terms, and of those only the slice of their year (``_window``: postings
+are in time order, as rowids are).  A term is known by a 64-bit hash of its text
 (``term_hashes``).
 """
 
