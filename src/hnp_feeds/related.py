@@ -147,11 +147,11 @@ def _unpack(code: str, *blobs: bytes) -> array[Any]:
     return values
 
 
-def _all_before(raw: bytes, block: int) -> bool:
+def _all_beyond(raw: bytes, block: int, later: bool) -> bool:
     """Whether every rowid of ``raw`` (int64s as stored) is in a block of 2³² (some 18
-    hours) before ``block``, shown by operations on the bytes alone (no number made of
-    each); False also where it cannot be shown so (a rowid before 1970 or after 2106; or
-    those of ``block``'s last but one byte, byte 5, not all at the end, as in time order)."""
+    hours) after ``block`` (``later``) or before it, shown by operations on the bytes alone
+    (no number made of each); False also where it cannot be shown so (a rowid before 1970
+    or after 2106; those of ``block``'s byte 5 not all nearest it, as in time order)."""
     count = len(raw) // 8
     if not count:
         return True
@@ -159,36 +159,17 @@ def _all_before(raw: bytes, block: int) -> bool:
         return False
     top, low = divmod(block, 256)
     fifths = raw[5::8]
-    late = fifths.translate(None, bytes(range(top)))  # of byte 5 ``top`` or more
-    if not late:
+    # Those of byte 5 ``top`` or on the wrong side of it: none, or all ``top``, nearest the
+    # block, and each of byte 4 beyond ``low``.
+    near = fifths.translate(None, bytes(range(top + 1, 256)) if later else bytes(range(top)))
+    if not near:
         return True
-    same = len(late)  # all ``top`` (none more), the last ones, each of a lower byte 4
-    return (
-        late.count(top) == same
-        and fifths.endswith(bytes([top]) * same)
-        and not raw[8 * (count - same) + 4 :: 8].translate(None, bytes(range(low)))
-    )
-
-
-def _all_after(raw: bytes, block: int) -> bool:
-    """Whether every rowid of ``raw`` is in a block of 2³² after ``block`` (as
-    ``_all_before``, the other way)."""
-    count = len(raw) // 8
-    if not count:
-        return True
-    if not 0 <= block < 0x10000 or raw[6::8].count(0) != count or raw[7::8].count(0) != count:
-        return False
-    top, low = divmod(block, 256)
-    fifths = raw[5::8]
-    early = fifths.translate(None, bytes(range(top + 1, 256)))  # of byte 5 ``top`` or less
-    if not early:
-        return True
-    same = len(early)  # all ``top`` (none less), the first ones, each of a higher byte 4
-    return (
-        early.count(top) == same
-        and fifths.startswith(bytes([top]) * same)
-        and not raw[4 : 8 * same : 8].translate(None, bytes(range(low + 1, 256)))
-    )
+    same = len(near)
+    first = 0 if later else count - same
+    fourths = raw[8 * first + 4 : 8 * (first + same) : 8]
+    wrong = fourths.translate(None, bytes(range(low + 1, 256)) if later else bytes(range(low)))
+    nearest = fifths.startswith if later else fifths.endswith
+    return near.count(top) == same and nearest(bytes([top]) * same) and not wrong
 
 
 def _window(docs: array[int], raw: bytes, lowest: int, newest: int) -> tuple[int, int]:
@@ -201,7 +182,7 @@ def _window(docs: array[int], raw: bytes, lowest: int, newest: int) -> tuple[int
     low, high = lowest >> 32, newest >> 32
     first = bisect_left(docs, low << 32)
     last = max(first, bisect_right(docs, ((high + 1) << 32) - 1))
-    if _all_before(raw[: 8 * first], low) and _all_after(raw[8 * last :], high):
+    if _all_beyond(raw[: 8 * first], low, False) and _all_beyond(raw[8 * last :], high, True):
         return first, last
     return 0, len(docs)
 
