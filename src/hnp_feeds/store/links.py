@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import chain
+from itertools import chain, islice
 
 from ..model import Article, Link, ListedPost
 from ..names import title_key
@@ -78,25 +78,36 @@ class _Target:
     live: bool
 
 
-#: What links to articles show, read once in a run (``derive``'s ``seen``).
+#: What links to articles show, read once in a run (``derive``'s ``seen``): the last
+#: ``_SEEN`` asked for (those of a year of news, a chunk's targets mostly among them).
 Targets = dict[str, _Target]
+_SEEN = 20_000
 
 
 def _targets(
     db: sqlite3.Connection, record_ids: Iterable[str], seen: Targets | None = None
 ) -> Targets:
     """What a link to each of these articles shows (those stored); ``seen``: those read
-    before, more added (and returned), not read again."""
-    found: Targets = {} if seen is None else seen
+    before (not read again), these kept there too, the longest unasked let go."""
+    wanted = list(dict.fromkeys(record_ids))
+    known: Targets = {} if seen is None else seen
+    found = {record_id: known[record_id] for record_id in wanted if record_id in known}
     sql = (
         "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.title'), live"
         " FROM articles WHERE record_id IN ({marks})"
     )
-    wanted = [record_id for record_id in dict.fromkeys(record_ids) if record_id not in found]
     found.update(
         (str(record_id), _Target(Link(str(url or ""), str(title)), bool(live)))
-        for record_id, url, title, live in select_in(db, sql, wanted)
+        for record_id, url, title, live in select_in(
+            db, sql, [record_id for record_id in wanted if record_id not in found]
+        )
     )
+    if seen is not None:
+        for record_id in found:  # asked for now: the last to go
+            seen.pop(record_id, None)
+        seen.update(found)
+        for record_id in list(islice(seen, max(0, len(seen) - _SEEN))):
+            del seen[record_id]
     return found
 
 
