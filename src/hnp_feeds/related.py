@@ -26,7 +26,8 @@ imported) from the inverted index kept in SQLite (``related_terms``: a term's do
 frequency and the articles that have it, with their weights; ``related_postings``: what
 later runs added, in chunks, merged into the term's row now and then; ``related_rare``: the
 terms a first fill found in one article only, by buckets), reading only the postings of
-their own telling terms.  A term is known by a 64-bit hash of its text
+their own telling terms, and of those only the slice of their year (``_window``: postings
+are in time order, as rowids are).  A term is known by a 64-bit hash of its text
 (``term_hashes``).
 """
 
@@ -37,6 +38,7 @@ import sqlite3
 import sys
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -143,6 +145,46 @@ def _unpack(code: str, *blobs: bytes) -> array[Any]:
     if not _LITTLE:
         values.byteswap()
     return values
+
+
+def _all_beyond(raw: bytes, block: int, later: bool) -> bool:
+    """Whether every rowid of ``raw`` (int64s as stored) is in a block of 2³² (some 18
+    hours) after ``block`` (``later``) or before it, shown by operations on the bytes alone
+    (no number made of each); False also where it cannot be shown so (a rowid before 1970
+    or after 2106; those of ``block``'s byte 5 not all nearest it, as in time order)."""
+    count = len(raw) // 8
+    if not count:
+        return True
+    if not 0 <= block < 0x10000 or raw[6::8].count(0) != count or raw[7::8].count(0) != count:
+        return False
+    top, low = divmod(block, 256)
+    fifths = raw[5::8]
+    # Those of byte 5 ``top`` or on the wrong side of it: none, or all ``top``, nearest the
+    # block, and each of byte 4 beyond ``low``.
+    near = fifths.translate(None, bytes(range(top + 1, 256)) if later else bytes(range(top)))
+    if not near:
+        return True
+    same = len(near)
+    first = 0 if later else count - same
+    fourths = raw[8 * first + 4 : 8 * (first + same) : 8]
+    wrong = fourths.translate(None, bytes(range(low + 1, 256)) if later else bytes(range(low)))
+    nearest = fifths.startswith if later else fifths.endswith
+    return near.count(top) == same and nearest(bytes([top]) * same) and not wrong
+
+
+def _window(docs: array[int], raw: bytes, lowest: int, newest: int) -> tuple[int, int]:
+    """Where in a term's postings ``docs`` (stored as ``raw``) every one of rowid
+    ``lowest`` to ``newest`` is: the bisection of the blocks of 2³² around them (postings
+    are in time order, unless articles came out of it) once the bytes show none before it
+    in a block as late and none after in one as early; else all of them."""
+    if lowest < 0:
+        return 0, len(docs)
+    low, high = lowest >> 32, newest >> 32
+    first = bisect_left(docs, low << 32)
+    last = max(first, bisect_right(docs, ((high + 1) << 32) - 1))
+    if _all_beyond(raw[: 8 * first], low, False) and _all_beyond(raw[8 * last :], high, True):
+        return first, last
+    return 0, len(docs)
 
 
 def _pack(values: array[Any]) -> bytes:
@@ -652,6 +694,12 @@ class RelatedIndex:
         )
 
     def _postings(self, term: int) -> tuple[array[int], array[float]]:
+        docs, weights = self._posting_blobs(term)
+        return _unpack(_ID, docs), _unpack(_WEIGHT, weights)
+
+    def _posting_blobs(self, term: int) -> tuple[bytes, bytes]:
+        """A term's postings as stored (docs, weights): its row's, then its chunks' in
+        their order (a term of no row, from its bucket)."""
         rows = self.conn.execute(
             "SELECT docs, weights FROM related_terms WHERE id = ?1 UNION ALL"
             " SELECT * FROM (SELECT docs, weights FROM related_postings WHERE term_id = ?1"
@@ -660,7 +708,7 @@ class RelatedIndex:
         ).fetchall()
         if not rows:  # no row: perhaps in a bucket
             rows = list(self._rare([term]).values())
-        return _unpack(_ID, *(d for d, _ in rows)), _unpack(_WEIGHT, *(w for _, w in rows))
+        return b"".join(d for d, _ in rows), b"".join(w for _, w in rows)
 
     def _documents(self) -> int:
         return int(self.conn.execute("SELECT docs FROM related_corpus").fetchone()[0])
@@ -752,8 +800,12 @@ class RelatedIndex:
         score_of: dict[int, float] = {}
         for minus, term in best[:QUERY_TERMS]:
             factor = -minus
-            docs, weights = self._postings(term)
-            for doc, weight in zip(docs, weights, strict=True):
+            raw_docs, raw_weights = self._posting_blobs(term)
+            docs = _unpack(_ID, raw_docs)
+            # Only the postings of its window's blocks of time are looked at, one by one.
+            first, last = _window(docs, raw_docs, lowest, newest)
+            weights = _unpack(_WEIGHT, raw_weights[4 * first : 4 * last])
+            for doc, weight in zip(docs[first:last], weights, strict=True):
                 if lowest <= doc <= newest:
                     score_of[doc] = score_of.get(doc, 0.0) + weight * factor
         hopeful = sorted(

@@ -36,7 +36,7 @@ from .codec import (
     with_updated,
 )
 from .connection import Connection
-from .links import dependents, derive, own_links_json, remember_urls
+from .links import Targets, dependents, derive, own_links_json, remember_urls
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
@@ -641,7 +641,11 @@ class IngestOps(Connection):
         they are linked (each let go once written).  Returns those of ``changed`` left
         with no related link at all."""
         ids = set(changed)
-        again = derive(db, [d for d in dependents(db, changed) if d not in ids], keep=True)
+        # What links to articles show, read once (no URL, title or standing changes here).
+        seen: Targets = {}
+        again = derive(
+            db, [d for d in dependents(db, changed) if d not in ids], keep=True, seen=seen
+        )
         lost = sorted(again.lost_computed - ids)
         db.executemany(
             "UPDATE articles SET computed_related = NULL WHERE record_id = ?",
@@ -671,10 +675,10 @@ class IngestOps(Connection):
             stored = {article.id: article for article in chunk}
             bare |= derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
-                complete=complete, chunk=_RELATED_CHUNK, written=given is not None,
+                complete=complete, chunk=_RELATED_CHUNK, written=given is not None, seen=seen,
             ).bare  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
-        derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK)
+        derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK, seen=seen)
         return bare
 
     def _related_index_with(

@@ -26,7 +26,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import chain
+from itertools import chain, islice
 
 from ..model import Article, Link, ListedPost
 from ..names import title_key
@@ -71,21 +71,44 @@ class Derived:
 
 @dataclass(frozen=True)
 class _Target:
-    url: str
-    title: str
+    """What a link to an article shows (one ``Link`` for every entry that shows it), and
+    whether it is live."""
+
+    link: Link
     live: bool
 
 
-def _targets(db: sqlite3.Connection, record_ids: Iterable[str]) -> dict[str, _Target]:
-    """What a link to each of these articles shows (those stored)."""
+#: What links to articles show, read once in a run (``derive``'s ``seen``): the last
+#: ``_SEEN`` asked for (those of a year of news, a chunk's targets mostly among them).
+Targets = dict[str, _Target]
+_SEEN = 20_000
+
+
+def _targets(
+    db: sqlite3.Connection, record_ids: Iterable[str], seen: Targets | None = None
+) -> Targets:
+    """What a link to each of these articles shows (those stored); ``seen``: those read
+    before (not read again), these kept there too, the longest unasked let go."""
+    wanted = list(dict.fromkeys(record_ids))
+    known: Targets = {} if seen is None else seen
+    found = {record_id: known[record_id] for record_id in wanted if record_id in known}
     sql = (
         "SELECT record_id, json_extract(body, '$.url'), json_extract(body, '$.title'), live"
         " FROM articles WHERE record_id IN ({marks})"
     )
-    return {
-        str(record_id): _Target(str(url or ""), str(title), bool(live))
-        for record_id, url, title, live in select_in(db, sql, list(dict.fromkeys(record_ids)))
-    }
+    found.update(
+        (str(record_id), _Target(Link(str(url or ""), str(title)), bool(live)))
+        for record_id, url, title, live in select_in(
+            db, sql, [record_id for record_id in wanted if record_id not in found]
+        )
+    )
+    if seen is not None:
+        for record_id in found:  # asked for now: the last to go
+            seen.pop(record_id, None)
+        seen.update(found)
+        for record_id in list(islice(seen, max(0, len(seen) - _SEEN))):
+            del seen[record_id]
+    return found
 
 
 def _url_owners(db: sqlite3.Connection, urls: Iterable[str]) -> dict[str, str]:
@@ -137,6 +160,7 @@ def derive(
     complete: Complete | None = None,
     chunk: int | None = None,
     written: bool = False,
+    seen: Targets | None = None,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
@@ -148,6 +172,9 @@ def derive(
     many at once (default ``_CHUNK``; related posts are scored best in larger batches).
     ``written``: the stored body of each of ``stored`` is its ``article_to_json`` (this
     ingest wrote it): a new one is that text with its links replaced, not encoded again.
+    ``seen``: what links to articles show, as read before in this run (while no article's
+    URL, title or standing changes), more added: each article's body is parsed once for
+    them, not once per chunk that links to it.
     (A record's links depend on its own parts and its targets' URL, title and standing,
     never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
@@ -155,7 +182,7 @@ def derive(
     size = chunk or _CHUNK
     for start in range(0, len(ids), size):
         _derive_chunk(
-            db, ids[start : start + size], keep, notes, done, stored or {}, complete, written
+            db, ids[start : start + size], keep, notes, done, stored or {}, complete, written, seen
         )
     return done
 
@@ -169,6 +196,7 @@ def _derive_chunk(
     stored: dict[str, Article],
     complete: Complete | None,
     written: bool,
+    seen: Targets | None,
 ) -> None:
     # The body of those not given, to decode, or (``written``) of every one, to patch.
     given = all(record_id in stored for record_id in record_ids)
@@ -247,6 +275,7 @@ def _derive_chunk(
             for t in chain(links, computed)
             if isinstance(t, str)
         ),
+        seen,
     )
     resolved = _resolved(shown, targets)
     if complete is not None:
@@ -261,7 +290,9 @@ def _derive_chunk(
                 ]
             ),
         )
-        targets.update(_targets(db, (t for c in chosen.values() for t in c if t not in targets)))
+        targets.update(
+            _targets(db, (t for c in chosen.values() for t in c if t not in targets), seen)
+        )
         for n, (record_id, article, links, _) in enumerate(shown):
             if record_id in chosen:
                 shown[n] = (record_id, article, links, chosen[record_id])
@@ -287,15 +318,15 @@ def _derive_chunk(
                 body = with_related(text, related)
             bodies.append((body, content_hash(body), record_id))
             done.changed.add(record_id)
-    gone = [(record_id,) for record_id, *_ in shown]
-    db.executemany("DELETE FROM related_refs WHERE record_id = ?", gone)
+    # What they linked to before, gone (a few hundred by one statement, not one each).
+    gone = [record_id for record_id, *_ in shown]
+    for table in _LINKS:
+        select_in(db, f"DELETE FROM {table} WHERE record_id IN ({{marks}})", gone)
     db.executemany(
         "INSERT INTO related_refs (record_id, kind, position, target_id) VALUES (?, ?, ?, ?)",
         refs,
     )
-    db.executemany("DELETE FROM url_refs WHERE record_id = ?", gone)
     db.executemany("INSERT OR IGNORE INTO url_refs (url, record_id) VALUES (?, ?)", loose_urls)
-    db.executemany("DELETE FROM pending_listed WHERE record_id = ?", gone)
     db.executemany(
         "INSERT OR IGNORE INTO pending_listed (title_key, record_id) VALUES (?, ?)", waiting
     )
@@ -317,11 +348,11 @@ def _resolved(
         for part in chain(links, computed):
             if isinstance(part, str):
                 target = targets.get(part)
-                if target is None or not target.live or not target.url:
+                if target is None or not target.live or not target.link.url:
                     # The link to a referred article is shown only while it is live.
                     lost = lost or part in computed
                     continue
-                part = Link(target.url, target.title)
+                part = target.link
             if part.url != article.url:
                 unique.setdefault(part.url, part)
         found.append((article, tuple(unique.values()), lost))
