@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -177,14 +176,7 @@ def _publish(
         progress=progress,
         entry_cache=entry_cache,
     )
-    # What is alive now (the modules, the catalogue) outlives the run: left out of the
-    # cyclic collector's walks, which would go through it all at each full collection,
-    # and back with the rest once the run is over.
-    gc.freeze()
-    try:
-        run.publish(result)
-    finally:
-        gc.unfreeze()
+    run.publish(result)
     return result
 
 

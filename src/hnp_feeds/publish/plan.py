@@ -107,13 +107,12 @@ class ArchiveOnDisk:
     folder (one listing: the main feed's folder holds a file per page and its .gz)."""
 
     written: dict[int, str]
-    files: frozenset[str]  # the names of the regular files in the folder
+    files: frozenset[str]  # the names in the folder
 
     @classmethod
     def read(cls, store: SQLiteStore, out_dir: Path, slug: str) -> ArchiveOnDisk:
         try:
-            with os.scandir(out_dir / slug / ARCHIVE_DIR) as entries:
-                files = frozenset(entry.name for entry in entries if entry.is_file())
+            files = frozenset(os.listdir(out_dir / slug / ARCHIVE_DIR))
         except OSError:
             files = frozenset()
         return cls(store.archive_pages(slug), files)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import json
 from collections import deque
@@ -75,6 +74,9 @@ TOMBSTONE_TTL = timedelta(days=30)
 ANNOUNCED = FEED_FILES
 # The pages for people beside the feeds.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
+#: The store's meta key of the index page's ``snippet_section`` as last made, after what
+#: it was made of (the digest of the list of feeds).
+SNIPPETS = "index-snippets"
 #: The store's meta key present while a run writes files: a run that finds it set (the
 #: last one was killed while writing) removes the temporary files it may have left.
 WRITING = "writing"
@@ -281,7 +283,6 @@ class Run:
             return
         from .workers import Workers
 
-        gc.freeze()  # the rendering's modules too (``publish._publish``)
         # Rendering and validating are most of the work: a few processes share them while
         # this one writes, in order, whatever has come back.  They are forked before the
         # histories are read when many feeds are planned: a worker begins as a copy of
@@ -806,16 +807,21 @@ class Run:
         ):
             return
         # The pages (and the OPML writer) only when written.
-        from ..pages import fixed_files, fixed_names, listing_files
+        from ..pages import fixed_files, fixed_names, listing_files, snippet_section
 
         feeds, made = cards or self._index_cards(result)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made)
-        # The stylesheet and the discovery fragments change with the list of feeds alone.
+        # The stylesheet, the discovery fragments and the index page's snippets change
+        # with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
         for feed in feeds:
             digest.update(f"\n{spec_text(feed)}".encode())
         fixed = digest.hexdigest()
+        kept, _, snippets = (self.store.get_meta(SNIPPETS) or "").partition("\n")
+        if kept != fixed:
+            snippets = snippet_section(self.site, feeds)
+            saved[SNIPPETS] = f"{fixed}\n{snippets}"
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made, snippets)
         if self.store.get_meta("fixed-pages") != fixed or not all(
             _exists(self.out_dir, name) for name in fixed_names(feeds)
         ):
