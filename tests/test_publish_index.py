@@ -15,6 +15,7 @@ import pytest
 from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import publish
+from hnp_feeds.publish.run import SNIPPETS
 from hnp_feeds.store import SQLiteStore
 from hnp_feeds.timezone import localize
 
@@ -105,5 +106,28 @@ def test_the_stylesheet_and_discovery_fragments_are_written_when_the_feeds_chang
     assert not [name for name in same_feeds if name.startswith(("discovery/", "feed.xsl"))]
     new_author = _publish(tmp_path, "cron", range(14), author="Tác giả Mới")
     assert "discovery/tac-gia-tac-gia-moi.html" in new_author, new_author
+    _publish(tmp_path, "first", range(14), author="Tác giả Mới")
+    assert _pages(tmp_path / "cron") == _pages(tmp_path / "first")
+
+
+def test_the_index_pages_snippets_are_made_again_only_when_the_feeds_change(
+    tmp_path: Path,
+) -> None:
+    """Kept in the store with what they were made of (the list of feeds): a run with the
+    same feeds writes them as kept (a mark put in them shows), one with a new feed makes
+    them again, the first publish's."""
+    _publish(tmp_path, "cron", range(12))
+    with sqlite3.connect(tmp_path / "cron.sqlite") as db:
+        marked = db.execute(
+            "UPDATE meta SET value = replace(value, '<pre class=', ?) WHERE key = ?",
+            (f"<pre {KEPT} class=", SNIPPETS),
+        ).rowcount
+    assert marked == 1
+    _publish(tmp_path, "cron", range(13))
+    assert KEPT in (tmp_path / "cron" / "index.html").read_text(encoding="utf-8")
+    _publish(tmp_path, "cron", range(14), author="Tác giả Mới")
+    index = (tmp_path / "cron" / "index.html").read_text(encoding="utf-8")
+    snippets = index[index.index('<pre class="snippet">') :]
+    assert KEPT not in index and "tac-gia-tac-gia-moi/atom.xml" in snippets
     _publish(tmp_path, "first", range(14), author="Tác giả Mới")
     assert _pages(tmp_path / "cron") == _pages(tmp_path / "first")

@@ -9,13 +9,14 @@ A write the system refuses (disk full, read-only) is a ``SystemFault`` naming th
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SystemFault
 
-if TYPE_CHECKING:  # the threads, and tempfile, only when a file is written
+if TYPE_CHECKING:  # the threads only when a file is written
     from concurrent.futures import Future, ThreadPoolExecutor
 
 #: Threads that flush the files of one ``Writes`` to disk at once (``io_threads``).
@@ -77,10 +78,7 @@ class Writes:
                     return False
             except FileNotFoundError:
                 pass
-            path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, tmp_name = _temporary(path)
             self.staged.append((path, tmp_name, fd))
             view = memoryview(data)
             while view:
@@ -180,6 +178,26 @@ def _stop_threads() -> None:
 
 
 os.register_at_fork(before=_stop_threads)
+
+
+#: Numbers the temporary files of this process (``_temporary``).
+_serial = itertools.count()
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path`` (its folder made if missing), open for
+    writing, readable by its owner alone (as ``tempfile.mkstemp`` makes one): named by
+    this process and a serial, never one that is there (``O_EXCL``), and ``.*.tmp`` as
+    ``remove_stale_temporaries`` finds them."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    while True:
+        name = f"{path.parent}{os.sep}.{path.name}.{os.getpid()}-{next(_serial)}.tmp"
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:  # (left by a killed process of the same id)
+            continue
+        except FileNotFoundError:  # (the folder is not there yet)
+            path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _flush(file: tuple[Path, str, int]) -> None:

@@ -132,10 +132,12 @@ def render_index(
     latest: int = LATEST,
     latest_main: int = LATEST_MAIN,
     cards: Mapping[str, str] | None = None,
+    snippets: str | None = None,
 ) -> bytes:
     """The page for people: ``feeds`` (each with its entries) grouped as in the OPML; the
     main feed shows its ``latest_main`` newest entries across the page, the others ``latest``.
-    ``cards``: feeds' ``feed_card`` made before (slug -> it), their entries not needed."""
+    ``cards``: feeds' ``feed_card`` made before (slug -> it), their entries not needed;
+    ``snippets``: the ``snippet_section`` of these feeds, made before."""
     site = catalogue.site
     made = cards or {}
     card_of = {
@@ -186,7 +188,7 @@ def render_index(
         for feed in members:
             out.append(card_of[feed.slug])
         out += ["</div>", "</section>"]
-    out.extend(_snippet_section(site, [feed for _, _, members in groups for feed in members]))
+    out.append(snippet_section(site, [feed for feed, _ in feeds]) if snippets is None else snippets)
     out.append("</main>")
 
     last = f"Cập nhật lần cuối: {escape(site_form(updated))}. " if updated else ""
@@ -240,11 +242,14 @@ def listing_files(
     feeds: Sequence[tuple[FeedSpec, Sequence[Article]]],
     updated: datetime | None,
     cards: Mapping[str, str] | None = None,
+    snippets: str | None = None,
 ) -> dict[str, bytes]:
-    """The files of ``site_files`` that show entries or times: ``index.html`` (``cards``:
-    see ``render_index``) and ``feeds.opml``."""
+    """The files of ``site_files`` that show entries or times: ``index.html`` (``cards``,
+    ``snippets``: see ``render_index``) and ``feeds.opml``."""
     return {
-        "index.html": render_index(catalogue, feeds, updated=updated, cards=cards),
+        "index.html": render_index(
+            catalogue, feeds, updated=updated, cards=cards, snippets=snippets
+        ),
         "feeds.opml": render_opml(catalogue, [feed for feed, _ in feeds], updated=updated),
     }
 
@@ -342,10 +347,11 @@ def _entry(article: Article) -> str:
     return f'<li>{linked}<span class="meta">{meta}</span></li>'
 
 
-def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
-    """The copyable ``<link rel="alternate">`` block, one group of lines per feed."""
+def snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> str:
+    """The index page's copyable ``<link rel="alternate">`` block, one group of lines per
+    feed (in the order of their groups): made of the site and the list of feeds alone."""
     lines: list[str] = []
-    for feed in feeds:
+    for feed in (feed for _, _, members in grouped(feeds) for feed in members):
         where = {
             "main": "mọi trang",
             "category": "trang chuyên mục",
@@ -357,7 +363,7 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
         label = feed.title.replace("--", "- -")
         lines.append(f"<!-- {label}: {where} -->")
         lines.extend(alternate_links(site, feed))
-    return [
+    return "\n".join([
         '<section class="group" id="ma-nhung" aria-labelledby="ma-nhung-tieu-de">',
         '<h2 id="ma-nhung-tieu-de">Mã nhúng cho trang web</h2>',
         "<p>Dán các dòng tương ứng vào phần <code>&lt;head&gt;</code> của mẫu trang để trình"
@@ -367,4 +373,4 @@ def _snippet_section(site: Site, feeds: Sequence[FeedSpec]) -> list[str]:
         " chèn vào.</p>",
         f'<pre class="snippet"><code>{escape(chr(10).join(lines))}</code></pre>',
         "</section>",
-    ]
+    ])  # fmt: skip

@@ -6,15 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive import ARCHIVE_DIR, ArchiveLayout, ArchivePage, archive_relpath
+from ..archive import ARCHIVE_DIR, ArchiveLayout, ArchivePage
 from ..catalogue import feeds_of
 from ..config import Catalogue
 from ..model import FeedSpec, Tombstone
 from ..selection import feed_keys
-from ..store import EntryRow, SQLiteStore, content_hash
+from ..store import EntryRow, FeedState, SQLiteStore, content_hash
 
 
 def config_fingerprint(catalogue: Catalogue) -> str:
@@ -36,22 +37,29 @@ def site_feeds(catalogue: Catalogue, store: SQLiteStore) -> list[FeedSpec]:
 
 
 def feeds_to_plan(
-    catalogue: Catalogue, store: SQLiteStore, out_dir: Path, config: str
+    catalogue: Catalogue,
+    store: SQLiteStore,
+    out_dir: Path,
+    config: str,
+    feed_states: Callable[[], dict[str, FeedState]] | None = None,
+    every: Callable[[], list[FeedSpec]] | None = None,
 ) -> list[FeedSpec]:
     """The feeds that what changed since the last publish can reach (none: the cron fast
-    path, nothing rendered, nothing read)."""
+    path, nothing rendered, nothing read); ``feed_states`` and ``every``: what the caller
+    read (once a pass) of ``store.feed_states`` and ``site_feeds``."""
     full = store.get_meta("config") != config
     dirty = store.dirty_keys()
-    root = str(out_dir)
+    root = f"{out_dir}{os.sep}"
+    isfile = os.path.isfile
     redo = {
         slug
         for slug, (files, stale) in store.feed_files().items()
-        if stale or not all(os.path.isfile(os.path.join(root, f)) for f in files)
+        if stale or not all(isfile(root + f) for f in files)
     }
     if not (full or dirty or redo):
         return []
-    states = store.feed_states()
-    feeds = {feed.slug: feed for feed in site_feeds(catalogue, store)}
+    states = (feed_states or store.feed_states)()
+    feeds = {feed.slug: feed for feed in (every() if every else site_feeds(catalogue, store))}
     # A category, author or tag feed whose articles went (or too many of them, for a tag)
     # stays published, and is kept up to date: its subscribers are not left with a 404.
     for slug, state in states.items():
@@ -92,34 +100,50 @@ def page_fingerprint(config: str, feed: FeedSpec, page: ArchivePage, total: int)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class ArchiveOnDisk:
+    """A feed's archive pages as a run finds them, read once for its planning: their
+    fingerprints as last written (``store.archive_pages``) and the page files in its
+    folder (one listing: the main feed's folder holds a file per page and its .gz)."""
+
+    written: dict[int, str]
+    files: frozenset[str]  # the names in the folder
+
+    @classmethod
+    def read(cls, store: SQLiteStore, out_dir: Path, slug: str) -> ArchiveOnDisk:
+        try:
+            files = frozenset(os.listdir(out_dir / slug / ARCHIVE_DIR))
+        except OSError:
+            files = frozenset()
+        return cls(store.archive_pages(slug), files)
+
+    def has_file(self, number: int) -> bool:
+        """Whether page ``number``'s file is there (``archive_relpath``)."""
+        return f"{number}.xml" in self.files
+
+    def numbers(self) -> set[int]:
+        """The numbers of the pages written: remembered, or a file in the folder."""
+        pages = [name[:-4] for name in self.files if name.endswith(".xml")]
+        return set(self.written) | {int(stem) for stem in pages if stem.isdigit()}
+
+
 def pages_to_render(
-    store: SQLiteStore, out_dir: Path, config: str, feed: FeedSpec, layout: ArchiveLayout
+    archive: ArchiveOnDisk, config: str, feed: FeedSpec, layout: ArchiveLayout
 ) -> list[tuple[ArchivePage, str]]:
     """The full pages (with their fingerprints) that changed since written or whose file is
     gone, newest first: a page gains its ``next-archive`` link only once the page it points
     to is there."""
-    written = store.archive_pages(feed.slug)
     total = layout.total
     todo = []
     for page in reversed(layout.pages):
         fingerprint = page_fingerprint(config, feed, page, total)
-        if (
-            written.get(page.number) != fingerprint
-            or not (out_dir / archive_relpath(feed.slug, page.number)).is_file()
-        ):
+        if archive.written.get(page.number) != fingerprint or not archive.has_file(page.number):
             todo.append((page, fingerprint))
     return todo
 
 
-def pages_in_place(store: SQLiteStore, out_dir: Path, slug: str, pages: int) -> bool:
-    """Whether archive pages 1 to ``pages`` of ``slug`` are all written (remembered, and
-    their files there): what ``pages_to_render`` would find unchanged when their slots are."""
-    if not pages:
-        return True
-    written = store.archive_pages(slug)
-    folder = out_dir / slug / ARCHIVE_DIR
-    try:
-        files = {entry.name for entry in os.scandir(folder) if entry.is_file()}
-    except OSError:
-        return False
-    return all(number in written and f"{number}.xml" in files for number in range(1, pages + 1))
+def pages_in_place(archive: ArchiveOnDisk, pages: int) -> bool:
+    """Whether archive pages 1 to ``pages`` are all written (remembered, and their files
+    there): what ``pages_to_render`` would find unchanged when their slots are."""
+    written = archive.written
+    return all(number in written and archive.has_file(number) for number in range(1, pages + 1))

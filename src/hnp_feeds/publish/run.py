@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from ..sitemaps import (
 from ..store import CachedEntry, FeedState, HistoryMark, HistorySlot, HistoryTail, SQLiteStore
 from ..writers import FEED_FILES
 from .plan import (
+    ArchiveOnDisk,
     config_fingerprint,
     feed_fingerprint,
     feeds_to_plan,
@@ -74,6 +74,9 @@ TOMBSTONE_TTL = timedelta(days=30)
 ANNOUNCED = FEED_FILES
 # The pages for people beside the feeds.
 PAGES = ("index.html", "feeds.opml", "feed.xsl")
+#: The store's meta key of the index page's ``snippet_section`` as last made, after what
+#: it was made of (the digest of the list of feeds).
+SNIPPETS = "index-snippets"
 #: The store's meta key present while a run writes files: a run that finds it set (the
 #: last one was killed while writing) removes the temporary files it may have left.
 WRITING = "writing"
@@ -243,6 +246,10 @@ class Run:
         self.last_marks: dict[str, HistoryMark] = {}
         #: What is read between two batches while the workers render (``_sitemap_steps``).
         self.meanwhile: Iterator[None] = iter(())
+        #: The feeds' states and every feed of the site as this pass read them
+        #: (``_feed_states``, ``_site_feeds``; None: not yet).
+        self.states: dict[str, FeedState] | None = None
+        self.feeds: list[FeedSpec] | None = None
 
     def publish(self, result: PublishResult) -> None:
         result.all_or_nothing = self.all_or_nothing
@@ -265,7 +272,11 @@ class Run:
 
     def _pass(self, result: PublishResult) -> None:
         changes = self.store.history_changes()  # what this pass reads of the history
-        planned = feeds_to_plan(self.catalogue, self.store, self.out_dir, self.config)
+        self.states, self.feeds = None, None
+        planned = feeds_to_plan(
+            self.catalogue, self.store, self.out_dir, self.config, self._feed_states,
+            self._site_feeds,
+        )  # fmt: skip
         result.planned = sorted({*result.planned, *(feed.slug for feed in planned)})
         if not planned:  # the cron fast path; the pages, after a run killed before them
             self._publish_pages(result)
@@ -311,13 +322,14 @@ class Run:
 
             def take(handed: tuple[list[_FeedTask], Iterator[Rendered]]) -> None:
                 ready: list[tuple[_FeedTask, Rendered]] = []
-                for task, rendered in zip(*handed, strict=True):
-                    self.progress.advance(task.feed.slug)
-                    self._keep_entries(rendered)
-                    if self._feed_ready(task, rendered, result):
-                        ready.append((task, rendered))
-                    else:
-                        failed.append(task.feed)
+                with self.store.transaction():  # (the batch's entries, ids and pings)
+                    for task, rendered in zip(*handed, strict=True):
+                        self.progress.advance(task.feed.slug)
+                        self._keep_entries(rendered)
+                        if self._feed_ready(task, rendered, result):
+                            ready.append((task, rendered))
+                        else:
+                            failed.append(task.feed)
                 self._write_feeds(ready, result)
                 next(self.meanwhile, None)
 
@@ -351,12 +363,26 @@ class Run:
                     self.withheld, self.now, self.site.related_count
                 )
                 self.main_history = None  # the withheld articles' slots are empty now
+                self.feeds = None  # (a section may have gone with them)
                 ready = False  # (the sitemaps and cards were made of them)
                 cards.clear()
             self._publish_pages(result, sitemaps if ready else None, cards[0] if cards else None)
         self.main_history = None
         self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
         self.marks = None
+
+    def _feed_states(self) -> dict[str, FeedState]:
+        """``store.feed_states``, read once a pass: no feed's state is saved before the
+        pass has planned every feed (``_tasks``)."""
+        if self.states is None:
+            self.states = self.store.feed_states()
+        return self.states
+
+    def _site_feeds(self) -> list[FeedSpec]:
+        """``plan.site_feeds``, read once a pass (the articles do not change within it)."""
+        if self.feeds is None:
+            self.feeds = site_feeds(self.catalogue, self.store)
+        return self.feeds
 
     def _refused(self, job: RenderJob, rendered: Rendered, result: PublishResult) -> None:
         """A document failed: its entries that fail alone are withheld at the end of the
@@ -395,7 +421,7 @@ class Run:
         what was last published (those that would take too much away left out)."""
         from .render import RenderJob
 
-        states = self.store.feed_states()
+        states = self._feed_states()
         same_config = self.store.get_meta("config") == self.config
         tasks: list[_FeedTask] = []
         pages: list[_PageTask] = []
@@ -403,7 +429,8 @@ class Run:
             layout: ArchiveLayout | None = None
             live = 0
             if feed.archive:
-                layout, live = self._history(feed, states.get(feed.slug), same_config)
+                archive = ArchiveOnDisk.read(self.store, self.out_dir, feed.slug)
+                layout, live = self._history(feed, states.get(feed.slug), same_config, archive)
             current = layout.current if layout is not None else feed
             limit = current.limit or self.site.entries_per_feed
             rows = self.store.select_entries(feed, limit)
@@ -418,9 +445,7 @@ class Run:
                 total = layout.total
                 pages += [
                     _PageTask(feed, page.number, page.record_ids, total, fingerprint)
-                    for page, fingerprint in pages_to_render(
-                        self.store, self.out_dir, self.config, feed, layout
-                    )
+                    for page, fingerprint in pages_to_render(archive, self.config, feed, layout)
                 ]
             tombs = self.store.tombstones(feed) if self.site.tombstones else []
             fingerprint = feed_fingerprint(self.config, feed, rows, tombs, layout)
@@ -438,13 +463,13 @@ class Run:
                 layout.links if layout is not None else None,
                 tuple(tombs),
             )
-            dropped = self._pages_past(feed, layout.total) if layout is not None else ()
+            dropped = _pages_past(archive, layout.total) if layout is not None else ()
             ids = tuple(row.record_id for row in rows)
             tasks.append(_FeedTask(feed, fingerprint, job, dropped, entries, ids))
         return tasks, pages
 
     def _history(
-        self, feed: FeedSpec, state: FeedState | None, same_config: bool
+        self, feed: FeedSpec, state: FeedState | None, same_config: bool, archive: ArchiveOnDisk
     ) -> tuple[ArchiveLayout, int]:
         """How ``feed``'s history is cut, and its live slots.  Read from its end
         (``store.history_tail``) when the pages before it are as the last publish left
@@ -452,7 +477,7 @@ class Run:
         if same_config and state is not None and not state.stale and state.spec == feed:
             tail = self._tail(feed, self.site.archive_page_size)
             layout = cut_history(self.site, feed, tail.slots, tail.start)
-            if pages_in_place(self.store, self.out_dir, feed.slug, layout.skipped):
+            if pages_in_place(archive, layout.skipped):
                 return layout, tail.live
         history = self.store.history_keys(feed)
         if feed.kind == "main":  # every article's slot: the sitemap's too
@@ -536,17 +561,6 @@ class Run:
             return 0
         pages = sum(1 for p in (folder / ARCHIVE_DIR).glob("*.xml") if p.stem.isdigit())
         return items + pages * self.site.archive_page_size
-
-    def _pages_past(self, feed: FeedSpec, total: int) -> tuple[int, ...]:
-        """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
-        folder = self.out_dir / feed.slug / ARCHIVE_DIR
-        try:  # names, not paths: the main feed's folder holds a file per page and its .gz
-            names = os.listdir(folder)
-        except FileNotFoundError:
-            names = []
-        on_disk = {int(n[:-4]) for n in names if n.endswith(".xml") and n[:-4].isdigit()}
-        written = set(self.store.archive_pages(feed.slug)) | on_disk
-        return tuple(sorted(number for number in written if number > total))
 
     def _pages_ahead(self, pages: Sequence[_PageTask], workers: Workers) -> list[_PageBatch]:
         """The first ``AHEAD`` batches of ``pages`` (one feed's, newest first: their entries
@@ -648,10 +662,11 @@ class Run:
                 continue
             published.update(rendered.ids)
             good.append((task, rendered))
-        self.store.save_cached_entries(kept)
         new = {k: v for _, r in good for k, v in r.ids.items() if k not in known}
-        if new:
-            self.store.add_to_ledger(new, self.now)
+        with self.store.transaction():
+            self.store.save_cached_entries(kept)
+            if new:
+                self.store.add_to_ledger(new, self.now)
         done: dict[str, dict[int, str]] = {}
         writes = Writes(set(), later=True)
         self.writes = writes
@@ -676,8 +691,9 @@ class Run:
         committed, done = self.settling
         self.settling = None
         committed.result()
-        for slug, written in done.items():
-            self.store.save_archive_pages(slug, written)
+        with self.store.transaction():
+            for slug, written in done.items():
+                self.store.save_archive_pages(slug, written)
 
     def _feed_ready(self, task: _FeedTask, rendered: Rendered, result: PublishResult) -> bool:
         """Check a rendered feed and its ids, and put its new ids in the ledger and its
@@ -721,13 +737,14 @@ class Run:
             for number in task.dropped:
                 self._remove(archive_relpath(task.feed.slug, number), result)
         self._sync()
-        for task, rendered in ready:
-            if task.dropped:
-                self.store.forget_archive_pages(task.feed.slug, task.dropped)
-            self.store.save_feed_state(
-                task.feed, task.fingerprint, sorted(rendered.files), self.now, rendered.updated,
-                entries=task.entries,
-            )  # fmt: skip
+        with self.store.transaction():  # (every state of the batch)
+            for task, rendered in ready:
+                if task.dropped:
+                    self.store.forget_archive_pages(task.feed.slug, task.dropped)
+                self.store.save_feed_state(
+                    task.feed, task.fingerprint, sorted(rendered.files), self.now,
+                    rendered.updated, entries=task.entries,
+                )  # fmt: skip
 
     def _publish_pages(
         self,
@@ -766,8 +783,9 @@ class Run:
                 if number is not None and number > len(sitemaps.pages):
                     self._remove(path.name, result)
         self._sync()
-        for key, value in saved.items():
-            self.store.set_meta(key, value)
+        with self.store.transaction():
+            for key, value in saved.items():
+                self.store.set_meta(key, value)
 
     def _listing(
         self,
@@ -789,16 +807,21 @@ class Run:
         ):
             return
         # The pages (and the OPML writer) only when written.
-        from ..pages import fixed_files, fixed_names, listing_files
+        from ..pages import fixed_files, fixed_names, listing_files, snippet_section
 
         feeds, made = cards or self._index_cards(result)
         updated = self.store.feeds_updated(feed.slug for feed in feeds)
-        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made)
-        # The stylesheet and the discovery fragments change with the list of feeds alone.
+        # The stylesheet, the discovery fragments and the index page's snippets change
+        # with the list of feeds alone.
         digest = hashlib.sha256(self.config.encode())
         for feed in feeds:
             digest.update(f"\n{spec_text(feed)}".encode())
         fixed = digest.hexdigest()
+        kept, _, snippets = (self.store.get_meta(SNIPPETS) or "").partition("\n")
+        if kept != fixed:
+            snippets = snippet_section(self.site, feeds)
+            saved[SNIPPETS] = f"{fixed}\n{snippets}"
+        listing = listing_files(self.catalogue, [(f, []) for f in feeds], updated, made, snippets)
         if self.store.get_meta("fixed-pages") != fixed or not all(
             _exists(self.out_dir, name) for name in fixed_names(feeds)
         ):
@@ -809,7 +832,7 @@ class Run:
 
     def _index_cards(self, result: PublishResult) -> _Cards:
         """Every feed of the site and its card on the index page (``_cards``)."""
-        feeds = site_feeds(self.catalogue, self.store)
+        feeds = self._site_feeds()
         return feeds, self._cards(feeds, set(result.planned))
 
     def _cards(self, feeds: Sequence[FeedSpec], planned: set[str]) -> dict[str, str]:
@@ -885,7 +908,8 @@ class Run:
         """Every sitemap page, in order: those whose slots (ids, hashes, standing) changed
         or whose file is gone with their lines (read as it is reached), the others as
         written."""
-        kept, slots = self._sitemap_history()
+        written = self.store.meta_prefixed("sitemap:")  # relpath -> "fingerprint modified"
+        kept, slots = self._sitemap_history(written)
         for relpath, modified in kept:
             yield _SitemapPage(relpath, "", modified)
         for number, start in enumerate(range(0, len(slots), SITEMAP_PAGE_SIZE), len(kept) + 1):
@@ -893,7 +917,7 @@ class Run:
             relpath = sitemap_relpath(number)
             text = "\n".join(f"{s.record_id} {s.content_hash} {s.live}" for s in chunk)
             fingerprint = hashlib.sha256(f"{self.config}\n{text}".encode()).hexdigest()
-            saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
+            saved = written.get(relpath, "").split(" ", 1)
             if saved[0] == fingerprint and _exists(self.out_dir, relpath):
                 yield _SitemapPage(relpath, fingerprint, saved[1])
                 continue
@@ -901,10 +925,13 @@ class Run:
             modified = newest(when for _, when in dates)
             yield _SitemapPage(relpath, fingerprint, modified, dates)
 
-    def _sitemap_history(self) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
+    def _sitemap_history(
+        self, written: dict[str, str]
+    ) -> tuple[list[tuple[str, str]], Sequence[HistorySlot]]:
         """The sitemap pages (path, newest date) known unchanged, and the slots of the main
         history after them: its end (``store.history_tail``) when the pages before it are
-        as this configuration wrote them and in place; else every slot."""
+        as this configuration wrote them (``written``: what the store remembers of each)
+        and in place; else every slot."""
         if self.main_history is not None:
             return [], self.main_history
         every = FeedSpec(slug=self.catalogue.main_slug, title=self.site.title)
@@ -913,7 +940,7 @@ class Run:
             kept = []
             for number in range(1, tail.start // SITEMAP_PAGE_SIZE + 1):
                 relpath = sitemap_relpath(number)
-                saved = (self.store.get_meta(f"sitemap:{relpath}") or "").split(" ", 1)
+                saved = written.get(relpath, "").split(" ", 1)
                 if len(saved) < 2 or not _exists(self.out_dir, relpath):
                     break
                 kept.append((relpath, saved[1]))
@@ -1103,6 +1130,11 @@ def _sitemap_result(
     from ..sitemaps import render_sitemap  # (the cron fast path: no workers, nor their module)
 
     return lambda: (render_sitemap(lines), None)
+
+
+def _pages_past(archive: ArchiveOnDisk, total: int) -> tuple[int, ...]:
+    """The numbers of the archive pages written (remembered, or on disk) past ``total``."""
+    return tuple(sorted(number for number in archive.numbers() if number > total))
 
 
 def _exists(out_dir: Path, relpath: str) -> bool:

@@ -30,7 +30,7 @@ class CacheOps(Connection):
             " WHERE record_id IN ({marks})",
             sorted(set(record_ids)),
         )
-        return [CachedEntry(r, f, k, bytes(b), c) for r, f, k, b, c in rows]
+        return list(map(CachedEntry._make, rows))  # (a BLOB is read as bytes)
 
     def save_cached_entries(self, entries: Iterable[CachedEntry]) -> None:
         """Keep these entries (each replaces its article's entry in its format)."""

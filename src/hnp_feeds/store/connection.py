@@ -24,7 +24,15 @@ _DAMAGED_CODES = frozenset({11, 26})
 #: What a damaged store's message tells the operator to do.
 #: How long a statement waits for another connection's lock.
 _BUSY_MS = 30000
+#: The meta keys from the first parameter up to the second (``_range``): a range of the
+#: key's index, where ``LIKE 'x:%'`` would read every row (the index cards' text too).
+PREFIXED = "key >= ? AND key < ?"
 DAMAGED_HINT = "restore it from a backup (or move it away and run with --start-over)"
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The bounds of ``PREFIXED`` for the keys that begin with ``prefix``."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def store_error(path: Path, what: str, error: sqlite3.Error) -> StoreError:
@@ -53,6 +61,7 @@ class Connection:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.failed = False  # an sqlite3 error was met: the store is not known good at close
+        self.depth = 0  # transactions open (``transaction``): those within join the first
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_MS / 1000)
@@ -95,20 +104,33 @@ class Connection:
     def transaction(self, what: str = "write failed") -> Iterator[sqlite3.Connection]:
         """One write transaction; rolled back on any error, sqlite3 errors wrapped.  The
         error that stopped it is the one raised: SQLite may have rolled back already (a
-        full disk), and a failed ROLLBACK must not hide the cause."""
+        full disk), and a failed ROLLBACK must not hide the cause.  One opened within
+        another is part of it: committed (or rolled back) with it, at its end."""
+        if self.depth:
+            self.depth += 1
+            try:
+                yield self.db
+            except sqlite3.Error as exc:
+                raise self.fault(what, exc) from exc
+            finally:
+                self.depth -= 1
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self.fault("cannot start a transaction", exc) from exc
+        self.depth = 1
         try:
             yield self.db
         except BaseException as exc:
+            self.depth = 0
             if self.db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self.db.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
                 raise self.fault(what, exc) from exc
             raise
+        self.depth = 0
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -246,6 +268,14 @@ class Connection:
     def get_meta(self, key: str) -> str | None:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
+
+    def meta_prefixed(self, prefix: str) -> dict[str, str]:
+        """The meta values whose key begins with ``prefix``, by the rest of their key."""
+        sql = f"SELECT key, value FROM meta WHERE {PREFIXED}"
+        return {
+            str(key)[len(prefix) :]: str(value)
+            for key, value in self._query(sql, prefix_range(prefix))
+        }
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:

@@ -12,7 +12,7 @@ from datetime import datetime
 from ..model import FeedSpec
 from ..timezone import from_iso
 from .codec import iso, spec_json
-from .connection import Connection
+from .connection import PREFIXED, Connection, prefix_range
 from .reads import HistoryMark
 
 #: The meta keys of the ``HistoryMark`` s a publish leaves.
@@ -164,21 +164,17 @@ class StateOps(Connection):
 
     def feeds_updated(self, slugs: Iterable[str]) -> datetime | None:
         """The newest ``updated`` of what the feeds ``slugs`` last published."""
-        wanted = {f"updated:{slug}" for slug in slugs}
-        stamps = [
-            from_iso(str(value))
-            for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'updated:%'")
-            if key in wanted
-        ]
-        return max(stamps, default=None)
+        wanted = set(slugs)
+        stamps = self.meta_prefixed("updated:")
+        return max((from_iso(stamps[s]) for s in wanted if s in stamps), default=None)
 
     def index_cards(self) -> dict[str, tuple[str, str]]:
         """The feeds' cards on the index page as last written: slug -> (what they were
         made from, a digest; the card)."""
         found: dict[str, tuple[str, str]] = {}
-        for key, value in self._query("SELECT key, value FROM meta WHERE key LIKE 'card:%'"):
-            digest, _, card = str(value).partition("\n")
-            found[str(key)[len("card:") :]] = (digest, card)
+        for slug, value in self.meta_prefixed("card:").items():
+            digest, _, card = value.partition("\n")
+            found[slug] = (digest, card)
         return found
 
     def save_index_cards(self, made: dict[str, tuple[str, str]], gone: Iterable[str]) -> None:
@@ -195,8 +191,8 @@ class StateOps(Connection):
         """The ``HistoryMark`` each history read by the last publish left (name -> it):
         true while ``history_tail`` finds them so."""
         return {
-            str(key)[len(_MARK) :]: HistoryMark(*json.loads(str(value)))
-            for key, value in self._query(f"SELECT key, value FROM meta WHERE key LIKE '{_MARK}%'")
+            name: HistoryMark(*json.loads(value))
+            for name, value in self.meta_prefixed(_MARK).items()
         }
 
     def history_changes(self) -> int:
@@ -220,7 +216,7 @@ class StateOps(Connection):
         last run's (a mark not made again may count a change that the history no longer
         shows)."""
         with self.transaction() as db:
-            db.execute(f"DELETE FROM meta WHERE key LIKE '{_MARK}%'")
+            db.execute(f"DELETE FROM meta WHERE {PREFIXED}", prefix_range(_MARK))
             db.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [(f"{_MARK}{name}", json.dumps(list(m))) for name, m in (marks or {}).items()],
