@@ -6,6 +6,7 @@ A command imports what it uses when it runs (the pipeline, the validator, rich):
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -34,7 +35,14 @@ app = typer.Typer(**_SETTINGS)
 
 def main() -> None:
     """The ``hnp-feeds`` console script: ``app`` as started from the command line."""
-    app_for(sys.argv[1:])(prog_name="hnp-feeds")
+    try:
+        app_for(sys.argv[1:])(prog_name="hnp-feeds")
+    finally:
+        # The command is over (its store closed, its files written and synced) and the
+        # process exits: the cyclic collector's walks over every object still alive at
+        # shutdown would free nothing that matters, and cost a cron run with nothing to
+        # do 6 % of its instructions (callgrind: 546 M -> 511 M).
+        gc.freeze()
 
 
 def app_for(args: Sequence[str]) -> typer.Typer:
