@@ -21,6 +21,7 @@ assembled from it as from any kept entry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Protocol, runtime_checkable
 from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
+from ..timezone import to_local
 from ..precompress import gzip_files
 from ..store import CachedEntry, article_from_json, article_place, stored_id
 from ..validator import Report
@@ -42,6 +44,7 @@ from ..writers import (
     FeedDocument,
     assemble,
     entry_key,
+    entry_keys,
     join,
     render_atom,
     render_formats,
@@ -158,30 +161,31 @@ class _EntryCache:
         self.validator = validate if isinstance(validate, KnownValidator) else None
         self.current: dict[tuple[str, str], CachedEntry] = {}  # under today's keys
         self.rows: dict[tuple[str, str], CachedEntry] = {}  # rendered or checked now
-        #: Each format's key of each article: (article id, format) -> key.
-        self.keys: dict[tuple[str, str], str] = {}
+        filenames = tuple(self.names.values())
+        #: Each format's key of each article: format -> article id -> key.
+        self.keys: dict[str, dict[str, str]] = {filename: {} for filename in filenames}
+        #: The entries kept under their current key: format -> article id -> bytes.
+        self.known: dict[str, dict[str, bytes]] = {filename: {} for filename in filenames}
         entries = []
         for body, source in job.bodies:
             record_id = stored_id(body)
             kept = True
-            for filename in self.names.values():
-                key = self.keys[(record_id, filename)] = entry_key(self.own, filename, body)
+            for filename, key in zip(filenames, entry_keys(self.own, filenames, body)):
+                self.keys[filename][record_id] = key
                 hit = self.cached.get((record_id, filename))
-                kept = kept and hit is not None and hit.key == key
+                if hit is not None and hit.key == key:
+                    self.known[filename][record_id] = hit.data
+                    self.current[(record_id, filename)] = hit
+                else:
+                    kept = False
             entries.append((article_place if kept else article_from_json)(body, source))
         self.entries = tuple(entries)
 
     def assemble(self, document: FeedDocument, relpath: str) -> Assembled:
         """One file of the document, from the entries kept under their current key."""
         filename = self.names[relpath]
-        keys = {rid: key for (rid, name), key in self.keys.items() if name == filename}
-        known: dict[str, bytes] = {}
-        for record_id, key in keys.items():
-            hit = self.cached.get((record_id, filename))
-            if hit is not None and hit.key == key:
-                known[record_id] = hit.data
-                self.current[(record_id, filename)] = hit
-        done = assemble(self.site, document, filename, known)
+        keys = self.keys[filename]
+        done = assemble(self.site, document, filename, self.known[filename])
         for record_id, fragment in done.new.items():
             row = CachedEntry(record_id, filename, keys[record_id], fragment, None)
             self.current[(record_id, filename)] = self.rows[(record_id, filename)] = row
@@ -238,7 +242,14 @@ def _checked(validator: KnownValidator | None, key: str) -> str | None:
     time a document shows it)."""
     if validator is None:
         return None
-    return hashlib.sha256(f"{validator.version}\0{key}".encode()).hexdigest()
+    return _verdict(validator.version, key)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _verdict(version: str, key: str) -> str:
+    """``_checked``'s digest, made once for the documents of a run that show the entry
+    (asked of every entry of a document before it is walked, and after)."""
+    return hashlib.sha256(f"{version}\0{key}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -323,7 +334,9 @@ def _clean(report: Report) -> bool:
 
 def _later(articles: Sequence[Article], now: datetime | None) -> bool:
     """Whether an entry is dated later than ``now`` (the clock, when None)."""
-    moment = now or datetime.now(UTC)
+    # In the zone of the entries (``to_local``): a time compared with one of the same
+    # pytz offset is compared field by field, not through two ``utcoffset`` calls.
+    moment = to_local(now or datetime.now(UTC))
     return any(a.published > moment or a.updated > moment for a in articles)
 
 

@@ -65,8 +65,17 @@ def entry_key(site: str, filename: str, body: str) -> str:
     """The cache key of one entry in one format: the writers' version, the site (its
     ``site_key``) and the stored body of the article (everything the entry shows, its
     related links' current URLs and titles included), by its digest (``_body_digest``)."""
-    text = f"{WRITER_VERSION}\n{site}\n{filename}\n{_body_digest(body)}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _key(site, filename, _body_digest(body))
+
+
+def entry_keys(site: str, filenames: Sequence[str], body: str) -> list[str]:
+    """``entry_key`` of one body in each of these formats, its digest made once."""
+    digest = _body_digest(body)
+    return [_key(site, filename, digest) for filename in filenames]
+
+
+def _key(site: str, filename: str, digest: str) -> str:
+    return hashlib.sha256(f"{WRITER_VERSION}\n{site}\n{filename}\n{digest}".encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=256)
