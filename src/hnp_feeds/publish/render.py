@@ -85,6 +85,9 @@ class RenderJob:
     #: The entries kept for its articles by (record id, format); None: every document
     #: rendered and validated whole (``culprits``, a run without the cache).
     cached: Mapping[tuple[str, str], CachedEntry] | None = None
+    #: The store's ``content_hash`` of each body (its SHA-256, what an entry key is made
+    #: of: ``fragments.entry_keys``), when the job was read with them; else each is made.
+    digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,10 +170,10 @@ class _EntryCache:
         #: The entries kept under their current key: format -> article id -> bytes.
         self.known: dict[str, dict[str, bytes]] = {filename: {} for filename in filenames}
         entries = []
-        for body, source in job.bodies:
+        for (body, source), digest in zip(job.bodies, _digests(job.bodies, job.digests)):
             record_id = stored_id(body)
             kept = True
-            for filename, key in zip(filenames, entry_keys(self.own, filenames, body)):
+            for filename, key in zip(filenames, entry_keys(self.own, filenames, body, digest)):
                 self.keys[filename][record_id] = key
                 hit = self.cached.get((record_id, filename))
                 if hit is not None and hit.key == key:
@@ -252,6 +255,15 @@ def _verdict(version: str, key: str) -> str:
     return hashlib.sha256(f"{version}\0{key}".encode()).hexdigest()
 
 
+def _digests(bodies: Sequence[tuple[str, str]], digests: Sequence[str]) -> Sequence[str | None]:
+    """The digest of each body as a job gives them (``RenderJob.digests``), else None each."""
+    if not digests:
+        return [None] * len(bodies)
+    if len(digests) != len(bodies):
+        raise ValueError(f"{len(digests)} digests for {len(bodies)} bodies")
+    return digests
+
+
 @dataclass(frozen=True)
 class EntryJob:
     """Entries to render in one format and check, together in one document with the
@@ -260,6 +272,7 @@ class EntryJob:
     feed: FeedSpec
     filename: str
     bodies: tuple[tuple[str, str], ...]  # (stored JSON, source) of each entry
+    digests: tuple[str, ...] = ()  # as ``RenderJob.digests``
 
 
 def shared_entries(
@@ -273,25 +286,32 @@ def shared_entries(
     format and that ``kept`` lacks under their current key, by ``size`` in a document,
     in the order the jobs first show them: each to render once, before the jobs."""
     own = site_key(site)
-    wanted: dict[tuple[str, str], tuple[FeedSpec, tuple[str, str]]] = {}
+    Wanted = tuple[FeedSpec, tuple[str, str], str | None]
+    wanted: dict[tuple[str, str], Wanted] = {}
     shown: dict[tuple[str, str], int] = {}
     for job, ids in zip(jobs, record_ids, strict=True):
         formats = ("atom.xml",) if job.page is not None else FEED_FILES
-        for record_id, entry in zip(ids, job.bodies, strict=True):
+        digests = _digests(job.bodies, job.digests)
+        for record_id, entry, digest in zip(ids, job.bodies, digests, strict=True):
             for filename in formats:
                 at = (record_id, filename)
                 shown[at] = shown.get(at, 0) + 1
                 if at not in wanted:
-                    wanted[at] = (job.feed, entry)
-    todo: dict[str, list[tuple[FeedSpec, tuple[str, str]]]] = {name: [] for name in FEED_FILES}
-    for (record_id, filename), (feed, entry) in wanted.items():
+                    wanted[at] = (job.feed, entry, digest)
+    todo: dict[str, list[Wanted]] = {name: [] for name in FEED_FILES}
+    for (record_id, filename), (feed, entry, digest) in wanted.items():
         if shown[(record_id, filename)] < 2:
             continue
         hit = kept.get((record_id, filename))
-        if hit is None or hit.key != entry_key(own, filename, entry[0]):
-            todo[filename].append((feed, entry))
+        if hit is None or hit.key != entry_key(own, filename, entry[0], digest):
+            todo[filename].append((feed, entry, digest))
     return [
-        EntryJob(chunk[0][0], filename, tuple(entry for _, entry in chunk))
+        EntryJob(
+            chunk[0][0],
+            filename,
+            tuple(entry for _, entry, _ in chunk),
+            tuple(digest for *_, digest in chunk if digest is not None),
+        )
         for filename, entries in todo.items()
         for chunk in (entries[start : start + size] for start in range(0, len(entries), size))
     ]
@@ -314,8 +334,11 @@ def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[Cache
     if not _clean(validate(done.data, site.feeds_url + f"{job.feed.slug}/{job.filename}")):
         return ()
     own = site_key(site)
-    bodies = {article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)}
-    keys = {rid: entry_key(own, job.filename, body) for rid, body in bodies.items()}
+    digests = _digests(job.bodies, job.digests)
+    keys = {
+        article.id: entry_key(own, job.filename, body, digest)
+        for article, (body, _), digest in zip(entries, job.bodies, digests, strict=True)
+    }
     return tuple(
         CachedEntry(
             article.id,
