@@ -146,7 +146,7 @@ _JSON_VALUES = st.recursive(
 
 @settings(max_examples=200, deadline=None)
 @given(_JSON_VALUES)
-@example({"a": "\u2028\x00\x1f\x7f\\\"/<&>😀", "b": [], "c": {}, "d": [None, True, -(2**63)]})
+@example({"a": '\u2028\x00\x1f\x7f\\"/<&>😀', "b": [], "c": {}, "d": [None, True, -(2**63)]})
 def test_dumps_is_the_standard_librarys_indented_dump(value: Any) -> None:
     """The writer's dump (orjson) gives ``json.dumps(ensure_ascii=False, indent=2)`` in
     UTF-8 byte for byte: control characters, quotes, backslashes, non-BMP text, U+2028,

@@ -19,13 +19,11 @@ import orjson
 from ..identity import entry_id
 from ..model import Article, Site
 from .common import (
-    category_terms,
-    content_of,
+    entry_parts,
     feed_url,
     require_url,
     shown_of,
     stamp,
-    summary_of,
 )
 from .document import FeedDocument
 
@@ -76,19 +74,19 @@ def _item(site: Site, article: Article) -> dict[str, Any]:
         "url": require_url(article),
         "title": article.title,
     }
-    summary = summary_of(article)
+    summary, content, terms = entry_parts(article)
     if summary:
         item["summary"] = summary
     # content_html is required unless content_text is there; a title-only article still
     # gets an (empty) body so the item stays valid.
-    item["content_html"] = content_of(article)
+    item["content_html"] = content
     if article.image is not None:
         item["image"] = article.image.url
     item["date_published"] = stamp(article.published)
     item["date_modified"] = stamp(article.updated)
     if article.author:
         item["authors"] = [{"name": article.author}]
-    tags = [label for _, label in category_terms(article)]
+    tags = [label for _, label in terms]
     if tags:
         item["tags"] = tags
     item[EXTENSION] = {"related": [{"url": r.url, "title": r.title} for r in article.related]}
