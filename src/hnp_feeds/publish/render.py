@@ -31,9 +31,9 @@ from typing import Protocol, runtime_checkable
 from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
-from ..timezone import to_local
 from ..precompress import gzip_files
 from ..store import CachedEntry, article_from_json, article_place, stored_id
+from ..timezone import to_local
 from ..validator import Report
 from ..validator.explain import explain
 from ..writers import (
@@ -170,10 +170,12 @@ class _EntryCache:
         #: The entries kept under their current key: format -> article id -> bytes.
         self.known: dict[str, dict[str, bytes]] = {filename: {} for filename in filenames}
         entries = []
-        for (body, source), digest in zip(job.bodies, _digests(job.bodies, job.digests)):
+        digests = _digests(job.bodies, job.digests)
+        for (body, source), digest in zip(job.bodies, digests, strict=True):
             record_id = stored_id(body)
             kept = True
-            for filename, key in zip(filenames, entry_keys(self.own, filenames, body, digest)):
+            keys = entry_keys(self.own, filenames, body, digest)
+            for filename, key in zip(filenames, keys, strict=True):
                 self.keys[filename][record_id] = key
                 hit = self.cached.get((record_id, filename))
                 if hit is not None and hit.key == key:
