@@ -367,3 +367,22 @@ def test_a_verdict_is_kept_for_its_entry_and_validator_and_asked_again_of_anothe
             now=NOW + timedelta(minutes=2), workers=1)  # fmt: skip
     again = {entry for _, entry in log}
     assert len(again) > 2  # the kept entries of the documents it enters, checked again
+
+
+def test_entry_keys_from_the_stores_digests_are_the_keys_of_the_bodies() -> None:
+    """A job carrying the store's ``content_hash`` of each body (``RenderJob.digests``)
+    renders and keys its entries as one that hashes the bodies itself."""
+    from hnp_feeds.publish.render import RenderJob, render_job
+    from hnp_feeds.store import article_to_json, content_hash
+
+    from .regenerate_golden import ARTICLES, MAIN, SITE
+
+    bodies = tuple((article_to_json(a), "x.jsonl:1") for a in ARTICLES)
+    digests = tuple(content_hash(body) for body, _ in bodies)
+    validate = PortalValidator(SITE, NOW)
+    plain = render_job(RenderJob(MAIN, bodies, cached={}), SITE, validate)
+    given_digests = render_job(RenderJob(MAIN, bodies, cached={}, digests=digests), SITE, validate)
+    assert given_digests.files == plain.files and plain.cache
+    assert given_digests.cache == plain.cache
+    with pytest.raises(ValueError, match=f"1 digests for {len(bodies)} bodies"):
+        render_job(RenderJob(MAIN, bodies, cached={}, digests=digests[:1]), SITE, validate)

@@ -9,7 +9,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds.identity import entry_id
@@ -138,7 +138,7 @@ def test_matches_golden_file(name: str) -> None:
 
 
 _JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )
@@ -146,13 +146,15 @@ _JSON_VALUES = st.recursive(
 
 @settings(max_examples=200, deadline=None)
 @given(_JSON_VALUES)
+@example({"a": '\u2028\x00\x1f\x7f\\"/<&>😀', "b": [], "c": {}, "d": [None, True, -(2**63)]})
 def test_dumps_is_the_standard_librarys_indented_dump(value: Any) -> None:
-    """The writer's own dump gives ``json.dumps(ensure_ascii=False, indent=2)`` byte for
-    byte: control characters, quotes, backslashes, non-BMP text, empty containers."""
-    assert dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    """The writer's dump (orjson) gives ``json.dumps(ensure_ascii=False, indent=2)`` in
+    UTF-8 byte for byte: control characters, quotes, backslashes, non-BMP text, U+2028,
+    empty containers, nesting."""
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, indent=2).encode()
 
 
-@pytest.mark.parametrize("value", [1.5, {1: "a"}, ("a",), b"x"])
+@pytest.mark.parametrize("value", [{1: "a"}, b"x", 2**64, {"a": [object()]}])
 def test_dumps_refuses_what_a_feed_does_not_hold(value: Any) -> None:
     with pytest.raises(TypeError, match="JSON Feed"):
         dumps(value)

@@ -43,3 +43,23 @@ def test_bytes_do_not_depend_on_the_document_rendered_before() -> None:
     render_atom(other_site, ALL)  # the same document with another site
     assert {render(SITE, ALL) for render in (render_atom, render_rss)} == alone
     assert render_atom(other_site, ALL).count(b"<entry>") == 2
+
+
+def test_entry_parts_are_made_once_per_article_and_are_the_parts() -> None:
+    """The formats of a document ask for an entry's summary, content and terms in turn:
+    made once for the article object, the same as each made alone, and kept bounded."""
+    from hnp_feeds.writers import common
+
+    for article in ARTICLES:
+        parts = common.entry_parts(article)
+        assert parts == (
+            common.summary_of(article),
+            common.content_of(article),
+            common.category_terms(article),
+        )
+        assert common.entry_parts(article) is parts
+        copy = replace(article, title=article.title)  # equal, another object
+        assert common.entry_parts(copy) == parts and common.entry_parts(copy) is not parts
+    for number in range(common._PARTS_KEPT + 1):
+        common.entry_parts(replace(ARTICLES[0], id=str(number)))
+    assert len(common._parts) <= common._PARTS_KEPT

@@ -21,6 +21,7 @@ assembled from it as from any kept entry.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
 from ..precompress import gzip_files
 from ..store import CachedEntry, article_from_json, article_place, stored_id
+from ..timezone import to_local
 from ..validator import Report
 from ..validator.explain import explain
 from ..writers import (
@@ -42,6 +44,7 @@ from ..writers import (
     FeedDocument,
     assemble,
     entry_key,
+    entry_keys,
     join,
     render_atom,
     render_formats,
@@ -82,6 +85,9 @@ class RenderJob:
     #: The entries kept for its articles by (record id, format); None: every document
     #: rendered and validated whole (``culprits``, a run without the cache).
     cached: Mapping[tuple[str, str], CachedEntry] | None = None
+    #: The store's ``content_hash`` of each body (its SHA-256, what an entry key is made
+    #: of: ``fragments.entry_keys``), when the job was read with them; else each is made.
+    digests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,30 +164,33 @@ class _EntryCache:
         self.validator = validate if isinstance(validate, KnownValidator) else None
         self.current: dict[tuple[str, str], CachedEntry] = {}  # under today's keys
         self.rows: dict[tuple[str, str], CachedEntry] = {}  # rendered or checked now
-        #: Each format's key of each article: (article id, format) -> key.
-        self.keys: dict[tuple[str, str], str] = {}
+        filenames = tuple(self.names.values())
+        #: Each format's key of each article: format -> article id -> key.
+        self.keys: dict[str, dict[str, str]] = {filename: {} for filename in filenames}
+        #: The entries kept under their current key: format -> article id -> bytes.
+        self.known: dict[str, dict[str, bytes]] = {filename: {} for filename in filenames}
         entries = []
-        for body, source in job.bodies:
+        digests = _digests(job.bodies, job.digests)
+        for (body, source), digest in zip(job.bodies, digests, strict=True):
             record_id = stored_id(body)
             kept = True
-            for filename in self.names.values():
-                key = self.keys[(record_id, filename)] = entry_key(self.own, filename, body)
+            keys = entry_keys(self.own, filenames, body, digest)
+            for filename, key in zip(filenames, keys, strict=True):
+                self.keys[filename][record_id] = key
                 hit = self.cached.get((record_id, filename))
-                kept = kept and hit is not None and hit.key == key
+                if hit is not None and hit.key == key:
+                    self.known[filename][record_id] = hit.data
+                    self.current[(record_id, filename)] = hit
+                else:
+                    kept = False
             entries.append((article_place if kept else article_from_json)(body, source))
         self.entries = tuple(entries)
 
     def assemble(self, document: FeedDocument, relpath: str) -> Assembled:
         """One file of the document, from the entries kept under their current key."""
         filename = self.names[relpath]
-        keys = {rid: key for (rid, name), key in self.keys.items() if name == filename}
-        known: dict[str, bytes] = {}
-        for record_id, key in keys.items():
-            hit = self.cached.get((record_id, filename))
-            if hit is not None and hit.key == key:
-                known[record_id] = hit.data
-                self.current[(record_id, filename)] = hit
-        done = assemble(self.site, document, filename, known)
+        keys = self.keys[filename]
+        done = assemble(self.site, document, filename, self.known[filename])
         for record_id, fragment in done.new.items():
             row = CachedEntry(record_id, filename, keys[record_id], fragment, None)
             self.current[(record_id, filename)] = self.rows[(record_id, filename)] = row
@@ -238,7 +247,23 @@ def _checked(validator: KnownValidator | None, key: str) -> str | None:
     time a document shows it)."""
     if validator is None:
         return None
-    return hashlib.sha256(f"{validator.version}\0{key}".encode()).hexdigest()
+    return _verdict(validator.version, key)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _verdict(version: str, key: str) -> str:
+    """``_checked``'s digest, made once for the documents of a run that show the entry
+    (asked of every entry of a document before it is walked, and after)."""
+    return hashlib.sha256(f"{version}\0{key}".encode()).hexdigest()
+
+
+def _digests(bodies: Sequence[tuple[str, str]], digests: Sequence[str]) -> Sequence[str | None]:
+    """The digest of each body as a job gives them (``RenderJob.digests``), else None each."""
+    if not digests:
+        return [None] * len(bodies)
+    if len(digests) != len(bodies):
+        raise ValueError(f"{len(digests)} digests for {len(bodies)} bodies")
+    return digests
 
 
 @dataclass(frozen=True)
@@ -249,6 +274,7 @@ class EntryJob:
     feed: FeedSpec
     filename: str
     bodies: tuple[tuple[str, str], ...]  # (stored JSON, source) of each entry
+    digests: tuple[str, ...] = ()  # as ``RenderJob.digests``
 
 
 def shared_entries(
@@ -262,25 +288,32 @@ def shared_entries(
     format and that ``kept`` lacks under their current key, by ``size`` in a document,
     in the order the jobs first show them: each to render once, before the jobs."""
     own = site_key(site)
-    wanted: dict[tuple[str, str], tuple[FeedSpec, tuple[str, str]]] = {}
+    Wanted = tuple[FeedSpec, tuple[str, str], str | None]
+    wanted: dict[tuple[str, str], Wanted] = {}
     shown: dict[tuple[str, str], int] = {}
     for job, ids in zip(jobs, record_ids, strict=True):
         formats = ("atom.xml",) if job.page is not None else FEED_FILES
-        for record_id, entry in zip(ids, job.bodies, strict=True):
+        digests = _digests(job.bodies, job.digests)
+        for record_id, entry, digest in zip(ids, job.bodies, digests, strict=True):
             for filename in formats:
                 at = (record_id, filename)
                 shown[at] = shown.get(at, 0) + 1
                 if at not in wanted:
-                    wanted[at] = (job.feed, entry)
-    todo: dict[str, list[tuple[FeedSpec, tuple[str, str]]]] = {name: [] for name in FEED_FILES}
-    for (record_id, filename), (feed, entry) in wanted.items():
+                    wanted[at] = (job.feed, entry, digest)
+    todo: dict[str, list[Wanted]] = {name: [] for name in FEED_FILES}
+    for (record_id, filename), (feed, entry, digest) in wanted.items():
         if shown[(record_id, filename)] < 2:
             continue
         hit = kept.get((record_id, filename))
-        if hit is None or hit.key != entry_key(own, filename, entry[0]):
-            todo[filename].append((feed, entry))
+        if hit is None or hit.key != entry_key(own, filename, entry[0], digest):
+            todo[filename].append((feed, entry, digest))
     return [
-        EntryJob(chunk[0][0], filename, tuple(entry for _, entry in chunk))
+        EntryJob(
+            chunk[0][0],
+            filename,
+            tuple(entry for _, entry, _ in chunk),
+            tuple(digest for *_, digest in chunk if digest is not None),
+        )
         for filename, entries in todo.items()
         for chunk in (entries[start : start + size] for start in range(0, len(entries), size))
     ]
@@ -303,8 +336,11 @@ def render_entries(job: EntryJob, site: Site, validate: Validate) -> tuple[Cache
     if not _clean(validate(done.data, site.feeds_url + f"{job.feed.slug}/{job.filename}")):
         return ()
     own = site_key(site)
-    bodies = {article.id: body for article, (body, _) in zip(entries, job.bodies, strict=True)}
-    keys = {rid: entry_key(own, job.filename, body) for rid, body in bodies.items()}
+    digests = _digests(job.bodies, job.digests)
+    keys = {
+        article.id: entry_key(own, job.filename, body, digest)
+        for article, (body, _), digest in zip(entries, job.bodies, digests, strict=True)
+    }
     return tuple(
         CachedEntry(
             article.id,
@@ -323,7 +359,9 @@ def _clean(report: Report) -> bool:
 
 def _later(articles: Sequence[Article], now: datetime | None) -> bool:
     """Whether an entry is dated later than ``now`` (the clock, when None)."""
-    moment = now or datetime.now(UTC)
+    # In the zone of the entries (``to_local``): a time compared with one of the same
+    # pytz offset is compared field by field, not through two ``utcoffset`` calls.
+    moment = to_local(now or datetime.now(UTC))
     return any(a.published > moment or a.updated > moment for a in articles)
 
 

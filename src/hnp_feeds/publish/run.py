@@ -462,6 +462,7 @@ class Run:
                 tuple((row.body, row.source) for row in rows),
                 layout.links if layout is not None else None,
                 tuple(tombs),
+                digests=tuple(row.content_hash for row in rows),
             )
             dropped = _pages_past(archive, layout.total) if layout is not None else ()
             ids = tuple(row.record_id for row in rows)
@@ -581,11 +582,13 @@ class Run:
             [
                 RenderJob(
                     t.feed,
-                    tuple((r.body, r.source) for r in self.store.entry_rows(t.record_ids)),
+                    tuple((r.body, r.source) for r in rows),
                     page_links(self.site, t.feed, t.number, t.total),
                     page=t.number,
+                    digests=tuple(r.content_hash for r in rows),
                 )
                 for t in batch
+                for rows in (self.store.entry_rows(t.record_ids),)
             ],
             [t.record_ids for t in batch],
             workers,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from ..model import Article, Category, FeedSpec, Image, Link, ListedPost, Status
 from ..timezone import ZONE_NAME, from_iso, to_local
@@ -111,7 +113,7 @@ def _image_json(image: Image | None) -> dict[str, Any] | None:
 
 def article_from_json(text: str, source: str = "") -> Article:
     """The inverse of ``article_to_json``."""
-    raw = json.loads(text)
+    raw = _loads(text)
     image = raw["image"]
     status: Status = raw["status"]
     return Article(
@@ -136,6 +138,21 @@ def article_from_json(text: str, source: str = "") -> Article:
     )
 
 
+def _loads(text: str) -> Any:
+    """``json.loads`` of a stored body, by orjson (twice as fast) where it reads it as the
+    standard library does: what it refuses (``NaN``, a lone surrogate) or reads otherwise
+    (an int beyond 64 bits, as a float: the image's numbers are the body's only ones, and
+    none is a float) is read by the standard library."""
+    try:
+        raw = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    image = raw.get("image") if type(raw) is dict else None
+    if image and any(type(value) is float for value in image.values()):
+        return json.loads(text)
+    return raw
+
+
 def article_place(text: str, source: str = "") -> Article:
     """The article of a stored body as far as its place in a document goes: its id, url,
     ``published`` and ``updated`` (as ``article_from_json`` gives them), every other field
@@ -156,14 +173,14 @@ def article_place(text: str, source: str = "") -> Article:
         return article_from_json(text, source)
     if not isinstance(updated, str) or not isinstance(url, str | None):
         return article_from_json(text, source)
-    return Article(
-        id=record_id,
-        title="",
-        published=from_iso(published),
-        updated=from_iso(updated),
-        url=url,
-        source=source,
-    )
+    # Not through ``Article.__init__``: its check (aware times) holds for what ``from_iso``
+    # gives, and the other fields are the defaults (``_PLACE``).
+    place = object.__new__(Article)
+    place.__dict__.update(
+        _PLACE, id=record_id, title="", published=from_iso(published), updated=from_iso(updated),
+        url=url, source=source,
+    )  # fmt: skip
+    return place
 
 
 def stored_id(text: str) -> str:
@@ -176,10 +193,18 @@ def stored_id(text: str) -> str:
 
 
 _DECODER = json.JSONDecoder()
+#: The fields of an ``article_place`` besides its id, url and times: the defaults.
+_PLACE = {f.name: f.default for f in fields(Article) if f.default is not MISSING}
 
 
 def _field(text: str, key: str, last: bool = False) -> Any:
-    value, _ = _DECODER.raw_decode(text, _value_at(text, key, last))
+    start = _value_at(text, key, last)
+    if text.startswith('"', start):
+        # A string without escapes (a time, most ids and URLs) ends at the next quote.
+        end = text.find('"', start + 1)
+        if end > 0 and "\\" not in (value := text[start + 1 : end]):
+            return value
+    value, _ = _DECODER.raw_decode(text, start)
     return value
 
 

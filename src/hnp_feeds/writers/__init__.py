@@ -21,7 +21,7 @@ from .document import FEED_FILES, ArchiveLinks, FeedDocument, feed_url
 if TYPE_CHECKING:
     from .atom import render_atom
     from .formats import FORMATS, Render
-    from .fragments import Assembled, assemble, entry_key, join, site_key
+    from .fragments import Assembled, assemble, entry_key, entry_keys, join, site_key
     from .jsonfeed import render_json
     from .rss import render_rss
 
@@ -35,6 +35,7 @@ _LAZY = {
     "Assembled": ".fragments",
     "assemble": ".fragments",
     "entry_key": ".fragments",
+    "entry_keys": ".fragments",
     "join": ".fragments",
     "site_key": ".fragments",
 }
@@ -66,6 +67,7 @@ __all__ = [
     "Render",
     "assemble",
     "entry_key",
+    "entry_keys",
     "join",
     "feed_url",
     "render_atom",

@@ -16,14 +16,12 @@ from ..identity import entry_id, feed_id
 from ..model import Article, FeedSpec, Site
 from .common import (
     ATOM_TYPE,
-    category_terms,
-    content_of,
+    entry_parts,
     feed_url,
     moment,
     require_url,
     shown_of,
     stylesheet_href,
-    summary_of,
     updated_of,
 )
 from .document import FeedDocument
@@ -97,13 +95,12 @@ def _fill_entry(site: Site, fe: Any, article: Article) -> None:
     if article.author:
         fe.author(name=article.author)
     fe.link(href=url, rel="alternate", type="text/html")
-    summary = summary_of(article)
+    summary, content, terms = entry_parts(article)
     if summary:
         fe.summary(summary)
-    content = content_of(article)
     if content:
         fe.content(content, type="html")
-    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    categories = [{"term": term, "label": label} for term, label in terms]
     if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
         fe.category(categories)
     # Related links, the image and the alternate link's rel: see extensions.AtomEntryExtension.

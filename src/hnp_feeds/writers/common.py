@@ -178,6 +178,26 @@ def content_of(article: Article) -> str:
     return lead_image_html(article) + article.content_html + related_html(article.related)
 
 
+def entry_parts(article: Article) -> tuple[str, str, list[tuple[str, str]]]:
+    """``summary_of``, ``content_of`` and ``category_terms`` of an entry, made once for the
+    formats of its document that write it in turn (each the same for the same article):
+    kept for the article object itself (frozen: the same object shows the same), while
+    it is among the last ``_PARTS_KEPT`` asked about."""
+    hit = _parts.get(id(article))
+    if hit is not None and hit[0] is article:  # held here, so its id is its own
+        return hit[1]
+    parts = (summary_of(article), content_of(article), category_terms(article))
+    if len(_parts) >= _PARTS_KEPT:
+        _parts.clear()
+    _parts[id(article)] = (article, parts)
+    return parts
+
+
+#: As many entries as a document shows at most, and more (an archive page: 100).
+_PARTS_KEPT = 512
+_parts: dict[int, tuple[Article, tuple[str, str, list[tuple[str, str]]]]] = {}
+
+
 def category_terms(article: Article) -> list[tuple[str, str]]:
     """``(term, label)`` pairs: the category (slug, name), then each tag, no term twice."""
     pairs: list[tuple[str, str]] = []

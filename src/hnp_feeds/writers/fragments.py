@@ -61,12 +61,24 @@ def site_key(site: Site) -> str:
     return hashlib.sha256(repr(site).encode()).hexdigest()[:16]
 
 
-def entry_key(site: str, filename: str, body: str) -> str:
+def entry_key(site: str, filename: str, body: str, digest: str | None = None) -> str:
     """The cache key of one entry in one format: the writers' version, the site (its
     ``site_key``) and the stored body of the article (everything the entry shows, its
-    related links' current URLs and titles included), by its digest (``_body_digest``)."""
-    text = f"{WRITER_VERSION}\n{site}\n{filename}\n{_body_digest(body)}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    related links' current URLs and titles included), by its digest: ``digest`` when
+    given (the store's ``content_hash`` of it, the same SHA-256), else ``_body_digest``."""
+    return _key(site, filename, digest or _body_digest(body))
+
+
+def entry_keys(
+    site: str, filenames: Sequence[str], body: str, digest: str | None = None
+) -> list[str]:
+    """``entry_key`` of one body in each of these formats, its digest made once."""
+    digest = digest or _body_digest(body)
+    return [_key(site, filename, digest) for filename in filenames]
+
+
+def _key(site: str, filename: str, digest: str) -> str:
+    return hashlib.sha256(f"{WRITER_VERSION}\n{site}\n{filename}\n{digest}".encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=256)

@@ -3,28 +3,27 @@
 https://www.jsonfeed.org/version/1.1/
 
 The dump is ``json.dumps(out, ensure_ascii=False, indent=2)`` byte for byte, written by
-``dumps`` below: with ``indent`` the standard library leaves its C encoder for a pure
-Python one (a generator per container), about half of the JSON writer's time per entry;
-``dumps`` keeps the C string encoder and joins the indentation itself.
+orjson (``dumps`` below): with ``indent`` the standard library leaves its C encoder for a
+pure Python one (a generator per container), more than half of the JSON writer's time;
+orjson writes the same bytes (two-space indent, ``", "``-free item separators, the same
+escapes) in C, UTF-8 at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import repeat
-from json.encoder import encode_basestring
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from ..identity import entry_id
 from ..model import Article, Site
 from .common import (
-    category_terms,
-    content_of,
+    entry_parts,
     feed_url,
     require_url,
     shown_of,
     stamp,
-    summary_of,
 )
 from .document import FeedDocument
 
@@ -56,53 +55,17 @@ def render_json(
     if site.hub:
         out["hubs"] = [{"type": "WebSub", "url": site.hub}]
     out["items"] = [_item(site, article) for article in (shown if entries is None else entries)]
-    return (dumps(out) + "\n").encode()
+    return dumps(out) + b"\n"
 
 
-def dumps(value: Any) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=2)`` for what a feed holds (str,
-    int, bool, None, lists, dicts with str keys); a TypeError names anything else."""
-    parts: list[str] = []
-    _dump(value, "\n", parts)
-    return "".join(parts)
-
-
-def _dump(value: Any, newline: str, parts: list[str]) -> None:
-    """``value`` into ``parts``; ``newline``: a newline and the indentation it is at."""
-    if isinstance(value, str):
-        parts.append(encode_basestring(value))
-    elif isinstance(value, dict | list):
-        is_dict = isinstance(value, dict)
-        if not value:
-            parts.append("{}" if is_dict else "[]")
-            return
-        inner = newline + "  "
-        opening = ("{" if is_dict else "[") + inner
-        pairs: Iterable[tuple[Any, Any]] = (
-            value.items() if isinstance(value, dict) else zip(repeat(""), value)
-        )
-        for key, item in pairs:
-            if is_dict:
-                if not isinstance(key, str):
-                    raise TypeError(f"JSON Feed: key {key!r} is not a string")
-                opening += encode_basestring(key) + ": "
-            if type(item) is str:  # most values: no call
-                parts.append(opening + encode_basestring(item))
-            else:
-                parts.append(opening)
-                _dump(item, inner, parts)
-            opening = "," + inner
-        parts.append(newline + ("}" if is_dict else "]"))
-    elif value is None:
-        parts.append("null")
-    elif value is True:
-        parts.append("true")
-    elif value is False:
-        parts.append("false")
-    elif type(value) is int:
-        parts.append(int.__repr__(value))
-    else:
-        raise TypeError(f"JSON Feed: {type(value).__name__} {value!r} is not written")
+def dumps(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` in UTF-8 for what a feed holds
+    (str, 64-bit int, bool, None, lists, dicts with str keys), by orjson; a TypeError
+    names anything it cannot write (a key not a string, bytes, a larger int)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError as error:
+        raise TypeError(f"JSON Feed: {error}") from None
 
 
 def _item(site: Site, article: Article) -> dict[str, Any]:
@@ -111,19 +74,19 @@ def _item(site: Site, article: Article) -> dict[str, Any]:
         "url": require_url(article),
         "title": article.title,
     }
-    summary = summary_of(article)
+    summary, content, terms = entry_parts(article)
     if summary:
         item["summary"] = summary
     # content_html is required unless content_text is there; a title-only article still
     # gets an (empty) body so the item stays valid.
-    item["content_html"] = content_of(article)
+    item["content_html"] = content
     if article.image is not None:
         item["image"] = article.image.url
     item["date_published"] = stamp(article.published)
     item["date_modified"] = stamp(article.updated)
     if article.author:
         item["authors"] = [{"name": article.author}]
-    tags = [label for _, label in category_terms(article)]
+    tags = [label for _, label in terms]
     if tags:
         item["tags"] = tags
     item[EXTENSION] = {"related": [{"url": r.url, "title": r.title} for r in article.related]}

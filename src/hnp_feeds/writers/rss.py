@@ -14,15 +14,13 @@ from ..identity import entry_id
 from ..model import Article, Site
 from .common import (
     RSS_TYPE,
-    category_terms,
-    content_of,
+    entry_parts,
     feed_url,
     image_type,
     moment,
     require_url,
     shown_of,
     stylesheet_href,
-    summary_of,
     updated_of,
 )
 from .document import FeedDocument
@@ -74,13 +72,12 @@ def _fill_item(site: Site, fe: Any, article: Article) -> None:
     fe.title(article.title)
     fe.link(href=url)
     fe.published(moment(article.published))
-    summary = summary_of(article)
-    content = content_of(article)
+    summary, content, terms = entry_parts(article)
     if summary:
         fe.description(summary, isSummary=True)
     if content:
         fe.content(content, type="html")
-    categories = [{"term": term, "label": label} for term, label in category_terms(article)]
+    categories = [{"term": term, "label": label} for term, label in terms]
     if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
         fe.category(categories)
     image = article.image
