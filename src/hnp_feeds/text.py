@@ -98,13 +98,17 @@ def is_clean(raw: str, multiline: bool = False) -> bool:
     """``raw`` is what ``clean_text`` makes of it: ``_WORK`` finds nothing, no two spaces,
     nothing to strip, no line feed (but between two lines of text), NFC."""
     if raw.isprintable():  # of _WORK's characters, it can hold only the Latin-1 marks
-        if _latin1_mark(raw):
+        if _latin1_mark(raw):  # ... and of white space only U+0020, no line feed
             return False
-    elif _WORK.search(raw) is not None:
-        return False
-    if "  " in raw or raw[:1].isspace() or raw[-1:].isspace():
-        return False
-    if "\n" in raw and (not multiline or " \n" in raw or "\n " in raw):
+        if "  " in raw or raw[:1] == " " or raw[-1:] == " ":
+            return False
+    elif (
+        _WORK.search(raw) is not None
+        or "  " in raw
+        or raw[:1].isspace()
+        or raw[-1:].isspace()
+        or ("\n" in raw and (not multiline or " \n" in raw or "\n " in raw))
+    ):
         return False
     return unicodedata.is_normalized("NFC", raw)
 
@@ -274,11 +278,6 @@ _SANITIZER: dict[str, Any] = {
 # several times what cleaning an article's HTML does.
 _NO_BASE = nh3.Cleaner(**_SANITIZER, url_relative="deny")
 _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"})
-# The allowed attributes whose URLs nh3 resolves against the base (href, src; cite too),
-# as an HTML parser reads attribute names: ASCII letters in any case, looked for in the
-# UTF-8 bytes with only those made small (``bytes.lower``: a third of ``str.lower``'s
-# work on Vietnamese, and what no other character can turn into).
-_URL_ATTRIBUTES = (b"href", b"src", b"cite")
 
 
 def _sanitizer(html: str, base_url: str | None) -> Any:
@@ -286,8 +285,13 @@ def _sanitizer(html: str, base_url: str | None) -> Any:
     ``html`` has no URL to resolve (the same output), once nh3 has taken the base."""
     if not base_url:
         return _NO_BASE
+    # The allowed attributes whose URLs nh3 resolves against the base (href, src; cite
+    # too), as an HTML parser reads attribute names: ASCII letters in any case, looked for
+    # in the UTF-8 bytes with only those made small (``bytes.lower``: a third of
+    # ``str.lower``'s work on Vietnamese; no other character turns into one of them).
     lowered = html.encode("utf-8", "surrogatepass").lower()
-    if not any(name in lowered for name in _URL_ATTRIBUTES) and _takes_base(_origin(base_url)):
+    names_url = b"href" in lowered or b"src" in lowered or b"cite" in lowered
+    if not names_url and _takes_base(_origin(base_url)):
         return _NO_BASE
     # One of its own (this one raises nh3's ValueError for a base it cannot parse).
     return nh3.Cleaner(**_SANITIZER, url_relative=("rewrite_with_base", base_url))
