@@ -17,7 +17,6 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
@@ -68,14 +67,17 @@ class _Bad(Exception):
     """Internal: one field is unusable; becomes the record's RecordError."""
 
 
-@dataclass
 class _Cleaner:
     """Cleans the text fields of one record, holds them to the limits, and remembers what
-    it had to remove or repair."""
+    it had to remove or repair (a plain class: one is made per record, a third of what a
+    dataclass with two default factories takes)."""
 
-    limits: Limits
-    controls: dict[str, int] = field(default_factory=dict)
-    repaired: list[str] = field(default_factory=list)
+    __slots__ = ("limits", "controls", "repaired")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.controls: dict[str, int] = {}
+        self.repaired: list[str] = []
 
     def text(self, name: str, raw: str, *, limit: int, multiline: bool = False) -> str:
         """``raw`` cleaned (``text.clean_text``, the one way for every field); a text
