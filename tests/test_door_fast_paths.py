@@ -1,7 +1,8 @@
 """The door's fast paths (issue 14): each gives exactly what the full work gives.
 
-``clean_text`` of text that needs nothing, a URL already in the normal form, the mojibake
-check of HTML that cannot hold any, one nh3 Cleaner for HTML without a URL to resolve,
+``clean_text`` of text that needs nothing (and clean HTML sanitized without being prepared
+again), a URL already in the normal form (the pattern by runs), the mojibake check of HTML
+that cannot hold any and of ASCII text, one nh3 Cleaner for HTML without a URL to resolve,
 ``localize`` where Asia/Ho_Chi_Minh keeps one offset, ``to_local`` without ``normalize``:
 each is compared, over random input of the characters that matter, with the full work
 (the unchanged code the shortcut skips, or the plain call it replaced, written here) --
@@ -23,6 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds import text
+from hnp_feeds import urls as urls_module
 from hnp_feeds.adapters.records import _unsafe_html
 from hnp_feeds.text import clean_text, html_mojibake, html_to_text, mojibake, sanitize_html
 from hnp_feeds.timezone import LOCAL, localize, to_local
@@ -103,6 +105,7 @@ _HTML_PIECES = [
     "&nbsp;", "&quot;", "&Atilde;", "&#65533;", "&#0;", "&#x303;", "&AMP;", "&", "A", "o",
     "a", "x", " ", "?", "\u0303", "\u0308", "\u0302", "õ", "Ã", "Ä", "º", "\x00", "\r\n",
     "é", "ẫ", "ộ", "L?y", "\u00c3\u00aa", "\u00b5", "\u202e", "Hµ Néi", "Haø",
+    "<a HrEf=x>", "<Q CITE=c>", "<img sRc=y>", "\u212a", "\u0130", "hre", "f=z", "\n",
 ]  # fmt: skip
 htmls = st.lists(st.sampled_from(_HTML_PIECES), max_size=12).map("".join)
 _BASES = [
@@ -148,6 +151,17 @@ def test_sanitize_html_and_its_text_are_plain_nh3_calls(html: str, base_url: str
 
 
 @FAST
+@given(html=htmls | texts, base_url=st.sampled_from(_BASES))
+@example(html="<p>Hà Nội</p>", base_url="https://hnp.example.vn/a/")
+@example(html="dòng một\ndòng hai", base_url=None)
+def test_html_that_is_clean_is_sanitized_as_it_is(html: str, base_url: str | None) -> None:
+    """The door's ``clean=True`` (``is_clean`` said so) leaves out only work with no effect."""
+    if text.is_clean(html, multiline=True):
+        told = outcome(lambda: sanitize_html(html, base_url, clean=True))
+        assert told == outcome(lambda: sanitize_html(html, base_url))
+
+
+@FAST
 @given(html=htmls, sanitized=st.booleans())
 @example(html="A<b>\u0303</b>", sanitized=False)
 @example(html="o<i></i>\u0303 là", sanitized=True)
@@ -163,6 +177,24 @@ def _unsafe_reference(html: str) -> bool:
     """What the door warned of before: one pattern of the three."""
     unsafe = r"<\s*(?:script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript\s*:"
     return re.search(unsafe, html, re.IGNORECASE) is not None
+
+
+def _mojibake_reference(found: str) -> tuple[str, str] | None:
+    """``mojibake`` without its shortcuts: every kind's pattern in turn."""
+    for kind, pattern in text.MOJIBAKE:
+        match = pattern.search(found)
+        if match:
+            start, end = max(0, match.start() - 12), min(len(found), match.end() + 12)
+            return kind, found[start:end]
+    return None
+
+
+@FAST
+@given(raw=texts | st.text(alphabet=st.characters(max_codepoint=127), max_size=24))
+@example(raw="L?y l?i")
+@example(raw="a?")
+def test_mojibake_is_every_kind_s_pattern_in_turn(raw: str) -> None:
+    assert mojibake(raw) == _mojibake_reference(raw)
 
 
 @FAST
@@ -199,6 +231,22 @@ _URL_EDGES = [
     "https://a.vn:443/", f"https://{'a' * 63}.vn/", f"https://{'a' * 64}.vn/",
     f"https://{'.'.join(['a' * 63] * 4)}/", f"https://{'.'.join(['a' * 63] * 3 + ['a' * 61])}/",
 ]  # fmt: skip
+
+
+# The normal form as it was written first: one character or escape at a time.
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})"
+_NORMAL_REFERENCE = re.compile(
+    r"https?://(?P<host>[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*)"
+    rf"(?:/{_PCHAR}*)?(?:\?(?:{_PCHAR}|\?)+)?(?:#(?:{_PCHAR}|\?)+)?"
+)
+
+
+@FAST
+@given(raw=urls | st.sampled_from(_URL_EDGES))
+def test_the_normal_form_by_runs_is_the_one_by_characters(raw: str) -> None:
+    ours, reference = urls_module._NORMAL.fullmatch(raw), _NORMAL_REFERENCE.fullmatch(raw)
+    assert (ours and ours["host"]) == (reference and reference["host"])
 
 
 def _same_normal_url(raw: str, pad: str) -> None:
@@ -256,6 +304,15 @@ def test_localize_is_pytz_localize_over_every_date(naive: datetime, fold: int) -
     naive = naive.replace(fold=fold)
     ours = outcome(lambda: _moment(localize(naive)))
     assert ours == outcome(lambda: _moment(LOCAL.localize(naive)))
+
+
+class _Moment(datetime):
+    """A datetime of another class (a database driver's): ``localize`` takes the long way."""
+
+
+def test_localize_is_pytz_localize_for_another_class_of_datetime() -> None:
+    for naive in (_Moment(2022, 6, 17, 20, 22), _Moment(2022, 6, 17, 20, 22, fold=1)):
+        assert _moment(localize(naive)) == _moment(LOCAL.localize(naive)), naive
 
 
 def test_localize_is_pytz_localize_around_the_last_change() -> None:

@@ -28,12 +28,18 @@ _FORBIDDEN = re.compile("[\x00-\x20\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2
 
 # A URL already in the normal form (what ``normalize_url`` gives back unchanged): http(s),
 # a host of lower-case labels, no port, no user; path, query and fragment of characters
-# that stay as they are, each "%" starting an escape, no empty "?" or "#".
-_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})"
+# that stay as they are, each "%" starting an escape, no empty "?" or "#".  Each part is
+# runs of those characters between escapes, taken whole (``*+``: nothing to backtrack
+# into, as none of them is "%", and the path's none of "?#"): a third of the steps of one
+# character or escape at a time.
+_KEPT = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]"
+_KEPT_Q = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]"
+_ESCAPE = r"%[0-9A-Fa-f]{2}"
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_AFTER_SIGN = rf"(?:{_KEPT_Q}|{_ESCAPE}){_KEPT_Q}*+(?:{_ESCAPE}{_KEPT_Q}*+)*+"
 _NORMAL = re.compile(
-    r"https?://(?P<host>[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-    r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*)"
-    rf"(?:/{_PCHAR}*)?(?:\?(?:{_PCHAR}|\?)+)?(?:#(?:{_PCHAR}|\?)+)?"
+    rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*+)"
+    rf"(?:/{_KEPT}*+(?:{_ESCAPE}{_KEPT}*+)*+)?(?:\?{_AFTER_SIGN})?(?:#{_AFTER_SIGN})?"
 )
 
 

@@ -102,7 +102,7 @@ def read_line(
     except UnicodeDecodeError as exc:
         reason = f"not UTF-8 (byte {exc.start + 1})"
         return RecordError(source, str(number), reason, raw=raw.decode(errors="replace"))
-    if not line.strip():
+    if not line or line.isspace():  # blank (``strip`` would copy every other line)
         return None
     try:
         record = json.loads(line)

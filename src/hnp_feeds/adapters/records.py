@@ -17,9 +17,8 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +33,7 @@ from ..text import (
     clean_text,
     html_mojibake,
     html_to_text,
+    is_clean,
     mojibake,
     sanitize_html,
 )
@@ -54,6 +54,11 @@ _EVENT_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 _JAVASCRIPT_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 # RFC 6838 type/subtype (an image's ``type``), parameters left out.
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+# ``slugify`` remembered: a portal has a few dozen categories, named again by most records.
+_slugify = lru_cache(maxsize=4096)(slugify)
+# What ``isinstance`` takes as a list of items, and as the text of an object's part.
+_LIST = (list, tuple)
+_TEXT_OR_NUMBER = (str, int)
 # Image sizes fit a 32-bit integer, which every reader's parser takes.
 _MAX_SIZE = 2**31 - 1
 
@@ -62,41 +67,53 @@ class _Bad(Exception):
     """Internal: one field is unusable; becomes the record's RecordError."""
 
 
-@dataclass
 class _Cleaner:
     """Cleans the text fields of one record, holds them to the limits, and remembers what
-    it had to remove or repair."""
+    it had to remove or repair (a plain class: one is made per record, a third of what a
+    dataclass with two default factories takes)."""
 
-    limits: Limits
-    controls: dict[str, int] = field(default_factory=dict)
-    repaired: list[str] = field(default_factory=list)
+    __slots__ = ("limits", "controls", "repaired")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.controls: dict[str, int] = {}
+        self.repaired: list[str] = []
 
     def text(self, name: str, raw: str, *, limit: int, multiline: bool = False) -> str:
         """``raw`` cleaned (``text.clean_text``, the one way for every field); a text
         longer than ``limit`` characters, or mis-decoded beyond repair, refuses the record."""
         if len(raw) > 4 * limit:  # far too long to be worth cleaning first
             raise _Bad(f"{name} is {len(raw)} characters long (limit {limit})")
-        cleaned = clean_text(raw, multiline=multiline)
-        if cleaned.controls_removed:
-            self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
-        if cleaned.repaired and name not in self.repaired:
-            self.repaired.append(name)
-        if len(cleaned.text) > limit:
-            raise _Bad(f"{name} is {len(cleaned.text)} characters long (limit {limit})")
-        _refuse_mojibake(name, mojibake(cleaned.text))
-        return cleaned.text
+        if is_clean(raw, multiline):  # the common case: ``clean_text`` gives it back
+            text = raw
+        else:
+            cleaned = clean_text(raw, multiline=multiline)
+            if cleaned.controls_removed:
+                self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
+            if cleaned.repaired and name not in self.repaired:
+                self.repaired.append(name)
+            text = cleaned.text
+        if len(text) > limit:
+            raise _Bad(f"{name} is {len(text)} characters long (limit {limit})")
+        found = mojibake(text)
+        if found is not None:
+            _refuse_mojibake(name, found)
+        return text
 
     def html(self, name: str, raw: str, base_url: str | None) -> str:
         limit = self.limits.content_html_chars
         if len(raw) > limit:
             raise _Bad(f"{name} is {len(raw)} characters long (limit {limit})")
-        cleaned = clean_text(raw, multiline=True)
-        if cleaned.controls_removed:
-            self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
-        if cleaned.repaired:
-            self.repaired.append(name)
+        clean = is_clean(raw, multiline=True)  # then nothing to count, nor to prepare
+        if not clean:
+            cleaned = clean_text(raw, multiline=True)
+            if cleaned.controls_removed:
+                self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
+            if cleaned.repaired:
+                self.repaired.append(name)
         try:
-            html = sanitize_html(raw, base_url=base_url, max_depth=self.limits.html_depth)
+            depth = self.limits.html_depth
+            html = sanitize_html(raw, base_url, max_depth=depth, clean=clean)
         except HtmlTooDeep as exc:
             raise _Bad(f"{name}: {exc}") from None
         _refuse_mojibake(name, html_mojibake(html))
@@ -234,7 +251,8 @@ def _article(
     if _LOOKS_LIKE_HTML.search(summary_raw):
         summary_raw = html_to_text(summary_raw[: 4 * limits.summary_chars + 1])
     summary = strip_dateline(clean.text("summary", summary_raw, limit=limits.summary_chars))
-    content_html = clean.html("content_html", _string(record, "content_html"), url)
+    content_raw = _string(record, "content_html")
+    content_html = clean.html("content_html", content_raw, url)
     author_raw = _string(record, "author")
     author = clean.text("author", author_raw, limit=limits.name_chars) or None
     category = _category(record.get("category"), clean)
@@ -246,7 +264,7 @@ def _article(
         related = tuple(link for link in related if not same_page(link.url, url))
         log.warning("%s: removed a related link to the article itself", where)
 
-    if _unsafe_html(_string(record, "content_html")):
+    if _unsafe_html(content_raw):
         log.warning(
             "%s: removed scripts, event handlers or javascript: URLs from content_html", where
         )
@@ -365,7 +383,7 @@ def _category(value: Any, clean: _Cleaner) -> Category | None:
     limit = clean.limits.name_chars
     if isinstance(value, str):
         name, slug = clean.text("category", value, limit=limit), ""
-    elif isinstance(value, Mapping):
+    elif type(value) is dict or isinstance(value, Mapping):
         name = clean.text("category", _text_of(value.get("name"), "category name"), limit=limit)
         raw_slug = _text_of(value.get("slug"), "category slug")
         slug = clean.text("category slug", raw_slug, limit=limit)
@@ -373,7 +391,7 @@ def _category(value: Any, clean: _Cleaner) -> Category | None:
         raise _Bad("category must be a name or an object with slug and name")
     if not name and not slug:
         return None
-    slug = slugify(slug or name)
+    slug = _slugify(slug or name)
     if not slug:
         raise _Bad(f"category {value!r} gives an empty slug")
     return Category(slug, name or slug)
@@ -383,7 +401,7 @@ def _text_of(value: Any, what: str) -> str:
     """A text part of an object field: text or a number, as text."""
     if value is None or value == "":
         return ""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, _TEXT_OR_NUMBER):
         raise _Bad(f"{what} must be text, got {type(value).__name__}")
     return str(value)
 
@@ -393,7 +411,7 @@ def _tags(value: Any, clean: _Cleaner) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         items: list[Any] = value.split(";")
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, _LIST):
         items = list(value)
     else:
         raise _Bad("tags must be a list of names")
@@ -415,7 +433,7 @@ def _image(value: Any, base_url: str | None, clean: _Cleaner) -> Image | None:
         return None
     if isinstance(value, str):
         value = {"url": value}
-    if not isinstance(value, Mapping) or _blank(value.get("url")):
+    if not (type(value) is dict or isinstance(value, Mapping)) or _blank(value.get("url")):
         raise _Bad("image must be a URL or an object with a url")
     if not isinstance(value["url"], str):
         raise _Bad("image url must be text")
@@ -456,7 +474,7 @@ def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[Liste
     posts listed by title, for the store to link once it knows them."""
     if _blank(value):
         return (), ()
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, _LIST):
         raise _Bad("related must be a list of {url, title}")
     limit = clean.limits.related
     if len(value) > limit:
@@ -468,16 +486,21 @@ def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[Liste
             item = {"url": item}
         if isinstance(item, ListedPost):
             item = {"title": item.title, "published": item.published}
-        if not isinstance(item, Mapping) or (_blank(item.get("url")) and _blank(item.get("title"))):
+        if not (type(item) is dict or isinstance(item, Mapping)):
             raise _Bad(f"related[{n}] must be an object with a url or a title")
-        raw_title = _text_of(item.get("title"), f"related[{n}] title")
-        title = clean.text(f"related[{n}] title", raw_title, limit=clean.limits.title_chars)
-        if _blank(item.get("url")):
+        raw_url = item.get("url")
+        no_url = _blank(raw_url)
+        if no_url and _blank(item.get("title")):
+            raise _Bad(f"related[{n}] must be an object with a url or a title")
+        name = f"related[{n}] title"
+        title = clean.text(name, _text_of(item.get("title"), name), limit=clean.limits.title_chars)
+        if no_url:
             post = ListedPost(title, _time(item.get("published"), f"related[{n}] published"))
             listed.setdefault(post, None)
             continue
-        if not isinstance(item["url"], str):
+        if not isinstance(raw_url, str):
             raise _Bad(f"related[{n}] url must be text")
-        url = _absolute_url(item["url"], f"related[{n}] url", clean.limits)
-        links.setdefault(url, Link(url, title))
+        url = _absolute_url(raw_url, f"related[{n}] url", clean.limits)
+        if url not in links:  # the first link to a URL is kept
+            links[url] = Link(url, title)
     return tuple(links.values()), tuple(listed)
