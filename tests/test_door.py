@@ -203,6 +203,20 @@ def test_bidi_overrides_and_controls_are_removed_from_every_text_field(tmp_path:
     assert article.image.type == "image/jpeg"
 
 
+def test_an_image_size_of_0_is_left_out_and_its_feeds_validate(tmp_path: Path) -> None:
+    # Media RSS wants fileSize, width and height greater than 0 (InvalidPositiveInteger):
+    # a CMS's 0, a size it does not know, passed the door once and made the feed invalid.
+    image = {"url": "https://hnp.example.vn/a.jpg", "type": "image/jpeg",
+             "length": 0, "width": "0", "height": 480}  # fmt: skip
+    article = article_from_record(record(7, image=image), "in.jsonl", 3)
+    assert isinstance(article, Article) and article.image is not None
+    assert (article.image.length, article.image.width, article.image.height) == (None, None, 480)
+    result, out = run(tmp_path, [line({}, GOOD), line({"image": image})])
+    assert not result.rejected and not result.invalid
+    rss = (out / "tin-moi" / "rss.xml").read_bytes()
+    assert b'height="480"' in rss and b'width="0"' not in rss and b'fileSize="0"' not in rss
+
+
 def test_latin1_and_cp1252_mojibake_is_repaired_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -454,6 +454,9 @@ def _image(value: Any, base_url: str | None, clean: _Cleaner) -> Image | None:
             raise _Bad(f"image {name} must be a whole number up to {_MAX_SIZE}, got {size!r}")
         if (sizes[name] or 0) > _MAX_SIZE:
             raise _Bad(f"image {name} must be a whole number up to {_MAX_SIZE}, got {size!r}")
+        # A CMS's 0 is a size it does not know: Media RSS (fileSize, width, height) wants
+        # one greater than 0, and an unknown one is left out.
+        sizes[name] = sizes[name] or None
     limit = clean.limits.name_chars
     media_type = clean.text("image type", _text_of(value.get("type"), "image type"), limit=limit)
     if media_type and not _MEDIA_TYPE.match(media_type.lower()):
