@@ -307,7 +307,7 @@ def test_localize_is_pytz_localize_over_every_date(naive: datetime, fold: int) -
 
 
 class _Moment(datetime):
-    """A datetime of another class (a database driver's): ``localize`` takes the long way."""
+    """A datetime of another class (a database driver's)."""
 
 
 def test_localize_is_pytz_localize_for_another_class_of_datetime() -> None:

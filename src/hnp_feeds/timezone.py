@@ -81,11 +81,6 @@ def localize(naive: datetime) -> datetime:
     if naive.tzinfo is not None:
         raise ValueError(f"localize() wants a naive datetime, got {naive!r}")
     if naive >= _FIXED_SINCE and _FIXED_OFFSET is not None:
-        if type(naive) is datetime and not naive.fold:
-            # What ``astimezone`` below gives: pytz's ``fromutc`` adds the one offset
-            # back to these very fields and attaches that period's tzinfo (three
-            # ``replace`` calls and a bisect of the transitions, for nothing).
-            return naive.replace(tzinfo=_FIXED_ZONE)
         return (naive - _FIXED_OFFSET).replace(tzinfo=UTC).astimezone(LOCAL)
     return LOCAL.localize(naive)
 
