@@ -12,6 +12,12 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 
 
+def text_digest(text: str) -> str:
+    """The SHA-256 of ``text``'s UTF-8, in hex: a stored body's ``content_hash``, which
+    is also what an entry's cache key is made of (``writers.fragments.entry_keys``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def source_digest(paths: Sequence[str], libraries: Sequence[str] = ()) -> str:
     """Of the package's files or directories (every ``.py`` under one) at ``paths``
     (relative to the package), and the installed versions of ``libraries``."""

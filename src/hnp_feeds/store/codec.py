@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import MISSING, fields
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from ..digest import text_digest
 from ..model import Article, Category, FeedSpec, Image, Link, ListedPost, Status
 from ..timezone import ZONE_NAME, from_iso, to_local
 
@@ -216,7 +216,7 @@ def _local_iso(moment: datetime) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text_digest(text)
 
 
 def micros(moment: datetime) -> int:

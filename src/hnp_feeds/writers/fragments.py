@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..digest import source_digest
+from ..digest import source_digest, text_digest
 from ..model import Article, Site
 from .common import shown_of
 from .document import FeedDocument
@@ -65,8 +65,8 @@ def entry_key(site: str, filename: str, body: str, digest: str | None = None) ->
     """The cache key of one entry in one format: the writers' version, the site (its
     ``site_key``) and the stored body of the article (everything the entry shows, its
     related links' current URLs and titles included), by its digest: ``digest`` when
-    given (the store's ``content_hash`` of it, the same SHA-256), else ``_body_digest``."""
-    return _key(site, filename, digest or _body_digest(body))
+    given (the store's ``content_hash`` of it, the same ``text_digest``), else made."""
+    return entry_keys(site, (filename,), body, digest)[0]
 
 
 def entry_keys(
@@ -85,7 +85,7 @@ def _key(site: str, filename: str, digest: str) -> str:
 def _body_digest(body: str) -> str:
     """A stored body's digest, made once for the formats of a document asking in turn
     (each ~4 KB of UTF-8 to hash, where the key of each format is a few bytes more)."""
-    return hashlib.sha256(body.encode()).hexdigest()
+    return text_digest(body)
 
 
 @dataclass(frozen=True)
