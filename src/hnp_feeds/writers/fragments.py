@@ -78,14 +78,7 @@ def entry_keys(
 
 
 def _key(site: str, filename: str, digest: str) -> str:
-    return _made_key(WRITER_VERSION, site, filename, digest)
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def _made_key(version: str, site: str, filename: str, digest: str) -> str:
-    """One entry key, remembered: a run asks for an article's in each document showing
-    it (its main, category, author and tag feeds' documents and archive pages)."""
-    return hashlib.sha256(f"{version}\n{site}\n{filename}\n{digest}".encode()).hexdigest()
+    return hashlib.sha256(f"{WRITER_VERSION}\n{site}\n{filename}\n{digest}".encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=256)
