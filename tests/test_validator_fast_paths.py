@@ -4,8 +4,8 @@ a quicker pattern and spared the checks it cannot fail, one look at an element's
 and text, ``xml:base`` resolved once per ancestor, the zone's offset after its last
 transition, an element's attributes looked at only when one may be at fault, the
 portal's text rules judged on the document's bytes, its date rules passed for a date
-after the zone's last transition, and a related link to its entry's own page found by a
-set look."""
+after the zone's last transition, a related link to its entry's own page found by a
+set look, and a URI component already in normal form given back as it is."""
 
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ HTML_PIECES = st.sampled_from(
     ]
 )  # fmt: skip
 HTML_TEXTS = st.lists(HTML_PIECES, max_size=8).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(URLS, st.sampled_from(["", "-._~", values._PCHAR_SAFE, values._PCHAR_SAFE + "/?"]))
+def test_a_uri_component_in_normal_form_is_what_the_char_by_char_walk_gives(
+    url: str, safe: str
+) -> None:
+    assert values._norm_component(url, safe) == values._normalized(url, safe)
 
 
 @settings(max_examples=150, deadline=None)

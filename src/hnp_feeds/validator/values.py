@@ -615,6 +615,13 @@ _PCHAR_SAFE = _UNRESERVED + _SUBDELIMS + ":@"
 
 def _norm_component(part: str, safe: str) -> str:
     """Percent-encodings upper-cased, needless ones (unreserved chars) decoded."""
+    if _kept_as_is(safe).fullmatch(part) is not None:  # most: nothing to change
+        return part
+    return _normalized(part, safe)
+
+
+def _normalized(part: str, safe: str) -> str:
+    """``_norm_component`` char by char."""
     out: list[str] = []
     i = 0
     while i < len(part):
@@ -635,6 +642,13 @@ def _norm_component(part: str, safe: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8)
+def _kept_as_is(safe: str) -> re.Pattern[str]:
+    """What ``_norm_component`` gives back unchanged, char by char: ASCII letters and
+    digits and the ``safe`` ones, no "%" (the few ``safe`` sets it is called with)."""
+    return re.compile("[A-Za-z0-9" + re.escape(safe.replace("%", "")) + "]*")
+
+
 def _remove_dot_segments(path: str) -> str:
     out: list[str] = []
     segments = path.split("/")
@@ -653,9 +667,11 @@ def _remove_dot_segments(path: str) -> str:
     return "/".join(out)
 
 
+@remembered
 def canonical_uri(value: str) -> str | None:
     """RFC 3986 section 6 normal form (case, percent-encoding, dot segments, default port),
-    or None for a relative reference or one that cannot be normalized."""
+    or None for a relative reference or one that cannot be normalized; remembered: every
+    document compares its self link and its own URL in that form (issue 14)."""
     m = _URI_PARTS_RE.match(value)
     if not m:
         return None
