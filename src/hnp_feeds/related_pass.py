@@ -290,14 +290,20 @@ class Postings:
             # Each term's postings sliced from the bytes of all (one copy, not one per term).
             docs = self.docs[first:last].astype(_ID).tobytes()
             weights = self.weights[first:last].astype(_WEIGHT).tobytes()
-            starts = (self.starts[low : high + 1] - first).tolist()
-            least = 1 if lone else 2
+            starts = self.starts[low : high + 1] - first
+            counts = np.diff(starts)
+            # (the terms of one entry, most of a first fill's, left out before any loop)
+            kept = np.flatnonzero(counts >= (1 if lone else 2))
+            begin, end = starts[kept], starts[kept + 1]
             yield [
-                (term, e - s, docs[8 * s : 8 * e], weights[4 * s : 4 * e])
-                for term, s, e in zip(
-                    self.term_ids[low:high].tolist(), starts[:-1], starts[1:], strict=True
+                (term, count, docs[8 * b : 8 * e], weights[4 * b : 4 * e])
+                for term, count, b, e in zip(
+                    self.term_ids[low:high][kept].tolist(),
+                    counts[kept].tolist(),
+                    begin.tolist(),
+                    end.tolist(),
+                    strict=True,
                 )
-                if e - s >= least
             ]
 
     def buckets(self, shift: int) -> list[Bucket]:
