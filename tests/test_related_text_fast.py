@@ -64,7 +64,7 @@ def test_a_worker_is_sent_texts_that_give_the_terms_of_the_articles(
     assert np.array_equal(found.rows, alone.rows) and np.array_equal(found.cols, alone.cols)
     assert np.array_equal(found.weights, alone.weights)
     # Cut into batches of any size, read with one vocabulary: the same entries.
-    whole = hashed(articles, Hashed())
+    whole = hashed([Texts.of(articles)], Hashed())  # one batch
     for size in (7, 50):
         monkeypatch.setattr(related_pass, "BATCH", size)
         parts = pickle.loads(pickle.dumps(batches(articles)))

@@ -236,9 +236,9 @@ def _entries(
     by numpy's one pass, a few in plain Python.  ``known``: the terms a bulk met before,
     more added."""
     if len(articles) > FEW_ARTICLES:
-        from .related_pass import Hashed, hashed
+        from .related_pass import Hashed, batches, hashed
 
-        return hashed(articles, Hashed() if known is None else known)
+        return hashed(batches(articles), Hashed() if known is None else known)
     bounds = [0]
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)

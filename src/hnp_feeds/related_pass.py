@@ -78,13 +78,12 @@ def batches(articles: Sequence[Text]) -> list[Texts]:
 
 
 def hashed(
-    articles: Sequence[Text] | list[Texts], known: Hashed
+    read: Sequence[Texts], known: Hashed
 ) -> tuple[list[int], array[int], array[float], Ranked]:
-    """The terms of ``articles`` (``related._entries``; or of their ``batches``), read a
+    """The terms of the articles of these ``batches`` (``related._entries``), read a
     batch at a time, each article's in the order of their ids (whatever the vocabulary
     met before), and as ranks (what the postings are grouped by, ``Postings.of``);
     ``known``: the terms met before, more added."""
-    read = articles if articles and isinstance(articles[0], Texts) else batches(articles)
     rows, parts, weights = [], [], []
     start = 0
     for texts in read:
@@ -190,7 +189,7 @@ class Reader:
                     weights.extend(part_weights)
                 ranked = joined([part for _, part, _ in parts])
                 return bounds, terms_of(ranked), weights, ranked
-        return hashed(articles, self.known)
+        return hashed(batches(articles), self.known)
 
     def close(self) -> None:
         if self._pool is not None:
