@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from hnp_feeds import related, related_pass
 from hnp_feeds.related_pass import Hashed, batches, hashed
-from hnp_feeds.related_text import Texts, _tokens, characters, normal, vectors
+from hnp_feeds.related_text import Texts, Vocabulary, _tags, _tokens, characters, normal, vectors
 
 from .topics import generate
 
@@ -91,3 +91,16 @@ def test_a_large_adds_rowids_are_repeated_as_a_few_ones_are() -> None:
         expected.extend([value] * count)
     assert related._repeated(values, counts) == expected  # numpy's repeat
     assert related._repeated(values[:5], counts[:5]) == expected[: sum(counts[:5])]
+
+
+def test_a_batchs_new_words_get_their_codes_in_the_order_first_met() -> None:
+    articles = generate(60, seed=2).articles
+    vocabulary = Vocabulary()
+    for start in (0, 20, 40):  # the later batches look their known words up, add the new
+        vectors(articles[start : start + 20], vocabulary)
+    tokens = _tokens(Texts.of(articles).text, characters)
+    tags = [tag for article in articles for tag in _tags(article.tags)]
+    words = [w for w in vocabulary.words if not w.startswith("#")]
+    assert words == list(dict.fromkeys(tokens))
+    assert set(vocabulary.words) - set(words) == set(tags)
+    assert all(vocabulary.codes[word] == n for n, word in enumerate(vocabulary.words))

@@ -24,6 +24,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from .model import Article
@@ -212,9 +213,12 @@ def vectors(articles: Sequence[Text] | Texts, vocabulary: Vocabulary | None = No
     read = articles if isinstance(articles, Texts) else Texts.of(articles)
     vocabulary = Vocabulary() if vocabulary is None else vocabulary
     tokens = _tokens(read.text, characters)
-    vocabulary.add(dict.fromkeys(tokens))
     index = vocabulary.codes
-    codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+    new = np.flatnonzero(codes < 0).tolist()  # words not met before: added as first met
+    if new:
+        vocabulary.add(dict.fromkeys([tokens[n] for n in new]))
+        codes[new] = [index[tokens[n]] for n in new]
     # tags: one term each, once per article
     tag_rows: list[int] = []
     tag_names: list[str] = []
