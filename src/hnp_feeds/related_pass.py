@@ -18,7 +18,7 @@ import sqlite3
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,7 @@ from scipy import sparse
 from . import forking, related
 from .forking import can_fork, default_processes
 from .model import Link
-from .related_text import Text, Vectors, Vocabulary, names_of, term_hashes, vectors
+from .related_text import Text, Texts, Vectors, Vocabulary, names_of, term_hashes, vectors
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,17 +68,26 @@ class Hashed:
 Ranked = tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]
 
 
+#: Articles whose text is read in one piece (memory stays small).
+BATCH = 5000
+
+
+def batches(articles: Sequence[Text]) -> list[Texts]:
+    """The texts of ``articles``, ``BATCH`` articles in each."""
+    return [Texts.of(articles[start : start + BATCH]) for start in range(0, len(articles), BATCH)]
+
+
 def hashed(
-    articles: Sequence[Text], known: Hashed, batch: int = 5000
+    read: Sequence[Texts], known: Hashed
 ) -> tuple[list[int], array[int], array[float], Ranked]:
-    """The terms of ``articles`` (``related._entries``), read a few thousand articles at
-    a time (their text in one piece each: memory stays small), each article's in the
-    order of their ids (whatever the vocabulary met before), and as ranks (what the
-    postings are grouped by, ``Postings.of``); ``known``: the terms met before, more
-    added."""
+    """The terms of the articles of these ``batches`` (``related._entries``), read a
+    batch at a time, each article's in the order of their ids (whatever the vocabulary
+    met before), and as ranks (what the postings are grouped by, ``Postings.of``);
+    ``known``: the terms met before, more added."""
     rows, parts, weights = [], [], []
-    for start in range(0, len(articles), batch):
-        found = vectors(articles[start : start + batch], known.vocabulary)
+    start = 0
+    for texts in read:
+        found = vectors(texts, known.vocabulary)
         ids = known.of(found)
         by_id = np.argsort(ids)
         rank = np.empty(len(ids), dtype=np.int32)
@@ -88,8 +97,9 @@ def hashed(
         rows.append(found.rows + start)
         parts.append((ids[by_id], ranks[order]))
         weights.append(found.weights[order])
+        start += len(texts.tags)
         del found
-    bounds = np.searchsorted(np.concatenate(rows), np.arange(len(articles) + 1))
+    bounds = np.searchsorted(np.concatenate(rows), np.arange(start + 1))
     ranked = joined(parts)
     weighed = related._unpack("f", np.concatenate(weights).astype(_WEIGHT).tobytes())
     return bounds.tolist(), terms_of(ranked), weighed, ranked
@@ -154,12 +164,11 @@ class Reader:
             self._pool = forking.pool(PROCESSES)
         from concurrent.futures.process import BrokenProcessPool
 
-        texts = [(a.title, a.summary, a.tags) for a in articles]
-        size = -(-len(texts) // PROCESSES)
+        size = -(-len(articles) // PROCESSES)
         try:
             return [
-                self._pool.submit(_read, texts[start : start + size])
-                for start in range(0, len(texts), size)
+                self._pool.submit(_read, batches(articles[start : start + size]))
+                for start in range(0, len(articles), size)
             ]
         except BrokenProcessPool:
             return None
@@ -180,7 +189,7 @@ class Reader:
                     weights.extend(part_weights)
                 ranked = joined([part for _, part, _ in parts])
                 return bounds, terms_of(ranked), weights, ranked
-        return hashed(articles, self.known)
+        return hashed(batches(articles), self.known)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -188,21 +197,15 @@ class Reader:
             self._pool = None
 
 
-class _Text(NamedTuple):
-    title: str
-    summary: str
-    tags: tuple[str, ...]
-
-
 #: In a worker: the terms it has met (its own vocabulary, made at its first batch).
 _KNOWN: list[Hashed] = []
 
 
-def _read(texts: list[tuple[str, str, tuple[str, ...]]]) -> _Sent:
+def _read(texts: list[Texts]) -> _Sent:
     """In a worker: ``hashed`` of these articles' texts."""
     if not _KNOWN:
         _KNOWN.append(Hashed())
-    bounds, _, weights, ranked = hashed([_Text(*text) for text in texts], _KNOWN[0])
+    bounds, _, weights, ranked = hashed(texts, _KNOWN[0])
     return bounds, ranked, weights
 
 
@@ -286,14 +289,20 @@ class Postings:
             # Each term's postings sliced from the bytes of all (one copy, not one per term).
             docs = self.docs[first:last].astype(_ID).tobytes()
             weights = self.weights[first:last].astype(_WEIGHT).tobytes()
-            starts = (self.starts[low : high + 1] - first).tolist()
-            least = 1 if lone else 2
+            starts = self.starts[low : high + 1] - first
+            counts = np.diff(starts)
+            # (the terms of one entry, most of a first fill's, left out before any loop)
+            kept = np.flatnonzero(counts >= (1 if lone else 2))
+            begin, end = starts[kept], starts[kept + 1]
             yield [
-                (term, e - s, docs[8 * s : 8 * e], weights[4 * s : 4 * e])
-                for term, s, e in zip(
-                    self.term_ids[low:high].tolist(), starts[:-1], starts[1:], strict=True
+                (term, count, docs[8 * b : 8 * e], weights[4 * b : 4 * e])
+                for term, count, b, e in zip(
+                    self.term_ids[low:high][kept].tolist(),
+                    counts[kept].tolist(),
+                    begin.tolist(),
+                    end.tolist(),
+                    strict=True,
                 )
-                if e - s >= least
             ]
 
     def buckets(self, shift: int) -> list[Bucket]:
@@ -533,7 +542,7 @@ def _telling(
 class Segments:
     """The snapshot's telling terms (in at least 2 articles, at most the ceiling) by
     segments of its rows (time order): each segment transposed, terms × its articles
-    (float32), so that a block of queries is multiplied with the candidates of its
+    (float64), so that a block of queries is multiplied with the candidates of its
     window only, each query's few terms against their postings there."""
 
     column: npt.NDArray[np.int32]  # a term's column here, -1 for none
@@ -550,7 +559,9 @@ class Segments:
         keep = telling[matrix.indices]
         restricted = sparse.csr_matrix(
             (
-                matrix.data[keep],  # float32: each product makes them float64
+                # float64 once (exactly the float32 weights): a product would upcast
+                # a float32 segment again for every block it is multiplied with.
+                matrix.data[keep].astype(np.float64),
                 column[matrix.indices[keep]],
                 np.r_[0, np.cumsum(keep)][matrix.indptr],
             ),

@@ -22,9 +22,10 @@ import math
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from itertools import repeat
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from .model import Article
 
@@ -73,7 +74,8 @@ _ALONE = 0xFFFFFFFF  # a term's second code when it is one word (a syllable, a t
 def normal(text: str) -> str:
     """``text`` as terms are made of it: NFC, lowercase, tone marks kept.  (Text from the
     door is NFC already: composed again only when it holds a combining mark.)"""
-    if _COMBINING.search(text):
+    # (NFC text, all of the door's, is told by one quick check, not searched for marks.)
+    if not unicodedata.is_normalized("NFC", text) and _COMBINING.search(text):
         text = unicodedata.normalize("NFC", text)
     return text.lower()
 
@@ -145,30 +147,52 @@ class Text(Protocol):
     def tags(self) -> tuple[str, ...]: ...
 
 
-def _tokens(articles: Sequence[Text]) -> list[str]:
-    """The words of these articles' titles and ledes, ``_MARK`` after each text,
-    ``_BREAK`` for punctuation."""
-    texts = [
-        text.replace(_MARK, " ")
-        for article in articles
-        for text in (article.title, article.summary)
-    ]
-    text = normal(f" {_MARK} ".join(texts))
+class Texts(NamedTuple):
+    """What the text model reads of some articles, in two objects (what a worker is sent:
+    one string, not two an article): their titles and ledes joined, ``_MARK`` between
+    each two, and each one's tags."""
+
+    text: str
+    tags: list[tuple[str, ...]]
+
+    @classmethod
+    def of(cls, articles: Sequence[Text]) -> Texts:
+        texts = [
+            text.replace(_MARK, " ")
+            for article in articles
+            for text in (article.title, article.summary)
+        ]
+        return cls(f" {_MARK} ".join(texts), [article.tags for article in articles])
+
+
+def _tokens(text: str, marks: Callable[[str], Iterable[str]] = set) -> list[str]:
+    """The words of ``Texts.text``, ``_MARK`` after each text, ``_BREAK`` for punctuation;
+    ``marks``: the characters a text holds (a superset will do)."""
+    text = normal(text)
     # Each mark of punctuation a break (a run of them, a run of breaks: as one break).
-    for mark in {c for c in set(text) if _SEPARATE.match(c)}:
+    for mark in [c for c in marks(text) if _SEPARATE.match(c)]:
         text = text.replace(mark, f" {_BREAK} ")
     tokens = text.split()
     tokens.append(_MARK)
     return tokens
 
 
+def characters(text: str) -> list[str]:
+    """The characters ``text`` holds, each once: ``set(text)`` counted by numpy (a set
+    makes an object of each of a million characters)."""
+    import numpy as np
+
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return [chr(c) for c in np.flatnonzero(np.bincount(points)).tolist()]
+
+
 def _is_stop(word: str) -> bool:
     return word in STOP_SYLLABLES or word in (_BREAK, _MARK) or word.isdigit()
 
 
-def _tags(article: Text) -> list[str]:
+def _tags(tags: tuple[str, ...]) -> list[str]:
     """An article's tags as terms, once each ("#" is no syllable: never the same term)."""
-    return [tag for tag in dict.fromkeys(map(tag_term, article.tags)) if tag != "#"]
+    return [tag for tag in dict.fromkeys(map(tag_term, tags)) if tag != "#"]
 
 
 def names_of(words: list[str], keys: npt.NDArray[np.int64]) -> list[str]:
@@ -179,23 +203,27 @@ def names_of(words: list[str], keys: npt.NDArray[np.int64]) -> list[str]:
     ]
 
 
-def vectors(articles: Sequence[Text], vocabulary: Vocabulary | None = None) -> Vectors:
-    """The terms of ``articles``, all in one pass (the same numbers for an article alone
-    or among many: each weight depends on its own article only, and the length is summed
-    from exact quarters); ``vocabulary``: the codes of words met before (a bulk's other
-    batches), the new ones added."""
+def vectors(articles: Sequence[Text] | Texts, vocabulary: Vocabulary | None = None) -> Vectors:
+    """The terms of ``articles`` (or of their ``Texts``), all in one pass (the same
+    numbers for an article alone or among many: each weight depends on its own article
+    only, and the length is summed from exact quarters); ``vocabulary``: the codes of
+    words met before (a bulk's other batches), the new ones added."""
     import numpy as np
 
+    read = articles if isinstance(articles, Texts) else Texts.of(articles)
     vocabulary = Vocabulary() if vocabulary is None else vocabulary
-    tokens = _tokens(articles)
-    vocabulary.add(dict.fromkeys(tokens))
+    tokens = _tokens(read.text, characters)
     index = vocabulary.codes
-    codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    codes = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+    new = np.flatnonzero(codes < 0).tolist()  # words not met before: added as first met
+    if new:
+        vocabulary.add(dict.fromkeys([tokens[n] for n in new]))
+        codes[new] = [index[tokens[n]] for n in new]
     # tags: one term each, once per article
     tag_rows: list[int] = []
     tag_names: list[str] = []
-    for n, article in enumerate(articles):
-        for tag in _tags(article):
+    for n, tags in enumerate(read.tags):
+        for tag in _tags(tags):
             tag_rows.append(n)
             tag_names.append(tag)
     vocabulary.add(tag_names)
@@ -243,7 +271,7 @@ def vectors(articles: Sequence[Text], vocabulary: Vocabulary | None = None) -> V
     term_keys, cols = np.unique(unique % span, return_inverse=True)
     first, second = term_keys // (size + 1), term_keys % (size + 1)
     keys = (first << 32) | np.where(second == size, _ALONE, second)
-    length = np.bincount(rows, weights=raw, minlength=len(articles))
+    length = np.bincount(rows, weights=raw, minlength=len(read.tags))
     weights = np.sqrt(raw / length[rows]).astype(np.float32)
     return Vectors(words, keys, rows, cols.astype(np.int64), weights)
 
@@ -251,11 +279,12 @@ def vectors(articles: Sequence[Text], vocabulary: Vocabulary | None = None) -> V
 def article_terms(article: Text) -> list[tuple[str, float]]:
     """One article's terms and weights as ``vectors([article])`` gives them, in its order,
     in plain Python (a few articles: numpy is not loaded for them)."""
-    tokens = _tokens([article])
+    tokens = _tokens(Texts.of([article]).text)
     index: dict[str, int] = {}
     for token in tokens:
         index.setdefault(token, len(index))
-    for tag in _tags(article):
+    tags = _tags(article.tags)
+    for tag in tags:
         index.setdefault(tag, len(index))
     last = len(index)  # the second code of a syllable or a tag: after every word
     raw: dict[tuple[int, int], float] = {}
@@ -274,7 +303,7 @@ def article_terms(article: Text) -> list[tuple[str, float]]:
         if valid[n + 1] and f"{token} {after}" not in STOP_PAIRS:
             key = (index[token], index[after])
             raw[key] = raw.get(key, 0.0) + count
-    for tag in _tags(article):
+    for tag in tags:
         raw[(index[tag], last)] = TAG_WEIGHT
     words = list(index)
     keys = sorted(raw)
