@@ -36,7 +36,7 @@ from .codec import (
     with_updated,
 )
 from .connection import Connection
-from .links import Targets, dependents, derive, own_links_json, remember_urls
+from .links import Targets, dependents, derive, no_links, own_links_json, remember_urls
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
@@ -112,14 +112,18 @@ def _related_index(db: sqlite3.Connection) -> RelatedIndex:
 #: Records stored together (their rows read in one query, written in one).
 RUN = 500
 _CACHE_KB = 65536
-#: Indexes of ``articles`` that no statement of an ingest reads by (the feeds' and the
-#: archives' orders, tombstones, raw digests, schedule): a first fill of an empty store
-#: drops them and builds each once at its end, in its transaction (a kill rolls both
-#: back), rather than row by row (at 100,000 rows, storing them costs half as much).
+#: Indexes that no statement of a first fill reads by: of ``articles`` (the feeds' and
+#: the archives' orders, tombstones, raw digests, schedule) and of the links (by the
+#: article a link or URL is of: read by ``links.dependents``, which finds no link to
+#: look through in a first fill, and by the deletes of a record's old links, of which
+#: there are none).  A first fill of an empty store drops them and builds each once at
+#: its end, in its transaction (a kill rolls both back), rather than row by row (at
+#: 100,000 rows, storing them costs half as much).
 _BUILT_AT_END = (
     "articles_main", "articles_category", "articles_author", "articles_tombstones",
     "articles_category_names", "articles_author_names", "articles_history",
     "articles_history_category", "articles_raw_hash", "articles_scheduled",
+    "article_urls_record", "related_refs_target", "url_refs_record", "pending_listed_record",
 )  # fmt: skip
 
 
@@ -134,7 +138,7 @@ def _drop_for_first_fill(db: sqlite3.Connection) -> list[str]:
         return []
     marks = ",".join("?" * len(_BUILT_AT_END))
     found = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
         f" AND name IN ({marks}) ORDER BY name",
         _BUILT_AT_END,
     ).fetchall()
@@ -641,6 +645,7 @@ class IngestOps(Connection):
         they are linked (each let go once written).  Returns those of ``changed`` left
         with no related link at all."""
         ids = set(changed)
+        unlinked = no_links(db)  # a first fill: none of ``changed`` has links to replace
         # What links to articles show, read once (no URL, title or standing changes here).
         seen: Targets = {}
         again = derive(
@@ -676,6 +681,7 @@ class IngestOps(Connection):
             bare |= derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
                 complete=complete, chunk=_RELATED_CHUNK, written=given is not None, seen=seen,
+                unlinked=unlinked,
             ).bare  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK, seen=seen)
