@@ -141,7 +141,8 @@ def test_a_first_fill_killed_midway_leaves_the_store_empty_with_every_index(
     """A first fill drops some indexes and builds them at its end, in its transaction,
     written through the rollback journal (not the WAL): a SIGKILL after rows were written
     (indexes dropped; with a page cache of 1 KB, pages of the new rows already written
-    into the file, some where the dropped indexes were) leaves the store as it was, rolled back by the next opener."""
+    into the file, some where the dropped indexes were) leaves the store as it was,
+    rolled back by the next opener."""
     portal = catalogue(tmp_path, related_count=3)
     first, _ = random_portal(8, 40)
     source = write_records(tmp_path / "a.jsonl", first)

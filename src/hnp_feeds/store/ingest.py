@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
@@ -181,12 +181,19 @@ _Item = TypeVar("_Item")
 
 
 def prepare_article(item: _Item) -> _Item:
-    """``item``, an article with its ``_Form`` made and kept on it: what the door's worker
-    processes do for each article they read, so that the process that stores the whole
-    export gets each one ready to write (``adapters.parallel``'s ``then``)."""
-    if isinstance(item, Article):
-        _form(item)
-    return item
+    """``item``, an article, with its ``_Form`` made and kept on it, and without the
+    content and image its stored body holds: what the door's worker processes do for
+    each article they read, so that the process that stores the whole export gets each
+    one ready to write (``adapters.parallel``'s ``then``), and is not sent what it never
+    reads again (what it keeps to link drops them: ``_to_link``)."""
+    if not isinstance(item, Article):
+        return item
+    form = _form(item)
+    if not item.content_html and item.image is None:
+        return item
+    light = altered(item, content_html="", image=None)
+    light.__dict__[_FORM] = form
+    return cast(_Item, light)
 
 
 def _form(article: Article) -> _Form:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, islice
+from typing import Any
 
 from ..model import Article, Link, ListedPost
 from ..names import title_key
@@ -204,6 +205,7 @@ def _derive_chunk(
     unlinked: bool,
 ) -> None:
     given = all(record_id in stored for record_id in record_ids)
+    rows: dict[str, Any]
     if given and written:
         # Each stored by this ingest: its own links are the article's, none computed yet
         # (its row's are NULL), and the bodies to patch are read once their links are known
