@@ -61,10 +61,12 @@ def _line(spec: tuple[int, str, list[int]], n: int) -> str:
     return json.dumps(fields, ensure_ascii=False) + "\n"
 
 
+#: What a line of an export may be (a plain record more often).
+_KINDS = ["plain", "plain", "listed", "same url", "draft", "future", "image", "bad"]
 _SPECS = st.lists(
     st.tuples(
         st.integers(0, 11),  # a record given twice when drawn twice: a duplicate id
-        st.sampled_from(["plain", "plain", "listed", "same url", "draft", "future", "image", "bad"]),
+        st.sampled_from(_KINDS),
         st.lists(st.integers(0, 13), max_size=3),  # links to records before, after, unknown
     ),
     min_size=1,
@@ -136,9 +138,7 @@ def test_a_first_fill_that_fails_midway_leaves_the_store_as_it_was(
     before = _store(store)
     monkeypatch.setattr(store_ingest, "RUN", 5)
     calls: list[int] = []
-    owner, name = (
-        (store_ingest._Writes, "done") if where == "storing" else (links, "set_computed")
-    )
+    owner, name = (store_ingest._Writes, "done") if where == "storing" else (links, "set_computed")
     original = getattr(owner, name)
 
     def failing(*args: Any) -> Any:
