@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from ..errors import RecordError, split_where
 from ..identity import entry_id
@@ -36,7 +36,7 @@ from .codec import (
     with_updated,
 )
 from .connection import Connection
-from .links import Targets, dependents, derive, own_links_json, remember_urls
+from .links import Targets, dependents, derive, no_links, own_links_json, remember_urls
 from .reports import clear_stored, reject
 from .state import mark_dirty
 
@@ -112,14 +112,18 @@ def _related_index(db: sqlite3.Connection) -> RelatedIndex:
 #: Records stored together (their rows read in one query, written in one).
 RUN = 500
 _CACHE_KB = 65536
-#: Indexes of ``articles`` that no statement of an ingest reads by (the feeds' and the
-#: archives' orders, tombstones, raw digests, schedule): a first fill of an empty store
-#: drops them and builds each once at its end, in its transaction (a kill rolls both
-#: back), rather than row by row (at 100,000 rows, storing them costs half as much).
+#: Indexes that no statement of a first fill reads by: of ``articles`` (the feeds' and
+#: the archives' orders, tombstones, raw digests, schedule) and of the links (by the
+#: article a link or URL is of: read by ``links.dependents``, which finds no link to
+#: look through in a first fill, and by the deletes of a record's old links, of which
+#: there are none).  A first fill of an empty store drops them and builds each once at
+#: its end, in its transaction (a kill rolls both back), rather than row by row (at
+#: 100,000 rows, storing them costs half as much).
 _BUILT_AT_END = (
     "articles_main", "articles_category", "articles_author", "articles_tombstones",
     "articles_category_names", "articles_author_names", "articles_history",
     "articles_history_category", "articles_raw_hash", "articles_scheduled",
+    "article_urls_record", "related_refs_target", "url_refs_record", "pending_listed_record",
 )  # fmt: skip
 
 
@@ -134,7 +138,7 @@ def _drop_for_first_fill(db: sqlite3.Connection) -> list[str]:
         return []
     marks = ",".join("?" * len(_BUILT_AT_END))
     found = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
         f" AND name IN ({marks}) ORDER BY name",
         _BUILT_AT_END,
     ).fetchall()
@@ -177,12 +181,19 @@ _Item = TypeVar("_Item")
 
 
 def prepare_article(item: _Item) -> _Item:
-    """``item``, an article with its ``_Form`` made and kept on it: what the door's worker
-    processes do for each article they read, so that the process that stores the whole
-    export gets each one ready to write (``adapters.parallel``'s ``then``)."""
-    if isinstance(item, Article):
-        _form(item)
-    return item
+    """``item``, an article, with its ``_Form`` made and kept on it, and without the
+    content and image its stored body holds: what the door's worker processes do for
+    each article they read, so that the process that stores the whole export gets each
+    one ready to write (``adapters.parallel``'s ``then``), and is not sent what it never
+    reads again (what it keeps to link drops them: ``_to_link``)."""
+    if not isinstance(item, Article):
+        return item
+    form = _form(item)
+    if not item.content_html and item.image is None:
+        return item
+    light = altered(item, content_html="", image=None)
+    light.__dict__[_FORM] = form
+    return cast(_Item, light)
 
 
 def _form(article: Article) -> _Form:
@@ -641,6 +652,7 @@ class IngestOps(Connection):
         they are linked (each let go once written).  Returns those of ``changed`` left
         with no related link at all."""
         ids = set(changed)
+        unlinked = no_links(db)  # a first fill: none of ``changed`` has links to replace
         # What links to articles show, read once (no URL, title or standing changes here).
         seen: Targets = {}
         again = derive(
@@ -676,6 +688,7 @@ class IngestOps(Connection):
             bare |= derive(
                 db, stored, keep=not fresh, notes=notes, stored=stored,
                 complete=complete, chunk=_RELATED_CHUNK, written=given is not None, seen=seen,
+                unlinked=unlinked,
             ).bare  # fmt: skip
         # Those that lost a computed one: derived with the others only, then completed.
         derive(db, [*lost, *fewer], keep=True, complete=complete, chunk=_RELATED_CHUNK, seen=seen)

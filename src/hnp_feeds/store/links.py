@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, islice
+from typing import Any
 
 from ..model import Article, Link, ListedPost
 from ..names import title_key
@@ -161,6 +162,7 @@ def derive(
     chunk: int | None = None,
     written: bool = False,
     seen: Targets | None = None,
+    unlinked: bool = False,
 ) -> Derived:
     """Rebuild the related links of these records from their parts.  ``keep``: a target
     found before stays the target (a record whose article moved or was renamed); else
@@ -174,7 +176,9 @@ def derive(
     ingest wrote it): a new one is that text with its links replaced, not encoded again.
     ``seen``: what links to articles show, as read before in this run (while no article's
     URL, title or standing changes), more added: each article's body is parsed once for
-    them, not once per chunk that links to it.
+    them, not once per chunk that links to it.  ``unlinked``: none of these records has
+    a link stored (``no_links`` held before any of them was derived; a first fill): none
+    is looked for to delete.
     (A record's links depend on its own parts and its targets' URL, title and standing,
     never on another's links: a few hundred are read and written at once.)"""
     done = Derived()
@@ -182,8 +186,9 @@ def derive(
     size = chunk or _CHUNK
     for start in range(0, len(ids), size):
         _derive_chunk(
-            db, ids[start : start + size], keep, notes, done, stored or {}, complete, written, seen
-        )
+            db, ids[start : start + size], keep, notes, done, stored or {}, complete, written,
+            seen, unlinked,
+        )  # fmt: skip
     return done
 
 
@@ -197,16 +202,24 @@ def _derive_chunk(
     complete: Complete | None,
     written: bool,
     seen: Targets | None,
+    unlinked: bool,
 ) -> None:
-    # The body of those not given, to decode, or (``written``) of every one, to patch.
     given = all(record_id in stored for record_id in record_ids)
-    body = "NULL" if given and not written else "body"
-    rows = select_keyed(
-        db,
-        f"SELECT record_id, {body}, own_related, computed_related, source FROM articles"
-        " WHERE record_id IN ({marks})",
-        record_ids,
-    )
+    rows: dict[str, Any]
+    if given and written:
+        # Each stored by this ingest: its own links are the article's, none computed yet
+        # (its row's are NULL), and the bodies to patch are read once their links are known
+        # (of those whose links change: a first fill of 100,000 patches a few thousand).
+        rows = dict.fromkeys(record_ids, (None, None, None, ""))
+    else:
+        # The body of those not given, to decode, or (``written``) of every one, to patch.
+        body = "NULL" if given else "body"
+        rows = select_keyed(
+            db,
+            f"SELECT record_id, {body}, own_related, computed_related, source FROM articles"
+            " WHERE record_id IN ({marks})",
+            record_ids,
+        )
     known: dict[tuple[str, str, int], str] = {}
     if keep:
         known = {
@@ -219,14 +232,12 @@ def _derive_chunk(
             )
         }
     parts: list[tuple[str, Article, tuple[Link, ...], list[str]]] = []
-    texts: dict[str, str] = {}  # the stored bodies to patch
     for record_id in record_ids:
         if record_id not in rows:
             continue
         body, own_json, computed_json, source = rows[record_id]
         article = stored.get(record_id) or article_from_json(body, source)
         if written and record_id in stored:
-            texts[record_id] = body
             own = article.related  # as this ingest stored it: ``own_related`` is of these
         elif own_json is not None:
             own = tuple(Link(url, title) for url, title in json.loads(own_json))
@@ -299,8 +310,7 @@ def _derive_chunk(
                 resolved[n] = _resolved([shown[n]], targets)[0]
     for record_id, _, _, computed in shown:
         refs += [(record_id, "computed", n, target_id) for n, target_id in enumerate(computed)]
-    bodies: list[tuple[str, str, str]] = []
-    touched: set[str] = set()
+    relinked: list[tuple[str, Article]] = []
     for (record_id, _, _, _), (article, related, lost) in zip(shown, resolved, strict=True):
         if lost:
             done.lost_computed.add(record_id)
@@ -310,18 +320,28 @@ def _derive_chunk(
             article = altered(article, related=related)
             if record_id in stored:
                 stored[record_id] = article
-            text = texts.get(record_id)
-            if text is None:
-                body = article_to_json(article)
-                touched |= selection_keys(article)
-            else:  # its keys were marked when this ingest stored it
-                body = with_related(text, related)
-            bodies.append((body, content_hash(body), record_id))
+            relinked.append((record_id, article))
             done.changed.add(record_id)
-    # What they linked to before, gone (a few hundred by one statement, not one each).
-    gone = [record_id for record_id, *_ in shown]
-    for table in _LINKS:
-        select_in(db, f"DELETE FROM {table} WHERE record_id IN ({{marks}})", gone)
+    # The stored bodies to patch: those this ingest wrote (their keys marked then).
+    texts = select_keyed(
+        db,
+        "SELECT record_id, body FROM articles WHERE record_id IN ({marks})",
+        [record_id for record_id, _ in relinked if written and record_id in stored],
+    )
+    bodies: list[tuple[str, str, str]] = []
+    touched: set[str] = set()
+    for record_id, article in relinked:
+        if record_id in texts:
+            body = with_related(texts[record_id][0], article.related)
+        else:
+            body = article_to_json(article)
+            touched |= selection_keys(article)
+        bodies.append((body, content_hash(body), record_id))
+    if not unlinked:
+        # What they linked to before, gone (a few hundred by one statement, not one each).
+        gone = [record_id for record_id, *_ in shown]
+        for table in _LINKS:
+            select_in(db, f"DELETE FROM {table} WHERE record_id IN ({{marks}})", gone)
     db.executemany(
         "INSERT INTO related_refs (record_id, kind, position, target_id) VALUES (?, ?, ?, ?)",
         refs,
@@ -364,13 +384,18 @@ def _resolved(
 _LINKS = ("related_refs", "url_refs", "pending_listed")
 
 
+def no_links(db: sqlite3.Connection) -> bool:
+    """Whether no record has a link stored (a first fill, before its links are derived)."""
+    return not any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in _LINKS)
+
+
 def dependents(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[str]:
     """The records whose related links a change of these articles (their URL, title, or
     whether they are live) can alter: those that refer to them, those that name one of
     their URLs, and those whose listed post waits for one of their titles.  In the order
     of ``record_ids``, each one's by record id."""
     ids = list(dict.fromkeys(record_ids))
-    if not any(db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in _LINKS):
+    if no_links(db):
         return []  # no link stored yet (a first fill): none to look through for each
     of: dict[str, set[str]] = {}
     for sql in (  # ``+a.live``: by id, not every live article (SQLite's choice otherwise)
