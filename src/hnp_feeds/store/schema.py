@@ -425,7 +425,8 @@ CREATE TABLE IF NOT EXISTS raw_block_records (
     PRIMARY KEY (record_id, digest)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS raw_block_records_digest ON raw_block_records (digest);
-CREATE TRIGGER IF NOT EXISTS raw_blocks_record_changed AFTER UPDATE OF raw_hash, record_id ON articles
+CREATE TRIGGER IF NOT EXISTS raw_blocks_record_changed
+AFTER UPDATE OF raw_hash, record_id ON articles
 WHEN old.raw_hash IS NOT new.raw_hash OR old.record_id IS NOT new.record_id BEGIN
     DELETE FROM raw_blocks WHERE digest IN
         (SELECT digest FROM raw_block_records WHERE record_id = old.record_id);
