@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from itertools import repeat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol
 
