@@ -201,7 +201,11 @@ def test_rejected_records_stay_rejected_until_fixed(tmp_path: Path) -> None:
 def test_truncated_then_grown_back_and_under_another_path(tmp_path: Path) -> None:
     twins = Twins(tmp_path)
     half = BASE[: COUNT // 2]
-    (cut, grown) = _steps(twins, half, BASE)
+    _steps(twins)
+    whole = twins.known_blocks()
+    cut = twins.step(_export(half))
+    assert 0 < twins.known_blocks() < whole  # those no longer in it forgotten
+    grown = twins.step(_export(BASE))
     assert (cut.unchanged, grown.unchanged) == (COUNT // 2, COUNT)
     elsewhere = twins.step(_export(BASE, "other.jsonl"))
     assert elsewhere.unchanged == COUNT and twins.split == []  # the same blocks: known
