@@ -20,6 +20,7 @@ from hnp_feeds.config import Catalogue
 from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import PortalValidator, PublishResult, publish, run
 from hnp_feeds.publish.run import _interleaved, _PageTask
+from hnp_feeds.store.schema import SCHEMA_VERSION
 from hnp_feeds.writers import fragments
 
 from .portal import catalogue, write_records
@@ -214,7 +215,7 @@ def test_a_version_12_store_keeps_its_entries_in_a_table_with_rowids(tmp_path: P
     publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
     assert "Đã sửa trong kho".encode() in files_of(out)["tin-moi/atom.xml"]
     with sqlite3.connect(store) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 13
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         ddl = db.execute("SELECT sql FROM sqlite_master WHERE name = 'entry_cache'").fetchone()
         assert "WITHOUT ROWID" not in ddl[0].upper()
         assert len(db.execute(select).fetchall()) == len(kept)

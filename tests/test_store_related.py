@@ -150,6 +150,10 @@ def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published
     ):
         db.execute(f"DROP TABLE {table}")
     db.execute("DROP TABLE entry_cache")  # (later steps')
+    for trigger in ("changed", "deleted"):
+        db.execute(f"DROP TRIGGER raw_blocks_record_{trigger}")
+    db.execute("DROP TABLE raw_block_records")
+    db.execute("DROP TABLE raw_blocks")
     db.execute("DROP INDEX articles_raw_hash")
     for trigger in ("insert", "delete", "update"):
         db.execute(f"DROP TRIGGER articles_history_{trigger}")

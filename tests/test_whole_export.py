@@ -101,6 +101,7 @@ def _line_by_line(path: Path, known: dict[str, str]) -> list[object]:
     bom=st.booleans(),
     last_ended=st.booleans(),
     block=st.integers(1, 300),
+    read=st.integers(1, 400),
 )
 def test_blocks_give_what_reading_line_by_line_gives(
     tmp_path: Path,
@@ -110,6 +111,7 @@ def test_blocks_give_what_reading_line_by_line_gives(
     bom: bool,
     last_ended: bool,
     block: int,
+    read: int,
 ) -> None:
     path = tmp_path / "export.jsonl"
     data = b"".join(LINES[pick] + ending for pick, ending in zip(picks, endings, strict=False))
@@ -118,7 +120,7 @@ def test_blocks_give_what_reading_line_by_line_gives(
     path.write_bytes(BOM + data if bom else data)
     digests = RawDigest(jsonl.__name__, None, {})
     known = {digests.of(LINES[n] + b"\n"): json.loads(LINES[n])["id"] for n in known_lines}
-    with patch.object(jsonl, "BLOCK", block):
+    with patch.object(jsonl, "BLOCK", block), patch.object(jsonl, "READ", read):
         items = list(read_source(path, known=known))
     assert _each(items) == _line_by_line(path, known)
     # A run is never empty.

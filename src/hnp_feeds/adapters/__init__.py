@@ -19,6 +19,7 @@ import importlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -201,12 +202,15 @@ def _duplicate(
 
 def _unchanged_seen(run: Unchanged, first_seen: dict[str, str | Unchanged]) -> Iterator[Item]:
     """A run of unchanged records seen: given on whole when none of its ids was seen
-    before (a whole export's, told in bulk), else record by record, each duplicate refused."""
-    ids: dict[str, str | Unchanged] = dict.fromkeys(run.ids, run)
-    if len(ids) == len(run) and first_seen.keys().isdisjoint(ids):
-        first_seen.update(ids)
-        yield run
-        return
+    before (a whole export's, told in bulk), else record by record, each duplicate refused.
+    (Its ids all seen here when none was before: each then first seen at its first line
+    in the run, which is what ``_duplicate`` finds for a line of the run.)"""
+    if first_seen.keys().isdisjoint(run.ids):
+        before = len(first_seen)
+        first_seen.update(zip(run.ids, repeat(run)))
+        if len(first_seen) - before == len(run):
+            yield run
+            return
     kept: list[str] = []
     lines: list[int] = []
     for (record_id, where), line in zip(run.each(), run.lines, strict=True):

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache, partial
 from typing import Any
@@ -156,11 +156,14 @@ class RawDigest:
                 rules.update(code.read())
         seed = int.from_bytes(rules.digest()[:8], "big")
         #: The digest of one raw record.
-        self.of: Callable[[bytes], str] = partial(xxhash.xxh3_128_hexdigest, seed=seed)
+        self.of: Callable[[bytes | memoryview], str] = partial(xxhash.xxh3_128_hexdigest, seed=seed)
         self.known = known
         self._get_many: Callable[[list[str]], list[str | None]] | None = getattr(
             known, "get_many", None
         )
+        # A store that knows blocks of raw records (``store.RawRecords``), else none.
+        self._block: Callable[[str], Sequence[str] | None] | None = getattr(known, "block", None)
+        self._saw_block: Callable[..., None] | None = getattr(known, "saw_block", None)
 
     def of_many(self, raws: list[bytes]) -> list[str]:
         """The digest of each raw record."""
@@ -171,6 +174,24 @@ class RawDigest:
         if self._get_many is not None:
             return self._get_many(raw_hashes)
         return list(map(self.known.get, raw_hashes))
+
+    def block_ids(self, digest: str) -> Sequence[str] | None:
+        """The record ids of the lines of a block of raw records whose digest (``of`` its
+        bytes) is ``digest``, when the store knows it: each line a record it holds as read
+        from that line, so the block is those records, unchanged; else None."""
+        return self._block(digest) if self._block is not None else None
+
+    def saw_block(
+        self,
+        source: str,
+        digest: str,
+        raw_hashes: list[str] | None = None,
+        ids: list[str | None] | None = None,
+    ) -> None:
+        """A block of ``source`` read: known (``block_ids``), or split into lines with
+        these digests, read before as these ids (None: not), for the store to keep."""
+        if self._saw_block is not None:
+            self._saw_block(source, digest, raw_hashes, ids)
 
 
 def keep_raw(item: Article | RecordError, raw: Callable[[], str]) -> Article | RecordError:

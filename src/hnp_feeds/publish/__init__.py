@@ -364,12 +364,14 @@ def _ingest(
 
     with repairs_into(cleaned):
         # A database source's read position and a web source's fetched pages are saved in
-        # the ingest's transaction; a raw record the store has read before is skipped.
+        # the ingest's transaction; a raw record the store has read before is skipped, and
+        # the blocks of an export it knows whole are kept there too.
+        known = RawRecords(store, store.raw_hashes)
         items = read_sources(
             list(sources), catalogue=catalogue, marks=store.db, now=now,
-            known=RawRecords(store, store.raw_hashes), prepare=prepare_article, **given,
+            known=known, prepare=prepare_article, **given,
         )  # fmt: skip
-        result = store.ingest(items, catalogue.site, now, reissue)
+        result = store.ingest(items, catalogue.site, now, reissue, finish=known.keep_blocks)
     result.cleaned = cleaned
     # Sources read whole say what is no longer wrong; a database is read incrementally.
     read_whole = {source for source in result.sources if not is_incremental(source)}

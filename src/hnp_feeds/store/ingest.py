@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -347,6 +347,7 @@ class IngestOps(Connection):
         site: Site,
         now: datetime,
         reissue: Sequence[str] = (),
+        finish: Callable[[sqlite3.Connection], None] | None = None,
     ) -> IngestResult:
         """Upsert records in one transaction: unchanged ones change nothing, changed ones
         move ``updated``, retracted ones leave the feeds (with a tombstone if they had
@@ -354,7 +355,9 @@ class IngestOps(Connection):
         Raw records skipped by their adapter (``Unchanged``: a run of them) count as
         unchanged.
 
-        ``reissue`` holds record ids or published entry ids whose id may change.
+        ``reissue`` holds record ids or published entry ids whose id may change;
+        ``finish`` is called last in the transaction, every record stored (what a source
+        keeps of what it read: ``RawRecords.keep_blocks``).
         """
         result = IngestResult()
         wanted = set(reissue)
@@ -415,6 +418,8 @@ class IngestOps(Connection):
                 result.unrelated = [i for i in changed if i in bare and i in live]
             for sql in build:
                 db.execute(sql)
+            if finish is not None:
+                finish(db)
         return result
 
     @staticmethod

@@ -3,6 +3,8 @@ and what an operator inspects."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +12,7 @@ from typing import NamedTuple
 
 from ..model import Article, FeedSpec, Tombstone
 from ..selection import IN_HISTORY, LIVE, slug, where
+from ..sql import select_in
 from ..timezone import from_iso
 from .codec import article_from_json, content_hash, micros
 from .connection import Connection
@@ -69,16 +72,87 @@ class HistoryTail(NamedTuple):
 class RawRecords(Mapping[str, str]):
     """The raw records the store has read, digest -> record id (``raw_hashes``), for a
     source to skip those it gives again: looked up in the digests' index while few are
-    asked, as for a cron run's ten new lines; all read at once (one query) when more than
-    ``BULK`` are (the whole export).  ``get_many`` asks a block of digests at once."""
+    asked, as for a cron run's ten new lines or the lines of a block that changed; all read
+    at once (one query) when more than ``BULK`` are (a whole export read line by line).
+    ``get_many`` asks a block of digests at once.
 
-    BULK = 500
+    And the blocks of a JSON Lines export known to be records it holds unchanged
+    (``raw_blocks``): ``block`` gives one's record ids, ``saw_block`` is told each block
+    read, and ``keep_blocks``, in the ingest's transaction once every record is stored,
+    keeps those whose every line is now a record held as read from it (and forgets
+    those of a source read again that are no longer in it).  A block stays true: its
+    rows go with any change of one of its records' digests, whoever makes it (triggers
+    on ``articles``, in that write's transaction)."""
+
+    BULK = 20_000
 
     def __init__(self, store: Connection, everything: Callable[[], dict[str, str]]) -> None:
         self.store = store
         self.everything = everything
         self.asked = 0
         self.all: dict[str, str] | None = None
+        #: The blocks read, by source: digest -> its lines' digests, when each line was
+        #: a record read before (to keep), else None (known, or not to keep).
+        self.read: dict[str, dict[str, list[str] | None]] = {}
+
+    def block(self, digest: str) -> list[str] | None:
+        """The record ids of the lines of the block ``digest``, when it is known."""
+        rows = self.store._query("SELECT ids FROM raw_blocks WHERE digest = ?", (digest,))
+        return list(json.loads(rows[0][0])) if rows else None
+
+    def saw_block(
+        self,
+        source: str,
+        digest: str,
+        raw_hashes: list[str] | None,
+        ids: list[str | None] | None,
+    ) -> None:
+        """A block of ``source`` read: known (no ``raw_hashes``), or its lines' digests and
+        the id each was read as before; one whose every line was is kept if still so."""
+        keep = raw_hashes if ids is not None and None not in ids else None
+        self.read.setdefault(source, {})[digest] = keep
+
+    def keep_blocks(self, db: sqlite3.Connection) -> None:
+        """The blocks read kept (``raw_blocks``), in the ingest's transaction (``db``)
+        after every record is stored: each whose every line's digest is now that of a
+        record the store holds (the record ids in the lines' order), and those known
+        before still there; of each source read, the blocks not read this time forgotten."""
+        for source, blocks in sorted(self.read.items()):
+            for digest, raw_hashes in blocks.items():
+                if raw_hashes is None:
+                    db.execute(
+                        "UPDATE raw_blocks SET source = ? WHERE digest = ? AND source != ?",
+                        (source, digest, source),
+                    )
+                    continue
+                found = dict(
+                    select_in(
+                        db,
+                        "SELECT raw_hash, record_id FROM articles WHERE raw_hash IN ({marks})",
+                        raw_hashes,
+                    )
+                )
+                ids = [found.get(raw_hash) for raw_hash in raw_hashes]
+                if None in ids:
+                    continue
+                db.execute(
+                    "INSERT INTO raw_blocks (digest, source, ids) VALUES (?, ?, ?)"
+                    " ON CONFLICT (digest) DO UPDATE SET source = excluded.source,"
+                    " ids = excluded.ids",
+                    (digest, source, json.dumps(ids)),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO raw_block_records (record_id, digest) VALUES (?, ?)",
+                    [(record_id, digest) for record_id in dict.fromkeys(ids)],
+                )
+            gone = [
+                (digest,)
+                for (digest,) in db.execute(
+                    "SELECT digest FROM raw_blocks WHERE source = ?", (source,)
+                )
+                if digest not in blocks
+            ]
+            db.executemany("DELETE FROM raw_blocks WHERE digest = ?", gone)
 
     def get(self, raw_hash: str, default: str | None = None) -> str | None:  # type: ignore[override]
         """The record id read from ``raw_hash`` (``default`` if none): once per line of

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..names import title_key
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -403,6 +403,47 @@ def migrate_12_to_13(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V12_TO_V13)
 
 
+_SCHEMA_V13_TO_V14 = """
+-- Blocks of a JSON Lines export (about 1 MiB of whole lines each, cut at the same place
+-- whenever the bytes before them are the same) whose every line is a record the store
+-- holds as read from that line: a block whose bytes come again is known to hold these
+-- records, unchanged, without being split or its lines looked up (`adapters.jsonl`).
+-- `digest`: XXH3 of its bytes seeded with the rules its lines are read by (`RawDigest`);
+-- `ids`: its lines' record ids in order (a JSON array); `source`: where it was last read.
+CREATE TABLE IF NOT EXISTS raw_blocks (
+    digest TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    ids    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_blocks_source ON raw_blocks (source);
+-- Each record of a block: once its raw digest changes or it goes, the block is no longer
+-- true and goes with it (the triggers below, whoever writes the row), in that write's
+-- transaction.
+CREATE TABLE IF NOT EXISTS raw_block_records (
+    record_id TEXT NOT NULL,
+    digest    TEXT NOT NULL REFERENCES raw_blocks (digest) ON DELETE CASCADE,
+    PRIMARY KEY (record_id, digest)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS raw_block_records_digest ON raw_block_records (digest);
+CREATE TRIGGER IF NOT EXISTS raw_blocks_record_changed
+AFTER UPDATE OF raw_hash, record_id ON articles
+WHEN old.raw_hash IS NOT new.raw_hash OR old.record_id IS NOT new.record_id BEGIN
+    DELETE FROM raw_blocks WHERE digest IN
+        (SELECT digest FROM raw_block_records WHERE record_id = old.record_id);
+END;
+CREATE TRIGGER IF NOT EXISTS raw_blocks_record_deleted AFTER DELETE ON articles BEGIN
+    DELETE FROM raw_blocks WHERE digest IN
+        (SELECT digest FROM raw_block_records WHERE record_id = old.record_id);
+END;
+"""
+
+
+def migrate_13_to_14(db: sqlite3.Connection) -> None:
+    """Blocks of an export known to hold records unchanged, kept true by triggers on
+    ``articles`` (``_SCHEMA_V13_TO_V14``)."""
+    _execute_all(db, _SCHEMA_V13_TO_V14)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -418,4 +459,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     10: migrate_10_to_11,
     11: migrate_11_to_12,
     12: migrate_12_to_13,
+    13: migrate_13_to_14,
 }
