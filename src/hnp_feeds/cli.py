@@ -4,8 +4,6 @@ reports, and maps errors to exit codes.  No logic lives here.
 A command imports what it uses when it runs (the pipeline, the validator, rich): a cron
 ``publish`` with nothing to do never loads the writers, the validator or lxml."""
 
-from __future__ import annotations
-
 import gc
 import json
 import sys
@@ -136,7 +134,7 @@ def _page(
 class _BarProgress:
     """The library's Progress protocol drawn as a rich progress bar."""
 
-    def __init__(self, bar: Progress) -> None:
+    def __init__(self, bar: "Progress") -> None:
         self.bar = bar
         self.task = bar.add_task("rendering", total=None)
 
@@ -145,6 +143,28 @@ class _BarProgress:
 
     def advance(self, label: str) -> None:
         self.bar.update(self.task, advance=1, description=label)
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="The SQLite store. Default: the catalogue's (var/hnp-feeds.sqlite)."
+    ),
+]
+ReissueOption = Annotated[
+    list[str] | None,
+    typer.Option("--reissue", help="Accept a new entry id for this record id or published id."),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Every detail, not only the summary.")
+]
+MassRemovalOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-removal",
+        help="Publish a feed that loses more than [publish] max_removed_share of its entries.",
+    ),
+]
 
 
 @app.command("build")
@@ -207,28 +227,6 @@ def build_command(
             result = build(catalogue, source, out, page=page, allow_mass_removal=allow_mass_removal)
     _report(result, verbose=False, table_of=None if quiet else out or catalogue.out_dir)
     raise typer.Exit(result.exit_code)
-
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store", help="The SQLite store. Default: the catalogue's (var/hnp-feeds.sqlite)."
-    ),
-]
-ReissueOption = Annotated[
-    list[str] | None,
-    typer.Option("--reissue", help="Accept a new entry id for this record id or published id."),
-]
-VerboseOption = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Every detail, not only the summary.")
-]
-MassRemovalOption = Annotated[
-    bool,
-    typer.Option(
-        "--allow-mass-removal",
-        help="Publish a feed that loses more than [publish] max_removed_share of its entries.",
-    ),
-]
 
 
 @app.command("ingest")
@@ -500,7 +498,7 @@ def init_command(
     typer.echo(f"wrote {written}: edit it, then hnp-feeds build -c {written} -o /tmp/feeds")
 
 
-def _report(result: PublishResult, verbose: bool, table_of: Path | None = None) -> None:
+def _report(result: "PublishResult", verbose: bool, table_of: Path | None = None) -> None:
     """What every run prints: each refused record and repair when first seen (once, not on
     every cron run: ``hnp-feeds rejected`` lists them all), details when asked or at a
     terminal, the feeds table (``build``), and one summary line."""

@@ -45,7 +45,6 @@ from ..store import (
     prepare_article,
 )
 from ..timezone import to_local
-from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
 from .lock import publish_lock
 from .plan import site_feeds
 from .result import FeedSummary, PublishResult
@@ -78,8 +77,8 @@ def publish(
     reissue: Sequence[str] = (),
     now: datetime | None = None,
     validate_feed: Validate | None = None,
-    hub_timeout: float = DEFAULT_TIMEOUT,
-    hub_budget: float = DEFAULT_BUDGET,
+    hub_timeout: float | None = None,
+    hub_budget: float | None = None,
     workers: int | None = None,
     all_or_nothing: bool = False,
     allow_mass_removal: bool = False,
@@ -94,7 +93,8 @@ def publish(
     forked only for a run larger than ``workers.SMALL_RUN_DOCUMENTS``);
     ``all_or_nothing``: write no file unless every file of the run is valid, ping no hub;
     ``page``: record fields (``url``, ``id``, ...) of a single page source;
-    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them;
+    ``hub_timeout``, ``hub_budget``: seconds for one hub ping, and for all of them
+    (default: ``websub.DEFAULT_TIMEOUT``, ``DEFAULT_BUDGET``);
     ``allow_mass_removal``: publish a feed that loses more than ``[publish]
     max_removed_share`` of its entries; ``start_over``: publish from a new (missing or
     empty) store although ``out`` holds a published portal (``check_store_not_lost``);
@@ -124,9 +124,15 @@ def publish(
         if not all_or_nothing and not result.nothing_read and catalogue.site.hub:
             with open_store(path) as store:
                 if store.pending_pings():
+                    # The hub's client only when a ping is owed: a run with nothing to
+                    # announce never loads it.
+                    from ..websub import DEFAULT_BUDGET, DEFAULT_TIMEOUT, announce_pending
+
                     result.pings = announce_pending(
-                        store, catalogue.site.hub, moment, hub_timeout, hub_budget
-                    )
+                        store, catalogue.site.hub, moment,
+                        DEFAULT_TIMEOUT if hub_timeout is None else hub_timeout,
+                        DEFAULT_BUDGET if hub_budget is None else hub_budget,
+                    )  # fmt: skip
     return result
 
 
