@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from ..archive import (
     ARCHIVE_DIR,
@@ -109,8 +109,7 @@ class NullProgress:
         pass
 
 
-@dataclass(frozen=True)
-class _FeedTask:
+class _FeedTask(NamedTuple):
     """A feed's current documents to render, with what they will be remembered by."""
 
     feed: FeedSpec  # as the catalogue has it (the job's may have a widened limit)
@@ -124,8 +123,7 @@ class _FeedTask:
     record_ids: tuple[str, ...] = ()  # of the job's entries
 
 
-@dataclass(frozen=True)
-class _PageBatch:
+class _PageBatch(NamedTuple):
     """Archive pages handed to the workers: their tasks, jobs and results to come."""
 
     tasks: list[_PageTask]
@@ -133,8 +131,7 @@ class _PageBatch:
     rendered: Iterator[Rendered]
 
 
-@dataclass(frozen=True)
-class _PageTask:
+class _PageTask(NamedTuple):
     """An archive page to render again, before its bodies are read: its number and the
     entries it shows (not its slots: every page of a first publish waits here)."""
 
@@ -149,8 +146,7 @@ class _PageTask:
 _Cards = tuple[list[FeedSpec], dict[str, str]]
 
 
-@dataclass(frozen=True)
-class _SitemapPage:
+class _SitemapPage(NamedTuple):
     """A sitemap page: its path, what its slots are (``fingerprint``), its newest date,
     and its lines (URL, date) when it is to be written (None: as written)."""
 
@@ -903,7 +899,7 @@ class Run:
         for page in self._sitemap_pages():
             if page.lines is not None:
                 found.rendered.append(_sitemap_result(workers, page.lines))
-                page = dataclasses.replace(page, lines=[])  # (not kept here: handed on)
+                page = page._replace(lines=[])  # (not kept here: handed on)
             found.pages.append(page)
             yield
 
