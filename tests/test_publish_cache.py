@@ -16,12 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from hnp_feeds import writers
 from hnp_feeds.config import Catalogue
+from hnp_feeds.errors import ExitCode
 from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import PortalValidator, PublishResult, publish, run
 from hnp_feeds.publish.run import _interleaved, _PageTask
 from hnp_feeds.store.schema import SCHEMA_VERSION
-from hnp_feeds.writers import fragments
+from hnp_feeds.writers import atom, fragments
 
 from .portal import catalogue, write_records
 from .test_history import START, article, steps
@@ -302,6 +304,39 @@ def test_entries_kept_by_other_writers_are_not_used(
     assert files_of(out) == whole
 
 
+def test_new_writers_render_every_current_document_again_and_no_archive_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade of the writers, the first run renders every feed's current
+    documents with the new code, those of feeds nothing touched included (an author who
+    stopped writing is not left with the old code's bytes), and no archive page: a page
+    once written stays as it is.  Once."""
+    portal = catalogue(tmp_path, archive_page_size=3, related_count=1)
+    source = write_records(tmp_path / "e.jsonl", [article(n, {}) for n in range(8)])
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    publish(portal, [source], store_path=store, out_dir=out, now=NOW)
+    before = files_of(out)
+    pages = {path for path in before if "/archive/" in path}
+    current = {path for path in before if path.endswith("/atom.xml") and path not in pages}
+    assert pages and len(current) > 3
+    # The writers as a new version makes them: another generator, another version.
+    monkeypatch.setattr(atom, "GENERATOR", "hnp-feeds next")
+    monkeypatch.setattr(fragments, "WRITER_VERSION", "next")
+    monkeypatch.setattr(writers, "writer_version", lambda: "next")
+    # Nothing else changed: no source, no edit, no dirty key.
+    result = publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=1))
+    after = files_of(out)
+    for path in current:
+        assert b"<generator>hnp-feeds next</generator>" in after[path], path
+    for path in pages:
+        assert after[path] == before[path], path
+    assert set(after) == set(before)
+    assert result.exit_code == ExitCode.OK and len(result.planned) == len(current)
+    # Taken as published: the next run has nothing to do.
+    again = publish(portal, [], store_path=store, out_dir=out, now=NOW + timedelta(minutes=2))
+    assert not again.planned and files_of(out) == after
+
+
 def test_the_writers_version_covers_every_module_an_entry_is_made_by() -> None:
     # A module of the package the writers import, edited, changes what an entry's bytes
     # may be: it must be part of the key, or the cache would serve entries of old code.
@@ -316,7 +351,7 @@ def test_the_writers_version_covers_every_module_an_entry_is_made_by() -> None:
     }
     # catalogue: the order of a document's entries, not the bytes of one; digest: the key.
     imported -= {"catalogue", "digest"}
-    assert imported and {f"{name}.py" for name in imported} <= set(fragments.WRITER_SOURCES)
+    assert imported and {f"{name}.py" for name in imported} <= set(writers.WRITER_SOURCES)
 
 
 def test_a_library_s_version_is_read_from_its_distribution_as_importlib_reads_it() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import writers
 from ..archive import ARCHIVE_DIR, ArchiveLayout, ArchivePage
 from ..catalogue import feeds_of
 from ..config import Catalogue
@@ -48,6 +49,8 @@ def feeds_to_plan(
     path, nothing rendered, nothing read); ``feed_states`` and ``every``: what the caller
     read (once a pass) of ``store.feed_states`` and ``site_feeds``."""
     full = store.get_meta("config") != config
+    # New writers (an upgrade): every current document again, the archive pages as written.
+    rewrite = store.get_meta("writers") != writers.writer_version()
     dirty = store.dirty_keys()
     root = f"{out_dir}{os.sep}"
     isfile = os.path.isfile
@@ -56,7 +59,7 @@ def feeds_to_plan(
         for slug, (files, stale) in store.feed_files().items()
         if stale or not all(isfile(root + f) for f in files)
     }
-    if not (full or dirty or redo):
+    if not (full or rewrite or dirty or redo):
         return []
     states = (feed_states or store.feed_states)()
     feeds = {feed.slug: feed for feed in (every() if every else site_feeds(catalogue, store))}
@@ -68,7 +71,11 @@ def feeds_to_plan(
     return [
         feed
         for feed in feeds.values()
-        if full or feed.slug not in states or feed.slug in redo or feed_keys(feed) <= dirty
+        if full
+        or rewrite
+        or feed.slug not in states
+        or feed.slug in redo
+        or feed_keys(feed) <= dirty
     ]
 
 
@@ -79,9 +86,11 @@ def feed_fingerprint(
     tombs: Sequence[Tombstone],
     layout: ArchiveLayout | None,
 ) -> str:
-    """What the feed's current documents depend on (its archive pages have their own)."""
+    """What the feed's current documents depend on, the writers' code included (its
+    archive pages have their own, without it: a page once written stays as it is)."""
     digest = hashlib.sha256()
     digest.update(config.encode())
+    digest.update(f"\nwriters {writers.writer_version()}".encode())
     digest.update(spec_text(feed).encode())
     if layout is not None:
         digest.update(f"\narchive {layout.current.limit} {layout.total}".encode())

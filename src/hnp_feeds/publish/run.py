@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
+from .. import writers
 from ..archive import (
     ARCHIVE_DIR,
     ArchiveLayout,
@@ -364,7 +365,9 @@ class Run:
                 cards.clear()
             self._publish_pages(result, sitemaps if ready else None, cards[0] if cards else None)
         self.main_history = None
-        self.store.finish_publish(failed, self.config, self.now, changes, self.marks)
+        self.store.finish_publish(
+            failed, self.config, self.now, changes, self.marks, writers.writer_version()
+        )
         self.marks = None
 
     def _feed_states(self) -> dict[str, FeedState]:

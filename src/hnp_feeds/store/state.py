@@ -208,13 +208,14 @@ class StateOps(Connection):
         now: datetime,
         history_changes: int = 0,
         marks: dict[str, HistoryMark] | None = None,
+        writers: str | None = None,
     ) -> None:
         """End of a publish, in one transaction: dirty keys cleared, feeds that failed
         marked stale so the next run tries them again, the configuration remembered, the
         history taken as published (``history_since``, when no slot changed since the run
         read ``history_changes``) and the ``marks`` its reads left kept in place of the
         last run's (a mark not made again may count a change that the history no longer
-        shows)."""
+        shows), and the ``writers``' version the current documents are now rendered by."""
         with self.transaction() as db:
             db.execute(f"DELETE FROM meta WHERE {PREFIXED}", prefix_range(_MARK))
             db.executemany(
@@ -235,6 +236,10 @@ class StateOps(Connection):
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('config', ?)",
                 (config_fingerprint,),
             )
+            if writers is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('writers', ?)", (writers,)
+                )
 
     def queue_pings(self, urls: Iterable[str], now: datetime) -> None:
         """These feed URLs changed: a ping is owed (one already waiting is moved to

@@ -12,9 +12,11 @@ or a module that needs only ``feed_url`` or ``ArchiveLinks``, never loads them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ..digest import source_digest
 from ..model import Site
 from .document import FEED_FILES, ArchiveLinks, FeedDocument, feed_url
 
@@ -39,6 +41,19 @@ _LAZY = {
     "join": ".fragments",
     "site_key": ".fragments",
 }
+
+
+#: What the writers' bytes depend on besides what they are given: the source of the
+#: writers and of what they call (ids, text, times) and the libraries that serialise.
+WRITER_SOURCES = ("writers", "identity.py", "names.py", "text.py", "timezone.py", "model.py")
+
+
+@functools.cache
+def writer_version() -> str:
+    """A digest of ``WRITER_SOURCES`` and of the versions of feedgen and lxml (read, not
+    imported): part of every kept entry's key (``fragments``) and of every current
+    document's fingerprint (``publish.plan``), so new writers render both again."""
+    return source_digest(WRITER_SOURCES, ("feedgen", "lxml"))
 
 
 def __getattr__(name: str) -> Any:

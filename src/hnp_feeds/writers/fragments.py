@@ -23,8 +23,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..digest import source_digest, text_digest
+from ..digest import text_digest
 from ..model import Article, Site
+from . import writer_version
 from .common import shown_of
 from .document import FeedDocument
 from .formats import FORMATS
@@ -50,10 +51,8 @@ _LAYOUTS = {
 
 
 #: Part of every entry key: what an entry's bytes depend on besides the entry and the
-#: site: the source of the writers and of what they call (ids, text, times) and the
-#: libraries that serialise; an edit of any of them is a new cache.
-WRITER_SOURCES = ("writers", "identity.py", "names.py", "text.py", "timezone.py", "model.py")
-WRITER_VERSION = source_digest(WRITER_SOURCES, ("feedgen", "lxml"))
+#: site (``writer_version``); an edit of any of ``WRITER_SOURCES`` is a new cache.
+WRITER_VERSION = writer_version()
 
 
 def site_key(site: Site) -> str:
