@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hnp_feeds.identity import entry_id
-from hnp_feeds.model import Article, Category, FeedSpec, Image, Link, Site
+from hnp_feeds.model import Article, Category, FeedSpec, Image, Link, Site, Tombstone
 from hnp_feeds.text import escape_html
 from hnp_feeds.timezone import localize, to_local
 from hnp_feeds.writers import (
@@ -80,29 +80,35 @@ def _articles(draw: st.DrawFn) -> tuple[Article, ...]:
     return tuple(articles)
 
 
-def _documents(articles: tuple[Article, ...]) -> list[tuple[FeedDocument, str]]:
-    """Each format's current document of ``articles``, and their Atom archive page."""
+def _documents(articles: tuple[Article, ...], text: str = "") -> list[tuple[FeedDocument, str]]:
+    """Each format's current document of ``articles``, and their Atom archive page (with
+    a tombstone); ``text`` in the feed's title and description and the tombstone's ref."""
     page = ArchiveLinks(
         current=f"{SITE.feeds_url}tin-moi/atom.xml",
         is_archive=True,
         self_url=f"{SITE.feeds_url}tin-moi/archive/1.xml",
     )
-    current = FeedDocument(replace(MAIN, limit=len(articles)), articles)
+    feed = replace(MAIN, title=MAIN.title + text, description=text)
+    current = FeedDocument(replace(feed, limit=len(articles)), articles)
+    gone = (Tombstone(f"tag:hnp.example.vn,2008-01-01:{text}", _START),)
     return [(current, filename) for filename in FEED_FILES] + [
-        (FeedDocument(MAIN, articles, archive=page), "atom.xml")
+        (FeedDocument(feed, articles, archive=page, tombstones=gone), "atom.xml")
     ]
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(articles=_articles(), known_share=st.integers(0, 6))
+@given(articles=_articles(), known_share=st.integers(0, 6), text=_TEXT)
 def test_assembled_documents_are_whole_renders_however_their_entries_were_rendered(
-    articles: tuple[Article, ...], known_share: int
+    articles: tuple[Article, ...], known_share: int, text: str
 ) -> None:
-    for document, filename in _documents(articles):
+    for document, filename in _documents(articles, text):
         render = FORMATS[filename][0]
         whole = render(SITE, document)
         batched = assemble(SITE, document, filename, {})  # the missing ones, in one document
         assert batched.data == whole
+        # Its head, cut from the document with its entries (``fragments._head_of``), is
+        # the document written without them.
+        assert batched.head == render(SITE, document, ())
         alone = {
             article.id: assemble(SITE, FeedDocument(_OTHER, (article,)), filename, {}).new[
                 article.id
