@@ -202,7 +202,11 @@ def test_an_entry_key_is_the_digest_of_its_lines(text: str, site: str, digest: s
     """``fragments._key``'s hash begun once per site and format is the plain SHA-256 of
     the writers' version, the site, the format and the body's digest, one per line; and
     text escaped only when it holds one of ``&<>"`` is ``escape_html``'s."""
-    for filename in FEED_FILES:
-        lines = f"{fragments.WRITER_VERSION}\n{site}\n{filename}\n{digest}"
-        assert fragments._key(site, filename, digest) == sha256(lines.encode()).hexdigest()
+    for version in (fragments.WRITER_VERSION, "new writers"):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(fragments, "WRITER_VERSION", version)
+            for filename in FEED_FILES:
+                lines = f"{version}\n{site}\n{filename}\n{digest}"
+                key = sha256(lines.encode()).hexdigest()
+                assert fragments._key(site, filename, digest) == key
     assert common._escaped(text) == escape_html(text)

@@ -80,15 +80,15 @@ def entry_keys(
 def _key(site: str, filename: str, digest: str) -> str:
     """The SHA-256 of ``WRITER_VERSION``, the site, the format and the digest, one per
     line: the hash of all but the digest made once (``_key_start``), copied for each."""
-    hashed = _key_start(site, filename).copy()
+    hashed = _key_start(WRITER_VERSION, site, filename).copy()
     hashed.update(digest.encode())
     key: str = hashed.hexdigest()
     return key
 
 
 @functools.lru_cache(maxsize=64)
-def _key_start(site: str, filename: str) -> Any:
-    return hashlib.sha256(f"{WRITER_VERSION}\n{site}\n{filename}\n".encode())
+def _key_start(version: str, site: str, filename: str) -> Any:
+    return hashlib.sha256(f"{version}\n{site}\n{filename}\n".encode())
 
 
 @functools.lru_cache(maxsize=256)
