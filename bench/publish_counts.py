@@ -167,6 +167,8 @@ def _in_every_worker(begin: Callable[[], Any], end: Callable[[], None]) -> None:
     defaults = list(forking.pool.__defaults__ or ())
     defaults[0] = worker_start
     forking.pool.__defaults__ = tuple(defaults)
+    # (the render workers' own initializer, ``workers._worker_start``, calls this one)
+    forking.worker_start = worker_start
 
 
 def _report(out: Path) -> None:

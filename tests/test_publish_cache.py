@@ -127,9 +127,9 @@ def test_a_first_publish_renders_each_entry_once_per_format(
     cut: list[tuple[str, str]] = []
     whole = fragments._fragments
 
-    def counted(site: Any, document: Any, filename: str, articles: Any, head: bytes) -> Any:
+    def counted(site: Any, document: Any, filename: str, articles: Any, *rest: Any) -> Any:
         cut.extend((filename, a.id) for a in articles)
-        return whole(site, document, filename, articles, head)
+        return whole(site, document, filename, articles, *rest)
 
     monkeypatch.setattr(fragments, "_fragments", counted)
     runs = _first_publishes(portal, source, tmp_path, workers=1)

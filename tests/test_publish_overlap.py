@@ -7,6 +7,7 @@ a run without workers, and the store remembers a sitemap page only once it is in
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import stat
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from hnp_feeds.errors import ExitCode
+from hnp_feeds.forking import can_fork
 from hnp_feeds.model import FeedSpec
 from hnp_feeds.publish import portal_validator, publish
 from hnp_feeds.publish import run as run_module
@@ -200,3 +202,16 @@ def test_the_workers_pipes_hold_a_rendered_document_whole(tmp_path: Path) -> Non
         for queue in (pool._call_queue, pool._result_queue):
             size = fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ)
             assert size >= PIPE_BYTES
+
+
+@pytest.mark.skipif(not can_fork(), reason="render workers are forked")
+def test_the_render_workers_leave_what_they_were_forked_with_to_no_collection(
+    tmp_path: Path,
+) -> None:
+    """``workers._worker_start``: each worker begins with its parent's objects frozen out
+    of the garbage collector's walks (``gc.freeze``)."""
+    portal = catalogue(tmp_path)
+    with Workers(portal.site, portal_validator(portal.site, NOW), 2, None) as workers:
+        workers.start(10)
+        assert workers.pool is not None
+        assert workers.pool.submit(gc.get_freeze_count).result() > 0

@@ -32,7 +32,7 @@ from ..archive import archive_relpath
 from ..identity import entry_id
 from ..model import Article, FeedSpec, Site, Tombstone
 from ..precompress import gzip_files
-from ..store import CachedEntry, article_from_json, article_place, stored_id
+from ..store import CachedEntry, article_from_json, article_place
 from ..timezone import to_local
 from ..validator import Report
 from ..validator.explain import explain
@@ -172,7 +172,10 @@ class _EntryCache:
         entries = []
         digests = _digests(job.bodies, job.digests)
         for (body, source), digest in zip(job.bodies, digests, strict=True):
-            record_id = stored_id(body)
+            # Its place first (its id with it, read as ``stored_id`` reads it): what an
+            # entry kept in every format is, in most documents of a run.
+            article = article_place(body, source)
+            record_id = article.id
             kept = True
             keys = entry_keys(self.own, filenames, body, digest)
             for filename, key in zip(filenames, keys, strict=True):
@@ -183,7 +186,7 @@ class _EntryCache:
                     self.current[(record_id, filename)] = hit
                 else:
                     kept = False
-            entries.append((article_place if kept else article_from_json)(body, source))
+            entries.append(article if kept else article_from_json(body, source))
         self.entries = tuple(entries)
 
     def assemble(self, document: FeedDocument, relpath: str) -> Assembled:

@@ -52,6 +52,16 @@ class WorkerDied(HnpFeedsError):
     """A render process died (killed, out of memory): the run stops, nothing more written."""
 
 
+def _worker_start(parent: int, lock_fd: int | None) -> None:
+    """``forking.worker_start``, then what this process holds from its parent frozen out of
+    the garbage collector's reach (``gc.freeze``): never garbage (the parent keeps it), it
+    was walked by every full collection in each worker, for nothing."""
+    import gc
+
+    forking.worker_start(parent, lock_fd)
+    gc.freeze()
+
+
 def _render_in_worker(job: RenderJob) -> Rendered:
     assert _CONTEXT is not None
     return render_job(job, *_CONTEXT)
@@ -114,7 +124,9 @@ class Workers:
         if not can_fork():
             return
         _warm_up()
-        self.pool = forking.pool(self.processes, initargs=(os.getpid(), self.lock_fd))
+        self.pool = forking.pool(
+            self.processes, _worker_start, initargs=(os.getpid(), self.lock_fd)
+        )
         _widen_pipes(self.pool)
         # The pool forks its workers at its first job, not when it is made: one now.
         self.pool.submit(int)

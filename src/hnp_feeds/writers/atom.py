@@ -25,6 +25,7 @@ from .common import (
     updated_of,
 )
 from .document import FeedDocument
+from .entry_state import put
 from .extensions import NAME, AtomEntryExtension, AtomFeedExtension
 
 GENERATOR = "hnp-feeds"
@@ -92,17 +93,19 @@ def _fill_entry(site: Site, fe: Any, article: Article) -> None:
     fe.title(article.title)
     fe.updated(moment(article.updated))
     fe.published(moment(article.published))
-    if article.author:
-        fe.author(name=article.author)
-    fe.link(href=url, rel="alternate", type="text/html")
     summary, content, terms = entry_parts(article)
+    # The author, the link and the categories as ``fe.author(name=...)``, ``fe.link(href=,
+    # rel="alternate", type="text/html")`` and ``fe.category([...])`` leave them for Atom
+    # (``entry_state``); the rest through feedgen's setters.
+    if article.author:
+        put(fe, atom_author=[{"name": article.author}])
+    put(fe, atom_link=[{"href": url, "rel": "alternate", "type": "text/html"}])
     if summary:
         fe.summary(summary)
     if content:
         fe.content(content, type="html")
-    categories = [{"term": term, "label": label} for term, label in terms]
-    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
-        fe.category(categories)
+    if terms:
+        put(fe, atom_category=[{"term": term, "label": label} for term, label in terms])
     # Related links, the image and the alternate link's rel: see extensions.AtomEntryExtension.
     fe.hnp.alternate = url
     fe.hnp.related = article.related

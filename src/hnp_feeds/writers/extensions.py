@@ -38,6 +38,8 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 FH_NS = "http://purl.org/syndication/history/1.0"
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"
 
+_ATOM_LINK = f"{{{ATOM_NS}}}link"
+
 #: The name under which the extensions are registered (``fg.hnp``, ``entry.hnp``).
 NAME = "hnp"
 
@@ -45,6 +47,17 @@ NAME = "hnp"
 def _attrs(pairs: Sequence[tuple[str, str | int | None]]) -> dict[str, str]:
     """Attributes in a fixed order, the empty ones left out."""
     return {name: str(value) for name, value in pairs if value not in (None, "")}
+
+
+def _related_attrs(related: Link) -> dict[str, str]:
+    """``_attrs`` of a related link's ``rel``, ``href`` and ``title``, made directly (every
+    entry has a few: no pairs to filter)."""
+    attrs = {"rel": "related"}
+    if related.url:
+        attrs["href"] = related.url
+    if related.title:
+        attrs["title"] = related.title
+    return attrs
 
 
 def _add_stylesheet(root: etree._Element, href: str | None) -> None:
@@ -117,11 +130,7 @@ class AtomEntryExtension:
                 link.set("rel", "alternate")
                 link.set("type", "text/html")
         for related in self.related:
-            etree.SubElement(
-                entry,
-                "link",
-                _attrs([("rel", "related"), ("href", related.url), ("title", related.title)]),
-            )
+            etree.SubElement(entry, "link", _related_attrs(related))
         if self.image is not None:
             kind = image_type(self.image)
             if kind:
@@ -163,8 +172,8 @@ class RssFeedExtension:
         _add_stylesheet(rss, self.stylesheet)
         channel = rss.find("channel")
         if self.hub and channel is not None:
-            hub = etree.Element(f"{{{ATOM_NS}}}link", _attrs([("rel", "hub"), ("href", self.hub)]))
-            links = channel.findall(f"{{{ATOM_NS}}}link")
+            hub = etree.Element(_ATOM_LINK, _attrs([("rel", "hub"), ("href", self.hub)]))
+            links = channel.findall(_ATOM_LINK)
             if links:
                 links[-1].addnext(hub)
             else:
@@ -196,11 +205,7 @@ class RssEntryExtension:
         if self.modified is not None:
             etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = stamp(self.modified)
         for related in self.related:
-            etree.SubElement(
-                item,
-                f"{{{ATOM_NS}}}link",
-                _attrs([("rel", "related"), ("href", related.url), ("title", related.title)]),
-            )
+            etree.SubElement(item, _ATOM_LINK, _related_attrs(related))
         if self.image is not None:
             content = etree.SubElement(
                 item,

@@ -22,6 +22,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..digest import text_digest
 from ..model import Article, Site
@@ -77,7 +78,17 @@ def entry_keys(
 
 
 def _key(site: str, filename: str, digest: str) -> str:
-    return hashlib.sha256(f"{WRITER_VERSION}\n{site}\n{filename}\n{digest}".encode()).hexdigest()
+    """The SHA-256 of ``WRITER_VERSION``, the site, the format and the digest, one per
+    line: the hash of all but the digest made once (``_key_start``), copied for each."""
+    hashed = _key_start(WRITER_VERSION, site, filename).copy()
+    hashed.update(digest.encode())
+    key: str = hashed.hexdigest()
+    return key
+
+
+@functools.lru_cache(maxsize=64)
+def _key_start(version: str, site: str, filename: str) -> Any:
+    return hashlib.sha256(f"{version}\n{site}\n{filename}\n".encode())
 
 
 @functools.lru_cache(maxsize=256)
@@ -106,9 +117,16 @@ def assemble(
     -> bytes) and those of the other entries, rendered now."""
     render = FORMATS[filename][0]
     shown = shown_of(site, document, filename)
-    head = render(site, document, ())
     missing = [article for article in shown if article.id not in known]
-    new = _fragments(site, document, filename, missing, head) if missing else {}
+    new: dict[str, bytes] = {}
+    if missing:
+        # The document with its missing entries alone, its head cut from it (the XML
+        # formats: ``_head_of``), else written without entries.
+        data = render(site, document, missing)
+        head = _head_of(filename, data) or render(site, document, ())
+        new = _fragments(site, document, filename, missing, head, data)
+    else:
+        head = render(site, document, ())
     pieces = [(article, known.get(article.id) or new[article.id]) for article in shown]
     data = join(filename, head, [fragment for _, fragment in pieces])
     return Assembled(data, head, new, pieces)
@@ -132,34 +150,56 @@ def join(filename: str, head: bytes, fragments: Sequence[bytes]) -> bytes:
     )
 
 
+def _head_of(filename: str, data: bytes) -> bytes | None:
+    """The head of an Atom or RSS document (what the writer gives without its entries),
+    cut from ``data``, the document with entries: the bytes before its first entry's
+    marker, then ``empty_tail``.  Nothing before the first entry can hold the marker
+    (``<`` is written ``&lt;`` in its text and attributes; its one processing instruction,
+    the stylesheet's, is a relative path of a slug); a CDATA section that can, RSS's
+    ``content:encoded``, is in an entry.  None for JSON Feed, whose head is cheap to
+    write and whose marker its head's authors object holds."""
+    layout = _LAYOUTS[filename]
+    if layout.open:  # (JSON Feed)
+        return None
+    at = data.find(layout.marker)
+    if at < 0:
+        return None
+    return data[: at + 1] + layout.empty_tail
+
+
 def _fragments(
-    site: Site, document: FeedDocument, filename: str, articles: Sequence[Article], head: bytes
+    site: Site,
+    document: FeedDocument,
+    filename: str,
+    articles: Sequence[Article],
+    head: bytes,
+    data: bytes,
 ) -> dict[str, bytes]:
-    """The fragments of ``articles``: cut from one document holding them all, or (when it
-    cannot be cut safely) each from a document holding it alone."""
-    cut = _cut(site, document, filename, articles, head)
+    """The fragments of ``articles``: cut from ``data``, the document holding them all,
+    or (when it cannot be cut safely) each from a document holding it alone."""
+    cut = _cut(filename, data, len(articles), head)
     if cut is not None:
         return dict(zip((a.id for a in articles), cut, strict=True))
     found: dict[str, bytes] = {}
+    render = FORMATS[filename][0]
     for article in articles:
-        alone = _cut(site, document, filename, (article,), head)
+        alone = _cut(filename, render(site, document, (article,)), 1, head)
         if alone is None:
             raise ValueError(f"{filename}: entry {article.id!r} cannot be cut from its document")
         found[article.id] = alone[0]
     return found
 
 
-def _cut(
-    site: Site, document: FeedDocument, filename: str, articles: Sequence[Article], head: bytes
-) -> list[bytes] | None:
+def _cut(filename: str, data: bytes, count: int, head: bytes) -> list[bytes] | None:
+    """The ``count`` entries of ``data`` (a document of this ``head``), or None when they
+    are not found so many, each at a marker."""
     layout = _LAYOUTS[filename]
-    data = FORMATS[filename][0](site, document, articles)
     prefix = head[: len(head) - len(layout.empty_tail)] + layout.open
     if not (data.startswith(prefix) and data.endswith(layout.close)):
         return None
     region = data[len(prefix) : len(data) - len(layout.close)]
     starts = [m.start() for m in re.finditer(re.escape(layout.marker), b"\n" + region)]
-    if len(starts) != len(articles) or starts[:1] != [0]:
+    if len(starts) != count or starts[:1] != [0]:
         return None
     ends = [start - len(layout.sep) for start in starts[1:]] + [len(region)]
     return [region[start:end] for start, end in zip(starts, ends, strict=True)]

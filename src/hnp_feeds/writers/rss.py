@@ -24,6 +24,7 @@ from .common import (
     updated_of,
 )
 from .document import FeedDocument
+from .entry_state import put
 from .extensions import NAME, RssEntryExtension, RssFeedExtension
 
 GENERATOR = "hnp-feeds"
@@ -70,22 +71,24 @@ def _fill_item(site: Site, fe: Any, article: Article) -> None:
     url = require_url(article)
     fe.guid(entry_id(site, article), permalink=False)
     fe.title(article.title)
-    fe.link(href=url)
     fe.published(moment(article.published))
     summary, content, terms = entry_parts(article)
     if summary:
         fe.description(summary, isSummary=True)
     if content:
         fe.content(content, type="html")
-    categories = [{"term": term, "label": label} for term, label in terms]
-    if categories:  # one call: feedgen checks and maps to RSS all it holds at each call
-        fe.category(categories)
+    # The link, the categories and the enclosure as ``fe.link(href=url)``,
+    # ``fe.category([...])`` and ``fe.enclosure(...)`` leave them for RSS (``entry_state``):
+    # a category's label is its RSS value.
+    put(fe, rss_link=url)
+    if terms:
+        put(fe, rss_category=[{"value": label} for _, label in terms])
     image = article.image
     # RSS 2.0 wants the enclosure's length in bytes; without one the image goes in
     # media:content only (extensions.RssEntryExtension).
     kind = image_type(image) if image is not None else None
     if image is not None and image.length and kind:
-        fe.enclosure(url=image.url, length=str(image.length), type=kind)
+        put(fe, rss_enclosure={"url": image.url, "type": kind, "length": str(image.length)})
     # feedgen drops authors without an e-mail from RSS: dc:creator instead.
     fe.hnp.creator = article.author
     if article.updated > article.published:  # corrected since: say when
