@@ -285,9 +285,13 @@ class Run:
         # histories are read when many feeds are planned: a worker begins as a copy of
         # this process.  Archive pages first, so the current documents never link to a
         # page not yet there.
-        with Workers(
-            self.site, self.validate, self.processes, self.lock_fd, self.small_run
-        ) as workers:
+        self.store.read_widely()
+        with (
+            Workers(
+                self.site, self.validate, self.processes, self.lock_fd, self.small_run
+            ) as workers,
+            _collected_later() as set_aside,
+        ):
             workers.start(len(planned))
             # The first feed's first archive pages are handed to the workers as soon as
             # that feed is planned: they render them while the other feeds are.
@@ -295,6 +299,7 @@ class Run:
             ahead = self._pages_ahead(pages, workers)
             more_tasks, more_pages = self._tasks(planned[1:], result)
             tasks, pages = tasks + more_tasks, pages + more_pages
+            set_aside()  # (the plan, the histories: alive till the end of the pass)
             if result.mass_removal:
                 # Refused as a whole: nothing written, the dirty keys kept, so every run is
                 # refused the same way until the export is fixed or the removal confirmed.
@@ -577,17 +582,20 @@ class Run:
         """Archive pages handed to the workers, their bodies read from the store."""
         from .render import RenderJob
 
+        # The bodies of the whole batch in one read (a category's page and a main page
+        # of the same batch share theirs).
+        rows = iter(self.store.entry_rows([rid for t in batch for rid in t.record_ids]))
         jobs = self._with_cache(
             [
                 RenderJob(
                     t.feed,
-                    tuple((r.body, r.source) for r in rows),
+                    tuple((r.body, r.source) for r in page),
                     page_links(self.site, t.feed, t.number, t.total),
                     page=t.number,
-                    digests=tuple(r.content_hash for r in rows),
+                    digests=tuple(r.content_hash for r in page),
                 )
                 for t in batch
-                for rows in (self.store.entry_rows(t.record_ids),)
+                for page in ([next(rows) for _ in t.record_ids],)
             ],
             [t.record_ids for t in batch],
             workers,
@@ -1031,6 +1039,22 @@ class Run:
             )
             ok = False
         return ok
+
+
+@contextlib.contextmanager
+def _collected_later() -> Iterator[Callable[[], None]]:
+    """Within it, what is alive when the function it gives is called (a pass's plan:
+    its documents' bodies, every slot of the histories, the pages to render) is left out
+    of the cyclic collector's walks (``gc.freeze``), which would otherwise go through it
+    all each time they reach the oldest generation, many times a batch (0.9 s of the
+    publishing process's 13 s at a first publish of 100,000 articles); back with the rest
+    at its end.  What a batch makes and lets go is collected as before."""
+    import gc
+
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def _one_ahead(
