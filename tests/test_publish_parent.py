@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hnp_feeds.publish import run as run_module
 from hnp_feeds.store import EntryRow, SQLiteStore, open_store
@@ -103,3 +105,57 @@ def test_what_was_set_aside_is_back_with_the_rest_when_the_pass_fails() -> None:
         assert gc.get_freeze_count() >= before + len(alive)
         raise RuntimeError("a fault in the pass")
     assert gc.get_freeze_count() == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shown=st.lists(st.lists(st.sampled_from("abcdefghij"), max_size=5, unique=True), max_size=12),
+    size=st.integers(1, 4),
+)
+def test_a_batch_waits_for_the_one_before_when_it_shows_an_entry_first_shown_there(
+    shown: list[list[str]], size: int
+) -> None:
+    """``_needs_batch_before`` (its first showings made in one call a document) says
+    what the plain definition says: some entry of the batch first shows in the batch
+    before it."""
+    needs = run_module._needs_batch_before(shown, size)
+    first: dict[str, int] = {}
+    for index, record_ids in enumerate(shown):
+        for record_id in record_ids:
+            first.setdefault(record_id, index)
+    for start in range(0, len(shown) + size, size):
+        batch = start // size
+        expected = any(
+            first[record_id] // size == batch - 1
+            for record_ids in shown[start : start + size]
+            for record_id in record_ids
+        )
+        assert needs(start) is expected, (start, shown)
+    assert run_module._first_shown(shown) == first
+
+
+def test_an_archive_page_is_handed_its_atom_entries_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store keeps every format's entry of an article a current document shows; an
+    archive page (Atom) is given only those of Atom, and a current document all three."""
+    portal = small_portal(tmp_path)
+    records = [story(n) for n in range(12)]
+    run(portal, tmp_path, records)
+    handed: list[tuple[int | None, set[str]]] = []
+    real = run_module.Run._with_cache
+
+    def with_cache(self: run_module.Run, *args: Any) -> Any:
+        jobs = real(self, *args)
+        handed.extend((job.page, {f for _, f in job.cached or {}}) for job in jobs)
+        return jobs
+
+    monkeypatch.setattr(run_module.Run, "_with_cache", with_cache)
+    # Every entry changed: every page of the main feed and the current documents again.
+    run(portal, tmp_path, [{**r, "title": r["title"] + " (sửa)"} for r in records])
+    run(portal, tmp_path, [{**r, "summary": "HNP - Tóm tắt mới."} for r in records])
+    pages = [formats for page, formats in handed if page is not None]
+    current = [formats for page, formats in handed if page is None]
+    assert pages and all(formats <= {"atom.xml"} for formats in pages)
+    assert {"atom.xml"} in pages
+    assert {"atom.xml", "rss.xml", "feed.json"} in current
