@@ -5,6 +5,7 @@ store's reads, the pass's plan left out of the cyclic collector's walks."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,19 @@ from hnp_feeds.store import EntryRow, SQLiteStore, open_store
 from hnp_feeds.store.reads import PAGE_CACHE_KB
 
 from .test_archive_publish import run, small_portal, story
+
+
+def _before(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, look: Callable[..., None]
+) -> None:
+    """``owner.name`` made to call ``look`` with its arguments first."""
+    real = getattr(owner, name)
+
+    def called(*args: Any, **kwargs: Any) -> Any:
+        look(*args, **kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, called)
 
 
 def test_entry_rows_come_in_the_order_asked_each_id_as_often_as_asked(tmp_path: Path) -> None:
@@ -36,25 +50,12 @@ def test_entry_rows_come_in_the_order_asked_each_id_as_often_as_asked(tmp_path: 
 def test_a_batch_of_archive_pages_reads_its_bodies_in_one_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One ``entry_rows`` a batch of pages (32 documents), not one a page: the main
-    feed's and the categories' pages of a first publish are two batches here."""
+    """One ``entry_rows`` a batch of pages (32 documents), not one a page."""
     portal = small_portal(tmp_path)
     asked: list[int] = []
-    real = SQLiteStore.entry_rows
-
-    def entry_rows(store: SQLiteStore, record_ids: Any) -> list[EntryRow]:
-        asked.append(len(record_ids))
-        return real(store, record_ids)
-
     pages: list[int] = []
-    real_hand = run_module.Run._hand_pages
-
-    def hand(self: run_module.Run, batch: Any, workers: Any) -> Any:
-        pages.append(len(batch))
-        return real_hand(self, batch, workers)
-
-    monkeypatch.setattr(SQLiteStore, "entry_rows", entry_rows)
-    monkeypatch.setattr(run_module.Run, "_hand_pages", hand)
+    _before(monkeypatch, SQLiteStore, "entry_rows", lambda _, ids: asked.append(len(ids)))
+    _before(monkeypatch, run_module.Run, "_hand_pages", lambda _, b, w: pages.append(len(b)))
     result = run(portal, tmp_path, [story(n) for n in range(21)])  # 3 full main pages
     archived = [p for p in result.written if p.parent.name == "archive"]
     assert len(archived) == sum(pages) > len(pages) >= 1
@@ -67,13 +68,11 @@ def test_a_publish_reads_the_store_through_a_wide_page_cache(
 ) -> None:
     portal = small_portal(tmp_path)
     seen: list[int] = []
-    real = run_module.Run._tasks
 
-    def tasks(self: run_module.Run, *args: Any) -> Any:
-        seen.append(int(self.store.db.execute("PRAGMA cache_size").fetchone()[0]))
-        return real(self, *args)
+    def look(run: run_module.Run, *_: Any) -> None:
+        seen.append(int(run.store.db.execute("PRAGMA cache_size").fetchone()[0]))
 
-    monkeypatch.setattr(run_module.Run, "_tasks", tasks)
+    _before(monkeypatch, run_module.Run, "_tasks", look)
     run(portal, tmp_path, [story(n) for n in range(4)])
     assert seen and set(seen) == {-PAGE_CACHE_KB}
     assert PAGE_CACHE_KB >= 32 * 1024  # (SQLite's default: 2 MB)
@@ -84,17 +83,14 @@ def test_the_plan_is_left_out_of_the_collectors_walks_until_the_pass_ends(
 ) -> None:
     portal = small_portal(tmp_path)
     frozen: list[int] = []
-    real = run_module.Run._publish_archive_pages
-
-    def publish_pages(self: run_module.Run, *args: Any) -> Any:
-        frozen.append(gc.get_freeze_count())
-        return real(self, *args)
-
-    monkeypatch.setattr(run_module.Run, "_publish_archive_pages", publish_pages)
-    before = gc.get_freeze_count()
+    count = gc.get_freeze_count
+    _before(
+        monkeypatch, run_module.Run, "_publish_archive_pages", lambda *_: frozen.append(count())
+    )
+    before = count()
     run(portal, tmp_path, [story(n) for n in range(12)])
     assert frozen and min(frozen) > before
-    assert gc.get_freeze_count() == before  # back with the rest
+    assert count() == before  # back with the rest
 
 
 def test_what_was_set_aside_is_back_with_the_rest_when_the_pass_fails() -> None:

@@ -519,10 +519,7 @@ class Run:
             dataclasses.replace(
                 job,
                 cached={
-                    (rid, f): e
-                    for rid in ids
-                    for f in job.formats
-                    if (e := by_key.get((rid, f)))
+                    (rid, f): e for rid in ids for f in job.formats if (e := by_key.get((rid, f)))
                 },
             )
             for job, ids in zip(jobs, record_ids, strict=True)
