@@ -1,6 +1,7 @@
 """What the publishing process does itself at a full publish, made cheaper without changing
-a byte: the bodies of a batch of archive pages read together, a wide page cache for the
-store's reads, the pass's plan left out of the cyclic collector's walks."""
+a byte: the bodies of a batch of archive pages read together, an archive page handed its
+Atom entries alone, the pass's plan left out of the cyclic collector's walks, the first
+showings of the pages made one call a document."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from hypothesis import strategies as st
 
 from hnp_feeds.publish import run as run_module
 from hnp_feeds.store import EntryRow, SQLiteStore, open_store
-from hnp_feeds.store.reads import PAGE_CACHE_KB
 
 from .test_archive_publish import run, small_portal, story
 
@@ -61,21 +61,6 @@ def test_a_batch_of_archive_pages_reads_its_bodies_in_one_go(
     assert len(archived) == sum(pages) > len(pages) >= 1
     # The batches' reads first (one each, every page's entries), then the others'.
     assert asked[: len(pages)] == [5 * n for n in pages]
-
-
-def test_a_publish_reads_the_store_through_a_wide_page_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    portal = small_portal(tmp_path)
-    seen: list[int] = []
-
-    def look(run: run_module.Run, *_: Any) -> None:
-        seen.append(int(run.store.db.execute("PRAGMA cache_size").fetchone()[0]))
-
-    _before(monkeypatch, run_module.Run, "_tasks", look)
-    run(portal, tmp_path, [story(n) for n in range(4)])
-    assert seen and set(seen) == {-PAGE_CACHE_KB}
-    assert PAGE_CACHE_KB >= 32 * 1024  # (SQLite's default: 2 MB)
 
 
 def test_the_plan_is_left_out_of_the_collectors_walks_until_the_pass_ends(

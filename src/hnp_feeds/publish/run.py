@@ -285,7 +285,6 @@ class Run:
         # histories are read when many feeds are planned: a worker begins as a copy of
         # this process.  Archive pages first, so the current documents never link to a
         # page not yet there.
-        self.store.read_widely()
         with (
             Workers(
                 self.site, self.validate, self.processes, self.lock_fd, self.small_run

@@ -18,8 +18,6 @@ from .connection import Connection
 
 #: Later than any publication time: no slot changed.
 _NEVER = 2**63 - 1
-#: The page cache of a connection that reads much of the store (``read_widely``), in KiB.
-PAGE_CACHE_KB = 65536
 
 
 class EntryRow(NamedTuple):
@@ -362,13 +360,6 @@ class ReadOps(Connection):
         )
         found = {row.record_id: row for row in map(EntryRow._make, rows)}
         return [found[record_id] for record_id in record_ids]
-
-    def read_widely(self) -> None:
-        """This connection is to read much of the store (a publish that renders many
-        documents: their bodies, kept entries and ledger ids, in index order): a page
-        cache of ``PAGE_CACHE_KB`` (SQLite's default is 2 MB, where each page read again
-        is read from the file again, and looked up in the WAL's index first)."""
-        self._query(f"PRAGMA cache_size = -{PAGE_CACHE_KB}")
 
     def tombstones(self, feed: FeedSpec) -> list[Tombstone]:
         """Published entries of ``feed`` that were retracted and are still announced."""
