@@ -89,6 +89,11 @@ class RenderJob:
     #: of: ``fragments.entry_keys``), when the job was read with them; else each is made.
     digests: tuple[str, ...] = ()
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats of its entries: every feed format, Atom alone for an archive page."""
+        return FEED_FILES if self.page is None else ("atom.xml",)
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -295,7 +300,7 @@ def shared_entries(
     wanted: dict[tuple[str, str], Wanted] = {}
     shown: dict[tuple[str, str], int] = {}
     for job, ids in zip(jobs, record_ids, strict=True):
-        formats = ("atom.xml",) if job.page is not None else FEED_FILES
+        formats = job.formats
         digests = _digests(job.bodies, job.digests)
         for record_id, entry, digest in zip(ids, job.bodies, digests, strict=True):
             for filename in formats:
