@@ -1,17 +1,20 @@
-"""A cron run's postings (issue 14): a term's df apart from its list, the run's entries a
-chunk more, chunks joined as a binary counter carries.  What a run writes stays in
-proportion to what it adds, never a common term's whole list again, and the postings read
-back are those one add of every article gives."""
+"""A cron run's related-posts index (issue 14): a term's df apart from its list, the run's
+entries a chunk more, chunks joined as a binary counter carries.  What a run writes stays
+in proportion to what it adds, never a common term's whole list again, the postings read
+back are those one add of every article gives, and a new article's terms are read once."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest import MonkeyPatch
 
 from hnp_feeds.related import _MAX_CHUNKS, Entry, RelatedIndex, _merged
+from hnp_feeds.related_text import article_terms
 from hnp_feeds.store import open_store
 
 from .topics import generate
@@ -155,3 +158,25 @@ def test_a_version_14_store_keeps_its_terms_df_and_postings(tmp_path: Path) -> N
         }
         columns = [row[1] for row in store.db.execute("PRAGMA table_info(related_terms)")]
         assert columns == ["id", "df"]
+
+
+def test_a_cron_run_reads_each_new_articles_terms_once(monkeypatch: MonkeyPatch) -> None:
+    """Indexed, then scored: a new article's text is read into terms once, not twice."""
+    from hnp_feeds import related
+
+    portal = generate(60, seed=3).articles
+    index = RelatedIndex(sqlite3.connect(":memory:"))
+    index.add(portal[:50])
+    read: list[str] = []
+
+    def counted(article: Any) -> list[tuple[str, float]]:
+        read.append(article.title)
+        return article_terms(article)
+
+    related._terms_of_text.cache_clear()
+    monkeypatch.setattr(related, "article_terms", counted)
+    index.add(portal[50:])
+    links = index.related_many(portal[50:], 3)
+    assert sorted(read) == sorted(a.title for a in portal[50:])
+    assert any(links)
+    related._terms_of_text.cache_clear()  # (none of the counted kept for other tests)

@@ -43,10 +43,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .model import Article, Link
-from .related_text import article_terms, term_hash
+from .related_text import Text, article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
@@ -248,11 +249,30 @@ def _entries(
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
     for article in articles:
-        for term, weight in sorted((term_hash(n), w) for n, w in article_terms(article)):
+        for term, weight in sorted(_hashed_terms(article)):
             terms.append(term)
             weights.append(weight)
         bounds.append(len(terms))
     return bounds, terms, weights, None
+
+
+class _Text(NamedTuple):
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+
+
+def _hashed_terms(article: Text) -> tuple[tuple[int, float], ...]:
+    """``article_terms`` of an article, each term as its id (``term_hash``): made once
+    for a text, as a cron run indexes a new article and then scores it."""
+    return _terms_of_text(article.title, article.summary, article.tags)
+
+
+@lru_cache(maxsize=2 * FEW_ARTICLES)
+def _terms_of_text(
+    title: str, summary: str, tags: tuple[str, ...]
+) -> tuple[tuple[int, float], ...]:
+    return tuple((term_hash(n), w) for n, w in article_terms(_Text(title, summary, tags)))
 
 
 def _terms_of(ranked: Ranked | None) -> array[int]:
@@ -866,7 +886,7 @@ class RelatedIndex:
         sums in the same order as numpy's would be)."""
         docs_count = self._documents()
         ceiling = _ceiling(docs_count)
-        found_terms = [(term_hash(name), weight) for name, weight in article_terms(query.article)]
+        found_terms = _hashed_terms(query.article)
         marks = ",".join("?" * len(found_terms))
         df = dict(
             self.conn.execute(
