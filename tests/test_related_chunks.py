@@ -133,8 +133,6 @@ def test_a_version_14_store_keeps_its_terms_df_and_postings(tmp_path: Path) -> N
     with open_store(path):
         pass
     db = sqlite3.connect(path, isolation_level=None)
-    db.execute("DROP TABLE related_terms")
-    db.execute("DROP TABLE related_lists")
     db.execute(  # as version 14 made it
         "CREATE TABLE related_terms (id INTEGER PRIMARY KEY, df INTEGER NOT NULL,"
         " chunks INTEGER NOT NULL DEFAULT 0, docs BLOB NOT NULL, weights BLOB NOT NULL)"

@@ -450,15 +450,8 @@ _SCHEMA_V14_TO_V15 = """
 -- and SQLite writes a whole row again to change one column: with the list in the same
 -- row, that read the lists of all those terms (hundreds of KB each for a common one) and
 -- wrote many of them again (whenever the row's size changed), some 6,500 pages at
--- 100,000 articles for 10 new ones.  (Tables made by RelatedIndex: the old one is made
--- here first where it was not yet, to move from.)
-CREATE TABLE IF NOT EXISTS related_terms (
-    id INTEGER PRIMARY KEY,
-    df INTEGER NOT NULL,
-    chunks INTEGER NOT NULL DEFAULT 0,
-    docs BLOB NOT NULL,
-    weights BLOB NOT NULL
-);
+-- 100,000 articles for 10 new ones.  (Tables made by RelatedIndex: run only where
+-- related_terms holds the lists, `migrate_14_to_15`.)
 CREATE TABLE related_lists (
     id INTEGER PRIMARY KEY,
     docs BLOB NOT NULL,
@@ -476,8 +469,12 @@ ALTER TABLE related_terms_df RENAME TO related_terms;
 
 
 def migrate_14_to_15(db: sqlite3.Connection) -> None:
-    """A related term's df apart from its postings list (``_SCHEMA_V14_TO_V15``)."""
-    _execute_all(db, _SCHEMA_V14_TO_V15)
+    """A related term's df apart from its postings list (``_SCHEMA_V14_TO_V15``), where
+    the store has a related-posts index of version 14's (none yet: ``RelatedIndex``
+    makes the tables as they are now)."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(related_terms)")}
+    if "docs" in columns:
+        _execute_all(db, _SCHEMA_V14_TO_V15)
 
 
 # Step N -> N+1; each runs in one transaction together with the new user_version.
