@@ -155,7 +155,7 @@ def test_a_version_3_store_is_migrated_to_scheduled_articles(
     assert "scheduled_us" not in {row[1] for row in raw.execute("PRAGMA table_info(articles)")}
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 14
+        assert store.schema_version == SCHEMA_VERSION == 15
         assert store.scheduled() == []
         assert store.release_scheduled(portal.site, NOW) == []
         assert len(store.select_entries(FeedSpec("tin-moi", "Tin mới"), 10)) == 5

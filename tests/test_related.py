@@ -301,7 +301,13 @@ def test_never_more_than_asked_when_computing(n: int) -> None:
 def index_rows(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     """The index's rows; an article's terms as a set of (term, weight) (their order in
     its row depends on the articles read with it)."""
-    tables = ["related_terms", "related_postings", "related_rare", "related_corpus"]
+    tables = [
+        "related_terms",
+        "related_lists",
+        "related_postings",
+        "related_rare",
+        "related_corpus",
+    ]
     rows = {table: sorted(conn.execute(f"SELECT * FROM {table}")) for table in tables}
     rows["related_docs"] = []
     for row in conn.execute("SELECT * FROM related_docs"):

@@ -291,7 +291,7 @@ def test_a_version_1_store_is_migrated_with_its_data(
     monkeypatch.undo()
     fill_old_store(path, tmp_path, portal, [record(n) for n in range(6)])
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 14
+        assert store.schema_version == SCHEMA_VERSION == 15
         assert store.count("articles") == 6
         categories, authors = store.live_sections()
         assert len(categories) == 3 and len(authors) == 3
@@ -332,7 +332,7 @@ def test_a_version_2_store_is_migrated_to_archive_history_without_bodies(
     assert "has_url" not in {row[1] for row in raw.execute("PRAGMA table_info(articles)")}
     raw.close()
     with open_store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 14
+        assert store.schema_version == SCHEMA_VERSION == 15
         main = FeedSpec("tin-moi", "Tin mới", archive=True)
         slots = store.history_keys(main)
         assert {s.record_id for s in slots} == {str(1000 + n) for n in (0, 1, 2, 3, 6, 7, 8)}

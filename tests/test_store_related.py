@@ -144,6 +144,7 @@ def test_a_version_8_store_drops_its_full_text_index_and_keeps_what_it_published
     for table in (
         "related_docs",
         "related_terms",
+        "related_lists",
         "related_postings",
         "related_rare",
         "related_corpus",

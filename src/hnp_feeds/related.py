@@ -23,9 +23,10 @@ ingest) against the whole index in one pass of sparse matrix products (``related
 scipy, block by block against the segments of their year, with top-k per row in numpy);
 a few articles (a cron run) are indexed and scored in plain Python (numpy is not
 imported) from the inverted index kept in SQLite (``related_terms``: a term's document
-frequency and the articles that have it, with their weights; ``related_postings``: what
-later runs added, in chunks, merged into the term's row now and then; ``related_rare``: the
-terms a first fill found in one article only, by buckets), reading only the postings of
+frequency; ``related_lists``: the articles that have it, with their weights;
+``related_postings``: what later runs added, in chunks, merged as a binary counter adds
+(``_merged``); ``related_rare``: the terms a first fill found in one article only, by
+buckets), reading only the postings of
 their own telling terms, and of those only the slice of their year (``_window``: postings
 are in time order, as rowids are).  A term is known by a 64-bit hash of its text
 (``term_hashes``).
@@ -42,10 +43,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .model import Article, Link
-from .related_text import article_terms, term_hash
+from .related_text import Text, article_terms, term_hash
 from .sql import select_in
 
 if TYPE_CHECKING:
@@ -66,8 +68,10 @@ CREATE TABLE IF NOT EXISTS related_docs (
 );
 CREATE TABLE IF NOT EXISTS related_terms (
     id INTEGER PRIMARY KEY,
-    df INTEGER NOT NULL,
-    chunks INTEGER NOT NULL DEFAULT 0,
+    df INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS related_lists (
+    id INTEGER PRIMARY KEY,
     docs BLOB NOT NULL,
     weights BLOB NOT NULL
 );
@@ -115,7 +119,9 @@ _PART_ENTRIES = 1_000_000
 _PARTS = 16
 _LOAD_PIECE = 10_000
 _SLOTS = 0xFFFF
-_MAX_CHUNKS = 8
+#: At most this many chunks of postings a term (``_merged``).
+_MAX_CHUNKS = 16
+
 #: A first fill keeps the terms of one article (most of a portal's: a name, a typo, a
 #: rare pair) by buckets of their ids (the id's top 14 bits): some 16,000 rows, not one
 #: per term.  They can match nothing until a second article has them; then the term gets
@@ -243,11 +249,30 @@ def _entries(
     terms: array[int] = array(_ID)
     weights: array[float] = array(_WEIGHT)
     for article in articles:
-        for term, weight in sorted((term_hash(n), w) for n, w in article_terms(article)):
+        for term, weight in sorted(_hashed_terms(article)):
             terms.append(term)
             weights.append(weight)
         bounds.append(len(terms))
     return bounds, terms, weights, None
+
+
+class _Text(NamedTuple):
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+
+
+def _hashed_terms(article: Text) -> tuple[tuple[int, float], ...]:
+    """``article_terms`` of an article, each term as its id (``term_hash``): made once
+    for a text, as a cron run indexes a new article and then scores it."""
+    return _terms_of_text(article.title, article.summary, article.tags)
+
+
+@lru_cache(maxsize=2 * FEW_ARTICLES)
+def _terms_of_text(
+    title: str, summary: str, tags: tuple[str, ...]
+) -> tuple[tuple[int, float], ...]:
+    return tuple((term_hash(n), w) for n, w in article_terms(_Text(title, summary, tags)))
 
 
 def _terms_of(ranked: Ranked | None) -> array[int]:
@@ -309,6 +334,23 @@ def _repeated(values: list[int], counts: list[int]) -> array[int]:
     import numpy as np
 
     return _unpack(_ID, np.repeat(np.array(values, dtype="<i8"), counts).tobytes())
+
+
+def _merged(sizes: list[int]) -> int:
+    """Where a term's postings merge once a run added a chunk: ``sizes`` are its list's
+    then its chunks' entries, oldest first, the run's last; the newest are merged while
+    the part before them holds no more than they do together (a binary counter's carry),
+    and the first of them is returned (0: all into the list; the last: none merged).
+    Chunks stay about halving in size towards the newest, a few per term, and an entry is
+    copied again only when what came after it grew as large (a term's list once its
+    postings doubled), never every few runs; runs ever smaller could leave many, so the
+    newest beyond ``_MAX_CHUNKS`` are joined too."""
+    first = len(sizes) - 1
+    total = sizes[first]
+    while first > 0 and sizes[first - 1] <= total:
+        first -= 1
+        total += sizes[first]
+    return min(first, _MAX_CHUNKS)
 
 
 def _candidate(article: Article) -> bool:
@@ -560,7 +602,7 @@ class RelatedIndex:
         run: int | None = None
         lone: list[Group] = []  # (plain Python) an empty index's terms of one article
         for groups in all_groups:
-            known = set() if empty else self._terms_where([g[0] for g in groups], "1")
+            known = {} if empty else self._dfs([g[0] for g in groups])
             new: list[Group] = groups  # none known (in an empty index, every one)
             more: list[Group] = []
             if empty:
@@ -572,26 +614,17 @@ class RelatedIndex:
                 for group in groups:
                     (more if group[0] in known else new).append(group)
                 new = self._joined_rare(new)
-            self.conn.executemany(  # a new term: its postings in its row
-                "INSERT INTO related_terms (id, df, docs, weights) VALUES (?, ?, ?, ?)", new
-            )
+            self._insert_terms(new)  # a new term: its df, and its postings as its list
             if more:  # known terms: a chunk more each, numbered by this run
                 if run is None:
                     (run,) = self.conn.execute(
                         "UPDATE related_corpus SET runs = runs + 1 WHERE id = 0 RETURNING runs"
                     ).fetchone()
                 self.conn.executemany(
-                    "UPDATE related_terms SET df = df + ?, chunks = chunks + 1 WHERE id = ?",
+                    "UPDATE related_terms SET df = df + ? WHERE id = ?",
                     [(count, term) for term, count, _, _ in more],
                 )
-                self.conn.executemany(
-                    "INSERT INTO related_postings (term_id, chunk, docs, weights)"
-                    " VALUES (?, ?, ?, ?)",
-                    [(term, run, docs, weights) for term, _, docs, weights in more],
-                )
-                crowded = self._crowded([term for term, *_ in more])
-                for term in crowded:  # added to by many cron runs: its chunks made one
-                    self._rewrite(term, set())
+                self._add_chunks(run, more, known)
         if postings is None:
             buckets = _buckets(lone)
         self.conn.executemany(
@@ -628,13 +661,82 @@ class RelatedIndex:
             for term, count, docs, weights in groups
         ]
 
-    def _crowded(self, term_ids: list[int]) -> set[int]:
-        """Which of these terms have many chunks of postings."""
-        return self._terms_where(term_ids, f"chunks >= {_MAX_CHUNKS}")
+    def _insert_terms(self, groups: list[Group]) -> None:
+        """New terms (none has a row): each one's df and its postings as its list."""
+        self.conn.executemany(
+            "INSERT INTO related_terms (id, df) VALUES (?, ?)",
+            [(term, count) for term, count, _, _ in groups],
+        )
+        self.conn.executemany(
+            "INSERT INTO related_lists (id, docs, weights) VALUES (?, ?, ?)",
+            [(term, docs, weights) for term, _, docs, weights in groups],
+        )
 
-    def _terms_where(self, term_ids: list[int], condition: str) -> set[int]:
-        sql = "SELECT id FROM related_terms WHERE id IN ({marks}) AND " + condition
-        return {int(row[0]) for row in select_in(self.conn, sql, term_ids)}
+    def _add_chunks(self, run: int, groups: list[Group], dfs: dict[int, int]) -> None:
+        """Known terms' postings of this run (their df ``dfs`` before it): a chunk more
+        each, numbered ``run``, joined with the newest of those before it as a binary
+        counter carries (``_merged``), or with all of them into the term's list."""
+        sizes: dict[int, list[tuple[int, int]]] = {}
+        for term, chunk, size in select_in(
+            self.conn,
+            "SELECT term_id, chunk, length(docs) / 8 FROM related_postings"
+            " WHERE term_id IN ({marks}) ORDER BY term_id, chunk",
+            [term for term, *_ in groups],
+        ):
+            sizes.setdefault(int(term), []).append((int(chunk), int(size)))
+        chunks: list[tuple[int, int, bytes, bytes]] = []
+        joined: dict[int, tuple[int, bytes, bytes]] = {}  # term: its first chunk joined
+        listed: list[int] = []
+        for term, count, docs, weights in groups:
+            before = sizes.get(term, [])
+            first = _merged(
+                [dfs[term] - sum(size for _, size in before), *(s for _, s in before), count]
+            )
+            if first == len(before) + 1:  # no carry
+                chunks.append((term, run, docs, weights))
+            elif first == 0:  # as many as its list: all one list
+                chunks.append((term, run, docs, weights))
+                listed.append(term)
+            else:
+                joined[term] = (before[first - 1][0], docs, weights)
+        self.conn.executemany(
+            "INSERT INTO related_postings (term_id, chunk, docs, weights) VALUES (?, ?, ?, ?)",
+            chunks,
+        )
+        parts: dict[int, tuple[list[bytes], list[bytes]]] = {}
+        for term, chunk, docs, weights in select_in(
+            self.conn,
+            "SELECT term_id, chunk, docs, weights FROM related_postings"
+            " WHERE term_id IN ({marks}) ORDER BY term_id, chunk",
+            list(joined),
+        ):
+            if chunk >= joined[term][0]:
+                found = parts.setdefault(term, ([], []))
+                found[0].append(docs)
+                found[1].append(weights)
+        self.conn.executemany(
+            "DELETE FROM related_postings WHERE term_id = ? AND chunk > ?",
+            [(term, chunk) for term, (chunk, _, _) in joined.items()],
+        )
+        self.conn.executemany(
+            "UPDATE related_postings SET docs = ?, weights = ? WHERE term_id = ? AND chunk = ?",
+            [
+                (
+                    b"".join([*parts[term][0], docs]),
+                    b"".join([*parts[term][1], weights]),
+                    term,
+                    chunk,
+                )
+                for term, (chunk, docs, weights) in joined.items()
+            ],  # fmt: skip
+        )
+        for term in listed:
+            self._rewrite(term, set())
+
+    def _dfs(self, term_ids: list[int]) -> dict[int, int]:
+        """The df of those of these terms that have a row."""
+        sql = "SELECT id, df FROM related_terms WHERE id IN ({marks})"
+        return {int(term): int(df) for term, df in select_in(self.conn, sql, term_ids)}
 
     def _count(self, change: int) -> None:
         self.conn.execute("UPDATE related_corpus SET docs = docs + ? WHERE id = 0", (change,))
@@ -690,11 +792,12 @@ class RelatedIndex:
                 where = docs.index(rowid)
                 del docs[where], weights[where]
         self.conn.execute("DELETE FROM related_postings WHERE term_id = ?", (term,))
-        self.conn.execute(  # a term kept in a bucket gets its row: the bucket's is old
-            "INSERT INTO related_terms (id, df, chunks, docs, weights) VALUES (?, ?, 0, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET df = excluded.df, chunks = 0,"
-            " docs = excluded.docs, weights = excluded.weights",
-            (term, len(docs), _pack(docs), _pack(weights)),
+        # A term kept in a bucket gets its rows: the bucket's is old.
+        self.conn.execute("INSERT OR REPLACE INTO related_terms (id, df) VALUES (?, ?)",
+                          (term, len(docs)))  # fmt: skip
+        self.conn.execute(
+            "INSERT OR REPLACE INTO related_lists (id, docs, weights) VALUES (?, ?, ?)",
+            (term, _pack(docs), _pack(weights)),
         )
 
     def _postings(self, term: int) -> tuple[array[int], array[float]]:
@@ -705,7 +808,7 @@ class RelatedIndex:
         """A term's postings as stored (docs, weights): its row's, then its chunks' in
         their order (a term of no row, from its bucket)."""
         rows = self.conn.execute(
-            "SELECT docs, weights FROM related_terms WHERE id = ?1 UNION ALL"
+            "SELECT docs, weights FROM related_lists WHERE id = ?1 UNION ALL"
             " SELECT * FROM (SELECT docs, weights FROM related_postings WHERE term_id = ?1"
             " ORDER BY chunk)",
             (term,),
@@ -783,7 +886,7 @@ class RelatedIndex:
         sums in the same order as numpy's would be)."""
         docs_count = self._documents()
         ceiling = _ceiling(docs_count)
-        found_terms = [(term_hash(name), weight) for name, weight in article_terms(query.article)]
+        found_terms = _hashed_terms(query.article)
         marks = ",".join("?" * len(found_terms))
         df = dict(
             self.conn.execute(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..names import title_key
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
@@ -444,6 +444,39 @@ def migrate_13_to_14(db: sqlite3.Connection) -> None:
     _execute_all(db, _SCHEMA_V13_TO_V14)
 
 
+_SCHEMA_V14_TO_V15 = """
+-- Related posts: a term's df in a row of its own (related_terms), its postings list in
+-- another (related_lists).  A cron run adds to the df of every term its articles have,
+-- and SQLite writes a whole row again to change one column: with the list in the same
+-- row, that read the lists of all those terms (hundreds of KB each for a common one) and
+-- wrote many of them again (whenever the row's size changed), some 6,500 pages at
+-- 100,000 articles for 10 new ones.  (Tables made by RelatedIndex: run only where
+-- related_terms holds the lists, `migrate_14_to_15`.)
+CREATE TABLE related_lists (
+    id INTEGER PRIMARY KEY,
+    docs BLOB NOT NULL,
+    weights BLOB NOT NULL
+);
+INSERT INTO related_lists (id, docs, weights) SELECT id, docs, weights FROM related_terms;
+CREATE TABLE related_terms_df (
+    id INTEGER PRIMARY KEY,
+    df INTEGER NOT NULL
+);
+INSERT INTO related_terms_df (id, df) SELECT id, df FROM related_terms;
+DROP TABLE related_terms;
+ALTER TABLE related_terms_df RENAME TO related_terms;
+"""
+
+
+def migrate_14_to_15(db: sqlite3.Connection) -> None:
+    """A related term's df apart from its postings list (``_SCHEMA_V14_TO_V15``), where
+    the store has a related-posts index of version 14's (none yet: ``RelatedIndex``
+    makes the tables as they are now)."""
+    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(related_terms)")}
+    if "docs" in columns:
+        _execute_all(db, _SCHEMA_V14_TO_V15)
+
+
 # Step N -> N+1; each runs in one transaction together with the new user_version.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: migrate_0_to_1,
@@ -460,4 +493,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     11: migrate_11_to_12,
     12: migrate_12_to_13,
     13: migrate_13_to_14,
+    14: migrate_14_to_15,
 }
