@@ -6,8 +6,10 @@ is made here, of known keys.  feedgen still writes every entry (``atom_entry``,
 ``rss_entry``) from these fields.
 
 For feedgen 1.0.0 (pinned in pyproject.toml), whose fields are name-mangled private
-attributes: tests/test_writers_entry_state.py writes random articles both ways, through
-the setters and through ``put``, and compares the entries' bytes."""
+attributes: tests/test_writers_fragments.py
+(``test_entries_given_their_fields_directly_are_the_entries_feedgen_s_setters_give``)
+writes random articles both ways, through the setters and through ``put``, and compares
+the entries' bytes."""
 
 from __future__ import annotations
 
