@@ -5,10 +5,14 @@ and text, ``xml:base`` resolved once per ancestor, the zone's offset after its l
 transition, an element's attributes looked at only when one may be at fault, the
 portal's text rules judged on the document's bytes, its date rules passed for a date
 after the zone's last transition, a related link to its entry's own page found by a
-set look, and a URI component already in normal form given back as it is."""
+set look, and a URI component already in normal form given back as it is; a JSON
+document's nesting found level by level, a document's elements and a JSON Feed's
+members counted only when they may be too many, a JSON value of exactly the wanted type
+passed at once, and text the title guards pass by, which the rules say nothing of."""
 
 from __future__ import annotations
 
+import json
 import random
 import unicodedata
 from collections.abc import Iterator
@@ -20,7 +24,16 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from hnp_feeds.urls import same_page
-from hnp_feeds.validator import PortalPolicy, Report, markup, policy, tree, validate, values
+from hnp_feeds.validator import (
+    PortalPolicy,
+    Report,
+    jsonfeed,
+    markup,
+    policy,
+    tree,
+    validate,
+    values,
+)
 from hnp_feeds.validator import atom as atom_module
 from hnp_feeds.validator.policy import check_policy
 from hnp_feeds.validator.xmlparse import parse_xml
@@ -380,3 +393,116 @@ def test_plain_utf8_is_what_the_full_text_rules_find_clean(text: str) -> None:
         assert all(policy._clean(part) for part in (text, *text.split("<")))
     if text.isascii() and text.isprintable():
         assert policy._utf8_plain(data)
+
+
+# -- the validator's CPU per entry at a full publish (val9) ------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+def _depth(value: object) -> int:
+    """How deep objects and arrays nest in ``value`` (the document itself at 1), plainly."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        return 0
+    return 1 + max((_depth(child) for child in value), default=0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(JSON_VALUES, st.integers(min_value=1, max_value=8))
+def test_a_json_document_s_nesting_found_level_by_level_as_by_recursion(
+    document: object, limit: int
+) -> None:
+    assert jsonfeed._nesting_below(document, limit) is (_depth(document) < limit)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["<a>", "</a>", "<b/>", "x", "<!--c-->"]), max_size=12),
+    st.integers(0, 8),
+)
+def test_a_document_s_elements_counted_past_its_less_than_signs_only_when_they_are_many(
+    parts: list[str], max_nodes: int
+) -> None:
+    data = f"<r>{''.join(parts)}</r>".encode()
+    report = Report()
+    parse_xml(data, report, max_nodes=max_nodes)
+    counted = data.count(b"<") - data.count(b"</")  # the plain count, every time
+    refused = [m for m in report.messages if m.code == "ValidatorLimit"]
+    assert bool(refused) is (counted > max_nodes)
+    if refused:
+        assert refused[0].params["value"] == str(counted)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 40))
+def test_a_json_feed_s_members_counted_only_when_its_bytes_may_hold_too_many(
+    items: int, max_nodes: int
+) -> None:
+    data = json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1"}] * items}
+    ).encode()
+    report = Report()
+    jsonfeed.check(data, report, max_nodes=max_nodes)
+    members = data.count(b'":')  # the plain count, every time
+    refused = [m for m in report.messages if m.code == "ValidatorLimit"]
+    assert bool(refused) is (members > max_nodes)
+    if refused:
+        assert refused[0].params["value"] == str(members)
+
+
+JSON_SCALARS = st.sampled_from([None, True, False, 0, 1, 1.5, "", "x", [], {}, ["x"], {"a": 1}])
+WANTED = st.sampled_from([str, bool, int, float, list, dict, (int, float), (str, int)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(JSON_SCALARS, WANTED)
+def test_a_json_value_of_exactly_the_type_wanted_passes_as_by_the_full_test(
+    value: object, wanted: type | tuple[type, ...]
+) -> None:
+    report = Report()
+    ok = jsonfeed._Checker(report, "{}", {}).expect(value, wanted, ("x",), "feed")  # type: ignore[arg-type]
+    names = wanted if isinstance(wanted, tuple) else (wanted,)
+    full = isinstance(value, names) and not (isinstance(value, bool) and bool not in names)
+    assert ok is full
+    assert bool(report.messages) is not full
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=8).map("".join))
+def test_text_the_guards_pass_by_is_text_the_plain_and_character_rules_say_nothing_of(
+    text: str,
+) -> None:
+    """``check_link``'s title and RSS's title and category call the plain-text rule only
+    for text with "<" or "&", and the character rule only for text not ASCII."""
+    report = Report()
+    if "<" not in text and "&" not in text:
+        assert markup.check_plain_text(report, text, character_data=True)
+        assert markup.check_plain_text(report, text)
+    if text.isascii():
+        assert markup.check_characters(report, text)
+    assert report.messages == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=8).map("".join))
+def test_an_rss_title_read_once_is_judged_as_by_the_blank_and_plain_rules(text: str) -> None:
+    from xml.sax.saxutils import escape
+
+    from hnp_feeds.validator import rss
+
+    text = "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20 and c not in "\x7f\ufffe")
+    item = etree.fromstring(f"<title>{escape(text)}</title>")
+    quick, plain = Report(), Report()
+    rss._RssChecker(quick, None).plain_not_blank(item, "title", "item")
+    checker = rss._RssChecker(plain, None)
+    checker.not_blank(item, "title", "item")
+    checker.plain(item, "title", "item")
+    assert quick.messages == plain.messages

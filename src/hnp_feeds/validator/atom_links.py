@@ -96,8 +96,10 @@ def check_link(
     if title is not None:
         if not title:
             report.warning("AttrNotBlank", element=name, parent=parent, attr="title", line=line)
-        markup.check_plain_text(report, title, element=name, parent=parent, line=line)
-        markup.check_characters(report, title, element="title", parent=name, line=line)
+        if "<" in title or "&" in title:  # else plain text (``check_plain_text``)
+            markup.check_plain_text(report, title, element=name, parent=parent, line=line)
+        if not title.isascii():  # else no bad character (``check_characters``)
+            markup.check_characters(report, title, element="title", parent=name, line=line)
     length = attrs.get("length")
     if length is not None:
         values.check_integer(report, length, element="length", parent=parent, line=line)

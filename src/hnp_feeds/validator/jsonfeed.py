@@ -166,7 +166,7 @@ class _Checker:
         where: Where = {
             "element": str(path[-1]) if path else "feed",
             "parent": parent,
-            "path": "/" + "/".join(str(p) for p in path),
+            "path": "/" + "/".join(map(str, path)),
             "line": None,
             "column": None,
         }
@@ -185,7 +185,7 @@ class _Checker:
         return {
             "element": element if element is not None else (str(path[-1]) if path else "feed"),
             "parent": parent,
-            "path": "/" + "/".join(str(p) for p in path),
+            "path": "/" + "/".join(map(str, path)),
             "line": line,
             "column": column,
         }
@@ -216,6 +216,8 @@ class _Checker:
             checker(self, value, (*path, key), parent)
 
     def expect(self, value: JSON, wanted: type | tuple[type, ...], path: Path, parent: str) -> bool:
+        if type(value) is wanted:  # most often: exactly the type wanted, a bool too
+            return True
         if isinstance(value, bool) and bool not in (
             wanted if isinstance(wanted, tuple) else (wanted,)
         ):
@@ -424,7 +426,9 @@ def check(
     """Check one JSON Feed document; bad JSON is one error with its line and column.
     The document as ``json.loads`` reads it (for the policy's rules), None when
     it was not read."""
-    members = data.count(b'":')  # every member of every object, as JSON is written
+    # Every member of every object, as JSON is written: two bytes each, so a document of
+    # up to twice the limit in bytes has no more (most: the count is spared).
+    members = data.count(b'":') if len(data) > 2 * max_nodes else 0
     if members > max_nodes:
         report.error(
             "ValidatorLimit",
@@ -461,17 +465,19 @@ _LAZY_NESTING = 64
 
 def _nesting_below(document: JSON, limit: int) -> bool:
     """Whether no value of the decoded ``document`` is nested ``limit`` deep (walked
-    with a stack: only its objects and arrays are looked at)."""
-    stack: list[tuple[JSON, int]] = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = node.values()
-        elif not isinstance(node, list):
-            continue
+    level by level, the document at 1: only its objects and arrays are looked at)."""
+    level = [document] if isinstance(document, (dict, list)) else []
+    depth = 1
+    while level:
         if depth >= limit:
             return False
-        stack.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+        depth += 1
     return True
 
 

@@ -163,6 +163,14 @@ class _RssChecker:
             self.warn("NotBlank", el, name, parent)
         return value
 
+    def plain_not_blank(self, el: etree._Element, name: str, parent: str) -> None:
+        """``not_blank`` then ``plain``, the element's text read once (a title, a category)."""
+        value = self.not_blank(el, name, parent)
+        if "<" in value or "&" in value:  # else ``check_plain_text`` has nothing to say
+            markup.check_plain_text(
+                self.report, value, character_data=True, **self.at(el, name, parent)
+            )
+
     def date(self, el: etree._Element, name: str, parent: str) -> None:
         values.check_date_rfc822(self.report, text_of(el), **self.at(el, name, parent))
 
@@ -301,8 +309,7 @@ class _RssChecker:
         if name not in _CONTAINERS:
             self.leaf(el, name)
         if name == "title":
-            self.not_blank(el, name, "channel")
-            self.plain(el, name, "channel")
+            self.plain_not_blank(el, name, "channel")
         elif name == "description":
             self.plain(el, name, "channel")
         elif name in ("link", "docs"):
@@ -337,8 +344,7 @@ class _RssChecker:
             self.skip_days(el)
 
     def category(self, el: etree._Element, parent: str) -> None:
-        self.not_blank(el, "category", parent)
-        self.plain(el, "category", parent)
+        self.plain_not_blank(el, "category", parent)
 
     def cloud(self, el: etree._Element) -> None:
         for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
@@ -375,8 +381,7 @@ class _RssChecker:
                 if self.channel_link and value and value != self.channel_link:
                     self.warn("ImageLinkDoesntMatch", child, name, "image", value=value)
             elif name == "title":
-                self.not_blank(child, name, "image")
-                self.plain(child, name, "image")
+                self.plain_not_blank(child, name, "image")
                 if self.channel_title and value != self.channel_title:
                     self.warn("ImageTitleDoesntMatch", child, name, "image", value=value)
             elif name == "description":
@@ -535,8 +540,7 @@ class _RssChecker:
         self.foreign_attrs(el, ATTRIBUTES.get(name, _NONE))
         self.leaf(el, name)
         if name == "title":
-            self.not_blank(el, name, "item")
-            self.plain(el, name, "item")
+            self.plain_not_blank(el, name, "item")
         elif name == "description":
             self.html(el, name, "item")
         elif name in ("link", "comments"):

@@ -186,7 +186,6 @@ def _instant(
 
 
 @remembered
-@remembered
 def parse_rfc3339(value: str) -> datetime | None:
     """The aware datetime an RFC 3339 date-time denotes, or None when it is not one (a
     leap second is read as :59).  Remembered: an entry's ``updated`` is most often its

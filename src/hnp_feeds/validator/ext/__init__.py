@@ -57,7 +57,12 @@ class Ext:
         self.name = qname(element)
         self.parent = parent
         self.local = local_name(element)
-        self.value = text_of(element)
+
+    @cached_property
+    def value(self) -> str:
+        """The element's text, its descendants' included: read when a check asks for it
+        (that of an ``atom:link`` in RSS, a third of the portal's, never is)."""
+        return text_of(self.el)
 
     @cached_property
     def attrs(self) -> dict[str, str]:
