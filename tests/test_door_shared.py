@@ -23,6 +23,8 @@ from hnp_feeds.adapters.jsonl import read_line
 from hnp_feeds.adapters.records import _cleaned, article_from_record
 from hnp_feeds.model import Article, Category, Link
 
+from .portal import record
+
 FAST = settings(max_examples=150, deadline=None)
 
 # Vietnamese in NFC and NFD, mis-decoded UTF-8, TCVN3 and VNI marks, controls, bidi and
@@ -51,21 +53,17 @@ def test_a_remembered_field_is_the_full_work(raw: str, multiline: bool) -> None:
     assert first[0] == text.clean_text(raw, multiline=multiline).text
 
 
+# What the records below all name alike (``portal.record``'s vary with ``n``).
+_SAME: dict[str, Any] = {
+    "author": "Nguyễn Văn An",
+    "category": {"slug": "thoi-su", "name": "Thời sự"},
+    "tags": ["giao thông", "xe buýt"],
+    "related": [{"url": "https://hnp.example.vn/thoi-su/", "title": "Thời sự"}],
+}
+
+
 def _record(n: int, **changes: Any) -> dict[str, Any]:
-    record = {
-        "id": f"a{n}",
-        "url": f"https://hnp.example.vn/thoi-su/bai-{n}.html",
-        "title": f"Bài {n}: Hà Nội mở thêm tuyến xe buýt",
-        "summary": "HNP - Tin ngắn.",
-        "content_html": "<p>Đoạn văn.</p>",
-        "author": "Nguyễn Văn An",
-        "category": {"slug": "thoi-su", "name": "Thời sự"},
-        "tags": ["giao thông", "xe buýt"],
-        "published": "2022-06-17 20:22",
-        "related": [{"url": "https://hnp.example.vn/thoi-su/", "title": "Thời sự"}],
-    }
-    record.update(changes)
-    return record
+    return record(n, **{**_SAME, **changes})
 
 
 @pytest.fixture
@@ -99,9 +97,9 @@ def test_each_record_hears_of_its_own_repairs_when_its_names_are_remembered(
     said_remembered = list(heard)
     heard.clear()
     plain = []
-    for n, record in enumerate(records, 1):
+    for n, raw in enumerate(records, 1):
         _cleaned.cache_clear()  # nothing remembered: each record's own work
-        plain.append(article_from_record(record, "s.jsonl", n))
+        plain.append(article_from_record(raw, "s.jsonl", n))
     assert [repr(item) for item in remembered] == [repr(item) for item in plain]
     assert said_remembered == heard
     for n in (1, 2, 3):
@@ -142,7 +140,7 @@ def test_a_chunk_sends_log_records_only_for_the_records_that_logged() -> None:
         items, logged = parallel._in_worker(read_line, ("s.jsonl", None), jobs, None)
     finally:
         logger.handlers, logger.propagate = handlers, propagate
-    assert [item.id for item in items] == ["a1", "a2", "a3", "a4"]
+    assert [item.id for item in items] == ["1001", "1002", "1003", "1004"]
     assert sorted(logged) == [1, 3]  # no empty list for the others
     assert [r.getMessage() for r in logged[1]] == [
         "s.jsonl:2: removed control characters from title (1)"
