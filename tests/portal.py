@@ -156,5 +156,5 @@ def write_local_mean_time(monkeypatch: pytest.MonkeyPatch) -> None:
 def record_with_a_space_in_its_url(monkeypatch: pytest.MonkeyPatch, n: int) -> dict[str, Any]:
     """Record ``n`` with a space in its URL as a store filled before the door wrote it as
     %20 holds it (the door's URL rule patched out): its entry fails the portal policy."""
-    monkeypatch.setattr(records_module, "normalize_url", lambda url: url.strip())
+    monkeypatch.setattr(records_module, "_normalize_url", lambda url: url.strip())
     return record(n, url=f"https://hnp.example.vn/thoi-su/bai viet {n}.html")

@@ -77,7 +77,9 @@ def _here(
             yield done
 
 
-_Result = list[tuple[Any, list[logging.LogRecord]]]
+# A chunk's results in order, and what was logged while reading some of them (by their
+# place in the chunk): most records log nothing, and are sent without an empty list each.
+_Result = tuple[list[Any], dict[int, list[logging.LogRecord]]]
 
 
 def _forked(
@@ -136,14 +138,17 @@ def _finish(
     if results is None:
         yield from _here(chunk, work, context)
         return broken
-    done = iter(results)
+    items, logged = results
+    done = iter(items)
+    index = 0
     for entry in chunk:
         if not isinstance(entry, tuple):
             yield entry
             continue
-        item, records = next(done)
-        for record in records:
+        item = next(done)
+        for record in logged.get(index, ()):
             logging.getLogger(record.name).handle(record)
+        index += 1
         if item is not None:
             yield item
     return broken
@@ -178,11 +183,14 @@ def _worker_begins(parent: int) -> None:
 def _in_worker(
     work: Callable[..., Any], context: Job, jobs: list[Job], then: Callable[[Any], Any] | None
 ) -> _Result:
-    results: _Result = []
-    for job in jobs:
+    items: list[Any] = []
+    logged: dict[int, list[logging.LogRecord]] = {}
+    for index, job in enumerate(jobs):
         _KEPT.records = []
         done = work(*context, *job)
         if then is not None and done is not None:
             done = then(done)
-        results.append((done, _KEPT.records))
-    return results
+        items.append(done)
+        if _KEPT.records:
+            logged[index] = _KEPT.records
+    return items, logged

@@ -56,6 +56,13 @@ _JAVASCRIPT_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 # ``slugify`` remembered: a portal has a few dozen categories, named again by most records.
 _slugify = lru_cache(maxsize=4096)(slugify)
+# ``normalize_url`` remembered: most records link the same few pages (their category's).
+_normalize_url = lru_cache(maxsize=4096)(normalize_url)
+# A category and a link made once for each value, the same object for every record that
+# names it (frozen values): a worker sends each once per chunk to the parent, not once a
+# record (``pickle`` writes an object it has written already as a reference).
+_category_of = lru_cache(maxsize=4096)(Category)
+_link_of = lru_cache(maxsize=4096)(Link)
 # What ``isinstance`` takes as a list of items, and as the text of an object's part.
 _LIST = (list, tuple)
 _TEXT_OR_NUMBER = (str, int)
@@ -84,18 +91,13 @@ class _Cleaner:
         longer than ``limit`` characters, or mis-decoded beyond repair, refuses the record."""
         if len(raw) > 4 * limit:  # far too long to be worth cleaning first
             raise _Bad(f"{name} is {len(raw)} characters long (limit {limit})")
-        if is_clean(raw, multiline):  # the common case: ``clean_text`` gives it back
-            text = raw
-        else:
-            cleaned = clean_text(raw, multiline=multiline)
-            if cleaned.controls_removed:
-                self.controls[name] = self.controls.get(name, 0) + cleaned.controls_removed
-            if cleaned.repaired and name not in self.repaired:
-                self.repaired.append(name)
-            text = cleaned.text
+        text, removed, repaired, found = _cleaned(raw, multiline)
+        if removed:
+            self.controls[name] = self.controls.get(name, 0) + removed
+        if repaired and name not in self.repaired:
+            self.repaired.append(name)
         if len(text) > limit:
             raise _Bad(f"{name} is {len(text)} characters long (limit {limit})")
-        found = mojibake(text)
         if found is not None:
             _refuse_mojibake(name, found)
         return text
@@ -118,6 +120,18 @@ class _Cleaner:
             raise _Bad(f"{name}: {exc}") from None
         _refuse_mojibake(name, html_mojibake(html))
         return html
+
+
+@lru_cache(maxsize=8192)
+def _cleaned(raw: str, multiline: bool) -> tuple[str, int, bool, tuple[str, str] | None]:
+    """``raw`` cleaned (``text.clean_text``: the text, the control characters removed,
+    whether it was repaired) and the mojibake left in it (``text.mojibake``), remembered:
+    a record's names (author, category, tags, related posts' titles) are those of many
+    others, each cleaned and looked at once, not once a record (a third of the door)."""
+    if is_clean(raw, multiline):  # the common case: ``clean_text`` gives it back
+        return raw, 0, False, mojibake(raw)
+    cleaned = clean_text(raw, multiline=multiline)
+    return cleaned.text, cleaned.controls_removed, cleaned.repaired, mojibake(cleaned.text)
 
 
 def _refuse_mojibake(name: str, found: tuple[str, str] | None) -> None:
@@ -364,7 +378,7 @@ def _absolute_url(value: str, what: str, limits: Limits) -> str:
     if len(value) > limits.url_chars:
         raise _Bad(f"{what} is {len(value)} characters long (limit {limits.url_chars})")
     try:
-        url = normalize_url(value)
+        url = _normalize_url(value)
     except ValueError as exc:
         raise _Bad(f"{what} {value!r} {exc}") from None
     if len(url) > limits.url_chars:
@@ -415,7 +429,7 @@ def _category(value: Any, clean: _Cleaner) -> Category | None:
     slug = _slugify(slug or name)
     if not slug:
         raise _Bad(f"category {value!r} gives an empty slug")
-    return Category(slug, name or slug)
+    return _category_of(slug, name or slug)
 
 
 def _text_of(value: Any, what: str) -> str:
@@ -526,5 +540,5 @@ def _related(value: Any, clean: _Cleaner) -> tuple[tuple[Link, ...], tuple[Liste
             raise _Bad(f"related[{n}] url must be text")
         url = _absolute_url(raw_url, f"related[{n}] url", clean.limits)
         if url not in links:  # the first link to a URL is kept
-            links[url] = Link(url, title)
+            links[url] = _link_of(url, title)
     return tuple(links.values()), tuple(listed)
